@@ -1,0 +1,3 @@
+"""sestui: a terminal monitoring console for Amazon SES."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,460 @@
+"""The local event database. Knows SQLite (through sqlite-utils), not AWS; every SQL statement lives here.
+
+Times are stored as integer milliseconds since the epoch, UTC: compact, indexable, and exactly the
+precision SES reports. An event is identified by (message_id, event_type, recipient, ts); the
+unique index on those columns is what makes redelivered or doubly-published events land once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlite_utils
+
+from .events import DETAIL_FIELDS, Parsed
+
+BUSY_TIMEOUT_S = 15.0
+
+EVENT_COLUMNS = ("message_id", "event_type", "recipient", "ts") + DETAIL_FIELDS
+
+# Per-recipient status of a message: the most significant outcome wins, whatever the arrival order.
+STATUS_RANK = {
+    "sent": 1,
+    "subscription": 1,
+    "delayed": 2,
+    "delivered": 3,
+    "opened": 4,
+    "clicked": 5,
+    "soft_bounce": 6,
+    "rendering_failed": 7,
+    "rejected": 7,
+    "hard_bounce": 8,
+    "complained": 9,
+}
+_TYPE_STATUS = {
+    "send": "sent",
+    "subscription": "subscription",
+    "delivery_delay": "delayed",
+    "delivery": "delivered",
+    "open": "opened",
+    "click": "clicked",
+    "rendering_failure": "rendering_failed",
+    "reject": "rejected",
+    "complaint": "complained",
+}
+
+
+def status_of(event_type: str, bounce_type: str | None) -> str:
+    if event_type == "bounce":
+        return "hard_bounce" if bounce_type == "Permanent" else "soft_bounce"
+    return _TYPE_STATUS[event_type]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
+
+
+def to_ms(when: datetime) -> int:
+    return (when - _EPOCH) // _MS
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+
+
+def iso_ms(ms: int) -> str:
+    """Milliseconds -> `2017-08-05T00:41:02.669Z`."""
+    when = from_ms(ms)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# --- schema -------------------------------------------------------------------------------------
+
+_EVENT_DETAIL_DDL = ",\n  ".join(f"{name} TEXT" for name in DETAIL_FIELDS)
+
+_V1 = f"""
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  {_EVENT_DETAIL_DDL}
+);
+CREATE UNIQUE INDEX events_identity ON events(message_id, event_type, recipient, ts);
+CREATE INDEX events_ts ON events(ts);
+CREATE INDEX events_recipient ON events(recipient COLLATE NOCASE, ts);
+CREATE INDEX events_type_ts ON events(event_type, ts);
+
+CREATE TABLE records (
+  id INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX records_identity ON records(message_id, event_type, ts);
+
+CREATE TABLE messages (
+  message_id TEXT PRIMARY KEY,
+  first_seen INTEGER NOT NULL,
+  mail_ts INTEGER,
+  last_event_ts INTEGER,
+  source TEXT,
+  subject TEXT,
+  destinations TEXT,
+  configuration_set TEXT,
+  tags TEXT
+);
+
+CREATE TABLE message_recipients (
+  message_id TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  status TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  PRIMARY KEY (message_id, recipient)
+) WITHOUT ROWID;
+
+CREATE TABLE quarantine (
+  id INTEGER PRIMARY KEY,
+  received INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX quarantine_received ON quarantine(received);
+"""
+
+# Each entry moves the schema from version i to i+1. Append; never edit a released entry.
+MIGRATIONS: list[str] = [_V1]
+
+
+def _open_private(path: Path) -> None:
+    """Create the database file (and its folder) readable by the owner only: it holds addresses."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+@dataclass
+class AddResult:
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+    def __iadd__(self, other: "AddResult") -> "AddResult":
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        return self
+
+    def summary(self) -> str:
+        return f"stored={self.stored} duplicates={self.duplicates} quarantined={self.quarantined}"
+
+
+class StoreError(Exception):
+    """A database problem worth one line to the operator."""
+
+
+class Store:
+    """One connection to the event database. Safe to share between threads (calls are serialized)."""
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            if not readonly:
+                _open_private(self.path)
+            elif not self.path.exists():
+                raise StoreError(f"no database at {self.path}")
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{self.path} is not a usable sestui database: {exc}") from exc
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this sestui understands"
+                    f" ({len(MIGRATIONS)}): upgrade sestui"
+                )
+            if version == len(MIGRATIONS):
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated while we waited for the write lock.
+                version = self.schema_version
+                for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                    for statement in _statements(script):
+                        self.conn.execute(statement)
+                    self.conn.execute(f"PRAGMA user_version = {target}")
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def add(self, items: Iterable[tuple[str, Parsed]], *, received_ms: int | None = None) -> AddResult:
+        """Store parsed bodies (each with its raw body, kept if quarantined) in one transaction.
+
+        Returns what happened; after it returns, everything is committed.
+        """
+        rows = _Rows(received_ms if received_ms is not None else now_ms())
+        for body, parsed in items:
+            rows.add(body, parsed)
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = rows.write(self.conn)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        return result
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+        with self._lock:
+            cur = self.conn.execute(sql, tuple(params))
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def iter_events(
+        self,
+        *,
+        event_type: str | None = None,
+        message_id: str | None = None,
+        recipient: str | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        batch: int = 5000,
+    ) -> Iterator[dict]:
+        """Events in timestamp order (ties by arrival), streamed in keyset pages."""
+        where, params = _event_filters(event_type, message_id, recipient, since_ms, until_ms)
+        last: tuple[int, int] | None = None
+        cols = ", ".join(("id",) + EVENT_COLUMNS)
+        while True:
+            clauses = list(where)
+            page_params = list(params)
+            if last is not None:
+                clauses.append("(ts > ? OR (ts = ? AND id > ?))")
+                page_params += [last[0], last[0], last[1]]
+            sql = f"SELECT {cols} FROM events"
+            if clauses:
+                sql += " WHERE " + " AND ".join(clauses)
+            sql += f" ORDER BY ts, id LIMIT {int(batch)}"
+            rows = self._query(sql, page_params)
+            yield from rows
+            if len(rows) < batch:
+                return
+            last = (rows[-1]["ts"], rows[-1]["id"])
+
+    def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[dict]:
+        """The newest events, newest first; `before` = (ts, id) of the last row of the previous page."""
+        cols = ", ".join(("id",) + EVENT_COLUMNS)
+        if before is None:
+            return self._query(f"SELECT {cols} FROM events ORDER BY ts DESC, id DESC LIMIT ?", (limit,))
+        return self._query(
+            f"SELECT {cols} FROM events WHERE ts < ? OR (ts = ? AND id < ?) ORDER BY ts DESC, id DESC LIMIT ?",
+            (before[0], before[0], before[1], limit),
+        )
+
+    def timeline(self, message_id: str) -> list[dict]:
+        cols = ", ".join(("id",) + EVENT_COLUMNS)
+        return self._query(
+            f"SELECT {cols} FROM events WHERE message_id = ? ORDER BY ts, id", (message_id,)
+        )
+
+    def recipient_history(self, recipient: str, limit: int = 200) -> list[dict]:
+        cols = ", ".join(("id",) + EVENT_COLUMNS)
+        return self._query(
+            f"SELECT {cols} FROM events WHERE recipient = ? COLLATE NOCASE ORDER BY ts DESC, id DESC LIMIT ?",
+            (recipient, limit),
+        )
+
+    def counts_by_type(self, since_ms: int, until_ms: int | None = None) -> dict[str, int]:
+        params: list[Any] = [since_ms]
+        sql = "SELECT event_type, count(*) AS n FROM events WHERE ts >= ?"
+        if until_ms is not None:
+            sql += " AND ts < ?"
+            params.append(until_ms)
+        sql += " GROUP BY event_type"
+        # One index seek per type would need the type list; the (event_type, ts) index covers this.
+        return {row["event_type"]: row["n"] for row in self._query(sql, params)}
+
+    def message(self, message_id: str) -> dict | None:
+        rows = self._query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
+        if not rows:
+            return None
+        msg = rows[0]
+        msg["destinations"] = json.loads(msg["destinations"]) if msg["destinations"] else []
+        msg["tags"] = json.loads(msg["tags"]) if msg["tags"] else {}
+        msg["recipients"] = self._query(
+            "SELECT recipient, status, ts FROM message_recipients WHERE message_id = ? ORDER BY recipient",
+            (message_id,),
+        )
+        return msg
+
+    def record(self, message_id: str, event_type: str, ts: int) -> str | None:
+        rows = self._query(
+            "SELECT body FROM records WHERE message_id = ? AND event_type = ? AND ts = ?",
+            (message_id, event_type, ts),
+        )
+        return rows[0]["body"] if rows else None
+
+    def quarantined(self, limit: int = 100) -> list[dict]:
+        return self._query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", (limit,))
+
+    def count(self, table: str) -> int:
+        if table not in ("events", "messages", "quarantine", "records"):
+            raise ValueError(table)
+        return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
+
+
+def _event_filters(event_type, message_id, recipient, since_ms, until_ms) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if event_type:
+        where.append("event_type = ?")
+        params.append(event_type)
+    if message_id:
+        where.append("message_id = ?")
+        params.append(message_id)
+    if recipient:
+        where.append("recipient = ? COLLATE NOCASE")
+        params.append(recipient)
+    if since_ms is not None:
+        where.append("ts >= ?")
+        params.append(since_ms)
+    if until_ms is not None:
+        where.append("ts < ?")
+        params.append(until_ms)
+    return where, params
+
+
+class _Rows:
+    """Parsed bodies flattened into the rows each table receives, ready for executemany."""
+
+    EVENT_SQL = (
+        f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+    )
+    RECORD_SQL = "INSERT OR IGNORE INTO records (message_id, event_type, ts, body) VALUES (?, ?, ?, ?)"
+    MESSAGE_SQL = """
+        INSERT INTO messages (message_id, first_seen, mail_ts, last_event_ts, source, subject,
+                              destinations, configuration_set, tags)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (message_id) DO UPDATE SET
+          mail_ts = coalesce(messages.mail_ts, excluded.mail_ts),
+          last_event_ts = max(coalesce(messages.last_event_ts, 0), excluded.last_event_ts),
+          source = coalesce(messages.source, excluded.source),
+          subject = coalesce(messages.subject, excluded.subject),
+          destinations = CASE WHEN messages.destinations IS NULL OR messages.destinations = '[]'
+                              THEN excluded.destinations ELSE messages.destinations END,
+          configuration_set = coalesce(messages.configuration_set, excluded.configuration_set),
+          tags = CASE WHEN messages.tags IS NULL OR messages.tags = '{}'
+                      THEN excluded.tags ELSE messages.tags END
+    """
+    RECIPIENT_SQL = """
+        INSERT INTO message_recipients (message_id, recipient, status, rank, ts) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (message_id, recipient) DO UPDATE SET
+          status = excluded.status, rank = excluded.rank, ts = excluded.ts
+        WHERE excluded.rank > message_recipients.rank
+           OR (excluded.rank = message_recipients.rank AND excluded.ts > message_recipients.ts)
+    """
+    QUARANTINE_SQL = "INSERT INTO quarantine (received, reason, body) VALUES (?, ?, ?)"
+
+    def __init__(self, received_ms: int):
+        self.received_ms = received_ms
+        self.events: list[tuple] = []
+        self.records: list[tuple] = []
+        self.messages: list[tuple] = []
+        self.recipients: list[tuple] = []
+        self.quarantine: list[tuple] = []
+
+    def add(self, body: str | bytes, parsed: Parsed) -> None:
+        if not parsed.ok:
+            if isinstance(body, (bytes, bytearray)):
+                body = body.decode("utf-8", errors="backslashreplace")
+            self.quarantine.append((self.received_ms, parsed.reason, body))
+            return
+        mail = parsed.mail
+        last_ts = 0
+        for ev in parsed.events:
+            ts = to_ms(ev.timestamp)
+            last_ts = max(last_ts, ts)
+            self.events.append(
+                (ev.message_id, ev.event_type, ev.recipient, ts, ev.bounce_type, ev.bounce_subtype,
+                 ev.diagnostic_code, ev.complaint_feedback_type, ev.delay_type, ev.link, ev.user_agent,
+                 ev.ip_address, ev.reject_reason, ev.error_message, ev.subject, ev.source,
+                 ev.configuration_set)
+            )
+            status = status_of(ev.event_type, ev.bounce_type)
+            self.recipients.append((ev.message_id, ev.recipient, status, STATUS_RANK[status], ts))
+        self.records.append((mail.message_id, parsed.event_type, last_ts, parsed.record))
+        self.messages.append(
+            (mail.message_id, self.received_ms, to_ms(mail.timestamp) if mail.timestamp else None, last_ts,
+             mail.source, mail.subject, json.dumps(mail.destinations, ensure_ascii=False),
+             mail.configuration_set, json.dumps(mail.tags, ensure_ascii=False))
+        )
+
+    def write(self, conn: sqlite3.Connection) -> AddResult:
+        stored = 0
+        if self.events:
+            stored = conn.executemany(self.EVENT_SQL, self.events).rowcount
+            conn.executemany(self.RECORD_SQL, self.records)
+            conn.executemany(self.MESSAGE_SQL, self.messages)
+            conn.executemany(self.RECIPIENT_SQL, self.recipients)
+        if self.quarantine:
+            conn.executemany(self.QUARANTINE_SQL, self.quarantine)
+        return AddResult(stored, len(self.events) - stored, len(self.quarantine))
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
