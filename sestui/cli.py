@@ -12,7 +12,6 @@ import os
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 from . import __version__
 from .events import DETAIL_FIELDS, EVENT_TYPES, parse_body
@@ -28,15 +27,6 @@ class CliError(Exception):
     def __init__(self, message: str, status: int = 1):
         super().__init__(message)
         self.status = status
-
-
-def default_db_path() -> Path:
-    env = os.environ.get("SESTUI_DB")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return platformdirs.user_data_path("sestui") / "events.db"
 
 
 # --- ingest -------------------------------------------------------------------------------------
@@ -156,16 +146,168 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- collect ------------------------------------------------------------------------------------
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    import logging
+    import signal
+    import threading
+
+    from .aws import AwsError
+    from .collector import Collector, CollectorOptions
+
+    settings = _settings(args)
+    if not settings.queue_url:
+        raise CliError("no queue: pass --queue-url, set SESTUI_QUEUE_URL, or put queue_url in "
+                       f"{settings.file} (`sestui setup` creates the wiring)", 2)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z")
+    aws = _aws(args)
+    try:
+        aws.queue_depth(settings.queue_url)  # fail fast on a wrong queue, region or credentials
+    except AwsError as exc:
+        if exc.kind in ("no_queue", "credentials", "denied", "rejected"):
+            raise CliError(str(exc)) from None
+        logging.warning("%s (the collector will keep retrying)", exc)
+    verify = _verifier(settings)
+    store = _open_store(args)
+    options = CollectorOptions(
+        queue_url=settings.queue_url, receivers=settings.receivers, wait_seconds=settings.wait_seconds,
+        visibility_timeout=settings.visibility_timeout, account_interval=settings.account_interval,
+        stats_interval=settings.stats_interval,
+    )
+    collector = Collector(aws, store, options, verify=verify)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    logging.info("collecting from %s into %s", settings.queue_url, store.path)
+    collector.start()
+    try:
+        while not stop.wait(60):
+            logging.info("%s received=%d rate=%.1f/s", collector.stats.totals.summary(),
+                         collector.stats.received, collector.stats.rate())
+    finally:
+        collector.stop(timeout=2.0)
+        store.close()
+    logging.info("stopped: %s", collector.stats.totals.summary())
+    return 0
+
+
+def _verifier(settings):
+    if not settings.verify_signatures:
+        return None
+    from .signatures import SnsVerifier
+
+    try:
+        return SnsVerifier(settings.topic_allowlist)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None
+
+
+# --- console ------------------------------------------------------------------------------------
+
+
+def _collector_settings(settings, queue_url: str | None):
+    from .collector import CollectorOptions
+
+    return CollectorOptions(
+        queue_url=queue_url, receivers=settings.receivers, wait_seconds=settings.wait_seconds,
+        visibility_timeout=settings.visibility_timeout, account_interval=settings.account_interval,
+        stats_interval=settings.stats_interval,
+    )
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from .launch import LaunchError, Target, run_console
+
+    settings = _settings(args)
+    target = Target(settings.profile, settings.region, settings.endpoint_url, settings.queue_url,
+                    None, settings.db_path)
+    try:
+        return run_console(target, read_only=settings.read_only, keymap=settings.keymap, theme=settings.theme,
+                           collector_options=_collector_settings(settings, settings.queue_url))
+    except LaunchError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .launch import LaunchError, Target, demo_db_path, run_console, start_sandbox
+
+    settings = _settings(args)
+    try:
+        proc, info = start_sandbox(args.rate)
+    except LaunchError as exc:
+        raise CliError(str(exc)) from None
+    db = settings.db_path if settings.values["db"] else demo_db_path()
+    target = Target(None, info["region"], info["endpoint_url"], info["queue_url"], info["configuration_set"], db)
+    options = _collector_settings(settings, info["queue_url"])
+    # The sandbox answers instantly: poll it often so the demo feels live.
+    options.wait_seconds, options.receivers = 1, 2
+    options.account_interval, options.stats_interval, options.depth_interval = 5.0, 15.0, 5.0
+    try:
+        return run_console(target, read_only=settings.read_only, keymap=settings.keymap, theme=settings.theme,
+                           collector_options=options, demo_process=proc, profile_label="demo")
+    except LaunchError as exc:
+        proc.kill()
+        raise CliError(str(exc)) from None
+
+
+# --- config -------------------------------------------------------------------------------------
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from .config import SETTINGS
+
+    settings = _settings(args)
+    exists = "" if settings.file.exists() else " (not present)"
+    print(f"# config file: {settings.file}{exists}")
+    print(f"# database:    {settings.db_path}")
+    width = max(len(name) for name in SETTINGS)
+    for name in SETTINGS:
+        value = settings.values[name]
+        shown = json.dumps(value) if value is not None else "-"
+        print(f"{name:<{width}} = {shown:<40} # {settings.sources[name]}")
+    for table, values in settings.tables.items():
+        print(f"[{table}] {json.dumps(values)}")
+    return 0
+
+
 # --- shared helpers -----------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace):
+    """Flags, environment, config file and defaults, resolved once per command."""
+    from .config import SETTINGS, ConfigError, load
+
+    cached = getattr(args, "_settings", None)
+    if cached is not None:
+        return cached
+    flags = {name: getattr(args, name, None) for name in SETTINGS}
+    try:
+        args._settings = load(flags)
+    except ConfigError as exc:
+        raise CliError(str(exc), 2) from None
+    return args._settings
 
 
 def _open_store(args: argparse.Namespace, readonly: bool = False):
     from .store import Store, StoreError
 
-    path = Path(args.db).expanduser() if args.db else default_db_path()
     try:
-        return Store(path, readonly=readonly)
+        return Store(_settings(args).db_path, readonly=readonly)
     except StoreError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _aws(args: argparse.Namespace):
+    from .aws import Aws, AwsError
+
+    settings = _settings(args)
+    try:
+        return Aws(settings.profile, settings.region, settings.endpoint_url, sqs_wait_seconds=settings.wait_seconds)
+    except AwsError as exc:
         raise CliError(str(exc)) from None
 
 
@@ -191,7 +333,17 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_common_options()],
     )
     parser.add_argument("--version", action="version", version=f"sestui {__version__}")
+    _console_options(parser)
+    parser.set_defaults(func=cmd_console)
     sub = parser.add_subparsers(dest="command", metavar="command")
+
+    p = sub.add_parser("demo", parents=[common], help="the console against a local sandbox with generated traffic",
+                       description="Start the embedded sandbox (SES, SNS, SQS on 127.0.0.1) with generated traffic "
+                                   "and open the console on it. No AWS account needed.")
+    p.add_argument("--rate", type=float, default=3.0, metavar="R", help="generated messages per second (default 3)")
+    p.add_argument("--read-only", action="store_const", const=True, default=None,
+                   help="hide every action that changes AWS")
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("ingest", parents=[common], help="import SQS message bodies from files",
                        description="Import SQS message bodies: JSON Lines, a JSON array, or `aws sqs receive-message` output.")
@@ -207,16 +359,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="T", help="from this time (ISO 8601, or e.g. 2h for two hours ago)")
     p.add_argument("--until", metavar="T", help="before this time")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("collect", parents=[common], help="headless collector: SQS queue -> database",
+                       description="Receive SES notifications from SQS into the database until SIGINT/SIGTERM; "
+                                   "also polls the account status and sending statistics.")
+    _collector_options(p)
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("config", parents=[common], help="print the effective settings and where they come from")
+    _collector_options(p)
+    p.set_defaults(func=cmd_config)
     return parser
+
+
+def _console_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--queue-url", metavar="URL", help="SQS queue that receives the SES notifications")
+    p.add_argument("--read-only", action="store_const", const=True, default=None,
+                   help="hide every action that changes AWS (suppression edits, sends)")
+
+
+def _collector_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--queue-url", metavar="URL", help="SQS queue URL")
+    p.add_argument("--receivers", type=int, metavar="N", help="parallel receivers (default 4)")
+    p.add_argument("--wait-seconds", type=int, metavar="S", help="SQS long-poll wait, 0..20 (default 20)")
+    p.add_argument("--visibility-timeout", type=int, metavar="S", help="seconds a message stays hidden (default 60)")
+    p.add_argument("--account-interval", type=float, metavar="S", help="account poll interval (default 60)")
+    p.add_argument("--stats-interval", type=float, metavar="S", help="statistics poll interval (default 300)")
+    p.add_argument("--verify-signatures", action="store_const", const=True, default=None,
+                   help="verify SNS signatures (off by default)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    func = getattr(args, "func", None)
-    if func is None:
-        parser.print_help()
-        return 0
+    func = args.func
     try:
         return func(args) or 0
     except CliError as exc:

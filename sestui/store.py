@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
-from .events import DETAIL_FIELDS, Parsed
+from .events import DETAIL_FIELDS, EVENT_TYPES, Parsed, valid_text
 
 BUSY_TIMEOUT_S = 15.0
 
@@ -137,8 +138,68 @@ CREATE TABLE quarantine (
 CREATE INDEX quarantine_received ON quarantine(received);
 """
 
+# Operational state shared between a collector and any number of consoles.
+_V2 = """
+CREATE TABLE collector_state (
+  collector_id TEXT PRIMARY KEY,
+  queue_url TEXT,
+  state TEXT NOT NULL,
+  started INTEGER NOT NULL,
+  heartbeat INTEGER NOT NULL,
+  last_success INTEGER,
+  last_error TEXT,
+  last_error_at INTEGER,
+  events_per_s REAL NOT NULL DEFAULT 0,
+  backlog INTEGER,
+  received INTEGER NOT NULL DEFAULT 0,
+  stored INTEGER NOT NULL DEFAULT 0,
+  duplicates INTEGER NOT NULL DEFAULT 0,
+  quarantined INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE account_snapshots (
+  id INTEGER PRIMARY KEY,
+  taken INTEGER NOT NULL,
+  profile TEXT,
+  region TEXT,
+  status TEXT,
+  error TEXT
+);
+
+CREATE TABLE send_stats (
+  ts INTEGER PRIMARY KEY,
+  delivery_attempts INTEGER NOT NULL,
+  bounces INTEGER NOT NULL,
+  complaints INTEGER NOT NULL,
+  rejects INTEGER NOT NULL
+);
+
+CREATE TABLE suppressions (
+  email TEXT PRIMARY KEY COLLATE NOCASE,
+  reason TEXT NOT NULL,
+  last_update INTEGER,
+  message_id TEXT,
+  feedback_id TEXT,
+  fetched INTEGER NOT NULL
+);
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT,
+  origin TEXT NOT NULL,
+  action TEXT NOT NULL,
+  email TEXT,
+  reason TEXT,
+  outcome TEXT NOT NULL,
+  detail TEXT,
+  message_id TEXT
+);
+CREATE INDEX audit_at ON audit(at);
+"""
+
 # Each entry moves the schema from version i to i+1. Append; never edit a released entry.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def _open_private(path: Path) -> None:
@@ -190,13 +251,18 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            if not readonly:
+            if readonly:
+                self._check_readable()
+            else:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{self.path} is not a usable sestui database: {exc}") from exc
+        except StoreError:
+            conn.close()
+            raise
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -214,28 +280,33 @@ class Store:
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
+    def _refuse_newer(self, version: int) -> None:
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this sestui understands"
+                f" ({len(MIGRATIONS)}): upgrade sestui"
+            )
+
+    def _check_readable(self) -> None:
+        """A read-only open migrates nothing, so it must find a schema it can read."""
+        version = self.schema_version  # reading the header also rejects a file that is not SQLite
+        if version == 0:
+            raise StoreError(f"{self.path} is not a sestui database (it has no sestui schema)")
+        self._refuse_newer(version)
+
     def _migrate(self) -> None:
         with self._lock:
             version = self.schema_version
-            if version > len(MIGRATIONS):
-                raise StoreError(
-                    f"{self.path} has schema version {version}, newer than this sestui understands"
-                    f" ({len(MIGRATIONS)}): upgrade sestui"
-                )
+            self._refuse_newer(version)
             if version == len(MIGRATIONS):
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 # Another process may have migrated while we waited for the write lock.
                 version = self.schema_version
                 for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
                     for statement in _statements(script):
                         self.conn.execute(statement)
                     self.conn.execute(f"PRAGMA user_version = {target}")
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -247,15 +318,8 @@ class Store:
         rows = _Rows(received_ms if received_ms is not None else now_ms())
         for body, parsed in items:
             rows.add(body, parsed)
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = rows.write(self.conn)
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-        return result
+        with self._transaction():
+            return rows.write(self.conn)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -305,6 +369,36 @@ class Store:
             (before[0], before[0], before[1], limit),
         )
 
+    def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
+                  types: Iterable[str] | None = None, limit: int = 200) -> list[dict]:
+        """Events by arrival (rowid) for the live flow: newest first, or after `after_id` oldest first
+        (so a reader can catch up contiguously), or before `before_id` newest first (paging back).
+        `text` matches recipient, message id or subject, case-insensitively."""
+        where: list[str] = []
+        params: list[Any] = []
+        if after_id is not None:
+            where.append("id > ?")
+            params.append(after_id)
+        if before_id is not None:
+            where.append("id < ?")
+            params.append(before_id)
+        if types is not None:
+            types = list(types)
+            where.append(f"event_type IN ({', '.join('?' * len(types))})")
+            params += types
+        if text:
+            like = f"%{_like_escape(text)}%"
+            where.append("(recipient LIKE ? ESCAPE '\\' OR message_id LIKE ? ESCAPE '\\'"
+                         " OR subject LIKE ? ESCAPE '\\')")
+            params += [like, like, like]
+        order = "ASC" if after_id is not None else "DESC"
+        cols = ", ".join(("id",) + EVENT_COLUMNS)
+        sql = f"SELECT {cols} FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY id {order} LIMIT ?"
+        return self._query(sql, params + [limit])
+
     def timeline(self, message_id: str) -> list[dict]:
         cols = ", ".join(("id",) + EVENT_COLUMNS)
         return self._query(
@@ -319,14 +413,29 @@ class Store:
         )
 
     def counts_by_type(self, since_ms: int, until_ms: int | None = None) -> dict[str, int]:
-        params: list[Any] = [since_ms]
-        sql = "SELECT event_type, count(*) AS n FROM events WHERE ts >= ?"
+        # Naming the types turns this into one (event_type, ts) index range per type; without them
+        # SQLite scans the whole index, which grows with history however small the window.
+        params: list[Any] = [*EVENT_TYPES, since_ms]
+        sql = (f"SELECT event_type, count(*) AS n FROM events"
+               f" WHERE event_type IN ({', '.join('?' * len(EVENT_TYPES))}) AND ts >= ?")
         if until_ms is not None:
             sql += " AND ts < ?"
             params.append(until_ms)
         sql += " GROUP BY event_type"
-        # One index seek per type would need the type list; the (event_type, ts) index covers this.
         return {row["event_type"]: row["n"] for row in self._query(sql, params)}
+
+    def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]:
+        """event_type -> {hour (ms) -> count} since a time; bounces split into bounce_hard/bounce_soft."""
+        rows = self._query(
+            "SELECT (ts / 3600000) * 3600000 AS hour, CASE WHEN event_type = 'bounce' THEN "
+            "CASE WHEN bounce_type = 'Permanent' THEN 'bounce_hard' ELSE 'bounce_soft' END "
+            "ELSE event_type END AS kind, count(*) AS n FROM events WHERE ts >= ? GROUP BY hour, kind",
+            (since_ms,),
+        )
+        out: dict[str, dict[int, int]] = {}
+        for row in rows:
+            out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
+        return out
 
     def message(self, message_id: str) -> dict | None:
         rows = self._query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
@@ -350,6 +459,136 @@ class Store:
 
     def quarantined(self, limit: int = 100) -> list[dict]:
         return self._query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", (limit,))
+
+    # -- collector, account and statistics state ------------------------------------------------
+
+    COLLECTOR_FIELDS = ("queue_url", "state", "started", "heartbeat", "last_success", "last_error",
+                        "last_error_at", "events_per_s", "backlog", "received", "stored", "duplicates",
+                        "quarantined")
+
+    def save_collector_state(self, collector_id: str, state: dict[str, Any]) -> None:
+        cols = ("collector_id",) + self.COLLECTOR_FIELDS
+        values = [collector_id] + [state.get(c) for c in self.COLLECTOR_FIELDS]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.COLLECTOR_FIELDS)
+        self._write(
+            f"INSERT INTO collector_state ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT (collector_id) DO UPDATE SET {updates}",
+            values,
+        )
+
+    def collector_states(self, fresher_than_ms: int | None = None) -> list[dict]:
+        """Collectors that reported, the most recent heartbeat first."""
+        if fresher_than_ms is None:
+            return self._query("SELECT * FROM collector_state ORDER BY heartbeat DESC")
+        return self._query("SELECT * FROM collector_state WHERE heartbeat >= ? ORDER BY heartbeat DESC",
+                           (fresher_than_ms,))
+
+    def save_account_snapshot(self, *, taken_ms: int, profile: str | None, region: str | None,
+                              status: dict | None, error: str | None = None, keep: int = 1000) -> None:
+        with self._transaction():
+            self.conn.execute(
+                "INSERT INTO account_snapshots (taken, profile, region, status, error) VALUES (?, ?, ?, ?, ?)",
+                (taken_ms, profile, region, json.dumps(status) if status is not None else None, error),
+            )
+            self.conn.execute(
+                "DELETE FROM account_snapshots WHERE id <= (SELECT max(id) FROM account_snapshots) - ?", (keep,)
+            )
+
+    def account_snapshot(self, *, ok_only: bool = False) -> dict | None:
+        """The newest snapshot (with `status` decoded), or the newest successful one."""
+        where = "WHERE error IS NULL " if ok_only else ""
+        rows = self._query(f"SELECT * FROM account_snapshots {where}ORDER BY id DESC LIMIT 1")
+        if not rows:
+            return None
+        row = rows[0]
+        row["status"] = json.loads(row["status"]) if row["status"] else None
+        return row
+
+    def save_send_stats(self, points: Iterable[tuple[int, int, int, int, int]]) -> None:
+        """(ts_ms, delivery_attempts, bounces, complaints, rejects) points; newer figures replace older."""
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO send_stats (ts, delivery_attempts, bounces, complaints, rejects) "
+                "VALUES (?, ?, ?, ?, ?)",
+                list(points),
+            )
+
+    def send_stats(self, since_ms: int) -> list[dict]:
+        return self._query("SELECT * FROM send_stats WHERE ts >= ? ORDER BY ts", (since_ms,))
+
+    # -- suppression list cache and audit ------------------------------------------------------
+
+    def replace_suppressions(self, entries: Iterable[tuple], fetched_ms: int) -> int:
+        """Replace the cache with a full listing: (email, reason, last_update_ms) tuples."""
+        rows = [(e, r, u, fetched_ms) for e, r, u in entries]
+        with self._transaction():
+            self.conn.execute("DELETE FROM suppressions")
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO suppressions (email, reason, last_update, fetched) VALUES (?, ?, ?, ?)", rows
+            )
+        return len(rows)
+
+    def cache_suppression(self, email: str, reason: str, last_update_ms: int | None, fetched_ms: int,
+                          message_id: str | None = None, feedback_id: str | None = None) -> None:
+        self._write(
+            "INSERT INTO suppressions (email, reason, last_update, message_id, feedback_id, fetched) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, "
+            "last_update = excluded.last_update, fetched = excluded.fetched, "
+            "message_id = coalesce(excluded.message_id, suppressions.message_id), "
+            "feedback_id = coalesce(excluded.feedback_id, suppressions.feedback_id)",
+            (email, reason, last_update_ms, message_id, feedback_id, fetched_ms),
+        )
+
+    def suppressions_for(self, emails: Iterable[str]) -> list[dict]:
+        """Cached entries for these addresses (case-insensitive)."""
+        emails = list(emails)
+        if not emails:
+            return []
+        return self._query(f"SELECT * FROM suppressions WHERE email IN ({', '.join('?' * len(emails))})", emails)
+
+    def uncache_suppression(self, email: str) -> None:
+        self._write("DELETE FROM suppressions WHERE email = ?", (email,))
+
+    def suppressions(self, text: str | None = None, limit: int = 10000) -> list[dict]:
+        if text:
+            return self._query(
+                "SELECT * FROM suppressions WHERE email LIKE ? ESCAPE '\\' ORDER BY last_update DESC, email LIMIT ?",
+                (f"%{_like_escape(text)}%", limit),
+            )
+        return self._query("SELECT * FROM suppressions ORDER BY last_update DESC, email LIMIT ?", (limit,))
+
+    def add_audit(self, *, action: str, origin: str, outcome: str, email: str | None = None,
+                  reason: str | None = None, actor: str | None = None, detail: str | None = None,
+                  message_id: str | None = None, at_ms: int | None = None) -> None:
+        self._write(
+            "INSERT INTO audit (at, actor, origin, action, email, reason, outcome, detail, message_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at_ms if at_ms is not None else now_ms(), actor, origin, action, email, reason, outcome, detail,
+             message_id),
+        )
+
+    def audit(self, limit: int = 500, email: str | None = None) -> list[dict]:
+        if email:
+            return self._query("SELECT * FROM audit WHERE email = ? COLLATE NOCASE ORDER BY id DESC LIMIT ?",
+                               (email, limit))
+        return self._query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self):
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        with self._lock:
+            self.conn.execute(sql, tuple(params))
 
     def count(self, table: str) -> int:
         if table not in ("events", "messages", "quarantine", "records"):
@@ -422,6 +661,8 @@ class _Rows:
         if not parsed.ok:
             if isinstance(body, (bytes, bytearray)):
                 body = body.decode("utf-8", errors="backslashreplace")
+            else:
+                body = valid_text(body)  # SQLite text must be UTF-8: no lone surrogates
             self.quarantine.append((self.received_ms, parsed.reason, body))
             return
         mail = parsed.mail
@@ -454,6 +695,10 @@ class _Rows:
         if self.quarantine:
             conn.executemany(self.QUARANTINE_SQL, self.quarantine)
         return AddResult(stored, len(self.events) - stored, len(self.quarantine))
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _statements(script: str) -> list[str]:

@@ -1,0 +1,167 @@
+"""Account health arithmetic: reputation rates against the thresholds AWS applies. Pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+# AWS reviews an account at the first figure and may pause its sending at the second.
+BOUNCE_REVIEW, BOUNCE_PAUSE = 0.05, 0.10
+COMPLAINT_REVIEW, COMPLAINT_PAUSE = 0.001, 0.005
+
+OK, WARN, BAD = "ok", "warning", "error"
+
+
+def level(rate: float | None, review: float, pause: float) -> str:
+    if rate is None or rate < review:
+        return OK
+    return WARN if rate < pause else BAD
+
+
+@dataclass(frozen=True)
+class Rates:
+    attempts: int
+    bounces: int
+    complaints: int
+    rejects: int
+
+    @property
+    def bounce_rate(self) -> float | None:
+        return self.bounces / self.attempts if self.attempts else None
+
+    @property
+    def complaint_rate(self) -> float | None:
+        return self.complaints / self.attempts if self.attempts else None
+
+    @property
+    def bounce_level(self) -> str:
+        return level(self.bounce_rate, BOUNCE_REVIEW, BOUNCE_PAUSE)
+
+    @property
+    def complaint_level(self) -> str:
+        return level(self.complaint_rate, COMPLAINT_REVIEW, COMPLAINT_PAUSE)
+
+
+def rates_from_stats(points: Iterable[Mapping], since_ms: int | None = None) -> Rates:
+    """Sum GetSendStatistics points (dicts with ts, delivery_attempts, bounces, complaints, rejects)."""
+    attempts = bounces = complaints = rejects = 0
+    for p in points:
+        if since_ms is not None and p["ts"] < since_ms:
+            continue
+        attempts += p["delivery_attempts"]
+        bounces += p["bounces"]
+        complaints += p["complaints"]
+        rejects += p["rejects"]
+    return Rates(attempts, bounces, complaints, rejects)
+
+
+def rates_from_counts(counts: Mapping[str, int], hard_bounces: int | None = None) -> Rates:
+    """Rates from locally stored event counts (a fallback when statistics are unavailable).
+
+    SES counts a delivery attempt per recipient sent to; locally that is a `send` event, or a
+    delivery/bounce when the configuration set does not publish sends.
+    """
+    bounces = counts.get("bounce", 0) if hard_bounces is None else hard_bounces
+    attempts = counts.get("send", 0) or (counts.get("delivery", 0) + counts.get("bounce", 0))
+    return Rates(attempts, bounces, counts.get("complaint", 0), counts.get("reject", 0))
+
+
+def headroom(rate: float | None, threshold: float) -> float | None:
+    """How far a rate is below a threshold, as a fraction of the threshold (negative = over)."""
+    if rate is None:
+        return None
+    return (threshold - rate) / threshold
+
+
+def bins(values: list[float], width: int, how: str = "sum") -> list[float]:
+    """Squeeze a series into `width` buckets (sum or max per bucket) for a sparkline."""
+    if width <= 0 or not values:
+        return []
+    if len(values) <= width:
+        return list(values)
+    out = []
+    for i in range(width):
+        lo = i * len(values) // width
+        hi = max(lo + 1, (i + 1) * len(values) // width)
+        chunk = values[lo:hi]
+        out.append(sum(chunk) if how == "sum" else max(chunk))
+    return out
+
+
+@dataclass(frozen=True)
+class Feed:
+    """How the events are getting here: the freshest collector's state."""
+
+    state: str  # live, stale, stopped, none
+    events_per_s: float = 0.0
+    backlog: int | None = None
+    error: str | None = None
+    since_ms: int | None = None  # last success (for the STALE age)
+
+
+@dataclass(frozen=True)
+class Summary:
+    profile: str | None
+    region: str | None
+    production: bool | None
+    sending_enabled: bool | None
+    enforcement: str | None
+    sent_24h: float | None
+    max_24h: float | None
+    max_rate: float | None
+    rates: Rates
+    rates_window: str
+    rejects_24h: int | None
+    account_error: str | None
+    account_ok_ms: int | None  # when the account was last read successfully
+    feed: Feed
+
+
+HEARTBEAT_STALE_MS = 10_000
+
+
+def feed_state(collectors: list[Mapping], now_ms: int) -> Feed:
+    """The most recent collector row -> live / stale (failing or silent) / stopped / none."""
+    if not collectors:
+        return Feed("none")
+    row = max(collectors, key=lambda r: r["heartbeat"])
+    if row["state"] == "stopped":
+        return Feed("stopped", since_ms=row["heartbeat"])
+    failing = row["last_error"] and (row["last_success"] or 0) < (row["last_error_at"] or 0)
+    if now_ms - row["heartbeat"] > HEARTBEAT_STALE_MS:
+        return Feed("stale", error="collector stopped reporting", since_ms=row["heartbeat"])
+    if failing:
+        return Feed("stale", row["events_per_s"], row["backlog"], row["last_error"], row["last_success"])
+    return Feed("live", row["events_per_s"], row["backlog"])
+
+
+def summarize(*, profile: str | None, region: str | None, snapshot: Mapping | None, last_ok: Mapping | None,
+              stats: list[Mapping], counts_24h: Mapping[str, int], collectors: list[Mapping],
+              now_ms: int) -> Summary:
+    """Everything the health header shows, from what the store holds."""
+    status = (last_ok or {}).get("status") or {}
+    error = snapshot.get("error") if snapshot else None
+    if stats:
+        rates = rates_from_stats(stats)
+        window = "14d"
+        rejects_24h = rates_from_stats(stats, since_ms=now_ms - 86_400_000).rejects
+    else:
+        rates = rates_from_counts(counts_24h)
+        window = "24h local"
+        rejects_24h = counts_24h.get("reject", 0) if counts_24h else None
+    return Summary(
+        profile=profile,
+        region=region,
+        production=status.get("production_access"),
+        sending_enabled=status.get("sending_enabled"),
+        enforcement=status.get("enforcement_status"),
+        sent_24h=status.get("sent_last_24_hours"),
+        max_24h=status.get("max_24_hour_send"),
+        max_rate=status.get("max_send_rate"),
+        rates=rates,
+        rates_window=window,
+        rejects_24h=rejects_24h,
+        account_error=error,
+        account_ok_ms=last_ok.get("taken") if last_ok else None,
+        feed=feed_state(collectors, now_ms),
+    )

@@ -1,0 +1,322 @@
+"""Pane 1: the live flow of events, newest on top, with filter, type toggles and paging into history."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Input, Static
+
+from ..events import EVENT_TYPES
+from .messages import FlowLoaded, OpenTimeline
+from .text import clock_time, literal, short_message_id
+from .widgets import KeyTable, OrderedText, theme_style, type_cell
+
+PAGE = 200
+LIVE_ROWS = 1000  # rows kept while following the newest; paging back may load more
+CATCH_UP = 2000  # newer rows fetched per tick; beyond that, jump to the newest page
+PROBLEM_TYPES = frozenset({"bounce", "complaint", "reject", "delivery_delay", "rendering_failure"})
+COUNTER_LABELS = (("send", "snd"), ("delivery", "dlv"), ("bounce", "bnc"), ("complaint", "cmp"),
+                  ("delivery_delay", "dly"), ("open", "opn"), ("click", "clk"), ("reject", "rej"))
+
+
+class FlowPane(Vertical):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="flow.filter"),
+        Binding("t", "types", "Types", id="flow.types"),
+        Binding("exclamation_mark", "problems", "Problems only", show=False, id="flow.problems"),
+    ]
+
+    DEFAULT_CSS = """
+    FlowPane #flow-counters { height: 1; padding: 0 1; color: $text-muted; }
+    FlowPane #flow-filter { display: none; height: 1; border: none; padding: 0 1; }
+    FlowPane.filtering #flow-filter { display: block; }
+    FlowPane #flow-empty { display: none; padding: 1 2; color: $text-muted; }
+    FlowPane.empty #flow-empty { display: block; }
+    FlowPane.empty #flow-table { display: none; }
+    FlowPane #flow-table { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.text: str | None = None
+        self.types: frozenset[str] | None = None
+        self.generation = 0
+        self.last_id: int | None = None  # newest event id loaded
+        self.oldest_id: int | None = None  # oldest event id loaded
+        self.exhausted = False
+        self.counts: dict[str, int] = {}
+        self._busy = False
+        self._paging = False
+        self.message_ids: dict[str, str] = {}  # row key -> SES message id
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="flow-counters")
+        yield Input(placeholder="filter: recipient, message id or subject (enter to apply, escape to clear)",
+                    id="flow-filter")
+        yield Static(id="flow-empty")
+        yield KeyTable(id="flow-table")
+
+    @property
+    def table(self) -> KeyTable:
+        return self.query_one("#flow-table", KeyTable)
+
+    def on_mount(self) -> None:
+        self._setup_columns()
+
+    def _setup_columns(self) -> None:
+        width = max(60, self.app.size.width)
+        spare = width - (11 + 10 + 14 + 5 * 2 + 1)
+        self.widths = {"recipient": max(16, spare * 5 // 10), "subject": max(10, spare * 5 // 10)}
+        self.detail_width = 0
+        if width >= 110:
+            self.detail_width = max(16, spare // 3)
+            self.widths = {"recipient": (spare - self.detail_width) // 2, "subject": (spare - self.detail_width) // 2}
+        table = self.table
+        table.add_column("Time UTC", key="time", width=11)
+        table.add_column("Type", key="type", width=10)
+        table.add_column("Recipient", key="recipient", width=self.widths["recipient"])
+        table.add_column("Subject", key="subject", width=self.widths["subject"])
+        if self.detail_width:
+            table.add_column("Detail", key="detail", width=self.detail_width)
+        table.add_column("Message id", key="message", width=14)
+
+    # -- loading --------------------------------------------------------------------------------
+
+    def poll(self) -> None:
+        """Called every tick: fetch what arrived since the newest loaded row."""
+        if self._busy:
+            return
+        self._busy = True
+        gen, after, text, types = self.generation, self.last_id, self.text, self.types
+        self.run_worker(lambda: self._load(gen, after, None, text, types), thread=True, group="flow")
+
+    def reload(self) -> None:
+        self.generation += 1
+        self.last_id = self.oldest_id = None
+        self.exhausted = False
+        self._busy = True
+        gen, text, types = self.generation, self.text, self.types
+        self.run_worker(lambda: self._load(gen, None, None, text, types), thread=True, group="flow")
+
+    def page_older(self) -> None:
+        if self._paging or self.exhausted or self.oldest_id is None:
+            return
+        self._paging = True
+        gen, before, text, types = self.generation, self.oldest_id, self.text, self.types
+        self.run_worker(lambda: self._load(gen, None, before, text, types), thread=True, group="flow-older")
+
+    def _load(self, gen: int, after: int | None, before: int | None, text, types) -> None:
+        """Worker thread: read the store, post the rows back."""
+        ctx = self.app.ctx
+        store = ctx.store
+        counts = None
+        if before is not None:
+            rows = store.flow_page(before_id=before, text=text, types=types, limit=PAGE)
+            self.post_message(FlowLoaded(rows, "older", gen, exhausted=len(rows) < PAGE))
+            return
+        counts = store.counts_by_type(ctx.now_ms() - 3_600_000)
+        if after is None:
+            rows = store.flow_page(text=text, types=types, limit=PAGE)
+            self.post_message(FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
+            return
+        rows = store.flow_page(after_id=after, text=text, types=types, limit=CATCH_UP + 1)
+        if len(rows) > CATCH_UP:  # far behind: show the newest page instead of a gap
+            rows = store.flow_page(text=text, types=types, limit=PAGE)
+            self.post_message(FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
+        else:
+            self.post_message(FlowLoaded(rows, "newer", gen, counts))
+
+    @on(FlowLoaded)
+    def _loaded(self, message: FlowLoaded) -> None:
+        message.stop()
+        if message.mode == "older":
+            self._paging = False
+        else:
+            self._busy = False
+        if message.generation != self.generation:
+            return
+        if message.counts is not None:
+            self.counts = message.counts
+            self._show_counters()
+        table = self.table
+        with self.app.batch_update():
+            if message.mode == "reset":
+                table.clear()
+                self.message_ids.clear()
+                self.last_id = self.oldest_id = None
+                self._append(message.rows)
+                self.exhausted = message.exhausted
+                table.move_cursor(row=0)
+            elif message.mode == "older":
+                self._append(message.rows)
+                self.exhausted = message.exhausted
+            else:
+                self._prepend(message.rows)
+        self.set_class(table.row_count == 0, "empty")
+        if table.row_count == 0:
+            self._show_empty()
+
+    def _append(self, rows: list[dict]) -> None:
+        """Rows older than everything loaded (newest first) go at the bottom."""
+        for row in rows:
+            self._add(row)
+        if rows:
+            self.oldest_id = rows[-1]["id"] if self.oldest_id is None else min(self.oldest_id, rows[-1]["id"])
+            self.last_id = max(self.last_id or 0, rows[0]["id"])
+
+    def _prepend(self, rows: list[dict]) -> None:
+        """Rows newer than everything loaded (oldest first) go on top; the cursor keeps its row,
+        or stays on the newest row when it was there (following)."""
+        if not rows:
+            return
+        table = self.table
+        following = table.cursor_row <= 0
+        keep = table.selected_key()
+        for row in rows:
+            self._add(row)
+        self.last_id = rows[-1]["id"]
+        if self.oldest_id is None:
+            self.oldest_id = rows[0]["id"]
+        table.sort("time", key=lambda cell: cell.order, reverse=True)
+        if following:
+            self._trim()
+            table.move_cursor(row=0, scroll=True)
+        elif keep is not None:
+            table.move_cursor(row=table.get_row_index(keep), scroll=False)
+
+    def _trim(self) -> None:
+        table = self.table
+        excess = table.row_count - LIVE_ROWS
+        if excess <= 0:
+            return
+        for row_key in list(table.rows)[-excess:]:
+            table.remove_row(row_key)
+            self.message_ids.pop(row_key.value, None)
+        self.oldest_id = int(list(table.rows)[-1].value)
+        self.exhausted = False
+
+    def _add(self, row: dict) -> None:
+        app = self.app
+        key = str(row["id"])
+        if key in self.table.rows:
+            return
+        time_cell = OrderedText(clock_time(row["ts"], app.ctx.now_ms()), end="")
+        time_cell.order = row["id"]
+        cells: list[Text] = [
+            time_cell,
+            type_cell(app, row["event_type"], row["bounce_type"]),
+            literal(row["recipient"], width=self.widths["recipient"]),
+            literal(row["subject"] or "", width=self.widths["subject"]),
+        ]
+        if self.detail_width:
+            cells.append(literal(_detail(row), style=theme_style(app, "text-muted"), width=self.detail_width))
+        cells.append(literal(short_message_id(row["message_id"], 14)))
+        self.table.add_row(*cells, key=key)
+        self.message_ids[key] = row["message_id"]
+
+    # -- header lines ----------------------------------------------------------------------------
+
+    def _show_counters(self) -> None:
+        parts = [Text("1h ", style="bold")]
+        for event_type, label in COUNTER_LABELS:
+            n = self.counts.get(event_type, 0)
+            colour = "error" if event_type in ("bounce", "complaint", "reject") and n else ""
+            parts.append(Text(f"{label} {n}  ", style=theme_style(self.app, colour)))
+        if self.text:
+            parts.append(Text("filter: ", style="bold"))
+            parts.append(literal(self.text, width=20))
+            parts.append(Text("  "))
+        if self.types is not None:
+            shown = "problems" if self.types == PROBLEM_TYPES else ",".join(sorted(self.types))
+            parts.append(Text("types: ", style="bold"))
+            parts.append(literal(shown, width=30))
+        self.query_one("#flow-counters", Static).update(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))
+
+    def _show_empty(self) -> None:
+        ctx = self.app.ctx
+        if self.text or self.types is not None:
+            hint = "No events match the filter. Press escape to clear it, or t to choose types."
+        elif ctx.queue_url:
+            hint = ("Waiting for events from the queue.\n\n"
+                    "Send a test message from pane 5, or run `sestui doctor` if nothing arrives.")
+        else:
+            hint = ("No queue is configured, so no events arrive.\n\n"
+                    "Connect one with `sestui --queue-url URL` (or queue_url in the config file),\n"
+                    "or create the SES -> SNS -> SQS wiring with `sestui setup`.\n"
+                    "Try everything without AWS: `sestui demo`.")
+        self.query_one("#flow-empty", Static).update(Text(hint))
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    def action_filter(self) -> None:
+        self.add_class("filtering")
+        box = self.query_one("#flow-filter", Input)
+        box.value = self.text or ""
+        box.focus()
+
+    @on(Input.Submitted, "#flow-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.set_filter(event.value.strip() or None)
+        self.remove_class("filtering")
+        self.table.focus()
+
+    def set_filter(self, text: str | None) -> None:
+        self.text = text
+        self._show_counters()
+        self.reload()
+
+    def set_types(self, types: frozenset[str] | None) -> None:
+        self.types = None if types is None or types == frozenset(EVENT_TYPES) else frozenset(types)
+        self._show_counters()
+        self.reload()
+
+    def action_types(self) -> None:
+        from .modals import TypesScreen
+
+        self.app.push_screen(TypesScreen(self.types), self._types_chosen)
+
+    def _types_chosen(self, types: frozenset[str] | None) -> None:
+        if types is not None:
+            self.set_types(types)
+
+    def action_problems(self) -> None:
+        self.set_types(None if self.types == PROBLEM_TYPES else PROBLEM_TYPES)
+
+    def back(self) -> bool:
+        """Escape: close the filter box, then clear filters. True if something was undone."""
+        if self.has_class("filtering"):
+            self.remove_class("filtering")
+            self.table.focus()
+            return True
+        if self.text or self.types is not None:
+            self.text, self.types = None, None
+            self._show_counters()
+            self.reload()
+            return True
+        return False
+
+    @on(DataTable.RowSelected, "#flow-table")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        message_id = self.message_ids.get(event.row_key.value)
+        if message_id:
+            self.post_message(OpenTimeline(message_id))
+
+    @on(DataTable.RowHighlighted, "#flow-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.table.row_count - 5:
+            self.page_older()
+
+
+def _detail(row: dict) -> str:
+    for key in ("diagnostic_code", "delay_type", "reject_reason", "error_message", "link",
+                "complaint_feedback_type", "bounce_subtype"):
+        if row.get(key):
+            return row[key]
+    return ""

@@ -1,0 +1,162 @@
+"""Pane 4: reputation over two weeks — sends, bounce and complaint rates against AWS's thresholds,
+rejects, and the locally stored events — plus how far the current rates are from review and pause."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from .. import health
+from .messages import StatsLoaded
+from .text import count, percent
+from .widgets import theme_style
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+DAY_MS = 86_400_000
+WINDOW_MS = 14 * DAY_MS
+LABEL_WIDTH = 14
+
+
+def bar_string(values: list[float], scale: float) -> str:
+    """Values as block characters, full height at `scale` (values above it are clipped)."""
+    if scale <= 0:
+        scale = 1.0
+    top = len(BLOCKS) - 1
+    return "".join(BLOCKS[max(1, round(min(1.0, v / scale) * top))] if v > 0 else BLOCKS[0] for v in values)
+
+
+class ReputationPane(VerticalScroll):
+    DEFAULT_CSS = "ReputationPane { padding: 0 1; } ReputationPane #rep-body { width: 100%; }"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading statistics…", id="rep-body")
+
+    def focus_main(self) -> None:
+        self.focus()
+
+    def poll(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        ctx = self.app.ctx
+
+        def work() -> None:
+            now = ctx.now_ms()
+            points = ctx.store.send_stats(now - WINDOW_MS)
+            local = ctx.store.hourly_counts(now - WINDOW_MS)
+            summary = ctx.health_summary()
+            self.post_message(StatsLoaded(points, local, summary))
+
+        self.run_worker(work, thread=True, group="reputation")
+
+    @on(StatsLoaded)
+    def _loaded(self, message: StatsLoaded) -> None:
+        message.stop()
+        self._busy = False
+        self.query_one("#rep-body", Static).update(self.render_report(message))
+
+    def render_report(self, message: StatsLoaded) -> Text:
+        app = self.app
+        now = app.ctx.now_ms()
+        width = max(20, self.size.width - LABEL_WIDTH - 4 if self.size.width else app.size.width - LABEL_WIDTH - 6)
+        width = min(width, 96)
+        start = now - WINDOW_MS
+        bold, muted = theme_style(app, "", True), theme_style(app, "text-muted")
+        out = Text(no_wrap=True, overflow="ellipsis")
+
+        def series(rows: dict[int, int] | list[dict], field: str | None = None) -> list[float]:
+            """Spread values over `width` equal time buckets covering the window."""
+            buckets = [0.0] * width
+            items = rows.items() if isinstance(rows, dict) else ((r["ts"], r[field]) for r in rows)
+            for ts, value in items:
+                i = int((ts - start) * width / WINDOW_MS)
+                if 0 <= i < width:
+                    buckets[i] += value
+            return buckets
+
+        def line(label: str, text: str, style=None, note: str = "") -> None:
+            out.append(f"{label:<{LABEL_WIDTH}}", style=bold)
+            out.append(text, style=style)
+            if note:
+                out.append(f" {note}", style=muted)
+            out.append("\n")
+
+        def rate_line(label: str, num: list[float], den: list[float], review: float, pause: float) -> None:
+            out.append(f"{label:<{LABEL_WIDTH}}", style=bold)
+            for n, d in zip(num, den):
+                rate = n / d if d else 0.0
+                colour = {"ok": "success", "warning": "warning", "error": "error"}[health.level(rate, review, pause)]
+                out.append(bar_string([rate], pause) if d else " ", style=theme_style(app, colour))
+            out.append(f" full = pause {percent(pause, 1)}\n", style=muted)
+
+        points = message.points
+        out.append("SES sending statistics, last 14 days", style=bold)
+        out.append(f"  ({len(points)} points of 15 min; left = 14 days ago)\n", style=muted)
+        if points:
+            attempts = series(points, "delivery_attempts")
+            bounces = series(points, "bounces")
+            complaints = series(points, "complaints")
+            rejects = series(points, "rejects")
+            line("Sends", bar_string(attempts, max(attempts) or 1), theme_style(app, "primary"),
+                 f"{count(sum(attempts))} total")
+            rate_line("Bounce rate", bounces, attempts, health.BOUNCE_REVIEW, health.BOUNCE_PAUSE)
+            rate_line("Complaint rate", complaints, attempts, health.COMPLAINT_REVIEW, health.COMPLAINT_PAUSE)
+            line("Rejects", bar_string(rejects, max(rejects) or 1), theme_style(app, "error" if sum(rejects) else "primary"),
+                 f"{count(sum(rejects))} total")
+        else:
+            out.append("  No statistics yet (GetSendStatistics is polled every few minutes).\n", style=muted)
+
+        out.append("\nEvents stored here, last 14 days\n", style=bold)
+        local = message.local
+        if local:
+            for label, kinds, colour in (("Delivered", ("delivery",), "success"),
+                                         ("Hard bounces", ("bounce_hard",), "error"),
+                                         ("Soft bounces", ("bounce_soft",), "warning"),
+                                         ("Complaints", ("complaint",), "error"),
+                                         ("Delays", ("delivery_delay",), "warning"),
+                                         ("Rejects", ("reject",), "error")):
+                merged: dict[int, int] = {}
+                for kind in kinds:
+                    for hour, n in local.get(kind, {}).items():
+                        merged[hour] = merged.get(hour, 0) + n
+                values = series(merged)
+                total = sum(values)
+                line(label, bar_string(values, max(values) or 1), theme_style(app, colour if total else "text-muted"),
+                     f"{count(total)}")
+        else:
+            out.append("  No events stored yet.\n", style=muted)
+
+        summary = message.summary
+        out.append("\nWhere the account stands", style=bold)
+        out.append(f"  (rates over {summary.rates_window})\n", style=muted)
+        self._standing(out, "Bounce rate", summary.rates.bounce_rate, health.BOUNCE_REVIEW, health.BOUNCE_PAUSE)
+        self._standing(out, "Complaint rate", summary.rates.complaint_rate, health.COMPLAINT_REVIEW,
+                       health.COMPLAINT_PAUSE)
+        return out
+
+    def _standing(self, out: Text, label: str, rate: float | None, review: float, pause: float) -> None:
+        app = self.app
+        level = health.level(rate, review, pause)
+        colour = {"ok": "success", "warning": "warning", "error": "error"}[level]
+        out.append(f"{label:<{LABEL_WIDTH}}", style=theme_style(app, "", True))
+        out.append(f"{percent(rate):>7}", style=theme_style(app, colour, bold=level != "ok"))
+        if rate is None:
+            out.append("  no sends in the window\n")
+            return
+        to_review, to_pause = review - rate, pause - rate
+        if to_review > 0:
+            out.append(f"  {percent(to_review)} below review ({percent(review, 1)}),"
+                       f" {percent(to_pause)} below pause ({percent(pause, 1)})\n")
+        elif to_pause > 0:
+            out.append(f"  OVER review ({percent(review, 1)}); {percent(to_pause)} below pause ({percent(pause, 1)})\n",
+                       style=theme_style(app, "warning"))
+        else:
+            out.append(f"  OVER the pause threshold ({percent(pause, 1)}): AWS may pause sending\n",
+                       style=theme_style(app, "error", True))

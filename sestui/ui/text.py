@@ -1,0 +1,122 @@
+"""Turning outside strings into safe, literal, fitted text for the screen.
+
+Subjects, addresses and SMTP diagnostics come from strangers. They are shown as data: never parsed as
+markup (we build `rich.text.Text` / `Content` objects, never markup strings) and with control and
+bidirectional-formatting characters made visible as escapes, so nothing can move the cursor, change
+colours, rewrite the terminal title, or reorder the line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+
+from rich.text import Text
+
+_BIDI_AND_INVISIBLE = {
+    "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202b", "\u202c",
+    "\u202d", "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff",
+}
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def safe(value: object) -> str:
+    """`value` as one line of inert text: control and bidi characters become visible escapes."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.isprintable() and not (_BIDI_AND_INVISIBLE & set(text)):
+        return text
+    out = []
+    for ch in text:
+        if ch == "\t":
+            out.append(" ")
+        elif ch in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
+            out.append(_escape_char(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def ellipsize(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…"
+
+
+def ellipsize_middle(text: str, width: int) -> str:
+    """Keep both ends (ids and ARNs differ at the end): `0100018c4a…e5f6-000000`."""
+    if len(text) <= width:
+        return text
+    if width < 5:
+        return ellipsize(text, width)
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + text[-tail:]
+
+
+_SES_ID = re.compile(r"^[0-9a-f]{16}-(.+)-0{6}$")
+
+
+def short_message_id(message_id: str, width: int) -> str:
+    """SES ids share a time-based head and a `-000000` tail; show the part that differs."""
+    match = _SES_ID.match(message_id)
+    return ellipsize(match.group(1) if match else message_id, width)
+
+
+def literal(value: object, style: str = "", width: int | None = None) -> Text:
+    """A Rich Text holding `value` literally (no markup), optionally ellipsized."""
+    text = safe(value)
+    if width is not None:
+        text = ellipsize(text, width)
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def clock_time(ms: int | None, now_ms: int) -> str:
+    """`18:02:13` for today (UTC), `11-26 18:02` for other days."""
+    if ms is None:
+        return "-"
+    when = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    today = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).date()
+    return when.strftime("%H:%M:%S") if when.date() == today else when.strftime("%m-%d %H:%M")
+
+
+def full_time(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def age(ms: int | None, now_ms: int) -> str:
+    """`12s`, `4m`, `3h`, `2d`."""
+    if ms is None:
+        return "never"
+    seconds = max(0, (now_ms - ms) // 1000)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def percent(rate: float | None, digits: int = 2) -> str:
+    return "n/a" if rate is None else f"{rate * 100:.{digits}f}%"
+
+
+def count(n: float | None) -> str:
+    if n is None:
+        return "?"
+    if n < 0:
+        return "unlimited"
+    n = int(n)
+    if n >= 10_000_000:
+        return f"{n / 1_000_000:.0f}M"
+    if n >= 100_000:
+        return f"{n / 1000:.0f}k"
+    return f"{n:,}"

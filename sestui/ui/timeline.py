@@ -1,0 +1,260 @@
+"""Pane 2: one message's timeline — its envelope, every event in time order, a status per recipient,
+and the raw SES record of the selected event."""
+
+from __future__ import annotations
+
+import json
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from .messages import RecordLoaded, TimelineLoaded
+from .text import clock_time, ellipsize_middle, full_time, literal, safe
+from .widgets import STATUS_COLOURS, KeyTable, OrderedText, theme_style, type_cell
+
+STATUS_LABELS = {
+    "sent": "sent", "subscription": "subscription", "delayed": "delayed", "delivered": "delivered",
+    "opened": "opened", "clicked": "clicked", "soft_bounce": "bounced (soft)", "rendering_failed": "render failed",
+    "rejected": "rejected", "hard_bounce": "BOUNCED (hard)", "complained": "COMPLAINED",
+}
+
+
+class TimelinePane(Vertical):
+    BINDINGS = [
+        Binding("s", "suppress", "Suppress", id="timeline.suppress"),
+        Binding("y", "copy_id", "Copy id", show=False, id="timeline.copy"),
+    ]
+
+    DEFAULT_CSS = """
+    TimelinePane #tl-head { height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    TimelinePane #tl-events { height: auto; max-height: 50%; min-height: 3; }
+    TimelinePane #tl-raw-box { height: 1fr; min-height: 3; border-top: solid $primary-muted; }
+    TimelinePane #tl-raw { padding: 0 1; }
+    TimelinePane #tl-empty { padding: 1 2; color: $text-muted; }
+    TimelinePane.has-message #tl-empty { display: none; }
+    TimelinePane.-no-message #tl-head, TimelinePane.-no-message #tl-events,
+    TimelinePane.-no-message #tl-raw-box { display: none; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.message_id: str | None = None
+        self.rows: dict[str, dict] = {}
+        self.records: dict[int, str | None] = {}
+        self.suppressed: dict[str, str] = {}
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("No message open. Press enter on an event in the flow (pane 1).", id="tl-empty")
+        yield Static(id="tl-head")
+        yield KeyTable(id="tl-events")
+        with VerticalScroll(id="tl-raw-box"):
+            yield Static(id="tl-raw")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#tl-events", KeyTable)
+        width = max(60, self.app.size.width)
+        self.recipient_width = max(16, (width - 40) // 2)
+        table.add_column("Time UTC", key="time", width=12)
+        table.add_column("Type", key="type", width=10)
+        table.add_column("Recipient", key="recipient", width=self.recipient_width)
+        table.add_column("Detail", key="detail", width=max(10, width - 40 - self.recipient_width))
+        self.add_class("-no-message")
+
+    @property
+    def table(self) -> KeyTable:
+        return self.query_one("#tl-events", KeyTable)
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    # -- loading --------------------------------------------------------------------------------
+
+    def show(self, message_id: str) -> None:
+        if message_id != self.message_id:
+            self.message_id = message_id
+            self.rows.clear()
+            self.records.clear()
+            self.table.clear()
+            self.query_one("#tl-raw", Static).update("")
+            self.query_one("#tl-head", Static).update(Text(f"Loading {safe(message_id)} …"))
+        self.remove_class("-no-message")
+        self.add_class("has-message")
+        self._busy = False
+        self.poll()
+
+    def poll(self) -> None:
+        if self._busy or not self.message_id:
+            return
+        self._busy = True
+        message_id = self.message_id
+        self.run_worker(lambda: self._load(message_id), thread=True, group="timeline")
+
+    def _load(self, message_id: str) -> None:
+        store = self.app.ctx.store
+        events = store.timeline(message_id)
+        suppressed = {r["email"].lower(): r["reason"] for r in store.suppressions_for(
+            {e["recipient"] for e in events})}
+        self.post_message(TimelineLoaded(message_id, store.message(message_id), events, suppressed))
+
+    @on(TimelineLoaded)
+    def _loaded(self, message: TimelineLoaded) -> None:
+        message.stop()
+        self._busy = False
+        if message.message_id != self.message_id:
+            return
+        self.suppressed = message.suppressed
+        self._show_head(message.message, message.events)
+        table = self.table
+        new = [e for e in message.events if str(e["id"]) not in self.rows]
+        if not new:
+            return
+        keep = table.selected_key()
+        with self.app.batch_update():
+            for event in new:
+                self._add(event)
+            table.sort("time", key=lambda cell: cell.order)
+            if keep is not None:
+                table.move_cursor(row=table.get_row_index(keep), scroll=False)
+        if keep is None:
+            self._load_record(table.selected_key())
+
+    def _add(self, event: dict) -> None:
+        app = self.app
+        key = str(event["id"])
+        self.rows[key] = event
+        time_cell = OrderedText(clock_time(event["ts"], app.ctx.now_ms()), end="")
+        time_cell.order = (event["ts"], event["id"])
+        self.table.add_row(
+            time_cell,
+            type_cell(app, event["event_type"], event["bounce_type"]),
+            literal(event["recipient"], width=self.recipient_width),
+            literal(_event_detail(event), style=theme_style(app, "text-muted")),
+            key=key,
+        )
+
+    def _show_head(self, msg: dict | None, events: list[dict]) -> None:
+        app = self.app
+        muted = theme_style(app, "text-muted")
+        bold = theme_style(app, "", bold=True)
+        if msg is None and not events:
+            self.query_one("#tl-head", Static).update(Text.assemble(
+                ("Message ", bold), literal(self.message_id),
+                ("\nNo events stored for this message yet; they appear here as they arrive.", muted)))
+            return
+        msg = msg or {}
+        lines = [
+            Text.assemble(("Message ", bold), literal(self.message_id)),
+            Text.assemble(("Sent ", bold), full_time(msg.get("mail_ts")), ("  from ", bold),
+                          literal(msg.get("source") or "?"), ("  config set ", bold),
+                          literal(msg.get("configuration_set") or "-")),
+            Text.assemble(("Subject ", bold), literal(msg.get("subject") or "(no subject header)")),
+        ]
+        tags = {k: v for k, v in (msg.get("tags") or {}).items() if not k.startswith("ses:")}
+        if tags:
+            shown = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(tags.items()))
+            lines.append(Text.assemble(("Tags ", bold), literal(shown, width=app.size.width - 8)))
+        status_line = Text.assemble(("To ", bold))
+        for i, rec in enumerate(msg.get("recipients") or []):
+            if i:
+                status_line.append("  ")
+            status_line.append_text(literal(rec["recipient"]))
+            colour = STATUS_COLOURS.get(rec["status"], "")
+            status_line.append(" " + STATUS_LABELS.get(rec["status"], rec["status"]),
+                               style=theme_style(app, colour, bold=colour == "error"))
+            reason = self.suppressed.get(rec["recipient"].lower())
+            if reason:
+                status_line.append(f" [suppressed: {reason}]", style=theme_style(app, "warning"))
+        if not msg.get("recipients"):
+            status_line.append_text(literal(", ".join(msg.get("destinations") or []) or "?"))
+        lines.append(status_line)
+        head = Text("\n").join(lines)
+        head.no_wrap, head.overflow = True, "ellipsis"
+        self.query_one("#tl-head", Static).update(head)
+
+    # -- raw record -------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#tl-events")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._load_record(event.row_key.value if event.row_key else None)
+
+    def _load_record(self, key: str | None) -> None:
+        if key is None or key not in self.rows:
+            return
+        event = self.rows[key]
+        if event["id"] in self.records:
+            self._show_record(self.records[event["id"]])
+            return
+        store = self.app.ctx.store
+
+        def load() -> None:
+            body = store.record(event["message_id"], event["event_type"], event["ts"])
+            self.post_message(RecordLoaded(event["id"], body))
+
+        self.run_worker(load, thread=True, group="record")
+
+    @on(RecordLoaded)
+    def _record_loaded(self, message: RecordLoaded) -> None:
+        message.stop()
+        self.records[message.event_id] = message.body
+        key = self.table.selected_key()
+        if key is not None and self.rows.get(key, {}).get("id") == message.event_id:
+            self._show_record(message.body)
+
+    def _show_record(self, body: str | None) -> None:
+        raw = self.query_one("#tl-raw", Static)
+        if body is None:
+            raw.update(Text("(raw record not stored)"))
+            return
+        try:
+            pretty = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+        except ValueError:
+            pretty = body
+        # json.dumps escapes C0 controls; safe() also makes bidi and other invisible characters visible.
+        pretty = "\n".join(safe(line) for line in pretty.split("\n"))
+        raw.update(Syntax(pretty, "json", theme="ansi_dark", word_wrap=True, background_color="default"))
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def selected_event(self) -> dict | None:
+        key = self.table.selected_key()
+        return self.rows.get(key) if key else None
+
+    def action_suppress(self) -> None:
+        event = self.selected_event()
+        if event is None:
+            self.app.notify("Select an event first.", severity="warning")
+            return
+        reason = "COMPLAINT" if event["event_type"] == "complaint" else "BOUNCE"
+        self.app.ask_suppress(event["recipient"], reason, event["message_id"])
+
+    def action_copy_id(self) -> None:
+        if self.message_id:
+            self.app.copy_to_clipboard(self.message_id)
+            self.app.notify(f"Copied {ellipsize_middle(safe(self.message_id), 40)}", markup=False)
+
+
+def _event_detail(event: dict) -> str:
+    kind = event["event_type"]
+    if kind == "bounce":
+        parts = [event.get("bounce_type"), event.get("bounce_subtype"), event.get("diagnostic_code")]
+    elif kind == "complaint":
+        parts = [event.get("complaint_feedback_type"), event.get("user_agent")]
+    elif kind == "delivery_delay":
+        parts = [event.get("delay_type"), event.get("diagnostic_code")]
+    elif kind == "click":
+        parts = [event.get("link"), event.get("ip_address")]
+    elif kind == "open":
+        parts = [event.get("ip_address"), event.get("user_agent")]
+    elif kind == "reject":
+        parts = [event.get("reject_reason")]
+    elif kind == "rendering_failure":
+        parts = [event.get("error_message")]
+    else:
+        parts = []
+    return " · ".join(p for p in parts if p)
