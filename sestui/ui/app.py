@@ -30,7 +30,6 @@ from .widgets import theme_style
 
 PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressions"),
          ("reputation", "Reputation"), ("send", "Send"))
-WRITE_ACTIONS = frozenset({"suppress", "add", "remove", "import_csv", "send"})
 REPUTATION_EVERY = 30  # ticks
 
 
@@ -272,11 +271,6 @@ class SestuiApp(App):
                                 lambda: (self.action_pane("suppressions"), self.pane("suppressions").action_import_csv()))
             yield SystemCommand("Send a test message", "Open the send form", lambda: self.action_pane("send"))
         yield SystemCommand("Help: keys", "Every key binding", self.action_help)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.ctx.read_only and action in WRITE_ACTIONS:
-            return False
-        return True
 
     # -- outward actions (confirmed, run in workers, reported as toasts) ---------------------------
 

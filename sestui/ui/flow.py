@@ -67,13 +67,13 @@ class FlowPane(Vertical):
         self._setup_columns()
 
     def _setup_columns(self) -> None:
+        """80 columns: time, type, recipient, subject. Wider: the message id, then a detail column."""
         width = max(60, self.app.size.width)
-        spare = width - (11 + 10 + 14 + 5 * 2 + 1)
-        self.widths = {"recipient": max(16, spare * 5 // 10), "subject": max(10, spare * 5 // 10)}
-        self.detail_width = 0
-        if width >= 110:
-            self.detail_width = max(16, spare // 3)
-            self.widths = {"recipient": (spare - self.detail_width) // 2, "subject": (spare - self.detail_width) // 2}
+        self.id_width = 14 if width >= 100 else 0
+        self.detail_width = max(16, (width - 100) // 2) if width >= 130 else 0
+        columns = 4 + bool(self.id_width) + bool(self.detail_width)
+        spare = width - 11 - 10 - self.id_width - self.detail_width - columns * 2 - 1
+        self.widths = {"recipient": spare * 55 // 100, "subject": spare - spare * 55 // 100}
         table = self.table
         table.add_column("Time UTC", key="time", width=11)
         table.add_column("Type", key="type", width=10)
@@ -81,7 +81,8 @@ class FlowPane(Vertical):
         table.add_column("Subject", key="subject", width=self.widths["subject"])
         if self.detail_width:
             table.add_column("Detail", key="detail", width=self.detail_width)
-        table.add_column("Message id", key="message", width=14)
+        if self.id_width:
+            table.add_column("Message id", key="message", width=self.id_width)
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -213,7 +214,8 @@ class FlowPane(Vertical):
         ]
         if self.detail_width:
             cells.append(literal(_detail(row), style=theme_style(app, "text-muted"), width=self.detail_width))
-        cells.append(literal(short_message_id(row["message_id"], 14)))
+        if self.id_width:
+            cells.append(literal(short_message_id(row["message_id"], self.id_width)))
         self.table.add_row(*cells, key=key)
         self.message_ids[key] = row["message_id"]
 

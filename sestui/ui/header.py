@@ -26,8 +26,7 @@ def render_health(app, s: health.Summary, now_ms: int, width: int) -> Text:
     muted = style("text-muted")
     sep = Text(" │ ", style=muted)
 
-    where = Text.assemble(("sestui ", style("", True)),
-                          literal(ellipsize(safe(s.profile or "default"), 14)), " ",
+    where = Text.assemble(literal(ellipsize(safe(s.profile or "default"), 24), style=style("", True)), " ",
                           literal(s.region or "?"))
     if s.production is None:
         mode = Text("account ?", style=muted)
@@ -38,7 +37,7 @@ def render_health(app, s: health.Summary, now_ms: int, width: int) -> Text:
     if s.sending_enabled is None:
         sending = Text("sending ?", style=muted)
     else:
-        sending = Text("sending on" if s.sending_enabled else "SENDING PAUSED",
+        sending = Text("sending" if s.sending_enabled else "SENDING PAUSED",
                        style=style("success" if s.sending_enabled else "error", not s.sending_enabled))
     enforcement = s.enforcement or "?"
     enf_colour = {"HEALTHY": "success", "PROBATION": "warning", "SHUTDOWN": "error"}.get(enforcement, "text-muted")

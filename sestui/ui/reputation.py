@@ -29,7 +29,11 @@ def bar_string(values: list[float], scale: float) -> str:
 
 
 class ReputationPane(VerticalScroll):
-    DEFAULT_CSS = "ReputationPane { padding: 0 1; } ReputationPane #rep-body { width: 100%; }"
+    DEFAULT_CSS = """
+    ReputationPane { padding: 0 1; }
+    ReputationPane #rep-body { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+    NOTE_WIDTH = 16
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -65,8 +69,7 @@ class ReputationPane(VerticalScroll):
     def render_report(self, message: StatsLoaded) -> Text:
         app = self.app
         now = app.ctx.now_ms()
-        width = max(20, self.size.width - LABEL_WIDTH - 4 if self.size.width else app.size.width - LABEL_WIDTH - 6)
-        width = min(width, 96)
+        width = min(96, max(20, (self.size.width or app.size.width) - LABEL_WIDTH - self.NOTE_WIDTH - 3))
         start = now - WINDOW_MS
         bold, muted = theme_style(app, "", True), theme_style(app, "text-muted")
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -94,11 +97,11 @@ class ReputationPane(VerticalScroll):
                 rate = n / d if d else 0.0
                 colour = {"ok": "success", "warning": "warning", "error": "error"}[health.level(rate, review, pause)]
                 out.append(bar_string([rate], pause) if d else " ", style=theme_style(app, colour))
-            out.append(f" full = pause {percent(pause, 1)}\n", style=muted)
+            out.append(f" top={percent(pause, 1)} pause\n", style=muted)
 
         points = message.points
         out.append("SES sending statistics, last 14 days", style=bold)
-        out.append(f"  ({len(points)} points of 15 min; left = 14 days ago)\n", style=muted)
+        out.append("  (left edge = 14 days ago)\n", style=muted)
         if points:
             attempts = series(points, "delivery_attempts")
             bounces = series(points, "bounces")
@@ -136,26 +139,27 @@ class ReputationPane(VerticalScroll):
         summary = message.summary
         out.append("\nWhere the account stands", style=bold)
         out.append(f"  (rates over {summary.rates_window})\n", style=muted)
-        self._standing(out, "Bounce rate", summary.rates.bounce_rate, health.BOUNCE_REVIEW, health.BOUNCE_PAUSE)
+        self._standing(out, "Bounce rate", summary.rates.bounce_rate, health.BOUNCE_REVIEW, health.BOUNCE_PAUSE, 2)
         self._standing(out, "Complaint rate", summary.rates.complaint_rate, health.COMPLAINT_REVIEW,
-                       health.COMPLAINT_PAUSE)
+                       health.COMPLAINT_PAUSE, 3)
         return out
 
-    def _standing(self, out: Text, label: str, rate: float | None, review: float, pause: float) -> None:
+    def _standing(self, out: Text, label: str, rate: float | None, review: float, pause: float, digits: int) -> None:
         app = self.app
         level = health.level(rate, review, pause)
         colour = {"ok": "success", "warning": "warning", "error": "error"}[level]
         out.append(f"{label:<{LABEL_WIDTH}}", style=theme_style(app, "", True))
-        out.append(f"{percent(rate):>7}", style=theme_style(app, colour, bold=level != "ok"))
+        out.append(f"{percent(rate, digits):>7}", style=theme_style(app, colour, bold=level != "ok"))
         if rate is None:
             out.append("  no sends in the window\n")
             return
         to_review, to_pause = review - rate, pause - rate
         if to_review > 0:
-            out.append(f"  {percent(to_review)} below review ({percent(review, 1)}),"
-                       f" {percent(to_pause)} below pause ({percent(pause, 1)})\n")
+            out.append(f"  {percent(to_review, digits)} below review ({percent(review, 1)}),"
+                       f" {percent(to_pause, digits)} below pause ({percent(pause, 1)})\n")
         elif to_pause > 0:
-            out.append(f"  OVER review ({percent(review, 1)}); {percent(to_pause)} below pause ({percent(pause, 1)})\n",
+            out.append(f"  OVER review ({percent(review, 1)}); {percent(to_pause, digits)} below pause"
+                       f" ({percent(pause, 1)})\n",
                        style=theme_style(app, "warning"))
         else:
             out.append(f"  OVER the pause threshold ({percent(pause, 1)}): AWS may pause sending\n",

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ..suppressions import email_problem
+from .widgets import ReadOnlyAware
 from .messages import IdentitiesLoaded
 
 SIMULATOR = {
@@ -73,7 +74,8 @@ def validate(sender: str, to: str, subject: str, body: str, config_set: str, tag
     return Draft(sender, recipients, subject.strip(), body, config_set or None, parsed_tags), []
 
 
-class SendPane(VerticalScroll):
+class SendPane(ReadOnlyAware, VerticalScroll):
+    WRITE_ACTIONS = frozenset({"send"})
     BINDINGS = [Binding("ctrl+s", "send", "Send", id="send.send")]
 
     DEFAULT_CSS = """

@@ -13,12 +13,10 @@ from .. import suppressions as service
 from ..aws import AwsError
 from .messages import ActionFinished, OpenTimeline, SuppressionDetail, SuppressionsLoaded
 from .text import clock_time, full_time, literal, safe
-from .widgets import KeyTable, theme_style
+from .widgets import ReadOnlyAware, KeyTable, theme_style
 
-WRITE_ACTIONS = {"add", "remove", "import_csv"}
-
-
-class SuppressionPane(Vertical):
+class SuppressionPane(ReadOnlyAware, Vertical):
+    WRITE_ACTIONS = frozenset({"add", "remove", "import_csv"})
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="suppressions.filter"),
         Binding("a", "add", "Add", id="suppressions.add"),

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 
 from .messages import RecordLoaded, TimelineLoaded
 from .text import clock_time, ellipsize_middle, full_time, literal, safe
-from .widgets import STATUS_COLOURS, KeyTable, OrderedText, theme_style, type_cell
+from .widgets import ReadOnlyAware, STATUS_COLOURS, KeyTable, OrderedText, theme_style, type_cell
 
 STATUS_LABELS = {
     "sent": "sent", "subscription": "subscription", "delayed": "delayed", "delivered": "delivered",
@@ -24,7 +24,8 @@ STATUS_LABELS = {
 }
 
 
-class TimelinePane(Vertical):
+class TimelinePane(ReadOnlyAware, Vertical):
+    WRITE_ACTIONS = frozenset({"suppress"})
     BINDINGS = [
         Binding("s", "suppress", "Suppress", id="timeline.suppress"),
         Binding("y", "copy_id", "Copy id", show=False, id="timeline.copy"),
@@ -121,6 +122,8 @@ class TimelinePane(Vertical):
             table.sort("time", key=lambda cell: cell.order)
             if keep is not None:
                 table.move_cursor(row=table.get_row_index(keep), scroll=False)
+            else:  # a freshly opened timeline starts on its latest event: usually the outcome
+                table.move_cursor(row=table.row_count - 1)
         if keep is None:
             self._load_record(table.selected_key())
 

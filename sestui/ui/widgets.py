@@ -51,6 +51,15 @@ def type_cell(app: App, event_type: str, bounce_type: str | None) -> Text:
     return Text(label, style=theme_style(app, colour, bold=colour == "error"), end="")
 
 
+class ReadOnlyAware:
+    """Mixin for panes: actions named in WRITE_ACTIONS change AWS, so a read-only console hides them."""
+
+    WRITE_ACTIONS: frozenset[str] = frozenset()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.WRITE_ACTIONS and self.app.ctx.read_only)
+
+
 class OrderedText(Text):
     """A cell that carries its row's sort position (the event id), so the newest can be put on top."""
 

@@ -1,0 +1,107 @@
+"""Deterministic data for console tests: a store filled through the real parser, a fixed clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from sestui.events import parse_body
+from sestui.store import Store, to_ms
+
+NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+NOW_MS = to_ms(NOW)
+HOSTILE_SUBJECT = "[bold]Sale[/] \x1b[31mRED\x1b[0m \x1b]0;pwned\x07 \u202eevil"
+HOSTILE_RECIPIENT = "[link=http://x]click[/link]@example.com"
+
+
+def iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def message_id(n: int) -> str:
+    return f"0100019{n:09x}-{n:08x}-aaaa-bbbb-cccc-{n:012x}-000000"
+
+
+def record(kind: str, n: int, recipient: str, sent: datetime, at: datetime, subject: str, **extra) -> dict:
+    mail = {
+        "timestamp": iso(sent), "messageId": message_id(n), "source": "shop@mail.example.com",
+        "sourceArn": "arn:aws:ses:us-east-1:123456789012:identity/mail.example.com",
+        "sendingAccountId": "123456789012", "destination": [recipient],
+        "commonHeaders": {"from": ["shop@mail.example.com"], "to": [recipient], "subject": subject},
+        "tags": {"ses:configuration-set": ["default"], "campaign": ["winter"]},
+    }
+    body: dict = {"eventType": kind, "mail": mail}
+    if kind == "Send":
+        body["send"] = {}
+    elif kind == "Delivery":
+        body["delivery"] = {"timestamp": iso(at), "recipients": [recipient], "processingTimeMillis": 812,
+                            "smtpResponse": "250 2.0.0 OK", "reportingMTA": "a8-1.smtp-out.amazonses.com"}
+    elif kind == "Bounce":
+        body["bounce"] = {"bounceType": extra.get("bounce_type", "Permanent"),
+                          "bounceSubType": extra.get("bounce_subtype", "General"), "timestamp": iso(at),
+                          "feedbackId": f"fb-{n}",
+                          "bouncedRecipients": [{"emailAddress": recipient, "action": "failed", "status": "5.1.1",
+                                                 "diagnosticCode": extra.get("diag", "smtp; 550 5.1.1 user unknown")}]}
+    elif kind == "Complaint":
+        body["complaint"] = {"timestamp": iso(at), "feedbackId": f"fc-{n}", "complaintFeedbackType": "abuse",
+                             "complainedRecipients": [{"emailAddress": recipient}]}
+    elif kind == "Open":
+        body["open"] = {"timestamp": iso(at), "ipAddress": "192.0.2.1", "userAgent": "Mozilla/5.0"}
+    elif kind == "Click":
+        body["click"] = {"timestamp": iso(at), "ipAddress": "192.0.2.1", "userAgent": "Mozilla/5.0",
+                         "link": "https://example.com/offer", "linkTags": {}}
+    elif kind == "DeliveryDelay":
+        body["deliveryDelay"] = {"timestamp": iso(at), "delayType": "MailboxFull", "expirationTime": iso(at),
+                                 "delayedRecipients": [{"emailAddress": recipient, "status": "4.2.2",
+                                                        "diagnosticCode": "smtp; 452 4.2.2 mailbox full"}]}
+    elif kind == "Reject":
+        body["reject"] = {"reason": "Bad content"}
+    return body
+
+
+def envelope(rec: dict) -> str:
+    return json.dumps({"Type": "Notification", "MessageId": "sns-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:ses",
+                       "Message": json.dumps(rec), "Timestamp": rec["mail"]["timestamp"]})
+
+
+# (n, recipient, subject, [(kind, seconds after send, extra)])
+MESSAGES = [
+    (1, "ana@example.org", "Your receipt #1042", [("Send", 0, {}), ("Delivery", 2, {}), ("Open", 60, {}), ("Click", 90, {})]),
+    (2, "bob@example.net", "Winter sale", [("Send", 0, {}), ("Bounce", 3, {})]),
+    (3, "cy@example.com", "Winter sale", [("Send", 0, {}), ("Delivery", 2, {}), ("Complaint", 300, {})]),
+    (4, "dee@example.org", "Invoice attached", [("Reject", 0, {})]),
+    (5, "fay@example.net", "Weekly digest", [("Send", 0, {}), ("DeliveryDelay", 600, {})]),
+    (6, HOSTILE_RECIPIENT, HOSTILE_SUBJECT, [("Send", 0, {}), ("Bounce", 4, {"bounce_type": "Transient",
+                                                                          "bounce_subtype": "MailboxFull",
+                                                                          "diag": "[red]452[/] \x1b[2J full"})]),
+    (7, "gus@example.com", "Password reset", [("Send", 0, {}), ("Delivery", 1, {})]),
+]
+
+
+def fill(store: Store, minutes_ago: int = 30) -> None:
+    items = []
+    for n, recipient, subject, steps in MESSAGES:
+        sent = NOW - timedelta(minutes=minutes_ago - n * 3)
+        for kind, after, extra in steps:
+            body = envelope(record(kind, n, recipient, sent, sent + timedelta(seconds=after), subject, **extra))
+            items.append((body, parse_body(body)))
+    store.add(items, received_ms=NOW_MS)
+    status = {"production_access": True, "sending_enabled": True, "enforcement_status": "HEALTHY",
+              "max_24_hour_send": 50000.0, "max_send_rate": 14.0, "sent_last_24_hours": 1234.0,
+              "suppressed_reasons": ["BOUNCE", "COMPLAINT"]}
+    store.save_account_snapshot(taken_ms=NOW_MS - 5000, profile="prod", region="us-east-1", status=status)
+    points = []
+    for i in range(14 * 96):
+        ts = NOW_MS - (14 * 96 - i) * 900_000
+        attempts = 40 + (i % 96) // 2
+        points.append((ts, attempts, 1 if i % 7 == 0 else 0, 1 if i % 400 == 0 else 0, 1 if i % 500 == 0 else 0))
+    store.save_send_stats(points)
+    store.save_collector_state("test", {"queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/ses-events",
+                                        "state": "running", "started": NOW_MS - 60_000, "heartbeat": NOW_MS - 1000,
+                                        "last_success": NOW_MS - 1000, "events_per_s": 2.5, "backlog": 0,
+                                        "received": 20, "stored": 20, "duplicates": 0, "quarantined": 0})
+    store.replace_suppressions([("bob@example.net", "BOUNCE", NOW_MS - 3_600_000),
+                                ("cy@example.com", "COMPLAINT", NOW_MS - 7_200_000),
+                                (HOSTILE_RECIPIENT, "BOUNCE", NOW_MS - 86_400_000)], NOW_MS - 60_000)
+    store.add_audit(action="add", origin="console", outcome="ok", email="bob@example.net", reason="BOUNCE",
+                    actor="ops@prod", at_ms=NOW_MS - 3_600_000)

@@ -1,0 +1,62 @@
+"""Every pane at 80x24 and 120x40, on fixed data and a fixed clock (pytest-textual-snapshot).
+
+Update after an intended change with `pytest tests/test_snapshots.py --snapshot-update`, then look
+at the SVGs in tests/__snapshots__/ before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from console_data import fill, message_id
+from test_console import make_app
+from sestui.store import Store
+from sestui.ui.messages import OpenTimeline
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture
+def app(tmp_path):
+    store = Store(tmp_path / "snap.db")
+    fill(store)
+    yield make_app(store)
+    store.close()
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def scenario(*keys: str, timeline: str | None = None):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        if timeline:
+            pilot.app.post_message(OpenTimeline(timeline))
+            await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    return run_before
+
+
+PANES = {
+    "flow": scenario(),
+    "timeline": scenario(timeline=message_id(2)),
+    "suppressions": scenario("3"),
+    "audit": scenario("3", "u"),
+    "reputation": scenario("4"),
+    "send": scenario("5"),
+    "help": scenario("question_mark"),
+    "filtered": scenario("exclamation_mark"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("pane", list(PANES))
+def test_pane(snap_compare, app, pane, size):
+    assert snap_compare(app, terminal_size=size, run_before=PANES[pane])
