@@ -41,6 +41,7 @@ class CollectorOptions:
     stats_interval: float = 300.0
     depth_interval: float = 15.0
     status_interval: float = 1.0
+    retention_days: int | None = None  # prune older events every hour when set
 
 
 class Backoff:
@@ -242,6 +243,9 @@ class Collector:
                  "stats": (self._poll_stats, opts.stats_interval)}
         if not opts.queue_url:
             del polls["depth"]
+        if opts.retention_days:
+            polls["retention"] = (self._prune, 3600.0)
+            due["retention"] = start + 5.0
         backoff = {name: Backoff(base=2.0, cap=120.0) for name in polls}
         while not self._stop.is_set():
             now = time.monotonic()
@@ -286,6 +290,11 @@ class Collector:
         self.store.save_send_stats(
             (to_ms(p.timestamp), p.delivery_attempts, p.bounces, p.complaints, p.rejects) for p in points
         )
+
+    def _prune(self) -> None:
+        removed = self.store.prune(now_ms() - self.options.retention_days * 86_400_000)
+        if removed["events"] or removed["quarantine"]:
+            log.info("retention: removed %(events)d events and %(quarantine)d quarantined bodies", removed)
 
     def _save_state(self, state: str) -> None:
         s = self.stats

@@ -103,6 +103,7 @@ class Feed:
 class Summary:
     profile: str | None
     region: str | None
+    account: str | None
     production: bool | None
     sending_enabled: bool | None
     enforcement: str | None
@@ -135,7 +136,8 @@ def feed_state(collectors: list[Mapping], now_ms: int) -> Feed:
     return Feed("live", row["events_per_s"], row["backlog"])
 
 
-def summarize(*, profile: str | None, region: str | None, snapshot: Mapping | None, last_ok: Mapping | None,
+def summarize(*, profile: str | None, region: str | None, account: str | None = None,
+              snapshot: Mapping | None, last_ok: Mapping | None,
               stats: list[Mapping], counts_24h: Mapping[str, int], collectors: list[Mapping],
               now_ms: int) -> Summary:
     """Everything the health header shows, from what the store holds."""
@@ -152,6 +154,7 @@ def summarize(*, profile: str | None, region: str | None, snapshot: Mapping | No
     return Summary(
         profile=profile,
         region=region,
+        account=account,
         production=status.get("production_access"),
         sending_enabled=status.get("sending_enabled"),
         enforcement=status.get("enforcement_status"),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .aws import Aws, AwsError
 from .collector import Collector, CollectorOptions
+from .policies import PolicyConfig, PolicyEngine
 from .store import Store
 
 NO_CREDENTIALS_SCREEN = """\
@@ -98,29 +99,28 @@ def check_credentials(aws: Aws) -> str | None:
 
 
 def run_console(target: Target, *, read_only: bool, keymap: dict[str, str], theme: str | None,
-                collector_options: CollectorOptions, demo_process: subprocess.Popen | None = None,
-                profile_label: str | None = None) -> int:
+                collector_options: CollectorOptions, policies: PolicyConfig,
+                demo_process: subprocess.Popen | None = None, profile_label: str | None = None) -> int:
     from .ui.app import ConsoleContext, SestuiApp
 
     aws = Aws(target.profile, target.region, target.endpoint_url, sqs_wait_seconds=collector_options.wait_seconds)
     account = check_credentials(aws)
     store = Store(target.db_path)
-    collector = Collector(aws, store, collector_options)
-    label = profile_label or target.profile or "default"
-    if account:
-        label = f"{label} {account}"
-    ctx = ConsoleContext(store=store, aws=aws, profile=label, region=aws.region, queue_url=target.queue_url,
+    engine = PolicyEngine(policies, aws, store)
+    collector = Collector(aws, store, collector_options, on_commit=engine.apply)
+    ctx = ConsoleContext(store=store, aws=aws, profile=profile_label or target.profile or "default",
+                         region=aws.region, account=account, queue_url=target.queue_url,
                          configuration_set=target.configuration_set, read_only=read_only, collector=collector,
-                         keymap=keymap, theme=theme)
+                         keymap=keymap, theme=theme, policies=None if read_only else policies)
     app = SestuiApp(ctx)
     _exit_on_hangup(app)
     collector.start()
     try:
         app.run()
     finally:
-        collector.stop(timeout=0.8)
         if demo_process is not None:
-            _stop(demo_process)
+            demo_process.terminate()  # it stops by itself; don't wait for it
+        collector.stop(timeout=0.5)
         store.close()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -140,7 +140,7 @@ def _exit_on_hangup(app) -> None:
     signal.signal(signal.SIGHUP, hangup)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
         try:

@@ -52,13 +52,13 @@ def plain_reason(exc: AwsError, email: str) -> str:
 
 
 def add(aws: Aws, store: Store, email: str, reason: str, *, origin: str,
-        message_id: str | None = None, detail: str | None = None) -> None:
+        message_id: str | None = None, detail: str | None = None, who: str | None = None) -> None:
     email = email.strip()
     reason = reason.upper()
     problem = email_problem(email) or (None if reason in REASONS else f"reason must be BOUNCE or COMPLAINT, not {reason!r}")
     if problem:
         raise ValueError(problem)
-    who = actor(aws.profile)
+    who = who or actor(aws.profile)
     try:
         aws.put_suppressed(email, reason)
     except AwsError as exc:

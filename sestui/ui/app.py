@@ -41,6 +41,7 @@ class ConsoleContext:
     aws: Aws | None
     profile: str | None = None
     region: str | None = None
+    account: str | None = None
     queue_url: str | None = None
     configuration_set: str | None = None
     read_only: bool = False
@@ -48,6 +49,7 @@ class ConsoleContext:
     collector: object | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
+    policies: object | None = None  # policies.PolicyConfig the collector applies; toggled live
 
     def now_ms(self) -> int:
         return self.clock()
@@ -56,7 +58,7 @@ class ConsoleContext:
         now = self.now_ms()
         store = self.store
         return health.summarize(
-            profile=self.profile, region=self.region,
+            profile=self.profile, region=self.region, account=self.account,
             snapshot=store.account_snapshot(), last_ok=store.account_snapshot(ok_only=True),
             stats=store.send_stats(now - 14 * 86_400_000), counts_24h=store.counts_by_type(now - 86_400_000),
             collectors=store.collector_states(), now_ms=now,
@@ -152,11 +154,15 @@ class SestuiApp(App):
     def pane(self, name: str):
         return self.query_one(f"#{name}")
 
-    def action_pane(self, name: str, remember: bool = True) -> None:
+    def action_pane(self, name: str, remember: bool = False) -> None:
+        """Show a pane. Drill-downs (`remember`) can be walked back with escape; switching with the
+        number keys cannot, so `q` never needs more than two presses to quit."""
         if name == self.current:
             return
         if remember:
             self.history.append(self.current)
+        else:
+            self.history.clear()
         self.query_one(ContentSwitcher).current = name
         self._show_pane_bar()
         pane = self.pane(name)
@@ -190,16 +196,19 @@ class SestuiApp(App):
         if hasattr(pane, "back") and pane.back():
             return
         if self.history:
-            self.action_pane(self.history.pop(), remember=False)
+            previous = self.history.pop()
+            history = list(self.history)
+            self.action_pane(previous)
+            self.history = history
         elif self.current != "flow":
-            self.action_pane("flow", remember=False)
+            self.action_pane("flow")
         elif quit_at_root:
             self.exit()
 
     @on(OpenTimeline)
     def open_timeline(self, message: OpenTimeline) -> None:
         self.pane("timeline").show(message.message_id)
-        self.action_pane("timeline")
+        self.action_pane("timeline", remember=True)
 
     # -- global actions ---------------------------------------------------------------------------
 

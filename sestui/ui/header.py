@@ -28,6 +28,7 @@ def render_health(app, s: health.Summary, now_ms: int, width: int) -> Text:
 
     where = Text.assemble(literal(ellipsize(safe(s.profile or "default"), 24), style=style("", True)), " ",
                           literal(s.region or "?"))
+    account = Text.assemble(" ", (s.account, muted)) if s.account else Text("")
     if s.production is None:
         mode = Text("account ?", style=muted)
     elif s.production:
@@ -47,7 +48,9 @@ def render_health(app, s: health.Summary, now_ms: int, width: int) -> Text:
     if s.max_24h and s.max_24h > 0 and s.sent_24h is not None and s.sent_24h / s.max_24h >= 0.8:
         quota.stylize(style("warning"))
 
-    line1 = Text.assemble(where, sep, mode, " ", sending, " ", enf, sep, quota)
+    line1 = Text.assemble(where, account, sep, mode, " ", sending, " ", enf, sep, quota)
+    if line1.cell_len > width - 2:  # the account id is the first thing to give up at 80 columns
+        line1 = Text.assemble(where, sep, mode, " ", sending, " ", enf, sep, quota)
     if s.account_error:
         stale = Text.assemble(sep, (f"STALE {age(s.account_ok_ms, now_ms)}", style("error", True)), " ",
                               literal(s.account_error, style=style("error")))

@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, SelectionList, Static
 
 from ..events import EVENT_TYPES
 from ..suppressions import email_problem
 
-MODAL_CSS = """
-ModalScreen { align: center middle; }
-ModalScreen > Vertical {
-    width: 72; max-width: 100%; height: auto; max-height: 100%;
-    border: round $primary; background: $surface; padding: 0 1;
-}
-ModalScreen .title { text-style: bold; margin-bottom: 1; }
-ModalScreen .buttons { height: auto; align-horizontal: right; margin-top: 1; }
-ModalScreen .buttons Button { margin-left: 1; min-width: 10; }
-ModalScreen .error { color: $error; height: auto; }
-ModalScreen Input { margin-bottom: 1; }
-"""
+ResultT = TypeVar("ResultT")
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class Modal(ModalScreen[ResultT]):
+    """A centred box; every modal of the console looks like this."""
+
+    DEFAULT_CSS = """
+    Modal { align: center middle; }
+    Modal > Vertical {
+        width: 72; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    Modal .title { text-style: bold; margin-bottom: 1; }
+    Modal .buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    Modal .buttons Button { margin-left: 1; min-width: 10; }
+    Modal .error { color: $error; height: auto; }
+    Modal .hint { color: $text-muted; height: auto; margin-top: 1; }
+    Modal Input { margin-bottom: 1; }
+    """
+
+
+class ConfirmScreen(Modal[bool]):
     """Yes/no for a destructive or outward action. `y`/enter confirms, `n`/escape cancels."""
 
-    DEFAULT_CSS = MODAL_CSS
     BINDINGS = [
         Binding("escape,n", "cancel", "Cancel", id="confirm.cancel"),
         Binding("y", "confirm", "Confirm", id="confirm.yes"),
@@ -61,10 +69,10 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class TypesScreen(ModalScreen[frozenset | None]):
+class TypesScreen(Modal[frozenset | None]):
     """Choose which event types the flow shows: space toggles, enter applies, a selects all."""
 
-    DEFAULT_CSS = MODAL_CSS + "TypesScreen SelectionList { height: auto; max-height: 14; }"
+    DEFAULT_CSS = "TypesScreen SelectionList { height: auto; max-height: 14; }"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="types.cancel"),
         Binding("enter", "apply", "Apply", priority=True, id="types.apply"),
@@ -91,10 +99,10 @@ class TypesScreen(ModalScreen[frozenset | None]):
         self.dismiss(None)
 
 
-class SuppressFormScreen(ModalScreen[tuple | None]):
+class SuppressFormScreen(Modal[tuple | None]):
     """Address and reason for a new suppression entry; validated before it can be submitted."""
 
-    DEFAULT_CSS = MODAL_CSS + "SuppressFormScreen RadioSet { margin-bottom: 1; }"
+    DEFAULT_CSS = "SuppressFormScreen RadioSet { margin-bottom: 1; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="suppressform.cancel")]
 
     def __init__(self, email: str = "", reason: str = "BOUNCE"):
@@ -132,10 +140,9 @@ class SuppressFormScreen(ModalScreen[tuple | None]):
         self.dismiss(None)
 
 
-class PathScreen(ModalScreen[str | None]):
+class PathScreen(Modal[str | None]):
     """Ask for a file path (CSV import and export)."""
 
-    DEFAULT_CSS = MODAL_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="path.cancel")]
 
     def __init__(self, title: str, default: str = ""):
@@ -162,10 +169,10 @@ class PathScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Modal[None]):
     """Every key the console knows, from the live bindings (so a user keymap shows as rebound)."""
 
-    DEFAULT_CSS = MODAL_CSS + "HelpScreen > Vertical { width: 80; height: 90%; } HelpScreen VerticalScroll { height: 1fr; }"
+    DEFAULT_CSS = "HelpScreen > Vertical { width: 80; height: 90%; } HelpScreen VerticalScroll { height: 1fr; }"
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
 
     def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]):
@@ -185,6 +192,45 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Keys (escape closes)", classes="title")
             with VerticalScroll():
                 yield Static(text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class PoliciesScreen(Modal[None]):
+    """The suppression policies the collector applies; enter or space cycles off -> dry-run -> on."""
+
+    DEFAULT_CSS = "PoliciesScreen OptionList { height: auto; max-height: 8; }"
+    BINDINGS = [Binding("escape,q", "close", "Close", id="policies.close")]
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Suppression policies (enter cycles off / dry-run / on)", classes="title")
+            yield OptionList(*self._options(), id="rules")
+            yield Static(Text("dry-run only writes what it would do to the audit log (u in pane 3). Changes last "
+                              "until the console exits; set them in the config file's [policies] table to keep."),
+                         classes="hint")
+
+    def _options(self) -> list:
+        from textual.widgets.option_list import Option
+
+        from ..policies import RULES
+
+        return [Option(Text.assemble((f"{self.config.mode(rule):<8}", "bold"), f" {rule:<12} ",
+                                     self.config.describe(rule)), id=rule) for rule in RULES]
+
+    @on(OptionList.OptionSelected)
+    def _cycle(self, event: OptionList.OptionSelected) -> None:
+        self.config.cycle(event.option.id)
+        rules = self.query_one("#rules", OptionList)
+        highlighted = rules.highlighted
+        rules.clear_options()
+        rules.add_options(self._options())
+        rules.highlighted = highlighted
 
     def action_close(self) -> None:
         self.dismiss(None)

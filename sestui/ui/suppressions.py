@@ -22,6 +22,7 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         Binding("a", "add", "Add", id="suppressions.add"),
         Binding("d,delete", "remove", "Remove", id="suppressions.remove"),
         Binding("u", "toggle_audit", "Audit", id="suppressions.audit"),
+        Binding("p", "policies", "Policies", show=False, id="suppressions.policies"),
         Binding("R", "reload_from_aws", "Reload from SES", show=False, id="suppressions.reload"),
         Binding("i", "import_csv", "Import CSV", show=False, id="suppressions.import"),
         Binding("e", "export_csv", "Export CSV", show=False, id="suppressions.export"),
@@ -221,6 +222,14 @@ class SuppressionPane(ReadOnlyAware, Vertical):
     def action_toggle_audit(self) -> None:
         self.toggle_class("audit")
         self.focus_main()
+
+    def action_policies(self) -> None:
+        from .modals import PoliciesScreen
+
+        if self.app.ctx.policies is None:
+            self.app.notify("Policies are not available in a read-only console.", severity="warning")
+            return
+        self.app.push_screen(PoliciesScreen(self.app.ctx.policies))
 
     def action_reload_from_aws(self) -> None:
         self.load(from_aws=True)

@@ -60,11 +60,12 @@ class TimelinePane(ReadOnlyAware, Vertical):
     def on_mount(self) -> None:
         table = self.query_one("#tl-events", KeyTable)
         width = max(60, self.app.size.width)
-        self.recipient_width = max(16, (width - 40) // 2)
-        table.add_column("Time UTC", key="time", width=12)
+        spare = width - 11 - 10 - 4 * 2 - 1
+        self.recipient_width = max(16, spare * 45 // 100)
+        table.add_column("Time UTC", key="time", width=11)
         table.add_column("Type", key="type", width=10)
         table.add_column("Recipient", key="recipient", width=self.recipient_width)
-        table.add_column("Detail", key="detail", width=max(10, width - 40 - self.recipient_width))
+        table.add_column("Detail", key="detail", width=spare - self.recipient_width)
         self.add_class("-no-message")
 
     @property
