@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import codecs
 import json
+import shutil
+import tempfile
 from typing import BinaryIO, Iterator
 
 CHUNK = 1 << 20
@@ -23,7 +25,16 @@ class BodyFileError(Exception):
 
 
 def iter_bodies(f: BinaryIO) -> Iterator[str | bytes]:
-    """Yield each body in the file. `f` is a binary file; its position tracks progress."""
+    """Yield each body in the file. `f` is a binary file; its position tracks progress.
+
+    Telling the shapes apart needs to look back, so a pipe (`sestui ingest -`) is first copied to
+    a spooled temporary file (in memory while small).
+    """
+    if not f.seekable():
+        spool = tempfile.SpooledTemporaryFile(max_size=CHUNK * 8)
+        shutil.copyfileobj(f, spool, CHUNK)
+        spool.seek(0)
+        f = spool  # type: ignore[assignment]
     first = _peek_nonspace(f)
     if first is None:
         return
@@ -54,8 +65,16 @@ def iter_bodies(f: BinaryIO) -> Iterator[str | bytes]:
 
 def _lines(f: BinaryIO) -> Iterator[str | bytes]:
     for line in f:
-        if line.strip():
-            yield from _expand_line(line)
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith(b'{"Messages"'):
+            yield from _expand_line(stripped)
+            continue
+        try:  # the usual line, one body: inline, as this loop runs once per body
+            yield stripped.decode("utf-8")
+        except UnicodeDecodeError:
+            yield stripped
 
 
 def _expand_line(line: bytes) -> Iterator[str | bytes]:

@@ -155,7 +155,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     import threading
 
     from .aws import AwsError
-    from .collector import Collector, CollectorOptions
+    from .collector import Collector
 
     settings = _settings(args)
     if not settings.queue_url:
@@ -172,12 +172,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
         logging.warning("%s (the collector will keep retrying)", exc)
     verify = _verifier(settings)
     store = _open_store(args)
-    options = CollectorOptions(
-        queue_url=settings.queue_url, receivers=settings.receivers, wait_seconds=settings.wait_seconds,
-        visibility_timeout=settings.visibility_timeout, account_interval=settings.account_interval,
-        stats_interval=settings.stats_interval,
-    )
-    collector = Collector(aws, store, options, verify=verify)
+    options = _collector_settings(settings, settings.queue_url)
+    engine = _policy_engine(settings, aws, store)
+    collector = Collector(aws, store, options, verify=verify, on_commit=engine.apply)
+    if engine.active:
+        logging.info("suppression policies: %s", ", ".join(f"{r}={engine.config.mode(r)}" for r in ("complaint", "hard_bounce", "soft_bounce")))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -192,6 +191,21 @@ def cmd_collect(args: argparse.Namespace) -> int:
         store.close()
     logging.info("stopped: %s", collector.stats.totals.summary())
     return 0
+
+
+def _policy_config(settings):
+    from .policies import PolicyConfig
+
+    try:
+        return PolicyConfig.from_table(settings.tables.get("policies"))
+    except ValueError as exc:
+        raise CliError(f"{settings.file}: {exc}", 2) from None
+
+
+def _policy_engine(settings, aws, store):
+    from .policies import PolicyEngine
+
+    return PolicyEngine(_policy_config(settings), aws, store)
 
 
 def _verifier(settings):
@@ -214,7 +228,7 @@ def _collector_settings(settings, queue_url: str | None):
     return CollectorOptions(
         queue_url=queue_url, receivers=settings.receivers, wait_seconds=settings.wait_seconds,
         visibility_timeout=settings.visibility_timeout, account_interval=settings.account_interval,
-        stats_interval=settings.stats_interval,
+        stats_interval=settings.stats_interval, retention_days=settings.retention_days,
     )
 
 
@@ -226,7 +240,8 @@ def cmd_console(args: argparse.Namespace) -> int:
                     None, settings.db_path)
     try:
         return run_console(target, read_only=settings.read_only, keymap=settings.keymap, theme=settings.theme,
-                           collector_options=_collector_settings(settings, settings.queue_url))
+                           collector_options=_collector_settings(settings, settings.queue_url),
+                           policies=_policy_config(settings))
     except LaunchError as exc:
         print(str(exc), file=sys.stderr)
         return 1
@@ -248,10 +263,154 @@ def cmd_demo(args: argparse.Namespace) -> int:
     options.account_interval, options.stats_interval, options.depth_interval = 5.0, 15.0, 5.0
     try:
         return run_console(target, read_only=settings.read_only, keymap=settings.keymap, theme=settings.theme,
-                           collector_options=options, demo_process=proc, profile_label="demo")
+                           collector_options=options, policies=_policy_config(settings), demo_process=proc,
+                           profile_label="demo")
     except LaunchError as exc:
         proc.kill()
         raise CliError(str(exc)) from None
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    try:
+        from .sandbox import SandboxError
+        from .sandbox.runner import run_sandbox
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] in ("moto", "flask", "flask_cors", "werkzeug"):
+            raise CliError("the sandbox needs the demo extra: pip install 'sestui[demo]'") from None
+        raise
+    try:
+        return run_sandbox(args)
+    except SandboxError as exc:
+        raise CliError(str(exc)) from None
+
+
+# --- suppress / send -----------------------------------------------------------------------------
+
+
+def cmd_suppress(args: argparse.Namespace) -> int:
+    from . import suppressions as service
+    from .aws import AwsError
+
+    aws = _aws(args)
+    store = _open_store(args)
+    try:
+        if args.action == "list":
+            service.refresh(aws, store)
+            _print_suppressions(store.suppressions(args.filter))
+        elif args.action == "add":
+            for email in args.emails:
+                service.add(aws, store, email, args.reason, origin="cli")
+                print(f"added {email} ({args.reason.upper()})")
+        elif args.action == "remove":
+            missing = 0
+            for email in args.emails:
+                if service.remove(aws, store, email, origin="cli"):
+                    print(f"removed {email}")
+                else:
+                    missing += 1
+                    print(f"{email} was not on the list", file=sys.stderr)
+            return 1 if missing else 0
+        elif args.action == "export":
+            service.refresh(aws, store)
+            rows = store.suppressions()
+            if args.path == "-":
+                n = service.write_csv(sys.stdout, rows)
+            else:
+                with open(args.path, "w", newline="", encoding="utf-8") as f:
+                    n = service.write_csv(f, rows)
+            print(f"exported {n} addresses", file=sys.stderr)
+        elif args.action == "import":
+            return _import_suppressions(aws, store, args)
+    except AwsError as exc:
+        raise CliError(service.plain_reason(exc, " ".join(getattr(args, "emails", [])))) from None
+    except ValueError as exc:
+        raise CliError(str(exc), 2) from None
+    except OSError as exc:
+        raise CliError(f"{exc.filename}: {exc.strerror}") from None
+    finally:
+        store.close()
+    return 0
+
+
+def _import_suppressions(aws, store, args) -> int:
+    from . import suppressions as service
+    from .aws import AwsError
+
+    with (sys.stdin if args.path == "-" else open(args.path, newline="", encoding="utf-8")) as f:
+        rows, errors = service.read_csv(f, default_reason=args.reason.upper())
+    for error in errors:
+        print(f"skipped {error}", file=sys.stderr)
+    added = failed = 0
+    for row in rows:
+        if args.dry_run:
+            print(f"would add {row.email} ({row.reason})")
+            continue
+        try:
+            service.add(aws, store, row.email, row.reason, origin="cli import")
+            added += 1
+        except AwsError as exc:
+            failed += 1
+            print(f"line {row.line}: {row.email}: {service.plain_reason(exc, row.email)}", file=sys.stderr)
+    print(f"added={added} failed={failed} skipped={len(errors)}")
+    return 1 if failed or errors else 0
+
+
+def _print_suppressions(rows: list[dict]) -> None:
+    from .store import iso_ms
+
+    for row in rows:
+        updated = iso_ms(row["last_update"]) if row["last_update"] else "-"
+        print(f"{row['email']}\t{row['reason']}\t{updated}")
+    print(f"{len(rows)} suppressed", file=sys.stderr)
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from .aws import AwsError
+
+    aws = _aws(args)
+    tags = {}
+    for item in args.tag or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise CliError(f"--tag {item!r}: use NAME=VALUE", 2)
+        tags[name] = value
+    try:
+        message_id = aws.send_email(sender=args.sender, to=args.to, subject=args.subject, body=args.body,
+                                    configuration_set=args.configuration_set, tags=tags)
+    except AwsError as exc:
+        raise CliError(str(exc)) from None
+    print(message_id)
+    return 0
+
+
+# --- prune --------------------------------------------------------------------------------------
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from .store import now_ms
+    from .timespec import parse_duration
+
+    settings = _settings(args)
+    if args.older_than:
+        try:
+            age = parse_duration(args.older_than)
+        except ValueError as exc:
+            raise CliError(str(exc), 2) from None
+    elif settings.retention_days:
+        from datetime import timedelta
+
+        age = timedelta(days=settings.retention_days)
+    else:
+        raise CliError("say how old: --older-than 30d (or set retention_days in the config)", 2)
+    store = _open_store(args)
+    try:
+        removed = store.prune(now_ms() - int(age.total_seconds() * 1000))
+        if args.vacuum:
+            store.vacuum()
+    finally:
+        store.close()
+    print(" ".join(f"{k}={v}" for k, v in removed.items()))
+    return 0
 
 
 # --- config -------------------------------------------------------------------------------------
@@ -345,6 +504,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hide every action that changes AWS")
     p.set_defaults(func=cmd_demo)
 
+    p = sub.add_parser("sandbox", parents=[common], help="run the local AWS endpoint (SES, SNS, SQS) alone",
+                       description="Serve SES v1/v2, SNS and SQS with the SES mailbox simulator on 127.0.0.1 until "
+                                   "SIGINT/SIGTERM. The first stdout line is a JSON object: endpoint_url, region, "
+                                   "queue_url, topic_arn, identity, configuration_set. Any credentials work.")
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port to listen on (default: a free one)")
+    p.add_argument("--rate", type=float, default=0.0, metavar="R", help="generated messages per second (default 0)")
+    p.add_argument("--bare", action="store_true", help="an empty account: no identity, topic, queue or configuration set")
+    p.add_argument("--production", action=argparse.BooleanOptionalAction, default=True,
+                   help="production access; --no-production = SES sandbox mode, verified recipients only")
+    p.add_argument("--sending-paused", action="store_true", help="start with sending disabled")
+    p.add_argument("--enforcement", choices=("HEALTHY", "PROBATION", "SHUTDOWN"), default="HEALTHY",
+                   help="account enforcement status")
+    p.add_argument("--max-send-rate", type=float, metavar="N", help="sends per second allowed (default: 14, or twice --rate)")
+    p.add_argument("--max-24h-send", type=float, metavar="N", help="24-hour quota, -1 unlimited (default: 50000 or more for --rate)")
+    p.add_argument("--delay-scale", type=float, default=1.0, metavar="F", help="multiply simulated delays (0 = instant)")
+    p.add_argument("--seed", type=int, help="make the simulated outcomes repeatable")
+    p.set_defaults(func=cmd_sandbox)
+
     p = sub.add_parser("ingest", parents=[common], help="import SQS message bodies from files",
                        description="Import SQS message bodies: JSON Lines, a JSON array, or `aws sqs receive-message` output.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files to read ('-' for standard input)")
@@ -360,11 +537,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="T", help="before this time")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("suppress", parents=[common], help="the account suppression list from the shell",
+                       description="List, add, remove, import or export entries of the SES account suppression list. "
+                                   "Every change is recorded in the audit table.")
+    actions = p.add_subparsers(dest="action", metavar="action", required=True)
+    q = actions.add_parser("list", parents=[common], help="print every entry (all pages)")
+    q.add_argument("--filter", metavar="TEXT", help="only addresses containing TEXT")
+    q = actions.add_parser("add", parents=[common], help="add addresses")
+    q.add_argument("emails", nargs="+", metavar="EMAIL")
+    q.add_argument("--reason", type=str.upper, choices=("BOUNCE", "COMPLAINT"), default="BOUNCE")
+    q = actions.add_parser("remove", parents=[common], help="remove addresses")
+    q.add_argument("emails", nargs="+", metavar="EMAIL")
+    q = actions.add_parser("export", parents=[common], help="write every entry as CSV (email,reason,last_update)")
+    q.add_argument("path", nargs="?", default="-", help="file to write ('-' = standard output)")
+    q = actions.add_parser("import", parents=[common], help="add every address of a CSV file (email[,reason])")
+    q.add_argument("path", help="CSV file ('-' = standard input)")
+    q.add_argument("--reason", type=str.upper, choices=("BOUNCE", "COMPLAINT"), default="BOUNCE",
+                   help="reason for rows that give none")
+    q.add_argument("--dry-run", action="store_true", help="only print what would be added")
+    p.set_defaults(func=cmd_suppress)
+
+    p = sub.add_parser("send", parents=[common], help="send one test message; prints its MessageId")
+    p.add_argument("--from", dest="sender", required=True, metavar="ADDR", help="verified sender address")
+    p.add_argument("--to", required=True, action="append", metavar="ADDR", help="recipient (repeatable)")
+    p.add_argument("--subject", default="sestui test message")
+    p.add_argument("--body", default="Sent by sestui to check the SES -> SNS -> SQS loop.")
+    p.add_argument("--configuration-set", metavar="NAME")
+    p.add_argument("--tag", action="append", metavar="NAME=VALUE", help="message tag (repeatable)")
+    p.set_defaults(func=cmd_send)
+
     p = sub.add_parser("collect", parents=[common], help="headless collector: SQS queue -> database",
                        description="Receive SES notifications from SQS into the database until SIGINT/SIGTERM; "
                                    "also polls the account status and sending statistics.")
     _collector_options(p)
     p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("prune", parents=[common], help="delete old events and quarantined bodies",
+                       description="Delete events, raw records and quarantined bodies older than a given age "
+                                   "(the database holds personal data). Audit rows are kept.")
+    p.add_argument("--older-than", metavar="AGE", help="e.g. 30d, 12h (default: retention_days from the config)")
+    p.add_argument("--vacuum", action="store_true", help="reclaim the disk space afterwards (VACUUM)")
+    p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("config", parents=[common], help="print the effective settings and where they come from")
     _collector_options(p)

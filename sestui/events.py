@@ -156,9 +156,14 @@ def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
         raise _Reject(f"body too large ({len(body)} characters)")
     if not body.strip():
         raise _Reject("empty body")
+    body = valid_text(body)
     outer = _loads(body, "body")
     if isinstance(outer, str):  # a body that was JSON-encoded once more
-        outer = _loads(outer, "body")
+        try:
+            outer, body = json.loads(outer), outer
+        except json.JSONDecodeError:
+            raise _Reject("body is a JSON string, not an object") from None
+        outer = _without_surrogates(outer)
     if not isinstance(outer, dict):
         raise _Reject(f"body is a JSON {_json_kind(outer)}, not an object")
 
@@ -226,7 +231,10 @@ def _mail(mail: Any) -> Mail:
     headers = mail.get("commonHeaders")
     subject = headers.get("subject") if isinstance(headers, dict) else None
     tags = mail.get("tags")
-    tags = {str(k): _str_list(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
+    if not isinstance(tags, dict):
+        tags = {}
+    elif not all(type(v) is list and len(v) == 1 and type(v[0]) is str for v in tags.values()):
+        tags = {k: _str_list(v) for k, v in tags.items()}  # as SES writes them, tags need no change
     config_set = tags.get("ses:configuration-set")
     ts = mail.get("timestamp")
     return Mail(
@@ -369,6 +377,8 @@ def _addressed(items: Any, extra_key: str | None) -> list[tuple[str, str | None]
 
 
 def _dedupe(addrs: list[str]) -> list[str]:
+    if len(addrs) == 1:
+        return addrs if addrs[0] else []
     return list(dict.fromkeys(a for a in addrs if a))
 
 
@@ -383,16 +393,51 @@ def parse_timestamp(value: Any) -> datetime:
         raise _Reject(f"bad timestamp {_short(text)!r}") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    else:
+    elif when.tzinfo is not timezone.utc:  # `Z`, as SES writes it, already parses to timezone.utc
         when = when.astimezone(timezone.utc)
-    return when.replace(microsecond=when.microsecond - when.microsecond % 1000)
+    if when.microsecond % 1000:
+        when = when.replace(microsecond=when.microsecond - when.microsecond % 1000)
+    return when
+
+
+_raw_decode = json.JSONDecoder().raw_decode
 
 
 def _loads(text: str, what: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _Reject(f"{what} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        value, end = _raw_decode(text)  # the usual body is exactly one JSON value: skip json.loads' checks
+    except json.JSONDecodeError:
+        end = -1
+    if end != len(text):  # white space around it, something after it, or not JSON: json.loads decides
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _Reject(f"{what} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    if "\\u" in text and ("\\ud" in text or "\\uD" in text):  # may escape a lone surrogate: rare
+        value = _without_surrogates(value)
+    return value
+
+
+def valid_text(text: str) -> str:
+    """`text` with lone UTF-16 surrogates (which UTF-8, hence SQLite and terminals, cannot carry,
+    e.g. a header cut inside an emoji) replaced by U+FFFD; everything else kept as is."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {valid_text(k): _without_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def _opt_str(value: Any) -> str | None:
@@ -406,11 +451,13 @@ def _opt_str(value: Any) -> str | None:
 
 
 def _str_list(value: Any) -> list[str]:
+    if type(value) is list:
+        if len(value) == 1 and type(value[0]) is str:  # the usual tag value or destination
+            return value
+        return [v for v in value if isinstance(v, str)]
     if isinstance(value, str):
         return [value]
-    if not isinstance(value, list):
-        return []
-    return [v for v in value if isinstance(v, str)]
+    return []
 
 
 def _json_kind(value: Any) -> str:

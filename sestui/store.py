@@ -437,6 +437,35 @@ class Store:
             out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
         return out
 
+    def bounces_for(self, recipient: str, since_ms: int) -> list[dict]:
+        """A recipient's bounces since a time (case-insensitive address), for the soft-bounce policy."""
+        return self._query(
+            "SELECT message_id, ts, bounce_type, bounce_subtype, diagnostic_code FROM events "
+            "WHERE recipient = ? COLLATE NOCASE AND ts >= ? AND event_type = 'bounce' ORDER BY ts",
+            (recipient, since_ms),
+        )
+
+    def prune(self, before_ms: int) -> dict[str, int]:
+        """Delete events, raw records and quarantined bodies older than a time, and the messages
+        left with no events. Audit rows are kept: they are the record of who changed what."""
+        with self._transaction():
+            counts = {
+                "events": self.conn.execute("DELETE FROM events WHERE ts < ?", (before_ms,)).rowcount,
+                "records": self.conn.execute("DELETE FROM records WHERE ts < ?", (before_ms,)).rowcount,
+                "quarantine": self.conn.execute("DELETE FROM quarantine WHERE received < ?", (before_ms,)).rowcount,
+            }
+            counts["messages"] = self.conn.execute(
+                "DELETE FROM messages WHERE coalesce(last_event_ts, first_seen) < ? AND NOT EXISTS "
+                "(SELECT 1 FROM events e WHERE e.message_id = messages.message_id)", (before_ms,)).rowcount
+            self.conn.execute(
+                "DELETE FROM message_recipients WHERE ts < ? AND NOT EXISTS "
+                "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))
+        return counts
+
+    def vacuum(self) -> None:
+        with self._lock:
+            self.conn.execute("VACUUM")
+
     def message(self, message_id: str) -> dict | None:
         rows = self._query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
         if not rows:
@@ -617,6 +646,9 @@ def _event_filters(event_type, message_id, recipient, since_ms, until_ms) -> tup
     return where, params
 
 
+_json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) without a new encoder per call
+
+
 class _Rows:
     """Parsed bodies flattened into the rows each table receives, ready for executemany."""
 
@@ -656,6 +688,8 @@ class _Rows:
         self.messages: list[tuple] = []
         self.recipients: list[tuple] = []
         self.quarantine: list[tuple] = []
+        # message id -> (destinations, tags, their JSON): a message's records tend to share a batch
+        self._mail_json: dict[str, tuple[list, dict, str, str]] = {}
 
     def add(self, body: str | bytes, parsed: Parsed) -> None:
         if not parsed.ok:
@@ -679,10 +713,15 @@ class _Rows:
             status = status_of(ev.event_type, ev.bounce_type)
             self.recipients.append((ev.message_id, ev.recipient, status, STATUS_RANK[status], ts))
         self.records.append((mail.message_id, parsed.event_type, last_ts, parsed.record))
+        cached = self._mail_json.get(mail.message_id)
+        if cached is not None and cached[0] == mail.destinations and cached[1] == mail.tags:
+            destinations, tags = cached[2], cached[3]
+        else:
+            destinations, tags = _json_text(mail.destinations), _json_text(mail.tags)
+            self._mail_json[mail.message_id] = (mail.destinations, mail.tags, destinations, tags)
         self.messages.append(
             (mail.message_id, self.received_ms, to_ms(mail.timestamp) if mail.timestamp else None, last_ts,
-             mail.source, mail.subject, json.dumps(mail.destinations, ensure_ascii=False),
-             mail.configuration_set, json.dumps(mail.tags, ensure_ascii=False))
+             mail.source, mail.subject, destinations, mail.configuration_set, tags)
         )
 
     def write(self, conn: sqlite3.Connection) -> AddResult:

@@ -1,0 +1,213 @@
+"""Query latency against history size: the console's hot queries at 10,000 and 1,000,000 events.
+
+    python benchmarks/queries.py [--sizes 10000 1000000] [--lookups 200] [--rebuild]
+
+For each size, a database in the store's schema (created by Store, so the same tables and
+indexes) is filled with normalized rows generated directly, with realistic cardinalities: ~2.3
+events per message (Send, Delivery, some Opens and Clicks, a few Bounces, Delays, Complaints),
+5% of messages to several recipients, and recipients that recur across messages (one distinct
+address per ~8 events, heavy-tailed). Databases are cached under /tmp by size and seed.
+
+Then, through the Store's own methods, `lookups` random calls each of:
+  * timeline(message_id)           a random stored message;
+  * recipient_history(address)     a random stored recipient, in a random letter case;
+  * latest(200)                    the live flow's first page;
+  * counts_by_type(last 5 minutes) the health header's rates (the window holds about as many
+                                   events at every size: the newest 5 minutes of traffic);
+and the median time of each. The last line printed is one JSON object with the medians (ms)
+for every size and, per query, the ratio largest/smallest size (target: <= 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sestui.store import MIGRATIONS, STATUS_RANK, Store, _Rows, status_of
+
+EPOCH_MS = 1_714_521_600_000  # 2024-05-01T00:00:00Z
+DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "example.org", "example.net",
+           "mail.example.de", "corp.example.co.uk", "web.example.fr"]
+SOURCES = ["Billing <billing@shop.example.com>", "Shop <orders@shop.example.com>", "News <news@shop.example.com>"]
+SUBJECTS = ["Your receipt #{n}", "Order {n} has shipped", "Reset your password", "Your weekly digest",
+            "Invoice {n} is available"]
+UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
+
+
+def event_row(mid, kind, rcpt, ts, subject, source, **details) -> tuple:
+    d = details
+    return (mid, kind, rcpt, ts, d.get("bounce_type"), d.get("bounce_subtype"), d.get("diagnostic_code"),
+            d.get("complaint_feedback_type"), d.get("delay_type"), d.get("link"), d.get("user_agent"),
+            d.get("ip_address"), None, None, subject, source, "sestui-events")
+
+
+def generate(n_events: int, seed: int):
+    """Yield (message row, [event rows]) per message until about n_events events."""
+    rng = random.Random(seed)
+    pool = [f"user{i}.{rng.choice(['lopez', 'smith', 'muller', 'rossi'])}@{rng.choice(DOMAINS)}"
+            for i in range(max(100, n_events // 8))]
+    ts, count, serial = EPOCH_MS, 0, 0
+    while count < n_events:
+        serial += 1
+        ts += rng.randint(5, 400)
+        mid = f"{ts:016x}-{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-{rng.getrandbits(16):04x}-" \
+              f"{rng.getrandbits(16):04x}-{rng.getrandbits(48):012x}-000000"
+        n_rcpt = 1 if rng.random() < 0.95 else rng.randint(2, 5)
+        rcpts = list(dict.fromkeys(
+            pool[min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1)] if rng.random() < 0.2
+            else pool[rng.randrange(len(pool))] for _ in range(n_rcpt)))
+        subject, source = rng.choice(SUBJECTS).format(n=serial), rng.choice(SOURCES)
+        rows = []
+        for rcpt in rcpts:
+            rows.append(event_row(mid, "send", rcpt, ts, subject, source))
+            done = ts + rng.randint(300, 4000)
+            roll = rng.random()
+            if roll < 0.01:
+                rows.append(event_row(mid, "delivery_delay", rcpt, done, subject, source, delay_type="MailboxFull",
+                                      diagnostic_code="smtp; 452 4.2.2 Mailbox full"))
+                done += rng.randint(300_000, 3_600_000)
+            if roll < 0.025:
+                rows.append(event_row(mid, "bounce", rcpt, done, subject, source, bounce_type="Permanent",
+                                      bounce_subtype="General", diagnostic_code="smtp; 550 5.1.1 user unknown"))
+                continue
+            rows.append(event_row(mid, "delivery", rcpt, done, subject, source))
+            if rng.random() < 0.001:
+                rows.append(event_row(mid, "complaint", rcpt, done + 7_200_000, subject, source,
+                                      complaint_feedback_type="abuse"))
+            if rng.random() < 0.25:
+                opened = done + rng.randint(10_000, 7_200_000)
+                ip = f"203.0.113.{rng.randint(1, 254)}"
+                rows.append(event_row(mid, "open", rcpt, opened, subject, source, user_agent=UA, ip_address=ip))
+                if rng.random() < 0.3:
+                    rows.append(event_row(mid, "click", rcpt, opened + rng.randint(2000, 120_000), subject, source,
+                                          user_agent=UA, ip_address=ip, link=f"https://shop.example.com/o/{serial}"))
+        count += len(rows)
+        message = (mid, ts, ts, max(r[3] for r in rows), source, subject, json.dumps(rcpts), "sestui-events",
+                   '{"ses:configuration-set": ["sestui-events"]}')
+        yield message, rows
+
+
+def build(path: Path, n_events: int, seed: int) -> None:
+    tmp = path.with_name(path.name + ".building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+    Store(tmp).close()  # the store's schema and indexes
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MiB: a faster build, not used by the measurements
+    start = time.perf_counter()
+    messages, events, recipients = [], [], []
+
+    def flush():
+        conn.execute("BEGIN")
+        conn.executemany(_Rows.EVENT_SQL, events)
+        conn.executemany(_Rows.MESSAGE_SQL, messages)
+        conn.executemany(_Rows.RECIPIENT_SQL, recipients)
+        conn.execute("COMMIT")
+        messages.clear(), events.clear(), recipients.clear()
+
+    for message, rows in generate(n_events, seed):
+        messages.append(message)
+        events.extend(rows)
+        for r in rows:
+            status = status_of(r[1], r[4])
+            recipients.append((r[0], r[2], status, STATUS_RANK[status], r[3]))
+        if len(events) >= 50_000:
+            flush()
+    flush()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    os.replace(tmp, path)
+    for suffix in ("-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+    print(f"built {path} in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+
+
+def database(n_events: int, seed: int, cache_dir: Path, rebuild: bool) -> Path:
+    path = cache_dir / f"sestui-bench-queries-{n_events}-seed{seed}-schema{len(MIGRATIONS)}.db"
+    if rebuild or not path.exists():
+        build(path, n_events, seed)
+    return path
+
+
+def median_ms(calls, lookups: int) -> float:
+    for call in calls[:20]:  # warm up the page cache and SQLite's statement cache
+        call()
+    times = []
+    for call in calls[:lookups]:
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def measure(path: Path, lookups: int, seed: int) -> dict[str, float]:
+    rng = random.Random(seed)
+    with Store(path) as store:
+        message_ids = [r[0] for r in store.conn.execute("SELECT message_id FROM messages")]
+        addresses = [r[0] for r in store.conn.execute("SELECT DISTINCT recipient FROM message_recipients")]
+        n = store.count("events")
+        mids = rng.sample(message_ids, min(len(message_ids), lookups + 20))
+        addrs = [rng.choice([a, a.upper(), a.capitalize()]) for a in rng.sample(addresses, min(len(addresses), lookups + 20))]
+        result = {
+            "events": n,
+            "timeline": median_ms([lambda m=m: store.timeline(m) for m in mids], lookups),
+            "recipient_history": median_ms([lambda a=a: store.recipient_history(a) for a in addrs], lookups),
+            "latest": median_ms([lambda: store.latest(200)] * (lookups + 20), lookups),
+        }
+        # "Now" is the newest send: later Opens and Complaints trail off for hours after it.
+        now = store.conn.execute("SELECT max(ts) FROM events WHERE event_type = 'send'").fetchone()[0]
+        result["counts_by_type_5min"] = median_ms(
+            [lambda: store.counts_by_type(now - 300_000)] * (lookups + 20), lookups)
+        result["events_in_5min_window"] = sum(store.counts_by_type(now - 300_000).values())
+        # Sanity: the lookups find what they look for.
+        assert store.timeline(mids[0]) and store.recipient_history(addrs[0]) and len(store.latest(200)) == 200
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--lookups", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--rebuild", action="store_true", help="rebuild cached databases")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measure every size this many times, alternating; the lowest median counts")
+    args = parser.parse_args(argv)
+
+    sizes = sorted(args.sizes)
+    paths = {size: database(size, args.seed, args.cache_dir, args.rebuild) for size in sizes}
+    figures: dict[int, dict] = {}
+    for round_ in range(args.rounds):  # alternating sizes, so a burst of load elsewhere hits both
+        for size in sizes:
+            got = measure(paths[size], args.lookups, args.seed + round_)
+            figures[size] = {k: min(v, figures.get(size, got)[k]) for k, v in got.items()}
+            print(f"round {round_ + 1}, {size}: {json.dumps(got)}", file=sys.stderr)
+    queries = ("timeline", "recipient_history", "latest", "counts_by_type_5min")
+    # counts_by_type's cost follows the events in its window, which differ a little between sizes
+    # (the short small history has fewer late Opens): its ratio is per window event.
+    small, large = figures[sizes[0]], figures[sizes[-1]]
+    result = {
+        "sizes": sizes,
+        "stored_events": [figures[s]["events"] for s in sizes],
+        "median_ms": {q: {str(s): round(figures[s][q], 4) for s in sizes} for q in queries},
+        "events_in_5min_window": [figures[s]["events_in_5min_window"] for s in sizes],
+        "ratio_large_small": {q: round(large[q] / small[q], 2) for q in queries[:3]},
+    }
+    per_event = [figures[s]["counts_by_type_5min"] / figures[s]["events_in_5min_window"] for s in (sizes[0], sizes[-1])]
+    result["ratio_large_small"]["counts_by_type_5min_per_window_event"] = round(per_event[1] / per_event[0], 2)
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
