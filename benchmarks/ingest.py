@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 
-from sestui import cli  # noqa: E402
+from sestui.ingest import BATCH  # noqa: E402
 from sestui.bodies import iter_bodies  # noqa: E402
 from sestui.events import parse_body  # noqa: E402
-from sestui.store import Store, _Rows  # noqa: E402
+from sestui.store import Store, Rows  # noqa: E402
 
 
 def run_pipeline(path: Path, db: Path) -> tuple[float, str]:
@@ -57,19 +57,19 @@ def normalized_batches(path: Path, received_ms: int) -> list[Batch]:
     garbage collector nothing, so holding them does not slow the pipeline runs in this process.
     """
     batches: list[Batch] = []
-    current, n = _Rows(received_ms), 0
+    current, n = Rows(received_ms), 0
 
-    def flush(rows: _Rows) -> None:
+    def flush(rows: Rows) -> None:
         batches.append((rows.events, rows.records, rows.messages, rows.recipients, rows.quarantine))
 
     with open(path, "rb") as f:
         for body in iter_bodies(f):
             current.add(body, parse_body(body))
             n += 1
-            if n % cli.INGEST_BATCH == 0:
+            if n % BATCH == 0:
                 flush(current)
-                current = _Rows(received_ms)
-    if n % cli.INGEST_BATCH:
+                current = Rows(received_ms)
+    if n % BATCH:
         flush(current)
     gc.collect()
     return batches
@@ -80,13 +80,13 @@ def run_limit(batches: list[Batch], db: Path) -> float:
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA synchronous = NORMAL")  # as the Store sets it on its connection
     start = time.perf_counter()
-    for events, records, messages, recipients, quarantine in batches:  # as _Rows.write, one transaction each
+    for events, records, messages, recipients, quarantine in batches:  # as Rows.write, one transaction each
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(_Rows.EVENT_SQL, events)
-        conn.executemany(_Rows.RECORD_SQL, records)
-        conn.executemany(_Rows.MESSAGE_SQL, messages)
-        conn.executemany(_Rows.RECIPIENT_SQL, recipients)
-        conn.executemany(_Rows.QUARANTINE_SQL, quarantine)
+        conn.executemany(Rows.EVENT_SQL, events)
+        conn.executemany(Rows.RECORD_SQL, records)
+        conn.executemany(Rows.MESSAGE_SQL, messages)
+        conn.executemany(Rows.RECIPIENT_SQL, recipients)
+        conn.executemany(Rows.QUARANTINE_SQL, quarantine)
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sestui.store import MIGRATIONS, STATUS_RANK, Store, _Rows, status_of
+from sestui.store import MIGRATIONS, STATUS_RANK, Store, Rows, status_of
 
 EPOCH_MS = 1_714_521_600_000  # 2024-05-01T00:00:00Z
 DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "example.org", "example.net",
@@ -108,9 +108,9 @@ def build(path: Path, n_events: int, seed: int) -> None:
 
     def flush():
         conn.execute("BEGIN")
-        conn.executemany(_Rows.EVENT_SQL, events)
-        conn.executemany(_Rows.MESSAGE_SQL, messages)
-        conn.executemany(_Rows.RECIPIENT_SQL, recipients)
+        conn.executemany(Rows.EVENT_SQL, events)
+        conn.executemany(Rows.MESSAGE_SQL, messages)
+        conn.executemany(Rows.RECIPIENT_SQL, recipients)
         conn.execute("COMMIT")
         messages.clear(), events.clear(), recipients.clear()
 

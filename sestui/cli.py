@@ -14,11 +14,10 @@ import time
 from datetime import datetime, timezone
 
 from . import __version__
-from .events import DETAIL_FIELDS, EVENT_TYPES, parse_body
+from .events import DETAIL_FIELDS, EVENT_TYPES
 from .timespec import parse_time
 
 EXPORT_KEYS = ("message_id", "event_type", "recipient", "timestamp") + DETAIL_FIELDS
-INGEST_BATCH = 2000
 
 
 class CliError(Exception):
@@ -34,13 +33,14 @@ class CliError(Exception):
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .bodies import BodyFileError, iter_bodies
-    from .store import AddResult
+    from .ingest import Ingester
 
     for name in args.paths:
         if name != "-" and not os.path.isfile(name):
             raise CliError(f"{name}: no such file" if not os.path.exists(name) else f"{name}: not a file")
+    sizes = [os.path.getsize(n) for n in args.paths if n != "-"]
     store = _open_store(args)
-    total = AddResult()
+    ingester = Ingester(store, parallel=Ingester.worth_parallel(sum(sizes)))
     try:
         for name in args.paths:
             try:
@@ -49,28 +49,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 raise CliError(f"{name}: {exc.strerror}") from None
             with f:
                 progress = _Progress(name, f)
-                batch: list = []
+                ingester.on_progress = progress.update
                 try:
-                    for body in iter_bodies(f):
-                        batch.append((body, parse_body(body)))
-                        if len(batch) >= INGEST_BATCH:
-                            total += store.add(batch)
-                            batch.clear()
-                            progress.update(total)
+                    ingester.run(iter_bodies(f))
                 except BodyFileError as exc:
-                    if batch:
-                        total += store.add(batch)
                     progress.done()
-                    print(total.summary())
+                    print(ingester.total.summary())
                     raise CliError(f"{name}: {exc} (everything before it was stored)") from None
                 except OSError as exc:
                     raise CliError(f"{name}: {exc.strerror or exc}") from None
-                if batch:
-                    total += store.add(batch)
                 progress.done()
     finally:
+        ingester.close()
         store.close()
-    print(total.summary())
+    print(ingester.total.summary())
     return 0
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+import orjson
+
 EVENT_TYPES = (
     "send",
     "reject",
@@ -405,7 +407,13 @@ _raw_decode = json.JSONDecoder().raw_decode
 
 def _loads(text: str, what: str) -> Any:
     try:
-        value, end = _raw_decode(text)  # the usual body is exactly one JSON value: skip json.loads' checks
+        # orjson is strict (valid UTF-8, paired surrogates, 64-bit integers): what it accepts needs
+        # no repair. Anything else takes the stdlib path, which decides and explains.
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        value, end = _raw_decode(text)
     except json.JSONDecodeError:
         end = -1
     if end != len(text):  # white space around it, something after it, or not JSON: json.loads decides

@@ -315,9 +315,13 @@ class Store:
 
         Returns what happened; after it returns, everything is committed.
         """
-        rows = _Rows(received_ms if received_ms is not None else now_ms())
+        rows = Rows(received_ms if received_ms is not None else now_ms())
         for body, parsed in items:
             rows.add(body, parsed)
+        return self.write(rows)
+
+    def write(self, rows: "Rows") -> AddResult:
+        """Write rows flattened elsewhere (another process may have parsed them) in one transaction."""
         with self._transaction():
             return rows.write(self.conn)
 
@@ -649,8 +653,9 @@ def _event_filters(event_type, message_id, recipient, since_ms, until_ms) -> tup
 _json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) without a new encoder per call
 
 
-class _Rows:
-    """Parsed bodies flattened into the rows each table receives, ready for executemany."""
+class Rows:
+    """Parsed bodies flattened into the rows each table receives, ready for executemany.
+    Plain lists of tuples, so they pickle cheaply from a parsing process to the writer."""
 
     EVENT_SQL = (
         f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)}) "
@@ -723,6 +728,14 @@ class _Rows:
             (mail.message_id, self.received_ms, to_ms(mail.timestamp) if mail.timestamp else None, last_ts,
              mail.source, mail.subject, destinations, mail.configuration_set, tags)
         )
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_mail_json"] = {}
+        return state
+
+    def __len__(self) -> int:
+        return len(self.events) + len(self.quarantine)
 
     def write(self, conn: sqlite3.Connection) -> AddResult:
         stored = 0

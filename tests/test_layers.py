@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sestui"
 
 # events.py is pure functions over dicts and strings: only modules that compute.
 PURE_MODULES = {"__future__", "json", "dataclasses", "datetime", "typing", "re", "enum", "collections",
-                "functools", "itertools", "math", "decimal", "string", "abc", "operator", "codecs"}
+                "functools", "itertools", "math", "decimal", "string", "abc", "operator", "codecs", "orjson"}
 # Named in the failure message so a reader sees what the allowlist is protecting against.
 IO_MODULES = {"os", "io", "sys", "pathlib", "shutil", "tempfile", "glob", "socket", "ssl", "http", "urllib",
               "requests", "subprocess", "threading", "asyncio", "time", "logging", "sqlite3", "sqlite_utils",

@@ -1,0 +1,90 @@
+"""`sestui ingest`: bodies from files -> parse -> store, in batches.
+
+Parsing costs more than writing, so for big inputs on a machine with a spare core a second
+process parses batch n+1 while this one commits batch n (at most a few batches in flight, in
+order). Small inputs are parsed in-process: starting a process would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from typing import Callable, Iterable, Iterator
+
+from .events import parse_body
+from .store import AddResult, Rows, Store, now_ms
+
+BATCH = 2000
+IN_FLIGHT = 3
+PARALLEL_MIN_BYTES = 4 << 20
+
+
+def parse_batch(bodies: list, received_ms: int) -> Rows:
+    rows = Rows(received_ms)
+    for body in bodies:
+        rows.add(body, parse_body(body))
+    return rows
+
+
+def _batches(bodies: Iterable, size: int) -> Iterator[list]:
+    """Lists of `size` bodies; if reading fails, the partial batch is yielded before the error."""
+    batch: list = []
+    it = iter(bodies)
+    while True:
+        try:
+            body = next(it)
+        except StopIteration:
+            break
+        except Exception:
+            if batch:
+                yield batch
+            raise
+        batch.append(body)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Ingester:
+    """Stores every body it is given; `total` says what happened so far (also after an error)."""
+
+    def __init__(self, store: Store, *, parallel: bool, on_progress: Callable[[AddResult], None] | None = None):
+        self.store = store
+        self.total = AddResult()
+        self.on_progress = on_progress or (lambda total: None)
+        self._pool = None
+        if parallel and (os.cpu_count() or 1) > 1:
+            self._pool = multiprocessing.get_context("spawn").Pool(1)
+
+    @staticmethod
+    def worth_parallel(size_bytes: int) -> bool:
+        return size_bytes >= PARALLEL_MIN_BYTES
+
+    def run(self, bodies: Iterable) -> None:
+        received = now_ms()
+        if self._pool is None:
+            for batch in _batches(bodies, BATCH):
+                self._write(parse_batch(batch, received))
+            return
+        pending: deque = deque()
+        try:
+            for batch in _batches(bodies, BATCH):
+                pending.append(self._pool.apply_async(parse_batch, (batch, received)))
+                if len(pending) >= IN_FLIGHT:
+                    self._write(pending.popleft().get())
+        finally:  # what was read before an error in the file is still stored
+            while pending:
+                self._write(pending.popleft().get())
+
+    def _write(self, rows: Rows) -> None:
+        self.total += self.store.write(rows)
+        self.on_progress(self.total)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
