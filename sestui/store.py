@@ -378,30 +378,15 @@ class Store:
         """Events by arrival (rowid) for the live flow: newest first, or after `after_id` oldest first
         (so a reader can catch up contiguously), or before `before_id` newest first (paging back).
         `text` matches recipient, message id or subject, case-insensitively."""
-        where: list[str] = []
-        params: list[Any] = []
-        if after_id is not None:
-            where.append("id > ?")
-            params.append(after_id)
-        if before_id is not None:
-            where.append("id < ?")
-            params.append(before_id)
-        if types is not None:
-            types = list(types)
-            where.append(f"event_type IN ({', '.join('?' * len(types))})")
-            params += types
-        if text:
-            like = f"%{_like_escape(text)}%"
-            where.append("(recipient LIKE ? ESCAPE '\\' OR message_id LIKE ? ESCAPE '\\'"
-                         " OR subject LIKE ? ESCAPE '\\')")
-            params += [like, like, like]
+        where, params = _flow_where(after_id, before_id, text, types)
         order = "ASC" if after_id is not None else "DESC"
         cols = ", ".join(("id",) + EVENT_COLUMNS)
-        sql = f"SELECT {cols} FROM events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY id {order} LIMIT ?"
-        return self._query(sql, params + [limit])
+        return self._query(f"SELECT {cols} FROM events{where} ORDER BY id {order} LIMIT ?", params + [limit])
+
+    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None) -> int:
+        """How many events matching the flow's filter arrived after `after_id`."""
+        where, params = _flow_where(after_id, None, text, types)
+        return self._query(f"SELECT count(*) AS n FROM events{where}", params)[0]["n"]
 
     def timeline(self, message_id: str) -> list[dict]:
         cols = ", ".join(("id",) + EVENT_COLUMNS)
@@ -627,6 +612,27 @@ class Store:
         if table not in ("events", "messages", "quarantine", "records"):
             raise ValueError(table)
         return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
+
+
+def _flow_where(after_id, before_id, text, types) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if after_id is not None:
+        where.append("id > ?")
+        params.append(after_id)
+    if before_id is not None:
+        where.append("id < ?")
+        params.append(before_id)
+    if types is not None:
+        types = list(types)
+        where.append(f"event_type IN ({', '.join('?' * len(types))})")
+        params += types
+    if text:
+        like = f"%{_like_escape(text)}%"
+        where.append("(recipient LIKE ? ESCAPE '\\' OR message_id LIKE ? ESCAPE '\\'"
+                     " OR subject LIKE ? ESCAPE '\\')")
+        params += [like, like, like]
+    return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
 def _event_filters(event_type, message_id, recipient, since_ms, until_ms) -> tuple[list[str], list[Any]]:

@@ -114,18 +114,24 @@ def test_enter_opens_the_timeline_and_escape_returns_with_cursor_kept(store):
     run(app, scenario)
 
 
-def test_live_rows_arrive_on_top_without_moving_a_cursor_that_left_the_top(store):
+def test_new_rows_wait_above_a_cursor_that_left_the_top_until_g(store):
     app = make_app(store)
 
     async def scenario(pilot):
         await pilot.press("j", "j", "j")
         flow = app.pane("flow")
-        selected = flow.table.selected_key()
+        selected, before = flow.table.selected_key(), flow_rows(app)
         add_event(store, 50, "Delivery", "new@example.com")
         app.tick()
         await settle(pilot)
+        assert flow_rows(app) == before, "nothing moves under the cursor"
+        assert flow.table.selected_key() == selected and flow.table.cursor_row == 3
+        assert "1 new above" in str(flow.query_one("#flow-counters").render())
+        await pilot.press("g")
+        await settle(pilot)
         assert flow_rows(app)[0][2] == "new@example.com"
-        assert flow.table.selected_key() == selected
+        assert flow.table.cursor_row == 0
+        assert "new above" not in str(flow.query_one("#flow-counters").render())
 
     run(app, scenario)
 

@@ -15,7 +15,7 @@ from .text import clock_time, literal, short_message_id
 from .widgets import KeyTable, OrderedText, theme_style, type_cell
 
 PAGE = 200
-LIVE_ROWS = 1000  # rows kept while following the newest; paging back may load more
+LIVE_ROWS = 600  # rows kept while following the newest; paging back may load more
 CATCH_UP = 2000  # newer rows fetched per tick; beyond that, jump to the newest page
 PROBLEM_TYPES = frozenset({"bounce", "complaint", "reject", "delivery_delay", "rendering_failure"})
 COUNTER_LABELS = (("send", "snd"), ("delivery", "dlv"), ("bounce", "bnc"), ("complaint", "cmp"),
@@ -51,6 +51,7 @@ class FlowPane(Vertical):
         self._busy = False
         self._paging = False
         self.message_ids: dict[str, str] = {}  # row key -> SES message id
+        self.waiting = 0  # newer events not shown while the cursor is away from the top
 
     def compose(self) -> ComposeResult:
         yield Static(id="flow-counters")
@@ -87,12 +88,14 @@ class FlowPane(Vertical):
     # -- loading --------------------------------------------------------------------------------
 
     def poll(self) -> None:
-        """Called every tick: fetch what arrived since the newest loaded row."""
+        """Called every tick. Following (cursor on the newest row): fetch what arrived. Otherwise
+        only count it, so rows never shift under a cursor the operator is using."""
         if self._busy:
             return
         self._busy = True
         gen, after, text, types = self.generation, self.last_id, self.text, self.types
-        self.run_worker(lambda: self._load(gen, after, None, text, types), thread=True, group="flow")
+        following = self.table.cursor_row <= 0
+        self.run_worker(lambda: self._load(gen, after, None, text, types, following), thread=True, group="flow")
 
     def reload(self) -> None:
         self.generation += 1
@@ -109,7 +112,7 @@ class FlowPane(Vertical):
         gen, before, text, types = self.generation, self.oldest_id, self.text, self.types
         self.run_worker(lambda: self._load(gen, None, before, text, types), thread=True, group="flow-older")
 
-    def _load(self, gen: int, after: int | None, before: int | None, text, types) -> None:
+    def _load(self, gen: int, after: int | None, before: int | None, text, types, following: bool = True) -> None:
         """Worker thread: read the store, post the rows back."""
         ctx = self.app.ctx
         store = ctx.store
@@ -122,6 +125,10 @@ class FlowPane(Vertical):
         if after is None:
             rows = store.flow_page(text=text, types=types, limit=PAGE)
             self.post_message(FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
+            return
+        if not following:
+            waiting = store.flow_count(after_id=after, text=text, types=types)
+            self.post_message(FlowLoaded([], "waiting", gen, counts, waiting=waiting))
             return
         rows = store.flow_page(after_id=after, text=text, types=types, limit=CATCH_UP + 1)
         if len(rows) > CATCH_UP:  # far behind: show the newest page instead of a gap
@@ -139,9 +146,12 @@ class FlowPane(Vertical):
             self._busy = False
         if message.generation != self.generation:
             return
-        if message.counts is not None:
-            self.counts = message.counts
+        self.waiting = message.waiting
+        if message.counts is not None or message.mode == "waiting":
+            self.counts = message.counts or self.counts
             self._show_counters()
+        if message.mode == "waiting":
+            return
         table = self.table
         with self.app.batch_update():
             if message.mode == "reset":
@@ -154,6 +164,20 @@ class FlowPane(Vertical):
             elif message.mode == "older":
                 self._append(message.rows)
                 self.exhausted = message.exhausted
+            elif table.cursor_row <= 0 and table.row_count + len(message.rows) > LIVE_ROWS:
+                # Following, and the table would outgrow what is worth keeping: start again from
+                # the newest page (cheaper than removing rows one by one; the cursor is on the
+                # newest row either way, so nothing under it moves).
+                newest = message.rows[::-1][:PAGE]
+                if len(newest) < PAGE:
+                    self.reload()
+                else:
+                    table.clear()
+                    self.message_ids.clear()
+                    self.last_id = self.oldest_id = None
+                    self._append(newest)
+                    self.exhausted = False
+                    table.move_cursor(row=0)
             else:
                 self._prepend(message.rows)
         self.set_class(table.row_count == 0, "empty")
@@ -183,21 +207,9 @@ class FlowPane(Vertical):
             self.oldest_id = rows[0]["id"]
         table.sort("time", key=lambda cell: cell.order, reverse=True)
         if following:
-            self._trim()
             table.move_cursor(row=0, scroll=True)
         elif keep is not None:
             table.move_cursor(row=table.get_row_index(keep), scroll=False)
-
-    def _trim(self) -> None:
-        table = self.table
-        excess = table.row_count - LIVE_ROWS
-        if excess <= 0:
-            return
-        for row_key in list(table.rows)[-excess:]:
-            table.remove_row(row_key)
-            self.message_ids.pop(row_key.value, None)
-        self.oldest_id = int(list(table.rows)[-1].value)
-        self.exhausted = False
 
     def _add(self, row: dict) -> None:
         app = self.app
@@ -222,7 +234,10 @@ class FlowPane(Vertical):
     # -- header lines ----------------------------------------------------------------------------
 
     def _show_counters(self) -> None:
-        parts = [Text("1h ", style="bold")]
+        parts = []
+        if self.waiting:
+            parts.append(Text(f"{self.waiting} new above (g) ", style=theme_style(self.app, "accent", bold=True)))
+        parts.append(Text("1h ", style="bold"))
         for event_type, label in COUNTER_LABELS:
             n = self.counts.get(event_type, 0)
             colour = "error" if event_type in ("bounce", "complaint", "reject") and n else ""
@@ -311,9 +326,11 @@ class FlowPane(Vertical):
             self.post_message(OpenTimeline(message_id))
 
     @on(DataTable.RowHighlighted, "#flow-table")
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+    def _moved(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row >= self.table.row_count - 5:
             self.page_older()
+        if event.cursor_row == 0 and self.waiting and not self.app.paused:
+            self.poll()  # back on top: show what arrived meanwhile
 
 
 def _detail(row: dict) -> str:

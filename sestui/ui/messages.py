@@ -14,13 +14,15 @@ class HealthLoaded(Message):
 
 @dataclass
 class FlowLoaded(Message):
-    """Rows for the flow table. mode: reset (new query), newer (live), older (paging back)."""
+    """Rows for the flow table. mode: reset (new query), newer (live), older (paging back), or
+    waiting (the cursor is away from the top: only how many newer events there are)."""
 
     rows: list[dict]
     mode: str
     generation: int
     counts: dict[str, int] | None = None
     exhausted: bool = False
+    waiting: int = 0
 
 
 @dataclass

@@ -1,0 +1,175 @@
+"""Console responsiveness with small and large histories, run headless.
+
+    python benchmarks/console.py [--sizes 10000 1000000] [--rate 500]
+
+For each size, in a fresh process (so peak RSS is that run's own):
+  * launch -> first painted flow table (the app starts, reads the newest page, paints it);
+  * enter -> painted timeline (a message's events and its raw record on screen);
+  * with a writer thread storing `rate` events/s: key press -> cursor moved (median, p95, worst)
+    while the cursor is away from the top; then, following the newest rows, the longest the
+    event loop was busy (what a key press would wait), and whether the flow kept up;
+  * peak RSS.
+The last line is one JSON object with every figure and the large/small ratios.
+Databases come from benchmarks/queries.py (cached under the temp folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+async def wait_until(pilot, condition, timeout: float = 30.0) -> float:
+    start = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("condition not reached")
+        await pilot.pause(0.002)
+    return time.perf_counter() - start
+
+
+def feeder(db: Path, rate: int, stop: threading.Event, written: list[int]) -> None:
+    """Store `rate` realistic events per second, in 10 batches a second, like a busy collector."""
+    import corpus
+
+    from sestui.events import parse_body
+    from sestui.store import Store
+
+    store = Store(db)
+    bodies = iter(corpus.bodies(rate * 30, seed=99))
+    per_tick = max(1, rate // 10)
+    next_tick = time.perf_counter()
+    while not stop.is_set():
+        batch = [next(bodies) for _ in range(per_tick)]
+        written[0] += store.add([(b, parse_body(b)) for b in batch]).stored
+        next_tick += 0.1
+        stop.wait(max(0.0, next_tick - time.perf_counter()))
+    store.close()
+
+
+async def measure(db: Path, rate: int) -> dict:
+    from textual import events
+
+    from sestui.store import Store
+    from sestui.ui.app import ConsoleContext, SestuiApp
+
+    store = Store(db)
+    ctx = ConsoleContext(store=store, aws=None, profile="bench", region="us-east-1", queue_url="bench")
+    app = SestuiApp(ctx)
+    start = time.perf_counter()
+    async with app.run_test(size=(120, 40)) as pilot:
+        flow = app.pane("flow")
+        await wait_until(pilot, lambda: flow.table.row_count > 0)
+        await pilot.pause()  # one more frame: painted, not only loaded
+        first_paint = time.perf_counter() - start
+
+        timeline = app.pane("timeline")
+        start = time.perf_counter()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.current == "timeline" and timeline.rows
+                         and str(timeline.query_one("#tl-raw").render()).strip())
+        await pilot.pause()
+        open_timeline = time.perf_counter() - start
+        await pilot.press("escape")
+
+        stop, written = threading.Event(), [0]
+        writer = threading.Thread(target=feeder, args=(db, rate, stop, written), daemon=True)
+        last_before = flow.last_id or 0
+        writer.start()
+        await pilot.press("j", "j")  # leave the top: rows arrive above without moving the cursor
+        latencies = []
+        for i in range(100):
+            row = flow.table.cursor_row
+            key = "j" if i % 2 == 0 else "k"
+            t0 = time.perf_counter()
+            app.post_message(events.Key(key, key))  # as the terminal driver delivers a key press
+            while flow.table.cursor_row == row:
+                if time.perf_counter() - t0 > 5:
+                    raise TimeoutError("the cursor did not move")
+                await asyncio.sleep(0.0005)
+            latencies.append(time.perf_counter() - t0)
+            await asyncio.sleep(0.1)
+        # Back on top, the flow follows: rows are inserted every tick. A key pressed then waits at
+        # most as long as the event loop is busy, so measure its longest stall over a few ticks.
+        app.post_message(events.Key("g", "g"))
+        stalls = []
+        until = time.perf_counter() + 4.0
+        while time.perf_counter() < until:
+            t0 = time.perf_counter()
+            await asyncio.sleep(0.001)
+            stalls.append(time.perf_counter() - t0 - 0.001)
+        stop.set()
+        writer.join()
+        await asyncio.sleep(2.2)  # the last rows written reach the screen within two ticks
+        behind = store.flow_page(after_id=flow.last_id or last_before, limit=1_000_000)
+    store.close()
+    return {
+        "first_paint_s": round(first_paint, 4),
+        "open_timeline_s": round(open_timeline, 4),
+        "key_latency_median_ms": round(statistics.median(latencies) * 1000, 2),
+        "key_latency_p95_ms": round(sorted(latencies)[int(len(latencies) * 0.95)] * 1000, 2),
+        "key_latency_max_ms": round(max(latencies) * 1000, 2),
+        "following_loop_stall_p99_ms": round(sorted(stalls)[int(len(stalls) * 0.99)] * 1000, 2),
+        "following_loop_stall_max_ms": round(max(stalls) * 1000, 2),
+        "events_written": written[0],
+        "events_not_shown_2s_after_writes_stop": len(behind),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def run_one(size: int, rate: int, cache: Path) -> dict:
+    import queries
+
+    db = queries.database(size, seed=7, cache_dir=cache, rebuild=False)
+    work = Path(tempfile.mkdtemp()) / "console.db"
+    shutil.copyfile(db, work)  # the feeder writes: keep the cached database pristine
+    try:
+        return asyncio.run(measure(work, rate))
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{work}{suffix}").unlink(missing_ok=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--rate", type=int, default=500, help="events/s written while keys are pressed")
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size here
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.rate, args.cache_dir)))
+        return
+    results = {}
+    for size in args.sizes:
+        proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--rate", str(args.rate),
+                               "--cache-dir", str(args.cache_dir)], capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
+        results[size] = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"{size} events: {results[size]}", file=sys.stderr)
+    small, large = min(results), max(results)
+    summary = {"rate_events_per_s": args.rate}
+    for size, figures in results.items():
+        for key, value in figures.items():
+            summary[f"{key}@{size}"] = value
+    for key in ("first_paint_s", "open_timeline_s"):
+        summary[f"{key}_ratio"] = round(results[large][key] / results[small][key], 2)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
