@@ -1,0 +1,81 @@
+"""The WSGI application in front of moto.
+
+Every request is identified (service, operation, region). An injected fault answers first; then
+the SES operations moto lacks or gets wrong are answered here (`ses_api`); everything else goes
+to moto's own server application, pinned to this sandbox's AWS account so that several sandboxes
+in one process do not share state. `/_sandbox/` is the control route (see `control`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from http import HTTPStatus
+from typing import Callable
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.wsgi import get_input_stream
+
+from .faults import FaultInjector
+from .protocol import ApiError, Call, identify, respond
+from .ses_account import SesAccount
+from .ses_api import HANDLERS
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_sandbox/"
+
+
+class Gateway:
+    def __init__(
+        self,
+        account_id: str,
+        faults: FaultInjector,
+        ses_account: Callable[[str], SesAccount],
+        control: Callable,
+    ):
+        self.account_id = account_id
+        self.faults = faults
+        self._ses_account = ses_account
+        self._control = control
+        self._moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict, start_response):
+        if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            return self._control(environ, start_response)
+        body = get_input_stream(environ).read()
+        call = identify(environ, body)
+        if call is not None:
+            error = self.faults.take(call)
+            if error is not None:
+                return self._answer(call, error, start_response)
+            handler = HANDLERS.get((call.service, call.operation))
+            result = self._handle(handler, call) if handler else None
+            if result is not None:
+                return self._answer(call, result, start_response)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
+        return self._moto(environ, start_response)
+
+    def _handle(self, handler, call: Call):
+        try:
+            params = call.params()
+        except Exception as exc:  # a request botocore would not send; answer like AWS would
+            return ApiError("ValidationError" if call.protocol == "query" else "BadRequestException",
+                            f"Invalid request: {exc}", 400)
+        try:
+            return handler(self._ses_account(call.region), call, params)
+        except ApiError as error:
+            return error
+        except Exception:
+            log.exception("sandbox handler for %s:%s failed", call.service, call.operation)
+            return ApiError("InternalFailure", "The request processing has failed because of an unknown error.", 500)
+
+    @staticmethod
+    def _answer(call: Call, result, start_response):
+        status, headers, body = respond(call, result)
+        headers["Content-Length"] = str(len(body))
+        start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
+        return [body]
+

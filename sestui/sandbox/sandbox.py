@@ -1,0 +1,197 @@
+"""The sandbox: moto's server behind the SES gateway, the simulator's clock, the wiring, traffic."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from dataclasses import asdict, dataclass
+
+from . import moto_fixes
+from .account import AccountSettings
+from .clients import Clients
+from .control import ControlApp
+from .faults import FaultInjector
+from .gateway import Gateway
+from .scheduler import Scheduler
+from .server import HttpEndpoint
+from .ses_account import SesAccount, Simulation
+from .simulator import Engagement
+from .traffic import TrafficGenerator
+from .wiring import IDENTITY, Wiring, build_wiring
+
+# moto keeps its state per process; each sandbox gets its own AWS account in it. The first one
+# has the account id AWS uses in its documentation examples.
+_account_ids = (str(n) for n in itertools.count(123456789012))
+_account_ids_lock = threading.Lock()
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    """What a client needs; the first stdout line of `sestui sandbox` is `as_dict()` as JSON."""
+
+    endpoint_url: str
+    region: str
+    queue_url: str | None
+    topic_arn: str | None
+    identity: str | None
+    configuration_set: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Sandbox:
+    """A local AWS endpoint (SQS, SNS, SES v1 and v2) with SES's mailbox simulator.
+
+    `wiring=False` starts an empty account. `delay_scale` multiplies every simulated delay (0 for
+    as fast as possible). `seed` makes the simulator's and the traffic's choices repeatable.
+    `account` holds the settings GetAccount reports (mutable while running: `sandbox.account`).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        rate: float = 0.0,
+        region: str = "us-east-1",
+        wiring: bool = True,
+        delay_scale: float = 1.0,
+        seed: int | None = None,
+        account: AccountSettings | None = None,
+        engagement: Engagement | None = None,
+    ):
+        moto_fixes.apply()
+        with _account_ids_lock:
+            self.account_id = next(_account_ids)
+        self.region = region
+        self.faults = FaultInjector(self.account_id)
+        self.simulation = Simulation(delay_scale, engagement or Engagement(), random.Random(seed))
+        self._settings = account or AccountSettings()
+        self._seed = seed
+        self._rate = rate
+        self._want_wiring = wiring
+        self._wiring: Wiring | None = None
+        self._info: SandboxInfo | None = None
+        self._traffic: TrafficGenerator | None = None
+        self._scheduler = Scheduler()
+        self._accounts: dict[str, SesAccount] = {}
+        self._accounts_lock = threading.Lock()
+        gateway = Gateway(self.account_id, self.faults, self.ses_account, ControlApp(self))
+        self._endpoint = HttpEndpoint(gateway, port)
+
+    # --- state -----------------------------------------------------------------------------------
+
+    @property
+    def account(self) -> AccountSettings:
+        """The settings of the sandbox's region (other regions start with the defaults)."""
+        return self._settings
+
+    @property
+    def info(self) -> SandboxInfo:
+        if self._info is None:
+            raise SandboxError("the sandbox is not running")
+        return self._info
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.info.endpoint_url
+
+    @property
+    def rate(self) -> float:
+        return self._traffic.rate if self._traffic else self._rate
+
+    def set_rate(self, rate: float) -> None:
+        """Messages per second the traffic generator sends (0 stops it)."""
+        if rate < 0:
+            raise ValueError("rate must be at least 0")
+        self._rate = rate
+        if self._traffic is not None:
+            self._traffic.set_rate(rate)
+
+    @property
+    def traffic(self) -> TrafficGenerator | None:
+        return self._traffic
+
+    def ses_account(self, region: str) -> SesAccount:
+        with self._accounts_lock:
+            if region not in self._accounts:
+                settings = self._settings if region == self.region else AccountSettings()
+                self._accounts[region] = SesAccount(self.account_id, region, settings, self._scheduler,
+                                                    self.simulation)
+            return self._accounts[region]
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> SandboxInfo:
+        """Listen, build the wiring (first start only), start the traffic. Starting again after
+        stop() brings the same account back on the same port."""
+        if self._info is not None:
+            return self._info
+        self._scheduler.start()
+        try:
+            self._endpoint.start()
+        except OSError as exc:
+            self._scheduler.stop()
+            raise SandboxError(f"cannot listen on 127.0.0.1:{self._endpoint.port}: {exc.strerror or exc}") from None
+        try:
+            if self._want_wiring and self._wiring is None:
+                self._wiring = build_wiring(Clients(self._endpoint.url, self.region))
+        except Exception:
+            self.stop()
+            raise
+        wiring = self._wiring
+        self._info = SandboxInfo(
+            endpoint_url=self._endpoint.url,
+            region=self.region,
+            queue_url=wiring.queue_url if wiring else None,
+            topic_arn=wiring.topic_arn if wiring else None,
+            identity=wiring.identity if wiring else None,
+            configuration_set=wiring.configuration_set if wiring else None,
+        )
+        self._traffic = TrafficGenerator(
+            lambda: Clients(self._endpoint.url, self.region),
+            identity=wiring.identity if wiring else IDENTITY,
+            configuration_set=wiring.configuration_set if wiring else None,
+            settings=self._settings,
+            rng=random.Random(None if self._seed is None else self._seed + 1),
+            rate=self._rate,
+        )
+        self._traffic.start()
+        return self._info
+
+    def stop(self) -> None:
+        if self._traffic is not None:
+            self._traffic.stop()
+            self._traffic = None
+        self._endpoint.stop()
+        self._scheduler.stop()
+        self._info = None
+
+    def suspend(self) -> None:
+        """Take the HTTP endpoint down (connections refused, open ones cut); everything else,
+        state and the simulator's clock included, keeps going."""
+        self._endpoint.stop()
+
+    def resume(self) -> None:
+        """Bring the endpoint back on the same port."""
+        try:
+            self._endpoint.start()
+        except OSError as exc:
+            raise SandboxError(f"cannot listen on 127.0.0.1:{self._endpoint.port} again: "
+                               f"{exc.strerror or exc}") from None
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every record of the sends so far has been published (never true while
+        traffic is generated); False if `timeout` passed first."""
+        return self._scheduler.wait_idle(timeout)
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

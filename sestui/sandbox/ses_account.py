@@ -1,0 +1,169 @@
+"""One region of the emulated SES account and the life of the mail it accepts.
+
+Identities and configuration sets themselves live in moto's SES backend (shared by v1 and v2);
+this object keeps what moto lacks: notification topics, configuration-set event destinations,
+the suppression list, quota use and statistics, and the timeline each accepted send plays out.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import partial
+
+from moto.ses.models import ses_backends
+
+from . import publisher
+from .account import CALLER_IDENTITY, AccountSettings, SendingLedger
+from .mail import MAX_RECIPIENTS, OutboundMail, address_of, simulator_scenario
+from .records import EVENT_KINDS, EVENT_PUBLISHING_SUBJECT, NOTIFICATION_TYPES, Origin, event_record, notification_record
+from .scheduler import Scheduler
+from .simulator import Engagement, Step, event_detail, plan
+from .suppression import SuppressionList, is_email_address
+
+
+@dataclass
+class Simulation:
+    """Knobs shared by every region: how fast and how engaged the simulated world is."""
+
+    delay_scale: float = 1.0
+    engagement: Engagement = field(default_factory=Engagement)
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass
+class NotificationSettings:
+    """SetIdentityNotificationTopic and friends, for one identity."""
+
+    topics: dict[str, str] = field(default_factory=dict)  # Bounce/Complaint/Delivery -> topic ARN
+    with_headers: set[str] = field(default_factory=set)
+    forwarding_enabled: bool = True
+
+
+class SendRefused(Exception):
+    """A send SES does not accept. `kind` is one of invalid, paused, not-verified,
+    no-config-set, daily, rate; the API layer turns it into the version's error code."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class SesAccount:
+    def __init__(self, account_id: str, region: str, settings: AccountSettings,
+                 scheduler: Scheduler, simulation: Simulation):
+        self.account_id = account_id
+        self.region = region
+        self.settings = settings
+        self.ledger = SendingLedger()
+        self.suppression = SuppressionList()
+        self.notifications: dict[str, NotificationSettings] = {}
+        # configuration set name -> event destination name -> EventDestinationDefinition
+        self.destinations: dict[str, dict[str, dict]] = {}
+        self.lock = threading.RLock()
+        self._scheduler = scheduler
+        self._simulation = simulation
+
+    @property
+    def moto(self):
+        """moto's SES backend for this account and region (identities, configuration sets)."""
+        return ses_backends[self.account_id][self.region]
+
+    def identity_for(self, address: str) -> str | None:
+        """The verified identity that covers an address: the address itself, else its domain."""
+        address = address_of(address).lower()
+        names = {name.lower(): name for name in self.moto.email_identities}
+        return names.get(address) or names.get(address.rpartition("@")[2])
+
+    def identity_exists(self, identity: str) -> bool:
+        return identity.lower() in {name.lower() for name in self.moto.email_identities}
+
+    def configuration_set_exists(self, name: str) -> bool:
+        return name in self.moto.config_sets
+
+    def notification_settings(self, identity: str) -> NotificationSettings:
+        with self.lock:
+            return self.notifications.setdefault(identity.lower(), NotificationSettings())
+
+    def forget_identity(self, identity: str) -> None:
+        with self.lock:
+            self.notifications.pop(identity.lower(), None)
+
+    def send(self, mail: OutboundMail, source_ip: str) -> str:
+        """Accept a send (or raise SendRefused) and schedule what happens to it."""
+        _check_addresses(mail)
+        settings = self.settings
+        if settings.sending_paused:
+            raise SendRefused("paused", "Sending paused for this account. For more information, please check "
+                                        "the inbox of the email address associated with your AWS account.")
+        identity = self._authorizing_identity(mail)
+        configuration_set = mail.configuration_set or self._default_configuration_set(identity)
+        if configuration_set and not self.configuration_set_exists(configuration_set):
+            if mail.configuration_set:
+                raise SendRefused("no-config-set", f"Configuration set <{configuration_set}> does not exist.")
+            configuration_set = None  # an identity's default set that was deleted since
+        problem = self.ledger.admit(len(mail.destinations), settings, time.time())
+        if problem == "daily":
+            raise SendRefused("daily", "Daily message quota exceeded.")
+        if problem == "rate":
+            raise SendRefused("rate", "Maximum sending rate exceeded.")
+
+        origin = Origin(self.account_id, self.region, identity, source_ip, CALLER_IDENTITY, configuration_set)
+        simulation = self._simulation
+        steps = plan(mail, lambda a: self.suppression.get(address_of(a)) is not None,
+                     simulation.engagement, simulation.rng)
+        for step in steps:
+            self._scheduler.call_later(step.after * simulation.delay_scale, partial(self._happen, mail, origin, step))
+        return mail.message_id
+
+    def _authorizing_identity(self, mail: OutboundMail) -> str:
+        """The verified identity the source belongs to. In the SES sandbox every recipient must be
+        verified too, or a mailbox-simulator address."""
+        identity = self.identity_for(mail.source)
+        unverified = [] if identity else [mail.source_address]
+        if not self.settings.production_access_enabled:
+            unverified += [address_of(a) for a in mail.destinations
+                           if simulator_scenario(a) is None and self.identity_for(a) is None]
+        if unverified:
+            raise SendRefused("not-verified", "Email address is not verified. The following identities failed the "
+                                              f"check in region {self.region.upper()}: {', '.join(unverified)}")
+        return identity
+
+    def _default_configuration_set(self, identity: str) -> str | None:
+        record = self.moto.email_identities.get(identity)
+        return getattr(record, "configuration_set_name", None)
+
+    def _happen(self, mail: OutboundMail, origin: Origin, step: Step) -> None:
+        now = datetime.now(timezone.utc)
+        detail = event_detail(step, mail, now, self.region, self._simulation.rng)
+        if step.kind == "Bounce" and step.outcome == "hard":
+            self.ledger.record_bounce(now.timestamp())
+        elif step.kind == "Complaint":
+            self.ledger.record_complaint(now.timestamp())
+        with self.lock:
+            notification = self.notifications.get(origin.identity.lower())
+            topic = notification.topics.get(step.kind) if notification else None
+            with_headers = notification is not None and step.kind in notification.with_headers
+            destinations = list(self.destinations.get(origin.configuration_set or "", {}).values())
+        if step.kind in NOTIFICATION_TYPES and topic:
+            publisher.publish(topic, notification_record(step.kind, detail, mail, origin, with_headers))
+        event_type = EVENT_KINDS[step.kind][1]
+        for definition in destinations:
+            sns = definition.get("SnsDestination") or {}
+            if definition.get("Enabled") and event_type in definition.get("MatchingEventTypes", ()) and sns.get("TopicArn"):
+                publisher.publish(sns["TopicArn"], event_record(step.kind, detail, mail, origin),
+                                  subject=EVENT_PUBLISHING_SUBJECT)
+
+
+def _check_addresses(mail: OutboundMail) -> None:
+    for address in [mail.source, *mail.destinations]:
+        if not is_email_address(address_of(address)):
+            raise SendRefused("invalid", "Missing final '@domain'" if "@" not in address else f"Illegal address: {address}")
+    if not mail.destinations:
+        raise SendRefused("invalid", "Missing required header 'To'.")
+    if len(mail.destinations) > MAX_RECIPIENTS:
+        raise SendRefused("invalid", f"Recipient count exceeds {MAX_RECIPIENTS}.")

@@ -1,0 +1,165 @@
+"""The traffic generator: an application sending mail through the SES API at a steady rate.
+
+The mix: a few percent bounces, about one complaint in a thousand, some out-of-office replies and
+suppressed addresses (all through the mailbox simulator), and otherwise deliveries: to
+ordinary-looking example.com / example.net addresses when the account has production access
+(where a share is delayed first), to success@ in the SES sandbox. Most messages have an HTML part
+with a link, so a share is opened and clicked. It uses SESv2 simple sends mostly, SES v1 and
+raw MIME sends too, with and without naming the configuration set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import threading
+import time
+import unicodedata
+from collections import Counter
+from email.message import EmailMessage
+from typing import Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .account import AccountSettings
+from .clients import Clients
+from .mail import SIMULATOR_DOMAIN
+
+log = logging.getLogger(__name__)
+
+SIMULATED_OUTCOMES = (("bounce", 0.03), ("ooto", 0.01), ("suppressionlist", 0.005), ("complaint", 0.001))
+_SENDERS = ("Example Shop <orders@{}>", "Example Accounts <no-reply@{}>", "Example News <news@{}>")
+_NAMES = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Inès", "Jonas", "Kofi", "Lena",
+          "Mateo", "Nora", "Omar", "Priya")
+_SURNAMES = ("silva", "okafor", "müller", "tanaka", "dubois", "novak", "haddad", "kowalski", "reyes", "lindqvist")
+_SUBJECTS = (
+    ("receipts", "Your order #{n} has shipped", "orders/{n}"),
+    ("receipts", "Receipt for your payment of ${amount}", "billing/receipts/{n}"),
+    ("password-reset", "Reset your password", "account/reset?token={n}"),
+    ("welcome", "Welcome to Example, {name}!", "welcome"),
+    ("digest", "Your weekly digest: {k} new updates", "digest/{n}"),
+    ("verify", "Action required: confirm your email address", "verify?code={n}"),
+    ("billing", "Invoice INV-{n} is available", "billing/invoices/{n}"),
+    ("renewal", "{name}, your subscription renews in {k} days", "account/subscription"),
+)
+
+
+class TrafficGenerator:
+    def __init__(self, make_clients: Callable[[], Clients], identity: str, configuration_set: str | None,
+                 settings: AccountSettings, rng: random.Random, rate: float = 0.0):
+        self._make_clients = make_clients
+        self._identity = identity
+        self._configuration_set = configuration_set
+        self._settings = settings
+        self._rng = rng
+        self._rate = max(0.0, rate)
+        self._serial = itertools.count(1000)
+        self._wake = threading.Event()
+        self._sending = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.sent = 0
+        self.errors: Counter[str] = Counter()
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def set_rate(self, rate: float) -> None:
+        """Change the pace; returns once no send is under way at the old one (so that after
+        set_rate(0) nothing more is sent)."""
+        if rate < 0:
+            raise ValueError("rate must be at least 0")
+        with self._sending:
+            self._rate = rate
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="sandbox-traffic", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stopping.set()
+            self._wake.set()
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        senders: dict = {}
+        next_at = time.monotonic()
+        while not self._stopping.is_set():
+            rate, now = self._rate, time.monotonic()
+            if rate <= 0 or next_at > now:
+                self._wake.wait(1.0 if rate <= 0 else next_at - now)
+                self._wake.clear()
+                if rate <= 0:
+                    next_at = time.monotonic()
+                continue
+            if not senders:
+                clients = self._make_clients()
+                senders = {"v1": clients.ses, "v2": clients.sesv2}
+            with self._sending:
+                if self._rate > 0:
+                    self._send_one(senders)
+            # Keep the pace; after a stall, resume rather than burst to catch up.
+            next_at = max(next_at + 1.0 / rate, time.monotonic() - 1.0)
+
+    def _send_one(self, senders: dict) -> None:
+        rng, n = self._rng, next(self._serial)
+        name = rng.choice(_NAMES)
+        tag, subject, path = rng.choice(_SUBJECTS)
+        subject = subject.format(n=n, name=name, k=rng.randint(2, 30), amount=f"{rng.uniform(5, 400):.2f}")
+        link = f"https://www.example.com/{path.format(n=n)}"
+        text = f"Hi {name},\n\n{subject}.\n\nDetails: {link}\n"
+        html = f'<html><body><p>Hi {name},</p><p>{subject}.</p><p><a href="{link}">View details</a></p></body></html>'
+        source = rng.choice(_SENDERS).format(self._identity)
+        recipient = self._recipient(name, n)
+        config = {"ConfigurationSetName": self._configuration_set} if self._configuration_set and rng.random() < 0.2 else {}
+        style = rng.random()
+        try:
+            if style < 0.7:
+                senders["v2"].send_email(
+                    FromEmailAddress=source, Destination={"ToAddresses": [recipient]},
+                    Content={"Simple": {"Subject": {"Data": subject},
+                                        "Body": {"Text": {"Data": text}, "Html": {"Data": html}}}},
+                    EmailTags=[{"Name": "campaign", "Value": tag}], **config,
+                )
+            elif style < 0.85:
+                senders["v1"].send_email(
+                    Source=source, Destination={"ToAddresses": [recipient]},
+                    Message={"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}},
+                    Tags=[{"Name": "campaign", "Value": tag}], **config,
+                )
+            else:
+                message = EmailMessage()
+                message["From"], message["To"], message["Subject"] = source, recipient, subject
+                message["Message-ID"] = f"<{tag}-{n}@{self._identity}>"
+                message.set_content(text)
+                message.add_alternative(html, subtype="html")
+                senders["v2"].send_email(
+                    Content={"Raw": {"Data": message.as_bytes()}}, EmailTags=[{"Name": "campaign", "Value": tag}],
+                    **config,
+                )
+            self.sent += 1
+        except ClientError as exc:
+            self.errors[exc.response.get("Error", {}).get("Code", "Unknown")] += 1
+            log.debug("traffic send refused: %s", exc)
+        except BotoCoreError as exc:
+            self.errors[type(exc).__name__] += 1
+            log.debug("traffic send failed: %s", exc)
+
+    def _recipient(self, name: str, n: int) -> str:
+        rng, roll, bound = self._rng, self._rng.random(), 0.0
+        for scenario, share in SIMULATED_OUTCOMES:
+            bound += share
+            if roll < bound:
+                return f"{scenario}+m{n}@{SIMULATOR_DOMAIN}"
+        if self._settings.production_access_enabled:
+            domain = rng.choice(("example.com", "example.net"))
+            local = f"{name}.{rng.choice(_SURNAMES)}{rng.randint(1, 99)}".lower()
+            return unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode() + f"@{domain}"
+        return f"success+m{n}@{SIMULATOR_DOMAIN}"

@@ -1,0 +1,71 @@
+"""The ready-made wiring of a new sandbox, built through the AWS APIs as an operator would:
+
+a verified domain identity; an SNS topic; an SQS queue subscribed to it (SNS envelope, raw
+delivery off) with the queue policy SNS needs; the identity's Bounce, Complaint and Delivery
+notifications on the topic (original headers included); a configuration set, the identity's
+default, whose SNS event destination publishes every event type to the same topic.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .clients import Clients
+from .records import EVENT_KINDS, NOTIFICATION_TYPES
+
+IDENTITY = "sestui.test"
+TOPIC_NAME = "sestui-ses-events"
+QUEUE_NAME = "sestui-ses-events"
+CONFIGURATION_SET = "sestui-default"
+EVENT_DESTINATION = "sestui-sns"
+
+
+@dataclass(frozen=True)
+class Wiring:
+    queue_url: str
+    topic_arn: str
+    identity: str
+    configuration_set: str
+
+
+def build_wiring(clients: Clients) -> Wiring:
+    ses, sesv2, sns, sqs = clients.ses, clients.sesv2, clients.sns, clients.sqs
+    ses.verify_domain_identity(Domain=IDENTITY)
+    topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
+    queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": queue_policy(queue_arn, topic_arn)})
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+                  Attributes={"RawMessageDelivery": "false"})
+    for kind in NOTIFICATION_TYPES:
+        ses.set_identity_notification_topic(Identity=IDENTITY, NotificationType=kind, SnsTopic=topic_arn)
+        ses.set_identity_headers_in_notifications_enabled(Identity=IDENTITY, NotificationType=kind, Enabled=True)
+    sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
+    sesv2.create_configuration_set_event_destination(
+        ConfigurationSetName=CONFIGURATION_SET,
+        EventDestinationName=EVENT_DESTINATION,
+        EventDestination={
+            "Enabled": True,
+            "MatchingEventTypes": [enum for _, enum in EVENT_KINDS.values()],
+            "SnsDestination": {"TopicArn": topic_arn},
+        },
+    )
+    sesv2.put_email_identity_configuration_set_attributes(EmailIdentity=IDENTITY,
+                                                           ConfigurationSetName=CONFIGURATION_SET)
+    return Wiring(queue_url, topic_arn, IDENTITY, CONFIGURATION_SET)
+
+
+def queue_policy(queue_arn: str, topic_arn: str) -> str:
+    """The policy that lets the topic deliver to the queue (AWS requires it; moto ignores it)."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AllowSesEventsTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+        }],
+    })
