@@ -11,6 +11,7 @@ event (`eventType`). Anything else is not an error to raise but a reason to quar
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -66,6 +67,14 @@ _SNS_CONTROL_TYPES = {
     "SubscriptionConfirmation": "SNS SubscriptionConfirmation (not an SES event)",
     "UnsubscribeConfirmation": "SNS UnsubscribeConfirmation (not an SES event)",
 }
+
+# What SES publishes, as plain text, when a configuration-set destination is attached to a topic.
+_SES_VALIDATION_TEXT = "Successfully validated SNS topic for Amazon SES event publishing"
+
+_AUTO_RESPONSE = re.compile(
+    r"auto[- ]?(reply|replied|respon)|out[- ]of[- ](the[- ])?office|vacation|away from (the )?office",
+    re.IGNORECASE,
+)
 
 MAX_BODY_CHARS = 2 * 1024 * 1024  # SQS allows 1 MiB; anything far beyond is not an SES record
 
@@ -183,6 +192,8 @@ def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
         message = outer["Message"]
         if isinstance(message, str):
             record_text = message
+            if message.startswith(_SES_VALIDATION_TEXT):
+                raise _Reject("SES test message: SNS topic validated for event publishing (not an event)")
             record = _loads(message, "SNS Message")
         else:
             record = message
@@ -382,6 +393,16 @@ def _dedupe(addrs: list[str]) -> list[str]:
     if len(addrs) == 1:
         return addrs if addrs[0] else []
     return list(dict.fromkeys(a for a in addrs if a))
+
+
+def is_auto_response(bounce_type: str | None, diagnostic_code: str | None) -> bool:
+    """An out-of-office or other auto-reply that SES reported as a (non-permanent) bounce.
+
+    SES sometimes reports auto-responses as Transient/General bounces; they are not delivery
+    failures and must neither count as bounces in a status nor trigger suppression. The only
+    evidence in the record is the diagnostic text, so this is a heuristic on it.
+    """
+    return bounce_type != "Permanent" and bool(diagnostic_code and _AUTO_RESPONSE.search(diagnostic_code))
 
 
 def parse_timestamp(value: Any) -> datetime:

@@ -11,23 +11,18 @@ made or only considered, goes to the audit table with the message id that caused
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, fields
 from typing import Iterable
 
 from . import suppressions as service
 from .aws import Aws, AwsError
-from .events import Event, Parsed
+from .events import Event, Parsed, is_auto_response
 from .store import Store, now_ms
 
 log = logging.getLogger("sestui.policies")
 
 MODES = ("off", "dry-run", "on")
 RULES = ("complaint", "hard_bounce", "soft_bounce")
-_AUTO_RESPONSE = re.compile(
-    r"auto[- ]?(reply|replied|respon)|out[- ]of[- ](the[- ])?office|vacation|away from (the )?office|ooto",
-    re.IGNORECASE,
-)
 _TEST_DOMAIN = "@simulator.amazonses.com"
 
 
@@ -69,11 +64,6 @@ class PolicyConfig:
             return f"{self.soft_bounce_count} soft bounces within {self.soft_bounce_days} days suppress"
         return {"complaint": "a complaint suppresses at once",
                 "hard_bounce": "a permanent bounce suppresses at once"}[rule]
-
-
-def is_auto_response(bounce_type: str | None, diagnostic_code: str | None) -> bool:
-    """An out-of-office or other auto-reply reported as a bounce: not a delivery failure."""
-    return bounce_type != "Permanent" and bool(diagnostic_code and _AUTO_RESPONSE.search(diagnostic_code))
 
 
 @dataclass(frozen=True)

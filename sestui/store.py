@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
-from .events import DETAIL_FIELDS, EVENT_TYPES, Parsed, valid_text
+from .events import DETAIL_FIELDS, EVENT_TYPES, Parsed, is_auto_response, valid_text
 
 BUSY_TIMEOUT_S = 15.0
 
@@ -34,6 +34,7 @@ STATUS_RANK = {
     "delivered": 3,
     "opened": 4,
     "clicked": 5,
+    "auto_reply": 3,
     "soft_bounce": 6,
     "rendering_failed": 7,
     "rejected": 7,
@@ -53,9 +54,11 @@ _TYPE_STATUS = {
 }
 
 
-def status_of(event_type: str, bounce_type: str | None) -> str:
+def status_of(event_type: str, bounce_type: str | None, diagnostic_code: str | None = None) -> str:
     if event_type == "bounce":
-        return "hard_bounce" if bounce_type == "Permanent" else "soft_bounce"
+        if bounce_type == "Permanent":
+            return "hard_bounce"
+        return "auto_reply" if is_auto_response(bounce_type, diagnostic_code) else "soft_bounce"
     return _TYPE_STATUS[event_type]
 
 
@@ -721,7 +724,7 @@ class Rows:
                  ev.ip_address, ev.reject_reason, ev.error_message, ev.subject, ev.source,
                  ev.configuration_set)
             )
-            status = status_of(ev.event_type, ev.bounce_type)
+            status = status_of(ev.event_type, ev.bounce_type, ev.diagnostic_code)
             self.recipients.append((ev.message_id, ev.recipient, status, STATUS_RANK[status], ts))
         self.records.append((mail.message_id, parsed.event_type, last_ts, parsed.record))
         cached = self._mail_json.get(mail.message_id)

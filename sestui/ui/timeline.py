@@ -19,7 +19,7 @@ from .widgets import ReadOnlyAware, STATUS_COLOURS, KeyTable, OrderedText, theme
 
 STATUS_LABELS = {
     "sent": "sent", "subscription": "subscription", "delayed": "delayed", "delivered": "delivered",
-    "opened": "opened", "clicked": "clicked", "soft_bounce": "bounced (soft)", "rendering_failed": "render failed",
+    "opened": "opened", "clicked": "clicked", "auto_reply": "auto-reply", "soft_bounce": "bounced (soft)", "rendering_failed": "render failed",
     "rejected": "rejected", "hard_bounce": "BOUNCED (hard)", "complained": "COMPLAINED",
 }
 
