@@ -114,7 +114,7 @@ class Aws:
         self.region = self._session.region_name or region or DEFAULT_REGION
         self._config = Config(
             region_name=self.region,
-            retries={"mode": "adaptive", "max_attempts": 4},
+            retries={"mode": "adaptive", "total_max_attempts": 4},  # ("max_attempts" would mean 4 retries)
             connect_timeout=5,
             read_timeout=max(15, sqs_wait_seconds + 10),
             user_agent_extra="sestui",
@@ -125,14 +125,19 @@ class Aws:
         with self._lock:
             client = self._clients.get(service)
             if client is None:
-                client = self._session.client(service, endpoint_url=self.endpoint_url, config=self._config)
+                try:
+                    client = self._session.client(service, endpoint_url=self.endpoint_url, config=self._config)
+                except ValueError as exc:  # botocore: "Invalid endpoint: host:port" (no scheme)
+                    raise AwsError(f"{_one_line(str(exc))} (give the endpoint URL as http(s)://host:port)",
+                                   kind="rejected") from None
                 self._clients[service] = client
             return client
 
     def call(self, service: str, operation: str, **params) -> dict:
         """Run one API call; any botocore failure becomes an AwsError naming what went wrong."""
-        method = getattr(self.client(service), _snake(operation))
         try:
+            # Making the client resolves the credentials: PartialCredentialsError can come from here.
+            method = getattr(self.client(service), _snake(operation))
             return method(**params)
         except Exception as exc:  # botocore raises many unrelated types; all become one
             raise translate(exc, service, operation) from None
@@ -385,3 +390,207 @@ def _utc(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.fromisoformat(str(value)).astimezone(timezone.utc)
+
+
+# -- wiring: setup and doctor --------------------------------------------------------------------
+# The reads and writes of `sestui setup` (wiring.py) and `sestui doctor` (doctor.py). A read that
+# finds nothing returns None or an empty value instead of raising, so that callers can plan.
+
+
+def _absent(exc: AwsError) -> bool:
+    return exc.kind in ("not_found", "no_queue")
+
+
+def caller_identity(aws: Aws) -> tuple[str, str]:
+    """(account id, caller ARN) of the credentials."""
+    resp = aws.call("sts", "GetCallerIdentity")
+    return resp["Account"], resp.get("Arn", "")
+
+
+def find_topic(aws: Aws, name: str) -> str | None:
+    """The ARN of the SNS topic with this name in the region, or None."""
+    params: dict[str, Any] = {}
+    while True:
+        resp = aws.call("sns", "ListTopics", **params)
+        for topic in resp.get("Topics", []):
+            if topic["TopicArn"].rsplit(":", 1)[-1] == name:
+                return topic["TopicArn"]
+        if not resp.get("NextToken"):
+            return None
+        params["NextToken"] = resp["NextToken"]
+
+
+def topic_attributes(aws: Aws, topic_arn: str) -> dict[str, str] | None:
+    try:
+        return aws.call("sns", "GetTopicAttributes", TopicArn=topic_arn).get("Attributes", {})
+    except AwsError as exc:
+        if _absent(exc):
+            return None
+        raise
+
+
+def create_topic(aws: Aws, name: str) -> str:
+    return aws.call("sns", "CreateTopic", Name=name)["TopicArn"]
+
+
+def find_queue(aws: Aws, name: str) -> str | None:
+    """The URL of the SQS queue with this name, or None."""
+    try:
+        return aws.call("sqs", "GetQueueUrl", QueueName=name)["QueueUrl"]
+    except AwsError as exc:
+        if _absent(exc):
+            return None
+        raise
+
+
+def queue_attributes(aws: Aws, queue_url: str) -> dict[str, str]:
+    return aws.call("sqs", "GetQueueAttributes", QueueUrl=queue_url, AttributeNames=["All"]).get("Attributes", {})
+
+
+def create_queue(aws: Aws, name: str, attributes: dict[str, str]) -> str:
+    return aws.call("sqs", "CreateQueue", QueueName=name, Attributes=attributes)["QueueUrl"]
+
+
+def set_queue_attributes(aws: Aws, queue_url: str, attributes: dict[str, str]) -> None:
+    aws.call("sqs", "SetQueueAttributes", QueueUrl=queue_url, Attributes=attributes)
+
+
+def topic_subscriptions(aws: Aws, topic_arn: str) -> list[dict]:
+    """Every subscription of a topic: SubscriptionArn (or "PendingConfirmation"), Protocol, Endpoint."""
+    return _subscriptions(aws, "ListSubscriptionsByTopic", TopicArn=topic_arn)
+
+
+def endpoint_subscriptions(aws: Aws, endpoint: str) -> list[dict]:
+    """Every subscription in the account whose endpoint is this one (e.g. a queue ARN)."""
+    return [s for s in _subscriptions(aws, "ListSubscriptions") if s.get("Endpoint") == endpoint]
+
+
+def _subscriptions(aws: Aws, operation: str, **params) -> list[dict]:
+    found: list[dict] = []
+    while True:
+        resp = aws.call("sns", operation, **params)
+        found += resp.get("Subscriptions", [])
+        if not resp.get("NextToken"):
+            return found
+        params["NextToken"] = resp["NextToken"]
+
+
+def subscription_attributes(aws: Aws, subscription_arn: str) -> dict[str, str] | None:
+    try:
+        return aws.call("sns", "GetSubscriptionAttributes", SubscriptionArn=subscription_arn).get("Attributes", {})
+    except AwsError as exc:
+        if _absent(exc):
+            return None
+        raise
+
+
+def subscribe_queue(aws: Aws, topic_arn: str, queue_arn: str, *, raw: bool = False) -> str:
+    """Subscribe an SQS queue to a topic; returns the subscription ARN ("pending confirmation"
+    when the topic's owner must confirm it, as for a topic in another account)."""
+    return aws.call("sns", "Subscribe", TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+                    Attributes={"RawMessageDelivery": "true" if raw else "false"},
+                    ReturnSubscriptionArn=True)["SubscriptionArn"]
+
+
+def set_subscription_attribute(aws: Aws, subscription_arn: str, name: str, value: str) -> None:
+    aws.call("sns", "SetSubscriptionAttributes", SubscriptionArn=subscription_arn,
+             AttributeName=name, AttributeValue=value)
+
+
+def configuration_set_exists(aws: Aws, name: str) -> bool:
+    try:
+        aws.call("sesv2", "GetConfigurationSet", ConfigurationSetName=name)
+    except AwsError as exc:
+        if _absent(exc):
+            return False
+        raise
+    return True
+
+
+def configuration_set_names(aws: Aws) -> list[str]:
+    names: list[str] = []
+    params: dict[str, Any] = {}
+    while True:
+        resp = aws.call("sesv2", "ListConfigurationSets", **params)
+        names += resp.get("ConfigurationSets", [])
+        if not resp.get("NextToken"):
+            return names
+        params["NextToken"] = resp["NextToken"]
+
+
+def create_configuration_set(aws: Aws, name: str) -> None:
+    aws.call("sesv2", "CreateConfigurationSet", ConfigurationSetName=name)
+
+
+def event_destinations(aws: Aws, configuration_set: str) -> list[dict]:
+    """The set's destinations (Name, Enabled, MatchingEventTypes, SnsDestination...); [] if the set is absent."""
+    try:
+        resp = aws.call("sesv2", "GetConfigurationSetEventDestinations", ConfigurationSetName=configuration_set)
+    except AwsError as exc:
+        if _absent(exc):
+            return []
+        raise
+    return resp.get("EventDestinations", [])
+
+
+def put_event_destination(aws: Aws, configuration_set: str, name: str, topic_arn: str,
+                          event_types: list[str], *, update: bool) -> None:
+    """Create (or, with `update`, replace) an enabled SNS event destination."""
+    operation = "UpdateConfigurationSetEventDestination" if update else "CreateConfigurationSetEventDestination"
+    aws.call("sesv2", operation, ConfigurationSetName=configuration_set, EventDestinationName=name,
+             EventDestination={"Enabled": True, "MatchingEventTypes": list(event_types),
+                               "SnsDestination": {"TopicArn": topic_arn}})
+
+
+def identity_verification(aws: Aws, identity: str) -> dict[str, str] | None:
+    """{"VerificationStatus": Pending|Success|Failed|TemporaryFailure|NotStarted, "VerificationToken"?},
+    or None when the identity is not in this account and region."""
+    resp = aws.call("ses", "GetIdentityVerificationAttributes", Identities=[identity])
+    attributes = resp.get("VerificationAttributes", {})
+    for name, value in attributes.items():
+        if name.lower() == identity.lower():
+            return value
+    return None
+
+
+def verify_identity(aws: Aws, identity: str) -> str | None:
+    """Start verifying an address (AWS mails it a link) or a domain (returns the TXT record's value)."""
+    if "@" in identity:
+        aws.call("ses", "VerifyEmailIdentity", EmailAddress=identity)
+        return None
+    return aws.call("ses", "VerifyDomainIdentity", Domain=identity).get("VerificationToken")
+
+
+def identity_default_configuration_set(aws: Aws, identity: str) -> str | None:
+    try:
+        return aws.call("sesv2", "GetEmailIdentity", EmailIdentity=identity).get("ConfigurationSetName") or None
+    except AwsError as exc:
+        if _absent(exc):
+            return None
+        raise
+
+
+def set_identity_default_configuration_set(aws: Aws, identity: str, configuration_set: str) -> None:
+    aws.call("sesv2", "PutEmailIdentityConfigurationSetAttributes", EmailIdentity=identity,
+             ConfigurationSetName=configuration_set)
+
+
+def identity_notifications(aws: Aws, identity: str) -> dict[str, Any]:
+    """BounceTopic, ComplaintTopic, DeliveryTopic (when set), ForwardingEnabled, HeadersIn*NotificationsEnabled."""
+    resp = aws.call("ses", "GetIdentityNotificationAttributes", Identities=[identity])
+    for name, value in resp.get("NotificationAttributes", {}).items():
+        if name.lower() == identity.lower():
+            return value
+    return {}
+
+
+def set_identity_notification_topic(aws: Aws, identity: str, kind: str, topic_arn: str | None) -> None:
+    params: dict[str, Any] = {"Identity": identity, "NotificationType": kind}
+    if topic_arn:
+        params["SnsTopic"] = topic_arn
+    aws.call("ses", "SetIdentityNotificationTopic", **params)
+
+
+def set_identity_headers_in_notifications(aws: Aws, identity: str, kind: str, enabled: bool) -> None:
+    aws.call("ses", "SetIdentityHeadersInNotificationsEnabled", Identity=identity, NotificationType=kind,
+             Enabled=enabled)

@@ -425,6 +425,126 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- setup / doctor -----------------------------------------------------------------------------
+
+_NAME_RULES = {"topic": (256, "--topic"), "queue": (76, "--queue"), "configuration_set": (64, "--configuration-set")}
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    import re
+
+    from . import wiring
+    from .aws import AwsError
+
+    for attr, (limit, flag) in _NAME_RULES.items():
+        value = getattr(args, attr)
+        if value is not None and not re.fullmatch(rf"[A-Za-z0-9_-]{{1,{limit}}}", value):
+            raise CliError(f"{flag} {value!r}: use up to {limit} letters, digits, - and _", 2)
+    if "." not in args.identity.rpartition("@")[2]:
+        raise CliError(f"--identity {args.identity!r}: give a domain (example.com) or an address", 2)
+    settings = _settings(args)
+    request = wiring.Request(
+        identity=args.identity, configuration_set=args.configuration_set,
+        topic=args.topic or wiring.DEFAULT_TOPIC, queue=args.queue or wiring.default_queue_name(),
+        identity_notifications=args.identity_notifications)
+    aws = _aws(args)
+    try:
+        current = wiring.survey(aws, request)
+    except AwsError as exc:
+        raise CliError(f"reading the account: {exc}") from None
+    steps = wiring.plan(request, current)
+    out = _Report()
+    print(f"sestui setup: account {current.account}, region {current.region}"
+          + (" (dry run: nothing is changed)" if args.dry_run else ""))
+    if args.dry_run:
+        for step in steps:
+            out.line(step.action, step.label, step.detail)
+        todo = len(wiring.changes(steps))
+        print(f"{todo} to create or change" if todo else "nothing to change")
+        return 0
+    try:
+        done = wiring.Setup(aws, request, current).apply(
+            steps, on_step=lambda step: out.line(wiring.DONE[step.action], step.label, step.detail))
+    except AwsError as exc:
+        raise CliError(f"setup stopped: {exc} (what was done is kept; run `sestui setup` again)") from None
+    made = len(wiring.changes(done))
+    print(f"{made} created or changed" if made else "nothing to change")
+    return _write_wiring_config(settings, aws, request, current)
+
+
+def _write_wiring_config(settings, aws, request, current) -> int:
+    from .configfile import ConfigWriteError, update
+
+    values = {"queue_url": current.queue_url, "region": aws.region}
+    if settings.endpoint_url:
+        values["endpoint_url"] = settings.endpoint_url  # the queue URL only works with it
+    table = {"identity": request.identity, "configuration_set": request.configuration_set,
+             "topic_arn": current.topic_arn}
+    try:
+        changed = update(settings.file, values, {"wiring": table})
+    except ConfigWriteError as exc:
+        print(f"sestui: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"config: {', '.join(changed)} written to {settings.file}" if changed
+          else f"config: {settings.file} already up to date")
+    source = settings.sources.get("queue_url", "")
+    if source.startswith(("flag", "environment")) and settings.queue_url != current.queue_url:
+        print(f"note: queue_url from {source} overrides the file")
+    print("next: sestui doctor")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import FAIL, Doctor, DoctorOptions
+
+    if args.timeout <= 0:
+        raise CliError("--timeout must be positive", 2)
+    settings = _settings(args)
+    table = settings.tables.get("wiring") or {}
+    explicit_queue = settings.sources.get("queue_url", "").startswith("flag")
+    options = DoctorOptions(
+        queue_url=settings.queue_url,
+        identity=args.identity or table.get("identity"),
+        configuration_set=args.configuration_set or table.get("configuration_set"),
+        topic_arn=None if explicit_queue else table.get("topic_arn"),
+        send=not args.no_send, timeout=args.timeout, verify_signatures=settings.verify_signatures)
+    aws = _aws(args)
+    store = _open_store(args)
+    try:
+        doctor = Doctor(aws, store, options, verify=_verifier(settings),
+                        on_commit=_policy_engine(settings, aws, store).apply)
+        out = _Report()
+        for check in doctor.run():
+            out.line(check.status, check.name, check.detail, check.fix)
+    finally:
+        store.close()
+    counts = {s: sum(1 for c in doctor.results if c.status == s) for s in ("OK", "WARN", "FAIL", "SKIP")}
+    facts = doctor.facts
+    print(" ".join(f"{n} {s}" for s, n in counts.items() if n) + f" | queue {options.queue_url or '-'}, topic "
+          f"{(facts.topic_arn or '-').rsplit(':', 1)[-1]}, configuration set {facts.configuration_set or '-'}, "
+          f"identity {facts.identity or '-'}")
+    return 1 if counts[FAIL] else 0
+
+
+class _Report:
+    """Aligned `WORD  name  detail` lines (and `fix:` lines), coloured only on a terminal."""
+
+    COLOURS = {"OK": "32", "exists": "32", "created": "32", "changed": "32", "WARN": "33", "keep": "33",
+               "kept": "33", "create": "36", "change": "36", "FAIL": "31;1", "SKIP": "2"}
+
+    def __init__(self) -> None:
+        self.colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+    def line(self, word: str, name: str, detail: str, fix: str = "") -> None:
+        shown = f"{word:<7}"
+        if self.colour and word in self.COLOURS:
+            shown = f"\033[{self.COLOURS[word]}m{word}\033[0m" + " " * (7 - len(word))
+        print(f"{shown} {name:<18}  {detail}")
+        if fix:
+            print(f"{'':<7} {'':<18}  fix: {fix}")
+        sys.stdout.flush()
+
+
 # --- shared helpers -----------------------------------------------------------------------------
 
 
@@ -570,6 +690,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--older-than", metavar="AGE", help="e.g. 30d, 12h (default: retention_days from the config)")
     p.add_argument("--vacuum", action="store_true", help="reclaim the disk space afterwards (VACUUM)")
     p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("setup", parents=[common], help="create or adopt the SES -> SNS -> SQS wiring",
+                       description="Create what is missing, idempotently: an SNS topic, an SQS queue (one per operator) "
+                                   "with a dead-letter queue and a policy that lets the topic send, the subscription, "
+                                   "the configuration set's SNS event destination for every event type, the set as "
+                                   "the identity's default (if it has none) and, on request, the identity's "
+                                   "notification topics. Writes queue_url to the config file.")
+    p.add_argument("--identity", required=True, metavar="DOMAIN_OR_ADDRESS", help="the SES identity you send from")
+    p.add_argument("--configuration-set", default="sestui", metavar="NAME", help="configuration set (default sestui)")
+    p.add_argument("--topic", metavar="NAME", help="SNS topic, shared by every operator (default sestui-events)")
+    p.add_argument("--queue", metavar="NAME", help="your SQS queue (default sestui-<login>)")
+    p.add_argument("--identity-notifications", action="store_true",
+                   help="also send the identity's Bounce/Complaint/Delivery notifications to the topic")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("doctor", parents=[common], help="check the wiring end to end; OK / WARN / FAIL with fixes",
+                       description="Check credentials, account, queue, subscription, policy, configuration set, "
+                                   "identity, dead-letter queue and stored events, then send one message to "
+                                   "success@simulator.amazonses.com and wait for its Delivery. Exit status 1 if "
+                                   "any check FAILs.")
+    p.add_argument("--queue-url", metavar="URL", help="SQS queue URL (default: queue_url from the config)")
+    p.add_argument("--identity", metavar="DOMAIN_OR_ADDRESS", help="identity to check and send from")
+    p.add_argument("--configuration-set", metavar="NAME", help="configuration set to check and send with")
+    p.add_argument("--no-send", action="store_true", help="skip the round trip (sends no mail)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="seconds to wait for the round trip's Delivery (default 60)")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("config", parents=[common], help="print the effective settings and where they come from")
     _collector_options(p)

@@ -6,8 +6,13 @@ loses nothing; a message received again after such a kill is absorbed by the eve
 
 Threads: N receivers (network-bound, in parallel) hand batches to one writer, which parses and
 commits everything waiting in one transaction and wakes the receivers to delete what it committed.
-A poller thread refreshes the account status, statistics and queue depth and writes the collector's
-own state to the store for any console to show.
+A poller thread refreshes the account status, statistics and queue depth; a state thread writes the
+collector's own state to the store every second for any console to show (apart from the poller, so
+that an AWS call stuck in retries never makes a live collector look dead).
+
+Stopping waits for the batches in flight (received, not yet deleted) to be committed and deleted,
+not for receivers inside a long poll: what such a receiver gets afterwards is not deleted, so SQS
+delivers it again once its visibility timeout passes.
 """
 
 from __future__ import annotations
@@ -25,9 +30,16 @@ from typing import Callable
 
 from .aws import Aws, AwsError, SqsMessage
 from .events import Parsed, Verifier, parse_body
+from .signatures import CertificateUnavailable
 from .store import AddResult, Store, now_ms, to_ms
 
 log = logging.getLogger("sestui.collector")
+
+# GetSendQuota, GetSendStatistics (and GetAccount) allow one request per second: never poll faster.
+MIN_POLL_INTERVAL = 1.0
+
+UNSIGNED_BODY = "not an SNS notification, so its signature cannot be checked (verify_signatures is on; " \
+                "is raw message delivery on for the subscription?)"
 
 
 @dataclass
@@ -45,7 +57,7 @@ class CollectorOptions:
 
 
 class Backoff:
-    """Exponential backoff with full jitter: sleep uniform(0, min(cap, base * 2**failures))."""
+    """Exponential backoff with jitter: sleep uniform(base/2, min(cap, base * 2**failures))."""
 
     def __init__(self, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None):
         self.base, self.cap = base, cap
@@ -53,7 +65,9 @@ class Backoff:
         self._rng = rng or random.Random()
 
     def next_delay(self) -> float:
-        delay = self._rng.uniform(self.base / 2, min(self.cap, self.base * 2 ** self.failures))
+        # The exponent stops growing once the cap is reached: a days-long outage must not overflow.
+        ceiling = min(self.cap, self.base * 2.0 ** min(self.failures, 64))
+        delay = self._rng.uniform(min(self.base / 2, ceiling), ceiling)
         self.failures += 1
         return delay
 
@@ -62,14 +76,16 @@ class Backoff:
 
 
 class _Ticket:
-    """One received batch waiting for the writer; `done` is set once it is committed or failed."""
+    """One received batch waiting for the writer; `done` is set once it is committed or failed.
+    `keep` lists the receipt handles the writer could not decide on yet: not to be deleted."""
 
-    __slots__ = ("messages", "done", "error")
+    __slots__ = ("messages", "done", "error", "keep")
 
     def __init__(self, messages: list[SqsMessage]):
         self.messages = messages
         self.done = threading.Event()
         self.error: Exception | None = None
+        self.keep: set[str] | None = None
 
 
 class _Stats:
@@ -119,25 +135,37 @@ class Collector:
         self.stats = _Stats()
         self._stop = threading.Event()
         self._tickets: queue.Queue[_Ticket] = queue.Queue()
-        self._threads: list[threading.Thread] = []
+        self._threads: dict[str, threading.Thread] = {}
         self._started_ms = now_ms()
+        # Batches received and not yet deleted (or given up): what stop() waits for.
+        self._in_flight = 0
+        self._in_flight_changed = threading.Condition()
+        self._state_lock = threading.Lock()
+        self._final_state_saved = False
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._save_state("running")
         if self.options.queue_url:
             for i in range(self.options.receivers):
                 self._spawn(self._receive_loop, f"sestui-receiver-{i}")
             self._spawn(self._write_loop, "sestui-writer")
         self._spawn(self._poll_loop, "sestui-poller")
+        self._spawn(self._state_loop, "sestui-state")
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Finish the in-flight batches (commit, delete) and stop. Receivers still inside a long
-        poll are abandoned: whatever they receive is never deleted, so SQS delivers it again."""
-        self._stop.set()
+        """Finish the in-flight batches (commit, delete) and stop, within `timeout` seconds.
+        Receivers still inside a long poll, and a poll stuck in AWS retries, are abandoned (daemon
+        threads): whatever such a receiver gets is never deleted, so SQS delivers it again."""
         deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._in_flight_changed:
+            self._stop.set()  # under the lock: no receiver starts a batch after this
+            self._in_flight_changed.wait_for(lambda: self._in_flight == 0, max(0.0, deadline - time.monotonic()))
+        for name in ("sestui-writer", "sestui-state"):
+            thread = self._threads.get(name)
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
         self._save_state("stopped")
 
     @property
@@ -147,7 +175,7 @@ class Collector:
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
-        self._threads.append(thread)
+        self._threads[name] = thread
 
     # -- receivers ----------------------------------------------------------------------------
 
@@ -159,30 +187,54 @@ class Collector:
                 messages = self.aws.receive(opts.queue_url, wait_seconds=opts.wait_seconds,
                                             visibility_timeout=opts.visibility_timeout)
             except AwsError as exc:
-                self._failed(exc, backoff)
+                self._failed(str(exc), backoff)
                 continue
             backoff.reset()
             self.stats.ok()
-            if not messages or self._stop.is_set():
-                continue  # received after stop: left for SQS to redeliver
-            ticket = _Ticket(messages)
-            self._tickets.put(ticket)
-            ticket.done.wait()
-            if ticket.error is not None:
-                self._stop.wait(backoff.next_delay())
+            if not messages:
                 continue
+            with self._in_flight_changed:
+                if self._stop.is_set():
+                    continue  # received after stop: left for SQS to redeliver
+                self._in_flight += 1
             try:
-                failures = self.aws.delete(opts.queue_url, [m.receipt_handle for m in messages])
-            except AwsError as exc:
-                self._failed(exc, backoff)
-                continue
-            for failure in failures:
-                log.warning("delete refused (will be redelivered, then deduplicated): %s", failure.reason)
+                problem = self._store_then_delete(messages)
+            except Exception as exc:  # a bug here must not silently end this receiver
+                log.exception("receiver failed on a batch (left in the queue)")
+                problem = f"receiver failed: {exc}"
+            finally:
+                with self._in_flight_changed:
+                    self._in_flight -= 1
+                    self._in_flight_changed.notify_all()
+            if problem:
+                self._failed(problem, backoff)
 
-    def _failed(self, exc: AwsError, backoff: Backoff) -> None:
-        self.stats.failed(str(exc))
+    def _store_then_delete(self, messages: list[SqsMessage]) -> str | None:
+        """Hand the batch to the writer, wait for the commit, delete what was committed.
+        Returns what went wrong (the batch then stays in the queue), or None."""
+        ticket = _Ticket(messages)
+        self._tickets.put(ticket)
+        ticket.done.wait()
+        if ticket.error is not None:
+            return f"database write failed: {ticket.error}"
+        keep = ticket.keep
+        handles = [m.receipt_handle for m in messages if not keep or m.receipt_handle not in keep]
+        if not handles:
+            return None
+        try:
+            failures = self.aws.delete(self.options.queue_url, handles)
+        except AwsError as exc:
+            return str(exc)  # committed: the redelivery will be absorbed as duplicates
+        for failure in failures:
+            log.warning("delete refused (will be redelivered, then deduplicated): %s", failure.reason)
+        return None
+
+    def _failed(self, message: str, backoff: Backoff) -> None:
+        if self._stop.is_set():
+            return
+        self.stats.failed(message)
         delay = backoff.next_delay()
-        log.warning("%s (retrying in %.1fs)", exc, delay)
+        log.warning("%s (retrying in %.1fs)", message, delay)
         self._stop.wait(delay)
 
     # -- writer -------------------------------------------------------------------------------
@@ -192,7 +244,8 @@ class Collector:
             try:
                 first = self._tickets.get(timeout=0.2)
             except queue.Empty:
-                if self._stop.is_set() and self._tickets.empty():
+                # No batch in flight: none can be waiting for a commit, and no new one starts.
+                if self._stop.is_set() and self._in_flight == 0:
                     return
                 continue
             batch = [first]
@@ -207,14 +260,16 @@ class Collector:
             self._commit(batch)
 
     def _commit(self, batch: list[_Ticket]) -> None:
-        items = [(m.body, parse_body(m.body, self.verify)) for t in batch for m in t.messages]
         error: Exception | None = None
+        items: list[tuple[str, Parsed]] = []
         try:
+            items = self._parse_batch(batch)
             result = self.store.add(items)
         except Exception as exc:  # disk full, database locked too long: nothing is deleted
             error = exc
             self.stats.failed(f"database write failed: {exc}")
-            log.error("database write failed, %d messages left in the queue: %s", len(items), exc)
+            log.error("database write failed, %d messages left in the queue: %s",
+                      sum(len(t.messages) for t in batch), exc)
         else:
             with self.stats.lock:
                 self.stats.received += len(items)
@@ -225,11 +280,48 @@ class Collector:
         for ticket in batch:
             ticket.error = error
             ticket.done.set()
-        if error is None and self.on_commit is not None:
+        if error is not None:
+            return
+        if self.on_commit is not None:
             try:
                 self.on_commit([p for _, p in items if p.ok])
             except Exception:
                 log.exception("post-commit hook failed")
+
+    def _parse_batch(self, batch: list[_Ticket]) -> list[tuple[str, Parsed]]:
+        if self.verify is None:
+            return [(m.body, parse_body(m.body)) for t in batch for m in t.messages]
+        items = []
+        for ticket in batch:
+            for message in ticket.messages:
+                parsed = self._parse_verified(message.body)
+                if parsed is None:
+                    ticket.keep = (ticket.keep or set()) | {message.receipt_handle}
+                else:
+                    items.append((message.body, parsed))
+        return items
+
+    def _parse_verified(self, body: str) -> Parsed | None:
+        """Parse with the signature check. A body that is not an SNS notification cannot be checked,
+        so it is refused; None when the signing certificate cannot be had now (the message stays in
+        the queue and is tried again when SQS redelivers it)."""
+        seen: dict[str, object] = {}
+
+        def verify(envelope: dict) -> str | None:
+            seen["checked"] = True
+            try:
+                return self.verify(envelope)
+            except CertificateUnavailable as exc:
+                seen["later"] = exc
+                return str(exc)
+
+        parsed = parse_body(body, verify)
+        if "later" in seen:
+            self.stats.failed(f"{seen['later']} (message left in the queue)")
+            return None
+        if parsed.ok and "checked" not in seen:
+            return Parsed(reason=UNSIGNED_BODY)
+        return parsed
 
     # -- poller -------------------------------------------------------------------------------
 
@@ -237,10 +329,10 @@ class Collector:
         opts = self.options
         start = time.monotonic()
         # GetSendQuota and GetSendStatistics allow 1 request/s each: keep the two polls apart.
-        due = {"status": start, "depth": start, "account": start, "stats": start + 1.5}
-        polls = {"depth": (self._poll_depth, opts.depth_interval),
-                 "account": (self._poll_account, opts.account_interval),
-                 "stats": (self._poll_stats, opts.stats_interval)}
+        due = {"depth": start, "account": start, "stats": start + 1.5}
+        polls = {"depth": (self._poll_depth, max(MIN_POLL_INTERVAL, opts.depth_interval)),
+                 "account": (self._poll_account, max(MIN_POLL_INTERVAL, opts.account_interval)),
+                 "stats": (self._poll_stats, max(MIN_POLL_INTERVAL, opts.stats_interval))}
         if not opts.queue_url:
             del polls["depth"]
         if opts.retention_days:
@@ -250,30 +342,39 @@ class Collector:
         while not self._stop.is_set():
             now = time.monotonic()
             for name, (poll, interval) in polls.items():
-                if now >= due[name]:
+                if now >= due[name] and not self._stop.is_set():
                     due[name] = now + self._guard(name, poll, interval, backoff[name])
-            if now >= due["status"]:
-                self._save_state("running")
-                due["status"] = now + opts.status_interval
             self._stop.wait(0.25)
 
+    def _state_loop(self) -> None:
+        while not self._stop.wait(self.options.status_interval):
+            self._save_state("running")
+
     def _guard(self, name: str, poll: Callable[[], None], interval: float, backoff: Backoff) -> float:
-        """Run one poll; return the seconds until the next (the interval, or a backoff after a failure)."""
+        """Run one poll; return the seconds until the next (the interval, or a backoff after a failure).
+        Nothing a poll raises ends the poller."""
         try:
             poll()
-        except AwsError as exc:
-            if name == "account":
-                self.store.save_account_snapshot(taken_ms=now_ms(), profile=self.aws.profile,
-                                                 region=self.aws.region, status=None, error=str(exc))
-            else:
-                self.stats.failed(str(exc))
-            return min(interval, backoff.next_delay())
-        except Exception as exc:  # a poll must never kill the poller
-            log.exception("%s poll failed", name)
-            self.stats.failed(f"{name} poll failed: {exc}")
+        except Exception as exc:
+            if self._stop.is_set():  # a poll that outlived stop() may find the store closed
+                return interval
+            self._poll_failed(name, exc)
             return min(interval, backoff.next_delay())
         backoff.reset()
         return interval
+
+    def _poll_failed(self, name: str, exc: Exception) -> None:
+        if not isinstance(exc, AwsError):
+            log.error("%s poll failed", name, exc_info=exc)
+            self.stats.failed(f"{name} poll failed: {exc}")
+        elif name == "account":
+            try:  # the header shows the account's own error with the last good snapshot
+                self.store.save_account_snapshot(taken_ms=now_ms(), profile=self.aws.profile,
+                                                 region=self.aws.region, status=None, error=str(exc))
+            except Exception as store_exc:
+                log.warning("could not save the account error: %s", store_exc)
+        else:
+            self.stats.failed(str(exc))
 
     def _poll_depth(self) -> None:
         depth = self.aws.queue_depth(self.options.queue_url)
@@ -297,6 +398,13 @@ class Collector:
             log.info("retention: removed %(events)d events and %(quarantine)d quarantined bodies", removed)
 
     def _save_state(self, state: str) -> None:
+        with self._state_lock:
+            if self._final_state_saved:
+                return  # a late "running" must not overwrite "stopped"
+            self._final_state_saved = state == "stopped"
+            self._write_state(state)
+
+    def _write_state(self, state: str) -> None:
         s = self.stats
         with s.lock:
             totals = AddResult(s.totals.stored, s.totals.duplicates, s.totals.quarantined)

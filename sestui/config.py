@@ -3,6 +3,7 @@ then defaults. `sestui config` prints the result with where each value came from
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -27,22 +28,39 @@ def _bool(value: Any) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+def _int(value: Any) -> int:
+    """A whole number: 4, "4" or 4.0; not true (which int() reads as 1) nor 4.5 (which it truncates)."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(value)
+
+
 def _positive_int(value: Any) -> int:
-    number = int(value)
+    number = _int(value)
     if number < 1:
         raise ValueError(f"must be at least 1, got {number}")
     return number
 
 
 def _seconds(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"not a number of seconds: {value!r}")
     number = float(value)
-    if number < 0:
+    if math.isnan(number) or number < 0:
         raise ValueError(f"must not be negative, got {number}")
     return number
 
 
+def _poll_seconds(value: Any) -> float:
+    """An interval between SES account polls: their APIs allow one request per second."""
+    number = _seconds(value)
+    if number < 1:
+        raise ValueError(f"SES allows one request per second: poll at most once a second, got {number}")
+    return number
+
+
 def _wait_seconds(value: Any) -> int:
-    number = int(value)
+    number = _int(value)
     if not 0 <= number <= 20:
         raise ValueError(f"SQS long polling takes 0..20 seconds, got {number}")
     return number
@@ -73,8 +91,8 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
     "receivers": (_positive_int, 4, "parallel SQS receivers in the collector"),
     "wait_seconds": (_wait_seconds, 20, "SQS long-polling wait (0..20 s)"),
     "visibility_timeout": (_positive_int, 60, "seconds a received message stays hidden until deleted"),
-    "account_interval": (_seconds, 60.0, "seconds between account status polls"),
-    "stats_interval": (_seconds, 300.0, "seconds between sending-statistics polls"),
+    "account_interval": (_poll_seconds, 60.0, "seconds between account status polls"),
+    "stats_interval": (_poll_seconds, 300.0, "seconds between sending-statistics polls"),
     "verify_signatures": (_bool, False, "verify SNS signatures of received notifications"),
     "topic_allowlist": (_str_list, [], "SNS topic ARNs accepted when verifying signatures"),
     "retention_days": (_opt_int, None, "prune events older than this many days"),

@@ -1,8 +1,10 @@
 """Optional SNS signature verification for received notifications.
 
 The queue's IAM policy already decides who may write to it, so this is off by default. When on, a
-notification must be signed by a certificate served from https://sns.<region>.amazonaws.com/ and
-(if an allowlist is given) come from one of the listed topics; anything else is quarantined.
+notification must be signed by a certificate served from https://sns.<region>.amazonaws.com/ (the
+region of its topic) and, if an allowlist is given, come from one of the listed topics; anything else
+is quarantined. A certificate that cannot be fetched is not the body's fault: the verifier raises
+CertificateUnavailable and the collector leaves the message in the queue for a later try.
 """
 
 from __future__ import annotations
@@ -10,14 +12,22 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import time
 import urllib.request
 from typing import Callable
 from urllib.parse import urlsplit
 
-_CERT_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+# sns.<region>.amazonaws.com with a real region name (us-east-1, us-gov-west-1, cn-north-1 with
+# .com.cn): a looser pattern would accept sns.s3.amazonaws.com, which is anybody's S3 bucket "sns".
+_CERT_HOST = re.compile(r"^sns\.([a-z]{2}(?:-[a-z]+)+-\d{1,2})\.amazonaws\.com(?:\.cn)?$")
 _SIGNED_KEYS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
+RETRY_FETCH_AFTER_S = 30.0  # a failed certificate fetch is not repeated for every message
 
 Fetch = Callable[[str], bytes]
+
+
+class CertificateUnavailable(Exception):
+    """The signing certificate could not be fetched: the message is neither good nor bad yet."""
 
 
 def string_to_sign(envelope: dict) -> bytes:
@@ -30,11 +40,28 @@ def string_to_sign(envelope: dict) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def cert_url_problem(url: str) -> str | None:
-    parts = urlsplit(url or "")
-    if parts.scheme != "https" or not _CERT_HOST.match(parts.hostname or "") or not parts.path.endswith(".pem"):
-        return f"signing certificate URL is not an SNS one: {url[:120]!r}"
+def cert_url_problem(url: str, topic_arn: str | None = None) -> str | None:
+    """Why the certificate must not be fetched from `url` (None: it may). With `topic_arn`, the
+    certificate must also come from the topic's own region."""
+    refusal = f"signing certificate URL is not an SNS one: {url[:120]!r}"
+    try:
+        parts = urlsplit(url or "")
+        port = parts.port
+    except ValueError:
+        return refusal
+    host = _CERT_HOST.match(parts.hostname or "")
+    if (parts.scheme != "https" or host is None or port not in (None, 443) or parts.username is not None
+            or parts.password is not None or not parts.path.endswith(".pem")):
+        return refusal
+    topic_region = _arn_region(topic_arn)
+    if topic_region and host.group(1) != topic_region:
+        return f"signing certificate URL is not in the topic's region {topic_region}: {url[:120]!r}"
     return None
+
+
+def _arn_region(arn: str | None) -> str | None:
+    parts = str(arn or "").split(":")
+    return parts[3] if len(parts) >= 6 and parts[0] == "arn" and parts[2] == "sns" else None
 
 
 def _fetch(url: str) -> bytes:
@@ -43,7 +70,8 @@ def _fetch(url: str) -> bytes:
 
 
 class SnsVerifier:
-    """Callable for `events.parse_body(verify=...)`: returns a refusal reason or None."""
+    """Callable for `events.parse_body(verify=...)`: returns a refusal reason or None, and raises
+    CertificateUnavailable when the signing certificate cannot be had now."""
 
     def __init__(self, topic_allowlist: list[str] | None = None, fetch: Fetch = _fetch):
         try:
@@ -53,6 +81,7 @@ class SnsVerifier:
         self.allow = set(topic_allowlist or [])
         self._fetch = fetch
         self._keys: dict[str, object] = {}
+        self._failed: dict[str, tuple[float, str]] = {}  # url -> (monotonic time, why)
         self._lock = threading.Lock()
 
     def __call__(self, envelope: dict) -> str | None:
@@ -67,7 +96,7 @@ class SnsVerifier:
         if version not in ("1", "2"):
             return f"unsupported SNS SignatureVersion {version[:10]!r}"
         url = str(envelope.get("SigningCertURL", ""))
-        problem = cert_url_problem(url)
+        problem = cert_url_problem(url, topic)
         if problem:
             return problem
         try:
@@ -76,8 +105,8 @@ class SnsVerifier:
             return "SNS Signature is not base64"
         try:
             key = self._public_key(url)
-        except Exception as exc:
-            return f"could not get the SNS signing certificate: {exc}"
+        except ValueError as exc:  # fetched, but not a certificate: no later try will do better
+            return f"the SNS signing certificate at {url[:120]!r} is not a PEM certificate: {exc}"
         digest = hashes.SHA1() if version == "1" else hashes.SHA256()
         try:
             key.verify(signature, string_to_sign(envelope), padding.PKCS1v15(), digest)
@@ -86,12 +115,26 @@ class SnsVerifier:
         return None
 
     def _public_key(self, url: str):
+        """The certificate's key, fetched once per URL. Raises CertificateUnavailable when the fetch
+        fails (and, for RETRY_FETCH_AFTER_S, without trying again), ValueError for a non-certificate."""
         from cryptography import x509
 
         with self._lock:
             key = self._keys.get(url)
-        if key is None:
-            key = x509.load_pem_x509_certificate(self._fetch(url)).public_key()
+            failed = self._failed.get(url)
+        if key is not None:
+            return key
+        if failed and time.monotonic() - failed[0] < RETRY_FETCH_AFTER_S:
+            raise CertificateUnavailable(failed[1])
+        try:
+            pem = self._fetch(url)
+        except Exception as exc:
+            why = f"could not get the SNS signing certificate {url[:120]!r}: {exc}"
             with self._lock:
-                self._keys[url] = key
+                self._failed[url] = (time.monotonic(), why)
+            raise CertificateUnavailable(why) from None
+        key = x509.load_pem_x509_certificate(pem).public_key()
+        with self._lock:
+            self._keys[url] = key
+            self._failed.pop(url, None)
         return key

@@ -6,13 +6,21 @@ period). Each count asks every message whether it is visible or delayed, through
 clock. With a few thousand records waiting (a demo whose console started late), draining fell to a
 handful of records per second and each SNS delivery into the queue cost milliseconds. The
 retention check now reads the one attribute it needs, and messages tell the time with time.time().
+
+moto's Queue.delete_message rebuilds the message list and assigns it back without a lock, while the
+server answers requests on several threads: two concurrent DeleteMessageBatch calls could bring a
+deleted message back (received again after its visibility timeout), and a message that SNS added
+meanwhile could vanish. Deleting and receiving now hold the queue's own lock (the one SendMessage
+takes), as SQS itself behaves atomically.
 """
 
 from __future__ import annotations
 
 import time
 
-from moto.sqs.models import Message, SQSBackend
+from moto.sqs.models import Message, Queue, SQSBackend
+
+_ORIGINAL = {"delete": Queue.delete_message, "receive": SQSBackend.receive_message}
 
 
 def _retained(self: SQSBackend, queue_name: str, message: Message) -> bool:
@@ -28,8 +36,21 @@ def _delayed(self: Message) -> bool:
     return time.time() * 1000 < self.delayed_until
 
 
+def _locked_delete(self: Queue, receipt_handle: str) -> None:
+    with self._messages_lock:
+        _ORIGINAL["delete"](self, receipt_handle)
+
+
+def _locked_receive(self: SQSBackend, queue_name: str, *args, **kwargs) -> list[Message]:
+    # The wait for new messages inside releases the lock (it is the condition SendMessage notifies).
+    with self.get_queue(queue_name)._messages_lock:
+        return _ORIGINAL["receive"](self, queue_name, *args, **kwargs)
+
+
 def apply() -> None:
     """Idempotent."""
     SQSBackend.is_message_valid_based_on_retention_period = _retained
     Message.visible = property(_visible)
     Message.delayed = property(_delayed)
+    Queue.delete_message = _locked_delete
+    SQSBackend.receive_message = _locked_receive

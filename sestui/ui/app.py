@@ -22,6 +22,7 @@ from .header import HealthHeader
 from .messages import ActionFinished, HealthLoaded, OpenTimeline
 from .modals import ConfirmScreen, HelpScreen
 from .reputation import ReputationPane
+from .doctor import DoctorPane
 from .send import Draft, SendPane
 from .suppressions import SuppressionPane
 from .text import literal, safe
@@ -29,7 +30,7 @@ from .timeline import TimelinePane
 from .widgets import theme_style
 
 PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressions"),
-         ("reputation", "Reputation"), ("send", "Send"))
+         ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"))
 REPUTATION_EVERY = 30  # ticks
 
 
@@ -78,11 +79,12 @@ class SestuiApp(App):
         Binding("q", "back_or_quit", "Back/Quit", id="app.quit"),
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.force_quit"),
-        Binding("1", "pane('flow')", "Panes", key_display="1-5", id="pane.flow"),
+        Binding("1", "pane('flow')", "Panes", key_display="1-6", id="pane.flow"),
         Binding("2", "pane('timeline')", "Timeline", show=False, id="pane.timeline"),
         Binding("3", "pane('suppressions')", "Suppressions", show=False, id="pane.suppressions"),
         Binding("4", "pane('reputation')", "Reputation", show=False, id="pane.reputation"),
         Binding("5", "pane('send')", "Send", show=False, id="pane.send"),
+        Binding("6", "pane('doctor')", "Doctor", show=False, id="pane.doctor"),
         Binding("space", "pause", "Pause", id="app.pause"),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh"),
     ]
@@ -106,6 +108,7 @@ class SestuiApp(App):
             yield SuppressionPane(id="suppressions")
             yield ReputationPane(id="reputation")
             yield SendPane(id="send")
+            yield DoctorPane(id="doctor")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -143,16 +146,24 @@ class SestuiApp(App):
     @on(HealthLoaded)
     def _health_loaded(self, message: HealthLoaded) -> None:
         self._health_busy = False
-        self.query_one(HealthHeader).show(message.summary, self.ctx.now_ms())
+        if not self.screen_stack:  # a worker finished while the app was closing
+            return
+        self.main_screen.query_one(HealthHeader).show(message.summary, self.ctx.now_ms())
 
     # -- panes ------------------------------------------------------------------------------------
 
     @property
+    def main_screen(self) -> Screen:
+        """The screen holding the header and panes. `self.query_one` would search whatever is on
+        top, which is a modal while one is open."""
+        return self.screen_stack[0]
+
+    @property
     def current(self) -> str:
-        return self.query_one(ContentSwitcher).current or "flow"
+        return self.main_screen.query_one(ContentSwitcher).current or "flow"
 
     def pane(self, name: str):
-        return self.query_one(f"#{name}")
+        return self.main_screen.query_one(f"#{name}")
 
     def action_pane(self, name: str, remember: bool = False) -> None:
         """Show a pane. Drill-downs (`remember`) can be walked back with escape; switching with the
@@ -163,7 +174,7 @@ class SestuiApp(App):
             self.history.append(self.current)
         else:
             self.history.clear()
-        self.query_one(ContentSwitcher).current = name
+        self.main_screen.query_one(ContentSwitcher).current = name
         self._show_pane_bar()
         pane = self.pane(name)
         pane.focus_main()
@@ -183,7 +194,7 @@ class SestuiApp(App):
             bar.append("  PAUSED (space resumes)", style=theme_style(self, "warning", bold=True))
         if self.ctx.read_only:
             bar.append("  READ-ONLY", style=theme_style(self, "warning", bold=True))
-        self.query_one("#pane-bar", Static).update(bar)
+        self.main_screen.query_one("#pane-bar", Static).update(bar)
 
     def action_back(self) -> None:
         self._back(quit_at_root=False)
@@ -252,6 +263,7 @@ class SestuiApp(App):
             ("2 Timeline", rows(TimelinePane.BINDINGS)),
             ("3 Suppressions", rows(SuppressionPane.BINDINGS)),
             ("5 Send", rows(SendPane.BINDINGS) + [("tab / shift+tab", "next / previous field")]),
+            ("6 Doctor", rows(DoctorPane.BINDINGS)),
             ("Confirmations", rows(ConfirmScreen.BINDINGS)),
             ("Command palette", [("ctrl+p", "every pane and action by name")]),
         ]
@@ -389,6 +401,8 @@ class SestuiApp(App):
 
     @on(ActionFinished)
     def _action_finished(self, message: ActionFinished) -> None:
+        if not self.screen_stack:
+            return
         self.notify(safe(message.detail), title=message.title, severity="information" if message.ok else "error",
                     markup=False, timeout=6 if message.ok else 12)
         self.pane("suppressions").refresh_after_edit()

@@ -81,3 +81,18 @@ class ActionFinished(Message):
     ok: bool
     detail: str
     message_id: str | None = None
+
+
+@dataclass
+class DoctorChecked(Message):
+    """One doctor check finished (`check` is a doctor.Check); `run` tells runs apart."""
+
+    run: int
+    check: object
+
+
+@dataclass
+class DoctorFinished(Message):
+    run: int
+    facts: object  # doctor.Facts
+    error: str | None = None

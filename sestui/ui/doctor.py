@@ -1,0 +1,190 @@
+"""Pane 6: the doctor. The wiring checks of `sestui doctor` as a table, the fix of the selected
+check below it; `r` runs them again, `t` adds the round trip (it sends mail, so it asks first and
+is hidden in a read-only console)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from ..doctor import FAIL, OK, SIMULATOR_SUCCESS, SKIP, WARN, Doctor, DoctorOptions
+from .messages import DoctorChecked, DoctorFinished
+from .text import literal, safe
+from .widgets import KeyTable, ReadOnlyAware, theme_style
+
+STATUS_COLOURS = {OK: "success", WARN: "warning", FAIL: "error", SKIP: "text-muted"}
+ROUND_TRIP_TIMEOUT = 60.0
+
+
+class DoctorPane(ReadOnlyAware, Vertical):
+    WRITE_ACTIONS = frozenset({"round_trip"})
+    BINDINGS = [
+        Binding("r", "run", "Run checks", id="doctor.run"),
+        Binding("t", "round_trip", "Round trip", id="doctor.round_trip"),
+    ]
+    DEFAULT_CSS = """
+    DoctorPane #doc-status { height: 1; padding: 0 1; color: $text-muted; }
+    DoctorPane #doc-table { height: 1fr; }
+    DoctorPane #doc-fix { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-muted; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.run_number = 0
+        self.running: Doctor | None = None
+        self.started = False
+        self.checks: dict[str, object] = {}
+        self.facts = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="doc-status")
+        yield KeyTable(id="doc-table")
+        yield Static(id="doc-fix")
+
+    def on_mount(self) -> None:
+        table = self.table
+        table.add_column("Status", key="status", width=6)
+        table.add_column("Check", key="name", width=18)
+        table.add_column("Detail", key="detail", width=max(20, self.app.size.width - 32))
+
+    @property
+    def table(self) -> KeyTable:
+        return self.query_one("#doc-table", KeyTable)
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    def on_show(self) -> None:
+        if not self.started:
+            self.started = True
+            self.action_run()
+
+    def on_unmount(self) -> None:
+        if self.running is not None:
+            self.running.cancel.set()
+
+    def poll(self) -> None:
+        """ctrl+r: run the checks again."""
+        self.action_run()
+
+    # -- running ----------------------------------------------------------------------------------
+
+    def action_run(self, send: bool = False) -> None:
+        ctx = self.app.ctx
+        if ctx.aws is None:
+            self._status("No AWS connection: the doctor needs AWS credentials.")
+            self._fix(Text("Start sestui with --profile NAME (or try `sestui demo`)."))
+            return
+        if self.running is not None:
+            self.app.notify("The checks are still running.", severity="warning")
+            return
+        self.run_number += 1
+        run = self.run_number
+        options = DoctorOptions(queue_url=ctx.queue_url, configuration_set=ctx.configuration_set, send=send,
+                                timeout=ROUND_TRIP_TIMEOUT,
+                                not_sent="not sent (t sends one test message)")
+        doctor = Doctor(ctx.aws, ctx.store, options, on_commit=getattr(ctx.collector, "on_commit", None),
+                        clock=ctx.now_ms)
+        self.running = doctor
+        self.checks = {}
+        self.table.clear()
+        self._fix(Text(""))
+        self._status("Sending a test message and waiting for its Delivery…" if send else "Checking…")
+
+        def work() -> None:
+            try:
+                for check in doctor.run():
+                    self.post_message(DoctorChecked(run, check))
+            except Exception as exc:  # a database error must not take the console down
+                self.post_message(DoctorFinished(run, doctor.facts, f"{type(exc).__name__}: {exc}"))
+                return
+            self.post_message(DoctorFinished(run, doctor.facts))
+
+        self.run_worker(work, thread=True, group="doctor")
+
+    @on(DoctorChecked)
+    def _checked(self, message: DoctorChecked) -> None:
+        message.stop()
+        if message.run != self.run_number:
+            return
+        check = message.check
+        self.checks[check.name] = check
+        colour = STATUS_COLOURS.get(check.status, "")
+        self.table.add_row(
+            Text(check.status, style=theme_style(self.app, colour, bold=check.status == FAIL)),
+            Text(check.name), literal(check.detail), key=check.name)
+        if len(self.checks) == 1 or self.table.selected_key() == check.name:
+            self._show_fix(check.name)
+
+    @on(DoctorFinished)
+    def _finished(self, message: DoctorFinished) -> None:
+        message.stop()
+        if message.run != self.run_number:
+            return
+        self.running = None
+        self.facts = message.facts
+        if message.error:
+            self._status(f"The checks stopped: {message.error}", error=True)
+            return
+        counts = {s: sum(1 for c in self.checks.values() if c.status == s) for s in (OK, WARN, FAIL, SKIP)}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        facts = message.facts
+        topic = (facts.topic_arn or "-").rsplit(":", 1)[-1]
+        keys = "r re-runs" if self.app.ctx.read_only else "r re-runs, t round trip"
+        self._status(f"{summary} · topic {topic} · set {facts.configuration_set or '-'} · identity "
+                     f"{facts.identity or '-'}  ({keys})", error=bool(counts[FAIL]))
+        first_problem = next((c.name for c in self.checks.values() if c.status in (FAIL, WARN)), None)
+        if first_problem:
+            self.table.move_cursor(row=self.table.get_row_index(first_problem))
+            self._show_fix(first_problem)
+
+    @on(DataTable.RowHighlighted, "#doc-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if event.row_key is not None and event.row_key.value in self.checks:
+            self._show_fix(event.row_key.value)
+
+    def _show_fix(self, name: str) -> None:
+        check = self.checks[name]
+        text = Text()  # appended as plain strings: shown literally, never parsed as markup
+        text.append(f"{check.name}: ", style="bold")
+        text.append(safe(check.detail))
+        if check.fix:
+            text.append("\nfix: ", style=theme_style(self.app, "warning", bold=True))
+            text.append(safe(check.fix))
+        self._fix(text)
+
+    def _fix(self, text: Text) -> None:
+        self.query_one("#doc-fix", Static).update(text)
+
+    def _status(self, text: str, error: bool = False) -> None:
+        self.query_one("#doc-status", Static).update(
+            literal(text, style=theme_style(self.app, "error" if error else "")))
+
+    # -- the round trip -----------------------------------------------------------------------------
+
+    def action_round_trip(self) -> None:
+        from .modals import ConfirmScreen
+
+        ctx = self.app.ctx
+        if ctx.aws is None or ctx.read_only:
+            self.app.notify("No AWS connection." if ctx.aws is None else "Read-only console.", severity="warning")
+            return
+        identity = getattr(self.facts, "identity", None)
+        cs = getattr(self.facts, "configuration_set", None) or ctx.configuration_set
+        body = Text.assemble(
+            "Send one message to ", (SIMULATOR_SUCCESS, "bold"),
+            " from ", literal(identity or "the identity the checks find"),
+            " with configuration set ", literal(cs or "(the one the checks find)"),
+            f", then wait up to {ROUND_TRIP_TIMEOUT:g}s for its Delivery to come back through the queue?")
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.action_run(send=True)
+
+        self.app.push_screen(ConfirmScreen("Round trip", body, "Send", danger=False), confirmed)
+
