@@ -3,7 +3,7 @@
     python screenshots/make_screenshots.py [--size 100x30] [--warmup 20]
 
 Starts the embedded sandbox with generated traffic, lets events flow for a while, then walks the
-panes (flow, a bounced message's timeline, suppressions, reputation, send, help) and writes
+panes (flow, a bounced message's timeline, suppressions, reputation, send, doctor, help) and writes
 screenshots/<pane>.svg.
 """
 
@@ -50,7 +50,7 @@ async def shoot(app: SestuiApp, size: tuple[int, int], warmup: float) -> list[Pa
             app.post_message(OpenTimeline(bounced[0]["message_id"]))
             await settle(pilot)
             save("timeline")
-        for key, name in (("3", "suppressions"), ("4", "reputation"), ("5", "send")):
+        for key, name in (("3", "suppressions"), ("4", "reputation"), ("5", "send"), ("6", "doctor")):
             await pilot.press(key)
             await settle(pilot, 6)
             save(name)

@@ -225,18 +225,41 @@ def _collector_settings(settings, queue_url: str | None):
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from .launch import LaunchError, Target, run_console
+    from .config import ConfigError
+    from .launch import LaunchError, run_console
 
     settings = _settings(args)
-    target = Target(settings.profile, settings.region, settings.endpoint_url, settings.queue_url,
-                    None, settings.db_path)
     try:
-        return run_console(target, read_only=settings.read_only, keymap=settings.keymap, theme=settings.theme,
-                           collector_options=_collector_settings(settings, settings.queue_url),
+        targets = _targets(settings)
+    except ConfigError as exc:
+        raise CliError(str(exc), 2) from None
+    first = args.account or "default"
+    if first not in targets:
+        raise CliError(f"no account {first!r} in {settings.file} (known: {', '.join(targets)})", 2)
+    try:
+        return run_console(targets, first, read_only=settings.read_only, keymap=settings.keymap,
+                           theme=settings.theme, collector_options=_collector_settings(settings, settings.queue_url),
                            policies=_policy_config(settings))
     except LaunchError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+
+
+def _targets(settings) -> dict:
+    """The configured account (flags, environment, file) as "default", then each [accounts.NAME]."""
+    from pathlib import Path
+
+    from .launch import Target
+
+    wiring = settings.tables.get("wiring") or {}
+    targets = {"default": Target(settings.profile, settings.region, settings.endpoint_url, settings.queue_url,
+                                 wiring.get("configuration_set"), settings.db_path,
+                                 label=settings.profile or "default")}
+    for name, acct in settings.accounts.items():
+        targets[name] = Target(acct.get("profile"), acct.get("region"), acct.get("endpoint_url"),
+                               acct.get("queue_url"), acct.get("configuration_set"),
+                               Path(acct["db"]).expanduser(), label=name)
+    return targets
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -248,15 +271,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except LaunchError as exc:
         raise CliError(str(exc)) from None
     db = settings.db_path if settings.values["db"] else demo_db_path()
-    target = Target(None, info["region"], info["endpoint_url"], info["queue_url"], info["configuration_set"], db)
+    target = Target(None, info["region"], info["endpoint_url"], info["queue_url"], info["configuration_set"], db,
+                    label="demo")
     options = _collector_settings(settings, info["queue_url"])
     # The sandbox answers instantly: poll it often so the demo feels live.
     options.wait_seconds, options.receivers = 1, 2
     options.account_interval, options.stats_interval, options.depth_interval = 5.0, 15.0, 5.0
     try:
-        return run_console(target, read_only=settings.read_only, keymap=settings.keymap, theme=settings.theme,
-                           collector_options=options, policies=_policy_config(settings), demo_process=proc,
-                           profile_label="demo")
+        return run_console({"demo": target}, "demo", read_only=settings.read_only, keymap=settings.keymap,
+                           theme=settings.theme, collector_options=options, policies=_policy_config(settings),
+                           demo_process=proc)
     except LaunchError as exc:
         proc.kill()
         raise CliError(str(exc)) from None
@@ -727,6 +751,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _console_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--queue-url", metavar="URL", help="SQS queue that receives the SES notifications")
+    p.add_argument("--account", metavar="NAME", help="start on this [accounts.NAME] of the config file")
     p.add_argument("--read-only", action="store_const", const=True, default=None,
                    help="hide every action that changes AWS (suppression edits, sends)")
 

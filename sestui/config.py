@@ -133,6 +133,26 @@ class Settings:
     def keymap(self) -> dict[str, str]:
         return {str(k): str(v) for k, v in (self.tables.get("keymap") or {}).items()}
 
+    @property
+    def accounts(self) -> dict[str, dict[str, str]]:
+        """[accounts.NAME] tables: other accounts/regions the console can switch to, each with its
+        own queue and database (default: NAME.db beside the default database)."""
+        found: dict[str, dict[str, str]] = {}
+        for name, table in (self.tables.get("accounts") or {}).items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"{self.file}: [accounts.{name}] must be a table")
+            unknown = sorted(set(table) - ACCOUNT_KEYS)
+            if unknown:
+                raise ConfigError(f"{self.file}: [accounts.{name}] has no setting {unknown[0]!r} "
+                                  f"(known: {', '.join(sorted(ACCOUNT_KEYS))})")
+            account = {k: str(v) for k, v in table.items()}
+            account.setdefault("db", str(default_db_path().with_name(f"{name}.db")))
+            found[str(name)] = account
+        return found
+
+
+ACCOUNT_KEYS = frozenset({"profile", "region", "endpoint_url", "queue_url", "db", "configuration_set"})
+
 
 def load(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | None = None,
          path: Path | None = None) -> Settings:

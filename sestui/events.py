@@ -198,6 +198,10 @@ def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
         else:
             record = message
             record_text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    elif verify is not None:
+        # Only an SNS envelope carries a signature: with verification on, a bare record (raw
+        # message delivery) cannot be trusted, however well-formed.
+        raise _Reject("not an SNS envelope, so its signature cannot be verified (is raw delivery on?)")
     else:
         record = outer
     if not isinstance(record, dict):

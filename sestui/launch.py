@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .aws import Aws, AwsError
@@ -42,17 +42,25 @@ No AWS account at hand? `sestui demo` runs everything against a local sandbox.
 
 
 class LaunchError(Exception):
-    """Why the console cannot start; may span lines (a one-screen explanation)."""
+    """Why the console cannot start: the message may span lines (a one-screen explanation);
+    `reason` is the one-line cause."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass
 class Target:
+    """One account/region the console can watch: its AWS options, queue and database."""
+
     profile: str | None
     region: str | None
     endpoint_url: str | None
     queue_url: str | None
     configuration_set: str | None
     db_path: Path
+    label: str = "default"  # shown in the header
 
 
 def start_sandbox(rate: float, extra: list[str] | None = None) -> tuple[subprocess.Popen, dict]:
@@ -92,41 +100,72 @@ def check_credentials(aws: Aws) -> str | None:
         return aws.caller_account()
     except AwsError as exc:
         if exc.kind == "credentials":
-            raise LaunchError(NO_CREDENTIALS_SCREEN.format(reason=exc)) from None
+            raise LaunchError(NO_CREDENTIALS_SCREEN.format(reason=exc), reason=str(exc)) from None
         if exc.kind == "unreachable":
             raise LaunchError(f"sestui cannot reach AWS: {exc}") from None
         return None  # denied or odd: the header will show what fails
 
 
-def run_console(target: Target, *, read_only: bool, keymap: dict[str, str], theme: str | None,
-                collector_options: CollectorOptions, policies: PolicyConfig,
-                demo_process: subprocess.Popen | None = None, profile_label: str | None = None) -> int:
-    from .ui.app import ConsoleContext, SestuiApp
+SWITCH = "switch-account"  # the console exits with (SWITCH, name) to be restarted on another account
 
-    aws = Aws(target.profile, target.region, target.endpoint_url, sqs_wait_seconds=collector_options.wait_seconds)
-    account = check_credentials(aws)
-    store = Store(target.db_path)
-    engine = PolicyEngine(policies, aws, store)
-    collector = Collector(aws, store, collector_options, on_commit=engine.apply)
-    ctx = ConsoleContext(store=store, aws=aws, profile=profile_label or target.profile or "default",
-                         region=aws.region, account=account, queue_url=target.queue_url,
-                         configuration_set=target.configuration_set, read_only=read_only, collector=collector,
-                         keymap=keymap, theme=theme, policies=None if read_only else policies)
-    app = SestuiApp(ctx)
-    _exit_on_hangup(app)
-    collector.start()
+
+def run_console(targets: dict[str, Target], first: str, *, read_only: bool, keymap: dict[str, str],
+                theme: str | None, collector_options: CollectorOptions, policies: PolicyConfig,
+                demo_process: subprocess.Popen | None = None) -> int:
+    """Run the console on `targets[first]`; switching accounts (ctrl+p) restarts it on another."""
+    name, previous, notice = first, None, None
     try:
-        app.run()
+        while True:
+            try:
+                result, code = _run_once(targets, name, read_only=read_only, keymap=keymap, theme=theme,
+                                         collector_options=collector_options, policies=policies, notice=notice)
+            except LaunchError as exc:
+                if previous is None:
+                    raise
+                # Switching failed: go back where the operator was, and say why there.
+                notice = f"Could not switch to {name}: {exc.reason}"
+                name, previous = previous, None
+                continue
+            notice = None
+            if not (isinstance(result, tuple) and result[0] == SWITCH and result[1] in targets):
+                break
+            name, previous = result[1], name
     finally:
         if demo_process is not None:
             demo_process.terminate()  # it stops by itself; don't wait for it
-        collector.stop(timeout=0.5)
-        store.close()
     sys.stdout.flush()
     sys.stderr.flush()
     # Thread workers may sit in a slow AWS call; the interpreter would wait for them at exit.
     # Everything worth keeping is committed, so leave now.
-    os._exit(app.return_code or 0)
+    os._exit(code)
+
+
+def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap: dict[str, str],
+              theme: str | None, collector_options: CollectorOptions, policies: PolicyConfig,
+              notice: str | None = None):
+    from .ui.app import ConsoleContext, SestuiApp
+
+    target = targets[name]
+    aws = Aws(target.profile, target.region, target.endpoint_url, sqs_wait_seconds=collector_options.wait_seconds)
+    account = check_credentials(aws)
+    store = Store(target.db_path)
+    engine = PolicyEngine(policies, aws, store)
+    collector = Collector(aws, store, replace(collector_options, queue_url=target.queue_url),
+                          on_commit=engine.apply)
+    ctx = ConsoleContext(store=store, aws=aws, profile=target.label, region=aws.region, account=account,
+                         queue_url=target.queue_url, configuration_set=target.configuration_set,
+                         read_only=read_only, collector=collector, keymap=keymap, theme=theme,
+                         policies=None if read_only else policies, accounts=list(targets), account_name=name,
+                         notice=notice)
+    app = SestuiApp(ctx)
+    _exit_on_hangup(app)
+    collector.start()
+    try:
+        result = app.run()
+    finally:
+        collector.stop(timeout=0.5)
+        store.close()
+    return result, app.return_code or 0
 
 
 def _exit_on_hangup(app) -> None:

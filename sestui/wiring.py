@@ -455,11 +455,7 @@ class Setup:
             self.cur.queue_url = api.create_queue(self.aws, self.request.queue, {
                 "MessageRetentionPeriod": str(RETENTION_SECONDS), "RedrivePolicy": redrive})
         else:
-            changed = {"RedrivePolicy": redrive}
-            if self.cur.queue_attributes.get("Policy"):
-                # moto's SetQueueAttributes drops a Policy it is not given; AWS keeps it either way.
-                changed["Policy"] = self.cur.queue_attributes["Policy"]
-            api.set_queue_attributes(self.aws, self.cur.queue_url, changed)
+            api.set_queue_attributes(self.aws, self.cur.queue_url, {"RedrivePolicy": redrive})
         self.cur.queue_attributes = api.queue_attributes(self.aws, self.cur.queue_url)
         self.cur.queue_arn = self.cur.queue_attributes.get("QueueArn", self.cur.queue_arn)
 

@@ -346,11 +346,13 @@ def test_verifier_refusal_quarantines_an_sns_envelope():
     assert parsed.reason == "SNS signature does not verify" and seen == ["Notification"]
 
 
-def test_verifier_is_not_asked_about_raw_delivery():
+def test_with_verification_on_a_raw_record_is_refused_without_asking_the_verifier():
     def refuse(envelope):
-        raise AssertionError("raw records carry no signature")
+        raise AssertionError("raw records carry no signature to check")
 
-    assert parse_body(raw_delivery(record("event-send")), verify=refuse).ok
+    parsed = parse_body(raw_delivery(record("event-send")), verify=refuse)
+    assert not parsed.ok and "signature cannot be verified" in parsed.reason
+    assert parse_body(raw_delivery(record("event-send"))).ok, "without verification raw delivery is fine"
 
 
 def test_verifier_accepting_keeps_the_events():

@@ -12,6 +12,8 @@ server answers requests on several threads: two concurrent DeleteMessageBatch ca
 deleted message back (received again after its visibility timeout), and a message that SNS added
 meanwhile could vanish. Deleting and receiving now hold the queue's own lock (the one SendMessage
 takes), as SQS itself behaves atomically.
+
+moto's SetQueueAttributes also drops the queue policy whenever the call does not name it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import time
 
 from moto.sqs.models import Message, Queue, SQSBackend
 
-_ORIGINAL = {"delete": Queue.delete_message, "receive": SQSBackend.receive_message}
+_ORIGINAL = {"delete": Queue.delete_message, "receive": SQSBackend.receive_message,
+             "set_attributes": Queue._set_attributes}
 
 
 def _retained(self: SQSBackend, queue_name: str, message: Message) -> bool:
@@ -47,6 +50,14 @@ def _locked_receive(self: SQSBackend, queue_name: str, *args, **kwargs) -> list[
         return _ORIGINAL["receive"](self, queue_name, *args, **kwargs)
 
 
+def _set_attributes_keeping_policy(self: Queue, attributes: dict, *args, **kwargs) -> None:
+    # moto sets the Policy to None whenever SetQueueAttributes omits it; SQS leaves it alone.
+    policy = getattr(self, "policy", None)  # unset while the queue is being created
+    _ORIGINAL["set_attributes"](self, attributes, *args, **kwargs)
+    if "Policy" not in attributes:
+        self.policy = policy
+
+
 def apply() -> None:
     """Idempotent."""
     SQSBackend.is_message_valid_based_on_retention_period = _retained
@@ -54,3 +65,4 @@ def apply() -> None:
     Message.delayed = property(_delayed)
     Queue.delete_message = _locked_delete
     SQSBackend.receive_message = _locked_receive
+    Queue._set_attributes = _set_attributes_keeping_policy

@@ -1,7 +1,7 @@
 """The ready-made wiring of a new sandbox, built through the AWS APIs as an operator would:
 
 a verified domain identity; an SNS topic; an SQS queue subscribed to it (SNS envelope, raw
-delivery off) with the queue policy SNS needs; the identity's Bounce, Complaint and Delivery
+delivery off) with the queue policy SNS needs and a dead-letter queue; the identity's Bounce, Complaint and Delivery
 notifications on the topic (original headers included); a configuration set, the identity's
 default, whose SNS event destination publishes every event type to the same topic.
 """
@@ -33,7 +33,12 @@ def build_wiring(clients: Clients) -> Wiring:
     ses, sesv2, sns, sqs = clients.ses, clients.sesv2, clients.sns, clients.sqs
     ses.verify_domain_identity(Domain=IDENTITY)
     topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
-    queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName=f"{QUEUE_NAME}-dlq", Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_url = sqs.create_queue(QueueName=QUEUE_NAME, Attributes={
+        "MessageRetentionPeriod": "1209600",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
+    })["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": queue_policy(queue_arn, topic_arn)})
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,

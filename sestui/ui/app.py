@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette, SearchIcon
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
@@ -51,6 +52,9 @@ class ConsoleContext:
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     policies: object | None = None  # policies.PolicyConfig the collector applies; toggled live
+    accounts: list[str] = field(default_factory=list)  # configured accounts the console can switch to
+    account_name: str | None = None
+    notice: str | None = None  # shown once at start (e.g. why a switch of account failed)
 
     def now_ms(self) -> int:
         return self.clock()
@@ -64,6 +68,14 @@ class ConsoleContext:
             stats=store.send_stats(now - 14 * 86_400_000), counts_24h=store.counts_by_type(now - 86_400_000),
             collectors=store.collector_states(), now_ms=now,
         )
+
+
+class Palette(CommandPalette):
+    """Textual's command palette with a plain prompt instead of an emoji (terminals over SSH
+    often lack the glyph)."""
+
+    def on_mount(self) -> None:
+        self.query_one(SearchIcon).icon = ">"
 
 
 class SestuiApp(App):
@@ -121,6 +133,8 @@ class SestuiApp(App):
             self.set_keymap(self.ctx.keymap)
         self._show_pane_bar()
         self.pane("flow").focus_main()
+        if self.ctx.notice:
+            self.notify(self.ctx.notice, severity="error", timeout=15, markup=False)
         self.tick()
         self.set_interval(self.tick_seconds, self.tick)
 
@@ -268,6 +282,10 @@ class SestuiApp(App):
             ("Command palette", [("ctrl+p", "every pane and action by name")]),
         ]
 
+    def action_command_palette(self) -> None:
+        if not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for i, (name, label) in enumerate(PANES, start=1):
@@ -291,6 +309,10 @@ class SestuiApp(App):
             yield SystemCommand("Suppressions: import CSV", "Add every address in a CSV file",
                                 lambda: (self.action_pane("suppressions"), self.pane("suppressions").action_import_csv()))
             yield SystemCommand("Send a test message", "Open the send form", lambda: self.action_pane("send"))
+        for name in self.ctx.accounts:
+            if name != self.ctx.account_name:
+                yield SystemCommand(f"Switch account: {name}", "Watch this account/region, its queue and database",
+                                    lambda name=name: self.exit(result=("switch-account", name)))
         yield SystemCommand("Help: keys", "Every key binding", self.action_help)
 
     # -- outward actions (confirmed, run in workers, reported as toasts) ---------------------------
