@@ -38,9 +38,6 @@ log = logging.getLogger("sestui.collector")
 # GetSendQuota, GetSendStatistics (and GetAccount) allow one request per second: never poll faster.
 MIN_POLL_INTERVAL = 1.0
 
-UNSIGNED_BODY = "not an SNS notification, so its signature cannot be checked (verify_signatures is on; " \
-                "is raw message delivery on for the subscription?)"
-
 
 @dataclass
 class CollectorOptions:
@@ -302,25 +299,21 @@ class Collector:
         return items
 
     def _parse_verified(self, body: str) -> Parsed | None:
-        """Parse with the signature check. A body that is not an SNS notification cannot be checked,
-        so it is refused; None when the signing certificate cannot be had now (the message stays in
-        the queue and is tried again when SQS redelivers it)."""
-        seen: dict[str, object] = {}
+        """Parse with the signature check; None when the signing certificate cannot be had now:
+        the body is neither good nor bad yet, so it stays in the queue until SQS redelivers it."""
+        unavailable: list[CertificateUnavailable] = []
 
         def verify(envelope: dict) -> str | None:
-            seen["checked"] = True
             try:
                 return self.verify(envelope)
             except CertificateUnavailable as exc:
-                seen["later"] = exc
+                unavailable.append(exc)
                 return str(exc)
 
         parsed = parse_body(body, verify)
-        if "later" in seen:
-            self.stats.failed(f"{seen['later']} (message left in the queue)")
+        if unavailable:
+            self.stats.failed(f"{unavailable[0]} (message left in the queue)")
             return None
-        if parsed.ok and "checked" not in seen:
-            return Parsed(reason=UNSIGNED_BODY)
         return parsed
 
     # -- poller -------------------------------------------------------------------------------

@@ -46,7 +46,9 @@ def _seconds(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"not a number of seconds: {value!r}")
     number = float(value)
-    if math.isnan(number) or number < 0:
+    if math.isnan(number):
+        raise ValueError(f"not a number of seconds: {value!r}")
+    if number < 0:
         raise ValueError(f"must not be negative, got {number}")
     return number
 
@@ -172,7 +174,7 @@ def load(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | Non
         elif name in file_values:
             raw, source = file_values[name], f"file {path}"
         else:
-            values[name], sources[name] = default, "default"
+            values[name], sources[name] = (list(default) if isinstance(default, list) else default), "default"
             continue
         try:
             values[name] = parse(raw)

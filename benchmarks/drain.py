@@ -1,0 +1,257 @@
+"""Draining a backlog: `sestui collect` against a naive consumer on the same queue and the same N.
+
+    python benchmarks/drain.py [--n 3000] [--receivers N]
+
+1. Starts `sestui sandbox` (its own process, delays off) and fills its SQS queue with N realistic
+   SNS-wrapped SES notifications (benchmarks/corpus.py; a few are SQS redeliveries).
+2. collector: runs `sestui collect --queue-url ...` as a user would (default settings unless
+   --receivers is given) on a fresh database and times it from launch until its database holds
+   every record (watched in SQLite, so that the watching puts no load on the sandbox); the queue is
+   then checked to be empty (a message is deleted right after its commit). Its CPU time is read from
+   /proc (Linux) between "collecting from" on its log and the drained queue, and, from launch to
+   exit with start-up included, with getrusage(RUSAGE_CHILDREN) around the child.
+3. naive: fills another queue with the same N and runs the loop of a basic tutorial in this
+   process: receive one message, parse and store it (one transaction), delete it, repeat.
+
+The sandbox's queue (moto) is slow, and its receive cost grows with the queue's depth, so the rates
+say more about the sandbox than about sestui: the collector's own CPU seconds per 1,000
+notifications is the figure that carries over to real SQS. The last line printed is one JSON
+object: n, collector_per_s, naive_per_s, ratio, collector_cpu_s_per_1000, ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+
+from sestui.events import parse_body  # noqa: E402
+from sestui.store import Store  # noqa: E402
+
+SESTUI = [sys.executable, "-m", "sestui.cli"]
+
+
+def client(info: dict, service: str):
+    session = boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench",
+                                    region_name=info["region"])
+    return session.client(service, endpoint_url=info["endpoint_url"],
+                          config=Config(retries={"total_max_attempts": 3, "mode": "standard"},
+                                        max_pool_connections=16))
+
+
+def depth(sqs, url: str) -> int:
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def fill(info: dict, url: str, bodies: list[str]) -> None:
+    """Put every body in the queue (batches of 10 from 4 threads), then check the count."""
+    sqs = client(info, "sqs")
+    batches = [bodies[i:i + 10] for i in range(0, len(bodies), 10)]
+
+    def put(batch: list[str]) -> None:
+        reply = sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": body} for i, body in enumerate(batch)])
+        if reply.get("Failed"):
+            raise RuntimeError(f"SendMessageBatch refused entries: {reply['Failed'][:1]}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(put, batches))
+    if depth(sqs, url) != len(bodies):
+        raise RuntimeError(f"queue holds {depth(sqs, url)} messages, expected {len(bodies)}")
+
+
+def expected_rows(bodies: list[str], db: Path) -> dict[str, int]:
+    """What storing every body gives (the corpus holds a few SQS redeliveries): records, quarantine."""
+    with Store(db) as store:
+        store.add((body, parse_body(body)) for body in bodies)
+        return {table: store.count(table) for table in ("records", "quarantine")}
+
+
+def stored_rows(db: Path) -> dict[str, int]:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    except sqlite3.OperationalError:  # not created yet
+        return {}
+    try:
+        return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("records", "quarantine")}
+    except sqlite3.OperationalError:  # no schema yet
+        return {}
+    finally:
+        conn.close()
+
+
+def wait_stored(db: Path, expected: dict[str, int], timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    while stored_rows(db) != expected:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not drained after {timeout:.0f}s: {stored_rows(db)} of {expected}")
+        time.sleep(0.02)
+    return time.monotonic()
+
+
+def proc_cpu(pid: int) -> float | None:
+    """utime + stime of a running process, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_collector(info: dict, url: str, expected: dict[str, int], db: Path, receivers: int | None) -> dict:
+    sqs = client(info, "sqs")
+    args = [*SESTUI, "collect", "--queue-url", url, "--endpoint-url", info["endpoint_url"],
+            "--region", info["region"], "--db", str(db)]
+    if receivers:
+        args += ["--receivers", str(receivers)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SESTUI_")}
+    env["SESTUI_CONFIG"] = str(db.with_suffix(".toml"))  # absent: no user config applies
+    cpu_before = children_cpu()
+    started = time.monotonic()
+    child = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env)
+    ready = threading.Event()
+    ready_cpu: list[float | None] = []
+    log: list[str] = []
+
+    def read_log() -> None:
+        for line in child.stderr:
+            log.append(line)
+            if not ready.is_set() and "collecting from" in line:
+                ready_cpu.append(proc_cpu(child.pid))
+                ready.set()
+
+    reader = threading.Thread(target=read_log, daemon=True)
+    reader.start()
+    try:
+        if not ready.wait(60):
+            raise RuntimeError("sestui collect did not start:\n" + "".join(log))
+        ready_at = time.monotonic()
+        drained = wait_stored(db, expected, timeout=600)
+        drained_cpu = proc_cpu(child.pid)
+        deadline = time.monotonic() + 30  # the last deletes follow their commit closely
+        while (leftover := depth(sqs, url)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        signalled = time.monotonic()
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=10)
+        stopped = time.monotonic()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    reader.join(5)
+    total_cpu = children_cpu() - cpu_before
+    steady_cpu = drained_cpu - ready_cpu[0] if ready_cpu and ready_cpu[0] is not None and drained_cpu else None
+    return {
+        "seconds": drained - started,
+        "seconds_after_start": drained - ready_at,
+        "stop_seconds": stopped - signalled,
+        "exit_status": child.returncode,
+        "cpu_s": steady_cpu,
+        "cpu_s_with_startup": total_cpu,
+        "left_in_queue": leftover,
+        **stored_rows(db),
+    }
+
+
+def run_naive(info: dict, url: str, n: int, db: Path) -> dict:
+    """The tutorial loop: one message at a time, each stored in its own transaction, then deleted."""
+    sqs = client(info, "sqs")
+    store = Store(db)
+    done = 0
+    started = time.monotonic()
+    cpu_started = time.process_time()
+    try:
+        while done < n:
+            reply = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1)
+            for message in reply.get("Messages", []):
+                store.add([(message["Body"], parse_body(message["Body"]))])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                done += 1
+        elapsed = time.monotonic() - started
+        cpu = time.process_time() - cpu_started
+        stored = {table: store.count(table) for table in ("records", "quarantine")}
+    finally:
+        store.close()
+    return {"seconds": elapsed, "cpu_s": cpu, **stored}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=3000, help="notifications in the queue (default 3000)")
+    parser.add_argument("--receivers", type=int, help="collector receivers (default: the collector's own)")
+    args = parser.parse_args()
+    n = args.n
+
+    sandbox = subprocess.Popen([*SESTUI, "sandbox", "--delay-scale", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        info = json.loads(sandbox.stdout.readline())
+        sqs = client(info, "sqs")
+        bodies = corpus.bodies(n, seed=7)
+        with tempfile.TemporaryDirectory(prefix="sestui-drain-") as tmp:
+            # A queue each: the long polls the stopped collector leaves behind would take messages.
+            url = sqs.create_queue(QueueName="drain-collector")["QueueUrl"]
+            fill(info, url, bodies)
+            expected = expected_rows(bodies, Path(tmp) / "expected.db")
+            collector = run_collector(info, url, expected, Path(tmp) / "collector.db", args.receivers)
+            print(json.dumps({"collector": collector}), flush=True)
+            url = sqs.create_queue(QueueName="drain-naive")["QueueUrl"]
+            fill(info, url, bodies)
+            naive = run_naive(info, url, n, Path(tmp) / "naive.db")
+            print(json.dumps({"naive": naive}), flush=True)
+    finally:
+        sandbox.send_signal(signal.SIGTERM)
+        try:
+            sandbox.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            sandbox.kill()
+            sandbox.wait()
+
+    if collector["left_in_queue"] or any(naive[k] != v for k, v in expected.items()):
+        raise SystemExit(f"a consumer left something behind: {collector} / {naive} / expected {expected}")
+    collector_rate = n / collector["seconds"]
+    naive_rate = n / naive["seconds"]
+    cpu = collector["cpu_s"] if collector["cpu_s"] is not None else collector["cpu_s_with_startup"]
+    print(json.dumps({
+        "benchmark": "drain",
+        "n": n,
+        "collector_per_s": round(collector_rate, 1),
+        "collector_per_s_after_start": round(n / collector["seconds_after_start"], 1),
+        "naive_per_s": round(naive_rate, 1),
+        "ratio": round(collector_rate / naive_rate, 2),
+        "collector_cpu_s_per_1000": round(cpu / n * 1000, 3),
+        "collector_cpu_s_per_1000_with_startup": round(collector["cpu_s_with_startup"] / n * 1000, 3),
+        "naive_cpu_s_per_1000": round(naive["cpu_s"] / n * 1000, 3),
+        "collector_stop_s": round(collector["stop_seconds"], 2),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
