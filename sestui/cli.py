@@ -148,6 +148,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     from .aws import AwsError
     from .collector import Collector
+    from .policies import RULES
 
     settings = _settings(args)
     if not settings.queue_url:
@@ -155,6 +156,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
                        f"{settings.file} (`sestui setup` creates the wiring)", 2)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     aws = _aws(args)
     try:
         aws.queue_depth(settings.queue_url)  # fail fast on a wrong queue, region or credentials
@@ -168,10 +172,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
     engine = _policy_engine(settings, aws, store)
     collector = Collector(aws, store, options, verify=verify, on_commit=engine.apply)
     if engine.active:
-        logging.info("suppression policies: %s", ", ".join(f"{r}={engine.config.mode(r)}" for r in ("complaint", "hard_bounce", "soft_bounce")))
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        modes = ", ".join(f"{rule}={engine.config.mode(rule)}" for rule in RULES)
+        logging.info("suppression policies: %s", modes)
+    if stop.is_set():  # interrupted while starting: nothing was received yet
+        store.close()
+        return 0
     logging.info("collecting from %s into %s", settings.queue_url, store.path)
     collector.start()
     try:
