@@ -51,7 +51,7 @@ async def shoot(app: SestuiApp, size: tuple[int, int], warmup: float) -> list[Pa
             await settle(pilot)
             save("timeline")
         for key, name in (("3", "suppressions"), ("4", "reputation"), ("5", "send"), ("6", "doctor")):
-            await pilot.press(key)
+            await pilot.press("escape", key)  # escape leaves the send form's text field
             await settle(pilot, 6)
             save(name)
         await pilot.press("1", "question_mark")
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0)
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
-    proc, info = start_sandbox(args.rate)
+    proc, info = start_sandbox(args.rate, ["--history", "14"])
     try:
         with tempfile.TemporaryDirectory() as tmp:
             aws = Aws(None, info["region"], info["endpoint_url"], sqs_wait_seconds=1)

@@ -272,7 +272,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        proc, info = start_sandbox(args.rate)
+        proc, info = start_sandbox(args.rate, ["--history", "14"])
     except LaunchError as exc:
         raise CliError(str(exc)) from None
     db = settings.db_path if settings.values["db"] else demo_db_path()
@@ -661,6 +661,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-24h-send", type=float, metavar="N", help="24-hour quota, -1 unlimited (default: 50000 or more for --rate)")
     p.add_argument("--delay-scale", type=float, default=1.0, metavar="F", help="multiply simulated delays (0 = instant)")
     p.add_argument("--seed", type=int, help="make the simulated outcomes repeatable")
+    p.add_argument("--history", type=int, default=0, metavar="DAYS",
+                   help="give the account a past: DAYS of sending statistics and suppressed addresses")
     p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("ingest", parents=[common], help="import SQS message bodies from files",

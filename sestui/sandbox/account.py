@@ -102,6 +102,18 @@ class SendingLedger:
             self._point(now)[0] += recipients
             return None
 
+    def preload(self, points: dict[int, list[int]], now: float) -> None:
+        """A past: 15-minute points (bucket start -> [attempts, bounces, complaints, rejects]),
+        older than anything sent so far; those of the last 24 hours count toward the quota."""
+        with self._lock:
+            recent = sorted((start, values[0]) for start, values in points.items() if start > now - _DAY)
+            self._sent = deque([(float(start), n) for start, n in recent] + list(self._sent))
+            self._sent_total += sum(n for _, n in recent)
+            for start, values in points.items():
+                merged = self._points.setdefault(start, [0, 0, 0, 0])
+                for i, value in enumerate(values):
+                    merged[i] += value
+
     def record_bounce(self, now: float) -> None:
         with self._lock:
             self._point(now)[1] += 1

@@ -18,8 +18,8 @@ DEFAULT_MAX_24_HOUR_SEND = 50000.0
 def run_sandbox(args: argparse.Namespace) -> int:
     """Start, print the info JSON as the first stdout line, serve until told to stop."""
     rate = args.rate
-    if rate < 0 or args.delay_scale < 0:
-        raise SandboxError("--rate and --delay-scale cannot be negative")
+    if rate < 0 or args.delay_scale < 0 or args.history < 0:
+        raise SandboxError("--rate, --delay-scale and --history cannot be negative")
     try:
         settings = AccountSettings(
             production_access_enabled=args.production,
@@ -44,6 +44,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         info = sandbox.start()
+        if args.history:
+            sandbox.backfill(args.history)
         print(json.dumps(info.as_dict()), flush=True)
         print(f"sestui sandbox: serving {info.endpoint_url} ({info.region}); Ctrl-C to stop",
               file=sys.stderr, flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 import threading
 from dataclasses import asdict, dataclass
 
@@ -183,6 +184,13 @@ class Sandbox:
         except OSError as exc:
             raise SandboxError(f"cannot listen on 127.0.0.1:{self._endpoint.port} again: "
                                f"{exc.strerror or exc}") from None
+
+    def backfill(self, days: int) -> None:
+        """Give the account a past (sending statistics and suppressed addresses) for the demo."""
+        from .history import backfill
+
+        account = self.ses_account(self.region)
+        backfill(account.ledger, account.suppression, time.time(), days, self._seed)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every record of the sends so far has been published (never true while

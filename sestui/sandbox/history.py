@@ -1,0 +1,55 @@
+"""A past for the demo account: two weeks of sending statistics and a suppression list.
+
+A fresh sandbox has sent nothing, so the console's reputation pane would show one bar at the
+right edge and an empty suppression list. `sestui demo` asks for a history instead: daily-cycle
+volume, a bounce rate of a percent or two with one bad afternoon a few days ago that crossed AWS's
+review threshold, a trickle of complaints, and the addresses those bounces and complaints put on
+the account suppression list.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timezone
+
+from .account import SendingLedger
+from .suppression import Suppressed, SuppressionList
+
+_BUCKET = 15 * 60
+_DAY = 86400
+_LOCALS = ("old.customer", "info", "sales", "jdoe", "m.rossi", "k.tanaka", "lea.martin", "noreply",
+           "p.novak", "admin", "contact", "s.okafor", "team", "billing", "h.silva", "newsletter")
+_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def backfill(ledger: SendingLedger, suppression: SuppressionList, now: float, days: int, seed: int | None) -> None:
+    rng = random.Random(seed)
+    start = int(now) - int(now) % _BUCKET - days * _DAY
+    spike = start + (days - 4) * _DAY + 14 * 3600  # four days ago, early afternoon (UTC)
+    points = {}
+    bucket = start
+    while bucket < int(now) - _BUCKET:
+        hour = (bucket % _DAY) / 3600
+        volume = 40 + 80 * max(0.0, math.sin(math.pi * (hour - 6) / 14))  # busy by day, quiet at night
+        attempts = max(0, int(rng.gauss(volume, volume * 0.15)))
+        bounce_rate = 0.07 if spike <= bucket < spike + 3 * 3600 else 0.012
+        bounces = _binomial(rng, attempts, bounce_rate)
+        complaints = _binomial(rng, attempts, 0.0004)
+        rejects = 1 if rng.random() < 0.002 else 0
+        points[bucket] = [attempts, bounces, complaints, rejects]
+        for _ in range(bounces if rng.random() < 0.2 else 0):
+            _suppress(suppression, rng, "BOUNCE", bucket)
+        for _ in range(complaints):
+            _suppress(suppression, rng, "COMPLAINT", bucket)
+        bucket += _BUCKET
+    ledger.preload(points, now)
+
+
+def _suppress(suppression: SuppressionList, rng: random.Random, reason: str, when: int) -> None:
+    address = f"{rng.choice(_LOCALS)}{rng.randint(1, 999)}@{rng.choice(_DOMAINS)}"
+    suppression.put(Suppressed(address, reason, datetime.fromtimestamp(when + rng.randint(0, _BUCKET), timezone.utc)))
+
+
+def _binomial(rng: random.Random, n: int, p: float) -> int:
+    return sum(1 for _ in range(n) if rng.random() < p)
