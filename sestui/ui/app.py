@@ -233,7 +233,7 @@ class SestuiApp(App):
     @on(OpenTimeline)
     def open_timeline(self, message: OpenTimeline) -> None:
         self.pane("timeline").show(message.message_id)
-        self.action_pane("timeline", remember=True)
+        self.action_pane("timeline", remember=message.remember)
 
     # -- global actions ---------------------------------------------------------------------------
 
@@ -429,6 +429,6 @@ class SestuiApp(App):
                     markup=False, timeout=6 if message.ok else 12)
         self.pane("suppressions").refresh_after_edit()
         if message.message_id:
-            self.post_message(OpenTimeline(message.message_id))
+            self.post_message(OpenTimeline(message.message_id, remember=False))
         elif self.current == "timeline":
             self.pane("timeline").poll()

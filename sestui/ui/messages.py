@@ -68,9 +68,11 @@ class IdentitiesLoaded(Message):
 
 @dataclass
 class OpenTimeline(Message):
-    """Ask the app to show one message's timeline."""
+    """Ask the app to show one message's timeline. `remember`: escape returns to where it was
+    opened from (a drill-down); a sent message's timeline is not a drill-down of the form."""
 
     message_id: str
+    remember: bool = True
 
 
 @dataclass

@@ -117,6 +117,7 @@ class SuppressionPane(ReadOnlyAware, Vertical):
                 else:
                     table.add_row(*cells, key=email)
             self.rows = fresh
+            table.sort("updated", key=lambda cell: cell.plain, reverse=True)  # newest first, as listed
             if keep in fresh:
                 table.move_cursor(row=table.get_row_index(keep), scroll=False)
             self._show_audit(message.audit)

@@ -117,15 +117,18 @@ class TimelinePane(ReadOnlyAware, Vertical):
         if not new:
             return
         keep = table.selected_key()
+        # On the latest event (where a timeline opens: usually the outcome), stay on the latest as
+        # more arrive; anywhere else, stay on the same event.
+        following = keep is None or table.cursor_row == table.row_count - 1
         with self.app.batch_update():
             for event in new:
                 self._add(event)
             table.sort("time", key=lambda cell: cell.order)
-            if keep is not None:
-                table.move_cursor(row=table.get_row_index(keep), scroll=False)
-            else:  # a freshly opened timeline starts on its latest event: usually the outcome
+            if following:
                 table.move_cursor(row=table.row_count - 1)
-        if keep is None:
+            else:
+                table.move_cursor(row=table.get_row_index(keep), scroll=False)
+        if following:
             self._load_record(table.selected_key())
 
     def _add(self, event: dict) -> None:
