@@ -786,6 +786,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sestui: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: say so in one line; the traceback on request
+        if os.environ.get("SESTUI_DEBUG"):
+            raise
+        print(f"sestui: internal error: {type(exc).__name__}: {exc} (SESTUI_DEBUG=1 shows the traceback; "
+              "please report it)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

@@ -146,7 +146,10 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
     from .ui.app import ConsoleContext, SestuiApp
 
     target = targets[name]
-    aws = Aws(target.profile, target.region, target.endpoint_url, sqs_wait_seconds=collector_options.wait_seconds)
+    try:
+        aws = Aws(target.profile, target.region, target.endpoint_url, sqs_wait_seconds=collector_options.wait_seconds)
+    except AwsError as exc:
+        raise LaunchError(NO_CREDENTIALS_SCREEN.format(reason=exc), reason=str(exc)) from None
     account = check_credentials(aws)
     store = Store(target.db_path)
     engine = PolicyEngine(policies, aws, store)
