@@ -254,6 +254,10 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            # A timeline or recipient lookup touches a handful of pages scattered over a big file:
+            # read them through the OS page cache by mmap rather than a small private cache.
+            conn.execute("PRAGMA cache_size = -32768")
+            conn.execute("PRAGMA mmap_size = 1073741824")
             if readonly:
                 self._check_readable()
             else:
