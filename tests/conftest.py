@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -23,7 +24,8 @@ def sandbox():
     """A running sandbox with the ready-made wiring; simulated delays cut to a few milliseconds,
     no random delays, opens or clicks (tests that want them set `engagement`), and quotas that a
     test burst cannot reach (tests that want limits use the `account` fixture)."""
-    sandbox_module = pytest.importorskip("sestui.sandbox", reason="the sandbox needs the demo extra")
+    import sestui.sandbox as sandbox_module  # the test extra includes the demo extra: no skipping
+
     box = sandbox_module.Sandbox(
         delay_scale=0.01,
         seed=20240601,
@@ -33,6 +35,16 @@ def sandbox():
     box.start()
     yield box
     box.stop()
+
+
+@pytest.fixture
+def isolated_environment(monkeypatch, tmp_path):
+    """No SESTUI_* or AWS_* from the developer's shell; config and database in tmp_path."""
+    for name in list(os.environ):
+        if name.startswith(("SESTUI_", "AWS_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("SESTUI_DB", str(tmp_path / "events.db"))
 
 
 def make_clients(endpoint_url: str, region: str, service: str | None = None):

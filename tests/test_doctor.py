@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 
 import pytest
@@ -17,7 +16,7 @@ from sestui.collector import Collector, CollectorOptions
 from sestui.doctor import FAIL, OK, SKIP, WARN, Doctor, DoctorOptions
 from sestui.store import Store
 
-sandbox_module = pytest.importorskip("sestui.sandbox", reason="the sandbox needs the demo extra")
+import sestui.sandbox as sandbox_module  # noqa: E402
 
 IDENTITY = "mail.example.test"
 QUIET = dict(open_share=0.0, click_share=0.0, delay_share=0.0)
@@ -30,13 +29,7 @@ def start_sandbox():
     return box
 
 
-@pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch, tmp_path):
-    for name in list(os.environ):
-        if name.startswith(("SESTUI_", "AWS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setenv("SESTUI_DB", str(tmp_path / "events.db"))
+pytestmark = pytest.mark.usefixtures("isolated_environment")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-pytest.importorskip("moto", reason="the sandbox needs the demo extra")
 
 INFO_KEYS = {"endpoint_url", "region", "queue_url", "topic_arn", "identity", "configuration_set"}
 

@@ -4,7 +4,6 @@ and half-configured sandbox accounts."""
 from __future__ import annotations
 
 import json
-import os
 import stat
 
 import pytest
@@ -12,20 +11,14 @@ import pytest
 from sestui import cli, configfile, wiring
 from sestui.wiring import CHANGE, CREATE, EXISTS, KEEP, Current, Request
 
-sandbox_module = pytest.importorskip("sestui.sandbox", reason="the sandbox needs the demo extra")
+import sestui.sandbox as sandbox_module  # noqa: E402
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:111122223333:sestui-ana"
 TOPIC_ARN = "arn:aws:sns:us-east-1:111122223333:sestui-events"
 IDENTITY = "mail.example.test"
 
 
-@pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch, tmp_path):
-    for name in list(os.environ):
-        if name.startswith(("SESTUI_", "AWS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setenv("SESTUI_DB", str(tmp_path / "events.db"))
+pytestmark = pytest.mark.usefixtures("isolated_environment")
 
 
 # --- queue policies -------------------------------------------------------------------------------
