@@ -24,6 +24,7 @@ from . import aws as api
 from . import wiring
 from .aws import Aws, AwsError
 from .events import Parsed, Verifier, parse_body
+from .fmt import duration
 from .health import HEARTBEAT_STALE_MS
 from .store import Store, now_ms
 
@@ -561,19 +562,11 @@ class Doctor:
                          "run `sestui collect` (or the console) on this queue; `sestui doctor` without "
                          "--no-send sends a test message")
         age_ms = self.clock() - latest[0]["ts"]
-        age = _age(age_ms)
+        age = duration(age_ms)
         if age_ms > STALE_EVENTS_MS:
             return Check("last event", WARN, f"the newest event is {age} old ({latest[0]['event_type']})",
                          "if mail was sent since, events are not arriving: see the checks above")
         return Check("last event", OK, f"{age} ago ({latest[0]['event_type']})")
-
-
-def _age(ms: int) -> str:
-    seconds = max(0, ms // 1000)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def _count(n: float | None) -> str:

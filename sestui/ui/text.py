@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 
 from rich.text import Text
 
+from ..fmt import duration
+
 _BIDI_AND_INVISIBLE = {
     "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202b", "\u202c",
     "\u202d", "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff",
@@ -96,13 +98,7 @@ def full_time(ms: int | None) -> str:
 
 def age(ms: int | None, now_ms: int) -> str:
     """`12s`, `4m`, `3h`, `2d`."""
-    if ms is None:
-        return "never"
-    seconds = max(0, (now_ms - ms) // 1000)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return "never" if ms is None else duration(now_ms - ms)
 
 
 def percent(rate: float | None, digits: int = 2) -> str:
