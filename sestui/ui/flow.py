@@ -7,12 +7,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from ..events import EVENT_TYPES
-from .messages import FlowLoaded, OpenTimeline
+from .messages import FilterApplied, FlowLoaded, OpenTimeline
 from .text import clock_time, literal, short_message_id
-from .widgets import KeyTable, OrderedText, theme_style, type_cell
+from .widgets import FilterBox, KeyTable, OrderedText, theme_style, type_cell
 
 PAGE = 200
 LIVE_ROWS = 600  # rows kept while following the newest; paging back may load more
@@ -31,8 +31,6 @@ class FlowPane(Vertical):
 
     DEFAULT_CSS = """
     FlowPane #flow-counters { height: 1; padding: 0 1; color: $text-muted; }
-    FlowPane #flow-filter { display: none; height: 1; border: none; padding: 0 1; }
-    FlowPane.filtering #flow-filter { display: block; }
     FlowPane #flow-empty { display: none; padding: 1 2; color: $text-muted; }
     FlowPane.empty #flow-empty { display: block; }
     FlowPane.empty #flow-table { display: none; }
@@ -55,8 +53,8 @@ class FlowPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="flow-counters")
-        yield Input(placeholder="filter: recipient, message id or subject (enter to apply, escape to clear)",
-                    id="flow-filter")
+        yield FilterBox(placeholder="filter: recipient, message id or subject (enter to apply, escape to clear)",
+                        id="flow-filter")
         yield Static(id="flow-empty")
         yield KeyTable(id="flow-table")
 
@@ -272,16 +270,13 @@ class FlowPane(Vertical):
         self.table.focus()
 
     def action_filter(self) -> None:
-        self.add_class("filtering")
-        box = self.query_one("#flow-filter", Input)
-        box.value = self.text or ""
-        box.focus()
+        self.query_one(FilterBox).open(self.text)
 
-    @on(Input.Submitted, "#flow-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.set_filter(event.value.strip() or None)
-        self.remove_class("filtering")
+    @on(FilterApplied)
+    def _filter_applied(self, message: FilterApplied) -> None:
+        message.stop()
         self.table.focus()
+        self.set_filter(message.text)
 
     def set_filter(self, text: str | None) -> None:
         self.text = text
@@ -307,8 +302,7 @@ class FlowPane(Vertical):
 
     def back(self) -> bool:
         """Escape: close the filter box, then clear filters. True if something was undone."""
-        if self.has_class("filtering"):
-            self.remove_class("filtering")
+        if self.query_one(FilterBox).close():
             self.table.focus()
             return True
         if self.text or self.types is not None:

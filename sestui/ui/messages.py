@@ -98,3 +98,10 @@ class DoctorFinished(Message):
     run: int
     facts: object  # doctor.Facts
     error: str | None = None
+
+
+@dataclass
+class FilterApplied(Message):
+    """Enter in a pane's filter line: the text to filter by (None clears it)."""
+
+    text: str | None

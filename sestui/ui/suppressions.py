@@ -7,13 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from .. import suppressions as service
 from ..aws import AwsError
-from .messages import ActionFinished, OpenTimeline, SuppressionDetail, SuppressionsLoaded
+from .messages import ActionFinished, FilterApplied, OpenTimeline, SuppressionDetail, SuppressionsLoaded
 from .text import clock_time, full_time, literal, safe
-from .widgets import ReadOnlyAware, KeyTable, theme_style
+from .widgets import FilterBox, KeyTable, ReadOnlyAware, theme_style
 
 class SuppressionPane(ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"add", "remove", "import_csv"})
@@ -30,8 +30,6 @@ class SuppressionPane(ReadOnlyAware, Vertical):
 
     DEFAULT_CSS = """
     SuppressionPane #sup-status { height: 1; padding: 0 1; color: $text-muted; }
-    SuppressionPane #sup-filter { display: none; height: 1; border: none; padding: 0 1; }
-    SuppressionPane.filtering #sup-filter { display: block; }
     SuppressionPane #sup-table, SuppressionPane #sup-audit { height: 1fr; }
     SuppressionPane #sup-audit { display: none; }
     SuppressionPane.audit #sup-audit { display: block; }
@@ -49,7 +47,7 @@ class SuppressionPane(ReadOnlyAware, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="sup-status")
-        yield Input(placeholder="filter addresses (enter applies, escape clears)", id="sup-filter")
+        yield FilterBox(placeholder="filter addresses (enter applies, escape clears)", id="sup-filter")
         yield KeyTable(id="sup-table")
         yield KeyTable(id="sup-audit")
         yield Static("enter: details of the selected address", id="sup-detail")
@@ -194,21 +192,17 @@ class SuppressionPane(ReadOnlyAware, Vertical):
     # -- actions ----------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.add_class("filtering")
-        box = self.query_one("#sup-filter", Input)
-        box.value = self.text or ""
-        box.focus()
+        self.query_one(FilterBox).open(self.text)
 
-    @on(Input.Submitted, "#sup-filter")
-    def _filter(self, event: Input.Submitted) -> None:
-        self.text = event.value.strip() or None
-        self.remove_class("filtering")
+    @on(FilterApplied)
+    def _filter_applied(self, message: FilterApplied) -> None:
+        message.stop()
+        self.text = message.text
         self.table.focus()
         self.load()
 
     def back(self) -> bool:
-        if self.has_class("filtering"):
-            self.remove_class("filtering")
+        if self.query_one(FilterBox).close():
             self.table.focus()
             return True
         if self.has_class("audit"):

@@ -7,7 +7,10 @@ from rich.text import Text
 from textual.app import App
 from textual.color import Color, ColorParseError
 from textual.binding import Binding
-from textual.widgets import DataTable
+from textual import on
+from textual.widgets import DataTable, Input
+
+from .messages import FilterApplied
 
 # event_type -> (label, theme colour name or "")
 TYPE_LABELS = {
@@ -64,6 +67,34 @@ class OrderedText(Text):
     """A cell that carries its row's sort position (the event id), so the newest can be put on top."""
 
     order: int = 0
+
+
+class FilterBox(Input):
+    """A pane's `/` filter line: shown while the pane has the class `filtering`; enter posts
+    FilterApplied to the pane and hides it."""
+
+    SCOPED_CSS = False
+    DEFAULT_CSS = """
+    FilterBox { display: none; height: 1; border: none; padding: 0 1; }
+    .filtering > FilterBox { display: block; }
+    """
+
+    def open(self, current: str | None) -> None:
+        self.parent.add_class("filtering")
+        self.value = current or ""
+        self.focus()
+
+    def close(self) -> bool:
+        """Hide the line; True if it was open."""
+        was_open = self.parent.has_class("filtering")
+        self.parent.remove_class("filtering")
+        return was_open
+
+    @on(Input.Submitted)
+    def _applied(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.close()
+        self.post_message(FilterApplied(self.value.strip() or None))
 
 
 class KeyTable(DataTable):
