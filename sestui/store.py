@@ -351,7 +351,8 @@ class Store:
         batch: int = 5000,
     ) -> Iterator[dict]:
         """Events in timestamp order (ties by arrival), streamed in keyset pages."""
-        where, params = _event_filters(event_type, message_id, recipient, since_ms, until_ms)
+        where, params = _event_where(event_type=event_type, message_id=message_id, recipient=recipient,
+                                     since_ms=since_ms, until_ms=until_ms)
         last: tuple[int, int] | None = None
         cols = ", ".join(("id",) + EVENT_COLUMNS)
         while True:
@@ -360,10 +361,7 @@ class Store:
             if last is not None:
                 clauses.append("(ts > ? OR (ts = ? AND id > ?))")
                 page_params += [last[0], last[0], last[1]]
-            sql = f"SELECT {cols} FROM events"
-            if clauses:
-                sql += " WHERE " + " AND ".join(clauses)
-            sql += f" ORDER BY ts, id LIMIT {int(batch)}"
+            sql = f"SELECT {cols} FROM events{_where_sql(clauses)} ORDER BY ts, id LIMIT {int(batch)}"
             rows = self._query(sql, page_params)
             yield from rows
             if len(rows) < batch:
@@ -385,15 +383,16 @@ class Store:
         """Events by arrival (rowid) for the live flow: newest first, or after `after_id` oldest first
         (so a reader can catch up contiguously), or before `before_id` newest first (paging back).
         `text` matches recipient, message id or subject, case-insensitively."""
-        where, params = _flow_where(after_id, before_id, text, types)
+        where, params = _event_where(after_id=after_id, before_id=before_id, types=types, text=text)
         order = "ASC" if after_id is not None else "DESC"
         cols = ", ".join(("id",) + EVENT_COLUMNS)
-        return self._query(f"SELECT {cols} FROM events{where} ORDER BY id {order} LIMIT ?", params + [limit])
+        return self._query(f"SELECT {cols} FROM events{_where_sql(where)} ORDER BY id {order} LIMIT ?",
+                           params + [limit])
 
     def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None) -> int:
         """How many events matching the flow's filter arrived after `after_id`."""
-        where, params = _flow_where(after_id, None, text, types)
-        return self._query(f"SELECT count(*) AS n FROM events{where}", params)[0]["n"]
+        where, params = _event_where(after_id=after_id, types=types, text=text)
+        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where)}", params)[0]["n"]
 
     def timeline(self, message_id: str) -> list[dict]:
         cols = ", ".join(("id",) + EVENT_COLUMNS)
@@ -621,15 +620,27 @@ class Store:
         return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
 
-def _flow_where(after_id, before_id, text, types) -> tuple[str, list[Any]]:
+# Equality and range filters on events, by keyword.
+_EVENT_CONDITIONS = {
+    "after_id": "id > ?",
+    "before_id": "id < ?",
+    "event_type": "event_type = ?",
+    "message_id": "message_id = ?",
+    "recipient": "recipient = ? COLLATE NOCASE",
+    "since_ms": "ts >= ?",
+    "until_ms": "ts < ?",
+}
+
+
+def _event_where(*, types: Iterable[str] | None = None, text: str | None = None,
+                 **conditions: Any) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and their parameters; `text` matches recipient, message id or subject."""
     where: list[str] = []
     params: list[Any] = []
-    if after_id is not None:
-        where.append("id > ?")
-        params.append(after_id)
-    if before_id is not None:
-        where.append("id < ?")
-        params.append(before_id)
+    for name, value in conditions.items():
+        if value is not None and value != "":
+            where.append(_EVENT_CONDITIONS[name])
+            params.append(value)
     if types is not None:
         types = list(types)
         where.append(f"event_type IN ({', '.join('?' * len(types))})")
@@ -639,28 +650,11 @@ def _flow_where(after_id, before_id, text, types) -> tuple[str, list[Any]]:
         where.append("(recipient LIKE ? ESCAPE '\\' OR message_id LIKE ? ESCAPE '\\'"
                      " OR subject LIKE ? ESCAPE '\\')")
         params += [like, like, like]
-    return (" WHERE " + " AND ".join(where) if where else ""), params
-
-
-def _event_filters(event_type, message_id, recipient, since_ms, until_ms) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if event_type:
-        where.append("event_type = ?")
-        params.append(event_type)
-    if message_id:
-        where.append("message_id = ?")
-        params.append(message_id)
-    if recipient:
-        where.append("recipient = ? COLLATE NOCASE")
-        params.append(recipient)
-    if since_ms is not None:
-        where.append("ts >= ?")
-        params.append(since_ms)
-    if until_ms is not None:
-        where.append("ts < ?")
-        params.append(until_ms)
     return where, params
+
+
+def _where_sql(clauses: list[str]) -> str:
+    return " WHERE " + " AND ".join(clauses) if clauses else ""
 
 
 _json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) without a new encoder per call
