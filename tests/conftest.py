@@ -47,6 +47,14 @@ def isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SESTUI_DB", str(tmp_path / "events.db"))
 
 
+@pytest.fixture
+def sestui_aws(sandbox):
+    """sestui's own `Aws` for the session sandbox (fresh: adaptive retries keep per-client state)."""
+    from sestui.aws import Aws
+
+    return Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url, sqs_wait_seconds=1)
+
+
 def make_clients(endpoint_url: str, region: str, service: str | None = None):
     """boto3 clients without retries, so that an error is seen exactly as the sandbox sent it:
     one for `service`, or a namespace with ses, sesv2, sqs and sns."""

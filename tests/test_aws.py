@@ -25,12 +25,6 @@ def unique(prefix: str) -> str:
 
 
 @pytest.fixture
-def sestui_aws(sandbox) -> Aws:
-    """A fresh `Aws` for the session sandbox (fresh: adaptive retries keep per-client state)."""
-    return Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url, sqs_wait_seconds=1)
-
-
-@pytest.fixture
 def plain_queue(aws):
     """A new SQS queue, subscribed to nothing."""
     url = aws.sqs.create_queue(QueueName=unique("aws-test"))["QueueUrl"]

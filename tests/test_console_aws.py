@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from sestui.aws import Aws
 from sestui.collector import Collector, CollectorOptions
 from sestui.store import Store
 from sestui.ui.app import ConsoleContext, SestuiApp
@@ -21,11 +20,6 @@ def store(tmp_path):
     s = Store(tmp_path / "console-aws.db")
     yield s
     s.close()
-
-
-@pytest.fixture
-def sestui_aws(sandbox):
-    return Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url, sqs_wait_seconds=1)
 
 
 def make_app(store, sestui_aws, sandbox, queue_url=None) -> SestuiApp:

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from console_data import envelope, record
-from sestui.aws import Aws
 from sestui.events import parse_body
 from sestui.policies import PolicyConfig, PolicyEngine
 from sestui.store import Store, now_ms
@@ -23,11 +22,6 @@ def store(tmp_path):
     s = Store(tmp_path / "policies.db")
     yield s
     s.close()
-
-
-@pytest.fixture
-def sestui_aws(sandbox):
-    return Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url)
 
 
 def address(tag: str) -> str:
