@@ -54,6 +54,7 @@ PANES = {
     "doctor": scenario("6"),  # no AWS in these tests: the pane says so, deterministically
     "help": scenario("question_mark"),
     "filtered": scenario("exclamation_mark"),
+    "filter-line": scenario("slash", *"winter"),
 }
 
 

@@ -75,8 +75,8 @@ class FilterBox(Input):
 
     SCOPED_CSS = False
     DEFAULT_CSS = """
-    FilterBox { display: none; height: 1; border: none; padding: 0 1; }
-    .filtering > FilterBox { display: block; }
+    FilterBox { display: none; }
+    .filtering > FilterBox { display: block; height: 1; border: none; padding: 0 1; }
     """
 
     def open(self, current: str | None) -> None:
