@@ -81,6 +81,23 @@ def test_filter_narrows_to_matching_recipient_and_escape_clears_it(store):
     run(app, scenario)
 
 
+def test_a_filter_that_matches_nothing_can_be_cleared_and_filtering_still_works(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        flow = app.pane("flow")
+        await pilot.press("slash", *"no-such-thing", "enter")
+        await settle(pilot)
+        assert flow.table.row_count == 0 and flow.has_class("empty")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert flow.table.row_count > 0
+        await pilot.press("slash")
+        assert flow.has_class("filtering"), "the filter line opens again"
+
+    run(app, scenario)
+
+
 def test_problems_only_toggle_shows_bounces_complaints_rejects_delays(store):
     app = make_app(store)
 

@@ -33,7 +33,7 @@ class FlowPane(Vertical):
     FlowPane #flow-counters { height: 1; padding: 0 1; color: $text-muted; }
     FlowPane #flow-empty { display: none; padding: 1 2; color: $text-muted; }
     FlowPane.empty #flow-empty { display: block; }
-    FlowPane.empty #flow-table { display: none; }
+    FlowPane.empty #flow-table { height: auto; }  /* stays displayed: it keeps the focus */
     FlowPane #flow-table { height: 1fr; }
     """
 
