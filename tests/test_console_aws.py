@@ -79,6 +79,8 @@ def test_add_then_remove_a_suppression_with_confirmations_and_audit(store, sestu
         await pilot.press("y")
         await until(pilot, lambda: sestui_aws.get_suppressed(email) is None)
         await until(pilot, lambda: email not in pane.rows)
+        await settle(pilot)
+        assert email not in pane.table.rows and email not in app.export_screenshot(), "gone from the screen too"
         audit = store.audit(email=email)
         assert [(a["action"], a["outcome"], a["origin"]) for a in audit] == [
             ("remove", "ok", "console"), ("add", "ok", "console")]
