@@ -45,7 +45,7 @@ def feeder(db: Path, rate: int, stop: threading.Event, written: list[int]) -> No
     """Store `rate` realistic events per second, in 10 batches a second, like a busy collector."""
     import corpus
 
-    from sestui.events import parse_body
+    from sestui.core.events import parse_body
     from sestui.store import Store
 
     store = Store(db)

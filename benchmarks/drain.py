@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 
-from sestui.events import parse_body  # noqa: E402
+from sestui.core.events import parse_body  # noqa: E402
 from sestui.store import Store  # noqa: E402
 
 SESTUI = [sys.executable, "-m", "sestui.cli"]

@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 
-from sestui.ingest import BATCH  # noqa: E402
-from sestui.bodies import iter_bodies  # noqa: E402
-from sestui.events import parse_body  # noqa: E402
+from sestui.ops.ingest import BATCH  # noqa: E402
+from sestui.ops.bodies import iter_bodies  # noqa: E402
+from sestui.core.events import parse_body  # noqa: E402
 from sestui.store import Store, Rows  # noqa: E402
 
 

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from sestui.aws import Aws
-from sestui.collector import Collector, CollectorOptions
-from sestui.launch import start_sandbox, stop_process
+from sestui.ops.collector import Collector, CollectorOptions
+from sestui.cli.launch import start_sandbox, stop_process
 from sestui.store import Store
 from sestui.ui.app import ConsoleContext, SestuiApp
 from sestui.ui.messages import OpenTimeline

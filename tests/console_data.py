@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from sestui.events import parse_body
+from sestui.core.events import parse_body
 from sestui.store import Store, to_ms
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)

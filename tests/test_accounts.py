@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sestui.config import ConfigError, load
+from sestui.config.settings import ConfigError, load
 from sestui.store import Store
 from sestui.ui.app import ConsoleContext, SestuiApp
 

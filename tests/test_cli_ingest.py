@@ -330,7 +330,7 @@ def test_export_from_a_missing_or_foreign_database_fails_cleanly(tmp_path, conte
 def test_export_from_a_newer_schema_fails_cleanly(tmp_path):
     import sqlite3
 
-    from sestui.store import MIGRATIONS
+    from sestui.store.sqlite import MIGRATIONS
 
     db = tmp_path / "events.db"
     conn = sqlite3.connect(db)

@@ -25,9 +25,9 @@ import pytest
 
 from sestui import cli
 from sestui.aws import AccountStatus, Aws
-from sestui.collector import Backoff, Collector, CollectorOptions
-from sestui.events import parse_body
-from sestui.health import feed_state
+from sestui.ops.collector import Backoff, Collector, CollectorOptions
+from sestui.core.events import parse_body
+from sestui.core.health import feed_state
 from sestui.store import Store, iso_ms, now_ms, to_ms
 
 SIM = "simulator.amazonses.com"

@@ -10,7 +10,7 @@ import platformdirs
 import pytest
 
 from sestui import cli
-from sestui.config import SETTINGS, ConfigError, config_path, load
+from sestui.config.settings import SETTINGS, ConfigError, config_path, load
 
 
 @pytest.fixture(autouse=True)

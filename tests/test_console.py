@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from console_data import HOSTILE_RECIPIENT, HOSTILE_SUBJECT, NOW, NOW_MS, envelope, fill, message_id, record
-from sestui.events import parse_body
+from sestui.core.events import parse_body
 from sestui.store import Store
 from sestui.ui.app import ConsoleContext, SestuiApp
 

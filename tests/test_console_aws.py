@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sestui.collector import Collector, CollectorOptions
+from sestui.ops.collector import Collector, CollectorOptions
 from sestui.store import Store
 from sestui.ui.app import ConsoleContext, SestuiApp
 

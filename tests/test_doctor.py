@@ -9,11 +9,12 @@ import time
 
 import pytest
 
-from sestui import aws as api
-from sestui import cli, wiring
+from sestui.aws import client as api
+from sestui import cli
+from sestui.ops import setup as wiring
 from sestui.aws import Aws
-from sestui.collector import Collector, CollectorOptions
-from sestui.doctor import FAIL, OK, SKIP, WARN, Doctor, DoctorOptions
+from sestui.ops.collector import Collector, CollectorOptions
+from sestui.ops.doctor import FAIL, OK, SKIP, WARN, Doctor, DoctorOptions
 from sestui.store import Store
 
 import sestui.sandbox as sandbox_module  # noqa: E402
@@ -333,7 +334,7 @@ def test_pane_lists_the_checks_and_shows_the_fix_of_the_first_problem(account, s
 
 
 def test_pane_round_trip_asks_first_then_sends(account, store, queue):
-    from sestui.ui.modals import ConfirmScreen
+    from sestui.ui.screens.modals import ConfirmScreen
 
     async def scenario(app, pilot):
         pane = await finished(app, pilot)
@@ -349,7 +350,7 @@ def test_pane_round_trip_asks_first_then_sends(account, store, queue):
 
 
 def test_pane_hides_the_round_trip_when_read_only(account, store, queue):
-    from sestui.ui.modals import ConfirmScreen
+    from sestui.ui.screens.modals import ConfirmScreen
 
     async def scenario(app, pilot):
         pane = await finished(app, pilot)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from fixtures import ENVELOPES, JUNK, RECORD_NAMES, fixture_text, raw_delivery, record, same_mail, sns_envelope
-from sestui.events import DETAIL_FIELDS, EVENT_TYPES, parse_body
+from sestui.core.events import DETAIL_FIELDS, EVENT_TYPES, parse_body
 
 
 def utc(y, mo, d, h, mi, s, ms=0) -> datetime:

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from console_data import envelope, record
-from sestui.events import parse_body
-from sestui.policies import PolicyConfig, PolicyEngine
+from sestui.core.events import parse_body
+from sestui.ops.policies import PolicyConfig, PolicyEngine
 from sestui.store import Store, now_ms
 
 _serial = itertools.count(1)

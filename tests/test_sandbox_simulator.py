@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from sestui.events import parse_body
+from sestui.core.events import parse_body
 
 SIM = "simulator.amazonses.com"
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

@@ -17,11 +17,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from sestui import cli, signatures
+from sestui import cli
+from sestui.aws import signatures
 from sestui.aws import Aws
-from sestui.collector import Collector, CollectorOptions
-from sestui.events import parse_body
-from sestui.signatures import CertificateUnavailable, SnsVerifier, cert_url_problem, string_to_sign
+from sestui.ops.collector import Collector, CollectorOptions
+from sestui.core.events import parse_body
+from sestui.aws.signatures import CertificateUnavailable, SnsVerifier, cert_url_problem, string_to_sign
 from sestui.store import Store
 
 REGION = "us-east-1"

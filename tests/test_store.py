@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from fixtures import ENVELOPES, JUNK, raw_delivery, record, same_mail, sns_envelope
-from sestui.events import parse_body
-from sestui.store import MIGRATIONS, AddResult, Store, StoreError, to_ms
+from sestui.core.events import parse_body
+from sestui.store import AddResult, Store, StoreError, to_ms
+from sestui.store.sqlite import MIGRATIONS
 
 REPO = Path(__file__).resolve().parents[1]
 M_RECEIPT = "0100018f7a3c5e21-4d2b9c6e-8f1a-4b7d-9e3c-2a5f6b8c1d4e-000000"
@@ -194,7 +195,7 @@ _WRITER = """
 import sys
 sys.path.insert(0, sys.argv[3])
 from fixtures import record, raw_delivery
-from sestui.events import parse_body
+from sestui.core.events import parse_body
 from sestui.store import Store
 
 prefix = sys.argv[2]

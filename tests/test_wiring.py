@@ -8,8 +8,10 @@ import stat
 
 import pytest
 
-from sestui import cli, configfile, wiring
-from sestui.wiring import CHANGE, CREATE, EXISTS, KEEP, Current, Request
+from sestui import cli
+from sestui.config import file as configfile
+from sestui.ops import setup as wiring
+from sestui.ops.setup import CHANGE, CREATE, EXISTS, KEEP, Current, Request
 
 import sestui.sandbox as sandbox_module  # noqa: E402
 

@@ -14,21 +14,21 @@ from textual.command import CommandPalette, SearchIcon
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
-from .. import health
-from .. import suppressions as service
-from ..aws import Aws, AwsError
-from ..store import Store, now_ms
-from .flow import FlowPane
-from .header import HealthHeader
-from .messages import ActionFinished, HealthLoaded, OpenTimeline
-from .modals import ConfirmScreen, HelpScreen
-from .reputation import ReputationPane
-from .doctor import DoctorPane
-from .send import Draft, SendPane
-from .suppressions import SuppressionPane
-from .text import literal, safe
-from .timeline import TimelinePane
-from .widgets import theme_style
+from sestui.core import health
+from sestui.ops import suppressions as service
+from sestui.aws import Aws, AwsError
+from sestui.store import Store, now_ms
+from sestui.ui.panes.flow import FlowPane
+from sestui.ui.widgets.header import HealthHeader
+from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
+from sestui.ui.screens.modals import ConfirmScreen, HelpScreen
+from sestui.ui.panes.reputation import ReputationPane
+from sestui.ui.panes.doctor import DoctorPane
+from sestui.ui.panes.send import Draft, SendPane
+from sestui.ui.panes.suppressions import SuppressionPane
+from sestui.ui.text import literal, safe
+from sestui.ui.panes.timeline import TimelinePane
+from sestui.ui.widgets.common import theme_style
 
 PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressions"),
          ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"))
@@ -256,9 +256,9 @@ class SestuiApp(App):
         self.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        from .flow import FlowPane
-        from .modals import ConfirmScreen
-        from .widgets import KeyTable
+        from sestui.ui.panes.flow import FlowPane
+        from sestui.ui.screens.modals import ConfirmScreen
+        from sestui.ui.widgets.common import KeyTable
 
         keymap = {k: v for k, v in self._keymap.items()} if hasattr(self, "_keymap") else {}
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from rich.text import Text
 
-from ..fmt import duration
+from sestui.core.fmt import duration
 
 _BIDI_AND_INVISIBLE = {
     "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202b", "\u202c",

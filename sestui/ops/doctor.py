@@ -20,13 +20,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from . import aws as api
-from . import wiring
-from .aws import Aws, AwsError
-from .events import Parsed, Verifier, parse_body
-from .fmt import duration
-from .health import HEARTBEAT_STALE_MS
-from .store import Store, now_ms
+from sestui.aws import client as api
+from sestui.ops import setup as wiring
+from sestui.aws import Aws, AwsError
+from sestui.core.events import Parsed, Verifier, parse_body
+from sestui.core.fmt import duration
+from sestui.core.health import HEARTBEAT_STALE_MS
+from sestui.store import Store, now_ms
 
 OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
 SIMULATOR_SUCCESS = "success@simulator.amazonses.com"

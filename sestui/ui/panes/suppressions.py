@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from .. import suppressions as service
-from ..aws import AwsError
-from .messages import ActionFinished, FilterApplied, OpenTimeline, SuppressionDetail, SuppressionsLoaded
-from .text import clock_time, full_time, literal, safe
-from .widgets import FilterBox, KeyTable, ReadOnlyAware, theme_style
+from sestui.ops import suppressions as service
+from sestui.aws import AwsError
+from sestui.ui.messages import ActionFinished, FilterApplied, OpenTimeline, SuppressionDetail, SuppressionsLoaded
+from sestui.ui.text import clock_time, full_time, literal, safe
+from sestui.ui.widgets.common import FilterBox, KeyTable, ReadOnlyAware, theme_style
 
 class SuppressionPane(ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"add", "remove", "import_csv"})
@@ -219,7 +219,7 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         self.focus_main()
 
     def action_policies(self) -> None:
-        from .modals import PoliciesScreen
+        from sestui.ui.screens.modals import PoliciesScreen
 
         if self.app.ctx.policies is None:
             self.app.notify("Policies are not available in a read-only console.", severity="warning")
@@ -230,7 +230,7 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         self.load(from_aws=True)
 
     def action_add(self) -> None:
-        from .modals import SuppressFormScreen
+        from sestui.ui.screens.modals import SuppressFormScreen
 
         def chosen(result: tuple | None) -> None:
             if result:
@@ -244,7 +244,7 @@ class SuppressionPane(ReadOnlyAware, Vertical):
             self.app.ask_unsuppress(email)
 
     def action_export_csv(self) -> None:
-        from .modals import PathScreen
+        from sestui.ui.screens.modals import PathScreen
 
         self.app.push_screen(PathScreen("Export the suppression list to CSV", "suppressions.csv"), self._export)
 
@@ -264,7 +264,7 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         self.run_worker(work, thread=True, group="suppression-io")
 
     def action_import_csv(self) -> None:
-        from .modals import PathScreen
+        from sestui.ui.screens.modals import PathScreen
 
         self.app.push_screen(PathScreen("Import addresses from CSV (email[,reason])"), self.app.ask_import)
 

@@ -21,8 +21,8 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
-from . import aws as api
-from .aws import Aws
+from sestui.aws import client as api
+from sestui.aws import Aws
 
 DEFAULT_CONFIGURATION_SET = "sestui"
 DEFAULT_TOPIC = "sestui-events"

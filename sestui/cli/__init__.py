@@ -13,9 +13,9 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from . import __version__
-from .events import DETAIL_FIELDS, EVENT_TYPES
-from .timespec import parse_time
+from sestui import __version__
+from sestui.core.events import DETAIL_FIELDS, EVENT_TYPES
+from sestui.core.timespec import parse_time
 
 EXPORT_KEYS = ("message_id", "event_type", "recipient", "timestamp") + DETAIL_FIELDS
 
@@ -32,8 +32,8 @@ class CliError(Exception):
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .bodies import BodyFileError, iter_bodies
-    from .ingest import Ingester
+    from sestui.ops.bodies import BodyFileError, iter_bodies
+    from sestui.ops.ingest import Ingester
 
     for name in args.paths:
         if name != "-" and not os.path.isfile(name):
@@ -103,7 +103,7 @@ class _Progress:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .store import iso_ms, to_ms
+    from sestui.store import iso_ms, to_ms
 
     now = datetime.now(timezone.utc)
     try:
@@ -146,9 +146,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .aws import AwsError
-    from .collector import Collector
-    from .policies import RULES
+    from sestui.aws import AwsError
+    from sestui.ops.collector import Collector
+    from sestui.ops.policies import RULES
 
     settings = _settings(args)
     if not settings.queue_url:
@@ -191,7 +191,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def _policy_config(settings):
-    from .policies import PolicyConfig
+    from sestui.ops.policies import PolicyConfig
 
     try:
         return PolicyConfig.from_table(settings.tables.get("policies"))
@@ -200,7 +200,7 @@ def _policy_config(settings):
 
 
 def _policy_engine(settings, aws, store):
-    from .policies import PolicyEngine
+    from sestui.ops.policies import PolicyEngine
 
     return PolicyEngine(_policy_config(settings), aws, store)
 
@@ -208,7 +208,7 @@ def _policy_engine(settings, aws, store):
 def _verifier(settings):
     if not settings.verify_signatures:
         return None
-    from .signatures import SnsVerifier
+    from sestui.aws.signatures import SnsVerifier
 
     try:
         return SnsVerifier(settings.topic_allowlist)
@@ -220,7 +220,7 @@ def _verifier(settings):
 
 
 def _collector_settings(settings, queue_url: str | None):
-    from .collector import CollectorOptions
+    from sestui.ops.collector import CollectorOptions
 
     return CollectorOptions(
         queue_url=queue_url, receivers=settings.receivers, wait_seconds=settings.wait_seconds,
@@ -230,8 +230,8 @@ def _collector_settings(settings, queue_url: str | None):
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from .config import ConfigError
-    from .launch import LaunchError, run_console
+    from sestui.config.settings import ConfigError
+    from sestui.cli.launch import LaunchError, run_console
 
     settings = _settings(args)
     try:
@@ -254,7 +254,7 @@ def _targets(settings) -> dict:
     """The configured account (flags, environment, file) as "default", then each [accounts.NAME]."""
     from pathlib import Path
 
-    from .launch import Target
+    from sestui.cli.launch import Target
 
     wiring = settings.tables.get("wiring") or {}
     targets = {"default": Target(settings.profile, settings.region, settings.endpoint_url, settings.queue_url,
@@ -268,7 +268,7 @@ def _targets(settings) -> dict:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .launch import LaunchError, Target, demo_db_path, run_console, start_sandbox
+    from sestui.cli.launch import LaunchError, Target, demo_db_path, run_console, start_sandbox
 
     settings = _settings(args)
     try:
@@ -293,8 +293,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
-        from .sandbox import SandboxError
-        from .sandbox.runner import run_sandbox
+        from sestui.sandbox import SandboxError
+        from sestui.sandbox.runner import run_sandbox
     except ModuleNotFoundError as exc:
         if (exc.name or "").partition(".")[0] in ("moto", "flask", "flask_cors", "werkzeug"):
             raise CliError("the sandbox needs the demo extra: pip install 'sestui[demo]'") from None
@@ -309,8 +309,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_suppress(args: argparse.Namespace) -> int:
-    from . import suppressions as service
-    from .aws import AwsError
+    from sestui.ops import suppressions as service
+    from sestui.aws import AwsError
 
     aws = _aws(args)
     store = _open_store(args)
@@ -354,8 +354,8 @@ def cmd_suppress(args: argparse.Namespace) -> int:
 
 
 def _import_suppressions(aws, store, args) -> int:
-    from . import suppressions as service
-    from .aws import AwsError
+    from sestui.ops import suppressions as service
+    from sestui.aws import AwsError
 
     with (sys.stdin if args.path == "-" else open(args.path, newline="", encoding="utf-8")) as f:
         rows, errors = service.read_csv(f, default_reason=args.reason.upper())
@@ -377,7 +377,7 @@ def _import_suppressions(aws, store, args) -> int:
 
 
 def _print_suppressions(rows: list[dict]) -> None:
-    from .store import iso_ms
+    from sestui.store import iso_ms
 
     for row in rows:
         updated = iso_ms(row["last_update"]) if row["last_update"] else "-"
@@ -386,7 +386,7 @@ def _print_suppressions(rows: list[dict]) -> None:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from .aws import AwsError
+    from sestui.aws import AwsError
 
     aws = _aws(args)
     tags = {}
@@ -408,8 +408,8 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    from .store import now_ms
-    from .timespec import parse_duration
+    from sestui.store import now_ms
+    from sestui.core.timespec import parse_duration
 
     settings = _settings(args)
     if args.older_than:
@@ -438,7 +438,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from .config import SETTINGS
+    from sestui.config.settings import SETTINGS
 
     settings = _settings(args)
     exists = "" if settings.file.exists() else " (not present)"
@@ -462,8 +462,8 @@ _NAME_RULES = {"topic": (256, "--topic"), "queue": (76, "--queue"), "configurati
 def cmd_setup(args: argparse.Namespace) -> int:
     import re
 
-    from . import wiring
-    from .aws import AwsError
+    from sestui.ops import setup as wiring
+    from sestui.aws import AwsError
 
     for attr, (limit, flag) in _NAME_RULES.items():
         value = getattr(args, attr)
@@ -502,7 +502,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def _write_wiring_config(settings, aws, request, current) -> int:
-    from .configfile import ConfigWriteError, update
+    from sestui.config.file import ConfigWriteError, update
 
     values = {"queue_url": current.queue_url, "region": aws.region}
     if settings.endpoint_url:
@@ -524,7 +524,7 @@ def _write_wiring_config(settings, aws, request, current) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import FAIL, Doctor, DoctorOptions
+    from sestui.ops.doctor import FAIL, Doctor, DoctorOptions
 
     if args.timeout <= 0:
         raise CliError("--timeout must be positive", 2)
@@ -579,7 +579,7 @@ class _Report:
 
 def _settings(args: argparse.Namespace):
     """Flags, environment, config file and defaults, resolved once per command."""
-    from .config import SETTINGS, ConfigError, load
+    from sestui.config.settings import SETTINGS, ConfigError, load
 
     cached = getattr(args, "_settings", None)
     if cached is not None:
@@ -593,7 +593,7 @@ def _settings(args: argparse.Namespace):
 
 
 def _open_store(args: argparse.Namespace, readonly: bool = False):
-    from .store import Store, StoreError
+    from sestui.store import Store, StoreError
 
     try:
         return Store(_settings(args).db_path, readonly=readonly)
@@ -602,7 +602,7 @@ def _open_store(args: argparse.Namespace, readonly: bool = False):
 
 
 def _aws(args: argparse.Namespace):
-    from .aws import Aws, AwsError
+    from sestui.aws import Aws, AwsError
 
     settings = _settings(args)
     try:

@@ -12,8 +12,8 @@ import os
 from collections import deque
 from typing import Callable, Iterable, Iterator
 
-from .events import parse_body
-from .store import AddResult, Rows, Store, now_ms
+from sestui.core.events import parse_body
+from sestui.store import AddResult, Rows, Store, now_ms
 
 BATCH = 2000
 IN_FLIGHT = 3

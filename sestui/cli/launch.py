@@ -16,10 +16,10 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .aws import Aws, AwsError
-from .collector import Collector, CollectorOptions
-from .policies import PolicyConfig, PolicyEngine
-from .store import Store
+from sestui.aws import Aws, AwsError
+from sestui.ops.collector import Collector, CollectorOptions
+from sestui.ops.policies import PolicyConfig, PolicyEngine
+from sestui.store import Store
 
 NO_CREDENTIALS_SCREEN = """\
 sestui could not use your AWS credentials.
@@ -143,7 +143,7 @@ def run_console(targets: dict[str, Target], first: str, *, read_only: bool, keym
 def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap: dict[str, str],
               theme: str | None, collector_options: CollectorOptions, policies: PolicyConfig,
               notice: str | None = None):
-    from .ui.app import ConsoleContext, SestuiApp
+    from sestui.ui.app import ConsoleContext, SestuiApp
 
     target = targets[name]
     try:

@@ -28,10 +28,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from .aws import Aws, AwsError, SqsMessage
-from .events import Parsed, Verifier, parse_body
-from .signatures import CertificateUnavailable
-from .store import AddResult, Store, now_ms, to_ms
+from sestui.aws import Aws, AwsError, SqsMessage
+from sestui.core.events import Parsed, Verifier, parse_body
+from sestui.aws.signatures import CertificateUnavailable
+from sestui.store import AddResult, Store, now_ms, to_ms
 
 log = logging.getLogger("sestui.collector")
 

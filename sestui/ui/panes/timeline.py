@@ -13,9 +13,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from .messages import RecordLoaded, TimelineLoaded
-from .text import clock_time, ellipsize_middle, full_time, literal, safe
-from .widgets import ReadOnlyAware, STATUS_COLOURS, KeyTable, OrderedText, theme_style, type_cell
+from sestui.ui.messages import RecordLoaded, TimelineLoaded
+from sestui.ui.text import clock_time, ellipsize_middle, full_time, literal, safe
+from sestui.ui.widgets.common import ReadOnlyAware, STATUS_COLOURS, KeyTable, OrderedText, theme_style, type_cell
 
 STATUS_LABELS = {
     "sent": "sent", "subscription": "subscription", "delayed": "delayed", "delivered": "delivered",

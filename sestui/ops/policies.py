@@ -14,10 +14,10 @@ import logging
 from dataclasses import dataclass, fields
 from typing import Iterable
 
-from . import suppressions as service
-from .aws import Aws, AwsError
-from .events import Event, Parsed, is_auto_response
-from .store import Store, now_ms
+from sestui.ops import suppressions as service
+from sestui.aws import Aws, AwsError
+from sestui.core.events import Event, Parsed, is_auto_response
+from sestui.store import Store, now_ms
 
 log = logging.getLogger("sestui.policies")
 

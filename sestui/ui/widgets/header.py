@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from .. import health
-from .text import age, count, ellipsize, literal, percent, safe
-from .widgets import theme_style
+from sestui.core import health
+from sestui.ui.text import age, count, ellipsize, literal, percent, safe
+from sestui.ui.widgets.common import theme_style
 
 LEVEL_COLOUR = {health.OK: "success", health.WARN: "warning", health.BAD: "error"}
 

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import IO, Iterable
 
-from .aws import Aws, AwsError
-from .store import Store, now_ms, to_ms
+from sestui.aws import Aws, AwsError
+from sestui.store import Store, now_ms, to_ms
 
 REASONS = ("BOUNCE", "COMPLAINT")
 # Deliberately simple: one @, no spaces, a dot in the domain. SES does the strict check.
@@ -137,7 +137,7 @@ def read_csv(f: IO[str], default_reason: str = "BOUNCE") -> tuple[list[CsvRow], 
 
 
 def write_csv(f: IO[str], entries: Iterable[dict]) -> int:
-    from .store import iso_ms
+    from sestui.store import iso_ms
 
     writer = csv.writer(f)
     writer.writerow(CSV_FIELDS)

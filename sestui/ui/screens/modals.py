@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, SelectionList, Static
 
-from ..events import EVENT_TYPES
-from ..suppressions import email_problem
+from sestui.core.events import EVENT_TYPES
+from sestui.ops.suppressions import email_problem
 
 ResultT = TypeVar("ResultT")
 
@@ -218,7 +218,7 @@ class PoliciesScreen(Modal[None]):
     def _options(self) -> list:
         from textual.widgets.option_list import Option
 
-        from ..policies import RULES
+        from sestui.ops.policies import RULES
 
         return [Option(Text.assemble((f"{self.config.mode(rule):<8}", "bold"), f" {rule:<12} ",
                                      self.config.describe(rule)), id=rule) for rule in RULES]

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual import on
 from textual.widgets import DataTable, Input
 
-from .messages import FilterApplied
+from sestui.ui.messages import FilterApplied
 
 # event_type -> (label, theme colour name or "")
 TYPE_LABELS = {

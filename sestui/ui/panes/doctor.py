@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from ..doctor import FAIL, OK, SIMULATOR_SUCCESS, SKIP, WARN, Doctor, DoctorOptions
-from .messages import DoctorChecked, DoctorFinished
-from .text import literal, safe
-from .widgets import KeyTable, ReadOnlyAware, theme_style
+from sestui.ops.doctor import FAIL, OK, SIMULATOR_SUCCESS, SKIP, WARN, Doctor, DoctorOptions
+from sestui.ui.messages import DoctorChecked, DoctorFinished
+from sestui.ui.text import literal, safe
+from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, theme_style
 
 STATUS_COLOURS = {OK: "success", WARN: "warning", FAIL: "error", SKIP: "text-muted"}
 ROUND_TRIP_TIMEOUT = 60.0
@@ -168,7 +168,7 @@ class DoctorPane(ReadOnlyAware, Vertical):
     # -- the round trip -----------------------------------------------------------------------------
 
     def action_round_trip(self) -> None:
-        from .modals import ConfirmScreen
+        from sestui.ui.screens.modals import ConfirmScreen
 
         ctx = self.app.ctx
         if ctx.aws is None or ctx.read_only:

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ..suppressions import email_problem
-from .widgets import ReadOnlyAware
-from .messages import IdentitiesLoaded
+from sestui.ops.suppressions import email_problem
+from sestui.ui.widgets.common import ReadOnlyAware
+from sestui.ui.messages import IdentitiesLoaded
 
 SIMULATOR = {
     "success": "success@simulator.amazonses.com",
@@ -134,7 +134,7 @@ class SendPane(ReadOnlyAware, VerticalScroll):
         ctx = self.app.ctx
 
         def work() -> None:
-            from ..aws import AwsError
+            from sestui.aws import AwsError
 
             if ctx.aws is None:
                 self.post_message(IdentitiesLoaded([], "no AWS connection"))

@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from .. import health
-from .messages import StatsLoaded
-from .text import count, percent
-from .widgets import theme_style
+from sestui.core import health
+from sestui.ui.messages import StatsLoaded
+from sestui.ui.text import count, percent
+from sestui.ui.widgets.common import theme_style
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 DAY_MS = 86_400_000

@@ -9,10 +9,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from ..events import EVENT_TYPES
-from .messages import FilterApplied, FlowLoaded, OpenTimeline
-from .text import clock_time, literal, short_message_id
-from .widgets import FilterBox, KeyTable, OrderedText, theme_style, type_cell
+from sestui.core.events import EVENT_TYPES
+from sestui.ui.messages import FilterApplied, FlowLoaded, OpenTimeline
+from sestui.ui.text import clock_time, literal, short_message_id
+from sestui.ui.widgets.common import FilterBox, KeyTable, OrderedText, theme_style, type_cell
 
 PAGE = 200
 LIVE_ROWS = 600  # rows kept while following the newest; paging back may load more
@@ -289,7 +289,7 @@ class FlowPane(Vertical):
         self.reload()
 
     def action_types(self) -> None:
-        from .modals import TypesScreen
+        from sestui.ui.screens.modals import TypesScreen
 
         self.app.push_screen(TypesScreen(self.types), self._types_chosen)
 

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 
-from .events import DETAIL_FIELDS, EVENT_TYPES, Parsed, is_auto_response, valid_text
+from sestui.core.events import DETAIL_FIELDS, EVENT_TYPES, Parsed, is_auto_response, valid_text
 
 BUSY_TIMEOUT_S = 15.0
 

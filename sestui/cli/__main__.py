@@ -1,0 +1,5 @@
+import sys
+
+from sestui.cli import main
+
+sys.exit(main())
