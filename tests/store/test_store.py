@@ -21,7 +21,7 @@ from sestui.core.events import parse_body
 from sestui.store import AddResult, Store, StoreError, to_ms
 from sestui.store.sqlite import MIGRATIONS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 M_RECEIPT = "0100018f7a3c5e21-4d2b9c6e-8f1a-4b7d-9e3c-2a5f6b8c1d4e-000000"
 M_NEWSLETTER = "0100018f7a3d1177-b6a2c4e8-1f3d-4a5b-8c7e-9d0f1a2b3c4d-000000"
 
