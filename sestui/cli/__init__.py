@@ -293,14 +293,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
-        from sestui.sandbox import SandboxError
-        from sestui.sandbox.runner import run_sandbox
+        from sestui.sandbox import SandboxError, SandboxOptions, run_sandbox
     except ModuleNotFoundError as exc:
         if (exc.name or "").partition(".")[0] in ("moto", "flask", "flask_cors", "werkzeug"):
             raise CliError("the sandbox needs the demo extra: pip install 'sestui[demo]'") from None
         raise
     try:
-        return run_sandbox(args)
+        return run_sandbox(SandboxOptions(**{f: getattr(args, f) for f in SandboxOptions.__dataclass_fields__
+                                             if getattr(args, f, None) is not None}))
     except SandboxError as exc:
         raise CliError(str(exc)) from None
 

@@ -17,14 +17,14 @@ import threading
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from email.message import EmailMessage
-from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .account import AccountSettings
-from .clients import Clients
-from .mail import SIMULATOR_DOMAIN
+from ..ses.outbound_mail import SIMULATOR_DOMAIN
+from ..ses.settings import AccountSettings
+from .sdk_clients import Clients
 
 log = logging.getLogger(__name__)
 

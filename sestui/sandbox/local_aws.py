@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 import threading
+import time
 from dataclasses import asdict, dataclass
 
-from . import moto_fixes
-from .account import AccountSettings
-from .clients import Clients
-from .control import ControlApp
-from .faults import FaultInjector
-from .gateway import Gateway
-from .scheduler import Scheduler
-from .server import HttpEndpoint
-from .ses_account import SesAccount, Simulation
-from .simulator import Engagement
-from .traffic import TrafficGenerator
-from .wiring import IDENTITY, Wiring, build_wiring
+from .demo.sdk_clients import Clients
+from .demo.starter_wiring import IDENTITY, Wiring, build_wiring
+from .demo.traffic import TrafficGenerator
+from .http import moto_patches
+from .http.control_route import ControlApp
+from .http.faults import FaultInjector
+from .http.gateway import Gateway
+from .http.listener import HttpEndpoint
+from .ses.mailbox_simulator import Engagement
+from .ses.regional_account import SesAccount, Simulation
+from .ses.scheduler import Scheduler
+from .ses.settings import AccountSettings
 
 # moto keeps its state per process; each sandbox gets its own AWS account in it. The first one
 # has the account id AWS uses in its documentation examples.
@@ -65,7 +65,7 @@ class Sandbox:
         account: AccountSettings | None = None,
         engagement: Engagement | None = None,
     ):
-        moto_fixes.apply()
+        moto_patches.apply()
         with _account_ids_lock:
             self.account_id = next(_account_ids)
         self.region = region
@@ -187,7 +187,7 @@ class Sandbox:
 
     def backfill(self, days: int) -> None:
         """Give the account a past (sending statistics and suppressed addresses) for the demo."""
-        from .history import backfill
+        from .demo.history import backfill
 
         account = self.ses_account(self.region)
         backfill(account.ledger, account.suppression, time.time(), days, self._seed)

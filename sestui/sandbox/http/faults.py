@@ -12,7 +12,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from .account import CALLER_IDENTITY
+from ..ses.settings import CALLER_IDENTITY
 from .protocol import ApiError, Call
 
 # IAM action prefix per service, for AccessDenied messages that name the missing permission.

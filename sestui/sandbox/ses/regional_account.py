@@ -11,18 +11,26 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 
 from moto.ses.models import ses_backends
 
-from . import publisher
-from .account import CALLER_IDENTITY, AccountSettings, SendingLedger
-from .mail import MAX_RECIPIENTS, OutboundMail, address_of, simulator_scenario
-from .records import EVENT_KINDS, EVENT_PUBLISHING_SUBJECT, NOTIFICATION_TYPES, Origin, event_record, notification_record
+from . import sns_publisher
+from .mailbox_simulator import Engagement, Step, event_detail, plan
+from .outbound_mail import MAX_RECIPIENTS, OutboundMail, address_of, simulator_scenario
+from .records import (
+    EVENT_KINDS,
+    EVENT_PUBLISHING_SUBJECT,
+    NOTIFICATION_TYPES,
+    Origin,
+    event_record,
+    notification_record,
+)
 from .scheduler import Scheduler
-from .simulator import Engagement, Step, event_detail, plan
-from .suppression import SuppressionList, is_email_address
+from .sending_ledger import SendingLedger
+from .settings import CALLER_IDENTITY, AccountSettings
+from .suppression_list import SuppressionList, is_email_address
 
 
 @dataclass
@@ -138,7 +146,7 @@ class SesAccount:
         return getattr(record, "configuration_set_name", None)
 
     def _happen(self, mail: OutboundMail, origin: Origin, step: Step) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         detail = event_detail(step, mail, now, self.region, self._simulation.rng)
         if step.kind == "Bounce" and step.outcome == "hard":
             self.ledger.record_bounce(now.timestamp())
@@ -150,12 +158,12 @@ class SesAccount:
             with_headers = notification is not None and step.kind in notification.with_headers
             destinations = list(self.destinations.get(origin.configuration_set or "", {}).values())
         if step.kind in NOTIFICATION_TYPES and topic:
-            publisher.publish(topic, notification_record(step.kind, detail, mail, origin, with_headers))
+            sns_publisher.publish(topic, notification_record(step.kind, detail, mail, origin, with_headers))
         event_type = EVENT_KINDS[step.kind][1]
         for definition in destinations:
             sns = definition.get("SnsDestination") or {}
             if definition.get("Enabled") and event_type in definition.get("MatchingEventTypes", ()) and sns.get("TopicArn"):
-                publisher.publish(sns["TopicArn"], event_record(step.kind, detail, mail, origin),
+                sns_publisher.publish(sns["TopicArn"], event_record(step.kind, detail, mail, origin),
                                   subject=EVENT_PUBLISHING_SUBJECT)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .clients import Clients
-from .records import EVENT_KINDS, NOTIFICATION_TYPES
+from ..ses.records import EVENT_KINDS, NOTIFICATION_TYPES
+from .sdk_clients import Clients
 
 IDENTITY = "sestui.test"
 TOPIC_NAME = "sestui-ses-events"

@@ -1,70 +1,16 @@
-"""The SES account's settings and what it has sent: quota use, sending rate, statistics."""
+"""What the account has sent: quota use (rolling 24 hours), sending rate, GetSendStatistics."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-ENFORCEMENT_STATUSES = ("HEALTHY", "PROBATION", "SHUTDOWN")
-# The IAM user the sandbox pretends every caller is (records' callerIdentity, AccessDenied messages).
-CALLER_IDENTITY = "sestui-sandbox"
-SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
+from .settings import AccountSettings
 
 _DAY = 86400.0
 _STATISTICS_BUCKET = 900  # GetSendStatistics reports 15-minute points
 _STATISTICS_KEPT = 14 * _DAY
-
-
-@dataclass
-class AccountSettings:
-    """What GetAccount reports and sends obey. Mutable while the sandbox runs, so that every
-    state the console shows (sandbox mode, paused, probation, quota nearly used) can be staged.
-
-    The defaults are those of a production account that left the SES sandbox recently.
-    """
-
-    production_access_enabled: bool = True
-    sending_enabled: bool = True
-    enforcement_status: str = "HEALTHY"
-    max_24_hour_send: float = 50000.0  # -1 means unlimited
-    max_send_rate: float = 14.0
-    suppressed_reasons: tuple[str, ...] = SUPPRESSION_REASONS
-    # Real SES refuses suppression-list edits while the account is in the SES sandbox. The
-    # emulator allows them unless this is set, so that trying things out is not blocked.
-    refuse_suppression_edits_in_sandbox: bool = False
-
-    def __post_init__(self) -> None:
-        self.validate()
-
-    def validate(self) -> None:
-        if self.enforcement_status not in ENFORCEMENT_STATUSES:
-            raise ValueError(f"enforcement_status must be one of {', '.join(ENFORCEMENT_STATUSES)}")
-        if self.max_send_rate <= 0:
-            raise ValueError("max_send_rate must be positive")
-        if self.max_24_hour_send < 0 and self.max_24_hour_send != -1:
-            raise ValueError("max_24_hour_send must be -1 (unlimited) or at least 0")
-        unknown = set(self.suppressed_reasons) - set(SUPPRESSION_REASONS)
-        if unknown:
-            raise ValueError(f"unknown suppressed reasons: {', '.join(sorted(unknown))}")
-
-    def update(self, **changes) -> None:
-        """Change several settings at once, all or nothing."""
-        names = {f.name for f in fields(self)}
-        unknown = set(changes) - names
-        if unknown:
-            raise ValueError(f"unknown account settings: {', '.join(sorted(unknown))}")
-        candidate = AccountSettings(**{**self.as_dict(), **changes})
-        for name in changes:
-            setattr(self, name, getattr(candidate, name))
-
-    def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    @property
-    def sending_paused(self) -> bool:
-        return not self.sending_enabled or self.enforcement_status == "SHUTDOWN"
 
 
 class SendingLedger:
@@ -133,7 +79,7 @@ class SendingLedger:
             self._expire(now)
             return [
                 {
-                    "Timestamp": datetime.fromtimestamp(start, timezone.utc),
+                    "Timestamp": datetime.fromtimestamp(start, UTC),
                     "DeliveryAttempts": attempts,
                     "Bounces": bounces,
                     "Complaints": complaints,

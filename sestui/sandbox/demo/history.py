@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from .account import SendingLedger
-from .suppression import Suppressed, SuppressionList
+from ..ses.sending_ledger import SendingLedger
+from ..ses.suppression_list import Suppressed, SuppressionList
 
 _BUCKET = 15 * 60
 _DAY = 86400
@@ -48,7 +48,7 @@ def backfill(ledger: SendingLedger, suppression: SuppressionList, now: float, da
 
 def _suppress(suppression: SuppressionList, rng: random.Random, reason: str, when: int) -> None:
     address = f"{rng.choice(_LOCALS)}{rng.randint(1, 999)}@{rng.choice(_DOMAINS)}"
-    suppression.put(Suppressed(address, reason, datetime.fromtimestamp(when + rng.randint(0, _BUCKET), timezone.utc)))
+    suppression.put(Suppressed(address, reason, datetime.fromtimestamp(when + rng.randint(0, _BUCKET), UTC)))
 
 
 def _binomial(rng: random.Random, n: int, p: float) -> int:

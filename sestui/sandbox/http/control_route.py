@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request, Response
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from ..local_aws import Sandbox
 
 
 class ControlApp:

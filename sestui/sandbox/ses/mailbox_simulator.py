@@ -23,11 +23,11 @@ Every delay is multiplied by the sandbox's delay scale; tests use a scale near z
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
-from .mail import OutboundMail, ses_id, simulator_scenario
+from .outbound_mail import OutboundMail, ses_id, simulator_scenario
 
 # Documentation address ranges (RFC 5737) stand in for the internet.
 _REMOTE_MTA_IPS = ("192.0.2.14", "192.0.2.87", "198.51.100.23", "198.51.100.160", "203.0.113.9")

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Callable
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    create_backend_app,
+)
 from werkzeug.wsgi import get_input_stream
 
+from ..ses.api import HANDLERS
+from ..ses.regional_account import SesAccount
 from .faults import FaultInjector
 from .protocol import ApiError, Call, identify, respond
-from .ses_account import SesAccount
-from .ses_api import HANDLERS
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .mail import OutboundMail, address_of
-from .simulator import iso
+from .mailbox_simulator import iso
+from .outbound_mail import OutboundMail, address_of
 
 # The three notification types an identity can send to SNS.
 NOTIFICATION_TYPES = ("Bounce", "Complaint", "Delivery")

@@ -1,0 +1,66 @@
+"""`sestui sandbox`: run the sandbox in the foreground until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+
+from ..local_aws import Sandbox, SandboxError
+from ..options import SandboxOptions
+from ..ses.settings import AccountSettings
+
+DEFAULT_MAX_SEND_RATE = 14.0
+DEFAULT_MAX_24_HOUR_SEND = 50000.0
+
+
+def account_settings(options: SandboxOptions) -> AccountSettings:
+    """The account the options describe (SandboxError if they contradict themselves)."""
+    rate = options.rate
+    if rate < 0 or options.delay_scale < 0 or options.history < 0:
+        raise SandboxError("--rate, --delay-scale and --history cannot be negative")
+    try:
+        return AccountSettings(
+            production_access_enabled=options.production,
+            sending_enabled=not options.sending_paused,
+            enforcement_status=options.enforcement,
+            # Unless given, the quotas leave room for the generated traffic.
+            max_send_rate=_given(options.max_send_rate, max(DEFAULT_MAX_SEND_RATE, 2 * rate)),
+            max_24_hour_send=_given(options.max_24h_send, max(DEFAULT_MAX_24_HOUR_SEND, 2 * rate * 86400)),
+        )
+    except ValueError as exc:
+        raise SandboxError(str(exc)) from None
+
+
+def run_sandbox(options: SandboxOptions) -> int:
+    """Start, print the info JSON as the first stdout line, serve until told to stop."""
+    sandbox = Sandbox(
+        port=options.port,
+        rate=options.rate,
+        region=options.region or "us-east-1",
+        wiring=not options.bare,
+        delay_scale=options.delay_scale,
+        seed=options.seed,
+        account=account_settings(options),
+    )
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        info = sandbox.start()
+        if options.history:
+            sandbox.backfill(options.history)
+        print(json.dumps(info.as_dict()), flush=True)
+        print(f"sestui sandbox: serving {info.endpoint_url} ({info.region}); Ctrl-C to stop",
+              file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value

@@ -1,0 +1,1 @@
+"""HTTP plumbing: the gateway in front of moto, wire protocols, moto patches, faults, the control route."""

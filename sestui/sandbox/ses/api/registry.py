@@ -1,0 +1,86 @@
+"""The registry of SES operations the sandbox answers itself, and what their handlers share.
+
+Each handler takes the region's SesAccount, the call and its parsed input and returns the output
+structure, keyed by the model's member names, or raises ApiError with the code that version of
+the API uses, or returns None to let moto answer after all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from ...http.protocol import ApiError, Call
+from ..outbound_mail import OutboundMail
+from ..records import EVENT_KINDS
+from ..regional_account import SendRefused, SesAccount
+
+Handler = Callable[[SesAccount, Call, dict], "dict | None"]
+HANDLERS: dict[tuple[str, str], Handler] = {}
+
+EVENT_TYPES = {enum for _, enum in EVENT_KINDS.values()}
+DESTINATION_KINDS = ("KinesisFirehoseDestination", "CloudWatchDestination", "SnsDestination",
+                      "EventBridgeDestination", "PinpointDestination")
+V1_REFUSALS = {
+    "invalid": "InvalidParameterValue",
+    "paused": "MessageRejected",
+    "not-verified": "MessageRejected",
+    "no-config-set": "ConfigurationSetDoesNotExist",
+    "daily": "Throttling",
+    "rate": "Throttling",
+}
+V2_REFUSALS = {
+    "invalid": "BadRequestException",
+    "paused": "SendingPausedException",
+    "not-verified": "MessageRejected",
+    "no-config-set": "NotFoundException",
+    "daily": "LimitExceededException",
+    "rate": "TooManyRequestsException",
+}
+
+
+def handles(service: str, operation: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[(service, operation)] = fn
+        return fn
+
+    return register
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def message_tags(items: list[dict] | None) -> dict[str, list[str]]:
+    return {t["Name"]: [t.get("Value", "")] for t in items or []}
+
+
+def accept(account: SesAccount, call: Call, mail: OutboundMail, codes: dict[str, str]) -> dict:
+    try:
+        return {"MessageId": account.send(mail, call.source_ip)}
+    except SendRefused as refused:
+        raise ApiError(codes[refused.kind], refused.message) from None
+
+
+def remove_identity(account: SesAccount, identity: str) -> bool:
+    identities = account.moto.email_identities
+    for name in list(identities):
+        if name.lower() == identity.lower():
+            del identities[name]
+            account.forget_identity(identity)
+            return True
+    return False
+
+
+def configuration_set(account: SesAccount, p: dict) -> str:
+    name = p.get("ConfigurationSetName", "")
+    if not account.configuration_set_exists(name):
+        raise ApiError("NotFoundException", f"Configuration set <{name}> does not exist.")
+    return name
+
+
+def email_identity(account: SesAccount, name: str):
+    for identity_name, identity in account.moto.email_identities.items():
+        if identity_name.lower() == name.lower():
+            return identity
+    raise ApiError("NotFoundException", f"Email identity <{name}> does not exist.")

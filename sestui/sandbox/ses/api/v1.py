@@ -1,0 +1,148 @@
+"""SES v1 (query protocol): sending, quota and statistics, identity notifications."""
+
+from __future__ import annotations
+
+import time
+
+from ...http.protocol import ApiError, Call
+from ..outbound_mail import raw_mail, simple_mail
+from ..records import NOTIFICATION_TYPES
+from ..regional_account import SesAccount
+from .registry import (
+    V1_REFUSALS,
+    accept,
+    handles,
+    message_tags,
+    now,
+    remove_identity,
+)
+from .v2_configuration_sets import delete_configuration_set
+
+
+@handles("ses", "SendEmail")
+def send_email_v1(account: SesAccount, call: Call, p: dict) -> dict:
+    destination, message = p.get("Destination", {}), p.get("Message", {})
+    body = message.get("Body", {})
+    mail = simple_mail(
+        when=now(),
+        source=p.get("Source", ""),
+        to=destination.get("ToAddresses", []),
+        cc=destination.get("CcAddresses", []),
+        bcc=destination.get("BccAddresses", []),
+        reply_to=p.get("ReplyToAddresses", []),
+        subject=message.get("Subject", {}).get("Data"),
+        text=body.get("Text", {}).get("Data"),
+        html=body.get("Html", {}).get("Data"),
+        configuration_set=p.get("ConfigurationSetName"),
+        tags=message_tags(p.get("Tags")),
+    )
+    return accept(account, call, mail, V1_REFUSALS)
+
+
+@handles("ses", "SendRawEmail")
+def send_raw_email_v1(account: SesAccount, call: Call, p: dict) -> dict:
+    mail = raw_mail(
+        when=now(),
+        data=p.get("RawMessage", {}).get("Data", b""),
+        source=p.get("Source"),
+        destinations=p.get("Destinations", []),
+        configuration_set=p.get("ConfigurationSetName"),
+        tags=message_tags(p.get("Tags")),
+    )
+    return accept(account, call, mail, V1_REFUSALS)
+
+
+@handles("ses", "GetSendQuota")
+def get_send_quota(account: SesAccount, call: Call, p: dict) -> dict:
+    settings = account.settings
+    return {
+        "Max24HourSend": settings.max_24_hour_send,
+        "MaxSendRate": settings.max_send_rate,
+        "SentLast24Hours": account.ledger.sent_last_24_hours(time.time()),
+    }
+
+
+@handles("ses", "GetSendStatistics")
+def get_send_statistics(account: SesAccount, call: Call, p: dict) -> dict:
+    return {"SendDataPoints": account.ledger.data_points(time.time())}
+
+
+@handles("ses", "GetAccountSendingEnabled")
+def get_account_sending_enabled(account: SesAccount, call: Call, p: dict) -> dict:
+    return {"Enabled": account.settings.sending_enabled}
+
+
+@handles("ses", "UpdateAccountSendingEnabled")
+def update_account_sending_enabled(account: SesAccount, call: Call, p: dict) -> dict:
+    account.settings.sending_enabled = bool(p.get("Enabled", False))
+    return {}
+
+
+def _notification_type(p: dict) -> str:
+    kind = p.get("NotificationType")
+    if kind not in NOTIFICATION_TYPES:
+        raise ApiError("InvalidParameterValue", f"Invalid notification type: {kind}")
+    return kind
+
+
+@handles("ses", "SetIdentityNotificationTopic")
+def set_identity_notification_topic(account: SesAccount, call: Call, p: dict) -> dict:
+    kind = _notification_type(p)
+    with account.lock:
+        settings = account.notification_settings(p["Identity"])
+        if p.get("SnsTopic"):
+            settings.topics[kind] = p["SnsTopic"]
+        else:
+            settings.topics.pop(kind, None)
+    return {}
+
+
+@handles("ses", "SetIdentityHeadersInNotificationsEnabled")
+def set_identity_headers_in_notifications(account: SesAccount, call: Call, p: dict) -> dict:
+    kind = _notification_type(p)
+    with account.lock:
+        settings = account.notification_settings(p["Identity"])
+        if p.get("Enabled"):
+            settings.with_headers.add(kind)
+        else:
+            settings.with_headers.discard(kind)
+    return {}
+
+
+@handles("ses", "SetIdentityFeedbackForwardingEnabled")
+def set_identity_feedback_forwarding(account: SesAccount, call: Call, p: dict) -> dict:
+    with account.lock:
+        account.notification_settings(p["Identity"]).forwarding_enabled = bool(p.get("ForwardingEnabled"))
+    return {}
+
+
+@handles("ses", "GetIdentityNotificationAttributes")
+def get_identity_notification_attributes(account: SesAccount, call: Call, p: dict) -> dict:
+    attributes = {}
+    with account.lock:
+        for identity in p.get("Identities", []):
+            if not account.identity_exists(identity):
+                continue
+            settings = account.notifications.get(identity.lower())
+            topics = settings.topics if settings else {}
+            headers = settings.with_headers if settings else set()
+            attributes[identity] = {
+                **{f"{kind}Topic": topics[kind] for kind in NOTIFICATION_TYPES if kind in topics},
+                "ForwardingEnabled": settings.forwarding_enabled if settings else True,
+                **{f"HeadersIn{kind}NotificationsEnabled": kind in headers for kind in NOTIFICATION_TYPES},
+            }
+    return {"NotificationAttributes": attributes}
+
+
+@handles("ses", "DeleteIdentity")
+def delete_identity(account: SesAccount, call: Call, p: dict) -> dict:
+    remove_identity(account, p["Identity"])
+    return {}
+
+
+@handles("ses", "DeleteConfigurationSet")
+def delete_configuration_set_v1(account: SesAccount, call: Call, p: dict) -> dict:
+    name = p.get("ConfigurationSetName", "")
+    if not account.configuration_set_exists(name):
+        raise ApiError("ConfigurationSetDoesNotExist", f"Configuration set <{name}> does not exist.")
+    return delete_configuration_set(account, call, p)
