@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -76,8 +77,7 @@ class Aws(LegacyMethods):
             client = self._clients.get(service)
             if client is None:
                 try:
-                    client = self._session.client(service, endpoint_url=self.endpoint_url,  # type: ignore[call-overload]
-                                                  config=self._config)
+                    client = self._session.client(service, endpoint_url=self.endpoint_url, config=self._config)
                 except ValueError as exc:  # botocore: "Invalid endpoint: host:port" (no scheme)
                     raise AwsError(f"{one_line(str(exc))} (give the endpoint URL as http(s)://host:port)",
                                    kind=ErrorKind.REJECTED) from None

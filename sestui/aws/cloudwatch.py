@@ -62,7 +62,8 @@ class ReputationMetrics:
             for result in page.get("MetricDataResults", []):
                 scope, metric = where[result["Id"]]
                 target = series[scope].bounce_rate if metric == BOUNCE_RATE else series[scope].complaint_rate
-                target += [(utc(t), float(v)) for t, v in zip(result.get("Timestamps", []), result.get("Values", []))]
+                points = zip(result.get("Timestamps", []), result.get("Values", []), strict=True)
+                target += [(utc(t), float(v)) for t, v in points]
         for one in series.values():
             one.bounce_rate.sort(key=_first)
             one.complaint_rate.sort(key=_first)

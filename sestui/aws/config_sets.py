@@ -69,7 +69,8 @@ class ConfigurationSets:
     def event_destinations(self, name: str) -> list[dict[str, Any]]:
         """The set's destinations (Name, Enabled, MatchingEventTypes, SnsDestination...); [] if the set is absent."""
         resp = self._aws.call_or_none("sesv2", "GetConfigurationSetEventDestinations", ConfigurationSetName=name)
-        return (resp or {}).get("EventDestinations", [])
+        destinations: list[dict[str, Any]] = (resp or {}).get("EventDestinations", [])
+        return destinations
 
     def put_event_destination(self, name: str, destination: str, topic_arn: str, event_types: list[str], *,
                               update: bool) -> None:

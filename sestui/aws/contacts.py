@@ -3,9 +3,10 @@ botocore has no paginator for these operations: NextToken is followed by hand.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from sestui.aws.ses import utc
 

@@ -4,8 +4,9 @@ method that replaced it; delete this module once `grep -rn` finds no caller."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sestui.aws.ses import AccountStatus, Ses, StatPoint

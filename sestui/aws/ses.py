@@ -4,7 +4,7 @@ and sending. Configuration sets, the suppression list and contact lists have the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ def utc(value: datetime | str | None) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(str(value)).astimezone(timezone.utc)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).astimezone(UTC)
 
 
 def quota_frees_at(points: list[StatPoint], now: datetime) -> datetime | None:
@@ -114,7 +114,8 @@ class Ses:
         """{"VerificationStatus": Pending|Success|Failed|TemporaryFailure|NotStarted, "VerificationToken"?},
         or None when the identity is not in this account and region."""
         resp = self._aws.call("ses", "GetIdentityVerificationAttributes", Identities=[identity])
-        return _for_identity(resp.get("VerificationAttributes", {}), identity)
+        found: dict[str, str] | None = _for_identity(resp.get("VerificationAttributes", {}), identity)
+        return found
 
     def verify_identity(self, identity: str) -> str | None:
         """Start verifying an address (AWS mails it a link) or a domain (returns the TXT record's value)."""

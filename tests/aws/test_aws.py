@@ -7,7 +7,7 @@ import itertools
 import json
 import socket
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -117,7 +117,7 @@ def test_account_status_combines_get_account_and_get_send_quota(sestui_aws, acco
 
 def test_send_statistics_come_back_oldest_first(sestui_aws, sandbox, monkeypatch):
     # Real SES returns the points in no particular order; stage that in the sandbox's ledger.
-    base = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    base = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     points = [(base + timedelta(minutes=15 * n), n) for n in (3, 0, 2, 1)]
     ledger = sandbox.ses_account(sandbox.info.region).ledger
     monkeypatch.setattr(ledger, "data_points", lambda now: [
@@ -173,7 +173,7 @@ def test_put_get_delete_suppressed_including_not_found(sestui_aws):
     sestui_aws.put_suppressed(email, "COMPLAINT")
     entry = sestui_aws.get_suppressed(email)
     assert (entry.email, entry.reason) == (email, "COMPLAINT")
-    assert abs(entry.last_update - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert abs(entry.last_update - datetime.now(UTC)) < timedelta(minutes=1)
 
     assert sestui_aws.delete_suppressed(email) is True
     assert sestui_aws.get_suppressed(email) is None
