@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sestui.aws.errors import AwsError
+
 if TYPE_CHECKING:
     from sestui.aws.client import Aws
 
@@ -115,7 +117,11 @@ class Sqs:
             entries = [{"Id": str(i), "MessageBody": m.get("Body", ""),
                         **({"MessageAttributes": m["MessageAttributes"]} if m.get("MessageAttributes") else {})}
                        for i, m in enumerate(messages)]
-            resp = self._aws.call("sqs", "SendMessageBatch", QueueUrl=source_url, Entries=entries)
+            try:
+                resp = self._aws.call("sqs", "SendMessageBatch", QueueUrl=source_url, Entries=entries)
+            except AwsError:  # none went: leave them visible in the dead-letter queue, not hidden for a minute
+                self.change_visibility(dead_letter_url, [m["ReceiptHandle"] for m in messages], 0)
+                raise
             sent = {int(s["Id"]) for s in resp.get("Successful", [])}
             refused = [(messages[int(f["Id"])], f.get("Message") or f.get("Code", "")) for f in resp.get("Failed", [])]
             done.failures += [f"{m['MessageId']}: {reason}" for m, reason in refused]
