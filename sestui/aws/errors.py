@@ -4,6 +4,7 @@ on, a `kind` (an `ErrorKind`) that callers decide on, and the fix for that kind,
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import StrEnum
 
 import botocore.exceptions as bce
@@ -64,6 +65,7 @@ class AwsError(Exception):
         self.code = code
         self.action = action
         self.retryable = retryable
+        self.retry_at: datetime | None = None  # when trying again can work, where AWS's answer tells it
 
     def advice(self, setup: str = "sestui setup") -> str:
         """What the operator can do about it ("" when the message is all there is to say)."""

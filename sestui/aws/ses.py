@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, overload
 
+from sestui.aws.errors import AwsError, ErrorKind
+
 if TYPE_CHECKING:
     from sestui.aws.client import Aws
 
@@ -165,8 +167,26 @@ class Ses:
             params["ConfigurationSetName"] = configuration_set
         if tags:
             params["EmailTags"] = [{"Name": k, "Value": v} for k, v in tags.items()]
-        message_id: str = self._aws.call("sesv2", "SendEmail", **params)["MessageId"]
+        try:
+            message_id: str = self._aws.call("sesv2", "SendEmail", **params)["MessageId"]
+        except AwsError as exc:
+            if exc.kind is ErrorKind.QUOTA_EXHAUSTED:
+                raise self._quota_error(exc) from None
+            raise
         return message_id
+
+    def _quota_error(self, exc: AwsError) -> AwsError:
+        """The quota error, saying when room frees (one GetSendStatistics; without it, as it was)."""
+        try:
+            frees = quota_frees_at(self.send_statistics(), datetime.now(UTC))
+        except AwsError:
+            return exc
+        if frees is None:
+            return exc
+        error = AwsError(f"{exc}; room frees from {frees:%Y-%m-%d %H:%M} UTC", kind=exc.kind, code=exc.code,
+                         action=exc.action, retryable=False)
+        error.retry_at = frees
+        return error
 
 
 def _for_identity(by_name: dict[str, Any], identity: str) -> Any:

@@ -95,6 +95,10 @@ def test_an_exhausted_daily_quota_is_asked_once_not_retried(sestui_aws, account,
     error = caught.value
     assert (error.kind, error.retryable, error.code) == (ErrorKind.QUOTA_EXHAUSTED, False, "LimitExceededException")
     assert requests == [1]
+    # ...and it says when the oldest send of the window ages out (GetSendStatistics' 15-minute points)
+    now = datetime.now(UTC)
+    assert error.retry_at is not None and now < error.retry_at <= now + timedelta(hours=24)
+    assert str(error).endswith(f"; room frees from {error.retry_at:%Y-%m-%d %H:%M} UTC")
 
 
 def test_the_sending_rate_throttle_is_retried(sestui_aws, account, no_backoff):
