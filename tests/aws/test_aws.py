@@ -285,14 +285,7 @@ def test_queue_that_does_not_exist(sestui_aws, sandbox):
         assert str(error) == expected and error.kind == "no_queue"
 
 
-def test_throttling_surfaces_after_four_attempts(sestui_aws, sandbox, monkeypatch):
-    # What botocore sleeps between the attempts (its backoff, and the adaptive mode's client-side
-    # rate limit once throttled) is seconds of waiting that are not what this test checks.
-    from botocore.retries.bucket import TokenBucket
-    from botocore.retries.standard import ExponentialBackoff
-
-    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
-    monkeypatch.setattr(TokenBucket, "acquire", lambda self, amount=1, block=True: True)
+def test_throttling_surfaces_after_four_attempts(sestui_aws, sandbox, no_backoff):
     sandbox.faults.fail_next("GetSendStatistics", "Throttling", times=4)
     error = failure(sestui_aws.ses.send_statistics)
     assert str(error) == "throttled by AWS on ses:GetSendStatistics; backing off"

@@ -62,32 +62,11 @@ def test_when_the_quota_window_frees_room():
     assert quota_frees_at(points[:1], now) is None
 
 
-def attempts(sestui_aws, service: str, operation: str) -> list[int]:
-    """Counts the HTTP requests `sestui_aws` makes for one operation (retries included)."""
-    seen = [0]
-
-    def count(**_):
-        seen[0] += 1
-
-    sestui_aws.client(service).meta.events.register(f"before-send.{service}.{operation}", count)
-    return seen
-
-
-@pytest.fixture
-def no_backoff(monkeypatch):
-    # botocore's sleeps between attempts are not what these tests check.
-    from botocore.retries.bucket import TokenBucket
-    from botocore.retries.standard import ExponentialBackoff
-
-    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
-    monkeypatch.setattr(TokenBucket, "acquire", lambda self, amount=1, block=True: True)
-
-
-def test_an_exhausted_daily_quota_is_asked_once_not_retried(sestui_aws, account, no_backoff):
+def test_an_exhausted_daily_quota_is_asked_once_not_retried(sestui_aws, account, no_backoff, requests_of):
     sent = sestui_aws.ses.account_status().sent_last_24_hours
     account.update(max_24_hour_send=float(sent + 1))
     sestui_aws.ses.send_email(sender=SENDER, to=TO, subject="the last one", body="b")
-    requests = attempts(sestui_aws, "sesv2", "SendEmail")
+    requests = requests_of("sesv2", "SendEmail")
 
     with pytest.raises(AwsError) as caught:
         sestui_aws.ses.send_email(sender=SENDER, to=TO, subject="one too many", body="b")
@@ -101,9 +80,9 @@ def test_an_exhausted_daily_quota_is_asked_once_not_retried(sestui_aws, account,
     assert str(error).endswith(f"; room frees from {error.retry_at:%Y-%m-%d %H:%M} UTC")
 
 
-def test_the_sending_rate_throttle_is_retried(sestui_aws, account, no_backoff):
+def test_the_sending_rate_throttle_is_retried(sestui_aws, account, no_backoff, requests_of):
     account.update(max_send_rate=1.0)
-    requests = attempts(sestui_aws, "sesv2", "SendEmail")
+    requests = requests_of("sesv2", "SendEmail")
     with pytest.raises(AwsError) as caught:
         for _ in range(3):  # within one second: one is over the rate, and so are its retries
             requests[0] = 0

@@ -261,7 +261,7 @@ def test_the_collector_stores_good_quarantines_bad_and_waits_for_the_certificate
 
         host_up[unreachable_url] = True  # once the host is back, the redelivered message goes through
         wait(lambda: store.message("later"))
-        wait(lambda: sestui_aws.queue_depth(url) == {"visible": 0, "in_flight": 0, "delayed": 0})
+        wait(lambda: sestui_aws.sqs.depth(url) == {"visible": 0, "in_flight": 0, "delayed": 0})
         assert len(store.quarantined()) == 2
     finally:
         collector.stop()

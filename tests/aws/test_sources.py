@@ -3,34 +3,17 @@ sets, pausing the account, contact lists and CloudWatch's reputation metrics."""
 
 from __future__ import annotations
 
-import itertools
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from sestui.aws import AwsError, ErrorKind
 
-_serial = itertools.count(1)
 SENDER = "aws-tests@sestui.test"
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{next(_serial)}-{time.monotonic_ns()}"
-
-
-def requests_of(sestui_aws, service: str, operation: str) -> list[int]:
-    seen = [0]
-
-    def count(**_):
-        seen[0] += 1
-
-    sestui_aws.client(service).meta.events.register(f"before-send.{service}.{operation}", count)
-    return seen
-
-
 @pytest.fixture
-def queues(aws):
+def queues(aws, unique):
     """`make()` -> a new plain queue URL; all deleted after the test."""
     made: list[str] = []
 
@@ -97,7 +80,7 @@ def test_redrive_stops_at_the_limit(sestui_aws, aws, queues):
     assert len(everything(aws, source)) == 3
 
 
-def test_a_refused_redrive_leaves_the_dead_letters_visible(sestui_aws, aws, queues, sandbox):
+def test_a_refused_redrive_leaves_the_dead_letters_visible(sestui_aws, aws, queues, sandbox, unique):
     source, dead = queues(), queues()
     put(aws, dead, ["x", "y"])
     sandbox.faults.fail_next("SendMessageBatch", "AccessDenied")
@@ -112,10 +95,10 @@ def test_a_refused_redrive_leaves_the_dead_letters_visible(sestui_aws, aws, queu
 # --- SNS -----------------------------------------------------------------------------------------
 
 
-def test_find_topic_follows_the_paginator_past_the_first_page(sestui_aws, aws):
+def test_find_topic_follows_the_paginator_past_the_first_page(sestui_aws, aws, unique, requests_of):
     prefix = unique("paged-topic")
     arns = [aws.sns.create_topic(Name=f"{prefix}-{n}")["TopicArn"] for n in range(105)]  # moto: 100 a page
-    pages = requests_of(sestui_aws, "sns", "ListTopics")
+    pages = requests_of("sns", "ListTopics")
     try:
         assert sestui_aws.sns.find_topic(f"{prefix}-104") == arns[-1]
         assert sestui_aws.sns.find_topic(unique("absent")) is None
@@ -128,7 +111,7 @@ def test_find_topic_follows_the_paginator_past_the_first_page(sestui_aws, aws):
 # --- SES: configuration sets and the account -------------------------------------------------------
 
 
-def test_configuration_set_options(sestui_aws, sandbox):
+def test_configuration_set_options(sestui_aws, sandbox, unique):
     found = sestui_aws.configuration_sets.get(sandbox.info.configuration_set)
     assert found is not None and found.name == sandbox.info.configuration_set
     assert (found.sending_enabled, found.reputation_metrics_enabled, found.last_fresh_start) == (True, False, None)
@@ -150,7 +133,7 @@ def test_pausing_the_account_stops_sends_until_resumed(sestui_aws, account):
 
 
 @pytest.fixture
-def contact_list(aws):
+def contact_list(aws, unique):
     name = unique("news")
     aws.sesv2.create_contact_list(ContactListName=name, Topics=[
         {"TopicName": t, "DisplayName": t, "DefaultSubscriptionStatus": "OPT_IN"} for t in ("weekly", "daily")])
@@ -182,7 +165,8 @@ def test_unsubscribing_an_address_not_on_the_list_adds_it_unsubscribed(sestui_aw
 # --- CloudWatch --------------------------------------------------------------------------------------
 
 
-def test_reputation_rates_for_the_account_and_each_set_in_one_request(sestui_aws, sandbox, clients_for):
+def test_reputation_rates_for_the_account_and_each_set_in_one_request(sestui_aws, sandbox, clients_for, unique,
+                                                                      requests_of):
     cloudwatch = clients_for(sandbox.info.endpoint_url, sandbox.info.region, "cloudwatch")
     ours, quiet = unique("rep-set"), unique("quiet-set")
     now = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -194,7 +178,7 @@ def test_reputation_rates_for_the_account_and_each_set_in_one_request(sestui_aws
         {"MetricName": "Reputation.BounceRate", "Value": 0.5, "Timestamp": now - timedelta(minutes=4),
          "Dimensions": by_set},
     ])
-    requests = requests_of(sestui_aws, "cloudwatch", "GetMetricData")
+    requests = requests_of("cloudwatch", "GetMetricData")
 
     series = sestui_aws.metrics.reputation([ours, quiet], now - timedelta(hours=1), now + timedelta(minutes=1),
                                            period=60)

@@ -113,7 +113,7 @@ def test_round_trip_stores_what_it_reads_on_the_way(account, store, queue):
     assert checks["round trip"].status == OK, checks["round trip"]
     assert "read from the queue" in checks["round trip"].detail
     assert {e["event_type"] for e in store.timeline(other)} == {"send", "delivery"}  # nothing lost
-    assert account.aws.queue_depth(queue)["visible"] == 0
+    assert account.aws.sqs.depth(queue)["visible"] == 0
     assert checks["last event"].status == OK
 
 
@@ -179,9 +179,9 @@ def test_disabled_destination_fails_and_no_mail_is_sent(account, store, queue):
                                                      EventDestinationName=destination["Name"],
                                                      EventDestination={**definition, "Enabled": False})
     try:
-        sent_before = account.aws.account_status().sent_last_24_hours
+        sent_before = account.aws.ses.account_status().sent_last_24_hours
         checks = diagnose(account, store, queue, send=True)
-        sent_after = account.aws.account_status().sent_last_24_hours
+        sent_after = account.aws.ses.account_status().sent_last_24_hours
     finally:
         sesv2.update_configuration_set_event_destination(ConfigurationSetName="sestui",
                                                          EventDestinationName=destination["Name"],
