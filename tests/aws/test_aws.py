@@ -3,10 +3,8 @@ and every failure an operator can meet turned into the one-line message the issu
 
 from __future__ import annotations
 
-import itertools
 import json
 import socket
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,15 +15,10 @@ from sestui.aws import AccountStatus, Aws, AwsError
 SIM = "simulator.amazonses.com"
 SENDER = "aws-tests@sestui.test"
 NO_CREDENTIALS = "no AWS credentials found: set AWS_PROFILE or run `aws configure`; or try `sestui demo`"
-_serial = itertools.count(1)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{next(_serial)}-{time.monotonic_ns()}"
 
 
 @pytest.fixture
-def plain_queue(aws):
+def plain_queue(aws, unique):
     """A new SQS queue, subscribed to nothing."""
     url = aws.sqs.create_queue(QueueName=unique("aws-test"))["QueueUrl"]
     yield url
@@ -132,7 +125,7 @@ def test_send_statistics_come_back_oldest_first(sestui_aws, sandbox, monkeypatch
     assert all(p.timestamp.tzinfo is not None and p.rejects == 1 for p in stats)
 
 
-def test_verified_identities_lists_addresses_and_domains(sestui_aws, aws):
+def test_verified_identities_lists_addresses_and_domains(sestui_aws, aws, unique):
     address = f"{unique('verified')}@example.com"
     aws.ses.verify_email_identity(EmailAddress=address)
     identities = sestui_aws.ses.verified_identities()
@@ -147,7 +140,7 @@ def test_caller_account_is_the_sandbox_account(sestui_aws, sandbox):
 # --- suppression list ----------------------------------------------------------------------------
 
 
-def test_list_suppressed_follows_next_token_across_pages(sestui_aws, aws, calls):
+def test_list_suppressed_follows_next_token_across_pages(sestui_aws, aws, calls, unique):
     prefix = unique("paged")
     mine = {f"{prefix}-{n}@example.com": ("BOUNCE" if n % 2 else "COMPLAINT") for n in range(5)}
     for email, reason in mine.items():
@@ -165,7 +158,7 @@ def test_list_suppressed_follows_next_token_across_pages(sestui_aws, aws, calls)
     assert {e for e in complaints if e.startswith(prefix)} == {e for e, r in mine.items() if r == "COMPLAINT"}
 
 
-def test_put_get_delete_suppressed_including_not_found(sestui_aws):
+def test_put_get_delete_suppressed_including_not_found(sestui_aws, unique):
     email = f"{unique('lifecycle')}@example.com"
     assert sestui_aws.suppressions.get(email) is None
     assert sestui_aws.suppressions.delete(email) is False
@@ -179,7 +172,7 @@ def test_put_get_delete_suppressed_including_not_found(sestui_aws):
     assert sestui_aws.suppressions.get(email) is None
 
 
-def test_put_suppressed_with_a_bad_reason_is_rejected(sestui_aws):
+def test_put_suppressed_with_a_bad_reason_is_rejected(sestui_aws, unique):
     error = failure(sestui_aws.suppressions.put, f"{unique('bad')}@example.com", "SPITE")
     assert error.kind == "rejected" and error.action == "ses:PutSuppressedDestination"
 
