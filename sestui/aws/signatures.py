@@ -14,7 +14,8 @@ import re
 import threading
 import time
 import urllib.request
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 # sns.<region>.amazonaws.com with a real region name (us-east-1, us-gov-west-1, cn-north-1 with
@@ -30,7 +31,7 @@ class CertificateUnavailable(Exception):
     """The signing certificate could not be fetched: the message is neither good nor bad yet."""
 
 
-def string_to_sign(envelope: dict) -> bytes:
+def string_to_sign(envelope: dict[str, Any]) -> bytes:
     """`Name\\nValue\\n` for each signed key present, in the order SNS uses (Subject only if present)."""
     parts = []
     for key in _SIGNED_KEYS:
@@ -65,8 +66,9 @@ def _arn_region(arn: str | None) -> str | None:
 
 
 def _fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 (URL checked to be https SNS)
-        return resp.read()
+    with urllib.request.urlopen(url, timeout=10) as resp:  # the URL was checked to be https SNS
+        body: bytes = resp.read()
+        return body
 
 
 class SnsVerifier:
@@ -84,7 +86,7 @@ class SnsVerifier:
         self._failed: dict[str, tuple[float, str]] = {}  # url -> (monotonic time, why)
         self._lock = threading.Lock()
 
-    def __call__(self, envelope: dict) -> str | None:
+    def __call__(self, envelope: dict[str, Any]) -> str | None:
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
@@ -114,7 +116,7 @@ class SnsVerifier:
             return "SNS signature does not verify"
         return None
 
-    def _public_key(self, url: str):
+    def _public_key(self, url: str) -> Any:  # a cryptography public key (RSA for SNS)
         """The certificate's key, fetched once per URL. Raises CertificateUnavailable when the fetch
         fails (and, for RETRY_FETCH_AFTER_S, without trying again), ValueError for a non-certificate."""
         from cryptography import x509

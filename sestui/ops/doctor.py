@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from sestui.aws import client as api
 from sestui.ops import setup as wiring
 from sestui.aws import Aws, AwsError
 from sestui.core.events import Parsed, Verifier, parse_body
@@ -137,15 +136,7 @@ class Doctor:
             return Check(label, FAIL, str(exc), self._aws_fix(exc))
 
     def _aws_fix(self, exc: AwsError) -> str:
-        if exc.kind == "denied":
-            return f"grant these credentials the IAM permission {exc.action}"
-        if exc.kind == "credentials":
-            return "refresh the credentials (`aws sso login`, new keys) or pass --profile NAME"
-        if exc.kind == "unreachable":
-            return "check the network, --region and --endpoint-url"
-        if exc.kind == "no_queue":
-            return f"check --queue-url and --region, or create the wiring: {self.setup_command()}"
-        return ""
+        return exc.advice(setup=self.setup_command())
 
     def setup_command(self) -> str:
         """The `sestui setup` invocation that would create or repair this wiring."""
@@ -166,7 +157,7 @@ class Doctor:
     # -- account --------------------------------------------------------------------------------
 
     def check_credentials(self) -> Check:
-        account, arn = api.caller_identity(self.aws)
+        account, arn = self.aws.caller_identity()
         self.facts.account = account
         return Check("credentials", OK, f"account {account} as {arn}")
 
@@ -189,7 +180,7 @@ class Doctor:
         # GetSendQuota allows one request a second: read the account once per run.
         if self._status is None:
             try:
-                self._status = self.aws.account_status()
+                self._status = self.aws.ses.account_status()
             except AwsError as exc:
                 self._status = exc
         if isinstance(self._status, AwsError):
@@ -234,7 +225,7 @@ class Doctor:
         if not url:
             return Check("queue", FAIL, "no queue configured",
                          f"create the wiring with `{self.setup_command()}` (it writes queue_url), or pass --queue-url")
-        attributes = api.queue_attributes(self.aws, url)
+        attributes = self.aws.sqs.attributes(url)
         self.facts.queue_attributes = attributes
         self.facts.queue_arn = attributes.get("QueueArn")
         name = queue_url_parts(url)[1]
@@ -261,11 +252,11 @@ class Doctor:
         (preferring one the configuration set publishes to)."""
         if self.facts.topic_arn or not self.facts.queue_arn:
             return
-        subs = api.endpoint_subscriptions(self.aws, self.facts.queue_arn)
+        subs = self.aws.sns.endpoint_subscriptions(self.facts.queue_arn)
         topics = list(dict.fromkeys(s["TopicArn"] for s in subs if s.get("Protocol") == "sqs"))
         if self.facts.configuration_set and len(topics) > 1:
             published = {(d.get("SnsDestination") or {}).get("TopicArn")
-                         for d in api.event_destinations(self.aws, self.facts.configuration_set)}
+                         for d in self.aws.configuration_sets.event_destinations(self.facts.configuration_set)}
             topics.sort(key=lambda t: t not in published)
         if topics:
             self.facts.topic_arn, self.facts.topic_source = topics[0], "the queue's subscription"
@@ -340,12 +331,12 @@ class Doctor:
         if not cs:
             return Check(label, FAIL, "no configuration set given, and none publishes to the queue's topic",
                          f"pass --configuration-set NAME, or {self.setup_command()}")
-        if not api.configuration_set_exists(self.aws, cs):
+        if not self.aws.configuration_sets.exists(cs):
             return Check(label, FAIL, f"configuration set {cs} does not exist in {self.aws.region}",
                          self.setup_command())
         if not self.facts.topic_arn:
             return Check(label, SKIP, f"{cs}: needs a topic")
-        destinations = api.event_destinations(self.aws, cs)
+        destinations = self.aws.configuration_sets.event_destinations(cs)
         best = wiring.best_destination(destinations, self.facts.topic_arn)
         fix = self.setup_command()
         if best is None:
@@ -363,7 +354,7 @@ class Doctor:
         others = wiring.missing_event_types(best)
         if others:
             return Check(label, WARN, f"{cs}/{name} does not publish {', '.join(others)}", fix)
-        kms = (api.topic_attributes(self.aws, self.facts.topic_arn) or {}).get("KmsMasterKeyId")
+        kms = (self.aws.sns.topic_attributes(self.facts.topic_arn) or {}).get("KmsMasterKeyId")
         if kms:
             return Check(label, WARN, f"{cs}/{name}: the topic is encrypted with KMS key {kms}",
                          "the key policy must allow ses.amazonaws.com kms:GenerateDataKey* and kms:Decrypt")
@@ -372,8 +363,8 @@ class Doctor:
     def _find_configuration_set(self) -> None:
         if not self.facts.topic_arn:
             return
-        for name in api.configuration_set_names(self.aws)[:DISCOVERY_LIMIT]:
-            if wiring.destinations_to(api.event_destinations(self.aws, name), self.facts.topic_arn):
+        for name in self.aws.configuration_sets.names()[:DISCOVERY_LIMIT]:
+            if wiring.destinations_to(self.aws.configuration_sets.event_destinations(name), self.facts.topic_arn):
                 self.facts.configuration_set = name
                 return
 
@@ -384,7 +375,7 @@ class Doctor:
         if not identity:
             return Check("identity", WARN, "no identity given: the round trip and identity checks need one",
                          "pass --identity DOMAIN_OR_ADDRESS (`sestui setup` records it in the config)")
-        verification = api.identity_verification(self.aws, identity)
+        verification = self.aws.ses.identity_verification(identity)
         if verification is None:
             return Check("identity", FAIL, f"{identity} is not an identity of this account in {self.aws.region}",
                          f"{self.setup_command()} (starts its verification)")
@@ -401,11 +392,11 @@ class Doctor:
 
     def _find_identity(self) -> None:
         """The verified identity that has the configuration set as its default, or the only one."""
-        identities = self.aws.verified_identities()
+        identities = self.aws.ses.verified_identities()
         cs = self.facts.configuration_set
         if cs:
             for name in identities[:DISCOVERY_LIMIT]:
-                if api.identity_default_configuration_set(self.aws, name) == cs:
+                if self.aws.ses.default_configuration_set(name) == cs:
                     self.facts.identity = name
                     return
         if len(identities) == 1:
@@ -416,7 +407,7 @@ class Doctor:
         if skip := self._needs(label, "identity", "configuration_set"):
             return skip
         identity, cs = self.facts.identity, self.facts.configuration_set
-        current = api.identity_default_configuration_set(self.aws, identity)
+        current = self.aws.ses.default_configuration_set(identity)
         if current == cs:
             return Check(label, OK, f"{cs} is {identity}'s default")
         if current:
@@ -432,13 +423,13 @@ class Doctor:
     def check_notifications(self) -> Check:
         if skip := self._needs("notifications", "identity"):
             return skip
-        attributes = api.identity_notifications(self.aws, self.facts.identity)
+        attributes = self.aws.ses.notifications(self.facts.identity)
         topics = {k: attributes.get(f"{k}Topic") for k in wiring.NOTIFICATION_TYPES}
         if not any(topics.values()):
             return Check("notifications", OK, "none set (the configuration set carries the events)")
         ours = [k for k, t in topics.items() if t and t == self.facts.topic_arn]
         gone = [f"{k} -> {t.rsplit(':', 1)[-1]}" for k, t in topics.items()
-                if t and t != self.facts.topic_arn and api.topic_attributes(self.aws, t) is None]
+                if t and t != self.facts.topic_arn and self.aws.sns.topic_attributes(t) is None]
         if gone:
             return Check("notifications", WARN, f"to a topic that no longer exists: {', '.join(gone)}",
                          f"{self.setup_command()} --identity-notifications, or clear them: aws ses "
@@ -460,10 +451,10 @@ class Doctor:
             return Check(label, WARN, "none: a body that keeps failing is retried until it expires",
                          f"{self.setup_command()} (adds one)")
         name = target.rsplit(":", 1)[-1]
-        url = api.find_queue(self.aws, name)
+        url = self.aws.sqs.find(name)
         if url is None:
             return Check(label, WARN, f"{name} (the queue's redrive target) does not exist", self.setup_command())
-        depth = self.aws.queue_depth(url)
+        depth = self.aws.sqs.depth(url)
         count = depth["visible"] + depth["in_flight"] + depth["delayed"]
         if count:
             return Check(label, WARN, f"{name} holds {count} message{'s' if count != 1 else ''} that were received "
@@ -505,7 +496,7 @@ class Doctor:
         sender = identity if "@" in identity else f"sestui-doctor@{identity}"
         started = time.monotonic()
         try:
-            message_id = self.aws.send_email(
+            message_id = self.aws.ses.send_email(
                 sender=sender, to=[SIMULATOR_SUCCESS], subject="sestui doctor round trip",
                 body="Sent by `sestui doctor` to prove that SES events reach this queue.",
                 configuration_set=self.facts.configuration_set, tags={"sestui": "doctor"})

@@ -21,7 +21,6 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
-from sestui.aws import client as api
 from sestui.aws import Aws
 
 DEFAULT_CONFIGURATION_SET = "sestui"
@@ -107,48 +106,48 @@ class Step:
 
 def survey(aws: Aws, request: Request) -> Current:
     """Read-only: everything `plan` needs."""
-    account, caller_arn = api.caller_identity(aws)
+    account, caller_arn = aws.caller_identity()
     partition = caller_arn.split(":")[1] if caller_arn.count(":") >= 5 else "aws"
     cur = Current(account=account, region=aws.region, partition=partition)
 
-    verification = api.identity_verification(aws, request.identity)
+    verification = aws.ses.identity_verification(request.identity)
     if verification is not None:
         cur.identity_status = verification.get("VerificationStatus")
-        cur.identity_default_set = api.identity_default_configuration_set(aws, request.identity)
-        cur.notifications = api.identity_notifications(aws, request.identity)
+        cur.identity_default_set = aws.ses.default_configuration_set(request.identity)
+        cur.notifications = aws.ses.notifications(request.identity)
 
-    found = api.find_topic(aws, request.topic)
+    found = aws.sns.find_topic(request.topic)
     cur.topic_arn, cur.topic_exists = found or cur.arn("sns", request.topic), found is not None
 
     cur.queue_arn = cur.arn("sqs", request.queue)
-    cur.queue_url = api.find_queue(aws, request.queue)
+    cur.queue_url = aws.sqs.find(request.queue)
     if cur.queue_url:
-        cur.queue_attributes = api.queue_attributes(aws, cur.queue_url)
+        cur.queue_attributes = aws.sqs.attributes(cur.queue_url)
         cur.queue_arn = cur.queue_attributes.get("QueueArn", cur.queue_arn)
     adopted = redrive_target(cur.queue_attributes)
     cur.dlq_name = adopted.rsplit(":", 1)[-1] if adopted else request.queue + DLQ_SUFFIX
     cur.dlq_arn = adopted or cur.arn("sqs", cur.dlq_name)
-    cur.dlq_url = api.find_queue(aws, cur.dlq_name)
+    cur.dlq_url = aws.sqs.find(cur.dlq_name)
 
     if cur.topic_exists:
         cur.subscription = find_subscription(aws, cur.topic_arn, cur.queue_arn)
 
-    cur.configuration_set_exists = api.configuration_set_exists(aws, request.configuration_set)
+    cur.configuration_set_exists = aws.configuration_sets.exists(request.configuration_set)
     if cur.configuration_set_exists:
-        cur.destinations = api.event_destinations(aws, request.configuration_set)
+        cur.destinations = aws.configuration_sets.event_destinations(request.configuration_set)
     return cur
 
 
 def find_subscription(aws: Aws, topic_arn: str, queue_arn: str) -> dict | None:
     """The topic's SQS subscription for the queue, with its attributes; a subscription waiting for
     confirmation has no ARN yet, so it comes back as {"PendingConfirmation": "true"}."""
-    for sub in api.topic_subscriptions(aws, topic_arn):
+    for sub in aws.sns.subscriptions(topic_arn):
         if sub.get("Protocol") != "sqs" or sub.get("Endpoint") != queue_arn:
             continue
         arn = sub.get("SubscriptionArn", "")
         if not arn.startswith("arn:"):
             return {"PendingConfirmation": "true", "TopicArn": topic_arn, "Endpoint": queue_arn}
-        attributes = api.subscription_attributes(aws, arn)
+        attributes = aws.sns.subscription_attributes(arn)
         if attributes is not None:
             return {"SubscriptionArn": arn, **attributes}
     return None
@@ -431,8 +430,8 @@ class Setup:
         return done
 
     def _identity(self, step: Step) -> str:
-        token = api.verify_identity(self.aws, self.request.identity)
-        status = (api.identity_verification(self.aws, self.request.identity) or {}).get("VerificationStatus")
+        token = self.aws.ses.verify_identity(self.request.identity)
+        status = (self.aws.ses.identity_verification(self.request.identity) or {}).get("VerificationStatus")
         self.cur.identity_status = status
         if status == "Success":
             return f"{self.request.identity} (verified)"
@@ -441,44 +440,44 @@ class Setup:
         return f"{self.request.identity}: verification started: {_verify_hint(self.request.identity)}"
 
     def _topic(self, step: Step) -> None:
-        self.cur.topic_arn = api.create_topic(self.aws, self.request.topic)
+        self.cur.topic_arn = self.aws.sns.create_topic(self.request.topic)
         self.cur.topic_exists = True
 
     def _dlq(self, step: Step) -> None:
-        self.cur.dlq_url = api.create_queue(self.aws, self.cur.dlq_name,
-                                            {"MessageRetentionPeriod": str(RETENTION_SECONDS)})
-        self.cur.dlq_arn = api.queue_attributes(self.aws, self.cur.dlq_url).get("QueueArn", self.cur.dlq_arn)
+        self.cur.dlq_url = self.aws.sqs.create(self.cur.dlq_name,
+                                               {"MessageRetentionPeriod": str(RETENTION_SECONDS)})
+        self.cur.dlq_arn = self.aws.sqs.attributes(self.cur.dlq_url).get("QueueArn", self.cur.dlq_arn)
 
     def _queue(self, step: Step) -> None:
         redrive = json.dumps({"deadLetterTargetArn": self.cur.dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
         if self.cur.queue_url is None:
-            self.cur.queue_url = api.create_queue(self.aws, self.request.queue, {
+            self.cur.queue_url = self.aws.sqs.create(self.request.queue, {
                 "MessageRetentionPeriod": str(RETENTION_SECONDS), "RedrivePolicy": redrive})
         else:
-            api.set_queue_attributes(self.aws, self.cur.queue_url, {"RedrivePolicy": redrive})
-        self.cur.queue_attributes = api.queue_attributes(self.aws, self.cur.queue_url)
+            self.aws.sqs.set_attributes(self.cur.queue_url, {"RedrivePolicy": redrive})
+        self.cur.queue_attributes = self.aws.sqs.attributes(self.cur.queue_url)
         self.cur.queue_arn = self.cur.queue_attributes.get("QueueArn", self.cur.queue_arn)
 
     def _policy(self, step: Step) -> None:
         policy = policy_with_topic(self.cur.queue_attributes.get("Policy"), self.cur.queue_arn, self.cur.topic_arn)
-        api.set_queue_attributes(self.aws, self.cur.queue_url, {"Policy": policy})
+        self.aws.sqs.set_attributes(self.cur.queue_url, {"Policy": policy})
         self.cur.queue_attributes["Policy"] = policy
 
     def _subscription(self, step: Step) -> str | None:
         sub = self.cur.subscription
         if sub is None:
-            arn = api.subscribe_queue(self.aws, self.cur.topic_arn, self.cur.queue_arn)
+            arn = self.aws.sns.subscribe_queue(self.cur.topic_arn, self.cur.queue_arn)
             self.cur.subscription = {"SubscriptionArn": arn, "RawMessageDelivery": "false",
                                      "PendingConfirmation": "false" if arn.startswith("arn:") else "true"}
             if not arn.startswith("arn:"):
                 return "created, pending confirmation (the topic's owner must confirm it)"
             return None
-        api.set_subscription_attribute(self.aws, sub["SubscriptionArn"], "RawMessageDelivery", "false")
+        self.aws.sns.set_subscription_attribute(sub["SubscriptionArn"], "RawMessageDelivery", "false")
         sub["RawMessageDelivery"] = "false"
         return None
 
     def _configuration_set(self, step: Step) -> None:
-        api.create_configuration_set(self.aws, self.request.configuration_set)
+        self.aws.configuration_sets.create(self.request.configuration_set)
         self.cur.configuration_set_exists = True
 
     def _destination(self, step: Step) -> None:
@@ -487,18 +486,18 @@ class Setup:
         taken = {d.get("Name") for d in self.cur.destinations}
         extra = [t for t in (best or {}).get("MatchingEventTypes") or [] if t not in ALL_EVENT_TYPES]
         types = list(ALL_EVENT_TYPES) + extra
-        api.put_event_destination(self.aws, self.request.configuration_set, name, self.cur.topic_arn, types,
-                                  update=name in taken)
-        self.cur.destinations = api.event_destinations(self.aws, self.request.configuration_set)
+        self.aws.configuration_sets.put_event_destination(self.request.configuration_set, name,
+                                                          self.cur.topic_arn, types, update=name in taken)
+        self.cur.destinations = self.aws.configuration_sets.event_destinations(self.request.configuration_set)
 
     def _default_set(self, step: Step) -> None:
-        api.set_identity_default_configuration_set(self.aws, self.request.identity, self.request.configuration_set)
+        self.aws.ses.set_default_configuration_set(self.request.identity, self.request.configuration_set)
         self.cur.identity_default_set = self.request.configuration_set
 
     def _notifications(self, step: Step) -> None:
         for kind in NOTIFICATION_TYPES:
             if self.cur.notifications.get(f"{kind}Topic") != self.cur.topic_arn:
-                api.set_identity_notification_topic(self.aws, self.request.identity, kind, self.cur.topic_arn)
+                self.aws.ses.set_notification_topic(self.request.identity, kind, self.cur.topic_arn)
             if not self.cur.notifications.get(f"HeadersIn{kind}NotificationsEnabled"):
-                api.set_identity_headers_in_notifications(self.aws, self.request.identity, kind, True)
-        self.cur.notifications = api.identity_notifications(self.aws, self.request.identity)
+                self.aws.ses.set_headers_in_notifications(self.request.identity, kind, True)
+        self.cur.notifications = self.aws.ses.notifications(self.request.identity)

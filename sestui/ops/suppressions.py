@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import IO, Iterable
 
-from sestui.aws import Aws, AwsError
+from sestui.aws import Aws, AwsError, ErrorKind
 from sestui.store import Store, now_ms, to_ms
 
 REASONS = ("BOUNCE", "COMPLAINT")
@@ -42,11 +42,11 @@ def actor(profile: str | None) -> str:
 def plain_reason(exc: AwsError, email: str) -> str:
     """AWS's refusal in words an operator acts on."""
     text = str(exc)
-    if exc.kind == "denied":
+    if exc.kind is ErrorKind.DENIED:
         return text
     if "sandbox" in text.lower():
         return f"SES refuses suppression-list changes while the account is in the sandbox: {text}"
-    if exc.kind == "not_found":
+    if exc.kind is ErrorKind.NOT_FOUND:
         return f"{email} is not on the suppression list"
     return text
 
@@ -60,7 +60,7 @@ def add(aws: Aws, store: Store, email: str, reason: str, *, origin: str,
         raise ValueError(problem)
     who = who or actor(aws.profile)
     try:
-        aws.put_suppressed(email, reason)
+        aws.suppressions.put(email, reason)
     except AwsError as exc:
         store.add_audit(action="add", origin=origin, outcome="failed", email=email, reason=reason, actor=who,
                         detail=plain_reason(exc, email), message_id=message_id)
@@ -74,7 +74,7 @@ def remove(aws: Aws, store: Store, email: str, *, origin: str) -> bool:
     """Remove an address; False if it was not listed (recorded in the audit as such)."""
     who = actor(aws.profile)
     try:
-        removed = aws.delete_suppressed(email)
+        removed = aws.suppressions.delete(email)
     except AwsError as exc:
         store.add_audit(action="remove", origin=origin, outcome="failed", email=email, actor=who,
                         detail=plain_reason(exc, email))
@@ -87,13 +87,14 @@ def remove(aws: Aws, store: Store, email: str, *, origin: str) -> bool:
 
 def refresh(aws: Aws, store: Store) -> int:
     """Reload the whole list from SES (every page) into the local cache; returns the count."""
-    entries = [(s.email, s.reason, to_ms(s.last_update) if s.last_update else None) for s in aws.list_suppressed()]
+    entries = [(s.email, s.reason, to_ms(s.last_update) if s.last_update else None)
+               for s in aws.suppressions.entries()]
     return store.replace_suppressions(entries, now_ms())
 
 
 def details(aws: Aws, store: Store, email: str) -> dict | None:
     """GetSuppressedDestination, cached (it carries the message id that caused the entry)."""
-    entry = aws.get_suppressed(email)
+    entry = aws.suppressions.get(email)
     if entry is None:
         store.uncache_suppression(email)
         return None

@@ -1,13 +1,11 @@
-"""sestui.aws against the sandbox, over HTTP, through the code the product runs: every `Aws` method,
+"""sestui.aws against the sandbox, over HTTP, through the code the product runs: every facade method,
 and every failure an operator can meet turned into the one-line message the issue promises."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import socket
-import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,15 +15,10 @@ from sestui.aws import AccountStatus, Aws, AwsError
 SIM = "simulator.amazonses.com"
 SENDER = "aws-tests@sestui.test"
 NO_CREDENTIALS = "no AWS credentials found: set AWS_PROFILE or run `aws configure`; or try `sestui demo`"
-_serial = itertools.count(1)
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{next(_serial)}-{time.monotonic_ns()}"
 
 
 @pytest.fixture
-def plain_queue(aws):
+def plain_queue(aws, unique):
     """A new SQS queue, subscribed to nothing."""
     url = aws.sqs.create_queue(QueueName=unique("aws-test"))["QueueUrl"]
     yield url
@@ -68,36 +61,36 @@ def test_receive_then_delete_in_batches_of_ten(sestui_aws, aws, plain_queue):
     put_bodies(aws, plain_queue, bodies)
     received = []
     while len(received) < len(bodies):
-        batch = sestui_aws.receive(plain_queue, wait_seconds=1, visibility_timeout=30)
+        batch = sestui_aws.sqs.receive(plain_queue, wait_seconds=1, visibility_timeout=30)
         assert 0 < len(batch) <= 10
         received += batch
     assert sorted(m.body for m in received) == sorted(bodies)
     assert len({m.message_id for m in received}) == len(bodies)
-    assert sestui_aws.queue_depth(plain_queue) == {"visible": 0, "in_flight": 13, "delayed": 0}
+    assert sestui_aws.sqs.depth(plain_queue) == {"visible": 0, "in_flight": 13, "delayed": 0}
 
-    assert sestui_aws.delete(plain_queue, [m.receipt_handle for m in received]) == []
-    assert sestui_aws.queue_depth(plain_queue) == {"visible": 0, "in_flight": 0, "delayed": 0}
-    assert sestui_aws.receive(plain_queue, wait_seconds=0) == []
+    assert sestui_aws.sqs.delete(plain_queue, [m.receipt_handle for m in received]) == []
+    assert sestui_aws.sqs.depth(plain_queue) == {"visible": 0, "in_flight": 0, "delayed": 0}
+    assert sestui_aws.sqs.receive(plain_queue, wait_seconds=0) == []
 
 
 def test_delete_reports_the_entries_sqs_refused(sestui_aws, aws, plain_queue):
     put_bodies(aws, plain_queue, ["one", "two"])
-    received = sestui_aws.receive(plain_queue, wait_seconds=1)
+    received = sestui_aws.sqs.receive(plain_queue, wait_seconds=1)
     while len(received) < 2:
-        received += sestui_aws.receive(plain_queue, wait_seconds=1)
+        received += sestui_aws.sqs.receive(plain_queue, wait_seconds=1)
     handles = [received[0].receipt_handle, "not-a-receipt-handle", received[1].receipt_handle]
 
-    failures = sestui_aws.delete(plain_queue, handles)
+    failures = sestui_aws.sqs.delete(plain_queue, handles)
 
     assert [f.receipt_handle for f in failures] == ["not-a-receipt-handle"]
     assert failures[0].reason == 'The input receipt handle "not-a-receipt-handle" is not a valid receipt handle.'
-    assert sestui_aws.queue_depth(plain_queue)["in_flight"] == 0  # the good entries went
+    assert sestui_aws.sqs.depth(plain_queue)["in_flight"] == 0  # the good entries went
 
 
 def test_queue_depth_counts_delayed_messages(sestui_aws, aws, plain_queue):
     aws.sqs.send_message(QueueUrl=plain_queue, MessageBody="now")
     aws.sqs.send_message(QueueUrl=plain_queue, MessageBody="later", DelaySeconds=60)
-    assert sestui_aws.queue_depth(plain_queue) == {"visible": 1, "in_flight": 0, "delayed": 1}
+    assert sestui_aws.sqs.depth(plain_queue) == {"visible": 1, "in_flight": 0, "delayed": 1}
 
 
 # --- SES account ---------------------------------------------------------------------------------
@@ -106,7 +99,7 @@ def test_queue_depth_counts_delayed_messages(sestui_aws, aws, plain_queue):
 def test_account_status_combines_get_account_and_get_send_quota(sestui_aws, account, calls):
     account.update(production_access_enabled=False, enforcement_status="PROBATION", max_send_rate=7.0,
                    max_24_hour_send=200.0, suppressed_reasons=("COMPLAINT",))
-    status = sestui_aws.account_status()
+    status = sestui_aws.ses.account_status()
     assert calls == ["GetAccount", "GetSendQuota"]
     assert isinstance(status, AccountStatus)
     assert (status.production_access, status.sending_enabled, status.enforcement_status) == (False, True, "PROBATION")
@@ -117,14 +110,14 @@ def test_account_status_combines_get_account_and_get_send_quota(sestui_aws, acco
 
 def test_send_statistics_come_back_oldest_first(sestui_aws, sandbox, monkeypatch):
     # Real SES returns the points in no particular order; stage that in the sandbox's ledger.
-    base = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    base = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     points = [(base + timedelta(minutes=15 * n), n) for n in (3, 0, 2, 1)]
     ledger = sandbox.ses_account(sandbox.info.region).ledger
     monkeypatch.setattr(ledger, "data_points", lambda now: [
         {"Timestamp": when, "DeliveryAttempts": 10 + n, "Bounces": n, "Complaints": 0, "Rejects": 1}
         for when, n in points])
 
-    stats = sestui_aws.send_statistics()
+    stats = sestui_aws.ses.send_statistics()
 
     assert [p.timestamp for p in stats] == sorted(when for when, _ in points)
     assert [p.delivery_attempts for p in stats] == [10, 11, 12, 13]
@@ -132,10 +125,10 @@ def test_send_statistics_come_back_oldest_first(sestui_aws, sandbox, monkeypatch
     assert all(p.timestamp.tzinfo is not None and p.rejects == 1 for p in stats)
 
 
-def test_verified_identities_lists_addresses_and_domains(sestui_aws, aws):
+def test_verified_identities_lists_addresses_and_domains(sestui_aws, aws, unique):
     address = f"{unique('verified')}@example.com"
     aws.ses.verify_email_identity(EmailAddress=address)
-    identities = sestui_aws.verified_identities()
+    identities = sestui_aws.ses.verified_identities()
     assert {"sestui.test", address} <= set(identities)
     assert identities == sorted(identities)
 
@@ -147,15 +140,15 @@ def test_caller_account_is_the_sandbox_account(sestui_aws, sandbox):
 # --- suppression list ----------------------------------------------------------------------------
 
 
-def test_list_suppressed_follows_next_token_across_pages(sestui_aws, aws, calls):
+def test_list_suppressed_follows_next_token_across_pages(sestui_aws, aws, calls, unique):
     prefix = unique("paged")
     mine = {f"{prefix}-{n}@example.com": ("BOUNCE" if n % 2 else "COMPLAINT") for n in range(5)}
     for email, reason in mine.items():
         aws.sesv2.put_suppressed_destination(EmailAddress=email, Reason=reason)
     try:
-        listed = [s for s in sestui_aws.list_suppressed(page_size=2) if s.email.startswith(prefix)]
+        listed = [s for s in sestui_aws.suppressions.entries(page_size=2) if s.email.startswith(prefix)]
         pages = calls.count("ListSuppressedDestinations")
-        complaints = {s.email for s in sestui_aws.list_suppressed(reasons=["COMPLAINT"], page_size=2)}
+        complaints = {s.email for s in sestui_aws.suppressions.entries(reasons=["COMPLAINT"], page_size=2)}
     finally:
         for email in mine:
             aws.sesv2.delete_suppressed_destination(EmailAddress=email)
@@ -165,22 +158,22 @@ def test_list_suppressed_follows_next_token_across_pages(sestui_aws, aws, calls)
     assert {e for e in complaints if e.startswith(prefix)} == {e for e, r in mine.items() if r == "COMPLAINT"}
 
 
-def test_put_get_delete_suppressed_including_not_found(sestui_aws):
+def test_put_get_delete_suppressed_including_not_found(sestui_aws, unique):
     email = f"{unique('lifecycle')}@example.com"
-    assert sestui_aws.get_suppressed(email) is None
-    assert sestui_aws.delete_suppressed(email) is False
+    assert sestui_aws.suppressions.get(email) is None
+    assert sestui_aws.suppressions.delete(email) is False
 
-    sestui_aws.put_suppressed(email, "COMPLAINT")
-    entry = sestui_aws.get_suppressed(email)
+    sestui_aws.suppressions.put(email, "COMPLAINT")
+    entry = sestui_aws.suppressions.get(email)
     assert (entry.email, entry.reason) == (email, "COMPLAINT")
-    assert abs(entry.last_update - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert abs(entry.last_update - datetime.now(UTC)) < timedelta(minutes=1)
 
-    assert sestui_aws.delete_suppressed(email) is True
-    assert sestui_aws.get_suppressed(email) is None
+    assert sestui_aws.suppressions.delete(email) is True
+    assert sestui_aws.suppressions.get(email) is None
 
 
-def test_put_suppressed_with_a_bad_reason_is_rejected(sestui_aws):
-    error = failure(sestui_aws.put_suppressed, f"{unique('bad')}@example.com", "SPITE")
+def test_put_suppressed_with_a_bad_reason_is_rejected(sestui_aws, unique):
+    error = failure(sestui_aws.suppressions.put, f"{unique('bad')}@example.com", "SPITE")
     assert error.kind == "rejected" and error.action == "ses:PutSuppressedDestination"
 
 
@@ -188,7 +181,7 @@ def test_put_suppressed_with_a_bad_reason_is_rejected(sestui_aws):
 
 
 def test_send_email_returns_the_id_its_events_carry(sestui_aws, sandbox, event_queue):
-    message_id = sestui_aws.send_email(sender=SENDER, to=[f"success@{SIM}"], subject="hello", body="hi",
+    message_id = sestui_aws.ses.send_email(sender=SENDER, to=[f"success@{SIM}"], subject="hello", body="hi",
                                        configuration_set=sandbox.info.configuration_set, tags={"order": "42"})
     records = event_queue.records_for(message_id, {"event:Send", "event:Delivery"})
     send = next(r for r in records if event_queue.label(r) == "event:Send")
@@ -198,7 +191,7 @@ def test_send_email_returns_the_id_its_events_carry(sestui_aws, sandbox, event_q
 
 
 def test_send_email_refused_by_ses_says_why(sestui_aws):
-    error = failure(sestui_aws.send_email, sender="someone@not-verified.example", to=[f"success@{SIM}"],
+    error = failure(sestui_aws.ses.send_email, sender="someone@not-verified.example", to=[f"success@{SIM}"],
                     subject="s", body="b")
     assert error.kind == "rejected" and error.code == "MessageRejected"
     assert str(error).startswith("ses:SendEmail: ")
@@ -229,7 +222,7 @@ def no_credentials(monkeypatch, tmp_path):
 def test_missing_credentials_give_the_documented_message(no_credentials, sandbox):
     # A profile turns off the loopback shortcut (dummy keys for a local emulator) in Aws.__init__.
     aws = Aws(profile=no_credentials, endpoint_url=sandbox.info.endpoint_url)
-    error = failure(aws.queue_depth, sandbox.info.queue_url)
+    error = failure(aws.sqs.depth, sandbox.info.queue_url)
     assert str(error) == NO_CREDENTIALS
     assert error.kind == "credentials" and not error.retryable
 
@@ -237,7 +230,7 @@ def test_missing_credentials_give_the_documented_message(no_credentials, sandbox
 def test_half_set_credentials_give_the_same_message(no_credentials, sandbox, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")  # and no secret key
     aws = Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url)
-    assert str(failure(aws.account_status)) == NO_CREDENTIALS
+    assert str(failure(aws.ses.account_status)) == NO_CREDENTIALS
 
 
 def test_collect_without_credentials_exits_with_the_message(no_credentials, sandbox, tmp_path, capsys,
@@ -257,12 +250,12 @@ def test_unknown_profile(no_credentials):
 
 
 @pytest.mark.parametrize("operation, code, call, action", [
-    ("ReceiveMessage", "AccessDenied", lambda a, q: a.receive(q, wait_seconds=0), "sqs:ReceiveMessage"),
-    ("DeleteMessageBatch", "AccessDenied", lambda a, q: a.delete(q, ["handle"]), "sqs:DeleteMessageBatch"),
-    ("GetAccount", "AccessDeniedException", lambda a, q: a.account_status(), "ses:GetAccount"),
-    ("GetSendQuota", "AccessDenied", lambda a, q: a.account_status(), "ses:GetSendQuota"),
+    ("ReceiveMessage", "AccessDenied", lambda a, q: a.sqs.receive(q, wait_seconds=0), "sqs:ReceiveMessage"),
+    ("DeleteMessageBatch", "AccessDenied", lambda a, q: a.sqs.delete(q, ["handle"]), "sqs:DeleteMessageBatch"),
+    ("GetAccount", "AccessDeniedException", lambda a, q: a.ses.account_status(), "ses:GetAccount"),
+    ("GetSendQuota", "AccessDenied", lambda a, q: a.ses.account_status(), "ses:GetSendQuota"),
     ("PutSuppressedDestination", "AccessDeniedException",
-     lambda a, q: a.put_suppressed("x@example.com", "BOUNCE"), "ses:PutSuppressedDestination"),
+     lambda a, q: a.suppressions.put("x@example.com", "BOUNCE"), "ses:PutSuppressedDestination"),
 ])
 def test_access_denied_names_the_refused_iam_action(sestui_aws, sandbox, operation, code, call, action):
     sandbox.faults.fail_next(operation, code)
@@ -273,32 +266,25 @@ def test_access_denied_names_the_refused_iam_action(sestui_aws, sandbox, operati
 
 def test_access_denied_without_an_action_in_the_message_names_the_call(sestui_aws, sandbox):
     sandbox.faults.fail_next("GetSendStatistics", "AccessDenied", message="Access Denied")
-    assert str(failure(sestui_aws.send_statistics)) == \
+    assert str(failure(sestui_aws.ses.send_statistics)) == \
         "access denied: the credentials lack IAM permission ses:GetSendStatistics"
 
 
 def test_queue_that_does_not_exist(sestui_aws, sandbox):
     missing = sandbox.info.queue_url.rsplit("/", 1)[0] + "/no-such-queue"
     expected = "the SQS queue does not exist (check --queue-url and --region; `sestui setup` creates one)"
-    for call in (lambda: sestui_aws.receive(missing, wait_seconds=0), lambda: sestui_aws.queue_depth(missing)):
+    for call in (lambda: sestui_aws.sqs.receive(missing, wait_seconds=0), lambda: sestui_aws.sqs.depth(missing)):
         error = failure(call)
         assert str(error) == expected and error.kind == "no_queue"
 
 
-def test_throttling_surfaces_after_four_attempts(sestui_aws, sandbox, monkeypatch):
-    # What botocore sleeps between the attempts (its backoff, and the adaptive mode's client-side
-    # rate limit once throttled) is seconds of waiting that are not what this test checks.
-    from botocore.retries.bucket import TokenBucket
-    from botocore.retries.standard import ExponentialBackoff
-
-    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
-    monkeypatch.setattr(TokenBucket, "acquire", lambda self, amount=1, block=True: True)
+def test_throttling_surfaces_after_four_attempts(sestui_aws, sandbox, no_backoff):
     sandbox.faults.fail_next("GetSendStatistics", "Throttling", times=4)
-    error = failure(sestui_aws.send_statistics)
+    error = failure(sestui_aws.ses.send_statistics)
     assert str(error) == "throttled by AWS on ses:GetSendStatistics; backing off"
     assert (error.kind, error.retryable) == ("throttled", True)
     assert sandbox.faults.pending() == 0  # exactly four attempts were made
-    assert sestui_aws.send_statistics() is not None  # and the next call goes through
+    assert sestui_aws.ses.send_statistics() is not None  # and the next call goes through
 
 
 def test_unreachable_endpoint(sandbox):
@@ -306,7 +292,7 @@ def test_unreachable_endpoint(sandbox):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     aws = Aws(region="us-east-1", endpoint_url=f"http://127.0.0.1:{port}")
-    error = failure(aws.receive, f"http://127.0.0.1:{port}/123456789012/q", wait_seconds=0)
+    error = failure(aws.sqs.receive, f"http://127.0.0.1:{port}/123456789012/q", wait_seconds=0)
     assert str(error) == f"cannot reach http://127.0.0.1:{port}/ (sqs:ReceiveMessage)"
     assert (error.kind, error.retryable) == ("unreachable", True)
 

@@ -9,7 +9,7 @@ import base64
 import json
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from sestui import cli
-from sestui.aws import signatures
-from sestui.aws import Aws
-from sestui.ops.collector import Collector, CollectorOptions
-from sestui.core.events import parse_body
+from sestui.aws import Aws, signatures
 from sestui.aws.signatures import CertificateUnavailable, SnsVerifier, cert_url_problem, string_to_sign
+from sestui.core.events import parse_body
+from sestui.ops.collector import Collector, CollectorOptions
 from sestui.store import Store
 
 REGION = "us-east-1"
@@ -33,7 +32,7 @@ CERT_URL = f"https://sns.{REGION}.amazonaws.com/SimpleNotificationService-012345
 def make_key_and_pem() -> tuple[rsa.RSAPrivateKey, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
@@ -94,7 +93,8 @@ def envelope(key, version: str = "2", *, subject: str | None = "Amazon SES Email
 def test_string_to_sign_follows_the_sns_order_with_subject_only_when_present():
     env = {"Type": "Notification", "MessageId": "m", "TopicArn": "t", "Message": "x", "Timestamp": "ts",
            "Subject": "s", "SignatureVersion": "1"}
-    assert string_to_sign(env) == b"Message\nx\nMessageId\nm\nSubject\ns\nTimestamp\nts\nTopicArn\nt\nType\nNotification\n"
+    assert string_to_sign(env) == \
+        b"Message\nx\nMessageId\nm\nSubject\ns\nTimestamp\nts\nTopicArn\nt\nType\nNotification\n"
     del env["Subject"]
     assert b"Subject" not in string_to_sign(env)
 
@@ -261,7 +261,7 @@ def test_the_collector_stores_good_quarantines_bad_and_waits_for_the_certificate
 
         host_up[unreachable_url] = True  # once the host is back, the redelivered message goes through
         wait(lambda: store.message("later"))
-        wait(lambda: sestui_aws.queue_depth(url) == {"visible": 0, "in_flight": 0, "delayed": 0})
+        wait(lambda: sestui_aws.sqs.depth(url) == {"visible": 0, "in_flight": 0, "delayed": 0})
         assert len(store.quarantined()) == 2
     finally:
         collector.stop()

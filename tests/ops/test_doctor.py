@@ -9,7 +9,6 @@ import time
 
 import pytest
 
-from sestui.aws import client as api
 from sestui import cli
 from sestui.ops import setup as wiring
 from sestui.aws import Aws
@@ -76,11 +75,11 @@ def statuses(checks: dict) -> dict[str, str]:
 
 
 def queue_arn(account, queue_url: str) -> str:
-    return api.queue_attributes(account.aws, queue_url)["QueueArn"]
+    return account.aws.sqs.attributes(queue_url)["QueueArn"]
 
 
 def subscription_arn(account, queue_url: str) -> str:
-    topic = api.find_topic(account.aws, wiring.DEFAULT_TOPIC)
+    topic = account.aws.sns.find_topic(wiring.DEFAULT_TOPIC)
     return wiring.find_subscription(account.aws, topic, queue_arn(account, queue_url))["SubscriptionArn"]
 
 
@@ -114,7 +113,7 @@ def test_round_trip_stores_what_it_reads_on_the_way(account, store, queue):
     assert checks["round trip"].status == OK, checks["round trip"]
     assert "read from the queue" in checks["round trip"].detail
     assert {e["event_type"] for e in store.timeline(other)} == {"send", "delivery"}  # nothing lost
-    assert account.aws.queue_depth(queue)["visible"] == 0
+    assert account.aws.sqs.depth(queue)["visible"] == 0
     assert checks["last event"].status == OK
 
 
@@ -180,9 +179,9 @@ def test_disabled_destination_fails_and_no_mail_is_sent(account, store, queue):
                                                      EventDestinationName=destination["Name"],
                                                      EventDestination={**definition, "Enabled": False})
     try:
-        sent_before = account.aws.account_status().sent_last_24_hours
+        sent_before = account.aws.ses.account_status().sent_last_24_hours
         checks = diagnose(account, store, queue, send=True)
-        sent_after = account.aws.account_status().sent_last_24_hours
+        sent_after = account.aws.ses.account_status().sent_last_24_hours
     finally:
         sesv2.update_configuration_set_event_destination(ConfigurationSetName="sestui",
                                                          EventDestinationName=destination["Name"],
@@ -197,7 +196,7 @@ def test_disabled_destination_fails_and_no_mail_is_sent(account, store, queue):
 
 def test_deleted_subscription_fails_and_dependent_checks_skip(account, store, queue):
     account.clients.sns.unsubscribe(SubscriptionArn=subscription_arn(account, queue))
-    topic = api.find_topic(account.aws, wiring.DEFAULT_TOPIC)
+    topic = account.aws.sns.find_topic(wiring.DEFAULT_TOPIC)
     checks = diagnose(account, store, queue, topic_arn=topic)
     assert checks["subscription"].status == FAIL
     assert checks["subscription"].detail == "the queue is not subscribed to topic sestui-events"
@@ -209,10 +208,10 @@ def test_deleted_subscription_fails_and_dependent_checks_skip(account, store, qu
 
 
 def test_pending_confirmation_is_named(account, store, queue, monkeypatch):
-    topic = api.find_topic(account.aws, wiring.DEFAULT_TOPIC)
+    topic = account.aws.sns.find_topic(wiring.DEFAULT_TOPIC)
     pending = [{"SubscriptionArn": "PendingConfirmation", "Protocol": "sqs", "TopicArn": topic,
                 "Endpoint": queue_arn(account, queue)}]
-    monkeypatch.setattr(api, "topic_subscriptions", lambda aws, arn: pending)
+    monkeypatch.setattr(account.aws.sns, "subscriptions", lambda arn: pending)
     check = diagnose(account, store, queue, topic_arn=topic)["subscription"]
     assert check.status == FAIL and check.detail == "the subscription to sestui-events is pending confirmation"
     assert "SubscribeURL" in check.fix
@@ -237,7 +236,7 @@ def test_dead_letter_queue_with_messages_warns(account, store, queue):
 
 def test_no_dead_letter_queue_warns(account, store, queue):
     account.clients.sqs.set_queue_attributes(QueueUrl=queue, Attributes={
-        "RedrivePolicy": "", "Policy": api.queue_attributes(account.aws, queue)["Policy"]})
+        "RedrivePolicy": "", "Policy": account.aws.sqs.attributes(queue)["Policy"]})
     check = diagnose(account, store, queue)["dead-letter queue"]
     assert check.status == WARN and check.detail.startswith("none:")
 
