@@ -155,6 +155,21 @@ class AuditRow(TypedDict):
     message_id: str | None
 
 
+class BreakdownRow(TypedDict):
+    """One group of a breakdown: its value ("" when the events have none) and a count per event type."""
+    group: str
+    send: int
+    reject: int
+    bounce: int
+    complaint: int
+    delivery: int
+    open: int
+    click: int
+    rendering_failure: int
+    delivery_delay: int
+    subscription: int
+
+
 class PruneCounts(TypedDict):
     events: int
     records: int
@@ -195,6 +210,7 @@ class Store(Protocol):
     def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]: ...
     def bounces_for(self, recipient: str, since_ms: int) -> list[BounceRow]: ...
     def prune(self, before_ms: int) -> PruneCounts: ...
+    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None) -> list[BreakdownRow]: ...
     def vacuum(self) -> None: ...
     def message(self, message_id: str) -> MessageRow | None: ...
     def record(self, message_id: str, event_type: str, ts: int) -> str | None: ...

@@ -12,6 +12,7 @@ from operator import attrgetter
 
 from sestui.core.classify import STATUS_RANK, status_of
 from sestui.core.events import DETAIL_FIELDS, Parsed, valid_text
+from sestui.store import rollups
 from sestui.store.base import AddResult, to_ms
 
 EVENT_COLUMNS = ("message_id", "event_type", "recipient", "ts") + DETAIL_FIELDS
@@ -104,12 +105,17 @@ class Rows:
         return len(self.events) + len(self.quarantine)
 
     def write(self, conn: sqlite3.Connection) -> AddResult:
+        """In the caller's transaction: the ids above the newest before the write are its new events
+        (no other writer can add any meanwhile), which the roll-ups then count."""
         stored = 0
         if self.events:
+            newest = conn.execute(rollups.MAX_ID).fetchone()[0]
             stored = conn.executemany(self.EVENT_SQL, self.events).rowcount
             conn.executemany(self.RECORD_SQL, self.records)
             conn.executemany(self.MESSAGE_SQL, self.messages)
             conn.executemany(self.RECIPIENT_SQL, self.recipients)
+            if stored:
+                conn.execute(rollups.ADD_NEW, (newest,))
         if self.quarantine:
             conn.executemany(self.QUARANTINE_SQL, self.quarantine)
         return AddResult(stored, len(self.events) - stored, len(self.quarantine))

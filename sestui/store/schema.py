@@ -14,6 +14,7 @@ from typing import Callable
 import sqlite_utils
 
 from sestui.core import classify
+from sestui.store import rollups
 
 APPLICATION_ID = 0x53455354  # "SEST"
 
@@ -100,8 +101,15 @@ def _v3(db: sqlite_utils.Database) -> None:
     events.enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize="trigram")
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """Hourly roll-ups for breakdowns (store/rollups.py), filled from the events already stored."""
+    db.create_table("rollup_hourly", {**{c: (int if c == "hour" else str) for c in rollups.COLUMNS}, "n": int},
+                    pk=rollups.COLUMNS, not_null=rollups.COLUMNS + ("n",))
+    db.execute(rollups.ADD_NEW, (0,))
+
+
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
 
 
 def migrate(db: sqlite_utils.Database, from_version: int) -> None:

@@ -18,8 +18,8 @@ from typing import Any, Iterable, Iterator
 import sqlite_utils
 
 from sestui.core.classify import STATUS_RANK, status_of  # noqa: F401  (re-exported for older imports)
-from sestui.core.events import Parsed
-from sestui.store import queries
+from sestui.core.events import EVENT_TYPES, Parsed
+from sestui.store import queries, rollups
 from sestui.store.base import (COLLECTOR_FIELDS, AddResult, StoreError, StoreFull, from_ms, iso_ms,  # noqa: F401
                                now_ms, to_ms)
 from sestui.store.rows import EVENT_COLUMNS, Rows
@@ -262,7 +262,24 @@ class Store(StateQueries):
             self.conn.execute(
                 "DELETE FROM message_recipients WHERE ts < ? AND NOT EXISTS "
                 "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))
+            rollups.prune(self.conn, before_ms)
         return counts
+
+    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None) -> list[dict]:
+        """Events per type for each value of a dimension (rollups.DIMENSIONS) over the hours that
+        overlap the last `window_ms`, read from the hourly roll-ups only. The groups that add the
+        most bounces come first, then complaints, then volume."""
+        if group_by not in rollups.DIMENSIONS:
+            raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
+        end = now if now is not None else now_ms()
+        since = (end - window_ms) // rollups.HOUR_MS * rollups.HOUR_MS
+        groups: dict[str, dict] = {}
+        for row in self._query(f"SELECT {group_by} AS grp, event_type, sum(n) AS n FROM rollup_hourly"
+                               f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type", (since, end)):
+            group = groups.setdefault(row["grp"], {"group": row["grp"], **dict.fromkeys(EVENT_TYPES, 0)})
+            group[row["event_type"]] = row["n"]
+        return sorted(groups.values(), key=lambda g: (-g["bounce"], -g["complaint"], -sum(g[t] for t in EVENT_TYPES),
+                                                      g["group"]))
 
     def vacuum(self) -> None:
         with self._lock, self._translated():
