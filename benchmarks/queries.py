@@ -18,6 +18,8 @@ Then, through the Store's own methods, `lookups` random calls each of:
   * flow_filter_nomatch            the flow's first page filtered by text that matches nothing
                                    (target: under 20 ms at 1M events), and flow_count of it;
   * flow_filter_match              the flow's first page filtered by a stored recipient's address;
+  * breakdown_{1h,24h,14d}_{dim}   the breakdown pane's queries, from the hourly roll-ups (target:
+                                   under 50 ms at 1M events, 1M/10k ratio <= 3);
 and the median time of each. The last line printed is one JSON object with the medians (ms)
 for every size and, per query, the ratio largest/smallest size (target: <= 3).
 """
@@ -38,12 +40,18 @@ from pathlib import Path
 # Through store.sqlite, which names these in every version, so old and new code can be compared.
 from sestui.store.sqlite import EVENT_COLUMNS, MIGRATIONS, STATUS_RANK, Rows, Store, status_of
 
+try:
+    from sestui.store import rollups
+except ImportError:  # a sestui from before the roll-ups
+    rollups = None  # type: ignore[assignment]
+
 EPOCH_MS = 1_714_521_600_000  # 2024-05-01T00:00:00Z
 DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "example.org", "example.net",
            "mail.example.de", "corp.example.co.uk", "web.example.fr"]
 SOURCES = ["Billing <billing@shop.example.com>", "Shop <orders@shop.example.com>", "News <news@shop.example.com>"]
 SUBJECTS = ["Your receipt #{n}", "Order {n} has shipped", "Reset your password", "Your weekly digest",
             "Invoice {n} is available"]
+CAMPAIGNS = ["spring", "receipts", "digest", "winback"]
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 
 
@@ -94,8 +102,9 @@ def generate(n_events: int, seed: int):
                     rows.append(event_row(mid, "click", rcpt, opened + rng.randint(2000, 120_000), subject, source,
                                           user_agent=UA, ip_address=ip, link=f"https://shop.example.com/o/{serial}"))
         count += len(rows)
+        tags = {"ses:configuration-set": ["sestui-events"], "campaign": [CAMPAIGNS[serial % len(CAMPAIGNS)]]}
         message = (mid, ts, ts, max(r[3] for r in rows), source, subject, json.dumps(rcpts), "sestui-events",
-                   '{"ses:configuration-set": ["sestui-events"]}')
+                   json.dumps(tags))
         yield message, rows
 
 
@@ -112,9 +121,12 @@ def build(path: Path, n_events: int, seed: int) -> None:
 
     def flush():
         conn.execute("BEGIN")
+        newest = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
         conn.executemany(Rows.EVENT_SQL, events)
         conn.executemany(Rows.MESSAGE_SQL, messages)
         conn.executemany(Rows.RECIPIENT_SQL, recipients)
+        if rollups is not None:  # as Rows.write keeps them
+            conn.execute(rollups.ADD_NEW, (newest,))
         conn.execute("COMMIT")
         messages.clear(), events.clear(), recipients.clear()
 
@@ -183,6 +195,15 @@ def measure(path: Path, lookups: int, seed: int) -> dict[str, float]:
         result["flow_filter_match"] = median_ms([lambda t=t: store.flow_page(text=t, limit=200) for t in locals_],
                                                 lookups)
         assert store.flow_page(text=nomatch[0]) == [] and store.flow_page(text=locals_[0])
+        if hasattr(store, "breakdown"):  # the roll-ups (schema 4 on)
+            for window, name in ((3_600_000, "1h"), (86_400_000, "24h"), (14 * 86_400_000, "14d")):
+                for dim in ("configuration_set", "recipient_domain", "campaign", "bounce_class"):
+                    result[f"breakdown_{name}_{dim}"] = median_ms(
+                        [lambda w=window, d=dim: store.breakdown(w, d, now=now)] * (lookups + 20), lookups)
+            result["rollup_rows_1h"] = store.conn.execute(
+                "SELECT count(*) FROM rollup_hourly WHERE hour >= ?", ((now - 3_600_000) // 3_600_000 * 3_600_000,)
+            ).fetchone()[0]
+            assert store.breakdown(3_600_000, "campaign", now=now)
         # Sanity: the lookups find what they look for.
         assert store.timeline(mids[0]) and store.recipient_history(addrs[0]) and len(store.latest(200)) == 200
     return result
@@ -209,6 +230,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"round {round_ + 1}, {size}: {json.dumps(got)}", file=sys.stderr)
     queries = ("timeline", "recipient_history", "latest", "flow_page", "counts_by_type_5min", "flow_filter_nomatch",
                "flow_count_nomatch", "flow_filter_match")
+    queries += tuple(sorted(k for k in figures[sizes[0]] if k.startswith("breakdown_")))
     # counts_by_type's cost follows the events in its window, which differ a little between sizes
     # (the short small history has fewer late Opens): its ratio is per window event.
     small, large = figures[sizes[0]], figures[sizes[-1]]

@@ -7,7 +7,8 @@ policies. No I/O.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # Per-recipient status of a message: the most significant outcome wins, whatever the arrival order.
 STATUS_RANK = {

@@ -8,9 +8,10 @@ backends agree on their keys; times are integer milliseconds since the epoch, UT
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol, TypedDict
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypedDict
 
 if TYPE_CHECKING:
     from sestui.core.events import Parsed
@@ -31,7 +32,7 @@ class AddResult:
     duplicates: int = 0
     quarantined: int = 0
 
-    def __iadd__(self, other: "AddResult") -> "AddResult":
+    def __iadd__(self, other: AddResult) -> AddResult:
         self.stored += other.stored
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
@@ -188,15 +189,15 @@ class Store(Protocol):
 
     # lifecycle
     def close(self) -> None: ...
-    def __enter__(self) -> "Store": ...
+    def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
     @property
     def schema_version(self) -> int: ...
     def file_replaced(self) -> bool: ...
 
     # events
-    def add(self, items: Iterable[tuple[str | bytes, "Parsed"]], *, received_ms: int | None = None) -> AddResult: ...
-    def write(self, rows: "Rows") -> AddResult: ...
+    def add(self, items: Iterable[tuple[str | bytes, Parsed]], *, received_ms: int | None = None) -> AddResult: ...
+    def write(self, rows: Rows) -> AddResult: ...
     def iter_events(self, *, event_type: str | None = None, message_id: str | None = None,
                     recipient: str | None = None, since_ms: int | None = None, until_ms: int | None = None,
                     batch: int = 5000) -> Iterator[EventRow]: ...
@@ -239,7 +240,7 @@ class Store(Protocol):
     def audit(self, limit: int = 500, email: str | None = None) -> list[AuditRow]: ...
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
 
@@ -248,7 +249,7 @@ def to_ms(when: datetime) -> int:
 
 
 def from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def iso_ms(ms: int) -> str:

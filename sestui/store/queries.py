@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES
+from sestui.core.classify import (
+    NOT_COUNTED_COMPLAINT_SUB_TYPES,
+    NOT_COUNTED_FEEDBACK_TYPES,
+)
 from sestui.core.events import EVENT_TYPES
 from sestui.store.rows import EVENT_COLUMNS
 

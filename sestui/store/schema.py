@@ -9,7 +9,7 @@ say WITHOUT ROWID, a NOCASE primary key or a NOCASE index column: those few stat
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sqlite_utils
 

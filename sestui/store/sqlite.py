@@ -11,17 +11,27 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Self
 
 import sqlite_utils
 
 from sestui.core.classify import STATUS_RANK, status_of  # noqa: F401  (re-exported for older imports)
 from sestui.core.events import EVENT_TYPES, Parsed
-from sestui.store import queries, rollups
-from sestui.store.base import (COLLECTOR_FIELDS, AddResult, StoreError, StoreFull, from_ms, iso_ms,  # noqa: F401
-                               now_ms, to_ms)
+from sestui.store import base, queries, rollups
+from sestui.store.base import (  # noqa: F401
+    COLLECTOR_FIELDS,
+    AddResult,
+    StoreError,
+    StoreFull,
+    from_ms,
+    iso_ms,
+    now_ms,
+    to_ms,
+)
+from sestui.store.base import BounceRow, BreakdownRow, EventRow, MessageRow, PruneCounts, QuarantineRow
 from sestui.store.rows import EVENT_COLUMNS, Rows
 from sestui.store.schema import APPLICATION_ID, MIGRATIONS, SESTUI_TABLES, migrate
 from sestui.store.state import StateQueries
@@ -87,7 +97,7 @@ class Store(StateQueries):
         with self._lock:
             self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -162,7 +172,7 @@ class Store(StateQueries):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self._lock, self._translated():
             return list(self.db.query(sql, tuple(params)))
 
@@ -175,7 +185,7 @@ class Store(StateQueries):
         since_ms: int | None = None,
         until_ms: int | None = None,
         batch: int = 5000,
-    ) -> Iterator[dict]:
+    ) -> Iterator[EventRow]:
         """Events in timestamp order (ties by arrival), streamed in keyset pages."""
         where, params = queries.event_where(event_type=event_type, message_id=message_id, recipient=recipient,
                                             since_ms=since_ms, until_ms=until_ms)
@@ -193,7 +203,7 @@ class Store(StateQueries):
                 return
             last = (rows[-1]["ts"], rows[-1]["id"])
 
-    def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[dict]:
+    def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[EventRow]:
         """The newest events, newest first; `before` = (ts, id) of the last row of the previous page."""
         if before is None:
             return self._query(f"SELECT {_EVENT_COLS} FROM events ORDER BY ts DESC, id DESC LIMIT ?", (limit,))
@@ -203,7 +213,7 @@ class Store(StateQueries):
         )
 
     def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
-                  types: Iterable[str] | None = None, limit: int = 200) -> list[dict]:
+                  types: Iterable[str] | None = None, limit: int = 200) -> list[EventRow]:
         """Events by arrival (rowid) for the live flow: newest first, or after `after_id` oldest first
         (so a reader can catch up contiguously), or before `before_id` newest first (paging back).
         `text` matches recipient, message id or subject as a substring, case-insensitively."""
@@ -218,10 +228,10 @@ class Store(StateQueries):
         source, where, params, _ = queries.flow_where(after_id=after_id, types=types, text=text)
         return self._query(f"SELECT count(*) AS n {source}{queries.where_sql(where)}", params)[0]["n"]
 
-    def timeline(self, message_id: str) -> list[dict]:
+    def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {_EVENT_COLS} FROM events WHERE message_id = ? ORDER BY ts, id", (message_id,))
 
-    def recipient_history(self, recipient: str, limit: int = 200) -> list[dict]:
+    def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
         return self._query(
             f"SELECT {_EVENT_COLS} FROM events WHERE recipient = ? COLLATE NOCASE ORDER BY ts DESC, id DESC LIMIT ?",
             (recipient, limit),
@@ -239,7 +249,7 @@ class Store(StateQueries):
             out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
         return out
 
-    def bounces_for(self, recipient: str, since_ms: int) -> list[dict]:
+    def bounces_for(self, recipient: str, since_ms: int) -> list[BounceRow]:
         """A recipient's bounces since a time (case-insensitive address), for the soft-bounce policy."""
         return self._query(
             "SELECT message_id, ts, bounce_type, bounce_subtype, diagnostic_code, bounce_class FROM events "
@@ -247,25 +257,23 @@ class Store(StateQueries):
             (recipient, since_ms),
         )
 
-    def prune(self, before_ms: int) -> dict[str, int]:
+    def prune(self, before_ms: int) -> PruneCounts:
         """Delete events, raw records and quarantined bodies older than a time, and the messages
         left with no events. Audit rows are kept: they are the record of who changed what."""
         with self._transaction():
-            counts = {
-                "events": self.conn.execute("DELETE FROM events WHERE ts < ?", (before_ms,)).rowcount,
-                "records": self.conn.execute("DELETE FROM records WHERE ts < ?", (before_ms,)).rowcount,
-                "quarantine": self.conn.execute("DELETE FROM quarantine WHERE received < ?", (before_ms,)).rowcount,
-            }
-            counts["messages"] = self.conn.execute(
+            events = self.conn.execute("DELETE FROM events WHERE ts < ?", (before_ms,)).rowcount
+            records = self.conn.execute("DELETE FROM records WHERE ts < ?", (before_ms,)).rowcount
+            quarantine = self.conn.execute("DELETE FROM quarantine WHERE received < ?", (before_ms,)).rowcount
+            messages = self.conn.execute(
                 "DELETE FROM messages WHERE coalesce(last_event_ts, first_seen) < ? AND NOT EXISTS "
                 "(SELECT 1 FROM events e WHERE e.message_id = messages.message_id)", (before_ms,)).rowcount
             self.conn.execute(
                 "DELETE FROM message_recipients WHERE ts < ? AND NOT EXISTS "
                 "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))
             rollups.prune(self.conn, before_ms)
-        return counts
+        return {"events": events, "records": records, "quarantine": quarantine, "messages": messages}
 
-    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None) -> list[dict]:
+    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None) -> list[BreakdownRow]:
         """Events per type for each value of a dimension (rollups.DIMENSIONS) over the hours that
         overlap the last `window_ms`, read from the hourly roll-ups only. The groups that add the
         most bounces come first, then complaints, then volume."""
@@ -273,19 +281,18 @@ class Store(StateQueries):
             raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
         end = now if now is not None else now_ms()
         since = (end - window_ms) // rollups.HOUR_MS * rollups.HOUR_MS
-        groups: dict[str, dict] = {}
+        groups: dict[str, Any] = {}
         for row in self._query(f"SELECT {group_by} AS grp, event_type, sum(n) AS n FROM rollup_hourly"
                                f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type", (since, end)):
             group = groups.setdefault(row["grp"], {"group": row["grp"], **dict.fromkeys(EVENT_TYPES, 0)})
             group[row["event_type"]] = row["n"]
-        return sorted(groups.values(), key=lambda g: (-g["bounce"], -g["complaint"], -sum(g[t] for t in EVENT_TYPES),
-                                                      g["group"]))
+        return sorted(groups.values(), key=_contribution)
 
     def vacuum(self) -> None:
         with self._lock, self._translated():
             self.db.vacuum()
 
-    def message(self, message_id: str) -> dict | None:
+    def message(self, message_id: str) -> MessageRow | None:
         rows = self._query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
         if not rows:
             return None
@@ -305,7 +312,7 @@ class Store(StateQueries):
         )
         return rows[0]["body"] if rows else None
 
-    def quarantined(self, limit: int = 100) -> list[dict]:
+    def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
         return self._query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", (limit,))
 
     def count(self, table: str) -> int:
@@ -348,3 +355,13 @@ class Store(StateQueries):
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         with self._lock, self._translated():
             self.conn.execute(sql, tuple(params))
+
+
+def _contribution(group: dict[str, Any]) -> tuple:
+    """The breakdown's order: the groups that add the most bounces, then complaints, then volume first."""
+    return -group["bounce"], -group["complaint"], -sum(group[t] for t in EVENT_TYPES), group["group"]
+
+
+if TYPE_CHECKING:
+    def _implements_the_protocol(store: Store) -> base.Store:
+        return store  # mypy checks every method, argument and row type against store/base.py

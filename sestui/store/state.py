@@ -4,16 +4,18 @@ the suppression list cache and the audit log. A part of store.sqlite.Store, kept
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import Any, Iterable
+from typing import Any
 
-from sestui.store.base import COLLECTOR_FIELDS, now_ms
+from sestui.store.base import (COLLECTOR_FIELDS, AccountSnapshotRow, AuditRow, CollectorStateRow, SendStatsRow,
+                               SuppressionRow, now_ms)
 from sestui.store.queries import like_escape
 
 
 class StateQueries:
     # Provided by the Store this is mixed into.
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]: raise NotImplementedError
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]: raise NotImplementedError
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None: raise NotImplementedError
     def _transaction(self) -> AbstractContextManager[None]: raise NotImplementedError
     conn: Any
@@ -30,7 +32,7 @@ class StateQueries:
             values,
         )
 
-    def collector_states(self, fresher_than_ms: int | None = None) -> list[dict]:
+    def collector_states(self, fresher_than_ms: int | None = None) -> list[CollectorStateRow]:
         """Collectors that reported, the most recent heartbeat first."""
         if fresher_than_ms is None:
             return self._query("SELECT * FROM collector_state ORDER BY heartbeat DESC")
@@ -48,7 +50,7 @@ class StateQueries:
                 "DELETE FROM account_snapshots WHERE id <= (SELECT max(id) FROM account_snapshots) - ?", (keep,)
             )
 
-    def account_snapshot(self, *, ok_only: bool = False) -> dict | None:
+    def account_snapshot(self, *, ok_only: bool = False) -> AccountSnapshotRow | None:
         """The newest snapshot (with `status` decoded), or the newest successful one."""
         where = "WHERE error IS NULL " if ok_only else ""
         rows = self._query(f"SELECT * FROM account_snapshots {where}ORDER BY id DESC LIMIT 1")
@@ -67,7 +69,7 @@ class StateQueries:
                 list(points),
             )
 
-    def send_stats(self, since_ms: int) -> list[dict]:
+    def send_stats(self, since_ms: int) -> list[SendStatsRow]:
         return self._query("SELECT * FROM send_stats WHERE ts >= ? ORDER BY ts", (since_ms,))
 
     # -- suppression list cache and audit ------------------------------------------------------
@@ -93,7 +95,7 @@ class StateQueries:
             (email, reason, last_update_ms, message_id, feedback_id, fetched_ms),
         )
 
-    def suppressions_for(self, emails: Iterable[str]) -> list[dict]:
+    def suppressions_for(self, emails: Iterable[str]) -> list[SuppressionRow]:
         """Cached entries for these addresses (case-insensitive)."""
         emails = list(emails)
         if not emails:
@@ -103,7 +105,7 @@ class StateQueries:
     def uncache_suppression(self, email: str) -> None:
         self._write("DELETE FROM suppressions WHERE email = ?", (email,))
 
-    def suppressions(self, text: str | None = None, limit: int = 10000) -> list[dict]:
+    def suppressions(self, text: str | None = None, limit: int = 10000) -> list[SuppressionRow]:
         if text:
             return self._query(
                 "SELECT * FROM suppressions WHERE email LIKE ? ESCAPE '\\' ORDER BY last_update DESC, email LIMIT ?",
@@ -121,7 +123,7 @@ class StateQueries:
              message_id),
         )
 
-    def audit(self, limit: int = 500, email: str | None = None) -> list[dict]:
+    def audit(self, limit: int = 500, email: str | None = None) -> list[AuditRow]:
         if email:
             return self._query("SELECT * FROM audit WHERE email = ? COLLATE NOCASE ORDER BY id DESC LIMIT ?",
                                (email, limit))

@@ -4,10 +4,16 @@ complaints are the recipient's."""
 from __future__ import annotations
 
 import pytest
-
 from fixtures import record, sns_envelope
+
 from sestui.core import classify
-from sestui.core.classify import bounce_class, complaint_counts, is_auto_reply_shape, is_auto_response, status_of
+from sestui.core.classify import (
+    bounce_class,
+    complaint_counts,
+    is_auto_reply_shape,
+    is_auto_response,
+    status_of,
+)
 from sestui.core.events import parse_body
 
 

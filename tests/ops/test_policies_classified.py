@@ -4,8 +4,8 @@ SES made up for an already-suppressed address, for "not spam" feedback, or for a
 from __future__ import annotations
 
 import pytest
-
 from fixtures import record, sns_envelope
+
 from sestui.core.events import parse_body
 from sestui.ops.policies import PolicyConfig, PolicyEngine
 from sestui.store import Store

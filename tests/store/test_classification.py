@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from fixtures import record, same_mail, sns_envelope
+
 from sestui.core.events import parse_body
 from sestui.store import Store
 

@@ -10,8 +10,8 @@ import sqlite3
 
 import pytest
 import sqlite_utils
-
 from fixtures import raw_delivery, record, sns_envelope
+
 from sestui.core.events import parse_body
 from sestui.store import MIGRATIONS, Store, StoreError, StoreFull
 from sestui.store.schema import APPLICATION_ID
@@ -129,10 +129,9 @@ def test_a_database_corrupted_after_its_header_is_a_one_line_error(tmp_path):
     rng = random.Random(2)
     data[4096:] = rng.randbytes(len(data) - 4096)  # every page after the first: garbage
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError) as err:
-        with Store(path) as store:
-            store.count("events")
-            list(store.iter_events())
+    with pytest.raises(StoreError) as err, Store(path) as store:
+        store.count("events")
+        list(store.iter_events())
     assert "\n" not in str(err.value) and "sestui database" in str(err.value)
 
 

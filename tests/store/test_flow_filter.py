@@ -6,8 +6,8 @@ import random
 import re
 
 import pytest
-
 from fixtures import raw_delivery, record, sns_envelope
+
 from sestui.core.events import parse_body
 from sestui.store import Store
 

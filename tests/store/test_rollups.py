@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from fixtures import sns_envelope
 
-from fixtures import record, sns_envelope
 from sestui.core.classify import complaint_counts
 from sestui.core.events import parse_body
 from sestui.store import Store, to_ms
 
-T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
 SOURCES = ["Billing <billing@Shop.example.com>", "news@news.example.org", "Alerts <alerts@ops.example.net> "]
 DOMAINS = ["gmail.com", "Example.ORG", "corp.example.co.uk"]
 CAMPAIGNS = [None, "spring", "receipts"]
