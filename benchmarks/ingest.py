@@ -32,7 +32,7 @@ import corpus  # noqa: E402
 from sestui.ops.ingest import BATCH  # noqa: E402
 from sestui.ops.bodies import iter_bodies  # noqa: E402
 from sestui.core.events import parse_body  # noqa: E402
-from sestui.store import Store, Rows  # noqa: E402
+from sestui.store import Store, Rows, rollups  # noqa: E402
 
 
 def run_pipeline(path: Path, db: Path) -> tuple[float, str]:
@@ -82,11 +82,13 @@ def run_limit(batches: list[Batch], db: Path) -> float:
     start = time.perf_counter()
     for events, records, messages, recipients, quarantine in batches:  # as Rows.write, one transaction each
         conn.execute("BEGIN IMMEDIATE")
+        newest = conn.execute(rollups.MAX_ID).fetchone()[0]
         conn.executemany(Rows.EVENT_SQL, events)
         conn.executemany(Rows.RECORD_SQL, records)
         conn.executemany(Rows.MESSAGE_SQL, messages)
         conn.executemany(Rows.RECIPIENT_SQL, recipients)
         conn.executemany(Rows.QUARANTINE_SQL, quarantine)
+        conn.execute(rollups.ADD_NEW, (newest,))
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()

@@ -11,12 +11,17 @@ event (`eventType`). Anything else is not an error to raise but a reason to quar
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 import orjson
+
+from sestui.core import classify
+from sestui.core.classify import is_auto_response
+
+__all__ = ["DETAIL_FIELDS", "EVENT_TYPES", "Event", "Mail", "Parsed", "is_auto_response", "parse_body",
+           "parse_timestamp", "valid_text"]
 
 EVENT_TYPES = (
     "send",
@@ -46,6 +51,8 @@ DETAIL_FIELDS = (
     "subject",
     "source",
     "configuration_set",
+    "complaint_sub_type",
+    "bounce_class",
 )
 
 # SES name (eventType or notificationType) -> (event_type, key of the per-type object)
@@ -71,11 +78,6 @@ _SNS_CONTROL_TYPES = {
 # What SES publishes, as plain text, when a configuration-set destination is attached to a topic.
 _SES_VALIDATION_TEXT = "Successfully validated SNS topic for Amazon SES event publishing"
 
-_AUTO_RESPONSE = re.compile(
-    r"auto[- ]?(reply|replied|respon)|out[- ]of[- ](the[- ])?office|vacation|away from (the )?office",
-    re.IGNORECASE,
-)
-
 MAX_BODY_CHARS = 2 * 1024 * 1024  # SQS allows 1 MiB; anything far beyond is not an SES record
 
 
@@ -98,6 +100,8 @@ class Event:
     subject: str | None = None
     source: str | None = None
     configuration_set: str | None = None
+    complaint_sub_type: str | None = None
+    bounce_class: str | None = None  # core.classify.BOUNCE_CLASSES
 
     @property
     def identity(self) -> tuple[str, str, str, datetime]:
@@ -332,11 +336,14 @@ def _bounce(mail, detail, base):
     when = _event_time(detail, mail)
     kind = _opt_str(detail.get("bounceType"))
     subtype = _opt_str(detail.get("bounceSubType"))
-    return [
-        Event(mail.message_id, "bounce", addr, when, bounce_type=kind, bounce_subtype=subtype,
-              diagnostic_code=diag, **base)
-        for addr, diag in _addressed(detail.get("bouncedRecipients"), "diagnosticCode")
-    ]
+    events = []
+    for addr, entry in _entries(detail.get("bouncedRecipients")):
+        diag = _opt_str(entry.get("diagnosticCode"))
+        kind_of = classify.bounce_class(kind, subtype, diag, _opt_str(entry.get("status")),
+                               auto_reply_shape=classify.is_auto_reply_shape(detail, entry))
+        events.append(Event(mail.message_id, "bounce", addr, when, bounce_type=kind, bounce_subtype=subtype,
+                            diagnostic_code=diag, bounce_class=kind_of, **base))
+    return events
 
 
 def _complaint(mail, detail, base):
@@ -344,6 +351,7 @@ def _complaint(mail, detail, base):
     return [
         Event(mail.message_id, "complaint", addr, when,
               complaint_feedback_type=_opt_str(detail.get("complaintFeedbackType")),
+              complaint_sub_type=_opt_str(detail.get("complaintSubType")),
               user_agent=_opt_str(detail.get("userAgent")), **base)
         for addr, _ in _addressed(detail.get("complainedRecipients"), None)
     ]
@@ -379,6 +387,11 @@ _BUILDERS = {
 
 def _addressed(items: Any, extra_key: str | None) -> list[tuple[str, str | None]]:
     """[{emailAddress, ...}] -> [(address, item[extra_key])], skipping entries without an address."""
+    return [(addr, _opt_str(item.get(extra_key)) if extra_key else None) for addr, item in _entries(items)]
+
+
+def _entries(items: Any) -> list[tuple[str, dict]]:
+    """[{emailAddress, ...}] -> [(address, entry)], skipping entries without an address or repeated."""
     if not isinstance(items, list):
         return []
     out, seen = [], set()
@@ -389,7 +402,7 @@ def _addressed(items: Any, extra_key: str | None) -> list[tuple[str, str | None]
         if not addr or addr in seen:
             continue
         seen.add(addr)
-        out.append((addr, _opt_str(item.get(extra_key)) if extra_key else None))
+        out.append((addr, item))
     return out
 
 
@@ -397,16 +410,6 @@ def _dedupe(addrs: list[str]) -> list[str]:
     if len(addrs) == 1:
         return addrs if addrs[0] else []
     return list(dict.fromkeys(a for a in addrs if a))
-
-
-def is_auto_response(bounce_type: str | None, diagnostic_code: str | None) -> bool:
-    """An out-of-office or other auto-reply that SES reported as a (non-permanent) bounce.
-
-    SES sometimes reports auto-responses as Transient/General bounces; they are not delivery
-    failures and must neither count as bounces in a status nor trigger suppression. The only
-    evidence in the record is the diagnostic text, so this is a heuristic on it.
-    """
-    return bounce_type != "Permanent" and bool(diagnostic_code and _AUTO_RESPONSE.search(diagnostic_code))
 
 
 def parse_timestamp(value: Any) -> datetime:

@@ -16,7 +16,8 @@ from typing import Iterable
 
 from sestui.ops import suppressions as service
 from sestui.aws import Aws, AwsError
-from sestui.core.events import Event, Parsed, is_auto_response
+from sestui.core.classify import AUTO_REPLY, complaint_counts, is_auto_response
+from sestui.core.events import Event, Parsed
 from sestui.store import Store, now_ms
 
 log = logging.getLogger("sestui.policies")
@@ -103,7 +104,8 @@ class PolicyEngine:
 
     def _rule_for(self, ev: Event, now: int) -> Decision | None:
         cfg = self.config
-        if ev.event_type == "complaint" and cfg.complaint != "off":
+        if ev.event_type == "complaint" and cfg.complaint != "off" \
+                and complaint_counts(ev.complaint_sub_type, ev.complaint_feedback_type):
             return Decision("complaint", ev.recipient, "COMPLAINT", ev.message_id,
                             f"complaint{' (' + ev.complaint_feedback_type + ')' if ev.complaint_feedback_type else ''}",
                             cfg.complaint == "dry-run")
@@ -114,11 +116,13 @@ class PolicyEngine:
                 return None
             return Decision("hard_bounce", ev.recipient, "BOUNCE", ev.message_id,
                             f"permanent bounce {ev.bounce_subtype or ''}".strip(), cfg.hard_bounce == "dry-run")
-        if cfg.soft_bounce == "off" or is_auto_response(ev.bounce_type, ev.diagnostic_code):
+        if cfg.soft_bounce == "off" or ev.bounce_class == AUTO_REPLY or is_auto_response(ev.bounce_type,
+                                                                                          ev.diagnostic_code):
             return None
         since = now - cfg.soft_bounce_days * 86_400_000
         recent = [b for b in self.store.bounces_for(ev.recipient, since)
-                  if b["bounce_type"] != "Permanent" and not is_auto_response(b["bounce_type"], b["diagnostic_code"])]
+                  if b["bounce_type"] != "Permanent" and b["bounce_class"] != AUTO_REPLY
+                  and not is_auto_response(b["bounce_type"], b["diagnostic_code"])]
         if len(recent) < cfg.soft_bounce_count:
             return None
         return Decision("soft_bounce", ev.recipient, "BOUNCE", ev.message_id,

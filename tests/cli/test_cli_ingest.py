@@ -53,16 +53,18 @@ EXPECTED_ROWS = [
     {"message_id": M_NEWSLETTER, "event_type": "bounce", "recipient": "gone@example.net",
      "timestamp": "2024-05-14T11:15:42.669Z", "bounce_type": "Permanent", "bounce_subtype": "General",
      "diagnostic_code": "smtp; 550 5.1.1 user unknown", "subject": "May newsletter",
-     "source": "News <news@shop.example.com>", "configuration_set": "sestui-events"},
+     "source": "News <news@shop.example.com>", "configuration_set": "sestui-events", "bounce_class": "no_such_user"},
     {**HELLO_BOUNCE, "recipient": "jane@example.com",
-     "diagnostic_code": "smtp; 550 5.1.1 <jane@example.com>... User unknown"},
-    {**HELLO_BOUNCE, "recipient": "richard@example.com", "diagnostic_code": "smtp; 552 5.2.2 Mailbox full"},
+     "diagnostic_code": "smtp; 550 5.1.1 <jane@example.com>... User unknown", "bounce_class": "no_such_user"},
+    {**HELLO_BOUNCE, "recipient": "richard@example.com", "diagnostic_code": "smtp; 552 5.2.2 Mailbox full",
+     "bounce_class": "mailbox_full"},
     {"message_id": M_MINIMAL, "event_type": "delivery", "recipient": "ida@example.com",
      "timestamp": "2024-05-17T06:10:02.000Z"},
 ]
 EXPORT_HEADER = ["message_id", "event_type", "recipient", "timestamp", "bounce_type", "bounce_subtype",
                  "diagnostic_code", "complaint_feedback_type", "delay_type", "link", "user_agent", "ip_address",
-                 "reject_reason", "error_message", "subject", "source", "configuration_set"]
+                 "reject_reason", "error_message", "subject", "source", "configuration_set", "complaint_sub_type",
+                 "bounce_class"]
 
 
 @pytest.fixture(autouse=True)

@@ -50,10 +50,11 @@ EXPECTED: dict[str, list[dict]] = {
     # Partial bounce: two destinations, one bounced; only the bounced one gets an event.
     "event-bounce": [expect(
         M_NEWSLETTER, "bounce", "gone@example.net", utc(2024, 5, 14, 11, 15, 42, 669), bounce_type="Permanent",
-        bounce_subtype="General", diagnostic_code="smtp; 550 5.1.1 user unknown", **NEWSLETTER)],
+        bounce_subtype="General", diagnostic_code="smtp; 550 5.1.1 user unknown", bounce_class="no_such_user",
+        **NEWSLETTER)],
     "notification-bounce-same-as-event": [expect(
         M_NEWSLETTER, "bounce", "gone@example.net", utc(2024, 5, 14, 11, 15, 42, 669), bounce_type="Permanent",
-        bounce_subtype="General", diagnostic_code="smtp; 550 5.1.1 user unknown",
+        bounce_subtype="General", diagnostic_code="smtp; 550 5.1.1 user unknown", bounce_class="no_such_user",
         source="News <news@shop.example.com>")],
     "event-complaint": [expect(
         "0100018f7a6e0f44-77c1d2e3-5a6b-4c7d-8e9f-a0b1c2d3e4f5-000000", "complaint", "cy@example.com",
@@ -80,10 +81,12 @@ EXPECTED: dict[str, list[dict]] = {
     "notification-bounce": [
         expect("0100018f8051a0aa-33322211-cccc-cccc-cccc-ddddaaaa0680-000000", "bounce", "jane@example.com",
                utc(2024, 5, 16, 8, 59, 38, 237), bounce_type="Permanent", bounce_subtype="General",
-               diagnostic_code="smtp; 550 5.1.1 <jane@example.com>... User unknown", subject="Hello", **IDENTITY_MAIL),
+               diagnostic_code="smtp; 550 5.1.1 <jane@example.com>... User unknown", subject="Hello",
+               bounce_class="no_such_user", **IDENTITY_MAIL),
         expect("0100018f8051a0aa-33322211-cccc-cccc-cccc-ddddaaaa0680-000000", "bounce", "richard@example.com",
                utc(2024, 5, 16, 8, 59, 38, 237), bounce_type="Permanent", bounce_subtype="General",
-               diagnostic_code="smtp; 552 5.2.2 Mailbox full", subject="Hello", **IDENTITY_MAIL),
+               diagnostic_code="smtp; 552 5.2.2 Mailbox full", subject="Hello", bounce_class="mailbox_full",
+               **IDENTITY_MAIL),
     ],
     "notification-complaint": [expect(
         "0100018f805c1d22-7a5433e7-8edb-42ae-af10-f0181f34d6ee-000000", "complaint", "richard@example.com",
@@ -97,7 +100,8 @@ EXPECTED: dict[str, list[dict]] = {
     # Optional fields missing: no headers, no tags, no diagnosticCode, timestamps without milliseconds.
     "minimal-bounce": [expect(
         "0100018f84b1b0b0-aaaabbbb-cccc-dddd-eeee-ffff00001111-000000", "bounce", "hal@example.com",
-        utc(2024, 5, 17, 6, 0, 5), bounce_type="Transient", bounce_subtype="MailboxFull", **IDENTITY_MAIL)],
+        utc(2024, 5, 17, 6, 0, 5), bounce_type="Transient", bounce_subtype="MailboxFull", bounce_class="mailbox_full",
+        **IDENTITY_MAIL)],
     "minimal-delivery": [expect(
         "0100018f84bb0f0f-12121212-3434-5656-7878-909090909090-000000", "delivery", "ida@example.com",
         utc(2024, 5, 17, 6, 10, 2))],
@@ -111,7 +115,7 @@ EXPECTED["hostile-bounce"] = [expect(
                      "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\"),
     subject=("[bold]x[/] \x1b[31mred\x1b[0m \u202eevil\u202c zero\u200bwidth\u200d\ufeff caf\u00e9 "
              "\u65e5\u672c\u8a9e \U0001f4e7\U0001f44d\U0001f3fd \\[escaped]"),
-    source='"[bold]Evil[/]" <evil@shop.example.com>', configuration_set="[on red]set[/]")]
+    source='"[bold]Evil[/]" <evil@shop.example.com>', configuration_set="[on red]set[/]", bounce_class="blocked")]
 
 
 def test_every_record_fixture_has_an_expectation():

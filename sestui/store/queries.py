@@ -1,0 +1,112 @@
+"""SQL the SQLite store's readers build: event filters, the flow's text filter, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sestui.core.classify import (
+    NOT_COUNTED_COMPLAINT_SUB_TYPES,
+    NOT_COUNTED_FEEDBACK_TYPES,
+)
+from sestui.core.events import EVENT_TYPES
+from sestui.store.rows import EVENT_COLUMNS
+
+# Equality and range filters on events, by keyword.
+_EVENT_CONDITIONS = {
+    "after_id": "id > ?",
+    "before_id": "id < ?",
+    "event_type": "event_type = ?",
+    "message_id": "message_id = ?",
+    "recipient": "recipient = ? COLLATE NOCASE",
+    "since_ms": "ts >= ?",
+    "until_ms": "ts < ?",
+}
+
+# The columns the flow's text filter matches (a substring, case-insensitively), as it always has.
+FLOW_TEXT_COLUMNS = ("recipient", "message_id", "subject")
+# The trigram tokenizer matches substrings of 3 characters or more; shorter text takes LIKE.
+FTS_MIN_CHARS = 3
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def where_sql(clauses: list[str]) -> str:
+    return " WHERE " + " AND ".join(clauses) if clauses else ""
+
+
+def event_where(*, types: Iterable[str] | None = None, text: str | None = None, prefix: str = "",
+                **conditions: Any) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and their parameters; `text` matches recipient, message id or subject (LIKE).
+    `prefix` qualifies the column names (`e.`)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for name, value in conditions.items():
+        if value is not None and value != "":
+            where.append(prefix + _EVENT_CONDITIONS[name])
+            params.append(value)
+    if types is not None:
+        types = list(types)
+        where.append(f"{prefix}event_type IN ({', '.join('?' * len(types))})")
+        params += types
+    if text:
+        like = f"%{like_escape(text)}%"
+        where.append("(" + " OR ".join(f"{prefix}{c} LIKE ? ESCAPE '\\'" for c in FLOW_TEXT_COLUMNS) + ")")
+        params += [like] * len(FLOW_TEXT_COLUMNS)
+    return where, params
+
+
+FLOW_COLUMNS = ", ".join(f"e.{c}" for c in ("id",) + EVENT_COLUMNS)
+
+
+def flow_where(*, after_id: int | None = None, before_id: int | None = None, types: Iterable[str] | None = None,
+               text: str | None = None) -> tuple[str, list[str], list[Any], str]:
+    """(FROM clause, WHERE clauses, parameters, the arrival-order key) for the flow.
+
+    Text of 3 characters or more is looked up in the trigram index first, walking it in rowid order
+    so a LIMIT stops early; the LIKE condition stays, so what matches is exactly what LIKE matches
+    (the index only narrows: its case folding is a superset of LIKE's)."""
+    if text and len(text) >= FTS_MIN_CHARS:
+        where, params = event_where(types=types, text=text, prefix="e.")
+        ids, id_params = event_where(after_id=after_id, before_id=before_id, prefix="events_fts.")
+        ids = [clause.replace("events_fts.id", "events_fts.rowid") for clause in ids]
+        return ("FROM events_fts JOIN events e ON e.id = events_fts.rowid",
+                ["events_fts MATCH ?"] + ids + where, [fts_phrase(text)] + id_params + params, "events_fts.rowid")
+    where, params = event_where(after_id=after_id, before_id=before_id, types=types, text=text, prefix="e.")
+    return "FROM events e", where, params, "e.id"
+
+
+def fts_phrase(text: str) -> str:
+    """An FTS5 query for `text` as one phrase (a substring, with trigrams) in the flow's columns."""
+    return "{" + " ".join(FLOW_TEXT_COLUMNS) + "} : \"" + text.replace('"', '""') + '"'
+
+
+def _complaint_counted(prefix: str = "") -> str:
+    subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
+    feedback = ", ".join(f"'{f}'" for f in NOT_COUNTED_FEEDBACK_TYPES)
+    return (f"coalesce({prefix}complaint_sub_type, '') NOT IN ({subs})"
+            f" AND lower(coalesce({prefix}complaint_feedback_type, '')) NOT IN ({feedback})")
+
+
+def counts_by_type(since_ms: int, until_ms: int | None) -> tuple[str, list[Any]]:
+    # Naming the types turns this into one (event_type, ts) index range per type; without them
+    # SQLite scans the whole index, which grows with history however small the window. Complaints
+    # are few; only theirs need the row, to leave out those that are not the recipient's.
+    window = " AND ts >= ?" + (" AND ts < ?" if until_ms is not None else "")
+    bounds = [since_ms] + ([until_ms] if until_ms is not None else [])
+    others = [t for t in EVENT_TYPES if t != "complaint"]
+    sql = (f"SELECT event_type, count(*) AS n FROM events WHERE event_type IN ({', '.join('?' * len(others))})"
+           f"{window} GROUP BY event_type"
+           f" UNION ALL SELECT 'complaint' AS event_type, count(*) AS n FROM events"
+           f" WHERE event_type = 'complaint'{window} AND {_complaint_counted()}")
+    return sql, [*others, *bounds, *bounds]
+
+
+HOURLY_COUNTS = (
+    "SELECT (ts / 3600000) * 3600000 AS hour, CASE WHEN event_type = 'bounce' THEN "
+    "CASE WHEN bounce_type = 'Permanent' THEN 'bounce_hard' ELSE 'bounce_soft' END "
+    "ELSE event_type END AS kind, count(*) AS n FROM events WHERE ts >= ?"
+    f" AND (event_type != 'complaint' OR ({_complaint_counted()})) GROUP BY hour, kind"
+)

@@ -1,0 +1,121 @@
+"""Parsed bodies flattened into the rows each table receives, and the statements that write them.
+
+An event is identified by (message_id, event_type, recipient, ts); the unique index on those
+columns is what makes redelivered or doubly-published events land once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from operator import attrgetter
+
+from sestui.core.classify import STATUS_RANK, status_of
+from sestui.core.events import DETAIL_FIELDS, Parsed, valid_text
+from sestui.store import rollups
+from sestui.store.base import AddResult, to_ms
+
+EVENT_COLUMNS = ("message_id", "event_type", "recipient", "ts") + DETAIL_FIELDS
+
+_json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) without a new encoder per call
+_details = attrgetter(*DETAIL_FIELDS)
+
+
+class Rows:
+    """Parsed bodies flattened into the rows each table receives, ready for executemany.
+    Plain lists of tuples, so they pickle cheaply from a parsing process to the writer."""
+
+    EVENT_SQL = (
+        f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+    )
+    RECORD_SQL = "INSERT OR IGNORE INTO records (message_id, event_type, ts, body) VALUES (?, ?, ?, ?)"
+    MESSAGE_SQL = """
+        INSERT INTO messages (message_id, first_seen, mail_ts, last_event_ts, source, subject,
+                              destinations, configuration_set, tags)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (message_id) DO UPDATE SET
+          mail_ts = coalesce(messages.mail_ts, excluded.mail_ts),
+          last_event_ts = max(coalesce(messages.last_event_ts, 0), excluded.last_event_ts),
+          source = coalesce(messages.source, excluded.source),
+          subject = coalesce(messages.subject, excluded.subject),
+          destinations = CASE WHEN messages.destinations IS NULL OR messages.destinations = '[]'
+                              THEN excluded.destinations ELSE messages.destinations END,
+          configuration_set = coalesce(messages.configuration_set, excluded.configuration_set),
+          tags = CASE WHEN messages.tags IS NULL OR messages.tags = '{}'
+                      THEN excluded.tags ELSE messages.tags END
+    """
+    RECIPIENT_SQL = """
+        INSERT INTO message_recipients (message_id, recipient, status, rank, ts) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (message_id, recipient) DO UPDATE SET
+          status = excluded.status, rank = excluded.rank, ts = excluded.ts
+        WHERE excluded.rank > message_recipients.rank
+           OR (excluded.rank = message_recipients.rank AND excluded.ts > message_recipients.ts)
+    """
+    QUARANTINE_SQL = "INSERT INTO quarantine (received, reason, body) VALUES (?, ?, ?)"
+
+    def __init__(self, received_ms: int):
+        self.received_ms = received_ms
+        self.events: list[tuple] = []
+        self.records: list[tuple] = []
+        self.messages: list[tuple] = []
+        self.recipients: list[tuple] = []
+        self.quarantine: list[tuple] = []
+        # message id -> (destinations, tags, their JSON): a message's records tend to share a batch
+        self._mail_json: dict[str, tuple[list, dict, str, str]] = {}
+
+    def add(self, body: str | bytes, parsed: Parsed) -> None:
+        if not parsed.ok:
+            if isinstance(body, (bytes, bytearray)):
+                body = body.decode("utf-8", errors="backslashreplace")
+            else:
+                body = valid_text(body)  # SQLite text must be UTF-8: no lone surrogates
+            self.quarantine.append((self.received_ms, parsed.reason, body))
+            return
+        mail = parsed.mail
+        assert mail is not None
+        last_ts = 0
+        for ev in parsed.events:
+            ts = to_ms(ev.timestamp)
+            last_ts = max(last_ts, ts)
+            self.events.append((ev.message_id, ev.event_type, ev.recipient, ts) + _details(ev))
+            status = status_of(ev.event_type, ev.bounce_type, ev.diagnostic_code, ev.bounce_class,
+                               complaint_sub_type=ev.complaint_sub_type,
+                               complaint_feedback_type=ev.complaint_feedback_type)
+            if status is not None:
+                self.recipients.append((ev.message_id, ev.recipient, status, STATUS_RANK[status], ts))
+        self.records.append((mail.message_id, parsed.event_type, last_ts, parsed.record))
+        cached = self._mail_json.get(mail.message_id)
+        if cached is not None and cached[0] == mail.destinations and cached[1] == mail.tags:
+            destinations, tags = cached[2], cached[3]
+        else:
+            destinations, tags = _json_text(mail.destinations), _json_text(mail.tags)
+            self._mail_json[mail.message_id] = (mail.destinations, mail.tags, destinations, tags)
+        self.messages.append(
+            (mail.message_id, self.received_ms, to_ms(mail.timestamp) if mail.timestamp else None, last_ts,
+             mail.source, mail.subject, destinations, mail.configuration_set, tags)
+        )
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_mail_json"] = {}
+        return state
+
+    def __len__(self) -> int:
+        return len(self.events) + len(self.quarantine)
+
+    def write(self, conn: sqlite3.Connection) -> AddResult:
+        """In the caller's transaction: the ids above the newest before the write are its new events
+        (no other writer can add any meanwhile), which the roll-ups then count."""
+        stored = 0
+        if self.events:
+            newest = conn.execute(rollups.MAX_ID).fetchone()[0]
+            stored = conn.executemany(self.EVENT_SQL, self.events).rowcount
+            conn.executemany(self.RECORD_SQL, self.records)
+            conn.executemany(self.MESSAGE_SQL, self.messages)
+            conn.executemany(self.RECIPIENT_SQL, self.recipients)
+            if stored:
+                conn.execute(rollups.ADD_NEW, (newest,))
+        if self.quarantine:
+            conn.executemany(self.QUARANTINE_SQL, self.quarantine)
+        return AddResult(stored, len(self.events) - stored, len(self.quarantine))

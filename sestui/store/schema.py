@@ -1,0 +1,120 @@
+"""The SQLite schema as a versioned list of migrations, written with sqlite-utils.
+
+`PRAGMA user_version` is the number of migrations applied; each entry moves the schema from version
+i to i+1 inside the caller's transaction. Append; never edit a released entry. sqlite-utils cannot
+say WITHOUT ROWID, a NOCASE primary key or a NOCASE index column: those few statements are SQL.
+
+`PRAGMA application_id` marks the file as sestui's, so a foreign SQLite file is refused, not altered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from sestui.core import classify
+from sestui.store import rollups
+
+APPLICATION_ID = 0x53455354  # "SEST"
+
+# Tables whose presence (with a user_version) makes an unmarked file an older sestui database.
+SESTUI_TABLES = frozenset({"events", "records", "messages", "message_recipients", "quarantine"})
+
+# Columns of the flow filter's full-text index (FTS5, trigram tokenizer: substring matching).
+FTS_COLUMNS = ("recipient", "message_id", "subject", "diagnostic_code", "source")
+
+_V1_DETAILS = ("bounce_type", "bounce_subtype", "diagnostic_code", "complaint_feedback_type", "delay_type", "link",
+               "user_agent", "ip_address", "reject_reason", "error_message", "subject", "source",
+               "configuration_set")
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    """Events, their raw records, messages, per-recipient status, quarantined bodies."""
+    events = db.create_table(
+        "events",
+        {"id": int, "message_id": str, "event_type": str, "recipient": str, "ts": int,
+         **{name: str for name in _V1_DETAILS}},
+        pk="id", not_null=("message_id", "event_type", "recipient", "ts"))
+    events.create_index(["message_id", "event_type", "recipient", "ts"], "events_identity", unique=True)
+    events.create_index(["ts"], "events_ts")
+    db.execute("CREATE INDEX events_recipient ON events(recipient COLLATE NOCASE, ts)")
+    events.create_index(["event_type", "ts"], "events_type_ts")
+
+    records = db.create_table("records", {"id": int, "message_id": str, "event_type": str, "ts": int, "body": str},
+                              pk="id", not_null=("message_id", "event_type", "ts", "body"))
+    records.create_index(["message_id", "event_type", "ts"], "records_identity", unique=True)
+
+    db.create_table(
+        "messages",
+        {"message_id": str, "first_seen": int, "mail_ts": int, "last_event_ts": int, "source": str, "subject": str,
+         "destinations": str, "configuration_set": str, "tags": str},
+        pk="message_id", not_null=("first_seen",))
+    db.execute("""
+        CREATE TABLE message_recipients (
+          message_id TEXT NOT NULL, recipient TEXT NOT NULL, status TEXT NOT NULL, rank INTEGER NOT NULL,
+          ts INTEGER NOT NULL, PRIMARY KEY (message_id, recipient)
+        ) WITHOUT ROWID""")
+    quarantine = db.create_table("quarantine", {"id": int, "received": int, "reason": str, "body": str},
+                                 pk="id", not_null=("received", "reason", "body"))
+    quarantine.create_index(["received"], "quarantine_received")
+
+
+def _v2(db: sqlite_utils.Database) -> None:
+    """Operational state shared between a collector and any number of consoles."""
+    db.create_table(
+        "collector_state",
+        {"collector_id": str, "queue_url": str, "state": str, "started": int, "heartbeat": int, "last_success": int,
+         "last_error": str, "last_error_at": int, "events_per_s": float, "backlog": int, "received": int,
+         "stored": int, "duplicates": int, "quarantined": int},
+        pk="collector_id",
+        not_null=("state", "started", "heartbeat", "events_per_s", "received", "stored", "duplicates", "quarantined"),
+        defaults={"events_per_s": 0, "received": 0, "stored": 0, "duplicates": 0, "quarantined": 0})
+    db.create_table("account_snapshots",
+                    {"id": int, "taken": int, "profile": str, "region": str, "status": str, "error": str},
+                    pk="id", not_null=("taken",))
+    db.create_table("send_stats",
+                    {"ts": int, "delivery_attempts": int, "bounces": int, "complaints": int, "rejects": int},
+                    pk="ts", not_null=("delivery_attempts", "bounces", "complaints", "rejects"))
+    db.execute("""
+        CREATE TABLE suppressions (
+          email TEXT PRIMARY KEY COLLATE NOCASE, reason TEXT NOT NULL, last_update INTEGER, message_id TEXT,
+          feedback_id TEXT, fetched INTEGER NOT NULL
+        )""")
+    audit = db.create_table(
+        "audit",
+        {"id": int, "at": int, "actor": str, "origin": str, "action": str, "email": str, "reason": str,
+         "outcome": str, "detail": str, "message_id": str},
+        pk="id", not_null=("at", "origin", "action", "outcome"))
+    audit.create_index(["at"], "audit_at")
+
+
+def _v3(db: sqlite_utils.Database) -> None:
+    """Complaint subtype and bounce class per event; a full-text index for the flow's filter."""
+    events = db.table("events")
+    events.add_column("complaint_sub_type", str)
+    events.add_column("bounce_class", str)
+    # Older bounces get their class from what the row holds (the record's shape is not re-read).
+    db.conn.create_function("sestui_bounce_class", 3, classify.bounce_class, deterministic=True)
+    db.execute("UPDATE events SET bounce_class = sestui_bounce_class(bounce_type, bounce_subtype, diagnostic_code)"
+               " WHERE event_type = 'bounce'")
+    events.enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize="trigram")
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    """Hourly roll-ups for breakdowns (store/rollups.py), filled from the events already stored."""
+    db.create_table("rollup_hourly", {**{c: (int if c == "hour" else str) for c in rollups.COLUMNS}, "n": int},
+                    pk=rollups.COLUMNS, not_null=rollups.COLUMNS + ("n",))
+    db.execute(rollups.ADD_NEW, (0,))
+
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
+
+
+def migrate(db: sqlite_utils.Database, from_version: int) -> None:
+    """Apply the migrations after `from_version`, setting user_version after each (caller's transaction)."""
+    for target, step in enumerate(MIGRATIONS[from_version:], start=from_version + 1):
+        step(db)
+        db.execute(f"PRAGMA user_version = {target}")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -1,0 +1,161 @@
+"""Hourly roll-ups: always equal to a full recount of the events table, and breakdowns read only them."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fixtures import sns_envelope
+
+from sestui.core.classify import complaint_counts
+from sestui.core.events import parse_body
+from sestui.store import Store, to_ms
+
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
+SOURCES = ["Billing <billing@Shop.example.com>", "news@news.example.org", "Alerts <alerts@ops.example.net> "]
+DOMAINS = ["gmail.com", "Example.ORG", "corp.example.co.uk"]
+CAMPAIGNS = [None, "spring", "receipts"]
+DIAGNOSTICS = ["smtp; 550 5.1.1 user unknown", "smtp; 552 5.2.2 Mailbox full", "smtp; 550 5.7.1 spam", None]
+
+
+def _iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _message(rng: random.Random, i: int) -> list[str]:
+    """A message's records (send, then a random outcome per recipient), all with the same mail object."""
+    sent = T0 + timedelta(minutes=rng.randrange(5 * 24 * 60), milliseconds=rng.randrange(60_000))
+    rcpts = [f"u{i}-{k}@{rng.choice(DOMAINS)}" for k in range(rng.choice([1, 1, 1, 2, 3]))]
+    campaign = rng.choice(CAMPAIGNS)
+    tags = {"ses:configuration-set": [rng.choice(["tx", "bulk"])]}
+    if campaign:
+        tags["campaign"] = [campaign]
+    mail = {"timestamp": _iso(sent), "source": rng.choice(SOURCES), "messageId": f"roll-{i:05d}",
+            "destination": rcpts, "tags": tags, "commonHeaders": {"subject": f"s{i}"}}
+    bodies = [sns_envelope({"eventType": "Send", "mail": mail, "send": {}})]
+    for rcpt in rcpts:
+        when = _iso(sent + timedelta(seconds=rng.randrange(1, 7200)))
+        roll = rng.random()
+        if roll < 0.5:
+            rec = {"eventType": "Delivery", "delivery": {"timestamp": when, "recipients": [rcpt]}}
+        elif roll < 0.8:
+            diag = rng.choice(DIAGNOSTICS)
+            entry = {"emailAddress": rcpt, **({"diagnosticCode": diag, "status": "5.0.0"} if diag else {})}
+            rec = {"eventType": "Bounce", "bounce": {"bounceType": rng.choice(["Permanent", "Transient"]),
+                                                    "bounceSubType": "General", "timestamp": when,
+                                                    "bouncedRecipients": [entry]}}
+        else:
+            rec = {"eventType": "Complaint", "complaint": {
+                "timestamp": when, "complainedRecipients": [{"emailAddress": rcpt}],
+                "complaintFeedbackType": rng.choice(["abuse", "not-spam", None]),
+                "complaintSubType": rng.choice([None, None, "OnAccountSuppressionList"])}}
+        bodies.append(sns_envelope({**rec, "mail": mail}))
+    return bodies
+
+
+def _domain(address: str, strip: str = "") -> str:
+    if "@" not in address:
+        return ""
+    return address.split("@", 1)[1].rstrip(strip).strip().lower()
+
+
+def recount(store: Store) -> Counter:
+    """The roll-ups as they should be, counted from every stored event in Python."""
+    tags = {m: json.loads(t or "{}") for m, t in store.conn.execute("SELECT message_id, tags FROM messages")}
+    counts: Counter = Counter()
+    for ev in store.iter_events():
+        if ev["event_type"] == "complaint" and not complaint_counts(ev["complaint_sub_type"],
+                                                                     ev["complaint_feedback_type"]):
+            continue
+        campaign = (tags.get(ev["message_id"], {}).get("campaign") or [""])[0]
+        counts[(ev["ts"] // 3_600_000 * 3_600_000, ev["event_type"], ev["configuration_set"] or "",
+                _domain(ev["source"] or "", "> "), _domain(ev["recipient"]), campaign, ev["bounce_class"] or "",
+                ev["complaint_feedback_type"] or "")] += 1
+    return counts
+
+
+def rolled_up(store: Store) -> Counter:
+    rows = store.conn.execute("SELECT hour, event_type, configuration_set, from_domain, recipient_domain, campaign,"
+                              " bounce_class, feedback_type, n FROM rollup_hourly")
+    return Counter({tuple(r[:-1]): r[-1] for r in rows})
+
+
+def _ingest(store: Store, bodies: list[str], rng: random.Random) -> None:
+    rng.shuffle(bodies)
+    for i in range(0, len(bodies), 37):
+        store.add([(b, parse_body(b)) for b in bodies[i:i + 37]])
+
+
+def test_rollups_equal_a_recount_after_ingest_prune_and_duplicates(tmp_path):
+    rng = random.Random(20261201)
+    bodies = [b for i in range(400) for b in _message(rng, i)]
+    with Store(tmp_path / "events.db") as store:
+        _ingest(store, list(bodies), rng)
+        assert rolled_up(store) == recount(store) and sum(recount(store).values()) > 500
+        cut = to_ms(T0 + timedelta(days=2, minutes=17, seconds=5))  # inside an hour, not on its edge
+        store.prune(cut)
+        after_prune = recount(store)
+        assert rolled_up(store) == after_prune
+        assert min(key[0] for key in after_prune) == cut // 3_600_000 * 3_600_000
+        _ingest(store, rng.sample(bodies, 600), rng)  # duplicates, and what the prune removed, again
+        assert rolled_up(store) == recount(store)
+
+
+def test_a_database_from_before_rollups_gets_them_from_its_events(tmp_path):
+    rng = random.Random(5)
+    path = tmp_path / "events.db"
+    with Store(path) as store:
+        _ingest(store, [b for i in range(50) for b in _message(rng, i)], rng)
+        expected = recount(store)
+        store.conn.execute("DROP TABLE rollup_hourly")
+        store.conn.execute("PRAGMA user_version = 3")
+    with Store(path) as store:
+        assert rolled_up(store) == expected
+
+
+@pytest.fixture
+def breakdown_store(tmp_path):
+    rng = random.Random(11)
+    with Store(tmp_path / "events.db") as store:
+        _ingest(store, [b for i in range(300) for b in _message(rng, i)], rng)
+        yield store
+
+
+@pytest.mark.parametrize("group_by", ["configuration_set", "from_domain", "recipient_domain", "campaign",
+                                      "bounce_class", "feedback_type"])
+def test_breakdown_sums_the_events_of_its_window_per_group(breakdown_store, group_by):
+    store = breakdown_store
+    now = to_ms(T0 + timedelta(days=3))
+    window = 24 * 3_600_000
+    since = (now - window) // 3_600_000 * 3_600_000
+    expected: dict[str, Counter] = {}
+    for key, n in recount(store).items():
+        if since <= key[0] <= now:
+            group = key[2 + ("configuration_set", "from_domain", "recipient_domain", "campaign", "bounce_class",
+                             "feedback_type").index(group_by)]
+            expected.setdefault(group, Counter())[key[1]] += n
+    rows = store.breakdown(window, group_by, now=now)
+    assert {r["group"]: Counter({t: n for t, n in r.items() if t != "group" and n}) for r in rows} == expected
+    bounces = [r["bounce"] for r in rows]
+    assert bounces == sorted(bounces, reverse=True) and len(rows) >= 2
+
+
+def test_breakdown_reads_only_the_rollups(breakdown_store):
+    statements: list[str] = []
+    breakdown_store.conn.set_trace_callback(statements.append)
+    try:
+        breakdown_store.breakdown(3_600_000, "campaign", now=to_ms(T0 + timedelta(days=1)))
+    finally:
+        breakdown_store.conn.set_trace_callback(None)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert selects and all("events" not in s and "rollup_hourly" in s for s in selects)
+    plan = [r[3] for r in breakdown_store.conn.execute("EXPLAIN QUERY PLAN " + selects[0])]
+    assert any(step.startswith("SEARCH rollup_hourly") for step in plan), plan
+
+
+def test_breakdown_refuses_an_unknown_dimension(breakdown_store):
+    with pytest.raises(ValueError, match="cannot break down by"):
+        breakdown_store.breakdown(3_600_000, "subject; DROP TABLE events")
