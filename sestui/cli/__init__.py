@@ -750,6 +750,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to wait for the round trip's Delivery (default 60)")
     p.set_defaults(func=cmd_doctor)
 
+    from sestui.cli import status as status_command
+
+    status_command.register(sub, common)
+
     p = sub.add_parser("config", parents=[common], help="print the effective settings and where they come from")
     _collector_options(p)
     p.set_defaults(func=cmd_config)

@@ -242,6 +242,24 @@ class Store(StateQueries):
         sql, params = queries.counts_by_type(since_ms, until_ms)
         return {row["event_type"]: row["n"] for row in self._query(sql, params) if row["n"]}
 
+    def counts_by_configuration_set(self, since_ms: int) -> dict[str | None, tuple[dict[str, int], int]]:
+        """configuration set (None: sent without one) -> (counts by event type, hard bounces), for the
+        types the reputation rates are made of."""
+        types = ("send", "delivery", "bounce", "complaint", "reject")
+        rows = self._query(
+            f"SELECT configuration_set AS cs, event_type, count(*) AS n,"
+            f" sum(CASE WHEN event_type = 'bounce' AND bounce_type = 'Permanent' THEN 1 ELSE 0 END) AS hard"
+            f" FROM events WHERE event_type IN ({', '.join('?' * len(types))}) AND ts >= ?"
+            # a not-spam feedback report is not a complaint
+            f" AND NOT (event_type = 'complaint' AND coalesce(complaint_feedback_type, '') = 'not-spam')"
+            f" GROUP BY configuration_set, event_type", [*types, since_ms])
+        out: dict[str | None, tuple[dict[str, int], int]] = {}
+        for row in rows:
+            counts, hard = out.get(row["cs"], ({}, 0))
+            counts[row["event_type"]] = row["n"]
+            out[row["cs"]] = (counts, hard + (row["hard"] or 0))
+        return out
+
     def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]:
         """event_type -> {hour (ms) -> count} since a time; bounces split into bounce_hard/bounce_soft."""
         out: dict[str, dict[int, int]] = {}

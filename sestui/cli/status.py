@@ -1,0 +1,55 @@
+"""`sestui status [--json]`: the account's health with the Nagios plugin exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+HELP = "account, quota, AWS's rates and the feed; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
+
+
+def register(sub, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("status", parents=[common], help=HELP,
+                       description="Print the account's health (sandbox or production, sending, enforcement, quota), "
+                                   "AWS's bounce and complaint rates (CloudWatch, or a labelled estimate) for the "
+                                   "account and each configuration set, and the event feed. Exit status as a Nagios "
+                                   "plugin: 0 OK, 1 WARNING (a review line crossed, probation, feed stale), "
+                                   "2 CRITICAL (a pause line, sending disabled, quota used up), 3 UNKNOWN.")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the plugin line")
+    p.add_argument("--queue-url", metavar="URL", help="SQS queue the feed is for (default: queue_url from the config)")
+    p.add_argument("--warning", action="append", default=[], metavar="KIND=RATE",
+                   help="WARNING from this rate instead of AWS's review line, e.g. bounce=0.03 or complaint=0.08%%")
+    p.add_argument("--critical", action="append", default=[], metavar="KIND=RATE",
+                   help="CRITICAL from this rate instead of AWS's pause line")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sestui.cli import CliError, _aws, _open_store, _settings
+    from sestui.core.reputation import EXIT_CODES, UNKNOWN
+    from sestui.ops.status import Limits, nagios_line, parse_limit, report
+    from sestui.store import now_ms
+
+    try:
+        limits = Limits(dict(map(parse_limit, args.warning)), dict(map(parse_limit, args.critical)))
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_CODES[UNKNOWN]) from None
+    settings = _settings(args)
+    try:
+        aws = _aws(args)
+        store = _open_store(args)
+    except CliError as exc:  # a monitoring check that cannot run is UNKNOWN, not a plain failure
+        exc.status = EXIT_CODES[UNKNOWN]
+        raise
+    try:
+        data = report(aws, store, now_ms=now_ms(), queue_url=settings.queue_url, limits=limits)
+    finally:
+        store.close()
+    if args.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=True) + "\n")
+    else:
+        print(nagios_line(data))
+        for problem in data["problems"]:
+            print(f"{problem['status']}: {problem['message']}")
+    return EXIT_CODES[data["status"]]

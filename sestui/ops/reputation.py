@@ -1,0 +1,109 @@
+"""The account's and each configuration set's rates, AWS's figure first.
+
+Order of trust for each figure: CloudWatch's `Reputation.*Rate` (what AWS enforces on); for the
+account, the 14-day GetSendStatistics ratio as an estimate; then sestui's own count of stored
+events (hard bounces and complaints over sends, 14 days). A set whose reputation metrics are off
+in SES only ever has the local figure, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from sestui.aws import AwsError
+from sestui.aws import reputation as cloudwatch
+from sestui.core import health
+from sestui.core.reputation import CLOUDWATCH, LOCAL, SEND_STATISTICS, Figure, Rates, ratio
+from sestui.store import Store
+
+WINDOW_MS = 14 * 86_400_000
+GET_METRIC_DATA = "cloudwatch:GetMetricData"
+
+
+@dataclass(frozen=True)
+class Reputation:
+    account: Rates
+    configuration_sets: list[Rates] = field(default_factory=list)
+    error: str | None = None  # why AWS's figures could not be read (names the IAM action when denied)
+    taken_ms: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"account": self.account.to_json(), "configuration_sets": [r.to_json() for r in self.configuration_sets],
+                "error": self.error, "taken_ms": self.taken_ms}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> "Reputation | None":
+        account = Rates.from_json((data or {}).get("account"))
+        if data is None or account is None:
+            return None
+        sets = [r for r in (Rates.from_json(s) for s in data.get("configuration_sets") or []) if r is not None]
+        return cls(account, sets, data.get("error"), data.get("taken_ms"))
+
+
+def local_rates(counts: Mapping[str, int], hard_bounces: int, name: str | None = None) -> Rates:
+    """Hard bounces and complaints over sends (AWS counts only hard bounces in its bounce rate)."""
+    attempts = health.rates_from_counts(counts).attempts
+    return Rates(Figure(ratio(hard_bounces, attempts), LOCAL), Figure(ratio(counts.get("complaint", 0), attempts), LOCAL),
+                 name)
+
+
+def statistics_rates(points: list[Mapping]) -> Rates | None:
+    if not points:
+        return None
+    totals = health.rates_from_stats(points)
+    newest = max(p["ts"] for p in points)
+    return Rates(Figure(totals.bounce_rate, SEND_STATISTICS, newest), Figure(totals.complaint_rate, SEND_STATISTICS, newest))
+
+
+def read(aws, store: Store, *, now_ms: int, sets: Mapping[str, bool] | None = None) -> Reputation:
+    """One reading: CloudWatch for what has it, the estimates for the rest. Never raises for AWS
+    faults: the reading says what it could not get in `error`."""
+    error = None
+    if sets is None:
+        try:
+            sets = cloudwatch.configuration_sets(aws)
+        except AwsError as exc:
+            sets, error = {}, str(exc)
+    tracked = sorted(name for name, on in sets.items() if on)
+    latest: dict[tuple[str | None, str], tuple[int, float]] = {}
+    try:
+        now = datetime.fromtimestamp(now_ms / 1000, timezone.utc)
+        for series in cloudwatch.latest_rates(aws, tracked, now=now):
+            if series.latest is not None:
+                latest[(series.configuration_set, series.kind)] = series.latest
+    except AwsError as exc:
+        error = _reason(exc)
+    since = now_ms - WINDOW_MS
+    by_set = store.counts_by_configuration_set(since)
+    fallback = statistics_rates(store.send_stats(since)) or local_rates(*_totals(by_set))
+    account = Rates(_pick(latest, None, "bounce", fallback.bounce), _pick(latest, None, "complaint", fallback.complaint))
+    per_set = []
+    for name in sorted(set(sets) | set(by_set) - {None}):
+        counts, hard = by_set.get(name, ({}, 0))
+        local = local_rates(counts, hard, name)
+        per_set.append(Rates(_pick(latest, name, "bounce", local.bounce), _pick(latest, name, "complaint", local.complaint),
+                             name))
+    return Reputation(account, per_set, error, now_ms)
+
+
+def _pick(latest, target, kind: str, fallback: Figure) -> Figure:
+    point = latest.get((target, kind))
+    return Figure(point[1], CLOUDWATCH, point[0]) if point else fallback
+
+
+def _totals(by_set: Mapping[str | None, tuple[dict[str, int], int]]) -> tuple[dict[str, int], int]:
+    counts: dict[str, int] = {}
+    hard = 0
+    for set_counts, set_hard in by_set.values():
+        hard += set_hard
+        for kind, n in set_counts.items():
+            counts[kind] = counts.get(kind, 0) + n
+    return counts, hard
+
+
+def _reason(exc: AwsError) -> str:
+    if exc.kind == "denied" and GET_METRIC_DATA not in str(exc):
+        return f"{exc} (needs {GET_METRIC_DATA})"
+    return str(exc)

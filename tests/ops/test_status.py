@@ -1,0 +1,205 @@
+"""`sestui status` and the metrics endpoint against the sandbox's CloudWatch: the figures shown are
+the figures AWS publishes, estimates say they are estimates, and the exit codes follow Nagios.
+
+Each test works in a region of its own: the sandbox keeps an SES account and a CloudWatch per
+region, so the figures one test publishes are not another's."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import urllib.request
+from datetime import datetime, timezone
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from sestui.aws import Aws
+from sestui.core.events import parse_body
+from sestui.ops import metrics, status
+from sestui.store import Store, now_ms
+from console_data import record
+
+
+def event(kind: str, n: int, at_ms: int, set_name: str = "default") -> str:
+    when = datetime.fromtimestamp(at_ms / 1000, timezone.utc)
+    rec = record(kind, n, f"r{n}@example.com", when, when, "hello")
+    rec["mail"]["tags"]["ses:configuration-set"] = [set_name]
+    return json.dumps(rec)
+
+REGIONS = itertools.cycle(["ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
+                           "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-2", "eu-west-3", "sa-east-1",
+                           "us-east-2", "us-west-1", "us-west-2", "af-south-1", "me-south-1", "eu-south-1"])
+
+
+@pytest.fixture
+def region(sandbox, clients_for):
+    """A region nobody else in this worker uses (SES account and CloudWatch of its own)."""
+    return next(REGIONS)
+
+
+def publish(sandbox, clients_for, region, **figures):
+    """Put Reputation.* points into the sandbox's CloudWatch as SES publishes them:
+    publish(..., bounce=0.02, complaint=0.0003, set_name=None)."""
+    cloudwatch = clients_for(sandbox.info.endpoint_url, region, "cloudwatch")
+    set_name = figures.pop("set_name", None)
+    dims = [{"Name": "ses:configuration-set", "Value": set_name}] if set_name else []
+    names = {"bounce": "Reputation.BounceRate", "complaint": "Reputation.ComplaintRate"}
+    cloudwatch.put_metric_data(Namespace="AWS/SES", MetricData=[
+        {"MetricName": names[kind], "Value": value, "Dimensions": dims} for kind, value in figures.items()])
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "events.db") as s:
+        yield s
+
+
+def test_the_rates_shown_are_cloudwatchs(sandbox, clients_for, region, store):
+    publish(sandbox, clients_for, region, bounce=0.0123, complaint=0.0004)
+    data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now_ms(),
+                         queue_url=None)
+    assert data["rates"]["bounce"] == {"value": pytest.approx(0.0123), "source": "cloudwatch", "review": 0.05, "pause": 0.10}
+    assert data["rates"]["complaint"] == {"value": pytest.approx(0.0004), "source": "cloudwatch", "review": 0.001,
+                                          "pause": 0.005}
+    assert data["status"] == "OK"
+    assert data["account"] == {"production": True, "sending_enabled": True, "enforcement_status": "HEALTHY"}
+    assert set(data["quota"]) == {"max_24h", "sent_24h", "max_rate"}
+    assert data["feed"]["state"] == "NO FEED" and "sestui setup" in data["feed"]["reason"]
+
+
+def test_without_cloudwatch_figures_the_estimate_is_labelled(sandbox, region, store):
+    now = now_ms()
+    store.save_send_stats([(now - 3_600_000, 200, 12, 0, 0)])
+    data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now, queue_url=None)
+    assert data["rates"]["bounce"]["source"] == "send_statistics"
+    assert data["rates"]["bounce"]["value"] == pytest.approx(12 / 200)
+    assert data["status"] == "WARNING"  # 6% is past the review line, even as an estimate
+
+
+def test_a_set_without_reputation_metrics_shows_the_local_figure(sandbox, region, store):
+    now = now_ms()
+    bodies = [event("Send", i, now - 60_000, "newsletters") for i in range(20)]
+    bodies += [event("Bounce", i, now - 50_000, "newsletters") for i in range(3)]
+    bodies += [event("Send", i, now - 60_000, "transactional") for i in range(100, 300)]
+    store.add((body, parse_body(body)) for body in bodies)
+    data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now, queue_url=None)
+    [newsletters] = [s for s in data["configuration_sets"] if s["name"] == "newsletters"]
+    assert newsletters["bounce"]["source"] == "local"
+    assert newsletters["bounce"]["value"] == pytest.approx(3 / 20)
+    assert data["rates"]["bounce"] == {"value": pytest.approx(3 / 220), "source": "local", "review": 0.05,
+                                       "pause": 0.10}
+    # 15% for the set: shown, but a local figure of one set is never paged on
+    assert data["status"] == "OK"
+    assert any("newsletters" in p["message"] and p["status"] == "OK" for p in data["problems"])
+
+
+def sestui_status(sandbox, region, db, *extra):
+    env_cmd = [sys.executable, "-m", "sestui", "status", "--region", region, "--endpoint-url",
+               sandbox.info.endpoint_url, "--db", str(db), *extra]
+    return subprocess.run(env_cmd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("bounce, complaint, expected, code", [
+    (0.01, 0.0005, "OK", 0),
+    (0.05, 0.0, "WARNING", 1),
+    (0.0, 0.001, "WARNING", 1),
+    (0.10, 0.0, "CRITICAL", 2),
+    (0.02, 0.005, "CRITICAL", 2),
+])
+def test_exit_codes_at_each_threshold(sandbox, clients_for, region, tmp_path, isolated_environment,
+                                      bounce, complaint, expected, code):
+    publish(sandbox, clients_for, region, bounce=bounce, complaint=complaint)
+    proc = sestui_status(sandbox, region, tmp_path / "e.db", "--json")
+    assert proc.returncode == code, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["status"] == expected
+    assert data["rates"]["bounce"]["value"] == pytest.approx(bounce)
+    plain = sestui_status(sandbox, region, tmp_path / "e.db")
+    assert plain.returncode == code
+    assert plain.stdout.startswith(f"SESTUI {expected} - ")
+    assert f"bounce={bounce:.6g};0.05;0.1;0;1" in plain.stdout
+
+
+def test_overrides_page_earlier(sandbox, clients_for, region, tmp_path, isolated_environment):
+    publish(sandbox, clients_for, region, bounce=0.03, complaint=0.0)
+    db = tmp_path / "e.db"
+    assert sestui_status(sandbox, region, db).returncode == 0
+    assert sestui_status(sandbox, region, db, "--warning", "bounce=2.5%").returncode == 1
+    assert sestui_status(sandbox, region, db, "--warning", "bounce=0.02", "--critical", "bounce=0.03").returncode == 2
+    bad = sestui_status(sandbox, region, db, "--warning", "bounce=lots")
+    assert bad.returncode == 3 and "bounce=lots" in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_unreachable_aws_is_unknown(tmp_path, isolated_environment):
+    proc = subprocess.run([sys.executable, "-m", "sestui", "status", "--json", "--region", "eu-west-1",
+                           "--endpoint-url", "http://127.0.0.1:9", "--db", str(tmp_path / "e.db")],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 3, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "UNKNOWN"
+
+
+def test_quota_used_up_is_critical(sandbox, region, store):
+    data = status.report(_FixedAccount(sent=2000, most=2000), store, now_ms=now_ms(), queue_url=None)
+    assert data["status"] == "CRITICAL"
+    assert any("daily quota used up" in p["message"] for p in data["problems"])
+
+
+class _FixedAccount:
+    """An account whose GetAccount answers are given; CloudWatch and SES lists unreachable."""
+
+    def __init__(self, *, sent, most):
+        from sestui.aws import AccountStatus
+        self._status = AccountStatus(production_access=True, sending_enabled=True, enforcement_status="HEALTHY",
+                                     max_24_hour_send=most, max_send_rate=1.0, sent_last_24_hours=sent,
+                                     suppressed_reasons=[], review_status=None)
+
+    def account_status(self):
+        return self._status
+
+    def call(self, service, operation, **params):
+        from sestui.aws import AwsError
+        raise AwsError(f"{service}:{operation} unavailable here", kind="network")
+
+
+def test_the_metrics_endpoint_serves_what_status_says(sandbox, clients_for, region, tmp_path):
+    publish(sandbox, clients_for, region, bounce=0.021, complaint=0.0002)
+    path = tmp_path / "events.db"
+    aws = Aws(region=region, endpoint_url=sandbox.info.endpoint_url)
+    with Store(path) as store:
+        now = now_ms()
+        store.add((b, parse_body(b)) for b in [event("Send", 1, now - 1000)])
+        reading = status.reputation.read(aws, store, now_ms=now)
+        store.save_account_snapshot(taken_ms=now, profile=None, region=region,
+                                    status={"reputation": reading.to_json()})
+        expected = status.report(aws, store, now_ms=now, queue_url=None)
+    server, thread = metrics.serve("127.0.0.1:0", metrics.SestuiMetrics(lambda: Store(path, readonly=True)))
+    try:
+        port = server.server_address[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+            text = resp.read().decode()
+    finally:
+        server.shutdown()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    rates = {(s.labels["kind"], s.labels["source"], s.labels["configuration_set"]): s.value
+             for s in families["sestui_reputation_rate"].samples}
+    assert rates[("bounce", "cloudwatch", "")] == pytest.approx(expected["rates"]["bounce"]["value"])
+    assert rates[("complaint", "cloudwatch", "")] == pytest.approx(expected["rates"]["complaint"]["value"])
+    sends = [s for s in families["sestui_events_24h"].samples if s.labels["type"] == "send"]
+    assert sends[0].value == 1
+    assert all(name.startswith("sestui_") for name in families)
+
+
+@pytest.mark.parametrize("text, expected", [("9464", ("127.0.0.1", 9464)), (":9464", ("127.0.0.1", 9464)),
+                                            ("0.0.0.0:80", ("0.0.0.0", 80)), ("[::1]:9464", ("::1", 9464))])
+def test_metrics_address_is_loopback_unless_told(text, expected):
+    assert metrics.parse_address(text) == expected
+
+
+@pytest.mark.parametrize("text", ["host:", "127.0.0.1:99999", "x", "-1"])
+def test_bad_metrics_address(text):
+    with pytest.raises(ValueError):
+        metrics.parse_address(text)
+
