@@ -8,12 +8,12 @@ in SES only ever has the local figure, and says so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sestui.aws import AwsError
-from sestui.aws import reputation as cloudwatch
+from sestui.aws import AwsError, ErrorKind
 from sestui.core import health
 from sestui.core.reputation import CLOUDWATCH, LOCAL, SEND_STATISTICS, Figure, Rates, ratio
 from sestui.store import Store
@@ -34,7 +34,7 @@ class Reputation:
                 "error": self.error, "taken_ms": self.taken_ms}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> "Reputation | None":
+    def from_json(cls, data: Mapping[str, Any] | None) -> Reputation | None:
         account = Rates.from_json((data or {}).get("account"))
         if data is None or account is None:
             return None
@@ -57,22 +57,45 @@ def statistics_rates(points: list[Mapping]) -> Rates | None:
     return Rates(Figure(totals.bounce_rate, SEND_STATISTICS, newest), Figure(totals.complaint_rate, SEND_STATISTICS, newest))
 
 
+def configuration_sets(aws) -> dict[str, bool]:
+    """Every configuration set -> whether SES publishes its reputation metrics."""
+    out = {}
+    for name in aws.configuration_sets.names():
+        detail = aws.configuration_sets.get(name)
+        if detail is not None:  # None: deleted between the two calls
+            out[name] = detail.reputation_metrics_enabled
+    return out
+
+
+def latest_points(aws, tracked: list[str], now_ms: int) -> dict[tuple[str | None, str], tuple[int, float]]:
+    """(set or None, bounce|complaint) -> (epoch ms, fraction) of the newest CloudWatch point.
+    AWS publishes these about hourly and keeps the last value while nothing is sent: two days back
+    find it. Periods start on the hour; the current hour's must reach past now."""
+    now = datetime.fromtimestamp(now_ms / 1000, UTC)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    series = aws.metrics.reputation(tracked, hour - timedelta(days=2), hour + timedelta(hours=1))
+    latest = {}
+    for scope, one in series.items():
+        for kind, points in (("bounce", one.bounce_rate), ("complaint", one.complaint_rate)):
+            if points:
+                when, value = points[-1]
+                latest[(scope, kind)] = (int(when.timestamp() * 1000), value)
+    return latest
+
+
 def read(aws, store: Store, *, now_ms: int, sets: Mapping[str, bool] | None = None) -> Reputation:
     """One reading: CloudWatch for what has it, the estimates for the rest. Never raises for AWS
     faults: the reading says what it could not get in `error`."""
     error = None
     if sets is None:
         try:
-            sets = cloudwatch.configuration_sets(aws)
+            sets = configuration_sets(aws)
         except AwsError as exc:
             sets, error = {}, str(exc)
     tracked = sorted(name for name, on in sets.items() if on)
     latest: dict[tuple[str | None, str], tuple[int, float]] = {}
     try:
-        now = datetime.fromtimestamp(now_ms / 1000, timezone.utc)
-        for series in cloudwatch.latest_rates(aws, tracked, now=now):
-            if series.latest is not None:
-                latest[(series.configuration_set, series.kind)] = series.latest
+        latest = latest_points(aws, tracked, now_ms)
     except AwsError as exc:
         error = _reason(exc)
     since = now_ms - WINDOW_MS
@@ -104,6 +127,6 @@ def _totals(by_set: Mapping[str | None, tuple[dict[str, int], int]]) -> tuple[di
 
 
 def _reason(exc: AwsError) -> str:
-    if exc.kind == "denied" and GET_METRIC_DATA not in str(exc):
+    if exc.kind == ErrorKind.DENIED and GET_METRIC_DATA not in str(exc):
         return f"{exc} (needs {GET_METRIC_DATA})"
     return str(exc)

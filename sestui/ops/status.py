@@ -58,7 +58,7 @@ def report(aws, store: Store, *, now_ms: int, queue_url: str | None, limits: Lim
     account: dict[str, Any] = {"production": None, "sending_enabled": None, "enforcement_status": None}
     quota: dict[str, Any] = {"max_24h": None, "sent_24h": None, "max_rate": None}
     try:
-        status = aws.account_status()
+        status = aws.ses.account_status()
     except AwsError as exc:
         problems.append((UNKNOWN, f"account: {exc}"))
     else:

@@ -148,20 +148,22 @@ def test_quota_used_up_is_critical(sandbox, region, store):
 
 
 class _FixedAccount:
-    """An account whose GetAccount answers are given; CloudWatch and SES lists unreachable."""
+    """An account whose GetAccount answers are given; CloudWatch and the SES lists unreachable."""
 
     def __init__(self, *, sent, most):
+        from types import SimpleNamespace
+
         from sestui.aws import AccountStatus
-        self._status = AccountStatus(production_access=True, sending_enabled=True, enforcement_status="HEALTHY",
-                                     max_24_hour_send=most, max_send_rate=1.0, sent_last_24_hours=sent,
-                                     suppressed_reasons=[], review_status=None)
+        status = AccountStatus(production_access=True, sending_enabled=True, enforcement_status="HEALTHY",
+                               max_24_hour_send=most, max_send_rate=1.0, sent_last_24_hours=sent,
+                               suppressed_reasons=[], review_status=None)
+        self.ses = SimpleNamespace(account_status=lambda: status)
+        self.configuration_sets = SimpleNamespace(names=self._unreachable)
+        self.metrics = SimpleNamespace(reputation=self._unreachable)
 
-    def account_status(self):
-        return self._status
-
-    def call(self, service, operation, **params):
+    def _unreachable(self, *args, **kwargs):
         from sestui.aws import AwsError
-        raise AwsError(f"{service}:{operation} unavailable here", kind="network")
+        raise AwsError("unavailable here", kind="unreachable")
 
 
 def test_the_metrics_endpoint_serves_what_status_says(sandbox, clients_for, region, tmp_path):
