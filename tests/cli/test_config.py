@@ -161,8 +161,8 @@ def test_collect_takes_its_options_from_all_three_places(config_file, monkeypatc
     config_file(FILE.replace("receivers = 2", "receivers = 2\nvisibility_timeout = 30"))
     monkeypatch.setenv("SESTUI_WAIT_SECONDS", "7")
     args = cli.build_parser().parse_args(["collect", "--receivers", "6", "--stats-interval", "120"])
-    settings = cli._settings(args)
-    options = cli._collector_settings(settings, settings.queue_url)
+    ctx = cli.Context(args)
+    options = ctx.collector_options(ctx.settings.queue_url)
     assert (options.queue_url, options.receivers, options.wait_seconds, options.visibility_timeout) == (
         "https://sqs.eu-west-1.amazonaws.com/1/from-file", 6, 7, 30)
     assert (options.stats_interval, options.account_interval) == (120.0, 60.0)
