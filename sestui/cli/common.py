@@ -109,12 +109,11 @@ class Context:
             raise CliError(str(exc)) from None
 
     def policy_config(self) -> PolicyConfig:
+        from dataclasses import asdict
+
         from sestui.ops.policies import PolicyConfig
 
-        try:
-            return PolicyConfig.from_table(self.settings.tables.get("policies"))
-        except ValueError as exc:
-            raise CliError(f"{self.settings.file}: {exc}", 2) from None
+        return PolicyConfig(**asdict(self.settings.policies))  # validated by config/schema.py
 
     def policy_engine(self, aws: Aws, store: Store) -> PolicyEngine:
         from sestui.ops.policies import PolicyEngine

@@ -20,13 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.cli.launch import LaunchError, run_console
-    from sestui.config.settings import ConfigError
 
     settings = ctx.settings
-    try:
-        targets = _targets(ctx)
-    except ConfigError as exc:
-        raise CliError(str(exc), 2) from None
+    targets = _targets(ctx)
     first = args.account or "default"
     if first not in targets:
         raise CliError(f"no account {first!r} in {settings.file} (known: {', '.join(targets)})", 2)
@@ -44,12 +40,10 @@ def _targets(ctx: Context) -> dict:
     from sestui.cli.launch import Target
 
     settings = ctx.settings
-    wiring = settings.tables.get("wiring") or {}
     targets = {"default": Target(settings.profile, settings.region, settings.endpoint_url, settings.queue_url,
-                                 wiring.get("configuration_set"), settings.db_path,
+                                 settings.wiring.configuration_set, settings.db_path,
                                  label=settings.profile or "default")}
-    for name, acct in settings.accounts.items():
-        targets[name] = Target(acct.get("profile"), acct.get("region"), acct.get("endpoint_url"),
-                               acct.get("queue_url"), acct.get("configuration_set"),
-                               Path(acct["db"]).expanduser(), label=name)
+    for name, acct in settings.account_tables.items():
+        targets[name] = Target(acct.profile, acct.region, acct.endpoint_url, acct.queue_url, acct.configuration_set,
+                               Path(acct.db or "").expanduser(), label=name)
     return targets

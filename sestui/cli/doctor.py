@@ -28,13 +28,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise CliError("--timeout must be positive", 2)
     settings = ctx.settings
-    table = settings.tables.get("wiring") or {}
+    wiring = settings.wiring
     explicit_queue = settings.sources.get("queue_url", "").startswith("flag")
     options = DoctorOptions(
         queue_url=settings.queue_url,
-        identity=args.identity or table.get("identity"),
-        configuration_set=args.configuration_set or table.get("configuration_set"),
-        topic_arn=None if explicit_queue else table.get("topic_arn"),
+        identity=args.identity or wiring.identity,
+        configuration_set=args.configuration_set or wiring.configuration_set,
+        topic_arn=None if explicit_queue else wiring.topic_arn,
         send=not args.no_send, timeout=args.timeout, verify_signatures=settings.verify_signatures)
     aws = ctx.aws()
     store = ctx.open_store()
