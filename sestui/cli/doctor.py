@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from sestui.cli.common import CliError, Context, add_command
-from sestui.cli.output import Report
 
 
 def register(subparsers) -> None:
@@ -23,6 +22,9 @@ def register(subparsers) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from sestui.cli.output import (
+        Report,  # rich: imported only by the commands that draw
+    )
     from sestui.ops.doctor import FAIL, Doctor, DoctorOptions
 
     if args.timeout <= 0:

@@ -8,7 +8,6 @@ import sys
 from typing import BinaryIO
 
 from sestui.cli.common import CliError, Context, add_command
-from sestui.cli.output import IngestProgress
 
 
 def register(subparsers) -> None:
@@ -19,6 +18,9 @@ def register(subparsers) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from sestui.cli.output import (
+        IngestProgress,  # rich: imported only by the commands that draw
+    )
     from sestui.ops.bodies import BodyFileError, iter_bodies
     from sestui.ops.ingest import Ingester
 

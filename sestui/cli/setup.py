@@ -7,7 +7,6 @@ import re
 import sys
 
 from sestui.cli.common import CliError, Context, add_command, say
-from sestui.cli.output import Report
 
 _NAME_RULES = {"topic": (256, "--topic"), "queue": (76, "--queue"), "configuration_set": (64, "--configuration-set")}
 
@@ -30,6 +29,9 @@ def register(subparsers) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.aws import AwsError
+    from sestui.cli.output import (
+        Report,  # rich: imported only by the commands that draw
+    )
     from sestui.ops import setup as wiring
 
     for attr, (limit, flag) in _NAME_RULES.items():

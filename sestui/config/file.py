@@ -16,9 +16,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-
 from sestui.config.schema import ConfigError, check_document
 
 
@@ -57,12 +54,17 @@ def read_document(path: Path) -> dict[str, Any]:
 
 def toml_string(value: str) -> str:
     """A TOML basic string (as tomlkit writes it)."""
+    import tomlkit
+
     return tomlkit.string(value).as_string()
 
 
 def update(path: Path, values: dict[str, str], tables: dict[str, dict[str, str]] | None = None) -> list[str]:
     """Set top-level `values` and `tables[name][key]` string settings. Returns the names that
     changed (`key` or `table.key`); writes nothing if none did."""
+    import tomlkit  # only writes need it (and it takes a while to import)
+    from tomlkit.exceptions import TOMLKitError
+
     tables = tables or {}
     target = Path(os.path.realpath(path))  # through a symlink, to the file it names
     try:
@@ -110,6 +112,9 @@ def update(path: Path, values: dict[str, str], tables: dict[str, dict[str, str]]
 def _edited(document: Any, values: dict[str, str], tables: dict[str, dict[str, str]],
             changed: list[str]) -> str | None:
     """The document's text with the changed values set; None where tomlkit cannot set them."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         for key, value in values.items():
             if key in changed:
