@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from sestui.cli.common import CliError, Context
+from sestui.core.safe_text import safe_line
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,8 +31,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         return run_console(targets, first, read_only=settings.read_only, keymap=settings.keymap,
                            theme=settings.theme, collector_options=ctx.collector_options(settings.queue_url),
                            policies=ctx.policy_config())
-    except LaunchError as exc:
-        print(str(exc), file=sys.stderr)
+    except LaunchError as exc:  # a screen of explanation: its lines kept, controls in them escaped
+        print("\n".join(safe_line(line) for line in str(exc).split("\n")), file=sys.stderr)
         return 1
 
 

@@ -87,6 +87,6 @@ def _write_wiring_config(ctx: Context, aws, request, current) -> int:
         else f"config: {settings.file} already up to date")
     source = settings.sources.get("queue_url", "")
     if source.startswith(("flag", "environment")) and settings.queue_url != current.queue_url:
-        print(f"note: queue_url from {source} overrides the file")
+        say(f"note: queue_url from {source} overrides the file")
     print("next: sestui doctor")
     return 0

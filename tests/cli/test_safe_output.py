@@ -207,3 +207,14 @@ def test_json_line_round_trips_and_is_inert():
     value = {"s": HOSTILE + "\u2028\u2029 ok é"}
     line = json_line(value)
     assert json.loads(line) == value and leaks(line) == [] and "\u2028" not in line and "é" in line
+
+
+def test_the_console_start_screen_escapes_the_profile_it_names(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true",
+           "AWS_CONFIG_FILE": str(tmp_path / "aws-config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "creds"),
+           "SESTUI_CONFIG": str(tmp_path / "sestui.toml")}
+    proc = subprocess.run([sys.executable, "-m", "sestui.cli", "--db", str(tmp_path / "e.db"), "--profile",
+                           OSC_TITLE + C1_CSI + BIDI], capture_output=True, text=True, env=env, timeout=60,
+                          check=False)
+    assert proc.returncode == 1 and "could not use your AWS credentials" in proc.stderr
+    assert leaks(proc.stderr) == [] and len(proc.stderr.splitlines()) > 5  # the screen keeps its lines
