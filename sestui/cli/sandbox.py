@@ -33,7 +33,8 @@ def register(subparsers) -> None:
                    help="sends per second allowed (default: 14, or twice --rate)")
     p.add_argument("--max-24h-send", type=float, metavar="N",
                    help="24-hour quota, -1 unlimited (default: 50000 or more for --rate)")
-    p.add_argument("--delay-scale", type=float, default=1.0, metavar="F", help="multiply simulated delays (0 = instant)")
+    p.add_argument("--delay-scale", type=float, default=1.0, metavar="F",
+                   help="multiply simulated delays (0 = instant)")
     p.add_argument("--seed", type=int, help="make the simulated outcomes repeatable")
     p.add_argument("--history", type=int, default=0, metavar="DAYS",
                    help="give the account a past: DAYS of sending statistics and suppressed addresses")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +118,19 @@ def test_both_module_entry_points_work(module):
     proc = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, check=False,
                           timeout=60)
     assert (proc.returncode, proc.stdout) == (0, f"sestui {__version__}\n")
+
+
+HELP = Path(__file__).parent / "data" / "help.json"  # written by the 798-line cli.py before the split
+
+
+def test_every_help_text_is_what_it_was_before_the_split(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    expected = json.loads(HELP.read_text(encoding="utf-8"))
+    parser = cli.build_parser()
+    shown = {}
+    for path in expected:
+        found = parser
+        for name in [] if path == "sestui" else path.split():
+            found = subcommands(found)[name]
+        shown[path] = found.format_help()
+    assert shown == expected

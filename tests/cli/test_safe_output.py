@@ -192,7 +192,8 @@ def test_collector_log_lines_escape_the_message():
 
 
 def test_safe_line_escapes_every_control_and_keeps_the_rest():
-    assert safe_line("a\tb\nc\x1b[0m\x9b\u202e café 日本 📧") == "a\\x09b\\x0ac\\x1b[0m\\x9b\\u202e café 日本 📧"
+    shown = safe_line("a\tb\nc\x1b[0m\x9b\u202e café 日本 📧")
+    assert shown == "a\\x09b\\x0ac\\x1b[0m\\x9b\\u202e café 日本 📧"
 
 
 @pytest.mark.parametrize("cell, shown", [
