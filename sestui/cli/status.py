@@ -6,11 +6,13 @@ import argparse
 import json
 import sys
 
+from sestui.cli.common import CliError, Context, add_command, say
+
 HELP = "account, quota, AWS's rates and the feed; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
 
 
-def register(sub, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("status", parents=[common], help=HELP,
+def register(subparsers) -> None:
+    p = add_command(subparsers, "status", run, help=HELP,
                        description="Print the account's health (sandbox or production, sending, enforcement, quota), "
                                    "AWS's bounce and complaint rates (CloudWatch, or a labelled estimate) for the "
                                    "account and each configuration set, and the event feed. Exit status as a Nagios "
@@ -22,11 +24,9 @@ def register(sub, common: argparse.ArgumentParser) -> None:
                    help="WARNING from this rate instead of AWS's review line, e.g. bounce=0.03 or complaint=0.08%%")
     p.add_argument("--critical", action="append", default=[], metavar="KIND=RATE",
                    help="CRITICAL from this rate instead of AWS's pause line")
-    p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from sestui.cli import CliError, _aws, _open_store, _settings
+def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.core.reputation import EXIT_CODES, UNKNOWN
     from sestui.ops.status import Limits, nagios_line, parse_limit, report
     from sestui.store import now_ms
@@ -35,10 +35,10 @@ def run(args: argparse.Namespace) -> int:
         limits = Limits(dict(map(parse_limit, args.warning)), dict(map(parse_limit, args.critical)))
     except ValueError as exc:
         raise CliError(str(exc), EXIT_CODES[UNKNOWN]) from None
-    settings = _settings(args)
     try:
-        aws = _aws(args)
-        store = _open_store(args)
+        settings = ctx.settings
+        aws = ctx.aws()
+        store = ctx.open_store()
     except CliError as exc:  # a monitoring check that cannot run is UNKNOWN, not a plain failure
         exc.status = EXIT_CODES[UNKNOWN]
         raise
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=True) + "\n")
     else:
-        print(nagios_line(data))
+        say(nagios_line(data))
         for problem in data["problems"]:
-            print(f"{problem['status']}: {problem['message']}")
+            say(f"{problem['status']}: {problem['message']}")
     return EXIT_CODES[data["status"]]

@@ -1,57 +1,80 @@
-"""Writing string settings into the TOML config file without disturbing the rest of it.
+"""The TOML config file: reading it (UTF-8, one-line errors) and writing settings into it.
 
-The stdlib reads TOML but cannot write it, and the file is edited by hand (comments, order, tables
-such as [keymap] and [policies]). So this edits lines: a key that is present gets its value
-replaced in place (its trailing comment kept); a missing key is added to its table, a missing
-table at the end. The result is parsed again and must equal the old content plus exactly the new
-values; otherwise nothing is written and the error says what to add by hand. The file is replaced
-atomically, keeping its permissions.
+The file is edited by hand (comments, order, tables such as [keymap] and [policies]), so writes go
+through tomlkit, which keeps all of that. What would be written is parsed again and must equal the
+old content plus exactly the new values, and pass the schema; otherwise nothing is written and the
+error says what to set by hand. A symlinked file is written where the link points, atomically,
+keeping the file's permissions (0600 for a new one).
 """
 
 from __future__ import annotations
 
 import copy
 import os
-import re
 import tempfile
 import tomllib
 from pathlib import Path
+from typing import Any
 
-_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(#.*)?$")
-_ANY_HEADER = re.compile(r"^\s*\[")
-_STRING_VALUE = re.compile(r"""=\s*("(?:[^"\\]|\\.)*"|'[^']*')\s*(#.*)?$""")
+from sestui.config.schema import ConfigError, check_document
 
 
 class ConfigWriteError(Exception):
     """The file could not be updated safely; the message is one line."""
 
 
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def read_text(path: Path) -> str | None:
+    """The file's text; None if there is none. ConfigError if it cannot be read or is not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror}") from None
+    return _decode(path, data)
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """The file as plain data ({} if absent). ConfigError (one line) if unreadable, not UTF-8 or not TOML."""
+    text = read_text(path)
+    if text is None:
+        return {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
 def toml_string(value: str) -> str:
-    """A TOML basic string."""
-    out = []
-    for ch in value:
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch != "\t" and (ord(ch) < 0x20 or ord(ch) == 0x7F):
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    """A TOML basic string (as tomlkit writes it)."""
+    import tomlkit
+
+    return tomlkit.string(value).as_string()
 
 
 def update(path: Path, values: dict[str, str], tables: dict[str, dict[str, str]] | None = None) -> list[str]:
     """Set top-level `values` and `tables[name][key]` string settings. Returns the names that
     changed (`key` or `table.key`); writes nothing if none did."""
+    import tomlkit  # only writes need it (and it takes a while to import)
+    from tomlkit.exceptions import TOMLKitError
+
     tables = tables or {}
+    target = Path(os.path.realpath(path))  # through a symlink, to the file it names
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
-    except OSError as exc:
-        raise ConfigWriteError(f"{path}: {exc.strerror}") from None
+        text = read_text(target) or ""
+    except ConfigError as exc:
+        raise ConfigWriteError(f"{exc} (not changed)") from None
     try:
         before = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        document = tomlkit.parse(text)
+    except (tomllib.TOMLDecodeError, TOMLKitError) as exc:
         raise ConfigWriteError(f"{path}: invalid TOML, not changed: {exc}") from None
 
     expected = copy.deepcopy(before)
@@ -61,100 +84,76 @@ def update(path: Path, values: dict[str, str], tables: dict[str, dict[str, str]]
             changed.append(key)
             expected[key] = value
     for table, items in tables.items():
+        current = before.get(table, {})
         for key, value in items.items():
-            if not isinstance(before.get(table, {}), dict) or before.get(table, {}).get(key) != value:
+            if not isinstance(current, dict) or current.get(key) != value:
                 changed.append(f"{table}.{key}")
-                expected.setdefault(table, {})[key] = value
+                if isinstance(expected.setdefault(table, {}), dict):
+                    expected[table][key] = value
     if not changed:
         return []
 
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    for key, value in values.items():
-        if key in changed:
-            _set(lines, None, key, value)
-    for table, items in tables.items():
-        for key, value in items.items():
-            if f"{table}.{key}" in changed:
-                _set(lines, table, key, value)
-    new_text = "".join(lines)
-
+    new_text = _edited(document, values, tables, changed)
     try:
-        after = tomllib.loads(new_text)
+        after = tomllib.loads(new_text) if new_text is not None else None
     except tomllib.TOMLDecodeError:
         after = None
-    if after != expected:
-        wanted = ", ".join(f"{name} = {toml_string(_lookup(expected, name))}" for name in changed)
+    if new_text is None or after is None or after != expected:
+        wanted = ", ".join(f"{name} = {toml_string(str(_lookup(values, tables, name)))}" for name in changed)
         raise ConfigWriteError(f"{path}: cannot update it safely; set by hand: {wanted}")
-    _write(path, new_text)
+    try:
+        check_document(after, path)
+    except ConfigError as exc:
+        raise ConfigWriteError(f"{exc} (not changed)") from None
+    _write(target, new_text)
     return changed
 
 
-def _lookup(document: dict, name: str) -> str:
+def _edited(document: Any, values: dict[str, str], tables: dict[str, dict[str, str]],
+            changed: list[str]) -> str | None:
+    """The document's text with the changed values set; None where tomlkit cannot set them."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        for key, value in values.items():
+            if key in changed:
+                document[key] = value
+        for table, items in tables.items():
+            for key, value in items.items():
+                if f"{table}.{key}" not in changed:
+                    continue
+                if table not in document:
+                    document[table] = tomlkit.table()
+                document[table][key] = value
+        return tomlkit.dumps(document)
+    except (TOMLKitError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _lookup(values: dict[str, str], tables: dict[str, dict[str, str]], name: str) -> str:
     table, _, key = name.rpartition(".")
-    return (document.get(table) if table else document)[key]
-
-
-def _section(lines: list[str], table: str | None) -> tuple[int, int] | None:
-    """[start, end) line range of a table's body (None: the top level); None if the table is absent."""
-    start = 0 if table is None else None
-    for i, line in enumerate(lines):
-        if not _ANY_HEADER.match(line):
-            continue
-        if start is not None:
-            return start, i
-        match = _HEADER.match(line)
-        if match and match.group(1) == table:
-            start = i + 1
-    return (start, len(lines)) if start is not None else None
-
-
-def _set(lines: list[str], table: str | None, key: str, value: str) -> None:
-    new = f"{key} = {toml_string(value)}"
-    section = _section(lines, table)
-    if section is None:
-        if lines and lines[-1].strip():
-            lines.append("\n")
-        lines += [f"[{table}]\n", new + "\n"]
-        return
-    start, end = section
-    key_line = re.compile(rf"""^\s*({re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=""")
-    last_key = None
-    for i in range(start, end):
-        if key_line.match(lines[i]):
-            match = _STRING_VALUE.search(lines[i])
-            comment = f"  {match.group(2)}" if match and match.group(2) else ""
-            lines[i] = new + comment + "\n"
-            return
-        if "=" in lines[i] and not lines[i].lstrip().startswith("#"):
-            last_key = i
-    if last_key is not None:
-        lines.insert(last_key + 1, new + "\n")
-        return
-    where = start
-    if table is None:
-        # Above the first table, but below the comment block that opens the file.
-        while where < end and (not lines[where].strip() or lines[where].lstrip().startswith("#")):
-            where += 1
-        if where == end and end < len(lines):
-            lines.insert(end, new + "\n\n")
-            return
-    lines.insert(where, new + "\n")
+    return tables[table][key] if table else values[key]
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o600
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o600
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise ConfigWriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ConfigWriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -41,13 +41,13 @@ def test_accounts_are_read_with_their_own_database(tmp_path):
 
 def test_an_unknown_account_setting_is_named(tmp_path):
     with pytest.raises(ConfigError, match=r"\[accounts.x\] has no setting 'queue'"):
-        settings_from(tmp_path, '[accounts.x]\nqueue = "q"\n').accounts
+        _ = settings_from(tmp_path, '[accounts.x]\nqueue = "q"\n').accounts
 
 
 def test_starting_on_an_unknown_account_is_a_one_line_error(tmp_path):
     (tmp_path / "config.toml").write_text(CONFIG)
     proc = subprocess.run([sys.executable, "-m", "sestui.cli", "--account", "nope", "--db", str(tmp_path / "x.db")],
-                          capture_output=True, text=True, env={"SESTUI_CONFIG": str(tmp_path / "config.toml"),
+                          check=False, capture_output=True, text=True, env={"SESTUI_CONFIG": str(tmp_path / "config.toml"),
                                                                "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 2
     assert "no account 'nope'" in proc.stderr and "prod-eu" in proc.stderr and "Traceback" not in proc.stderr

@@ -91,8 +91,8 @@ def test_the_file_lives_in_the_user_config_folder_unless_sestui_config_says(monk
     ("file", "receivers = true", "receivers from file {path}: not a whole number: True"),
     ("file", "receivers = 2.5", "receivers from file {path}: not a whole number: 2.5"),
     ("file", "wait_seconds = 21", "wait_seconds from file {path}: SQS long polling takes 0..20 seconds, got 21"),
-    ("file", "account_interval = 0.2", "account_interval from file {path}: SES allows one request per second: "
-                                       "poll at most once a second, got 0.2"),
+    ("file", "account_interval = 0.2", ("account_interval from file {path}: SES allows one request per second: "
+                                        "poll at most once a second, got 0.2")),
     ("file", "stats_interval = nan", "stats_interval from file {path}: not a number of seconds: nan"),
     ("file", "visibility_timeout = -1", "visibility_timeout from file {path}: must be at least 1, got -1"),
     ("file", "queue = 'x'", "{path}: unknown setting 'queue' (see `sestui config`)"),
@@ -161,8 +161,8 @@ def test_collect_takes_its_options_from_all_three_places(config_file, monkeypatc
     config_file(FILE.replace("receivers = 2", "receivers = 2\nvisibility_timeout = 30"))
     monkeypatch.setenv("SESTUI_WAIT_SECONDS", "7")
     args = cli.build_parser().parse_args(["collect", "--receivers", "6", "--stats-interval", "120"])
-    settings = cli._settings(args)
-    options = cli._collector_settings(settings, settings.queue_url)
+    ctx = cli.Context(args)
+    options = ctx.collector_options(ctx.settings.queue_url)
     assert (options.queue_url, options.receivers, options.wait_seconds, options.visibility_timeout) == (
         "https://sqs.eu-west-1.amazonaws.com/1/from-file", 6, 7, 30)
     assert (options.stats_interval, options.account_interval) == (120.0, 60.0)

@@ -188,10 +188,15 @@ def test_config_update_creates_a_private_file_and_escapes_values(tmp_path):
 
 def test_config_update_refuses_what_it_cannot_edit_safely(tmp_path):
     path = tmp_path / "config.toml"
-    original = 'queue_url = """\nhttps://sqs.example/multi-line\n"""\n'
+    # tomlkit edits what the old line editor refused (a multi-line string), keeping the rest.
+    path.write_text('# mine\nqueue_url = """\nhttps://sqs.example/multi-line\n"""\n')
+    assert configfile.update(path, {"queue_url": "https://new"}) == ["queue_url"]
+    assert path.read_text() == '# mine\nqueue_url = "https://new"\n'
+    # [[wiring]] is an array of tables: a key cannot be set in it.
+    original = '[[wiring]]\nidentity = "a"\n'
     path.write_text(original)
-    with pytest.raises(configfile.ConfigWriteError, match='set by hand: queue_url = "https://new"'):
-        configfile.update(path, {"queue_url": "https://new"})
+    with pytest.raises(configfile.ConfigWriteError, match='set by hand: wiring.identity = "b"'):
+        configfile.update(path, {}, {"wiring": {"identity": "b"}})
     assert path.read_text() == original
     path.write_text("queue_url = [broken")
     with pytest.raises(configfile.ConfigWriteError, match="invalid TOML"):

@@ -1,0 +1,74 @@
+"""`sestui collect`: the headless collector, SQS queue -> database, until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from sestui.cli.common import CliError, Context, add_command, collector_flags
+from sestui.core.safe_text import safe_line
+
+log = logging.getLogger("sestui.collect")
+
+
+def register(subparsers) -> None:
+    p = add_command(subparsers, "collect", run, help="headless collector: SQS queue -> database",
+                    description="Receive SES notifications from SQS into the database until SIGINT/SIGTERM; "
+                                "also polls the account status and sending statistics.")
+    collector_flags(p)
+
+
+class SafeFormatter(logging.Formatter):
+    """Log lines hold AWS messages and queue names: escape every control in them."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return safe_line(super().formatMessage(record))
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from sestui.aws import AwsError
+    from sestui.ops.collector import Collector
+    from sestui.ops.policies import RULES
+
+    settings = ctx.settings
+    if not settings.queue_url:
+        raise CliError("no queue: pass --queue-url, set SESTUI_QUEUE_URL, or put queue_url in "
+                       f"{settings.file} (`sestui setup` creates the wiring)", 2)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    aws = ctx.aws()
+    try:
+        aws.queue_depth(settings.queue_url)  # fail fast on a wrong queue, region or credentials
+    except AwsError as exc:
+        if exc.kind in ("no_queue", "credentials", "denied", "rejected"):
+            raise CliError(str(exc)) from None
+        log.warning("%s (the collector will keep retrying)", exc)
+    verify = ctx.verifier()
+    store = ctx.open_store()
+    options = ctx.collector_options(settings.queue_url)
+    engine = ctx.policy_engine(aws, store)
+    collector = Collector(aws, store, options, verify=verify, on_commit=engine.apply)
+    if engine.active:
+        modes = ", ".join(f"{rule}={engine.config.mode(rule)}" for rule in RULES)
+        log.info("suppression policies: %s", modes)
+    if stop.is_set():  # interrupted while starting: nothing was received yet
+        store.close()
+        return 0
+    log.info("collecting from %s into %s", settings.queue_url, store.path)
+    collector.start()
+    try:
+        while not stop.wait(60):
+            log.info("%s received=%d rate=%.1f/s", collector.stats.totals.summary(),
+                         collector.stats.received, collector.stats.rate())
+    finally:
+        collector.stop(timeout=2.0)
+        store.close()
+    log.info("stopped: %s", collector.stats.totals.summary())
+    return 0

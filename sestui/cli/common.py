@@ -1,0 +1,150 @@
+"""What every command shares: the common options, the per-invocation Context (settings resolved
+once, the store and AWS openers), CliError, and the helpers that print data safely."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TextIO
+
+from sestui.core.safe_text import safe_line
+
+if TYPE_CHECKING:
+    from sestui.aws import Aws
+    from sestui.config.settings import Settings
+    from sestui.ops.collector import CollectorOptions
+    from sestui.ops.policies import PolicyConfig, PolicyEngine
+    from sestui.store import Store
+
+
+class CliError(Exception):
+    """A failure to report as one line, with an exit status."""
+
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status
+
+
+def say(*parts: Any, file: TextIO | None = None) -> None:
+    """print() for lines that hold data: every terminal control in them escaped."""
+    print(safe_line(" ".join(str(p) for p in parts)), file=file or sys.stdout)
+
+
+def warn(*parts: Any) -> None:
+    say(*parts, file=sys.stderr)
+
+
+def output_error(where: object, exc: OSError) -> str:
+    """`cannot write PATH: reason` for a failed write (a read-only place, a full disk, no folder)."""
+    return f"cannot write {where}: {exc.strerror or exc}"
+
+
+def common_options(default: Any = None) -> argparse.ArgumentParser:
+    """The options every command takes. Subcommands get them with SUPPRESS defaults so that
+    `sestui --db X ingest` and `sestui ingest --db X` mean the same."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", default=default,
+                        help="event database (default: $SESTUI_DB or the user data folder)")
+    aws = common.add_argument_group("AWS options")
+    aws.add_argument("--profile", default=default, help="AWS profile (as in the AWS CLI)")
+    aws.add_argument("--region", default=default, help="AWS region")
+    aws.add_argument("--endpoint-url", metavar="URL", default=default,
+                     help="send AWS requests to this endpoint (e.g. the one `sestui sandbox` prints)")
+    return common
+
+
+def add_command(subparsers: Any, name: str, run: Any, **kwargs: Any) -> argparse.ArgumentParser:
+    """A subcommand with the common options, run by `run(ctx, args)`."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, parents=[common_options(argparse.SUPPRESS)], **kwargs)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def collector_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--queue-url", metavar="URL", help="SQS queue URL")
+    p.add_argument("--receivers", type=int, metavar="N", help="parallel receivers (default 4)")
+    p.add_argument("--wait-seconds", type=int, metavar="S", help="SQS long-poll wait, 0..20 (default 20)")
+    p.add_argument("--visibility-timeout", type=int, metavar="S", help="seconds a message stays hidden (default 60)")
+    p.add_argument("--account-interval", type=float, metavar="S", help="account poll interval (default 60)")
+    p.add_argument("--stats-interval", type=float, metavar="S", help="statistics poll interval (default 300)")
+    p.add_argument("--verify-signatures", action="store_const", const=True, default=None,
+                   help="verify SNS signatures (off by default)")
+
+
+class Context:
+    """One invocation: the parsed arguments and, resolved once on first use, the settings."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Flags, environment, config file and defaults."""
+        from sestui.config.settings import SETTINGS, ConfigError, load
+
+        flags = {name: getattr(self.args, name, None) for name in SETTINGS}
+        try:
+            return load(flags)
+        except ConfigError as exc:
+            raise CliError(str(exc), 2) from None
+
+    def open_store(self, readonly: bool = False) -> Store:
+        from sestui.store import Store, StoreError
+
+        try:
+            return Store(self.settings.db_path, readonly=readonly)
+        except StoreError as exc:
+            raise CliError(str(exc)) from None
+
+    def aws(self) -> Aws:
+        from sestui.aws import Aws, AwsError
+
+        settings = self.settings
+        try:
+            return Aws(settings.profile, settings.region, settings.endpoint_url,
+                       sqs_wait_seconds=settings.wait_seconds)
+        except AwsError as exc:
+            raise CliError(str(exc)) from None
+
+    def policy_config(self) -> PolicyConfig:
+        from dataclasses import asdict
+
+        from sestui.ops.policies import PolicyConfig
+
+        return PolicyConfig(**asdict(self.settings.policies))  # validated by config/schema.py
+
+    def policy_engine(self, aws: Aws, store: Store) -> PolicyEngine:
+        from sestui.ops.policies import PolicyEngine
+
+        return PolicyEngine(self.policy_config(), aws, store)
+
+    def verifier(self) -> Any:
+        return verifier(self.settings)
+
+    def collector_options(self, queue_url: str | None) -> CollectorOptions:
+        return collector_options(self.settings, queue_url)
+
+
+def verifier(settings: Settings) -> Any:
+    """The SNS signature verifier the settings ask for, or None."""
+    if not settings.verify_signatures:
+        return None
+    from sestui.aws.signatures import SnsVerifier
+
+    try:
+        return SnsVerifier(settings.topic_allowlist)
+    except RuntimeError as exc:
+        raise CliError(str(exc)) from None
+
+
+def collector_options(settings: Settings, queue_url: str | None) -> CollectorOptions:
+    from sestui.ops.collector import CollectorOptions
+
+    s = settings
+    return CollectorOptions(
+        queue_url=queue_url, receivers=s.receivers, wait_seconds=s.wait_seconds,
+        visibility_timeout=s.visibility_timeout, account_interval=s.account_interval,
+        stats_interval=s.stats_interval, retention_days=s.retention_days,
+    )

@@ -1,0 +1,55 @@
+"""`sestui config`: the effective settings and where each comes from; warns about keymap problems."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from collections.abc import Callable
+
+from sestui.cli.common import Context, add_command, collector_flags, say, warn
+
+# Where the console's keymap check lives (the UI owns the binding ids); the first that exists wins.
+KEYMAP_CHECKERS = ("sestui.ui.keymap", "sestui.ui.bindings", "sestui.ui.app")
+
+
+def register(subparsers) -> None:
+    p = add_command(subparsers, "config", run, help="print the effective settings and where they come from")
+    collector_flags(p)
+
+
+def keymap_checker() -> Callable[[dict[str, str]], list[str]] | None:
+    """The UI's `keymap_problems(keymap) -> list[str]`, or None where this build has none."""
+    for name in KEYMAP_CHECKERS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        check = getattr(module, "keymap_problems", None)
+        if callable(check):
+            return check
+    return None
+
+
+def keymap_problems(keymap: dict[str, str]) -> list[str]:
+    check = keymap_checker() if keymap else None
+    return list(check(keymap)) if check else []
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from sestui.config.settings import SETTINGS
+
+    settings = ctx.settings
+    exists = "" if settings.file.exists() else " (not present)"
+    say(f"# config file: {settings.file}{exists}")
+    say(f"# database:    {settings.db_path}")
+    width = max(len(name) for name in SETTINGS)
+    for name in SETTINGS:
+        value = settings.values[name]
+        shown = json.dumps(value) if value is not None else "-"
+        say(f"{name:<{width}} = {shown:<40} # {settings.sources[name]}")
+    for table, values in settings.tables.items():
+        say(f"[{table}] {json.dumps(values)}")
+    for problem in keymap_problems(settings.keymap):
+        warn(f"sestui: warning: [keymap] {problem}")
+    return 0

@@ -1,0 +1,85 @@
+"""Issue 11 items 11 and 12, CLI side: one-line errors (never exit 70) for an age too large to
+compute, a database the store refuses at any point, and output that cannot be written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from fixtures import record, sns_envelope
+
+from sestui.cli import main
+from sestui.store import Store, StoreError
+
+pytestmark = pytest.mark.usefixtures("isolated_environment")
+
+
+def sestui(*argv, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sestui.cli", *map(str, argv)], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+
+
+def one_line_error(stderr: str) -> str:
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sestui: error: "), stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "bodies.jsonl"
+    path.write_text(json.dumps(json.loads(sns_envelope(record("event-send")))) + "\n")
+    db = tmp_path / "events.db"
+    assert sestui("ingest", "--db", db, path).returncode == 0
+    return db
+
+
+@pytest.mark.parametrize("age", ["99999999999d", "999999999999999999999h"])
+def test_prune_older_than_an_impossible_age_is_a_usage_error(db, age):
+    proc = sestui("prune", "--db", db, "--older-than", age)
+    assert proc.returncode == 2
+    assert "too long ago" in one_line_error(proc.stderr)
+
+
+def test_prune_from_a_huge_retention_setting_is_a_config_error(db, tmp_path, monkeypatch):
+    (tmp_path / "config.toml").write_text("retention_days = 99999999999\n")
+    monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "config.toml"))
+    proc = sestui("prune", "--db", db)
+    assert proc.returncode == 2
+    assert "retention_days from file" in one_line_error(proc.stderr)
+
+
+def test_a_store_error_in_the_middle_of_a_command_is_one_line(db, monkeypatch, capsys):
+    def corrupt(self, *args, **kwargs):
+        raise StoreError(f"{self.path}: database disk image is malformed")
+
+    monkeypatch.setattr(Store, "prune", corrupt)
+    assert main(["prune", "--db", str(db), "--older-than", "30d"]) == 1
+    assert one_line_error(capsys.readouterr().err) == f"sestui: error: {db}: database disk image is malformed"
+
+
+def test_export_to_a_full_disk_says_so(db):
+    with open("/dev/full", "w") as full:
+        proc = sestui("export", "--db", db, stdout=full)
+    assert proc.returncode == 1
+    assert one_line_error(proc.stderr) == "sestui: error: cannot write standard output: No space left on device"
+
+
+@pytest.mark.parametrize("where, reason", [
+    ("/sys/sestui-suppressions.csv", "Permission denied"),  # sysfs: read-only even for root
+    ("{tmp}/file.txt/suppressions.csv", "Not a directory"),
+    ("{tmp}/absent/suppressions.csv", "No such file or directory"),
+])
+def test_suppress_export_to_a_place_it_cannot_write_names_the_path_and_why(sandbox, tmp_path, capsys, where,
+                                                                          reason):
+    (tmp_path / "file.txt").write_text("x")
+    target = where.format(tmp=tmp_path)
+    status = main(["suppress", "export", target, "--endpoint-url", sandbox.info.endpoint_url,
+                   "--region", sandbox.info.region, "--db", str(tmp_path / "s.db")])
+    assert status == 1
+    assert one_line_error(capsys.readouterr().err) == f"sestui: error: cannot write {target}: {reason}"
+    assert not os.path.exists(target)
