@@ -153,6 +153,8 @@ class Settings:
         return found
 
 
+ARRAY_TABLES = ("rules", "guards")  # [[rules]], [[guards]]: read by ops/routing.py
+
 ACCOUNT_KEYS = frozenset({"profile", "region", "endpoint_url", "queue_url", "db", "configuration_set"})
 
 
@@ -181,7 +183,7 @@ def load(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | Non
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{name} from {source}: {exc}") from None
         sources[name] = source
-    tables = {k: v for k, v in file_values.items() if isinstance(v, dict)}
+    tables = {k: v for k, v in file_values.items() if isinstance(v, dict) or k in ARRAY_TABLES}
     unknown = sorted(set(file_values) - set(SETTINGS) - set(tables))
     if unknown:
         raise ConfigError(f"{path}: unknown setting {unknown[0]!r} (see `sestui config`)")

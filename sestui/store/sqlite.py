@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator
 import sqlite_utils
 
 from sestui.core.events import DETAIL_FIELDS, EVENT_TYPES, Parsed, is_auto_response, valid_text
+from sestui.store import outbox  # outbox hook
 
 BUSY_TIMEOUT_S = 15.0
 
@@ -237,6 +238,8 @@ class StoreError(Exception):
 class Store:
     """One connection to the event database. Safe to share between threads (calls are serialized)."""
 
+    outbox_rules = None  # outbox hook: a core.rules.RuleSet, set by store.outbox.attach()
+
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
         self.path = Path(path)
         self._lock = threading.RLock()
@@ -330,7 +333,10 @@ class Store:
     def write(self, rows: "Rows") -> AddResult:
         """Write rows flattened elsewhere (another process may have parsed them) in one transaction."""
         with self._transaction():
-            return rows.write(self.conn)
+            result = rows.write(self.conn)
+            if self.outbox_rules:  # outbox hook: the actions these events trigger, in the same transaction
+                outbox.route(self.conn, rows, self.outbox_rules)
+            return result
 
     # -- reading ------------------------------------------------------------------------------
 
