@@ -205,40 +205,40 @@ def parse_when(where: str, table: Any) -> When:
     return When(sets, tags, auto)
 
 
-def _check_action(where: str, table: Any, index: int, allowed_kinds: Iterable[str]) -> Action:
+def _check_action(where: str, table: Any, index: int, allowed_kinds: Iterable[str], key: str = "do") -> Action:
     if not isinstance(table, dict):
-        raise RuleError(f"{where}: do[{index}] must be a table")
+        raise RuleError(f"{where}: {key}[{index}] must be a table")
     kind = table.get("action")
     allowed = set(allowed_kinds)
     if kind not in allowed:
-        raise RuleError(f"{where}: do[{index}].action must be one of {', '.join(sorted(allowed))}, not {kind!r}")
+        raise RuleError(f"{where}: {key}[{index}].action must be one of {', '.join(sorted(allowed))}, not {kind!r}")
     required, optional = ACTIONS[kind]
     missing = sorted(required - set(table))
     if missing:
-        raise RuleError(f"{where}: do[{index}] ({kind}) needs {missing[0]!r}")
+        raise RuleError(f"{where}: {key}[{index}] ({kind}) needs {missing[0]!r}")
     unknown = sorted(set(table) - required - optional - COMMON_ACTION_KEYS)
     if unknown:
-        raise RuleError(f"{where}: do[{index}] ({kind}) has no key {unknown[0]!r}")
+        raise RuleError(f"{where}: {key}[{index}] ({kind}) has no key {unknown[0]!r}")
     p = dict(table)
     if kind == "webhook":
         if not str(p["url"]).startswith(("http://", "https://")):
-            raise RuleError(f"{where}: do[{index}].url must be an http:// or https:// URL")
+            raise RuleError(f"{where}: {key}[{index}].url must be an http:// or https:// URL")
         if "secret" in p and "secret_env" in p:
-            raise RuleError(f"{where}: do[{index}] takes secret or secret_env, not both")
+            raise RuleError(f"{where}: {key}[{index}] takes secret or secret_env, not both")
     if kind == "command":
         argv = p["argv"]
         if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
-            raise RuleError(f"{where}: do[{index}].argv must be a non-empty list of strings (no shell)")
+            raise RuleError(f"{where}: {key}[{index}].argv must be a non-empty list of strings (no shell)")
     if kind == "ses_suppress" and p.get("reason", "BOUNCE") not in ("BOUNCE", "COMPLAINT"):
-        raise RuleError(f"{where}: do[{index}].reason must be BOUNCE or COMPLAINT")
+        raise RuleError(f"{where}: {key}[{index}].reason must be BOUNCE or COMPLAINT")
     if kind == "pause_sending" and p.get("scope", "configuration_set") not in ("configuration_set", "account"):
-        raise RuleError(f"{where}: do[{index}].scope must be configuration_set or account")
-    for key in ("timeout", "rate"):
-        if key in p and (isinstance(p[key], bool) or not isinstance(p[key], (int, float)) or p[key] <= 0):
-            raise RuleError(f"{where}: do[{index}].{key} must be a positive number")
-    for key in ("concurrency", "max_attempts", "after_soft_bounces", "within_days"):
-        if key in p and (isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < 1):
-            raise RuleError(f"{where}: do[{index}].{key} must be a whole number of at least 1")
+        raise RuleError(f"{where}: {key}[{index}].scope must be configuration_set or account")
+    for name in ("timeout", "rate"):
+        if name in p and (isinstance(p[name], bool) or not isinstance(p[name], (int, float)) or p[name] <= 0):
+            raise RuleError(f"{where}: {key}[{index}].{name} must be a positive number")
+    for name in ("concurrency", "max_attempts", "after_soft_bounces", "within_days"):
+        if name in p and (isinstance(p[name], bool) or not isinstance(p[name], int) or p[name] < 1):
+            raise RuleError(f"{where}: {key}[{index}].{name} must be a whole number of at least 1")
     return Action(kind, index, p)
 
 
@@ -247,7 +247,7 @@ def _actions(where: str, value: Any, kinds: Iterable[str], key: str = "do") -> t
         value = [value]
     if not isinstance(value, list) or not value:
         raise RuleError(f"{where}: {key} must list at least one action ([[...{key}]] tables)")
-    return tuple(_check_action(where, t, i, kinds) for i, t in enumerate(value))
+    return tuple(_check_action(where, t, i, kinds, key) for i, t in enumerate(value))
 
 
 def parse_rules(tables: Any) -> list[Rule]:
