@@ -83,6 +83,20 @@ class When:
     tags: dict = field(default_factory=dict, hash=False)  # tag -> frozenset of accepted values
     auto_replies: bool = False
 
+    @property
+    def by_type_only(self) -> bool:
+        """Nothing to test beyond the event type (which RuleSet.candidates already chose)."""
+        return not self.tags and set(self.sets) <= {"event_types"}
+
+    def quick_match(self, event_type: str, bounce_type: str | None, diagnostic_code: str | None,
+                    feedback_type: str | None) -> bool:
+        """`matches` for a by-type-only rule, from the four fields that can still say no."""
+        if event_type == "complaint":
+            return (feedback_type or "").lower() != "not-spam"
+        if event_type == "bounce" and not self.auto_replies:
+            return not is_auto_response(bounce_type, diagnostic_code)
+        return True
+
     def matches(self, ev: Mapping[str, Any]) -> bool:
         kind = ev.get("event_type")
         if kind == "complaint" and (ev.get("complaint_feedback_type") or "").lower() == "not-spam":

@@ -177,9 +177,11 @@ class Deliverer:
         opts = self.options
         with self._lock:
             busy = sum(self._inflight.values()) + sum(len(d) for d in self._backlog.values())
-        room = opts.workers * 2 - busy
+        # Refill once the work in hand falls below the workers, in batches: a claim is one query
+        # per state, cheap, but not per delivery.
+        room = opts.workers * 4 - busy
         claimed: list[dict] = []
-        if room > 0:
+        if busy < opts.workers:
             with self._db:
                 claimed = sql.claim(self.conn, now=sql.now_ms(), lease_ms=int(opts.lease_s * 1000), limit=room)
         with self._lock:
@@ -215,15 +217,17 @@ class Deliverer:
 
     def _deliver(self, item: dict) -> None:
         try:
-            outcome = self.execute(item)
+            self._record(item, self.execute(item))
         finally:
+            # Only now: the recipient's next item becomes claimable once this one is recorded.
             with self._lock:
                 self._inflight[item["channel"]] -= 1
             self._wake.set()
-        self._record(item, outcome)
 
     def execute(self, item: dict) -> Outcome:
         params = item.get("params") or json.loads(item["action"])
+        if item["payload"] is None:
+            return Outcome("dead", "the event is no longer in the database (pruned before delivery?)")
         delivery = Delivery(item["id"], item["dedup"], item["rule"], item["action_kind"], params, item["payload"],
                             item["recipient"], item["message_id"], item["attempts"])
         run: Callable[[Context, Delivery], Outcome] | None = self._run.get(item["action_kind"])

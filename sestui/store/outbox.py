@@ -21,27 +21,31 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY,
-  dedup TEXT NOT NULL UNIQUE,
+CREATE TABLE IF NOT EXISTS outbox_actions (
+  key TEXT PRIMARY KEY,
   rule TEXT NOT NULL,
   action_index INTEGER NOT NULL,
   action_kind TEXT NOT NULL,
-  channel TEXT NOT NULL,
-  action TEXT NOT NULL,
-  payload TEXT NOT NULL,
+  action TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY,
+  dedup BLOB NOT NULL UNIQUE,
+  channel TEXT NOT NULL REFERENCES outbox_actions(key),
   recipient TEXT,
   message_id TEXT,
+  event_type TEXT,
+  event_ts INTEGER,
+  payload TEXT,
   state TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_ms INTEGER NOT NULL,
   last_error TEXT,
   created INTEGER NOT NULL,
-  updated INTEGER NOT NULL
+  updated INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_ms);
 CREATE INDEX IF NOT EXISTS outbox_order ON outbox(channel, recipient, id);
-CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created);
 CREATE TABLE IF NOT EXISTS guard_state (
   name TEXT PRIMARY KEY,
   state TEXT NOT NULL,
@@ -52,13 +56,21 @@ CREATE TABLE IF NOT EXISTS guard_state (
 """
 
 STATES = ("pending", "running", "retrying", "done", "dead", "dry-run", "discarded")
-COLUMNS = ("dedup", "rule", "action_index", "action_kind", "channel", "action", "payload", "recipient",
-           "message_id", "state", "next_attempt_ms", "created", "updated")
-_INSERT = (f"INSERT OR IGNORE INTO outbox ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})")
+COLUMNS = ("dedup", "channel", "recipient", "message_id", "event_type", "event_ts", "payload", "state",
+           "next_attempt_ms", "created")
+_INSERT = f"INSERT OR IGNORE INTO outbox ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_INSERT_ACTION = ("INSERT OR IGNORE INTO outbox_actions (key, rule, action_index, action_kind, action)"
+                  " VALUES (?, ?, ?, ?, ?)")
+# What readers get: an item with its action and its delivery id (the dedup key in hex).
+_SELECT = ("SELECT o.id, lower(hex(o.dedup)) AS dedup, a.rule, a.action_index, a.action_kind, o.channel, a.action,"
+           " o.payload, o.recipient, o.message_id, o.event_type, o.event_ts, o.state, o.attempts,"
+           " o.next_attempt_ms, o.last_error, o.created, o.updated"
+           " FROM outbox o JOIN outbox_actions a ON a.key = o.channel")
 # The event columns of store/sqlite.py's Rows.events tuples, in order.
 EVENT_KEYS = ("message_id", "event_type", "recipient", "timestamp", "bounce_type", "bounce_subtype",
               "diagnostic_code", "complaint_feedback_type", "delay_type", "link", "user_agent", "ip_address",
               "reject_reason", "error_message", "subject", "source", "configuration_set")
+_EVENT_COLUMNS = ", ".join("ts" if k == "timestamp" else k for k in EVENT_KEYS)
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -87,13 +99,24 @@ def connect(path: str | Path, timeout_s: float = 15.0) -> sqlite3.Connection:
     return conn
 
 
-def dedup_key(rule: str, index: int, kind: str, identity: Sequence[Any]) -> str:
+def dedup_key(rule: str, index: int, kind: str, identity: Sequence[Any]) -> bytes:
+    """128 bits of (rule, action, event identity): the outbox's unique key and, in hex, the delivery id."""
     text = "\x1f".join([rule, f"{index}:{kind}", *(str(part) for part in identity)])
-    return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()[:32]
+    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16).digest()
+
+
+def action_row(rule: str, index: int, kind: str, params: dict) -> tuple:
+    """(key, rule, index, kind, JSON): what an item does, stored once however many items share it.
+    The key (the item's channel) changes when the action's settings do."""
+    encoded = _json(params)
+    key = hashlib.blake2b(f"{rule}\x1f{index}\x1f{encoded}".encode("utf-8", "backslashreplace"),
+                          digest_size=8).hexdigest()
+    return (key, rule, index, kind, encoded)
 
 
 def event_object(values: Sequence[Any]) -> dict[str, Any]:
-    """A Rows.events tuple as the normalized event of the export: ISO timestamp, no empty keys."""
+    """A Rows.events tuple (or an events row in that column order) as the normalized event of the
+    export: ISO timestamp, no empty keys."""
     event = {k: v for k, v in zip(EVENT_KEYS, values) if v is not None}
     event["timestamp"] = iso_ms(values[3])
     return event
@@ -116,58 +139,63 @@ def _message_tags(rows: Any) -> dict[str, dict]:
 
 
 def items_for_rows(rows: Any, ruleset: Any, now: int | None = None) -> list[tuple]:
-    """Outbox rows for every (rule, action) the events in `rows` trigger (duplicates included:
-    the unique dedup key absorbs them)."""
+    """(action row, outbox row) for every (rule, action) the events in `rows` trigger (duplicates
+    included: the unique dedup key absorbs them). The payload is not copied: the deliverer reads
+    the event from the events table, committed in the same transaction."""
     if not ruleset or not rows.events:
         return []
     now = now if now is not None else now_ms()
     tags = _message_tags(rows) if ruleset.needs_tags else {}
-    raw = {(r[0], r[1]): r[3] for r in rows.records} if ruleset.needs_raw else {}
-    actions: dict[int, str] = {}
+    keys: dict[int, tuple] = {}
     items: list[tuple] = []
+    blake = hashlib.blake2b
     for values in rows.events:
         rules = ruleset.candidates(values[1])
         if not rules:
             continue
         view = None
-        payload = None
         for rule in rules:
-            if view is None:
-                view = event_view(values, tags.get(values[0]))
             mode = rule.current_mode
-            if mode == "off" or not rule.when.matches(view):
+            if mode == "off":
                 continue
-            if payload is None:
-                payload = event_object(values)
+            when = rule.when
+            if when.by_type_only:  # the common rule: the event type was the whole test
+                if not when.quick_match(values[1], values[4], values[6], values[7]):
+                    continue
+            else:
+                if view is None:
+                    view = event_view(values, tags.get(values[0]))
+                if not when.matches(view):
+                    continue
+            state = "dry-run" if mode == "dry-run" else "pending"
+            identity = f"{values[0]}\x1f{values[1]}\x1f{values[2]}\x1f{values[3]}"
             for action in rule.do:
-                body = payload
-                if action.get("include_raw") and (values[0], values[1]) in raw:
-                    body = {**payload, "raw": raw[(values[0], values[1])]}
-                encoded = actions.get(id(action))
-                if encoded is None:
-                    encoded = actions[id(action)] = _json(action.params)
-                identity = (values[0], values[1], values[2], values[3])
-                items.append((dedup_key(rule.name, action.index, action.kind, identity), rule.name, action.index,
-                              action.kind, f"{rule.name}#{action.index}", encoded, _json(body), values[2],
-                              values[0], "dry-run" if mode == "dry-run" else "pending", now, now, now))
+                act = keys.get(id(action))
+                if act is None:
+                    act = keys[id(action)] = action_row(rule.name, action.index, action.kind, action.params)
+                dedup = blake(f"{rule.name}\x1f{action.index}:{action.kind}\x1f{identity}".encode(
+                    "utf-8", "backslashreplace"), digest_size=16).digest()
+                items.append((act, (dedup, act[0], values[2], values[0], values[1], values[3], None, state, now, now)))
     return items
 
 
 def item(rule: str, index: int, kind: str, params: dict, payload: dict, identity: Sequence[Any], *,
          recipient: str | None = None, message_id: str | None = None, dry_run: bool = False,
          now: int | None = None) -> tuple:
-    """One outbox row built by hand (a guard's crossing, a `rules test`)."""
+    """One (action row, outbox row) built by hand, with its payload (a guard's crossing)."""
     now = now if now is not None else now_ms()
-    return (dedup_key(rule, index, kind, identity), rule, index, kind, f"{rule}#{index}", _json(params),
-            _json(payload), recipient, message_id, "dry-run" if dry_run else "pending", now, now, now)
+    act = action_row(rule, index, kind, params)
+    return (act, (dedup_key(rule, index, kind, identity), act[0], recipient, message_id, None, None, _json(payload),
+                  "dry-run" if dry_run else "pending", now, now))
 
 
 def enqueue(conn: sqlite3.Connection, items: Iterable[tuple]) -> int:
-    """Insert items inside the caller's transaction; returns how many were new."""
+    """Insert (action row, outbox row) items inside the caller's transaction; returns how many were new."""
     items = list(items)
     if not items:
         return 0
-    return conn.executemany(_INSERT, items).rowcount
+    conn.executemany(_INSERT_ACTION, list({a[0]: a for a, _ in items}.values()))
+    return conn.executemany(_INSERT, [row for _, row in items]).rowcount
 
 
 def route(conn: sqlite3.Connection, rows: Any, ruleset: Any) -> int:
@@ -189,17 +217,22 @@ def claim(conn: sqlite3.Connection, *, now: int, lease_ms: int, limit: int = 64,
     dies, the lease expires (or `recover` runs) and they are delivered again."""
     excluded = list(exclude_channels)
     not_in = f" AND o.channel NOT IN ({', '.join('?' * len(excluded))})" if excluded else ""
+    items: list[dict] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        cur = conn.execute(
-            "SELECT id, dedup, rule, action_index, action_kind, channel, action, payload, recipient, message_id,"
-            " attempts FROM outbox o WHERE ((o.state IN ('pending', 'retrying') AND o.next_attempt_ms <= ?)"
-            "   OR (o.state = 'running' AND o.next_attempt_ms <= ?))" + not_in +
-            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel AND p.recipient = o.recipient"
-            "   AND p.id < o.id AND p.state IN ('pending', 'retrying', 'running'))"
-            " ORDER BY o.next_attempt_ms, o.id LIMIT ?",
-            [now, now, *excluded, limit])
-        items = _rows(cur)
+        # One query per state, each walking outbox_due in order (no sort of the whole backlog);
+        # `running` items here are leases that expired (their process died).
+        for state in ("retrying", "running", "pending"):
+            if len(items) >= limit:
+                break
+            cur = conn.execute(
+                _SELECT + " WHERE o.state = ? AND o.next_attempt_ms <= ?" + not_in +
+                " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel AND p.recipient = o.recipient"
+                "   AND p.id < o.id AND p.state IN ('pending', 'retrying', 'running'))"
+                " ORDER BY o.next_attempt_ms LIMIT ?",
+                [state, now, *excluded, limit - len(items)])
+            items += _rows(cur)
+        items.sort(key=lambda i: i["id"])
         conn.executemany("UPDATE outbox SET state = 'running', attempts = attempts + 1, next_attempt_ms = ?,"
                          " updated = ? WHERE id = ?", [(now + lease_ms, now, i["id"]) for i in items])
         conn.execute("COMMIT")
@@ -208,7 +241,29 @@ def claim(conn: sqlite3.Connection, *, now: int, lease_ms: int, limit: int = 64,
         raise
     for i in items:
         i["attempts"] += 1
+    fill_payloads(conn, items)
     return items
+
+
+def fill_payloads(conn: sqlite3.Connection, items: list[dict]) -> None:
+    """An event's item carries no copy of the event: read it (and its raw record when the action
+    asks) from the tables it was committed to. An event pruned since keeps payload None."""
+    for i in items:
+        if i["payload"] is not None or i["event_type"] is None:
+            continue
+        row = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE message_id = ? AND event_type = ?"
+                           " AND recipient = ? AND ts = ?",
+                           (i["message_id"], i["event_type"], i["recipient"], i["event_ts"])).fetchone()
+        if row is None:
+            continue
+        event = event_object(row)
+        if '"include_raw":true' in i["action"]:
+            raw = conn.execute("SELECT body FROM records WHERE message_id = ? AND event_type = ?"
+                               " ORDER BY abs(ts - ?) LIMIT 1", (i["message_id"], i["event_type"], i["event_ts"])
+                               ).fetchone()
+            if raw is not None:
+                event["raw"] = raw[0]
+        i["payload"] = _json(event)
 
 
 def finish(conn: sqlite3.Connection, item_id: int, state: str, *, error: str | None = None,
@@ -253,10 +308,10 @@ def list_items(conn: sqlite3.Connection, states: Iterable[str] | None = None, li
     try:
         if states:
             states = list(states)
-            cur = conn.execute(f"SELECT * FROM outbox WHERE state IN ({', '.join('?' * len(states))})"
-                               " ORDER BY id DESC LIMIT ?", [*states, limit])
+            cur = conn.execute(_SELECT + f" WHERE o.state IN ({', '.join('?' * len(states))})"
+                               " ORDER BY o.id DESC LIMIT ?", [*states, limit])
         else:
-            cur = conn.execute("SELECT * FROM outbox ORDER BY id DESC LIMIT ?", (limit,))
+            cur = conn.execute(_SELECT + " ORDER BY o.id DESC LIMIT ?", (limit,))
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             return []
@@ -265,7 +320,7 @@ def list_items(conn: sqlite3.Connection, states: Iterable[str] | None = None, li
 
 
 def get(conn: sqlite3.Connection, item_id: int) -> dict | None:
-    rows = _rows(conn.execute("SELECT * FROM outbox WHERE id = ?", (item_id,)))
+    rows = _rows(conn.execute(_SELECT + " WHERE o.id = ?", (item_id,)))
     return rows[0] if rows else None
 
 
@@ -293,8 +348,8 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
 def rule_hits(conn: sqlite3.Connection, since_ms: int) -> dict[str, int]:
     """Events each rule matched since `since_ms` (one per event, whatever its number of actions)."""
     try:
-        return dict(conn.execute("SELECT rule, count(*) FROM outbox WHERE created >= ? AND action_index = 0"
-                                 " GROUP BY rule", (since_ms,)).fetchall())
+        return dict(conn.execute("SELECT a.rule, count(*) FROM outbox o JOIN outbox_actions a ON a.key = o.channel"
+                                 " WHERE o.created >= ? AND a.action_index = 0 GROUP BY a.rule", (since_ms,)).fetchall())
     except sqlite3.OperationalError:
         return {}
 

@@ -76,7 +76,7 @@ def kill(proc: subprocess.Popen) -> None:
 def outbox_states(db: Path) -> list[tuple[str, str]]:
     conn = sqlite3.connect(db)
     try:
-        return conn.execute("SELECT dedup, state FROM outbox").fetchall()
+        return conn.execute("SELECT lower(hex(dedup)), state FROM outbox").fetchall()
     finally:
         conn.close()
 
