@@ -287,3 +287,50 @@ def test_one_recipient_in_order(tmp_path, env):
         order = [r["delivery"] for r in rx.requests]
         assert order[:3] == [first_id[0]] * 3 and len(set(order)) == 2
         store.close()
+
+
+def test_include_raw_sends_the_record_too(tmp_path, env):
+    with Receiver() as rx:
+        store, deliverer = open_routed(tmp_path, rules_toml(rx.url, include_raw=True))
+        ingest(store, "event-bounce.json")
+        deliverer.start()
+        try:
+            wait_states(store, {"done"})
+        finally:
+            deliverer.stop()
+        [seen] = rx.acknowledged()
+        assert json.loads(seen["body"]["raw"])["bounce"]["bounceType"] == "Permanent"
+        store.close()
+
+
+def test_a_channel_never_runs_more_than_its_concurrency(tmp_path, env):
+    import threading
+
+    lock, now, most = threading.Lock(), [0], [0]
+
+    def plan(_delivery, _n):
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+        time.sleep(0.15)
+        with lock:
+            now[0] -= 1
+        return 200
+
+    from console_data import envelope, record
+    from datetime import datetime, timedelta, timezone
+
+    with Receiver(plan=plan) as rx:
+        store, deliverer = open_routed(tmp_path, rules_toml(rx.url, concurrency=2))
+        t = datetime(2024, 5, 1, tzinfo=timezone.utc)
+        bodies = [envelope(record("Bounce", n, f"c{n}@example.org", t, t + timedelta(seconds=n), "s"))
+                  for n in range(1, 9)]
+        store.add([(b, parse_body(b)) for b in bodies])
+        deliverer.start()
+        try:
+            rows = wait_states(store, {"done"})
+        finally:
+            deliverer.stop()
+        assert len(rows) == 8 and len(rx.acknowledged()) == 8
+        assert most[0] == 2  # eight due at once, two at a time
+        store.close()
