@@ -27,13 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
+import corpus
 
-from sestui.core.events import parse_body  # noqa: E402
-from sestui.ops import routing  # noqa: E402
-from sestui.ops.outbox import DeliveryOptions  # noqa: E402
-from sestui.store import Store  # noqa: E402
-from sestui.store import outbox as sql  # noqa: E402
+from sestui.core.events import parse_body
+from sestui.ops import routing
+from sestui.ops.outbox import DeliveryOptions
+from sestui.store import Store
+from sestui.store import outbox as sql
 
 BATCH = 1000
 SECRET = "bench-secret"

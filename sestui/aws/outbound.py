@@ -4,6 +4,7 @@ contact-list unsubscribes, pausing and resuming sending. Errors come back as Aws
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC
 
 from sestui.aws.client import Aws, AwsError
 
@@ -63,11 +64,11 @@ def set_account_sending(aws: Aws, enabled: bool) -> None:
 def reputation_rate(aws: Aws, metric: str, configuration_set: str | None = None) -> float | None:
     """AWS's latest `Reputation.BounceRate` / `Reputation.ComplaintRate` (a fraction) for the account
     or one configuration set, from CloudWatch over the last day; None when AWS has published none."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     name = {"bounce_rate": "Reputation.BounceRate", "complaint_rate": "Reputation.ComplaintRate"}[metric]
     dims = [{"Name": "ses:configuration-set", "Value": configuration_set}] if configuration_set else []
-    end = datetime.now(timezone.utc)
+    end = datetime.now(UTC)
     resp = aws.call("cloudwatch", "GetMetricStatistics", Namespace="AWS/SES", MetricName=name, Dimensions=dims,
                     StartTime=end - timedelta(days=1), EndTime=end, Period=3600, Statistics=["Maximum"])
     points = sorted(resp.get("Datapoints") or [], key=lambda p: p["Timestamp"])

@@ -10,8 +10,9 @@ Events are matched as plain mappings with the export keys of DESIGN.md (`event_t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sestui.core.events import EVENT_TYPES, is_auto_response
 
@@ -64,7 +65,7 @@ def is_auto_reply(ev: Mapping[str, Any]) -> bool:
 
 
 def is_simulator(recipient: str | None) -> bool:
-    return bool(recipient) and recipient.lower().rpartition("@")[2] == SIMULATOR_DOMAIN
+    return bool(recipient) and str(recipient).lower().rpartition("@")[2] == SIMULATOR_DOMAIN
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class When:
             elif key == "recipient_domains":
                 if (ev.get("recipient") or "").lower().rpartition("@")[2] not in accepted:
                     return False
-            elif ev.get(WHEN_KEYS[key]) not in accepted:
+            elif ev.get(WHEN_KEYS[key] or key) not in accepted:
                 return False
         if self.tags:
             tags = ev.get("tags") or {}
@@ -167,7 +168,7 @@ class RuleSet:
         return self._by_type.get(event_type, [])
 
     def matching(self, ev: Mapping[str, Any]) -> list[tuple[Rule, Action]]:
-        return [(rule, action) for rule in self._by_type.get(ev.get("event_type"), ())
+        return [(rule, action) for rule in self._by_type.get(str(ev.get("event_type")), ())
                 if rule.matches(ev) for action in rule.do]
 
 

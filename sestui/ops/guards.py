@@ -9,8 +9,7 @@ import sqlite3
 import threading
 from typing import Any
 
-from sestui.aws import AwsError
-from sestui.aws import outbound
+from sestui.aws import AwsError, outbound
 from sestui.core.guards import Crossing, Guard, step
 from sestui.store import outbox as sql
 

@@ -20,9 +20,10 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sestui.ops.actions import Context, Delivery, Outcome, runners
 from sestui.ops.guards import GuardWatcher
@@ -105,7 +106,7 @@ class Deliverer:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> "Deliverer":
+    def start(self) -> Deliverer:
         with self._db:
             recovered = sql.recover(self.conn)
         if recovered:
@@ -118,9 +119,11 @@ class Deliverer:
         return self
 
     def _guard_loop(self) -> None:
+        watcher = self.guards
+        assert watcher is not None
         while True:
             try:
-                if self.guards.check():
+                if watcher.check():
                     self._wake.set()
             except Exception:
                 if self._stop.is_set():
@@ -162,6 +165,7 @@ class Deliverer:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # before the tick: a wake during it is kept, not lost
             try:
                 wait = self._tick()
             except sqlite3.Error as exc:
@@ -171,7 +175,6 @@ class Deliverer:
                 log.exception("outbox loop failed; retrying")
                 wait = 1.0
             self._wake.wait(wait)
-            self._wake.clear()
 
     def _tick(self) -> float:
         opts = self.options
@@ -212,6 +215,7 @@ class Deliverer:
                         break
                 item = queue.popleft()
                 self._inflight[channel] = self._inflight.get(channel, 0) + 1
+                assert self._pool is not None  # started
                 self._pool.submit(self._deliver, item)
         return soonest
 

@@ -37,7 +37,7 @@ def load(tables: dict, *, policies: Any = None, source: str = "config") -> Actio
     if policies is not None:
         clash = {r.name for r in rules} & {f"policy:{n}" for n in ("complaint", "hard_bounce", "soft_bounce")}
         if clash:
-            raise ValueError(f"{source}: rule name {sorted(clash)[0]!r} is reserved for [policies]")
+            raise ValueError(f"{source}: rule name {min(clash)!r} is reserved for [policies]")
         rules += rules_from_policies(policies)
     return ActionsConfig(RuleSet(rules), guards)
 

@@ -4,10 +4,10 @@ line for the operator."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from sestui.aws import Aws
-from sestui.aws import outbound
+from sestui.aws import Aws, outbound
 from sestui.core.events import parse_body
 from sestui.core.rules import Rule, is_simulator
 from sestui.ops.actions import describe
@@ -62,7 +62,7 @@ def test_rule(config: ActionsConfig, name: str, body: str) -> list[str]:
     lines = []
     for ev in parsed.events:
         view = {**{k: getattr(ev, k) for k in sql.EVENT_KEYS if k != "timestamp"},
-                "tags": parsed.mail.tags, "timestamp": to_ms(ev.timestamp)}
+                "tags": parsed.mail.tags if parsed.mail else {}, "timestamp": to_ms(ev.timestamp)}
         who = f"{ev.event_type} for {ev.recipient}"
         if rule.current_mode == "off":
             lines.append(f"{who}: rule {name} is off: nothing")
@@ -93,11 +93,14 @@ def outbox_lines(store: Store, states: Iterable[str] | None = None, limit: int =
 
 
 def _ids(store: Store, ids: Iterable[int], states: tuple[str, ...]) -> list[int]:
-    wanted = list(ids)
-    missing = [i for i in wanted if sql.get(store.conn, i) is None]
-    if missing:
-        raise ValueError(f"no outbox item {missing[0]}")
-    return [i for i in wanted if sql.get(store.conn, i)["state"] in states]
+    chosen = []
+    for i in ids:
+        row = sql.get(store.conn, i)
+        if row is None:
+            raise ValueError(f"no outbox item {i}")
+        if row["state"] in states:
+            chosen.append(i)
+    return chosen
 
 
 def outbox_retry(store: Store, ids: Iterable[int]) -> str:

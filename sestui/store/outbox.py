@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox_actions (
@@ -79,7 +80,7 @@ def now_ms() -> int:
 
 
 def iso_ms(ms: int) -> str:
-    when = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    when = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
@@ -89,7 +90,7 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-def connect(path: str | Path, timeout_s: float = 15.0) -> sqlite3.Connection:
+def connect(path: str | os.PathLike, timeout_s: float = 15.0) -> sqlite3.Connection:
     """A connection of its own for the deliverer (WAL lets it work beside the collector's writer)."""
     conn = sqlite3.connect(path, timeout=timeout_s, check_same_thread=False, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
@@ -290,6 +291,14 @@ def release(conn: sqlite3.Connection, ids: Iterable[int], now: int | None = None
     conn.executemany("UPDATE outbox SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,"
                      " attempts = attempts - 1, next_attempt_ms = ? WHERE id = ? AND state = 'running'",
                      [(now, i) for i in ids])
+
+
+def prune(conn: sqlite3.Connection, before_ms: int) -> int:
+    """Forget finished items (done, dead, discarded, dry-run) created before `before_ms`. Their dedup
+    key goes with them: use the events' retention cutoff (or older), so that an event still stored
+    and delivered again by SQS is not acted on twice."""
+    return conn.execute("DELETE FROM outbox WHERE created < ? AND state IN ('done', 'dead', 'discarded', 'dry-run')",
+                        (before_ms,)).rowcount
 
 
 def due_count(conn: sqlite3.Connection, now: int) -> int:

@@ -6,7 +6,13 @@ import tomllib
 
 import pytest
 
-from sestui.core.rules import RuleError, RuleSet, bounce_class, parse_rules, rules_from_policies
+from sestui.core.rules import (
+    RuleError,
+    RuleSet,
+    bounce_class,
+    parse_rules,
+    rules_from_policies,
+)
 
 CONTRACT = """
 [[rules]]

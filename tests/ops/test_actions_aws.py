@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from console_data import envelope, record
+from webhook_receiver import SECRET, Receiver
+
 from sestui.aws import AwsError
 from sestui.core.events import parse_body
 from sestui.ops import routing, rules_cli
@@ -18,7 +19,6 @@ from sestui.ops.outbox import Deliverer, DeliveryOptions
 from sestui.ops.policies import PolicyConfig
 from sestui.store import Store
 from sestui.store import outbox as sql
-from webhook_receiver import SECRET, Receiver
 
 _serial = itertools.count(1)
 
@@ -37,7 +37,7 @@ def store(tmp_path):
 
 def arrive(store: Store, kind: str, recipient: str, n: int | None = None, **extra) -> None:
     n = n if n is not None else next(_serial) + 50_000
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     body = envelope(record(kind, n, recipient, now - timedelta(seconds=5), now, "actions test", **extra))
     store.add([(body, parse_body(body))])
 

@@ -9,16 +9,17 @@ import json
 import socket
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
+from webhook_receiver import SECRET, Receiver
 
 from sestui.core.events import parse_body
 from sestui.ops import routing
 from sestui.ops.outbox import Deliverer, DeliveryOptions
 from sestui.store import Store
 from sestui.store import outbox as sql
-from webhook_receiver import SECRET, Receiver
 
 RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "records"
 
@@ -262,8 +263,9 @@ def test_a_failing_command_is_retried_then_dead(tmp_path):
 
 def test_one_recipient_in_order(tmp_path, env):
     """Two events for one recipient: the second waits until the first is done, even through retries."""
+    from datetime import datetime, timedelta
+
     from console_data import envelope, record
-    from datetime import datetime, timedelta, timezone
 
     first_id: list[str] = []
 
@@ -274,7 +276,7 @@ def test_one_recipient_in_order(tmp_path, env):
 
     with Receiver(plan=plan) as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url))
-        t = datetime(2024, 5, 1, tzinfo=timezone.utc)
+        t = datetime(2024, 5, 1, tzinfo=UTC)
         bodies = [envelope(record("Bounce", n, "same@example.org", t, t + timedelta(minutes=n), "s",
                                   bounce_type="Transient", bounce_subtype="MailboxFull", diag="452 mailbox full"))
                   for n in (1, 2)]
@@ -317,12 +319,13 @@ def test_a_channel_never_runs_more_than_its_concurrency(tmp_path, env):
             now[0] -= 1
         return 200
 
+    from datetime import datetime, timedelta
+
     from console_data import envelope, record
-    from datetime import datetime, timedelta, timezone
 
     with Receiver(plan=plan) as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url, concurrency=2))
-        t = datetime(2024, 5, 1, tzinfo=timezone.utc)
+        t = datetime(2024, 5, 1, tzinfo=UTC)
         bodies = [envelope(record("Bounce", n, f"c{n}@example.org", t, t + timedelta(seconds=n), "s"))
                   for n in range(1, 9)]
         store.add([(b, parse_body(b)) for b in bodies])

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 
+from webhook_receiver import SECRET, Receiver
+
 from sestui.aws import Aws
 from sestui.ops import routing
 from sestui.ops.collector import Collector, CollectorOptions
 from sestui.ops.outbox import DeliveryOptions
 from sestui.store import Store
-from webhook_receiver import SECRET, Receiver
 
 
 def test_the_collector_routes_bounces_and_complaints_to_the_webhook(sandbox, aws, queue_factory, tmp_path,

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from console_data import envelope, record
@@ -43,7 +43,7 @@ time.sleep(600)
 
 
 def bodies(tmp_path: Path) -> Path:
-    t = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    t = datetime(2024, 6, 1, tzinfo=UTC)
     lines = [envelope(record("Bounce", n, f"kill-{n}@example.org", t, t + timedelta(seconds=n), "kill test"))
              for n in range(1, N + 1)]
     lines += [envelope(record("Delivery", n, f"kill-{n}@example.org", t, t + timedelta(seconds=n), "kill test"))

@@ -10,8 +10,9 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from typing import Self
 
 SECRET = "s3cret-for-tests"
 
@@ -76,7 +77,7 @@ class Receiver:
             time.sleep(0.02)
         raise AssertionError(f"receiver: condition not met within {timeout}s; saw {len(seen)} requests")
 
-    def __enter__(self) -> "Receiver":
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from sestui.aws import Aws, AwsError
+from sestui.aws import AwsError
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Outcome:
 
 @dataclass
 class Context:
-    aws: Aws | None
+    aws: Any  # sestui.aws.Aws (None where no action needs AWS)
     store_factory: Callable[[], Any] | None = None  # a Store, for ses_suppress (opened on first use)
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
     _store: Any = None
@@ -61,7 +62,14 @@ def aws_outcome(exc: AwsError) -> Outcome:
 
 
 def runners() -> dict[str, Callable[[Context, Delivery], Outcome]]:
-    from sestui.ops.actions import command, contact_list, forward, pause_sending, ses_suppress, webhook
+    from sestui.ops.actions import (
+        command,
+        contact_list,
+        forward,
+        pause_sending,
+        ses_suppress,
+        webhook,
+    )
     return {"webhook": webhook.run, "command": command.run, "sns": forward.run_sns, "sqs": forward.run_sqs,
             "ses_suppress": ses_suppress.run, "contact_list": contact_list.run, "pause_sending": pause_sending.run}
 

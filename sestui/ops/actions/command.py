@@ -16,7 +16,8 @@ def run(ctx: Context, delivery: Delivery) -> Outcome:
     timeout = float(delivery.params.get("timeout", DEFAULT_TIMEOUT))
     env = {**os.environ, "SESTUI_DELIVERY_ID": delivery.delivery_id, "SESTUI_RULE": delivery.rule}
     try:
-        proc = subprocess.run(argv, input=delivery.body.encode(), capture_output=True, timeout=timeout, env=env)
+        proc = subprocess.run(argv, input=delivery.body.encode(), capture_output=True, timeout=timeout, env=env,
+                              check=False)
     except FileNotFoundError:
         return Outcome("dead", f"no such program: {argv[0]}")
     except PermissionError:

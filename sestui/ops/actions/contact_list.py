@@ -3,8 +3,7 @@ UnsubscribeAll or OPT_OUT of one topic. Simulator addresses are skipped, and the
 
 from __future__ import annotations
 
-from sestui.aws import AwsError
-from sestui.aws import outbound
+from sestui.aws import AwsError, outbound
 from sestui.core.rules import is_simulator
 from sestui.ops.actions import Context, Delivery, Outcome, aws_outcome
 

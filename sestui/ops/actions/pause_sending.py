@@ -3,8 +3,7 @@ only with `scope = "account"`, PutAccountSendingAttributes for the whole account
 
 from __future__ import annotations
 
-from sestui.aws import AwsError
-from sestui.aws import outbound
+from sestui.aws import AwsError, outbound
 from sestui.ops.actions import Context, Delivery, Outcome, aws_outcome
 
 

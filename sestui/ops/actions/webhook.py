@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
-import socket
 import threading
 from urllib.parse import urlsplit
 
@@ -90,7 +89,7 @@ def run(ctx: Context, delivery: Delivery) -> Outcome:
     timeout = float(params.get("timeout", DEFAULT_TIMEOUT))
     try:
         status, resp_headers, data = post(params["url"], body, headers, timeout)
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         return Outcome("retry", f"no answer from {params['url']} within {timeout:g}s")
     except (OSError, http.client.HTTPException) as exc:
         return Outcome("retry", f"{params['url']}: {exc.__class__.__name__}: {exc}".rstrip(": "))
