@@ -68,7 +68,7 @@ def reputation_rate(aws: Aws, metric: str, configuration_set: str | None = None)
 
     name = {"bounce_rate": "Reputation.BounceRate", "complaint_rate": "Reputation.ComplaintRate"}[metric]
     dims = [{"Name": "ses:configuration-set", "Value": configuration_set}] if configuration_set else []
-    end = datetime.now(UTC)
+    end = datetime.now(UTC) + timedelta(minutes=5)  # the current period included
     resp = aws.call("cloudwatch", "GetMetricStatistics", Namespace="AWS/SES", MetricName=name, Dimensions=dims,
                     StartTime=end - timedelta(days=1), EndTime=end, Period=3600, Statistics=["Maximum"])
     points = sorted(resp.get("Datapoints") or [], key=lambda p: p["Timestamp"])

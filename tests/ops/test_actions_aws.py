@@ -175,3 +175,33 @@ def test_a_guard_pauses_the_configuration_set(store, sestui_aws, aws, sandbox):
                               subject="paused?", body="x", configuration_set=name)
     rules_cli.resume(sestui_aws, store, configuration_set=name)
     assert aws.sesv2.get_configuration_set(ConfigurationSetName=name)["SendingOptions"]["SendingEnabled"] is True
+
+
+def test_a_guard_on_aws_reputation_rates_warns_once(store, sestui_aws, aws, sandbox):
+    """source = "aws": the rate CloudWatch publishes (Reputation.BounceRate), here put by the test."""
+    name = f"cs-{next(_serial)}"
+    cloudwatch = sestui_aws.client("cloudwatch")
+
+    def publish(rate: float) -> None:
+        cloudwatch.put_metric_data(Namespace="AWS/SES", MetricData=[{
+            "MetricName": "Reputation.BounceRate", "Value": rate, "Timestamp": datetime.now(UTC),
+            "Dimensions": [{"Name": "ses:configuration-set", "Value": name}]}])
+
+    with Receiver() as rx:
+        hook = {"action": "webhook", "url": rx.url, "secret": SECRET}
+        config = routing.load({"guards": [{"name": "aws-bounces", "metric": "bounce_rate", "source": "aws",
+                                           "configuration_set": name, "warn": {"level": 0.04, "do": [hook]},
+                                           "pause": {"level": 0.1}}]})
+        deliverer = Deliverer(store, sestui_aws, config, options=fast())
+        assert deliverer.guards.check() == []  # nothing published yet: nothing decided
+        publish(0.06)
+        [warn] = deliverer.guards.check()
+        assert (warn.level, warn.rate) == ("warn", 0.06)
+        assert deliverer.guards.check() == []
+        deliverer.start()
+        try:
+            [seen] = rx.wait_for(lambda s: len(s) >= 1)
+        finally:
+            deliverer.stop()
+        assert seen["body"]["guard"] == "aws-bounces" and seen["body"]["level"] == "warn"
+        assert seen["body"]["configuration_set"] == name
