@@ -16,11 +16,13 @@ from sestui.store import Store, to_ms
 from sestui.store import outbox as sql
 
 DAY_MS = 86_400_000
+_LABELS = {"event_types": "event_type", "bounce_types": "bounce_type", "bounce_subtypes": "bounce_subtype",
+           "bounce_classes": "bounce class", "complaint_feedback_types": "feedback type",
+           "configuration_sets": "configuration set", "recipient_domains": "recipient domain"}
 
 
 def _when(rule: Rule) -> str:
-    parts = [f"{key.removesuffix('s') if key != 'tags' else 'tag'} in {','.join(sorted(values))}"
-             for key, values in rule.when.sets.items()]
+    parts = [f"{_LABELS.get(key, key)} in {','.join(sorted(values))}" for key, values in rule.when.sets.items()]
     parts += [f"tag {name} in {','.join(sorted(values))}" for name, values in rule.when.tags.items()]
     if rule.when.auto_replies:
         parts.append("auto-replies included")
@@ -93,6 +95,7 @@ def outbox_lines(store: Store, states: Iterable[str] | None = None, limit: int =
 
 
 def _ids(store: Store, ids: Iterable[int], states: tuple[str, ...]) -> list[int]:
+    sql.ensure_schema(store.conn)  # a database no rule has written to yet
     chosen = []
     for i in ids:
         row = sql.get(store.conn, i)
