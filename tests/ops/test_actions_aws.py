@@ -205,3 +205,26 @@ def test_a_guard_on_aws_reputation_rates_warns_once(store, sestui_aws, aws, sand
             deliverer.stop()
         assert seen["body"]["guard"] == "aws-bounces" and seen["body"]["level"] == "warn"
         assert seen["body"]["configuration_set"] == name
+
+
+def test_sqs_and_sns_forwards_reach_the_senders_own_queue(store, aws, sestui_aws):
+    import json
+
+    n = next(_serial)
+    queue = aws.sqs.create_queue(QueueName=f"app-worker-{n}")["QueueUrl"]
+    arn = aws.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = aws.sns.create_topic(Name=f"app-topic-{n}")["TopicArn"]
+    aws.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    config = routing.load({"rules": [{"name": "to-app", "when": {"event_types": ["bounce"]},
+                                      "do": [{"action": "sqs", "queue_url": queue},
+                                             {"action": "sns", "topic_arn": topic}]}]})
+    routing.wire(store, sestui_aws, config)
+    arrive(store, "Bounce", "worker@example.org")
+    rows = deliver_all(store, sestui_aws, config)
+    assert sorted(r["action_kind"] for r in rows if r["state"] == "done") == ["sns", "sqs"]
+    bodies = []
+    deadline = time.monotonic() + 10
+    while len(bodies) < 2 and time.monotonic() < deadline:
+        got = aws.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        bodies += [json.loads(m["Body"]) for m in got.get("Messages", [])]
+    assert [(b["event_type"], b["recipient"]) for b in bodies] == [("bounce", "worker@example.org")] * 2

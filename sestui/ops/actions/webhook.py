@@ -81,9 +81,9 @@ def run(ctx: Context, delivery: Delivery) -> Outcome:
     if problem:
         return Outcome("retry", problem)
     body = delivery.body.encode()
-    headers = {"Content-Type": "application/json", "User-Agent": "sestui",
-               "X-Sestui-Delivery": delivery.delivery_id, "X-Sestui-Attempt": str(delivery.attempt)}
-    headers.update({str(k): str(v) for k, v in (params.get("headers") or {}).items()})
+    headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}  # ours below win
+    headers.update({"Content-Type": "application/json", "User-Agent": "sestui",
+                    "X-Sestui-Delivery": delivery.delivery_id, "X-Sestui-Attempt": str(delivery.attempt)})
     if secret:
         headers["X-Sestui-Signature"] = signature(secret, body)
     timeout = float(params.get("timeout", DEFAULT_TIMEOUT))
