@@ -33,6 +33,7 @@ ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 COMMON_ACTION_KEYS = frozenset({"action", "concurrency", "rate", "max_attempts"})
 GUARD_ACTIONS = frozenset({"webhook", "command", "sns", "pause_sending"})
 
+MAX_TIMEOUT_S = 240
 BOUNCE_CLASSES = ("hard", "soft", "auto_reply", "suppressed")
 
 # when key -> the event field it tests (None: handled specially)
@@ -251,6 +252,8 @@ def _check_action(where: str, table: Any, index: int, allowed_kinds: Iterable[st
     for name in ("timeout", "rate"):
         if name in p and (isinstance(p[name], bool) or not isinstance(p[name], (int, float)) or p[name] <= 0):
             raise RuleError(f"{where}: {key}[{index}].{name} must be a positive number")
+    if p.get("timeout", 0) > MAX_TIMEOUT_S:  # the deliverer's lease must outlast every attempt
+        raise RuleError(f"{where}: {key}[{index}].timeout must be at most {MAX_TIMEOUT_S} seconds")
     for name in ("concurrency", "max_attempts", "after_soft_bounces", "within_days"):
         if name in p and (isinstance(p[name], bool) or not isinstance(p[name], int) or p[name] < 1):
             raise RuleError(f"{where}: {key}[{index}].{name} must be a whole number of at least 1")

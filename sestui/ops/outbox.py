@@ -192,8 +192,6 @@ class Deliverer:
                 item["params"] = json.loads(item["action"])
                 self._backlog.setdefault(item["channel"], deque()).append(item)
             wait = self._dispatch()
-        if claimed and room - len(claimed) > 0:
-            return 0.0  # there may be more due right now
         if wait is not None:
             return wait
         return opts.idle_poll_s
@@ -248,8 +246,8 @@ class Deliverer:
         max_attempts = item["params"].get("max_attempts", opts.max_attempts)
         state, error, due = "done", None, None
         if outcome.state == "done":
-            self.delivered += 1
-            error = None
+            with self._lock:
+                self.delivered += 1
         elif outcome.state == "retry" and item["attempts"] < max_attempts:
             state, error = "retrying", outcome.detail
             delay = outcome.retry_after if outcome.retry_after is not None else retry_delay(

@@ -8,6 +8,12 @@ same digest is the delivery id a webhook receiver sees, stable across retries an
 
 States: pending -> running (leased) -> done | retrying -> ... | dead (after N attempts, kept);
 dry-run items are recorded and never run; an operator may discard a dead item or retry it.
+
+Rows are lean because every stored event may make one: an item names its event by identity (the
+payload is read from `events` at delivery, so it is never copied) and its action by key (the
+action's settings live once in `outbox_actions`; the key is also the item's channel, for
+per-channel concurrency and per-recipient ordering). Guard items carry their own payload.
+The tables are created by `ensure_schema` (IF NOT EXISTS), outside the store's numbered migrations.
 """
 
 from __future__ import annotations
