@@ -144,3 +144,21 @@ def load_for_cli(settings: Any) -> ActionsConfig:
 
     policies = PolicyConfig.from_table(settings.tables.get("policies"))
     return load(settings.tables, policies=policies, source=str(settings.file))
+
+
+def overview(config: ActionsConfig, store: Store, limit: int = 200) -> dict:
+    """What the console's Actions pane shows: rules with hits over 24 h, guards with their state
+    (armed / warned / paused since ...), and the outbox items that need a look (pending, running,
+    retrying with the next attempt and the last error, dead)."""
+    hits = sql.rule_hits(store.conn, sql.now_ms() - DAY_MS)
+    states = sql.guard_states(store.conn)
+    return {
+        "rules": [{"name": r.name, "mode": r.current_mode, "origin": r.origin, "hits_24h": hits.get(r.name, 0),
+                   "actions": [describe(a.kind, a.params) for a in r.do]} for r in config.rules.rules],
+        "guards": [{"name": g.name, "mode": g.mode, "metric": g.metric, "source": g.source,
+                    "configuration_set": g.configuration_set,
+                    "state": states.get(g.name, {}).get("state", "armed"), "since": states.get(g.name, {}).get("since"),
+                    "rate": states.get(g.name, {}).get("rate")} for g in config.guards],
+        "counts": sql.counts(store.conn),
+        "items": sql.list_items(store.conn, ("pending", "running", "retrying", "dead"), limit),
+    }

@@ -98,3 +98,17 @@ def test_outbox_list_retry_discard(tmp_path):
     with pytest.raises(ValueError, match="no outbox item 999"):
         rules_cli.outbox_retry(store, [999])
     store.close()
+
+
+def test_overview_for_the_actions_pane(settings, tmp_path):
+    config = rules_cli.load_for_cli(settings)
+    store = Store(tmp_path / "events.db")
+    routing.wire(store, None, config)
+    body = (RECORDS / "event-bounce.json").read_text()
+    store.add([(body, parse_body(body))])
+    view = rules_cli.overview(config, store)
+    assert view["rules"][0] == {"name": "feedback-to-app", "mode": "on", "origin": "[[rules]]", "hits_24h": 1,
+                                "actions": ["POST to http://127.0.0.1:8765/ses"]}
+    assert view["counts"] == {"pending": 1}
+    assert [(i["state"], i["recipient"]) for i in view["items"]] == [("pending", "gone@example.net")]
+    store.close()
