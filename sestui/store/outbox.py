@@ -52,7 +52,10 @@ CREATE TABLE IF NOT EXISTS outbox (
   updated INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_ms);
-CREATE INDEX IF NOT EXISTS outbox_order ON outbox(channel, recipient, id);
+-- Only unfinished items: "is an earlier item of this recipient still to run?" must not walk its
+-- finished history (the claim's NOT EXISTS repeats this WHERE, so SQLite uses the index).
+CREATE INDEX IF NOT EXISTS outbox_order ON outbox(channel, recipient, id)
+  WHERE state IN ('pending', 'retrying', 'running');
 CREATE TABLE IF NOT EXISTS guard_state (
   name TEXT PRIMARY KEY,
   state TEXT NOT NULL,
