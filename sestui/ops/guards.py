@@ -11,6 +11,7 @@ from typing import Any
 
 from sestui.aws import AwsError, outbound
 from sestui.core.guards import Crossing, Guard, step
+from sestui.store import guard_state
 from sestui.store import outbox as sql
 
 log = logging.getLogger("sestui.guards")
@@ -19,7 +20,7 @@ log = logging.getLogger("sestui.guards")
 def local_rate(conn: sqlite3.Connection, guard: Guard, now_ms: int) -> tuple[float | None, int]:
     """sestui's own arithmetic over the guard's window: bounces or complaints per message sent
     (sends, or deliveries + bounces where sends are not published)."""
-    counts = sql.local_counts(conn, now_ms - guard.window_s * 1000, configuration_set=guard.configuration_set,
+    counts = guard_state.local_counts(conn, now_ms - guard.window_s * 1000, configuration_set=guard.configuration_set,
                               recipient_domain=guard.recipient_domain)
     volume = counts.get("send") or (counts.get("delivery", 0) + counts.get("bounce", 0))
     if not volume:
@@ -48,13 +49,13 @@ class GuardWatcher:
         for guard in self.guards:
             rate, volume = self.measure(guard, now_ms)
             with self.db_lock:
-                state = sql.guard_states(self.conn).get(guard.name, {}).get("state", "armed")
+                state = guard_state.guard_states(self.conn).get(guard.name, {}).get("state", "armed")
                 new, crossings = step(guard, state, rate, volume)
                 if new == state:
                     continue
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
-                    sql.save_guard_state(self.conn, guard.name, new, now_ms, rate, volume)
+                    guard_state.save_guard_state(self.conn, guard.name, new, now_ms, rate, volume)
                     sql.enqueue(self.conn, [i for c in crossings for i in crossing_items(guard, c, now_ms)])
                     self.conn.execute("COMMIT")
                 except BaseException:

@@ -12,7 +12,7 @@ from sestui.core.events import parse_body
 from sestui.core.rules import Rule, is_simulator
 from sestui.ops.actions import describe
 from sestui.ops.routing import ActionsConfig
-from sestui.store import Store, to_ms
+from sestui.store import Store, guard_state, to_ms
 from sestui.store import outbox as sql
 
 DAY_MS = 86_400_000
@@ -32,7 +32,7 @@ def _when(rule: Rule) -> str:
 def list_rules(config: ActionsConfig, store: Store | None) -> list[str]:
     """Each rule (mode, where it came from, when, actions, hits in 24 h) and each guard (state)."""
     hits = sql.rule_hits(store.conn, sql.now_ms() - DAY_MS) if store is not None else {}
-    guards = sql.guard_states(store.conn) if store is not None else {}
+    guards = guard_state.guard_states(store.conn) if store is not None else {}
     lines: list[str] = []
     for rule in config.rules.rules:
         lines.append(f"{rule.name}  {rule.current_mode}  {rule.origin}  hits/24h={hits.get(rule.name, 0)}")
@@ -151,7 +151,7 @@ def overview(config: ActionsConfig, store: Store, limit: int = 200) -> dict:
     (armed / warned / paused since ...), and the outbox items that need a look (pending, running,
     retrying with the next attempt and the last error, dead)."""
     hits = sql.rule_hits(store.conn, sql.now_ms() - DAY_MS)
-    states = sql.guard_states(store.conn)
+    states = guard_state.guard_states(store.conn)
     return {
         "rules": [{"name": r.name, "mode": r.current_mode, "origin": r.origin, "hits_24h": hits.get(r.name, 0),
                    "actions": [describe(a.kind, a.params) for a in r.do]} for r in config.rules.rules],

@@ -17,7 +17,7 @@ from sestui.core.events import parse_body
 from sestui.ops import routing, rules_cli
 from sestui.ops.outbox import Deliverer, DeliveryOptions
 from sestui.ops.policies import PolicyConfig
-from sestui.store import Store
+from sestui.store import Store, guard_state
 from sestui.store import outbox as sql
 
 _serial = itertools.count(1)
@@ -141,7 +141,7 @@ def cross_warn_then_pause(store: Store, sestui_aws, config, rx: Receiver) -> Non
     finally:
         deliverer.stop()
     assert {r["state"] for r in sql.list_items(store.conn)} == {"done"}
-    assert sql.guard_states(store.conn)["bounces"]["state"] == "paused"
+    assert guard_state.guard_states(store.conn)["bounces"]["state"] == "paused"
 
 
 def test_a_guard_pauses_the_account_and_resume_turns_it_back_on(store, sestui_aws, account, sandbox):
