@@ -20,7 +20,10 @@ from sestui.cli import (
     doctor,
     export,
     ingest,
+    outbox,
     prune,
+    resume,
+    rules,
     sandbox,
     send,
     setup,
@@ -33,7 +36,8 @@ from sestui.cli.common import verifier as _verifier  # noqa: F401 (see _settings
 from sestui.core.safe_text import safe_line
 
 # In the order `sestui --help` lists them.
-COMMANDS = (demo, sandbox, ingest, export, suppress, send, collect, prune, setup, doctor, status, config)
+COMMANDS = (demo, sandbox, ingest, export, suppress, send, collect, prune, setup, doctor, status, rules, outbox, resume,
+            config)
 
 __all__ = ["COMMANDS", "CliError", "Context", "build_parser", "main"]
 

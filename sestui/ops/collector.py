@@ -139,11 +139,14 @@ class Collector:
         self._in_flight_changed = threading.Condition()
         self._state_lock = threading.Lock()
         self._final_state_saved = False
+        self.deliverer = None  # outbox hook: an ops.outbox.Deliverer (ops.routing.wire), run beside the collector
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
         self._save_state("running")
+        if self.deliverer is not None:  # outbox hook
+            self.deliverer.start()
         if self.options.queue_url:
             for i in range(self.options.receivers):
                 self._spawn(self._receive_loop, f"sestui-receiver-{i}")
@@ -163,6 +166,8 @@ class Collector:
             thread = self._threads.get(name)
             if thread is not None:
                 thread.join(max(0.0, deadline - time.monotonic()))
+        if self.deliverer is not None:  # outbox hook
+            self.deliverer.stop(max(0.5, deadline - time.monotonic()))
         self._save_state("stopped")
 
     @property
@@ -279,6 +284,8 @@ class Collector:
             ticket.done.set()
         if error is not None:
             return
+        if self.deliverer is not None:  # outbox hook: the commit may have enqueued actions
+            self.deliverer.wake()
         if self.on_commit is not None:
             try:
                 self.on_commit([p for _, p in items if p.ok])

@@ -35,6 +35,7 @@ from sestui.store.base import BounceRow, BreakdownRow, EventRow, MessageRow, Pru
 from sestui.store.rows import EVENT_COLUMNS, Rows
 from sestui.store.schema import APPLICATION_ID, MIGRATIONS, SESTUI_TABLES, migrate
 from sestui.store.state import StateQueries
+from sestui.store import outbox  # outbox hook
 
 BUSY_TIMEOUT_S = 15.0
 
@@ -55,6 +56,8 @@ class Store(StateQueries):
     The operational state (collector, account, suppressions, audit) is in store/state.py."""
 
     COLLECTOR_FIELDS = COLLECTOR_FIELDS
+
+    outbox_rules = None  # outbox hook: a core.rules.RuleSet, set by store.outbox.attach()
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
         self.path = Path(path)
@@ -168,7 +171,10 @@ class Store(StateQueries):
     def write(self, rows: Rows) -> AddResult:
         """Write rows flattened elsewhere (another process may have parsed them) in one transaction."""
         with self._transaction():
-            return rows.write(self.conn)
+            result = rows.write(self.conn)
+            if self.outbox_rules:  # outbox hook: the actions these events trigger, in the same transaction
+                outbox.route(self.conn, rows, self.outbox_rules)
+            return result
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -1,0 +1,164 @@
+"""What `sestui rules`, `sestui outbox` and `sestui resume` do, as functions the CLI (and the
+console's Actions pane) call: each returns lines to print, or raises ValueError / AwsError with one
+line for the operator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sestui.aws import Aws, outbound
+from sestui.core.events import parse_body
+from sestui.core.rules import Rule, is_simulator
+from sestui.ops.actions import describe
+from sestui.ops.routing import ActionsConfig
+from sestui.store import Store, guard_state, to_ms
+from sestui.store import outbox as sql
+
+DAY_MS = 86_400_000
+_LABELS = {"event_types": "event_type", "bounce_types": "bounce_type", "bounce_subtypes": "bounce_subtype",
+           "bounce_classes": "bounce class", "complaint_feedback_types": "feedback type",
+           "configuration_sets": "configuration set", "recipient_domains": "recipient domain"}
+
+
+def _when(rule: Rule) -> str:
+    parts = [f"{_LABELS.get(key, key)} in {','.join(sorted(values))}" for key, values in rule.when.sets.items()]
+    parts += [f"tag {name} in {','.join(sorted(values))}" for name, values in rule.when.tags.items()]
+    if rule.when.auto_replies:
+        parts.append("auto-replies included")
+    return "; ".join(parts) or "every event"
+
+
+def list_rules(config: ActionsConfig, store: Store | None) -> list[str]:
+    """Each rule (mode, where it came from, when, actions, hits in 24 h) and each guard (state)."""
+    hits = sql.rule_hits(store.conn, sql.now_ms() - DAY_MS) if store is not None else {}
+    guards = guard_state.guard_states(store.conn) if store is not None else {}
+    lines: list[str] = []
+    for rule in config.rules.rules:
+        lines.append(f"{rule.name}  {rule.current_mode}  {rule.origin}  hits/24h={hits.get(rule.name, 0)}")
+        lines.append(f"  when {_when(rule)}")
+        lines += [f"  do {describe(a.kind, a.params)}" for a in rule.do]
+    for guard in config.guards:
+        state = guards.get(guard.name)
+        since = f" since {sql.iso_ms(state['since'])}" if state else ""
+        scope = guard.configuration_set or ("the account" if guard.source == "aws" else "all mail")
+        lines.append(f"guard {guard.name}  {guard.mode}  {guard.source} {guard.metric} of {scope}  "
+                     f"{state['state'] if state else 'armed'}{since}")
+        for name in ("warn", "pause"):
+            level = getattr(guard, name)
+            if level is not None:
+                lines.append(f"  {name} at {level.threshold:.2%}: "
+                             + (", ".join(describe(a.kind, a.params) for a in level.do) or "say so"))
+    return lines or ["no rules or guards: add [[rules]] or [[guards]] to the config file"]
+
+
+def test_rule(config: ActionsConfig, name: str, body: str) -> list[str]:
+    """What rule `name` would do for the events in one SQS body or SES record; nothing is done."""
+    rule = config.rules.get(name)
+    if rule is None:
+        known = ", ".join(r.name for r in config.rules.rules) or "none"
+        raise ValueError(f"no rule named {name!r} (rules: {known})")
+    parsed = parse_body(body)
+    if not parsed.ok:
+        raise ValueError(f"not an SES event: {parsed.reason}")
+    lines = []
+    for ev in parsed.events:
+        view = {**{k: getattr(ev, k) for k in sql.EVENT_KEYS if k != "timestamp"},
+                "tags": parsed.mail.tags if parsed.mail else {}, "timestamp": to_ms(ev.timestamp)}
+        who = f"{ev.event_type} for {ev.recipient}"
+        if rule.current_mode == "off":
+            lines.append(f"{who}: rule {name} is off: nothing")
+        elif not rule.when.matches(view):
+            lines.append(f"{who}: does not match ({_when(rule)})")
+        else:
+            prefix = "would record (dry-run)" if rule.current_mode == "dry-run" else "would"
+            for action in rule.do:
+                note = ""
+                if action.kind in ("ses_suppress", "contact_list") and is_simulator(ev.recipient):
+                    note = " - skipped: a mailbox-simulator address"
+                lines.append(f"{who}: {prefix} {describe(action.kind, action.params)}{note}")
+    return lines
+
+
+def outbox_lines(store: Store, states: Iterable[str] | None = None, limit: int = 200) -> list[str]:
+    rows = sql.list_items(store.conn, states, limit)
+    lines = []
+    for r in rows:
+        extra = ""
+        if r["state"] == "retrying":
+            extra = f" next {sql.iso_ms(r['next_attempt_ms'])}"
+        if r["last_error"]:
+            extra += f" last error: {r['last_error']}"
+        lines.append(f"{r['id']}  {r['state']}  {r['rule']}  {r['action_kind']}  {r['recipient'] or '-'}"
+                     f"  attempts={r['attempts']}{extra}")
+    return lines or ["the outbox is empty"]
+
+
+def _ids(store: Store, ids: Iterable[int], states: tuple[str, ...]) -> list[int]:
+    sql.ensure_schema(store.conn)  # a database no rule has written to yet
+    chosen = []
+    for i in ids:
+        row = sql.get(store.conn, i)
+        if row is None:
+            raise ValueError(f"no outbox item {i}")
+        if row["state"] in states:
+            chosen.append(i)
+    return chosen
+
+
+def outbox_retry(store: Store, ids: Iterable[int]) -> str:
+    with store._lock:
+        chosen = _ids(store, ids, ("dead", "retrying", "discarded"))
+        n = sql.retry(store.conn, chosen)
+    return f"retry={n} (due now; the collector's deliverer runs them)"
+
+
+def outbox_discard(store: Store, ids: Iterable[int]) -> str:
+    with store._lock:
+        chosen = _ids(store, ids, ("dead", "retrying", "pending"))
+        n = sql.discard(store.conn, chosen)
+    return f"discarded={n}"
+
+
+def resume(aws: Aws, store: Store | None, *, configuration_set: str | None = None, account: bool = False,
+           who: str = "sestui resume") -> str:
+    """Turn sending back on for a configuration set (or the account), and audit it."""
+    if account:
+        outbound.set_account_sending(aws, True)
+        said = "sending resumed for the account"
+    elif configuration_set:
+        outbound.set_configuration_set_sending(aws, configuration_set, True)
+        said = f"sending resumed for configuration set {configuration_set}"
+    else:
+        raise ValueError("name the configuration set to resume (--configuration-set NAME)")
+    if store is not None:
+        store.add_audit(action="resume", origin=who, outcome="ok", actor=who,
+                        detail=said)
+    return said
+
+
+def load_for_cli(settings: Any) -> ActionsConfig:
+    """The effective rules and guards for `settings` ([[rules]], [[guards]], [policies])."""
+    from sestui.ops.policies import PolicyConfig
+    from sestui.ops.routing import load
+
+    policies = PolicyConfig.from_table(settings.tables.get("policies"))
+    return load(settings.tables, policies=policies, source=str(settings.file))
+
+
+def overview(config: ActionsConfig, store: Store, limit: int = 200) -> dict:
+    """What the console's Actions pane shows: rules with hits over 24 h, guards with their state
+    (armed / warned / paused since ...), and the outbox items that need a look (pending, running,
+    retrying with the next attempt and the last error, dead)."""
+    hits = sql.rule_hits(store.conn, sql.now_ms() - DAY_MS)
+    states = guard_state.guard_states(store.conn)
+    return {
+        "rules": [{"name": r.name, "mode": r.current_mode, "origin": r.origin, "hits_24h": hits.get(r.name, 0),
+                   "actions": [describe(a.kind, a.params) for a in r.do]} for r in config.rules.rules],
+        "guards": [{"name": g.name, "mode": g.mode, "metric": g.metric, "source": g.source,
+                    "configuration_set": g.configuration_set,
+                    "state": states.get(g.name, {}).get("state", "armed"), "since": states.get(g.name, {}).get("since"),
+                    "rate": states.get(g.name, {}).get("rate")} for g in config.guards],
+        "counts": sql.counts(store.conn),
+        "items": sql.list_items(store.conn, ("pending", "running", "retrying", "dead"), limit),
+    }

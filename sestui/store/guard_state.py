@@ -1,0 +1,36 @@
+"""Guard state and the local rates guards read (tables made by store.outbox.ensure_schema)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sestui.store.outbox import _rows
+
+
+def guard_states(conn: sqlite3.Connection) -> dict[str, dict]:
+    try:
+        return {r["name"]: r for r in _rows(conn.execute("SELECT * FROM guard_state"))}
+    except sqlite3.OperationalError:
+        return {}
+
+
+def save_guard_state(conn: sqlite3.Connection, name: str, state: str, since: int, rate: float | None,
+                     volume: int | None) -> None:
+    conn.execute("INSERT INTO guard_state (name, state, since, rate, volume) VALUES (?, ?, ?, ?, ?)"
+                 " ON CONFLICT (name) DO UPDATE SET state = excluded.state, since = excluded.since,"
+                 " rate = excluded.rate, volume = excluded.volume", (name, state, since, rate, volume))
+
+
+def local_counts(conn: sqlite3.Connection, since_ms: int, *, configuration_set: str | None = None,
+                 recipient_domain: str | None = None) -> dict[str, int]:
+    """Events by type since `since_ms` for one group (a configuration set, a recipient domain)."""
+    sql = "SELECT event_type, count(*) FROM events WHERE ts >= ?"
+    params: list[Any] = [since_ms]
+    if configuration_set:
+        sql += " AND configuration_set = ?"
+        params.append(configuration_set)
+    if recipient_domain:
+        sql += " AND recipient LIKE ? ESCAPE '\\'"
+        params.append("%@" + recipient_domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
+    return dict(conn.execute(sql + " GROUP BY event_type", params).fetchall())
