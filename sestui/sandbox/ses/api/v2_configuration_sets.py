@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...http.protocol import ApiError, Call
 from ..regional_account import SesAccount
-from .registry import DESTINATION_KINDS, EVENT_TYPES, configuration_set, handles
+from .registry import DESTINATION_KINDS, EVENT_TYPES, configuration_set, handles, v2_page
 
 
 def _event_destination(p: dict) -> dict:
@@ -99,3 +99,9 @@ def delete_configuration_set(account: SesAccount, call: Call, p: dict) -> dict:
             if identity.configuration_set_name == config_set:
                 identity.configuration_set_name = None
     return {}
+
+
+@handles("sesv2", "ListConfigurationSets")
+def list_configuration_sets(account: SesAccount, call: Call, p: dict) -> dict:
+    names, token = v2_page(list(account.moto.config_sets), p)
+    return {"ConfigurationSets": names, **({"NextToken": token} if token else {})}
