@@ -13,6 +13,8 @@ is known to publish:
   suppression list, without any delivery attempt.
 * an address on the account's suppression list (checked first, simulator or not) -
   Permanent/OnAccountSuppressionList bounce, without any delivery attempt.
+* an address at a domain under `.invalid` (RFC 2606: it never resolves) - Permanent/General
+  bounce after the DNS lookup fails. Unlike the simulator's, these count in the statistics.
 * any other address - Delivery, delayed first (DeliveryDelay) for a share of them.
 
 Delivered mail with an HTML part is opened by a share of recipients, and a link in it clicked by a
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .outbound_mail import OutboundMail, ses_id, simulator_scenario
+from .outbound_mail import OutboundMail, address_of, ses_id, simulator_scenario
 
 # Documentation address ranges (RFC 5737) stand in for the internet.
 _REMOTE_MTA_IPS = ("192.0.2.14", "192.0.2.87", "198.51.100.23", "198.51.100.160", "203.0.113.9")
@@ -101,6 +103,9 @@ def plan(
             continue
         if scenario == "bounce":
             steps.append(Step(rng.uniform(0.3, 1.5), "Bounce", recipient, "hard"))
+            continue
+        if scenario is None and address_of(recipient).lower().endswith(".invalid"):
+            steps.append(Step(rng.uniform(0.3, 1.5), "Bounce", recipient, "no-domain"))
             continue
         start = 0.0
         if scenario is None and rng.random() < engagement.delay_share:
@@ -176,16 +181,22 @@ def _bounce(step: Step, now: datetime, region: str, rng: random.Random) -> dict:
     if step.outcome == "auto-reply":
         return {"bounceType": "Transient", "bounceSubType": "General",
                 "bouncedRecipients": [{"emailAddress": step.recipient}], **detail}
+    status = "5.1.1"
     if step.outcome == "hard":
         subtype, diagnostic = "General", "smtp; 550 5.1.1 user unknown"
         detail |= {"remoteMtaIp": rng.choice(_REMOTE_MTA_IPS), "reportingMTA": f"dsn; {_outbound_mta(region, rng)}"}
+    elif step.outcome == "no-domain":
+        domain = address_of(step.recipient or "").rpartition("@")[2]
+        subtype, status = "General", "5.1.2"
+        diagnostic = f"smtp; 550 5.1.2 Host or domain name not found. Name service error for name={domain} type=MX"
+        detail["reportingMTA"] = f"dsn; {_outbound_mta(region, rng)}"
     elif step.outcome == "suppressed":
         subtype, diagnostic = "Suppressed", _GLOBALLY_SUPPRESSED
         detail["reportingMTA"] = "dns; amazonses.com"
     else:
         subtype, diagnostic = "OnAccountSuppressionList", _ACCOUNT_SUPPRESSED
         detail["reportingMTA"] = "dns; amazonses.com"
-    recipient = {"emailAddress": step.recipient, "action": "failed", "status": "5.1.1", "diagnosticCode": diagnostic}
+    recipient = {"emailAddress": step.recipient, "action": "failed", "status": status, "diagnosticCode": diagnostic}
     return {"bounceType": "Permanent", "bounceSubType": subtype, "bouncedRecipients": [recipient], **detail}
 
 

@@ -53,7 +53,8 @@ class NotificationSettings:
 
 class SendRefused(Exception):
     """A send SES does not accept. `kind` is one of invalid, paused, not-verified,
-    no-config-set, daily, rate; the API layer turns it into the version's error code."""
+    no-config-set, default-config-set-gone, daily, rate; the API layer turns it into the
+    version's error code."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -113,8 +114,11 @@ class SesAccount:
         if configuration_set and not self.configuration_set_exists(configuration_set):
             if mail.configuration_set:
                 raise SendRefused("no-config-set", f"Configuration set <{configuration_set}> does not exist.")
-            configuration_set = None  # an identity's default set that was deleted since
-        problem = self.ledger.admit(len(mail.destinations), settings, time.time())
+            # SES keeps a deleted default set on the identity, and refuses the identity's sends.
+            raise SendRefused("default-config-set-gone", f"The default configuration set <{configuration_set}> "
+                                                         f"of identity <{identity}> does not exist.")
+        counted = sum(1 for a in mail.destinations if simulator_scenario(a) is None)
+        problem = self.ledger.admit(len(mail.destinations), settings, time.time(), counted)
         if problem == "daily":
             raise SendRefused("daily", "Daily message quota exceeded.")
         if problem == "rate":
@@ -148,9 +152,11 @@ class SesAccount:
     def _happen(self, mail: OutboundMail, origin: Origin, step: Step) -> None:
         now = datetime.now(UTC)
         detail = event_detail(step, mail, now, self.region, self._simulation.rng)
-        if step.kind == "Bounce" and step.outcome == "hard":
+        # Mailbox-simulator mail counts toward neither the bounce nor the complaint statistics.
+        counted = step.recipient is not None and simulator_scenario(step.recipient) is None
+        if counted and step.kind == "Bounce" and step.outcome in ("hard", "no-domain"):
             self.ledger.record_bounce(now.timestamp())
-        elif step.kind == "Complaint":
+        elif counted and step.kind == "Complaint":
             self.ledger.record_complaint(now.timestamp())
         with self.lock:
             notification = self.notifications.get(origin.identity.lower())

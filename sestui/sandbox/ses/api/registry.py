@@ -27,6 +27,7 @@ V1_REFUSALS = {
     "paused": "MessageRejected",
     "not-verified": "MessageRejected",
     "no-config-set": "ConfigurationSetDoesNotExist",
+    "default-config-set-gone": "ConfigurationSetDoesNotExist",
     "daily": "Throttling",
     "rate": "Throttling",
 }
@@ -35,6 +36,7 @@ V2_REFUSALS = {
     "paused": "SendingPausedException",
     "not-verified": "MessageRejected",
     "no-config-set": "NotFoundException",
+    "default-config-set-gone": "BadRequestException",
     "daily": "LimitExceededException",
     "rate": "TooManyRequestsException",
 }

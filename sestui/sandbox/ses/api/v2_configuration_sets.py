@@ -95,9 +95,7 @@ def delete_configuration_set(account: SesAccount, call: Call, p: dict) -> dict:
     with account.lock:
         del account.moto.config_sets[config_set]
         account.destinations.pop(config_set, None)
-        for identity in account.moto.email_identities.values():
-            if identity.configuration_set_name == config_set:
-                identity.configuration_set_name = None
+        # Identities keep naming it as their default: SES then refuses their sends (BadRequest).
     return {}
 
 
