@@ -23,6 +23,7 @@ from werkzeug.wsgi import get_input_stream
 from ..ses.api import HANDLERS
 from ..ses.regional_account import SesAccount
 from .unsupported import moto_answers, unsupported
+from . import sns_envelopes
 from .faults import FaultInjector
 from .moto_answers import reshape
 from .protocol import ApiError, Call, identify, respond
@@ -49,6 +50,12 @@ class Gateway:
     def __call__(self, environ: dict, start_response):
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
             return self._control(environ, start_response)
+        served = sns_envelopes.serve(environ, self.account_id)
+        if served is not None:
+            status, content_type, payload = served
+            start_response(f"{status} {HTTPStatus(status).phrase}",
+                           [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
+            return [payload]
         body = get_input_stream(environ).read()
         call = identify(environ, body)
         if call is not None:

@@ -17,7 +17,7 @@ from functools import partial
 from moto.ses.models import ses_backends
 
 from . import sns_publisher
-from .mailbox_simulator import Engagement, Step, event_detail, plan
+from .mailbox_simulator import Engagement, Step, event_detail, mta_ip, plan
 from .outbound_mail import MAX_RECIPIENTS, OutboundMail, address_of, simulator_scenario
 from .records import (
     EVENT_KINDS,
@@ -153,11 +153,16 @@ class SesAccount:
         now = datetime.now(UTC)
         detail = event_detail(step, mail, now, self.region, self._simulation.rng)
         # Mailbox-simulator mail counts toward neither the bounce nor the complaint statistics.
-        counted = step.recipient is not None and simulator_scenario(step.recipient) is None
-        if counted and step.kind == "Bounce" and step.outcome in ("hard", "no-domain"):
-            self.ledger.record_bounce(now.timestamp())
-        elif counted and step.kind == "Complaint":
-            self.ledger.record_complaint(now.timestamp())
+        counted = [r for r in step.recipients if simulator_scenario(r) is None]
+        if step.kind == "Bounce" and step.outcome in ("hard", "no-domain", "permanent"):
+            for _ in counted:
+                self.ledger.record_bounce(now.timestamp())
+        elif step.kind == "Complaint":
+            for _ in counted:
+                self.ledger.record_complaint(now.timestamp())
+        extra_tags = {}
+        if step.kind == "Delivery" and (ip := mta_ip(detail.get("reportingMTA", ""))):
+            extra_tags["ses:outgoing-ip"] = [ip]
         with self.lock:
             notification = self.notifications.get(origin.identity.lower())
             topic = notification.topics.get(step.kind) if notification else None
@@ -169,7 +174,7 @@ class SesAccount:
         for definition in destinations:
             sns = definition.get("SnsDestination") or {}
             if definition.get("Enabled") and event_type in definition.get("MatchingEventTypes", ()) and sns.get("TopicArn"):
-                sns_publisher.publish(sns["TopicArn"], event_record(step.kind, detail, mail, origin),
+                sns_publisher.publish(sns["TopicArn"], event_record(step.kind, detail, mail, origin, extra_tags),
                                   subject=EVENT_PUBLISHING_SUBJECT)
 
 
