@@ -51,9 +51,17 @@ class NotificationSettings:
     forwarding_enabled: bool = True
 
 
+def configuration_set_sending_enabled(config_set) -> bool:
+    """moto keeps a set's sending switch as a dict, a bool, or {} for "never set" (enabled)."""
+    enabled = config_set.enabled
+    if isinstance(enabled, dict):
+        return bool(enabled.get("SendingEnabled", True)) if enabled else True
+    return bool(enabled)
+
+
 class SendRefused(Exception):
     """A send SES does not accept. `kind` is one of invalid, paused, not-verified,
-    no-config-set, default-config-set-gone, daily, rate; the API layer turns it into the
+    no-config-set, default-config-set-gone, config-set-paused, daily, rate; the API layer turns it into the
     version's error code."""
 
     def __init__(self, kind: str, message: str):
@@ -117,6 +125,8 @@ class SesAccount:
             # SES keeps a deleted default set on the identity, and refuses the identity's sends.
             raise SendRefused("default-config-set-gone", f"The default configuration set <{configuration_set}> "
                                                          f"of identity <{identity}> does not exist.")
+        if configuration_set and not configuration_set_sending_enabled(self.moto.config_sets[configuration_set]):
+            raise SendRefused("config-set-paused", f"Sending is paused for configuration set <{configuration_set}>.")
         counted = sum(1 for a in mail.destinations if simulator_scenario(a) is None)
         problem = self.ledger.admit(len(mail.destinations), settings, time.time(), counted)
         if problem == "daily":

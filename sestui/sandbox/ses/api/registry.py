@@ -28,6 +28,7 @@ V1_REFUSALS = {
     "not-verified": "MessageRejected",
     "no-config-set": "ConfigurationSetDoesNotExist",
     "default-config-set-gone": "ConfigurationSetDoesNotExist",
+    "config-set-paused": "ConfigurationSetSendingPausedException",
     "daily": "Throttling",
     "rate": "Throttling",
 }
@@ -37,6 +38,7 @@ V2_REFUSALS = {
     "not-verified": "MessageRejected",
     "no-config-set": "NotFoundException",
     "default-config-set-gone": "BadRequestException",
+    "config-set-paused": "SendingPausedException",
     "daily": "LimitExceededException",
     "rate": "TooManyRequestsException",
 }

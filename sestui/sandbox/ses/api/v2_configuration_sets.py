@@ -77,18 +77,6 @@ def create_configuration_set(account: SesAccount, call: Call, p: dict) -> dict |
     return None  # moto creates it
 
 
-@handles("sesv2", "GetConfigurationSet")
-def get_configuration_set(account: SesAccount, call: Call, p: dict) -> dict:
-    config_set = account.moto.config_sets.get(configuration_set(account, p))
-    result = config_set.to_dict_v2()
-    # moto stores SendingOptions inconsistently (a dict, a bool, or {} for "not given")
-    enabled = config_set.enabled
-    if isinstance(enabled, dict):
-        enabled = enabled.get("SendingEnabled", True) if enabled else True
-    result["SendingOptions"] = {"SendingEnabled": bool(enabled)}
-    return result
-
-
 @handles("sesv2", "DeleteConfigurationSet")
 def delete_configuration_set(account: SesAccount, call: Call, p: dict) -> dict:
     config_set = configuration_set(account, p)
