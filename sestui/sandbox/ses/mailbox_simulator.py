@@ -81,7 +81,7 @@ class Step:
     """One event of a send's timeline, `after` seconds (unscaled) after SES accepted it."""
 
     after: float
-    kind: str  # SES eventType: Send, Delivery, Bounce, Complaint, DeliveryDelay, Open, Click
+    kind: str  # SES eventType: Send, Reject, Rendering Failure, Delivery, Bounce, Complaint, DeliveryDelay, ...
     recipients: tuple[str, ...] = ()  # () for events about the whole message
     outcome: str | None = None  # Bounce: hard, no-domain, auto-reply, suppressed, account-suppressed
 
@@ -102,7 +102,11 @@ def plan(
     engagement: Engagement,
     rng: random.Random,
 ) -> list[Step]:
+    if mail.rendering_failure is not None:  # nothing was sent
+        return [Step(0.0, "Rendering Failure")]
     steps = [Step(0.0, "Send")]
+    if mail.contains_virus:  # accepted, then found to carry a virus: not delivered
+        return [*steps, Step(rng.uniform(0.05, 0.3), "Reject")]
     bounced: dict[str, list[tuple[str, str]]] = {}  # record -> [(recipient, outcome)]
     delivered: list[str] = []  # delivered in the first attempt, in one Delivery record
     later: list[Step] = []
@@ -158,6 +162,10 @@ def event_detail(step: Step, mail: OutboundMail, now: datetime, region: str, rng
     when = iso(now)
     if step.kind == "Send":
         return {}
+    if step.kind == "Reject":
+        return {"reason": "Bad content"}
+    if step.kind == "Rendering Failure":
+        return dict(mail.rendering_failure or {})
     if step.kind == "Delivery":
         simulated = all(simulator_scenario(r) is not None for r in step.recipients)
         mta, _ = outbound_mta(region, rng)

@@ -33,6 +33,9 @@ from .settings import CALLER_IDENTITY, AccountSettings
 from .suppression_list import SuppressionList, is_email_address
 
 
+_LIST_MAIL_KEPT = 10000  # (contact list, address) -> last mail, for Subscription events
+
+
 @dataclass
 class Simulation:
     """Knobs shared by every region: how fast and how engaged the simulated world is."""
@@ -82,6 +85,7 @@ class SesAccount:
         # configuration set name -> event destination name -> EventDestinationDefinition
         self.destinations: dict[str, dict[str, dict]] = {}
         self.lock = threading.RLock()
+        self._list_mail: dict[tuple[str, str], tuple[OutboundMail, Origin]] = {}
         self._scheduler = scheduler
         self._simulation = simulation
 
@@ -135,6 +139,13 @@ class SesAccount:
             raise SendRefused("rate", "Maximum sending rate exceeded.")
 
         origin = Origin(self.account_id, self.region, identity, source_ip, CALLER_IDENTITY, configuration_set)
+        if mail.list_management and mail.list_management.get("ContactListName"):
+            with self.lock:
+                for address in mail.destinations:
+                    self._list_mail[(mail.list_management["ContactListName"], address_of(address).lower())] = (
+                        mail, origin)
+                    while len(self._list_mail) > _LIST_MAIL_KEPT:
+                        self._list_mail.pop(next(iter(self._list_mail)))
         simulation = self._simulation
         steps = plan(mail, lambda a: self.suppression.get(address_of(a)) is not None,
                      simulation.engagement, simulation.rng)
@@ -170,22 +181,35 @@ class SesAccount:
         elif step.kind == "Complaint":
             for _ in counted:
                 self.ledger.record_complaint(now.timestamp())
+        elif step.kind == "Reject":
+            self.ledger.record_reject(now.timestamp())
         extra_tags = {}
         if step.kind == "Delivery" and (ip := mta_ip(detail.get("reportingMTA", ""))):
             extra_tags["ses:outgoing-ip"] = [ip]
+        self.publish(step.kind, detail, mail, origin, extra_tags)
+
+    def publish(self, kind: str, detail: dict, mail: OutboundMail, origin: Origin,
+                extra_tags: dict | None = None) -> None:
+        """Publish one record: to the identity's notification topic (Bounce, Complaint, Delivery)
+        and to every enabled event destination of the mail's configuration set that matches."""
         with self.lock:
             notification = self.notifications.get(origin.identity.lower())
-            topic = notification.topics.get(step.kind) if notification else None
-            with_headers = notification is not None and step.kind in notification.with_headers
+            topic = notification.topics.get(kind) if notification else None
+            with_headers = notification is not None and kind in notification.with_headers
             destinations = list(self.destinations.get(origin.configuration_set or "", {}).values())
-        if step.kind in NOTIFICATION_TYPES and topic:
-            sns_publisher.publish(topic, notification_record(step.kind, detail, mail, origin, with_headers))
-        event_type = EVENT_KINDS[step.kind][1]
+        if kind in NOTIFICATION_TYPES and topic:
+            sns_publisher.publish(topic, notification_record(kind, detail, mail, origin, with_headers))
+        event_type = EVENT_KINDS[kind][1]
         for definition in destinations:
             sns = definition.get("SnsDestination") or {}
             if definition.get("Enabled") and event_type in definition.get("MatchingEventTypes", ()) and sns.get("TopicArn"):
-                sns_publisher.publish(sns["TopicArn"], event_record(step.kind, detail, mail, origin, extra_tags),
-                                  subject=EVENT_PUBLISHING_SUBJECT)
+                sns_publisher.publish(sns["TopicArn"], event_record(kind, detail, mail, origin, extra_tags),
+                                      subject=EVENT_PUBLISHING_SUBJECT)
+
+    def list_mail(self, contact_list: str, address: str) -> tuple[OutboundMail, Origin] | None:
+        """The last mail sent to `address` through `contact_list` (ListManagementOptions)."""
+        with self.lock:
+            return self._list_mail.get((contact_list, address_of(address).lower()))
 
 
 def _check_addresses(mail: OutboundMail) -> None:

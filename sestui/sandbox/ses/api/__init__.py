@@ -5,9 +5,11 @@ from . import (  # noqa: F401 (they register)
     identity_views,
     v1,
     v2_configuration_sets,
+    v2_contacts,
     v2_identities,
     v2_sending,
     v2_suppression,
+    v2_templates,
 )
 from .registry import HANDLERS
 
