@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -136,7 +136,7 @@ def _dummy(shape, depth: int = 0):
     if kind == "blob":
         return b"probe"
     if kind == "timestamp":
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     raise AssertionError(f"no dummy for {kind}")
 
 

@@ -9,7 +9,11 @@ import threading
 
 from ..local_aws import Sandbox, SandboxError
 from ..options import SandboxOptions
-from ..ses.settings import SES_SANDBOX_24_HOUR_SEND, SES_SANDBOX_SEND_RATE, AccountSettings
+from ..ses.settings import (
+    SES_SANDBOX_24_HOUR_SEND,
+    SES_SANDBOX_SEND_RATE,
+    AccountSettings,
+)
 
 DEFAULT_MAX_SEND_RATE = 14.0
 DEFAULT_MAX_24_HOUR_SEND = 50000.0

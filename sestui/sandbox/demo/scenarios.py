@@ -46,9 +46,16 @@ def prepare(sesv2) -> None:
                 raise
 
 
-def run(name: str, sesv2, source: str, n: int, ordinary: str, config: dict) -> None:
+def unsubscribe(sesv2, address: str) -> None:
+    """The recipient of an `unsubscribe` newsletter opts out of its topic."""
+    sesv2.update_contact(ContactListName=CONTACT_LIST, EmailAddress=address,
+                         TopicPreferences=[{"TopicName": TOPIC, "SubscriptionStatus": "OPT_OUT"}])
+
+
+def run(name: str, sesv2, source: str, n: int, ordinary: str, config: dict) -> str | None:
     """Send scenario `name`; `ordinary` is an address this account may mail (the SES sandbox
-    allows only simulator ones), `config` the ConfigurationSetName argument, if any."""
+    allows only simulator ones), `config` the ConfigurationSetName argument, if any. Returns
+    the address that must be unsubscribed later, for `unsubscribe`."""
     simple = {"Simple": {"Subject": {"Data": f"Your weekly digest #{n}"},
                          "Body": {"Text": {"Data": "This week at Example: three new features."}}}}
     if name == "multi-bounce":
@@ -73,7 +80,7 @@ def run(name: str, sesv2, source: str, n: int, ordinary: str, config: dict) -> N
                 raise
         sesv2.send_email(FromEmailAddress=source, Destination={"ToAddresses": [ordinary]}, Content=simple,
                          ListManagementOptions={"ContactListName": CONTACT_LIST, "TopicName": TOPIC}, **config)
-        sesv2.update_contact(ContactListName=CONTACT_LIST, EmailAddress=ordinary,
-                             TopicPreferences=[{"TopicName": TOPIC, "SubscriptionStatus": "OPT_OUT"}])
+        return ordinary  # the recipient unsubscribes a little later: unsubscribe(sesv2, ordinary)
     else:
         raise ValueError(f"unknown scenario {name!r}")
+    return None

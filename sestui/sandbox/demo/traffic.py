@@ -14,13 +14,12 @@ in the first sends, then one send in `scenarios.EVERY`.
 from __future__ import annotations
 
 import itertools
-from collections import deque
 import logging
 import random
 import threading
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from email.message import EmailMessage
 
@@ -34,6 +33,7 @@ from .sdk_clients import Clients
 log = logging.getLogger(__name__)
 
 INVALID_DOMAIN_SHARE = 0.015
+UNSUBSCRIBE_AFTER_S = 3.0  # a newsletter's recipient opts out this long after it was sent
 _INVALID_DOMAINS = ("old-shop.invalid", "mail.typo.invalid", "example-corp.invalid")
 SIMULATED_OUTCOMES = (("bounce", 0.03), ("ooto", 0.01), ("suppressionlist", 0.005), ("complaint", 0.001))
 _SENDERS = ("Example Shop <orders@{}>", "Example Accounts <no-reply@{}>", "Example News <news@{}>")
@@ -70,6 +70,7 @@ class TrafficGenerator:
         self.errors: Counter[str] = Counter()
         self._opening = deque(scenarios.OPENING)
         self._rotation = itertools.cycle(scenarios.OPENING)
+        self._unsubscribes: deque[tuple[float, str]] = deque()  # (when, address)
 
     @property
     def rate(self) -> float:
@@ -133,12 +134,17 @@ class TrafficGenerator:
     def _send_one(self, senders: dict) -> None:
         n = next(self._serial)
         scenario = self._opening.popleft() if self._opening else next(self._rotation) if n % scenarios.EVERY == 0 else None
+        while self._unsubscribes and self._unsubscribes[0][0] <= time.monotonic():
+            self._call(scenarios.unsubscribe, senders["v2"], self._unsubscribes.popleft()[1])
         if scenario is not None:
             source = self._rng.choice(_SENDERS).format(self._identity)
             ordinary = self._ordinary(self._rng.choice(_NAMES), n)
             config = {"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}
-            if self._call(scenarios.run, scenario, senders["v2"], source, n, ordinary, config):
+            outcome: list = []
+            if self._call(lambda: outcome.append(scenarios.run(scenario, senders["v2"], source, n, ordinary, config))):
                 self.sent += 1
+                if outcome and outcome[0]:
+                    self._unsubscribes.append((time.monotonic() + UNSUBSCRIBE_AFTER_S, outcome[0]))
             return
         self._send_ordinary(senders, n)
 

@@ -22,11 +22,11 @@ from werkzeug.wsgi import get_input_stream
 
 from ..ses.api import HANDLERS
 from ..ses.regional_account import SesAccount
-from .unsupported import moto_answers, unsupported
 from . import sns_envelopes
 from .faults import FaultInjector
 from .moto_answers import reshape
 from .protocol import ApiError, Call, identify, respond
+from .unsupported import moto_answers, unsupported
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import base64
 import re
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -51,7 +51,7 @@ class _Signer:
         issuer = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sestui sandbox"),
                             x509.NameAttribute(NameOID.COMMON_NAME, "sestui sandbox SNS signing")])
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer).public_key(self.key.public_key())
                 .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
                 .not_valid_after(now + timedelta(days=365)).sign(self.key, hashes.SHA256()))
@@ -65,7 +65,7 @@ class _Signer:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
 
-        digest = hashes.SHA256() if version == "2" else hashes.SHA1()  # noqa: S303 (SNS's SignatureVersion 1)
+        digest = hashes.SHA256() if version == "2" else hashes.SHA1()
         return base64.b64encode(self.key.sign(data, padding.PKCS1v15(), digest)).decode()
 
 

@@ -32,7 +32,6 @@ from .sending_ledger import SendingLedger
 from .settings import CALLER_IDENTITY, AccountSettings
 from .suppression_list import SuppressionList, is_email_address
 
-
 _LIST_MAIL_KEPT = 10000  # (contact list, address) -> last mail, for Subscription events
 
 
@@ -205,6 +204,11 @@ class SesAccount:
             if definition.get("Enabled") and event_type in definition.get("MatchingEventTypes", ()) and sns.get("TopicArn"):
                 sns_publisher.publish(sns["TopicArn"], event_record(kind, detail, mail, origin, extra_tags),
                                       subject=EVENT_PUBLISHING_SUBJECT)
+
+    def publish_soon(self, kind: str, detail: dict, mail: OutboundMail, origin: Origin) -> None:
+        """publish(), from the simulator's thread, after what is already due (as SES publishes
+        asynchronously, never inside the API call that caused it)."""
+        self._scheduler.call_later(0.0, partial(self.publish, kind, detail, mail, origin))
 
     def list_mail(self, contact_list: str, address: str) -> tuple[OutboundMail, Origin] | None:
         """The last mail sent to `address` through `contact_list` (ListManagementOptions)."""

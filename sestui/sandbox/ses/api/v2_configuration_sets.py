@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from ...http.protocol import ApiError, Call
 from ..regional_account import SesAccount
-from .registry import DESTINATION_KINDS, EVENT_TYPES, configuration_set, handles, v2_page
+from .registry import (
+    DESTINATION_KINDS,
+    EVENT_TYPES,
+    configuration_set,
+    handles,
+    v2_page,
+)
 
 
 def _event_destination(p: dict) -> dict:

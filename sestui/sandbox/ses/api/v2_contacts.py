@@ -62,6 +62,6 @@ def update_contact(account: SesAccount, call: Call, p: dict) -> dict:
     sent = account.list_mail(list_name, address)
     if after != before and sent is not None:
         mail, origin = sent
-        account.publish("Subscription", {"contactList": list_name, "timestamp": iso(now), "source": "UnsubscribeLink",
+        account.publish_soon("Subscription", {"contactList": list_name, "timestamp": iso(now), "source": "UnsubscribeLink",
                                          "newTopicPreferences": after, "oldTopicPreferences": before}, mail, origin)
     return {}

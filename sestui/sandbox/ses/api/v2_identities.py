@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from ...http.protocol import ApiError, Call
 from ..regional_account import SesAccount
-from .registry import configuration_set, email_identity, handles, remove_identity, v2_page
+from .registry import (
+    configuration_set,
+    email_identity,
+    handles,
+    remove_identity,
+    v2_page,
+)
 
 
 @handles("sesv2", "PutEmailIdentityConfigurationSetAttributes")

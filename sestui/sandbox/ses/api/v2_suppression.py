@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ...http.protocol import ApiError, Call
+from ...http.unsupported import unsupported
 from ..regional_account import SesAccount
 from ..settings import SUPPRESSION_REASONS
 from ..suppression_list import MAX_PAGE_SIZE, InvalidToken, Suppressed, is_email_address
-from ...http.unsupported import unsupported
 from .registry import handles, now
 
 
