@@ -171,6 +171,7 @@ class Sandbox:
             self._traffic = None
         self._endpoint.stop()
         self._scheduler.stop()
+        sns_envelopes.forget(self.account_id)
         self._info = None
 
     def suspend(self) -> None:
