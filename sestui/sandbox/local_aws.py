@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from .demo.sdk_clients import Clients
 from .demo.starter_wiring import IDENTITY, Wiring, build_wiring
 from .demo.traffic import TrafficGenerator
-from .http import moto_patches
+from .http import moto_patches, sns_envelopes
 from .http.control_route import ControlApp
 from .http.faults import FaultInjector
 from .http.gateway import Gateway
@@ -138,6 +138,7 @@ class Sandbox:
         except OSError as exc:
             self._scheduler.stop()
             raise SandboxError(f"cannot listen on 127.0.0.1:{self._endpoint.port}: {exc.strerror or exc}") from None
+        sns_envelopes.register(self.account_id, self._endpoint.url)
         try:
             if self._want_wiring and self._wiring is None:
                 self._wiring = build_wiring(Clients(self._endpoint.url, self.region))
@@ -170,6 +171,7 @@ class Sandbox:
             self._traffic = None
         self._endpoint.stop()
         self._scheduler.stop()
+        sns_envelopes.forget(self.account_id)
         self._info = None
 
     def suspend(self) -> None:

@@ -94,10 +94,18 @@ def test_sending_attributes_and_suppression_attributes(aws, account):
 
 def test_send_quota_counts_recipients(aws):
     before = aws.ses.get_send_quota()["SentLast24Hours"]
-    send_v2(aws, [f"success@{SIM}", f"success+2@{SIM}"])
-    send_v1(aws, [f"success@{SIM}"])
+    send_v2(aws, ["ana@example.com", "ben@example.net"])
+    send_v1(aws, ["chloe@example.com"])
     assert aws.ses.get_send_quota()["SentLast24Hours"] == before + 3
     assert aws.sesv2.get_account()["SendQuota"]["SentLast24Hours"] == before + 3
+
+
+def test_mailbox_simulator_mail_does_not_count_toward_the_quota(aws):
+    before = aws.ses.get_send_quota()["SentLast24Hours"]
+    send_v2(aws, [f"success@{SIM}", f"bounce@{SIM}", "dmitri@example.com"])
+    send_v1(aws, [f"complaint@{SIM}"])
+    assert aws.ses.get_send_quota()["SentLast24Hours"] == before + 1
+    assert aws.sesv2.get_account()["SendQuota"]["SentLast24Hours"] == before + 1
 
 
 def test_send_statistics_after_a_burst(aws, sandbox):
@@ -107,11 +115,14 @@ def test_send_statistics_after_a_burst(aws, sandbox):
 
     before = totals()
     for i in range(30):
-        scenario = "bounce" if i % 5 == 0 else "complaint" if i % 10 == 1 else "success"
-        (send_v1 if i % 2 else send_v2)(aws, [f"{scenario}+burst{i}@{SIM}"])
+        # .invalid domains never resolve: real bounces. Simulator mail counts in neither the
+        # bounces nor the complaints (it does count as an attempt).
+        recipient = (f"nobody+burst{i}@nowhere.invalid" if i % 5 == 0 else f"complaint+burst{i}@{SIM}" if i % 10 == 1
+                     else f"bounce+burst{i}@{SIM}" if i % 5 == 2 else f"someone+burst{i}@example.com")
+        (send_v1 if i % 2 else send_v2)(aws, [recipient])
     assert sandbox.wait_idle(10)
     after = totals()
-    assert [a - b for a, b in zip(after, before)] == [30, 6, 3, 0]
+    assert [a - b for a, b in zip(after, before)] == [30, 6, 0, 0]
     point = aws.ses.get_send_statistics()["SendDataPoints"][-1]
     assert point["Timestamp"].minute % 15 == 0 and point["Timestamp"].second == 0
 
@@ -144,8 +155,8 @@ def test_paused_sending_is_refused(aws, account, setting):
 
 def test_daily_quota_is_enforced(aws, account):
     account.update(max_24_hour_send=aws.ses.get_send_quota()["SentLast24Hours"])
-    assert error_of(send_v1, aws, [f"success@{SIM}"])[:2] == ("Throttling", "Daily message quota exceeded.")
-    assert error_of(send_v2, aws, [f"success@{SIM}"])[0] == "LimitExceededException"
+    assert error_of(send_v1, aws, ["eve@example.com"]) == ("Throttling", "Daily message quota exceeded.", 400)
+    assert error_of(send_v2, aws, ["eve@example.com"])[:2] == ("LimitExceededException", "Daily message quota exceeded.")
 
 
 def test_max_send_rate_is_enforced(aws, account):

@@ -90,3 +90,18 @@ def test_sandbox_options_has_one_field_per_flag():
     assert [f.name for f in fields(SandboxOptions)] == [
         "port", "rate", "bare", "production", "sending_paused", "enforcement", "max_send_rate", "max_24h_send",
         "delay_scale", "seed", "history", "region"]
+
+
+def test_the_areas_depend_one_way():
+    """The SES model (ses/, but its api/) knows neither HTTP nor the demo; http/ does not know
+    the demo; ses/api/ is the bridge between the wire (http.protocol) and the model."""
+    problems = []
+    for path in sandbox_modules():
+        module = _module_name(path)
+        for imported in _imports(path):
+            if module.startswith("sestui.sandbox.ses") and not module.startswith("sestui.sandbox.ses.api"):
+                if imported.startswith(("sestui.sandbox.http", "sestui.sandbox.demo", "sestui.sandbox.ses.api")):
+                    problems.append(f"{module} imports {imported}")
+            if module.startswith("sestui.sandbox.http") and imported.startswith("sestui.sandbox.demo"):
+                problems.append(f"{module} imports {imported}")
+    assert problems == []

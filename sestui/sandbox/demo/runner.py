@@ -9,7 +9,11 @@ import threading
 
 from ..local_aws import Sandbox, SandboxError
 from ..options import SandboxOptions
-from ..ses.settings import AccountSettings
+from ..ses.settings import (
+    SES_SANDBOX_24_HOUR_SEND,
+    SES_SANDBOX_SEND_RATE,
+    AccountSettings,
+)
 
 DEFAULT_MAX_SEND_RATE = 14.0
 DEFAULT_MAX_24_HOUR_SEND = 50000.0
@@ -20,14 +24,17 @@ def account_settings(options: SandboxOptions) -> AccountSettings:
     rate = options.rate
     if rate < 0 or options.delay_scale < 0 or options.history < 0:
         raise SandboxError("--rate, --delay-scale and --history cannot be negative")
+    if options.production:  # unless given, the quotas leave room for the generated traffic
+        send_rate, daily = max(DEFAULT_MAX_SEND_RATE, 2 * rate), max(DEFAULT_MAX_24_HOUR_SEND, 2 * rate * 86400)
+    else:  # SES's own for an account in the SES sandbox
+        send_rate, daily = SES_SANDBOX_SEND_RATE, SES_SANDBOX_24_HOUR_SEND
     try:
         return AccountSettings(
             production_access_enabled=options.production,
             sending_enabled=not options.sending_paused,
             enforcement_status=options.enforcement,
-            # Unless given, the quotas leave room for the generated traffic.
-            max_send_rate=_given(options.max_send_rate, max(DEFAULT_MAX_SEND_RATE, 2 * rate)),
-            max_24_hour_send=_given(options.max_24h_send, max(DEFAULT_MAX_24_HOUR_SEND, 2 * rate * 86400)),
+            max_send_rate=_given(options.max_send_rate, send_rate),
+            max_24_hour_send=_given(options.max_24h_send, daily),
         )
     except ValueError as exc:
         raise SandboxError(str(exc)) from None

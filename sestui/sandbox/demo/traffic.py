@@ -5,7 +5,10 @@ suppressed addresses (all through the mailbox simulator), and otherwise deliveri
 ordinary-looking example.com / example.net addresses when the account has production access
 (where a share is delayed first), to success@ in the SES sandbox. Most messages have an HTML part
 with a link, so a share is opened and clicked. It uses SESv2 simple sends mostly, SES v1 and
-raw MIME sends too, with and without naming the configuration set.
+raw MIME sends too, with and without naming the configuration set. With production access a
+share goes to domains that do not resolve (.invalid), whose bounces, unlike the simulator's,
+count in the account's statistics. The uncommon event types come from `scenarios`: all of them
+in the first sends, then one send in `scenarios.EVERY`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import random
 import threading
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from email.message import EmailMessage
 
@@ -24,10 +27,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..ses.outbound_mail import SIMULATOR_DOMAIN
 from ..ses.settings import AccountSettings
+from . import scenarios
 from .sdk_clients import Clients
 
 log = logging.getLogger(__name__)
 
+INVALID_DOMAIN_SHARE = 0.015
+UNSUBSCRIBE_AFTER_S = 3.0  # a newsletter's recipient opts out this long after it was sent
+_INVALID_DOMAINS = ("old-shop.invalid", "mail.typo.invalid", "example-corp.invalid")
 SIMULATED_OUTCOMES = (("bounce", 0.03), ("ooto", 0.01), ("suppressionlist", 0.005), ("complaint", 0.001))
 _SENDERS = ("Example Shop <orders@{}>", "Example Accounts <no-reply@{}>", "Example News <news@{}>")
 _NAMES = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Inès", "Jonas", "Kofi", "Lena",
@@ -61,6 +68,9 @@ class TrafficGenerator:
         self._thread: threading.Thread | None = None
         self.sent = 0
         self.errors: Counter[str] = Counter()
+        self._opening = deque(scenarios.OPENING)
+        self._rotation = itertools.cycle(scenarios.OPENING)
+        self._unsubscribes: deque[tuple[float, str]] = deque()  # (when, address)
 
     @property
     def rate(self) -> float:
@@ -102,14 +112,44 @@ class TrafficGenerator:
             if not senders:
                 clients = self._make_clients()
                 senders = {"v1": clients.ses, "v2": clients.sesv2}
+                self._call(scenarios.prepare, clients.sesv2)
             with self._sending:
                 if self._rate > 0:
                     self._send_one(senders)
             # Keep the pace; after a stall, resume rather than burst to catch up.
             next_at = max(next_at + 1.0 / rate, time.monotonic() - 1.0)
 
+    def _call(self, fn, *args) -> bool:
+        try:
+            fn(*args)
+            return True
+        except ClientError as exc:
+            self.errors[exc.response.get("Error", {}).get("Code", "Unknown")] += 1
+            log.debug("traffic send refused: %s", exc)
+        except BotoCoreError as exc:
+            self.errors[type(exc).__name__] += 1
+            log.debug("traffic send failed: %s", exc)
+        return False
+
     def _send_one(self, senders: dict) -> None:
-        rng, n = self._rng, next(self._serial)
+        n = next(self._serial)
+        scenario = self._opening.popleft() if self._opening else next(self._rotation) if n % scenarios.EVERY == 0 else None
+        while self._unsubscribes and self._unsubscribes[0][0] <= time.monotonic():
+            self._call(scenarios.unsubscribe, senders["v2"], self._unsubscribes.popleft()[1])
+        if scenario is not None:
+            source = self._rng.choice(_SENDERS).format(self._identity)
+            ordinary = self._ordinary(self._rng.choice(_NAMES), n)
+            config = {"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}
+            outcome: list = []
+            if self._call(lambda: outcome.append(scenarios.run(scenario, senders["v2"], source, n, ordinary, config))):
+                self.sent += 1
+                if outcome and outcome[0]:
+                    self._unsubscribes.append((time.monotonic() + UNSUBSCRIBE_AFTER_S, outcome[0]))
+            return
+        self._send_ordinary(senders, n)
+
+    def _send_ordinary(self, senders: dict, n: int) -> None:
+        rng = self._rng
         name = rng.choice(_NAMES)
         tag, subject, path = rng.choice(_SUBJECTS)
         subject = subject.format(n=n, name=name, k=rng.randint(2, 30), amount=f"{rng.uniform(5, 400):.2f}")
@@ -153,11 +193,18 @@ class TrafficGenerator:
             log.debug("traffic send failed: %s", exc)
 
     def _recipient(self, name: str, n: int) -> str:
-        rng, roll, bound = self._rng, self._rng.random(), 0.0
+        roll, bound = self._rng.random(), 0.0
         for scenario, share in SIMULATED_OUTCOMES:
             bound += share
             if roll < bound:
                 return f"{scenario}+m{n}@{SIMULATOR_DOMAIN}"
+        if self._settings.production_access_enabled and roll < bound + INVALID_DOMAIN_SHARE:
+            return f"{name.lower()}.m{n}@{self._rng.choice(_INVALID_DOMAINS)}"
+        return self._ordinary(name, n)
+
+    def _ordinary(self, name: str, n: int) -> str:
+        """An address that is delivered to: a made-up person (production), success@ otherwise."""
+        rng = self._rng
         if self._settings.production_access_enabled:
             domain = rng.choice(("example.com", "example.net"))
             local = f"{name}.{rng.choice(_SURNAMES)}{rng.randint(1, 99)}".lower()

@@ -1,8 +1,9 @@
 """The WSGI application in front of moto.
 
 Every request is identified (service, operation, region). An injected fault answers first; then
-the SES operations moto lacks or gets wrong are answered here (`ses_api`); everything else goes
-to moto's own server application, pinned to this sandbox's AWS account so that several sandboxes
+the SES operations moto lacks or gets wrong are answered here (`ses.api`); an SES operation
+neither emulates gets an AWS-shaped error (`unsupported`); everything else goes to moto's own
+server application, pinned to this sandbox's AWS account so that several sandboxes
 in one process do not share state. `/_sandbox/` is the control route (see `control`).
 """
 
@@ -21,8 +22,11 @@ from werkzeug.wsgi import get_input_stream
 
 from ..ses.api import HANDLERS
 from ..ses.regional_account import SesAccount
+from . import sns_envelopes
 from .faults import FaultInjector
+from .moto_answers import reshape
 from .protocol import ApiError, Call, identify, respond
+from .unsupported import moto_answers, unsupported
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,12 @@ class Gateway:
     def __call__(self, environ: dict, start_response):
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
             return self._control(environ, start_response)
+        served = sns_envelopes.serve(environ, self.account_id)
+        if served is not None:
+            status, content_type, payload = served
+            start_response(f"{status} {HTTPStatus(status).phrase}",
+                           [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
+            return [payload]
         body = get_input_stream(environ).read()
         call = identify(environ, body)
         if call is not None:
@@ -56,10 +66,39 @@ class Gateway:
             result = self._handle(handler, call) if handler else None
             if result is not None:
                 return self._answer(call, result, start_response)
+            if handler is None and not moto_answers(call):
+                return self._answer(call, unsupported(call), start_response)
+            if call.input_in is not None:  # moto knows only the installed model's route
+                return self._answer(call, unsupported(call), start_response)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
+        if call is not None and call.service in ("ses", "sesv2"):
+            return self._moto_reshaped(call, environ, start_response)
         return self._moto(environ, start_response)
+
+    def _moto_reshaped(self, call: Call, environ: dict, start_response):
+        captured: dict = {}
+        chunks: list[bytes] = []
+
+        def capture(status: str, headers: list, exc_info=None):
+            captured["status"], captured["headers"] = int(status.split()[0]), headers
+            return chunks.append
+
+        try:
+            result = self._moto(environ, capture)
+            try:
+                chunks.extend(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except Exception:  # moto's handler failed: SES would answer an InternalFailure, not hang up
+            log.exception("moto failed on %s:%s", call.service, call.operation)
+            captured, chunks = {"status": 500, "headers": [("Content-Type", "text/html")]}, []
+        status, headers, body = reshape(call, captured["status"], captured["headers"], b"".join(chunks))
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(body)))]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
 
     def _handle(self, handler, call: Call):
         try:

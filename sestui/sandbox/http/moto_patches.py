@@ -14,6 +14,8 @@ meanwhile could vanish. Deleting and receiving now hold the queue's own lock (th
 takes), as SQS itself behaves atomically.
 
 moto's SetQueueAttributes also drops the queue policy whenever the call does not name it.
+
+SNS envelopes (signature, certificate, unsubscribe URL) are made by `sns_envelopes`.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ def _set_attributes_keeping_policy(self: Queue, attributes: dict, *args, **kwarg
 
 def apply() -> None:
     """Idempotent."""
+    from . import sns_envelopes
+
+    sns_envelopes.apply()
     SQSBackend.is_message_valid_based_on_retention_period = _retained
     Message.visible = property(_visible)
     Message.delayed = property(_delayed)

@@ -10,6 +10,7 @@ every shape in step with the models.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 import warnings
@@ -23,6 +24,8 @@ from moto.core.parse import PROTOCOL_PARSERS
 from moto.core.serialize import SerializationContext, get_serializer_class
 from moto.core.utils import get_service_model
 from werkzeug.datastructures import MultiDict
+
+from . import route_generations
 
 # Signing names (from the SigV4 credential scope) of the services whose calls are identified:
 # those the sandbox serves, and STS for credential faults. SES v1 and v2 share the signing name
@@ -53,10 +56,20 @@ class Call:
     headers: dict[str, str] = field(repr=False)
     uri_params: dict[str, str] = field(default_factory=dict)
     source_ip: str = "127.0.0.1"
+    path: str = "/"
+    # Where the input is when the request used another botocore generation's route (route_generations)
+    input_in: str | None = None
+
+    @property
+    def known(self) -> bool:
+        """Whether the operation exists in the service's model."""
+        return bool(self.operation) and self.operation in get_service_model(self.service).operation_names
 
     def params(self) -> dict[str, Any]:
         """The request's input, parsed by the operation's model (timestamps as naive UTC)."""
         operation = get_service_model(self.service).operation_model(self.operation)
+        if self.input_in is not None:
+            return _generation_params(operation, self.input_in, self.query, self.body)
         parser = PROTOCOL_PARSERS[self.protocol](operation)
         values = MultiDict(self.query)
         if self.protocol == "query":
@@ -88,15 +101,18 @@ def identify(environ: dict[str, Any], body: bytes) -> Call | None:
     headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
     if "CONTENT_TYPE" in environ:
         headers["Content-Type"] = environ["CONTENT_TYPE"]
-    common = dict(method=method, body=body, query=query, headers=headers, region=region,
+    common = dict(method=method, body=body, query=query, headers=headers, region=region, path=raw_path,
                   source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"))
 
     if service == "ses" and raw_path.startswith("/v2/"):
         match = _match_rest_route("sesv2", method, raw_path)
-        if match is None:
-            return None
-        operation, uri_params = match
-        return Call(service="sesv2", operation=operation, protocol="rest-json", uri_params=uri_params, **common)
+        if match is not None:
+            operation, uri_params = match
+            return Call(service="sesv2", operation=operation, protocol="rest-json", uri_params=uri_params, **common)
+        other = route_generations.match(method, raw_path)
+        # operation "" : a signed SESv2 request for a route no generation of the model has
+        return Call(service="sesv2", operation=other.operation if other else "", protocol="rest-json",
+                    input_in=other.input_in if other else None, **common)
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if target:
         return Call(service=service, operation=target.rpartition(".")[2], protocol="json", **common)
@@ -108,9 +124,14 @@ def identify(environ: dict[str, Any], body: bytes) -> Call | None:
     return Call(service=service, operation=action, protocol="query", **common)
 
 
+# An operation to serialize errors with when the request named none the model knows.
+_STAND_IN = {"ses": "GetSendQuota", "sesv2": "GetAccount", "sns": "ListTopics", "sqs": "ListQueues", "sts": "GetCallerIdentity"}
+
+
 def respond(call: Call, result: Any) -> tuple[int, dict[str, str], bytes]:
     """Serialize a result (a dict keyed by the output shape's member names) or an ApiError."""
-    operation = get_service_model(call.service).operation_model(call.operation)
+    name = call.operation if call.known else _STAND_IN[call.service]
+    operation = get_service_model(call.service).operation_model(name)
     request_id = str(uuid.uuid4())
     serializer_class = get_serializer_class(call.service, call.protocol)
     serializer = serializer_class(operation, context=SerializationContext(request_id))
@@ -125,6 +146,25 @@ def respond(call: Call, result: Any) -> tuple[int, dict[str, str], bytes]:
     headers["x-amzn-RequestId"] = request_id
     body = serialized["body"]
     return status, headers, body.encode("utf-8") if isinstance(body, str) else body
+
+
+def _generation_params(operation, input_in: str, query: MultiDict, body: bytes) -> dict[str, Any]:
+    """The input of a request sent on another generation's route: its members by name, from the
+    query string or a JSON body, integers converted as the model types them."""
+    members = operation.input_shape.members if operation.input_shape else {}
+    if input_in == "body":
+        raw = json.loads(body.decode("utf-8") or "{}") if body else {}
+        if not isinstance(raw, dict):
+            raise ValueError("the body is not a JSON object")
+    else:
+        raw = {name: query.get(name) for name in members if name in query}
+    params: dict[str, Any] = {}
+    for name, value in raw.items():
+        shape = members.get(name)
+        if shape is None:
+            continue
+        params[name] = int(value) if shape.type_name in ("integer", "long") else value
+    return params
 
 
 def _credential_scope(authorization: str) -> tuple[str, str] | None:

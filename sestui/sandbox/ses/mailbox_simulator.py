@@ -13,6 +13,8 @@ is known to publish:
   suppression list, without any delivery attempt.
 * an address on the account's suppression list (checked first, simulator or not) -
   Permanent/OnAccountSuppressionList bounce, without any delivery attempt.
+* an address at a domain under `.invalid` (RFC 2606: it never resolves) - Permanent/General
+  bounce after the DNS lookup fails. Unlike the simulator's, these count in the statistics.
 * any other address - Delivery, delayed first (DeliveryDelay) for a share of them.
 
 Delivered mail with an HTML part is opened by a share of recipients, and a link in it clicked by a
@@ -23,11 +25,12 @@ Every delay is multiplied by the sandbox's delay scale; tests use a scale near z
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .outbound_mail import OutboundMail, ses_id, simulator_scenario
+from .outbound_mail import OutboundMail, address_of, ses_id, simulator_scenario
 
 # Documentation address ranges (RFC 5737) stand in for the internet.
 _REMOTE_MTA_IPS = ("192.0.2.14", "192.0.2.87", "198.51.100.23", "198.51.100.160", "203.0.113.9")
@@ -78,9 +81,19 @@ class Step:
     """One event of a send's timeline, `after` seconds (unscaled) after SES accepted it."""
 
     after: float
-    kind: str  # SES eventType: Send, Delivery, Bounce, Complaint, DeliveryDelay, Open, Click
-    recipient: str | None = None  # None for events about the whole message
-    outcome: str | None = None  # Bounce: hard, auto-reply, suppressed, account-suppressed
+    kind: str  # SES eventType: Send, Reject, Rendering Failure, Delivery, Bounce, Complaint, DeliveryDelay, ...
+    recipients: tuple[str, ...] = ()  # () for events about the whole message
+    outcome: str | None = None  # Bounce: hard, no-domain, auto-reply, suppressed, account-suppressed
+
+    @property
+    def recipient(self) -> str | None:
+        return self.recipients[0] if self.recipients else None
+
+
+# Bounces SES reports in one record when one send has several such recipients: same type and
+# subtype, decided at the same moment (a DSN per recipient would be a different timeline).
+_BOUNCE_RECORDS = {"account-suppressed": "account-suppressed", "suppressed": "suppressed",
+                   "hard": "permanent", "no-domain": "permanent"}
 
 
 def plan(
@@ -89,31 +102,53 @@ def plan(
     engagement: Engagement,
     rng: random.Random,
 ) -> list[Step]:
+    if mail.rendering_failure is not None:  # nothing was sent
+        return [Step(0.0, "Rendering Failure")]
     steps = [Step(0.0, "Send")]
-    delivered_at: list[float] = []
+    if mail.contains_virus:  # accepted, then found to carry a virus: not delivered
+        return [*steps, Step(rng.uniform(0.05, 0.3), "Reject")]
+    bounced: dict[str, list[tuple[str, str]]] = {}  # record -> [(recipient, outcome)]
+    delivered: list[str] = []  # delivered in the first attempt, in one Delivery record
+    later: list[Step] = []
     for recipient in mail.destinations:
         scenario = simulator_scenario(recipient)
         if on_account_list(recipient):
-            steps.append(Step(rng.uniform(0.05, 0.3), "Bounce", recipient, "account-suppressed"))
+            outcome = "account-suppressed"
+        elif scenario == "suppressionlist":
+            outcome = "suppressed"
+        elif scenario == "bounce":
+            outcome = "hard"
+        elif scenario is None and address_of(recipient).lower().endswith(".invalid"):
+            outcome = "no-domain"
+        else:
+            outcome = None
+        if outcome is not None:
+            bounced.setdefault(_BOUNCE_RECORDS[outcome], []).append((recipient, outcome))
             continue
-        if scenario == "suppressionlist":
-            steps.append(Step(rng.uniform(0.05, 0.3), "Bounce", recipient, "suppressed"))
-            continue
-        if scenario == "bounce":
-            steps.append(Step(rng.uniform(0.3, 1.5), "Bounce", recipient, "hard"))
-            continue
-        start = 0.0
         if scenario is None and rng.random() < engagement.delay_share:
             start = rng.uniform(0.5, 2.0)
-            steps.append(Step(start, "DeliveryDelay", recipient))
-            start += rng.uniform(3.0, 15.0)
-        delivery = start + rng.uniform(0.4, 2.5)
-        steps.append(Step(delivery, "Delivery", recipient))
+            later.append(Step(start, "DeliveryDelay", (recipient,)))
+            later.append(Step(start + rng.uniform(3.0, 15.0) + rng.uniform(0.4, 2.5), "Delivery", (recipient,)))
+        else:
+            delivered.append(recipient)
+    for record, entries in bounced.items():
+        after = rng.uniform(0.05, 0.3) if record != "permanent" else rng.uniform(0.3, 1.5)
+        outcomes = {outcome for _, outcome in entries}
+        steps.append(Step(after, "Bounce", tuple(r for r, _ in entries),
+                          outcomes.pop() if len(outcomes) == 1 else "permanent"))
+    delivered_at: list[float] = [s.after for s in later if s.kind == "Delivery"]
+    if delivered:
+        delivery = rng.uniform(0.4, 2.5)
+        steps.append(Step(delivery, "Delivery", tuple(delivered)))
         delivered_at.append(delivery)
-        if scenario == "complaint":
-            steps.append(Step(delivery + rng.uniform(1.0, 5.0), "Complaint", recipient))
-        elif scenario == "ooto":
-            steps.append(Step(delivery + rng.uniform(0.5, 3.0), "Bounce", recipient, "auto-reply"))
+    steps += later
+    for step in [s for s in steps if s.kind == "Delivery"]:
+        for recipient in step.recipients:
+            scenario = simulator_scenario(recipient)
+            if scenario == "complaint":
+                steps.append(Step(step.after + rng.uniform(1.0, 5.0), "Complaint", (recipient,)))
+            elif scenario == "ooto":
+                steps.append(Step(step.after + rng.uniform(0.5, 3.0), "Bounce", (recipient,), "auto-reply"))
     if delivered_at and mail.html and rng.random() < engagement.open_share:
         opened = min(delivered_at) + rng.uniform(2.0, 30.0)
         steps.append(Step(opened, "Open"))
@@ -127,15 +162,20 @@ def event_detail(step: Step, mail: OutboundMail, now: datetime, region: str, rng
     when = iso(now)
     if step.kind == "Send":
         return {}
+    if step.kind == "Reject":
+        return {"reason": "Bad content"}
+    if step.kind == "Rendering Failure":
+        return dict(mail.rendering_failure or {})
     if step.kind == "Delivery":
-        simulated = simulator_scenario(step.recipient or "") is not None
+        simulated = all(simulator_scenario(r) is not None for r in step.recipients)
+        mta, _ = outbound_mta(region, rng)
         return {
             "timestamp": when,
             "processingTimeMillis": max(1, int((now - mail.timestamp).total_seconds() * 1000)),
-            "recipients": [step.recipient],
+            "recipients": list(step.recipients),
             "smtpResponse": _SIMULATOR_SMTP_OK if simulated else rng.choice(_SMTP_OK),
             "remoteMtaIp": rng.choice(_REMOTE_MTA_IPS),
-            "reportingMTA": _outbound_mta(region, rng),
+            "reportingMTA": mta,
         }
     if step.kind == "Bounce":
         return _bounce(step, now, region, rng)
@@ -155,8 +195,9 @@ def event_detail(step: Step, mail: OutboundMail, now: datetime, region: str, rng
             "timestamp": when,
             "delayType": delay_type,
             "expirationTime": iso(mail.timestamp + timedelta(hours=12)),
-            "delayedRecipients": [{"emailAddress": step.recipient, "status": status, "diagnosticCode": diagnostic}],
-            "reportingMTA": f"dsn; {_outbound_mta(region, rng)}",
+            "delayedRecipients": [{"emailAddress": r, "status": status, "diagnosticCode": diagnostic}
+                                  for r in step.recipients],
+            "reportingMTA": outbound_mta(region, rng)[1],  # an IP address, as SES reports it here
         }
     if step.kind == "Open":
         return {"ipAddress": rng.choice(_OPENER_IPS), "timestamp": when, "userAgent": rng.choice(_USER_AGENTS)}
@@ -175,22 +216,45 @@ def _bounce(step: Step, now: datetime, region: str, rng: random.Random) -> dict:
     detail: dict = {"feedbackId": ses_id(now), "timestamp": iso(now)}
     if step.outcome == "auto-reply":
         return {"bounceType": "Transient", "bounceSubType": "General",
-                "bouncedRecipients": [{"emailAddress": step.recipient}], **detail}
-    if step.outcome == "hard":
-        subtype, diagnostic = "General", "smtp; 550 5.1.1 user unknown"
-        detail |= {"remoteMtaIp": rng.choice(_REMOTE_MTA_IPS), "reportingMTA": f"dsn; {_outbound_mta(region, rng)}"}
+                "bouncedRecipients": [{"emailAddress": r} for r in step.recipients], **detail}
+    if step.outcome in ("hard", "no-domain", "permanent"):
+        subtype = "General"
+        detail["reportingMTA"] = f"dsn; {outbound_mta(region, rng)[0]}"
+        if any(simulator_scenario(r) == "bounce" for r in step.recipients):
+            detail["remoteMtaIp"] = rng.choice(_REMOTE_MTA_IPS)
     elif step.outcome == "suppressed":
-        subtype, diagnostic = "Suppressed", _GLOBALLY_SUPPRESSED
+        subtype = "Suppressed"
         detail["reportingMTA"] = "dns; amazonses.com"
     else:
-        subtype, diagnostic = "OnAccountSuppressionList", _ACCOUNT_SUPPRESSED
+        subtype = "OnAccountSuppressionList"
         detail["reportingMTA"] = "dns; amazonses.com"
-    recipient = {"emailAddress": step.recipient, "action": "failed", "status": "5.1.1", "diagnosticCode": diagnostic}
-    return {"bounceType": "Permanent", "bounceSubType": subtype, "bouncedRecipients": [recipient], **detail}
+    recipients = [_bounced_recipient(r, step.outcome) for r in step.recipients]
+    return {"bounceType": "Permanent", "bounceSubType": subtype, "bouncedRecipients": recipients, **detail}
 
 
-def _outbound_mta(region: str, rng: random.Random) -> str:
-    return f"a{rng.randint(8, 48)}-{rng.randint(1, 250)}.smtp-out.{region}.amazonses.com"
+def _bounced_recipient(recipient: str, outcome: str | None) -> dict:
+    status, diagnostic = "5.1.1", "smtp; 550 5.1.1 user unknown"
+    if outcome == "suppressed":
+        diagnostic = _GLOBALLY_SUPPRESSED
+    elif outcome == "account-suppressed":
+        diagnostic = _ACCOUNT_SUPPRESSED
+    elif simulator_scenario(recipient) is None:  # a domain that does not resolve
+        domain = address_of(recipient).rpartition("@")[2]
+        status = "5.1.2"
+        diagnostic = f"smtp; 550 5.1.2 Host or domain name not found. Name service error for name={domain} type=MX"
+    return {"emailAddress": recipient, "action": "failed", "status": status, "diagnosticCode": diagnostic}
+
+
+def outbound_mta(region: str, rng: random.Random) -> tuple[str, str]:
+    """One of SES's outbound MTAs: its name and IP address (a8-30.smtp-out... is 54.240.8.30)."""
+    a, b = rng.randint(8, 48), rng.randint(1, 250)
+    return f"a{a}-{b}.smtp-out.{region}.amazonses.com", f"54.240.{a}.{b}"
+
+
+def mta_ip(name: str) -> str | None:
+    """The IP address of an outbound MTA named by outbound_mta (None for another name)."""
+    match = re.match(r"^a(\d+)-(\d+)\.smtp-out\.", name)
+    return f"54.240.{match.group(1)}.{match.group(2)}" if match else None
 
 
 def iso(when: datetime) -> str:

@@ -20,6 +20,8 @@ MAX_RECIPIENTS = 50
 # Headers SES never passes on: Bcc is removed before sending; the SES control headers are consumed.
 _HIDDEN_HEADERS = {"bcc", "x-ses-configuration-set", "x-ses-message-tags", "x-ses-source-arn",
                    "x-ses-from-arn", "x-ses-return-path-arn"}
+# The EICAR test file's signature: every virus scanner, SES's included, reports it as a virus.
+EICAR_SIGNATURE = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE"
 _LINK = re.compile(r"""href\s*=\s*["'](https?://[^"']+)["']""", re.IGNORECASE)
 
 
@@ -55,6 +57,9 @@ class OutboundMail:
     html: str | None
     configuration_set: str | None = None
     tags: dict[str, list[str]] = field(default_factory=dict)
+    contains_virus: bool = False  # SES rejects it after accepting it (a Reject event)
+    rendering_failure: dict | None = None  # a templated send whose data lacked a variable
+    list_management: dict | None = None  # ListManagementOptions: ContactListName, TopicName
 
     @property
     def source_address(self) -> str:
@@ -108,6 +113,7 @@ def simple_mail(
         html=html,
         configuration_set=configuration_set,
         tags=tags,
+        contains_virus=any(EICAR_SIGNATURE in (part or "") for part in (subject, text, html)),
     )
 
 
@@ -128,11 +134,12 @@ def raw_mail(
         fields = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
         destinations = [a for _, a in getaddresses(fields) if a]
     header_tags = _parse_tag_header(str(message.get("X-SES-MESSAGE-TAGS", "")))
-    html = None
+    html, virus = None, EICAR_SIGNATURE.encode() in data
     for part in message.walk():
-        if part.get_content_type() == "text/html":
+        if html is None and part.get_content_type() == "text/html":
             html = part.get_content()
-            break
+        payload = None if part.is_multipart() else part.get_payload(decode=True)
+        virus = virus or (isinstance(payload, bytes) and EICAR_SIGNATURE.encode() in payload)
     message_id = ses_id(when)
     headers = [(name, str(value)) for name, value in message.items() if name.lower() not in _HIDDEN_HEADERS]
     subject = message.get("Subject")
@@ -147,6 +154,7 @@ def raw_mail(
         html=html,
         configuration_set=configuration_set or _opt(message.get("X-SES-CONFIGURATION-SET")),
         tags={**header_tags, **tags},
+        contains_virus=virus,
     )
 
 

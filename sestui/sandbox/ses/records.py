@@ -59,12 +59,13 @@ def notification_record(kind: str, detail: dict, mail: OutboundMail, origin: Ori
     return {"notificationType": kind, "mail": record_mail, EVENT_KINDS[kind][0]: detail}
 
 
-def event_record(kind: str, detail: dict, mail: OutboundMail, origin: Origin) -> dict:
+def event_record(kind: str, detail: dict, mail: OutboundMail, origin: Origin, extra_tags: dict | None = None) -> dict:
     tags = {
         "ses:configuration-set": [origin.configuration_set],
         "ses:source-ip": [origin.source_ip],
         "ses:from-domain": [address_of(mail.source).rpartition("@")[2]],
         "ses:caller-identity": [origin.caller_identity],
+        **(extra_tags or {}),
         **mail.tags,
     }
     record_mail = {

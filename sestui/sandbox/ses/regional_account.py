@@ -17,7 +17,7 @@ from functools import partial
 from moto.ses.models import ses_backends
 
 from . import sns_publisher
-from .mailbox_simulator import Engagement, Step, event_detail, plan
+from .mailbox_simulator import Engagement, Step, event_detail, mta_ip, plan
 from .outbound_mail import MAX_RECIPIENTS, OutboundMail, address_of, simulator_scenario
 from .records import (
     EVENT_KINDS,
@@ -31,6 +31,8 @@ from .scheduler import Scheduler
 from .sending_ledger import SendingLedger
 from .settings import CALLER_IDENTITY, AccountSettings
 from .suppression_list import SuppressionList, is_email_address
+
+_LIST_MAIL_KEPT = 10000  # (contact list, address) -> last mail, for Subscription events
 
 
 @dataclass
@@ -51,9 +53,18 @@ class NotificationSettings:
     forwarding_enabled: bool = True
 
 
+def configuration_set_sending_enabled(config_set) -> bool:
+    """moto keeps a set's sending switch as a dict, a bool, or {} for "never set" (enabled)."""
+    enabled = config_set.enabled
+    if isinstance(enabled, dict):
+        return bool(enabled.get("SendingEnabled", True)) if enabled else True
+    return bool(enabled)
+
+
 class SendRefused(Exception):
     """A send SES does not accept. `kind` is one of invalid, paused, not-verified,
-    no-config-set, daily, rate; the API layer turns it into the version's error code."""
+    no-config-set, default-config-set-gone, config-set-paused, daily, rate; the API layer turns it into the
+    version's error code."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -73,6 +84,7 @@ class SesAccount:
         # configuration set name -> event destination name -> EventDestinationDefinition
         self.destinations: dict[str, dict[str, dict]] = {}
         self.lock = threading.RLock()
+        self._list_mail: dict[tuple[str, str], tuple[OutboundMail, Origin]] = {}
         self._scheduler = scheduler
         self._simulation = simulation
 
@@ -113,14 +125,26 @@ class SesAccount:
         if configuration_set and not self.configuration_set_exists(configuration_set):
             if mail.configuration_set:
                 raise SendRefused("no-config-set", f"Configuration set <{configuration_set}> does not exist.")
-            configuration_set = None  # an identity's default set that was deleted since
-        problem = self.ledger.admit(len(mail.destinations), settings, time.time())
+            # SES keeps a deleted default set on the identity, and refuses the identity's sends.
+            raise SendRefused("default-config-set-gone", f"The default configuration set <{configuration_set}> "
+                                                         f"of identity <{identity}> does not exist.")
+        if configuration_set and not configuration_set_sending_enabled(self.moto.config_sets[configuration_set]):
+            raise SendRefused("config-set-paused", f"Sending is paused for configuration set <{configuration_set}>.")
+        counted = sum(1 for a in mail.destinations if simulator_scenario(a) is None)
+        problem = self.ledger.admit(len(mail.destinations), settings, time.time(), counted)
         if problem == "daily":
             raise SendRefused("daily", "Daily message quota exceeded.")
         if problem == "rate":
             raise SendRefused("rate", "Maximum sending rate exceeded.")
 
         origin = Origin(self.account_id, self.region, identity, source_ip, CALLER_IDENTITY, configuration_set)
+        if mail.list_management and mail.list_management.get("ContactListName"):
+            with self.lock:
+                for address in mail.destinations:
+                    self._list_mail[(mail.list_management["ContactListName"], address_of(address).lower())] = (
+                        mail, origin)
+                    while len(self._list_mail) > _LIST_MAIL_KEPT:
+                        self._list_mail.pop(next(iter(self._list_mail)))
         simulation = self._simulation
         steps = plan(mail, lambda a: self.suppression.get(address_of(a)) is not None,
                      simulation.engagement, simulation.rng)
@@ -148,23 +172,48 @@ class SesAccount:
     def _happen(self, mail: OutboundMail, origin: Origin, step: Step) -> None:
         now = datetime.now(UTC)
         detail = event_detail(step, mail, now, self.region, self._simulation.rng)
-        if step.kind == "Bounce" and step.outcome == "hard":
-            self.ledger.record_bounce(now.timestamp())
+        # Mailbox-simulator mail counts toward neither the bounce nor the complaint statistics.
+        counted = [r for r in step.recipients if simulator_scenario(r) is None]
+        if step.kind == "Bounce" and step.outcome in ("hard", "no-domain", "permanent"):
+            for _ in counted:
+                self.ledger.record_bounce(now.timestamp())
         elif step.kind == "Complaint":
-            self.ledger.record_complaint(now.timestamp())
+            for _ in counted:
+                self.ledger.record_complaint(now.timestamp())
+        elif step.kind == "Reject":
+            self.ledger.record_reject(now.timestamp())
+        extra_tags = {}
+        if step.kind == "Delivery" and (ip := mta_ip(detail.get("reportingMTA", ""))):
+            extra_tags["ses:outgoing-ip"] = [ip]
+        self.publish(step.kind, detail, mail, origin, extra_tags)
+
+    def publish(self, kind: str, detail: dict, mail: OutboundMail, origin: Origin,
+                extra_tags: dict | None = None) -> None:
+        """Publish one record: to the identity's notification topic (Bounce, Complaint, Delivery)
+        and to every enabled event destination of the mail's configuration set that matches."""
         with self.lock:
             notification = self.notifications.get(origin.identity.lower())
-            topic = notification.topics.get(step.kind) if notification else None
-            with_headers = notification is not None and step.kind in notification.with_headers
+            topic = notification.topics.get(kind) if notification else None
+            with_headers = notification is not None and kind in notification.with_headers
             destinations = list(self.destinations.get(origin.configuration_set or "", {}).values())
-        if step.kind in NOTIFICATION_TYPES and topic:
-            sns_publisher.publish(topic, notification_record(step.kind, detail, mail, origin, with_headers))
-        event_type = EVENT_KINDS[step.kind][1]
+        if kind in NOTIFICATION_TYPES and topic:
+            sns_publisher.publish(topic, notification_record(kind, detail, mail, origin, with_headers))
+        event_type = EVENT_KINDS[kind][1]
         for definition in destinations:
             sns = definition.get("SnsDestination") or {}
             if definition.get("Enabled") and event_type in definition.get("MatchingEventTypes", ()) and sns.get("TopicArn"):
-                sns_publisher.publish(sns["TopicArn"], event_record(step.kind, detail, mail, origin),
-                                  subject=EVENT_PUBLISHING_SUBJECT)
+                sns_publisher.publish(sns["TopicArn"], event_record(kind, detail, mail, origin, extra_tags),
+                                      subject=EVENT_PUBLISHING_SUBJECT)
+
+    def publish_soon(self, kind: str, detail: dict, mail: OutboundMail, origin: Origin) -> None:
+        """publish(), from the simulator's thread, after what is already due (as SES publishes
+        asynchronously, never inside the API call that caused it)."""
+        self._scheduler.call_later(0.0, partial(self.publish, kind, detail, mail, origin))
+
+    def list_mail(self, contact_list: str, address: str) -> tuple[OutboundMail, Origin] | None:
+        """The last mail sent to `address` through `contact_list` (ListManagementOptions)."""
+        with self.lock:
+            return self._list_mail.get((contact_list, address_of(address).lower()))
 
 
 def _check_addresses(mail: OutboundMail) -> None:

@@ -25,12 +25,15 @@ class SendingLedger:
         self._tokens_at = 0.0
         self._points: dict[int, list[int]] = {}  # bucket start -> [attempts, bounces, complaints, rejects]
 
-    def admit(self, recipients: int, settings: AccountSettings, now: float) -> str | None:
-        """Take `recipients` from the quotas, or say which one is exhausted ("daily" or "rate").
-        As in SES, a send is allowed while any quota is left, even if it then goes below zero."""
+    def admit(self, recipients: int, settings: AccountSettings, now: float, counted: int | None = None) -> str | None:
+        """Take a send of `recipients` from the quotas, or say which one is exhausted ("daily" or
+        "rate"). `counted` of them (default all) draw on the 24-hour quota: mailbox-simulator
+        recipients do not. As in SES, a send is allowed while any quota is left, even if it then
+        goes below zero."""
+        counted = recipients if counted is None else counted
         with self._lock:
             self._expire(now)
-            if settings.max_24_hour_send != -1 and self._sent_total >= settings.max_24_hour_send:
+            if counted and settings.max_24_hour_send != -1 and self._sent_total >= settings.max_24_hour_send:
                 return "daily"
             rate = settings.max_send_rate
             tokens = rate if self._tokens is None else min(rate, self._tokens + (now - self._tokens_at) * rate)
@@ -39,12 +42,13 @@ class SendingLedger:
                 self._tokens = tokens
                 return "rate"
             self._tokens = tokens - recipients
-            second = float(int(now))  # one entry per second keeps a busy day small
-            if self._sent and self._sent[-1][0] == second:
-                self._sent[-1] = (second, self._sent[-1][1] + recipients)
-            else:
-                self._sent.append((second, recipients))
-            self._sent_total += recipients
+            if counted:
+                second = float(int(now))  # one entry per second keeps a busy day small
+                if self._sent and self._sent[-1][0] == second:
+                    self._sent[-1] = (second, self._sent[-1][1] + counted)
+                else:
+                    self._sent.append((second, counted))
+                self._sent_total += counted
             self._point(now)[0] += recipients
             return None
 
@@ -67,6 +71,10 @@ class SendingLedger:
     def record_complaint(self, now: float) -> None:
         with self._lock:
             self._point(now)[2] += 1
+
+    def record_reject(self, now: float) -> None:
+        with self._lock:
+            self._point(now)[3] += 1
 
     def sent_last_24_hours(self, now: float) -> int:
         with self._lock:

@@ -8,6 +8,9 @@ ENFORCEMENT_STATUSES = ("HEALTHY", "PROBATION", "SHUTDOWN")
 # The IAM user the sandbox pretends every caller is (records' callerIdentity, AccessDenied messages).
 CALLER_IDENTITY = "sestui-sandbox"
 SUPPRESSION_REASONS = ("BOUNCE", "COMPLAINT")
+# The quotas of an account in the SES sandbox.
+SES_SANDBOX_24_HOUR_SEND = 200.0
+SES_SANDBOX_SEND_RATE = 1.0
 
 
 @dataclass
@@ -24,9 +27,9 @@ class AccountSettings:
     max_24_hour_send: float = 50000.0  # -1 means unlimited
     max_send_rate: float = 14.0
     suppressed_reasons: tuple[str, ...] = SUPPRESSION_REASONS
-    # Real SES refuses suppression-list edits while the account is in the SES sandbox. The
-    # emulator allows them unless this is set, so that trying things out is not blocked.
-    refuse_suppression_edits_in_sandbox: bool = False
+    # Real SES refuses PutSuppressedDestination and CreateImportJob while the account is in the
+    # SES sandbox; clear this to allow them anyway (trying things out).
+    refuse_suppression_edits_in_sandbox: bool = True
 
     def __post_init__(self) -> None:
         self.validate()
@@ -51,6 +54,12 @@ class AccountSettings:
         candidate = AccountSettings(**{**self.as_dict(), **changes})
         for name in changes:
             setattr(self, name, getattr(candidate, name))
+
+    @classmethod
+    def in_ses_sandbox(cls, **changes) -> AccountSettings:
+        """A new account, still in the SES sandbox: 200 messages per 24 hours, 1 per second."""
+        return cls(**{"production_access_enabled": False, "max_24_hour_send": SES_SANDBOX_24_HOUR_SEND,
+                      "max_send_rate": SES_SANDBOX_SEND_RATE, **changes})
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}

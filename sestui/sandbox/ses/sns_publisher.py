@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.exceptions import SNSNotFoundError
 from moto.sns.models import sns_backends
 
@@ -30,8 +29,7 @@ def publish(topic_arn: str, record: dict, subject: str | None = None) -> bool:
         topic.publish(json.dumps(record, ensure_ascii=False), subject=subject)
     except SNSNotFoundError:
         return False
-    # moto keeps every published message on the topic and every signing certificate it made;
-    # nothing reads them back here, and a long demo would otherwise grow without bound.
+    # moto keeps every published message on the topic; nothing reads them back here, and a long
+    # demo would otherwise grow without bound.
     topic.sent_notifications.clear()
-    sns_backends[DEFAULT_ACCOUNT_ID][region]._message_public_keys.clear()
     return True

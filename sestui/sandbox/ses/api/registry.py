@@ -14,6 +14,7 @@ from ...http.protocol import ApiError, Call
 from ..outbound_mail import OutboundMail
 from ..records import EVENT_KINDS
 from ..regional_account import SendRefused, SesAccount
+from .paging import BadToken, page
 
 Handler = Callable[[SesAccount, Call, dict], "dict | None"]
 HANDLERS: dict[tuple[str, str], Handler] = {}
@@ -26,6 +27,8 @@ V1_REFUSALS = {
     "paused": "MessageRejected",
     "not-verified": "MessageRejected",
     "no-config-set": "ConfigurationSetDoesNotExist",
+    "default-config-set-gone": "ConfigurationSetDoesNotExist",
+    "config-set-paused": "ConfigurationSetSendingPausedException",
     "daily": "Throttling",
     "rate": "Throttling",
 }
@@ -34,6 +37,8 @@ V2_REFUSALS = {
     "paused": "SendingPausedException",
     "not-verified": "MessageRejected",
     "no-config-set": "NotFoundException",
+    "default-config-set-gone": "BadRequestException",
+    "config-set-paused": "SendingPausedException",
     "daily": "LimitExceededException",
     "rate": "TooManyRequestsException",
 }
@@ -84,3 +89,14 @@ def email_identity(account: SesAccount, name: str):
         if identity_name.lower() == name.lower():
             return identity
     raise ApiError("NotFoundException", f"Email identity <{name}> does not exist.")
+
+
+def v2_page(names: list[str], p: dict) -> tuple[list[str], str | None]:
+    """One page of a SESv2 List operation (PageSize 1-1000, default 1000 as SES documents)."""
+    size = p.get("PageSize") or 1000
+    if not 1 <= size <= 1000:
+        raise ApiError("BadRequestException", "PageSize must be between 1 and 1000.")
+    try:
+        return page(names, p.get("NextToken"), size)
+    except BadToken:
+        raise ApiError("BadRequestException", "The NextToken is invalid.") from None

@@ -8,6 +8,7 @@ from ...http.protocol import ApiError, Call
 from ..outbound_mail import raw_mail, simple_mail
 from ..records import NOTIFICATION_TYPES
 from ..regional_account import SesAccount
+from .paging import BadToken, page
 from .registry import (
     V1_REFUSALS,
     accept,
@@ -146,3 +147,31 @@ def delete_configuration_set_v1(account: SesAccount, call: Call, p: dict) -> dic
     if not account.configuration_set_exists(name):
         raise ApiError("ConfigurationSetDoesNotExist", f"Configuration set <{name}> does not exist.")
     return delete_configuration_set(account, call, p)
+
+
+def _v1_page(names: list[str], p: dict) -> tuple[list[str], str | None]:
+    size = p.get("MaxItems") or 1000
+    if not 1 <= size <= 1000:
+        raise ApiError("InvalidParameterValue", "MaxItems must be between 1 and 1000.")
+    try:
+        return page(names, p.get("NextToken"), size)
+    except BadToken:
+        raise ApiError("InvalidParameterValue", "The NextToken is invalid.") from None
+
+
+@handles("ses", "ListIdentities")
+def list_identities(account: SesAccount, call: Call, p: dict) -> dict:
+    kind = p.get("IdentityType")
+    if kind not in (None, "EmailAddress", "Domain"):
+        raise ApiError("InvalidParameterValue", f"Invalid IdentityType: {kind}.")
+    wanted = {"EmailAddress": "EMAIL_ADDRESS", "Domain": "DOMAIN"}.get(kind)
+    names = [name for name, identity in list(account.moto.email_identities.items())
+             if wanted is None or identity.identity_type == wanted]
+    names, token = _v1_page(names, p)
+    return {"Identities": names, **({"NextToken": token} if token else {})}
+
+
+@handles("ses", "ListConfigurationSets")
+def list_configuration_sets_v1(account: SesAccount, call: Call, p: dict) -> dict:
+    names, token = _v1_page(list(account.moto.config_sets), p)
+    return {"ConfigurationSets": [{"Name": n} for n in names], **({"NextToken": token} if token else {})}

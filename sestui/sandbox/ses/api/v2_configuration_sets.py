@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from ...http.protocol import ApiError, Call
 from ..regional_account import SesAccount
-from .registry import DESTINATION_KINDS, EVENT_TYPES, configuration_set, handles
+from .registry import (
+    DESTINATION_KINDS,
+    EVENT_TYPES,
+    configuration_set,
+    handles,
+    v2_page,
+)
 
 
 def _event_destination(p: dict) -> dict:
@@ -77,25 +83,17 @@ def create_configuration_set(account: SesAccount, call: Call, p: dict) -> dict |
     return None  # moto creates it
 
 
-@handles("sesv2", "GetConfigurationSet")
-def get_configuration_set(account: SesAccount, call: Call, p: dict) -> dict:
-    config_set = account.moto.config_sets.get(configuration_set(account, p))
-    result = config_set.to_dict_v2()
-    # moto stores SendingOptions inconsistently (a dict, a bool, or {} for "not given")
-    enabled = config_set.enabled
-    if isinstance(enabled, dict):
-        enabled = enabled.get("SendingEnabled", True) if enabled else True
-    result["SendingOptions"] = {"SendingEnabled": bool(enabled)}
-    return result
-
-
 @handles("sesv2", "DeleteConfigurationSet")
 def delete_configuration_set(account: SesAccount, call: Call, p: dict) -> dict:
     config_set = configuration_set(account, p)
     with account.lock:
         del account.moto.config_sets[config_set]
         account.destinations.pop(config_set, None)
-        for identity in account.moto.email_identities.values():
-            if identity.configuration_set_name == config_set:
-                identity.configuration_set_name = None
+        # Identities keep naming it as their default: SES then refuses their sends (BadRequest).
     return {}
+
+
+@handles("sesv2", "ListConfigurationSets")
+def list_configuration_sets(account: SesAccount, call: Call, p: dict) -> dict:
+    names, token = v2_page(list(account.moto.config_sets), p)
+    return {"ConfigurationSets": names, **({"NextToken": token} if token else {})}

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from ...http.protocol import ApiError, Call
 from ..regional_account import SesAccount
-from .registry import configuration_set, email_identity, handles, remove_identity
+from .registry import (
+    configuration_set,
+    email_identity,
+    handles,
+    remove_identity,
+    v2_page,
+)
 
 
 @handles("sesv2", "PutEmailIdentityConfigurationSetAttributes")
@@ -20,3 +26,16 @@ def delete_email_identity(account: SesAccount, call: Call, p: dict) -> dict:
     if not remove_identity(account, name):
         raise ApiError("NotFoundException", f"Email identity <{name}> does not exist.")
     return {}
+
+
+@handles("sesv2", "ListEmailIdentities")
+def list_email_identities(account: SesAccount, call: Call, p: dict) -> dict:
+    identities = dict(account.moto.email_identities)
+    names, token = v2_page(list(identities), p)
+    summaries = [{
+        "IdentityType": identities[n].identity_type,
+        "IdentityName": n,
+        "SendingEnabled": bool(identities[n].sending_enabled),
+        "VerificationStatus": identities[n].verification_status,
+    } for n in names]
+    return {"EmailIdentities": summaries, **({"NextToken": token} if token else {})}

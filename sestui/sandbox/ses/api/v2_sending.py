@@ -8,6 +8,7 @@ from ...http.protocol import ApiError, Call
 from ..outbound_mail import raw_mail, simple_mail
 from ..regional_account import SesAccount
 from .registry import V2_REFUSALS, accept, handles, message_tags, now
+from .v2_templates import templated_mail
 
 
 @handles("sesv2", "SendEmail")
@@ -42,8 +43,20 @@ def send_email_v2(account: SesAccount, call: Call, p: dict) -> dict:
             configuration_set=p.get("ConfigurationSetName"),
             tags=tags,
         )
+    elif "Template" in content:
+        if not p.get("FromEmailAddress"):
+            raise ApiError("BadRequestException", "Missing required parameter FromEmailAddress.")
+        template = content["Template"]
+        name = template.get("TemplateName") or str(template.get("TemplateArn", "")).rpartition("/")[2]
+        mail = templated_mail(
+            account, name=name, data=template.get("TemplateData"), v1=False, source=p["FromEmailAddress"],
+            to=destination.get("ToAddresses", []), cc=destination.get("CcAddresses", []),
+            bcc=destination.get("BccAddresses", []), reply_to=p.get("ReplyToAddresses", []),
+            configuration_set=p.get("ConfigurationSetName"), tags=tags,
+        )
     else:
-        raise ApiError("BadRequestException", "The sandbox sends Simple and Raw content only, not templates.")
+        raise ApiError("BadRequestException", "Content needs one of Simple, Raw or Template.")
+    mail.list_management = p.get("ListManagementOptions")
     return accept(account, call, mail, V2_REFUSALS)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ...http.protocol import ApiError, Call
+from ...http.unsupported import unsupported
 from ..regional_account import SesAccount
 from ..settings import SUPPRESSION_REASONS
 from ..suppression_list import MAX_PAGE_SIZE, InvalidToken, Suppressed, is_email_address
@@ -40,11 +41,7 @@ def _not_on_list(address: str) -> ApiError:
 @handles("sesv2", "PutSuppressedDestination")
 def put_suppressed_destination(account: SesAccount, call: Call, p: dict) -> dict:
     address, reason = _check_address(p.get("EmailAddress")), _check_reason(p.get("Reason"))
-    settings = account.settings
-    if settings.refuse_suppression_edits_in_sandbox and not settings.production_access_enabled:
-        # Real SES refuses this in the SES sandbox; its exact wording is not documented.
-        raise ApiError("BadRequestException", "Your account is in the Amazon SES sandbox. Request production "
-                                              "access to manage the suppression list for your account.")
+    _refuse_in_ses_sandbox(account)
     account.suppression.put(Suppressed(address, reason, now()))
     return {}
 
@@ -92,3 +89,18 @@ def list_suppressed_destinations(account: SesAccount, call: Call, p: dict) -> di
 
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _refuse_in_ses_sandbox(account: SesAccount) -> None:
+    settings = account.settings
+    if settings.refuse_suppression_edits_in_sandbox and not settings.production_access_enabled:
+        # Real SES refuses this in the SES sandbox; its exact wording is not documented.
+        raise ApiError("BadRequestException", "Your account is in the Amazon SES sandbox. Request production "
+                                              "access to manage the suppression list for your account.")
+
+
+@handles("sesv2", "CreateImportJob")
+def create_import_job(account: SesAccount, call: Call, p: dict) -> dict:
+    _refuse_in_ses_sandbox(account)
+    # Importing reads an S3 object, which the sandbox does not serve.
+    raise unsupported(call)

@@ -1,0 +1,48 @@
+"""moto's answers to SES calls, in AWS's shape.
+
+moto's server labels its SES and SESv2 answers `text/html`, answers some failures with an HTML
+page (an exception in a handler: 500; a route it lacks: 404) or an empty 404. Real SES answers
+`application/json` (SESv2) or `text/xml` (SES v1) and every error has a code and a message, so
+an SDK raises a ClientError that reads. This fixes the label, and turns a page or an empty body
+into the protocol's error.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from .protocol import ApiError, Call, respond
+
+log = logging.getLogger(__name__)
+
+_CONTENT_TYPES = {"rest-json": "application/json", "query": "text/xml"}
+
+
+def reshape(call: Call, status: int, headers: list[tuple[str, str]], body: bytes):
+    """(status, headers, body) as SES would have sent them."""
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    proper = _CONTENT_TYPES.get(call.protocol)
+    if proper is None:
+        return status, headers, body
+    if status < 400 and "html" in content_type:
+        return status, [(k, v) for k, v in headers if k.lower() != "content-type"] + [("Content-Type", proper)], body
+    if status >= 400 and ("html" in content_type or not body.strip()):
+        log.debug("moto answered %s %s with %s %s", call.service, call.operation, status, content_type)
+        if status == 404:
+            code = "NotFoundException" if call.service == "sesv2" else "InvalidParameterValue"
+            error = ApiError(code, f"The sestui sandbox found nothing for {call.operation} with these parameters.", 404
+                             if call.service == "sesv2" else 400)
+        else:
+            error = ApiError("InternalFailure", f"The sestui sandbox failed to answer {call.operation} "
+                                                f"(its moto backend answered {status} {_phrase(status)}).", 500)
+        new_status, new_headers, new_body = respond(call, error)
+        return new_status, list(new_headers.items()), new_body
+    return status, headers, body
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

@@ -1,0 +1,104 @@
+"""An independent client: the AWS CLI v1 (its own botocore, an older SESv2 model) against
+`sestui sandbox`. The `aws` executable comes from SESTUI_TEST_AWSCLI; in CI (CI=true) a missing
+one fails the run instead of skipping it.
+
+    python3 -m venv /tmp/awscli-venv && /tmp/awscli-venv/bin/pip install awscli
+    SESTUI_TEST_AWSCLI=/tmp/awscli-venv/bin/aws pytest tests/sandbox/test_sandbox_awscli.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+SIM = "simulator.amazonses.com"
+
+
+@pytest.fixture(scope="module")
+def aws_cli() -> str:
+    path = os.environ.get("SESTUI_TEST_AWSCLI", "")
+    if not path or not Path(path).is_file() or not os.access(path, os.X_OK):
+        message = (f"SESTUI_TEST_AWSCLI={path!r} does not name an executable `aws` (the AWS CLI v1 from PyPI: "
+                   "python3 -m venv .ci/awscli && .ci/awscli/bin/pip install awscli)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def cli(aws_cli, sandbox, tmp_path):
+    """`cli("sesv2", "get-account")` -> (exit code, parsed JSON or None, stderr)."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": sandbox.info.region,
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_PAGER": "",
+    }
+
+    def run(*args: str) -> tuple[int, object, str]:
+        done = subprocess.run([aws_cli, "--endpoint-url", sandbox.info.endpoint_url, "--output", "json", *args],
+                              capture_output=True, text=True, env=env, timeout=60, check=False)
+        out = json.loads(done.stdout) if done.stdout.strip() else None
+        return done.returncode, out, done.stderr
+
+    return run
+
+
+def test_the_cli_lists_identities_and_configuration_sets(cli, sandbox):
+    code, out, err = cli("sesv2", "list-email-identities")
+    assert code == 0, err
+    assert sandbox.info.identity in [i["IdentityName"] for i in out["EmailIdentities"]]
+    code, out, err = cli("sesv2", "list-configuration-sets")
+    assert code == 0, err
+    assert sandbox.info.configuration_set in out["ConfigurationSets"]
+
+
+def test_the_cli_pages_v1_identities(cli, aws):
+    aws.ses.verify_email_identity(EmailAddress="cli-a@sestui.test")
+    code, out, err = cli("ses", "list-identities", "--max-items", "1")
+    assert code == 0, err
+    assert len(out["Identities"]) == 1 and out["NextToken"]
+    code, second, err = cli("ses", "list-identities", "--max-items", "1", "--starting-token", out["NextToken"])
+    assert code == 0, err
+    assert len(second["Identities"]) == 1 and second["Identities"] != out["Identities"]
+    code, paged, err = cli("ses", "list-identities", "--page-size", "1")
+    assert code == 0, err
+    assert "cli-a@sestui.test" in paged["Identities"] and len(paged["Identities"]) >= 2
+
+
+def test_the_cli_reads_the_account_and_an_identity(cli, sandbox):
+    code, out, err = cli("sesv2", "get-account")
+    assert code == 0, err
+    assert out["ProductionAccessEnabled"] is True and "SendQuota" in out
+    code, out, err = cli("sesv2", "get-email-identity", "--email-identity", sandbox.info.identity)
+    assert code == 0, err
+    assert out["VerifiedForSendingStatus"] is True and isinstance(out["Tags"], list)
+    code, out, err = cli("ses", "get-send-quota")
+    assert code == 0, err
+    assert set(out) == {"Max24HourSend", "MaxSendRate", "SentLast24Hours"}
+
+
+def test_the_cli_sends_and_the_events_arrive(cli, event_queue):
+    content = json.dumps({"Simple": {"Subject": {"Data": "from the cli"}, "Body": {"Text": {"Data": "x"}}}})
+    code, out, err = cli("sesv2", "send-email", "--from-email-address", "cli@sestui.test",
+                         "--destination", json.dumps({"ToAddresses": [f"success@{SIM}"]}), "--content", content)
+    assert code == 0, err
+    assert {event_queue.kind(r) for r in event_queue.records_for(out["MessageId"], {"Send", "Delivery"})} >= {
+        "Send", "Delivery"}
+
+
+def test_an_operation_the_sandbox_does_not_emulate_reads_as_such(cli):
+    code, out, err = cli("sesv2", "get-deliverability-dashboard-options")
+    assert code != 0 and out is None
+    assert "UnknownOperationException" in err and "sestui sandbox does not emulate" in err
+    assert "<html" not in err.lower()
