@@ -159,8 +159,6 @@ def test_a_guard_pauses_the_account_and_resume_turns_it_back_on(store, sestui_aw
                                  subject="resumed", body="x")
 
 
-@pytest.mark.xfail(strict=True, reason="the sandbox does not honour PutConfigurationSetSendingOptions yet "
-                                       "(the sandbox helper's branch adds it): remove this mark when it lands")
 def test_a_guard_pauses_the_configuration_set(store, sestui_aws, aws, sandbox):
     name = f"guarded-{next(_serial)}"
     aws.sesv2.create_configuration_set(ConfigurationSetName=name)
