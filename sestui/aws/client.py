@@ -594,3 +594,29 @@ def set_identity_notification_topic(aws: Aws, identity: str, kind: str, topic_ar
 def set_identity_headers_in_notifications(aws: Aws, identity: str, kind: str, enabled: bool) -> None:
     aws.call("ses", "SetIdentityHeadersInNotificationsEnabled", Identity=identity, NotificationType=kind,
              Enabled=enabled)
+
+
+# --- SQS visibility and redrive (ops helper; to reconcile with the aws helper's wrappers) --------
+
+
+def change_visibility(aws: Aws, queue_url: str, receipt_handles: list[str], timeout: int) -> list[DeleteFailure]:
+    """Keep received messages hidden `timeout` more seconds (ChangeMessageVisibilityBatch, 10 a
+    call). Does not count as a receive. Returns the entries SQS refused."""
+    failures: list[DeleteFailure] = []
+    for start in range(0, len(receipt_handles), 10):
+        chunk = receipt_handles[start:start + 10]
+        entries = [{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": timeout} for i, h in enumerate(chunk)]
+        resp = aws.call("sqs", "ChangeMessageVisibilityBatch", QueueUrl=queue_url, Entries=entries)
+        for failed in resp.get("Failed", []):
+            failures.append(DeleteFailure(chunk[int(failed["Id"])], failed.get("Message") or failed.get("Code", "")))
+    return failures
+
+
+def send_messages(aws: Aws, queue_url: str, bodies: list[str]) -> list[int]:
+    """SendMessageBatch, 10 a call; returns the indexes of the bodies SQS refused."""
+    refused: list[int] = []
+    for start in range(0, len(bodies), 10):
+        entries = [{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start:start + 10])]
+        resp = aws.call("sqs", "SendMessageBatch", QueueUrl=queue_url, Entries=entries)
+        refused += [start + int(f["Id"]) for f in resp.get("Failed", [])]
+    return refused
