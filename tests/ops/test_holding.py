@@ -16,10 +16,11 @@ import pytest
 
 from sestui.aws import Aws
 from sestui.aws.signatures import SnsVerifier
+from sestui.core.health import feed_state
 from sestui.ops.collector import Collector, CollectorOptions
 from sestui.ops.dlq import depth, redrive
 from sestui.ops.setup import MAX_RECEIVE_COUNT
-from sestui.store import Store
+from sestui.store import Store, now_ms
 from fixtures import sns_envelope
 
 _names = iter(range(1, 100_000))
@@ -143,7 +144,12 @@ def test_an_unreachable_certificate_host_holds_the_messages_instead_of_draining_
 
     wait_for(lambda: (r := store.collector_states()) and "cannot verify signatures" in (r[0]["last_error"] or ""),
              10, "the verification failure in the state row")
-    time.sleep(14)  # seven visibility timeouts
+    feeds = []
+    until = time.monotonic() + 14  # seven visibility timeouts
+    while time.monotonic() < until:
+        feeds.append(feed_state(store.collector_states(), now_ms(), queue_url=url).state)
+        time.sleep(0.5)
+    assert set(feeds) == {"stale"}, "the feed said LIVE while nothing could be verified"
     assert collector.paused and "receiving paused" in collector.paused
     assert queue_count(aws, dlq) == 0, "messages went to the dead-letter queue"
     assert queue_count(aws, url) == 20
