@@ -24,7 +24,7 @@ from pathlib import Path
 from sestui.aws import Aws, AwsError
 from sestui.config.settings import Settings, load
 from sestui.ops.build import BuildError, build_collector
-from sestui.ops.collector import Collector, CollectorOptions
+from sestui.ops.collector import CollectorOptions
 from sestui.ops.policies import PolicyConfig
 from sestui.ops.policy_share import PublishedPolicies
 from sestui.store import Store
@@ -74,16 +74,18 @@ class Target:
 # -- children that die with the console ---------------------------------------------------------
 
 PARENT_FD_ENV = "SESTUI_PARENT_FD"
+_parent_pipes: dict[int, int] = {}  # child pid -> the write end of its parent pipe
 _PR_SET_PDEATHSIG = 1
 
 
 def _die_with(parent: int):
-    """A preexec_fn: the child gets SIGTERM when the process that started it ends (Linux)."""
+    """A preexec_fn: the child gets SIGTERM when the process that started it ends (Linux). libc
+    is loaded here, before the fork, so that the child only makes two system calls before exec."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
 
     def preexec() -> None:
-        if sys.platform.startswith("linux"):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         if os.getppid() != parent:  # the parent died before the signal was armed
             os._exit(1)
 
@@ -99,11 +101,13 @@ def spawn_child(cmd: list[str], *, env: dict[str, str] | None = None, **popen) -
     os.set_inheritable(read_end, True)
     env[PARENT_FD_ENV] = str(read_end)
     try:
-        proc = subprocess.Popen(cmd, env=env, pass_fds=(read_end,), preexec_fn=_die_with(os.getpid()),
+        # preexec_fn and threads: the child runs only the two system calls above before exec.
+        proc = subprocess.Popen(cmd, env=env, pass_fds=(read_end,),
+                                preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509
                                 start_new_session=True, **popen)
     finally:
         os.close(read_end)
-    proc.parent_pipe = write_end  # type: ignore[attr-defined]  (kept open for the child's lifetime)
+    _parent_pipes[proc.pid] = write_end  # kept open for the child's lifetime
     return proc
 
 
@@ -130,6 +134,7 @@ def start_sandbox(rate: float, extra: list[str] | None = None) -> tuple[subproce
     and read the JSON line it prints first."""
     cmd = [sys.executable, "-m", "sestui.cli", "sandbox", "--rate", str(rate)] + (extra or [])
     proc = spawn_child(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
     line = proc.stdout.readline()
     try:
         info = json.loads(line)
@@ -273,7 +278,9 @@ def stop_collector_process(proc: subprocess.Popen) -> None:
     quitting the console must be prompt)."""
     if proc.poll() is None:
         proc.terminate()
-    os.close(proc.parent_pipe)  # type: ignore[attr-defined]
+    fd = _parent_pipes.pop(proc.pid, None)
+    if fd is not None:
+        os.close(fd)
 
 
 def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap: dict[str, str],

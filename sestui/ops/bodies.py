@@ -17,8 +17,9 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 CHUNK = 1 << 20
 MAX_BODY = 1 << 20  # characters: SQS allows a body of 1 MiB; a bigger item is skipped unread
@@ -246,7 +247,7 @@ class _Text:
                 return value if isinstance(value, str) else self.buf[start:end]
         at = self.offset(start)
         extent, i = _Extent(), start
-        while (end := extent.scan(self.buf, i)) is None:
+        while (stop := extent.scan(self.buf, i)) is None:
             if self.eof:
                 raise BodyFileError(f"JSON array item at byte {at} is not closed")
             if len(self.buf) - start > MAX_BODY:
@@ -254,10 +255,10 @@ class _Text:
             i = len(self.buf) - start
             self.refill(start)
             start = 0
-        self.pos = end
-        text = self.buf[start:end]
-        if end - start > MAX_BODY:
-            return Oversized(text[:HEAD], end - start)
+        self.pos = stop
+        text = self.buf[start:stop]
+        if stop - start > MAX_BODY:
+            return Oversized(text[:HEAD], stop - start)
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):

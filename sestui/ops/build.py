@@ -4,6 +4,7 @@ suppression policies, whoever runs it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sestui.aws import Aws
@@ -57,7 +58,7 @@ def build_collector(settings, aws: Aws, store: Store, *, options: CollectorOptio
     toggle live) defaults to the [policies] table; `modes_file` is where a console in another
     process writes its live toggles (ops.policy_share). Raises BuildError for a bad setting."""
     engine = PolicyEngine(policies if policies is not None else policy_config(settings), aws, store)
-    on_commit = engine.apply
+    on_commit: Callable[[list[Parsed]], list[Decision]] = engine.apply
     if modes_file:
         modes = ModesFile(modes_file)
 

@@ -30,8 +30,9 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 from sestui.aws import Aws, AwsError, SqsMessage
 from sestui.aws import client as api
@@ -42,7 +43,7 @@ from sestui.ops.dbwatch import FileIdentity
 from sestui.ops.poller import MIN_POLL_INTERVAL, Backoff, Poller
 from sestui.store import AddResult, Store, now_ms
 
-__all__ = ["Backoff", "Collector", "CollectorOptions", "MIN_POLL_INTERVAL"]
+__all__ = ["MIN_POLL_INTERVAL", "Backoff", "Collector", "CollectorOptions"]
 
 log = logging.getLogger("sestui.collector")
 
@@ -69,7 +70,7 @@ class _Ticket:
     `keep` lists the receipt handles the writer could not decide on yet (not to be deleted), and
     `undecided` says why."""
 
-    __slots__ = ("messages", "done", "error", "keep", "undecided")
+    __slots__ = ("done", "error", "keep", "messages", "undecided")
 
     def __init__(self, messages: list[SqsMessage]):
         self.messages = messages
@@ -117,13 +118,14 @@ class _Stats:
 
 class Collector(Poller):
     def __init__(self, aws: Aws, store: Store, options: CollectorOptions, *,
-                 verify: Verifier | None = None, on_commit: Callable[[list[Parsed]], None] | None = None,
+                 verify: Verifier | None = None, on_commit: Callable[[list[Parsed]], object] | None = None,
                  collector_id: str | None = None):
         self.aws, self.store, self.options = aws, store, options
         self.verify = verify
         self.on_commit = on_commit
         self.policies: object | None = None  # the PolicyEngine on_commit applies (ops.build sets it)
         self.collector_id = collector_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._url = options.queue_url or ""  # receivers, holds and deletes run only with a queue
         self.stats = _Stats()
         self._stop = threading.Event()
         self._tickets: queue.Queue[_Ticket] = queue.Queue()
@@ -197,7 +199,7 @@ class Collector(Poller):
                 continue
             self._receiving[name] = time.monotonic()
             try:
-                messages = self.aws.receive(opts.queue_url, wait_seconds=opts.wait_seconds,
+                messages = self.aws.receive(self._url, wait_seconds=opts.wait_seconds,
                                             visibility_timeout=opts.visibility_timeout)
             except AwsError as exc:
                 self._failed(str(exc), backoff)
@@ -276,7 +278,7 @@ class Collector(Poller):
             now = time.monotonic()
             if hidden_until - now <= opts.visibility_timeout / 2:
                 try:
-                    refused = api.change_visibility(self.aws, opts.queue_url, [m.receipt_handle for m in messages],
+                    refused = api.change_visibility(self.aws, self._url, [m.receipt_handle for m in messages],
                                                     opts.visibility_timeout)
                     hidden_until = now + opts.visibility_timeout
                     for failure in refused:
@@ -292,7 +294,7 @@ class Collector(Poller):
         if not messages:
             return None
         try:
-            failures = self.aws.delete(self.options.queue_url, [m.receipt_handle for m in messages])
+            failures = self.aws.delete(self._url, [m.receipt_handle for m in messages])
         except AwsError as exc:
             return str(exc)  # committed: the redelivery will be absorbed as duplicates
         for failure in failures:
@@ -379,10 +381,12 @@ class Collector(Poller):
         """Parse with the signature check; None when the signing certificate cannot be had now:
         the body is neither good nor bad yet, so it stays in the queue."""
         unavailable: list[CertificateUnavailable] = []
+        check = self.verify
+        assert check is not None
 
         def verify(envelope: dict) -> str | None:
             try:
-                return self.verify(envelope)
+                return check(envelope)
             except CertificateUnavailable as exc:
                 unavailable.append(exc)
                 return str(exc)
@@ -429,7 +433,7 @@ class Collector(Poller):
         now_failing = self.paused or (self._overdue() if state == "running" else None)
         with s.lock:
             totals = AddResult(s.totals.stored, s.totals.duplicates, s.totals.quarantined)
-            row = {
+            row: dict[str, Any] = {
                 "queue_url": self.options.queue_url, "state": state, "started": self._started_ms,
                 "heartbeat": now_ms(), "last_success": s.last_success, "last_error": s.last_error,
                 "last_error_at": s.last_error_at, "backlog": s.backlog, "received": s.received,

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sestui.aws import AwsError
-from sestui.store import now_ms, to_ms
+from sestui.aws import Aws, AwsError
+from sestui.store import Store, now_ms, to_ms
+
+if TYPE_CHECKING:
+    from sestui.ops.collector import CollectorOptions, _Stats
 
 log = logging.getLogger("sestui.collector")
 
@@ -39,6 +44,12 @@ class Backoff:
 
 class Poller:
     """The poll loop and the polls (see the module docstring)."""
+
+    aws: Aws
+    store: Store
+    options: CollectorOptions
+    stats: _Stats
+    _stop: threading.Event
 
     def _poll_loop(self) -> None:
         opts = self.options

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import subprocess
 import sys
+import textwrap
+import time
 
 import pytest
+
+from sestui.aws import Aws
+from sestui.cli import launch
+from sestui.config.settings import load
+from sestui.ops.build import build_collector
+from sestui.ops.collector import CollectorOptions
+from sestui.store import Store
 
 
 def console(tmp_path, *args: str) -> subprocess.CompletedProcess:
@@ -29,19 +41,6 @@ def test_missing_credentials_explain_themselves_on_one_screen(tmp_path, args, re
 
 
 # --- the console's collector and the children around the console --------------------------------
-
-import json  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import textwrap  # noqa: E402
-import time  # noqa: E402
-
-from sestui.aws import Aws  # noqa: E402
-from sestui.cli import launch  # noqa: E402
-from sestui.config.settings import load  # noqa: E402
-from sestui.ops.build import build_collector  # noqa: E402
-from sestui.ops.collector import CollectorOptions  # noqa: E402
-from sestui.store import Store  # noqa: E402
 
 _queues = iter(range(1, 100_000))
 

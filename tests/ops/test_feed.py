@@ -12,12 +12,12 @@ import sys
 import time
 
 import pytest
+from fixtures import sns_envelope
 
 from sestui.aws import Aws
 from sestui.core.health import HEARTBEAT_STALE_MS, feed_state
 from sestui.ops.collector import Collector, CollectorOptions
 from sestui.store import Store, now_ms
-from fixtures import sns_envelope
 
 NOW = 1_800_000_000_000
 Q = "https://sqs.eu-west-1.amazonaws.com/123456789012/sestui-ops"

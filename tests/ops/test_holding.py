@@ -13,6 +13,7 @@ import urllib.request
 from collections import Counter
 
 import pytest
+from fixtures import sns_envelope
 
 from sestui.aws import Aws
 from sestui.aws.signatures import SnsVerifier
@@ -21,7 +22,6 @@ from sestui.ops.collector import Collector, CollectorOptions
 from sestui.ops.dlq import depth, redrive
 from sestui.ops.setup import MAX_RECEIVE_COUNT
 from sestui.store import Store, now_ms
-from fixtures import sns_envelope
 
 _names = iter(range(1, 100_000))
 
@@ -81,8 +81,8 @@ def collector_for(sandbox):
 
     def make(url: str, store: Store, **overrides) -> Collector:
         verify = overrides.pop("verify", None)
-        options = dict(receivers=4, wait_seconds=1, visibility_timeout=2, account_interval=3600,
-                       stats_interval=3600, status_interval=0.1)
+        options = {"receivers": 4, "wait_seconds": 1, "visibility_timeout": 2, "account_interval": 3600,
+                   "stats_interval": 3600, "status_interval": 0.1}
         options.update(overrides)
         aws = Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url, sqs_wait_seconds=1)
         collector = Collector(aws, store, CollectorOptions(url, **options), verify=verify)

@@ -10,12 +10,19 @@ import json
 import tracemalloc
 
 import pytest
+from fixtures import sns_envelope
 
 from sestui import cli
 from sestui.core.events import parse_body
-from sestui.ops.bodies import CHUNK, HEAD, MAX_BODY, BodyFileError, Oversized, iter_bodies
+from sestui.ops.bodies import (
+    CHUNK,
+    HEAD,
+    MAX_BODY,
+    BodyFileError,
+    Oversized,
+    iter_bodies,
+)
 from sestui.store import Store
-from fixtures import sns_envelope
 
 
 def record(message_id: str) -> dict:
@@ -68,7 +75,7 @@ def test_a_syntax_error_stops_with_its_byte_offset_after_storing_what_came_befor
     good = bodies(3)
     head = "[" + ",".join(good) + ', "é" '  # a two-byte character: the offset counts bytes
     data = (head + '{"next": 1}]').encode()
-    status, out, err, store = ingest(data)
+    status, _, err, store = ingest(data)
     with store:
         assert status == 1
         assert f"at byte {len(head.encode())}" in err and "expected ',' or ']'" in err
@@ -90,7 +97,7 @@ def test_an_item_larger_than_sqs_allows_is_quarantined_without_being_read_whole(
     assert items[1] == Oversized(huge[:HEAD], len(huge))
     assert peak < len(huge) / 4, "the big item was loaded whole"
 
-    status, out, err, store = ingest(data)
+    status, _, err, store = ingest(data)
     with store:
         assert status == 0, err
         assert store.count("messages") == 2
