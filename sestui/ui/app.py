@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher, Footer, Static
 
 from sestui.core import health
 from sestui.ops import suppressions as service
+from sestui.ops.collector import Collector
 from sestui.aws import Aws, AwsError
 from sestui.store import Store, now_ms
 from sestui.ui.panes.flow import FlowPane
@@ -48,7 +49,7 @@ class ConsoleContext:
     configuration_set: str | None = None
     read_only: bool = False
     clock: Callable[[], int] = now_ms
-    collector: object | None = None
+    collector: Collector | None = None  # built by ops.build; started only when the console has no queue
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     policies: object | None = None  # policies.PolicyConfig the collector applies; toggled live
