@@ -8,7 +8,8 @@ the event identity.
 Threads: N receivers (network-bound, in parallel) hand batches to one writer, which parses and
 commits everything waiting in one transaction and wakes the receivers to delete what it committed.
 A poller thread (ops/poller.py) refreshes the account status, statistics and queue depth; a state
-thread writes the collector's own state to the store every second for any console to show.
+thread (ops/reporting.py) writes the collector's own state to the store every second for any
+console to show.
 
 While sestui cannot store (the database write fails) or cannot decide a signature yet (the
 certificate cannot be fetched), it does not receive more: the receivers pause, and a receiver
@@ -29,10 +30,8 @@ import queue
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sestui.aws import Aws, AwsError, SqsMessage
 from sestui.aws import client as api
@@ -41,7 +40,8 @@ from sestui.core.events import Parsed, Verifier, parse_body
 from sestui.core.health import RECEIVE_MARGIN_S
 from sestui.ops.dbwatch import FileIdentity
 from sestui.ops.poller import MIN_POLL_INTERVAL, Backoff, Poller
-from sestui.store import AddResult, Store, now_ms
+from sestui.ops.reporting import StateReporter, Stats
+from sestui.store import Store, now_ms
 
 __all__ = ["MIN_POLL_INTERVAL", "Backoff", "Collector", "CollectorOptions"]
 
@@ -80,43 +80,7 @@ class _Ticket:
         self.undecided: str | None = None
 
 
-class _Stats:
-    """Counters and the last outcome, shared by the threads; flushed to the store by the state thread."""
-
-    def __init__(self, window_s: float = 10.0):
-        self.lock = threading.Lock()
-        self.totals = AddResult()
-        self.received = 0
-        self.last_success: int | None = None  # the last receive that returned (empty or not)
-        self.last_error: str | None = None
-        self.last_error_at: int | None = None
-        self.backlog: int | None = None
-        self._window = window_s
-        self._recent: deque[tuple[float, int]] = deque()
-
-    def stored(self, result: AddResult) -> None:
-        with self.lock:
-            self.totals += result
-            self._recent.append((time.monotonic(), result.stored))
-
-    def ok(self) -> None:
-        with self.lock:
-            self.last_success = now_ms()
-            self.last_error = None
-
-    def failed(self, message: str) -> None:
-        with self.lock:
-            self.last_error, self.last_error_at = message, now_ms()
-
-    def rate(self) -> float:
-        horizon = time.monotonic() - self._window
-        with self.lock:
-            while self._recent and self._recent[0][0] < horizon:
-                self._recent.popleft()
-            return sum(n for _, n in self._recent) / self._window
-
-
-class Collector(Poller):
+class Collector(Poller, StateReporter):
     def __init__(self, aws: Aws, store: Store, options: CollectorOptions, *,
                  verify: Verifier | None = None, on_commit: Callable[[list[Parsed]], object] | None = None,
                  collector_id: str | None = None):
@@ -126,7 +90,7 @@ class Collector(Poller):
         self.policies: object | None = None  # the PolicyEngine on_commit applies (ops.build sets it)
         self.collector_id = collector_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._url = options.queue_url or ""  # receivers, holds and deletes run only with a queue
-        self.stats = _Stats()
+        self.stats = Stats()
         self._stop = threading.Event()
         self._tickets: queue.Queue[_Ticket] = queue.Queue()
         self._threads: dict[str, threading.Thread] = {}
@@ -401,49 +365,3 @@ class Collector(Poller):
         if not self._halted:
             self._halted = f"{reason}: stopped receiving (restart sestui on the database)"
             log.error("%s", self._halted)
-
-    # -- state --------------------------------------------------------------------------------
-
-    def _state_loop(self) -> None:
-        while not self._stop.wait(self.options.status_interval):
-            replaced = self._db.problem()
-            if replaced:
-                self._halt(replaced)
-            self._save_state("running")
-
-    def _overdue(self) -> str | None:
-        """A receive silent for longer than its wait plus the margin: the endpoint hangs."""
-        now, limit = time.monotonic(), self.options.wait_seconds + self.options.receive_margin
-        started = list(self._receiving.values())
-        if not started or now - self._last_return <= limit or now - min(started) <= limit:
-            return None
-        return f"no answer from SQS for {now - min(started):.0f}s (the endpoint hangs)"
-
-    def _save_state(self, state: str) -> None:
-        with self._state_lock:
-            if self._final_state_saved:
-                return  # a late "running" must not overwrite "stopped"
-            self._final_state_saved = state == "stopped"
-            self._write_state(state)
-
-    def _write_state(self, state: str) -> None:
-        s = self.stats
-        # Paused or hung is failing now, whatever the last receive said: the error is refreshed
-        # every beat so that it stays newer than any receive that returns meanwhile.
-        now_failing = self.paused or (self._overdue() if state == "running" else None)
-        with s.lock:
-            totals = AddResult(s.totals.stored, s.totals.duplicates, s.totals.quarantined)
-            row: dict[str, Any] = {
-                "queue_url": self.options.queue_url, "state": state, "started": self._started_ms,
-                "heartbeat": now_ms(), "last_success": s.last_success, "last_error": s.last_error,
-                "last_error_at": s.last_error_at, "backlog": s.backlog, "received": s.received,
-                "stored": totals.stored, "duplicates": totals.duplicates, "quarantined": totals.quarantined,
-                "db_path": str(self.store.path), "wait_seconds": self.options.wait_seconds,
-            }
-        if now_failing:
-            row["last_error"], row["last_error_at"] = now_failing, row["heartbeat"]
-        row["events_per_s"] = s.rate()
-        try:
-            self.store.save_collector_state(self.collector_id, row)
-        except Exception as exc:
-            log.warning("could not save collector state: %s", exc)

@@ -15,7 +15,8 @@ from sestui.aws import Aws, AwsError
 from sestui.store import Store, now_ms, to_ms
 
 if TYPE_CHECKING:
-    from sestui.ops.collector import CollectorOptions, _Stats
+    from sestui.ops.collector import CollectorOptions
+    from sestui.ops.reporting import Stats
 
 log = logging.getLogger("sestui.collector")
 
@@ -48,7 +49,7 @@ class Poller:
     aws: Aws
     store: Store
     options: CollectorOptions
-    stats: _Stats
+    stats: Stats
     _stop: threading.Event
 
     def _poll_loop(self) -> None:
