@@ -27,7 +27,7 @@ from sestui.ops.build import BuildError, build_collector
 from sestui.ops.collector import CollectorOptions
 from sestui.ops.policies import PolicyConfig
 from sestui.ops.policy_share import PublishedPolicies
-from sestui.store import Store
+from sestui.store import Store, now_ms
 
 NO_CREDENTIALS_SCREEN = """\
 sestui could not use your AWS credentials.
@@ -273,9 +273,38 @@ def start_collector_process(target: Target, options: CollectorOptions, settings:
         return spawn_child(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file)
 
 
+def report_early_exit(proc: subprocess.Popen, store: Store, queue_url: str) -> threading.Thread:
+    """Watch the child: if it ends by itself (a refused queue, bad credentials), record a stopped
+    state row with the last line of its log, so the header says why nothing is collected."""
+
+    def watch() -> None:
+        code = proc.wait()
+        if getattr(proc, "stopped_by_console", False):
+            return
+        log_path = Path(f"{store.path.absolute()}-collect.log")
+        try:
+            lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+        except OSError:
+            lines = []
+        why = (lines[-1] if lines else f"sestui collect exited with status {code}")[-300:]
+        now = now_ms()
+        try:
+            store.save_collector_state(f"console-child:{proc.pid}", {
+                "queue_url": queue_url, "state": "stopped", "started": now, "heartbeat": now,
+                "last_error": why, "last_error_at": now, "events_per_s": 0.0,
+                "received": 0, "stored": 0, "duplicates": 0, "quarantined": 0})
+        except Exception:  # noqa: BLE001, S110  (the console may be closing its store)
+            pass
+
+    thread = threading.Thread(target=watch, name="sestui-collector-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def stop_collector_process(proc: subprocess.Popen) -> None:
     """SIGTERM: it commits what it holds and stops within two seconds by itself (not waited for:
     quitting the console must be prompt)."""
+    proc.stopped_by_console = True  # type: ignore[attr-defined]
     if proc.poll() is None:
         proc.terminate()
     fd = _parent_pipes.pop(proc.pid, None)
@@ -307,6 +336,8 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
         store.close()
         raise LaunchError(str(exc)) from None
     child = start_collector_process(target, options, settings, modes_file) if target.queue_url else None
+    if child is not None:
+        report_early_exit(child, store, target.queue_url or "")
     ctx = ConsoleContext(store=store, aws=aws, profile=target.label, region=aws.region, account=account,
                          queue_url=target.queue_url, configuration_set=target.configuration_set,
                          read_only=read_only, collector=collector, keymap=keymap, theme=theme,

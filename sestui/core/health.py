@@ -96,7 +96,8 @@ class Feed:
              return (empty or not) and whose store and verification work; its real rate
     stale    such a collector, failing (`error` says why; `since_ms` is its last good receive) or
              silent (no heartbeat for HEARTBEAT_STALE_MS; `since_ms` is its last heartbeat)
-    stopped  the collector stopped (`since_ms`), or none ever reported here for the queue
+    stopped  the collector stopped (`since_ms`; `error` if it ended failing), or none ever reported
+             here for the queue
     none     no queue configured and no collector feeds this database (`sestui setup` makes one)
     """
 
@@ -160,7 +161,7 @@ def feed_state(collectors: list[Mapping], now_ms: int, *, queue_url: str | None 
                     row["last_success"] or row["started"])
     row = max(rows, key=lambda r: r["heartbeat"])
     if row["state"] == "stopped":
-        return Feed("stopped", since_ms=row["heartbeat"])
+        return Feed("stopped", error=row["last_error"] if _failing(row) else None, since_ms=row["heartbeat"])
     return Feed("stale", error="collector stopped reporting", since_ms=row["heartbeat"])
 
 

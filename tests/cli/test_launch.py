@@ -179,3 +179,22 @@ def test_kill_9_of_the_console_or_demo_ends_its_children(tmp_path, monkeypatch):
             p.kill()
             p.wait()
     wait_for(lambda: not alive(second["sandbox"]) and not alive(second["collector"]), 5, "the other children")
+
+
+def test_a_collector_child_that_cannot_start_says_why_in_the_feed(sandbox, tmp_path, monkeypatch):
+    from sestui.core.health import feed_state
+    from sestui.store import now_ms
+
+    for name in list(os.environ):
+        if name.startswith("SESTUI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "none.toml"))
+    info = sandbox.info
+    url = f"{info.endpoint_url}/{sandbox.account_id}/no-such-queue"
+    target = launch.Target(None, info.region, info.endpoint_url, url, None, tmp_path / "events.db")
+    with Store(target.db_path) as store:
+        proc = launch.start_collector_process(target, CollectorOptions(url, wait_seconds=1), load())
+        launch.report_early_exit(proc, store, url).join(30)
+        feed = feed_state(store.collector_states(), now_ms(), queue_url=url)
+    assert proc.returncode == 1
+    assert feed.state == "stopped" and "the SQS queue does not exist" in (feed.error or ""), feed
