@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sestui.aws import Aws, AwsError
+from sestui.ops.dlq import DlqError
+from sestui.ops.dlq import depth as dlq_depth
 from sestui.store import Store, now_ms, to_ms
 
 if TYPE_CHECKING:
@@ -100,9 +102,15 @@ class Poller:
             self.stats.failed(str(exc))
 
     def _poll_depth(self) -> None:
-        depth = self.aws.queue_depth(self.options.queue_url)
+        depth = self.aws.queue_depth(self.options.queue_url or "")
         with self.stats.lock:
             self.stats.backlog = depth["visible"] + depth["delayed"]
+        try:  # what reached the dead-letter queue, for the console (`sestui dlq redrive` brings it back)
+            dlq = dlq_depth(self.aws, self.options.queue_url or "")
+        except DlqError:
+            dlq = None
+        with self.stats.lock:
+            self.stats.dlq_backlog = dlq
 
     def _poll_account(self) -> None:
         status = self.aws.account_status()

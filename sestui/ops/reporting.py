@@ -31,6 +31,7 @@ class Stats:
         self.last_error: str | None = None
         self.last_error_at: int | None = None
         self.backlog: int | None = None
+        self.dlq_backlog: int | None = None  # messages in the dead-letter queue (None: it has none)
         self._window = window_s
         self._recent: deque[tuple[float, int]] = deque()
 
@@ -110,7 +111,7 @@ class StateReporter:
             row: dict[str, Any] = {
                 "queue_url": self.options.queue_url, "state": state, "started": self._started_ms,
                 "heartbeat": now_ms(), "last_success": s.last_success, "last_error": s.last_error,
-                "last_error_at": s.last_error_at, "backlog": s.backlog, "received": s.received,
+                "last_error_at": s.last_error_at, "backlog": s.backlog, "dlq_backlog": s.dlq_backlog, "received": s.received,
                 "stored": totals.stored, "duplicates": totals.duplicates, "quarantined": totals.quarantined,
                 "db_path": str(self.store.path), "wait_seconds": self.options.wait_seconds,
             }

@@ -208,3 +208,11 @@ def test_a_replaced_database_is_named_as_replaced(tmp_path):
     Store(other).close()
     os.replace(other, path)
     assert watch.problem() == f"the database {path} was replaced by another file"
+
+
+def test_the_collector_reports_the_dead_letter_queues_depth(aws, wired_queue, store, collector_for):
+    url, dlq = wired_queue
+    fill(aws, dlq, 3, "depth")
+    collector = collector_for(url, store, depth_interval=1)
+    wait_for(lambda: collector.stats.dlq_backlog == 3, 10, "the DLQ depth")
+    assert collector.stats.backlog == 0
