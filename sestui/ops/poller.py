@@ -107,7 +107,8 @@ class Poller:
             self.stats.backlog = depth["visible"] + depth["delayed"]
         try:  # what reached the dead-letter queue, for the console (`sestui dlq redrive` brings it back)
             dlq = dlq_depth(self.aws, self.options.queue_url or "")
-        except DlqError:
+        except (DlqError, AwsError) as exc:  # no DLQ, or not allowed to look (sqs:GetQueueUrl): not a failure
+            log.debug("dead-letter queue depth unknown: %s", exc)
             dlq = None
         with self.stats.lock:
             self.stats.dlq_backlog = dlq
