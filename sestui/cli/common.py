@@ -134,7 +134,7 @@ def verifier(settings: Settings) -> Any:
     from sestui.aws.signatures import SnsVerifier
 
     try:
-        return SnsVerifier(settings.topic_allowlist)
+        return SnsVerifier(settings.topic_allowlist, endpoint_url=settings.endpoint_url)
     except RuntimeError as exc:
         raise CliError(str(exc)) from None
 

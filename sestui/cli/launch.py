@@ -1,13 +1,18 @@
 """Starting the console: `sestui` against the configured account, `sestui demo` against the sandbox.
 
-Owns the process around the UI: the in-process collector, the sandbox subprocess for the demo,
-the checks before the screen opens, and a prompt exit (quitting must not wait for a slow AWS call).
+Owns the processes around the UI: the collector (a `sestui collect` child process, so that it never
+competes with the UI for the interpreter lock; the console only reads the database), the sandbox
+child of the demo, the checks before the screen opens, and a prompt exit (quitting must not wait
+for a slow AWS call). Every child dies with the console, whatever kills it: a parent-death signal
+on Linux, elsewhere a pipe the child watches (watch_parent_pipe).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,9 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sestui.aws import Aws, AwsError
-from sestui.ops.collector import Collector, CollectorOptions
-from sestui.ops.policies import PolicyConfig, PolicyEngine
-from sestui.store import Store
+from sestui.config.settings import Settings, load
+from sestui.ops.build import BuildError, build_collector
+from sestui.ops.collector import CollectorOptions
+from sestui.ops.policies import PolicyConfig
+from sestui.ops.policy_share import PublishedPolicies
+from sestui.store import Store, now_ms
 
 NO_CREDENTIALS_SCREEN = """\
 sestui could not use your AWS credentials.
@@ -63,12 +71,70 @@ class Target:
     label: str = "default"  # shown in the header
 
 
+# -- children that die with the console ---------------------------------------------------------
+
+PARENT_FD_ENV = "SESTUI_PARENT_FD"
+_parent_pipes: dict[int, int] = {}  # child pid -> the write end of its parent pipe
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int):
+    """A preexec_fn: the child gets SIGTERM when the process that started it ends (Linux). libc
+    is loaded here, before the fork, so that the child only makes two system calls before exec."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+    def preexec() -> None:
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return preexec
+
+
+def spawn_child(cmd: list[str], *, env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
+    """Popen a child that dies with this process whatever kills it: a parent-death signal on
+    Linux; elsewhere the child holds the read end of a pipe whose write end only this process
+    has, and watch_parent_pipe() in the child ends it at EOF."""
+    env = dict(os.environ if env is None else env)
+    read_end, write_end = os.pipe()
+    os.set_inheritable(read_end, True)
+    env[PARENT_FD_ENV] = str(read_end)
+    try:
+        # preexec_fn and threads: the child runs only the two system calls above before exec.
+        proc = subprocess.Popen(cmd, env=env, pass_fds=(read_end,),
+                                preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509
+                                start_new_session=True, **popen)
+    finally:
+        os.close(read_end)
+    _parent_pipes[proc.pid] = write_end  # kept open for the child's lifetime
+    return proc
+
+
+def watch_parent_pipe() -> None:
+    """In a child made by spawn_child: exit (SIGTERM to itself, so its handlers stop it cleanly)
+    once the parent's end of the pipe closes, i.e. the parent is gone. The CLI calls it at start."""
+    fd = os.environ.pop(PARENT_FD_ENV, None)
+    if not fd or not fd.isdigit():
+        return
+
+    def watch(descriptor: int) -> None:
+        try:
+            while os.read(descriptor, 1):
+                pass
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, args=(int(fd),), name="sestui-parent-watch", daemon=True).start()
+
+
 def start_sandbox(rate: float, extra: list[str] | None = None) -> tuple[subprocess.Popen, dict]:
     """Run `sestui sandbox` as a child process (moto must not share the UI's interpreter lock)
     and read the JSON line it prints first."""
     cmd = [sys.executable, "-m", "sestui.cli", "sandbox", "--rate", str(rate)] + (extra or [])
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = spawn_child(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
     line = proc.stdout.readline()
     try:
         info = json.loads(line)
@@ -86,12 +152,30 @@ def _drain(stream) -> None:
 
 
 def demo_db_path() -> Path:
+    """A database of this demo's own (a second demo must not touch the first one's): in
+    run-<pid>/ of the user's demo folder, after removing the folders of demos that have ended."""
     folder = Path(tempfile.gettempdir()) / f"sestui-demo-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    path = folder / "demo.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return path
+    for old in folder.glob("run-*"):
+        pid = old.name[4:]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    for suffix in ("", "-wal", "-shm"):  # what demos before per-run folders left
+        Path(f"{folder / 'demo.db'}{suffix}").unlink(missing_ok=True)
+    run = folder / f"run-{os.getpid()}"
+    shutil.rmtree(run, ignore_errors=True)  # a dead demo that had this pid
+    run.mkdir(mode=0o700)
+    return run / "demo.db"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def check_credentials(aws: Aws) -> str | None:
@@ -111,14 +195,17 @@ SWITCH = "switch-account"  # the console exits with (SWITCH, name) to be restart
 
 def run_console(targets: dict[str, Target], first: str, *, read_only: bool, keymap: dict[str, str],
                 theme: str | None, collector_options: CollectorOptions, policies: PolicyConfig,
-                demo_process: subprocess.Popen | None = None) -> int:
-    """Run the console on `targets[first]`; switching accounts (ctrl+p) restarts it on another."""
+                demo_process: subprocess.Popen | None = None, settings: Settings | None = None) -> int:
+    """Run the console on `targets[first]`; switching accounts (ctrl+p) restarts it on another.
+    `settings` are the command's effective settings (default: environment and config file)."""
+    settings = settings or load()
     name, previous, notice = first, None, None
     try:
         while True:
             try:
                 result, code = _run_once(targets, name, read_only=read_only, keymap=keymap, theme=theme,
-                                         collector_options=collector_options, policies=policies, notice=notice)
+                                         collector_options=collector_options, policies=policies, notice=notice,
+                                         settings=settings)
             except LaunchError as exc:
                 if previous is None:
                     raise
@@ -140,9 +227,94 @@ def run_console(targets: dict[str, Target], first: str, *, read_only: bool, keym
     os._exit(code)
 
 
+# The settings a `sestui collect` child takes from the console, passed as SESTUI_* variables
+# (they come before the config file, which the child reads for the rest, [policies] included).
+_CHILD_SETTINGS = ("receivers", "wait_seconds", "visibility_timeout", "account_interval", "stats_interval",
+                   "retention_days", "verify_signatures", "topic_allowlist")
+
+
+def collector_command(target: Target, options: CollectorOptions, settings: Settings,
+                      modes_file: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """The `sestui collect` command line and environment that collect `target` as this console would."""
+    cmd = [sys.executable, "-m", "sestui.cli", "collect", "--db", str(Path(target.db_path).absolute()),
+           "--queue-url", str(target.queue_url)]
+    for flag, value in (("--profile", target.profile), ("--region", target.region),
+                        ("--endpoint-url", target.endpoint_url)):
+        if value:
+            cmd += [flag, value]
+    env = dict(os.environ)
+    env["SESTUI_CONFIG"] = str(settings.file)
+    values = dict(settings.values, receivers=options.receivers, wait_seconds=options.wait_seconds,
+                  visibility_timeout=options.visibility_timeout, account_interval=options.account_interval,
+                  stats_interval=options.stats_interval, retention_days=options.retention_days)
+    for key in _CHILD_SETTINGS:
+        value, name = values.get(key), f"SESTUI_{key.upper()}"
+        if value is None or value == []:
+            env.pop(name, None)
+        elif isinstance(value, bool):
+            env[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            env[name] = ",".join(value)
+        else:
+            env[name] = str(value)
+    if modes_file is not None:
+        env["SESTUI_POLICY_MODES_FILE"] = str(modes_file)
+    return cmd, env
+
+
+def start_collector_process(target: Target, options: CollectorOptions, settings: Settings,
+                            modes_file: Path | None = None) -> subprocess.Popen:
+    """`sestui collect` for `target` as a child that dies with the console; its log goes to
+    <database>-collect.log (the state row in the database says how it is doing)."""
+    cmd, env = collector_command(target, options, settings, modes_file)
+    log_path = Path(f"{Path(target.db_path).absolute()}-collect.log")
+    fd = os.open(log_path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as log_file:
+        return spawn_child(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file)
+
+
+def report_early_exit(proc: subprocess.Popen, store: Store, queue_url: str) -> threading.Thread:
+    """Watch the child: if it ends by itself (a refused queue, bad credentials), record a stopped
+    state row with the last line of its log, so the header says why nothing is collected."""
+
+    def watch() -> None:
+        code = proc.wait()
+        if getattr(proc, "stopped_by_console", False):
+            return
+        log_path = Path(f"{store.path.absolute()}-collect.log")
+        try:
+            lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+        except OSError:
+            lines = []
+        why = (lines[-1] if lines else f"sestui collect exited with status {code}")[-300:]
+        now = now_ms()
+        try:
+            store.save_collector_state(f"console-child:{proc.pid}", {
+                "queue_url": queue_url, "state": "stopped", "started": now, "heartbeat": now,
+                "last_error": why, "last_error_at": now, "events_per_s": 0.0,
+                "received": 0, "stored": 0, "duplicates": 0, "quarantined": 0})
+        except Exception:  # noqa: BLE001, S110  (the console may be closing its store)
+            pass
+
+    thread = threading.Thread(target=watch, name="sestui-collector-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_collector_process(proc: subprocess.Popen) -> None:
+    """SIGTERM: it commits what it holds and stops within two seconds by itself (not waited for:
+    quitting the console must be prompt)."""
+    proc.stopped_by_console = True  # type: ignore[attr-defined]
+    if proc.poll() is None:
+        proc.terminate()
+    fd = _parent_pipes.pop(proc.pid, None)
+    if fd is not None:
+        os.close(fd)
+
+
 def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap: dict[str, str],
               theme: str | None, collector_options: CollectorOptions, policies: PolicyConfig,
-              notice: str | None = None):
+              settings: Settings, notice: str | None = None):
     from sestui.ui.app import ConsoleContext, SestuiApp
 
     target = targets[name]
@@ -152,9 +324,20 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
         raise LaunchError(NO_CREDENTIALS_SCREEN.format(reason=exc), reason=str(exc)) from None
     account = check_credentials(aws)
     store = Store(target.db_path)
-    engine = PolicyEngine(policies, aws, store)
-    collector = Collector(aws, store, replace(collector_options, queue_url=target.queue_url),
-                          on_commit=engine.apply)
+    options = replace(collector_options, queue_url=target.queue_url)
+    modes_file = Path(f"{Path(target.db_path).absolute()}-policies.json")
+    if target.queue_url:
+        policies = PublishedPolicies(policies, modes_file)
+    try:
+        # Without a queue there is nothing to receive: only the account poller runs, here. With
+        # one, a child collects; this collector is not started (the doctor's round trip uses it).
+        collector = build_collector(settings, aws, store, options=options, policies=policies)
+    except BuildError as exc:
+        store.close()
+        raise LaunchError(str(exc)) from None
+    child = start_collector_process(target, options, settings, modes_file) if target.queue_url else None
+    if child is not None:
+        report_early_exit(child, store, target.queue_url or "")
     ctx = ConsoleContext(store=store, aws=aws, profile=target.label, region=aws.region, account=account,
                          queue_url=target.queue_url, configuration_set=target.configuration_set,
                          read_only=read_only, collector=collector, keymap=keymap, theme=theme,
@@ -162,11 +345,15 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
                          notice=notice)
     app = SestuiApp(ctx)
     _exit_on_hangup(app)
-    collector.start()
+    if child is None:
+        collector.start()
     try:
         result = app.run()
     finally:
-        collector.stop(timeout=0.5)
+        if child is None:
+            collector.stop(timeout=0.5)
+        else:
+            stop_collector_process(child)
         store.close()
     return result, app.return_code or 0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import orjson
@@ -412,6 +412,9 @@ def _dedupe(addrs: list[str]) -> list[str]:
     return list(dict.fromkeys(a for a in addrs if a))
 
 
+MAX_FUTURE = timedelta(days=1)  # how far ahead of this clock an event may be dated (clock skew)
+
+
 def parse_timestamp(value: Any) -> datetime:
     """ISO 8601 (with or without fraction, `Z` or offset) -> aware UTC, truncated to milliseconds."""
     if not isinstance(value, str):
@@ -425,6 +428,9 @@ def parse_timestamp(value: Any) -> datetime:
         when = when.replace(tzinfo=timezone.utc)
     elif when.tzinfo is not timezone.utc:  # `Z`, as SES writes it, already parses to timezone.utc
         when = when.astimezone(timezone.utc)
+    # An event from the future would count in the 1 h and 24 h rates until that day comes.
+    if when > datetime.now(timezone.utc) + MAX_FUTURE:
+        raise _Reject(f"timestamp {_short(text)!r} is in the future (more than 1 day ahead of this machine's clock)")
     if when.microsecond % 1000:
         when = when.replace(microsecond=when.microsecond - when.microsecond % 1000)
     return when

@@ -90,13 +90,23 @@ def bins(values: list[float], width: int, how: str = "sum") -> list[float]:
 
 @dataclass(frozen=True)
 class Feed:
-    """How the events are getting here: the freshest collector's state."""
+    """How the events are getting here, told truthfully:
+
+    live     a collector for this queue and this database with a fresh heartbeat, whose receives
+             return (empty or not) and whose store and verification work; its real rate
+    stale    such a collector, failing (`error` says why; `since_ms` is its last good receive) or
+             silent (no heartbeat for HEARTBEAT_STALE_MS; `since_ms` is its last heartbeat)
+    stopped  the collector stopped (`since_ms`; `error` if it ended failing), or none ever reported
+             here for the queue
+    none     no queue configured and no collector feeds this database (`sestui setup` makes one)
+    """
 
     state: str  # live, stale, stopped, none
     events_per_s: float = 0.0
     backlog: int | None = None
     error: str | None = None
-    since_ms: int | None = None  # last success (for the STALE age)
+    since_ms: int | None = None  # stale: last success (or heartbeat); stopped: when it stopped
+    collectors: int = 0  # live collectors whose rates make events_per_s
 
 
 @dataclass(frozen=True)
@@ -119,27 +129,46 @@ class Summary:
 
 
 HEARTBEAT_STALE_MS = 10_000
+# A receive may take its long-poll wait; one silent for longer than that plus this margin means
+# the endpoint hangs (the collector reports it as its error).
+RECEIVE_MARGIN_S = 10.0
 
 
-def feed_state(collectors: list[Mapping], now_ms: int) -> Feed:
-    """The most recent collector row -> live / stale (failing or silent) / stopped / none."""
-    if not collectors:
-        return Feed("none")
-    row = max(collectors, key=lambda r: r["heartbeat"])
+def _failing(row: Mapping) -> bool:
+    return bool(row["last_error"]) and (row["last_success"] or 0) < (row["last_error_at"] or 0)
+
+
+def feed_state(collectors: list[Mapping], now_ms: int, *, queue_url: str | None = None,
+               db_path: str | None = None) -> Feed:
+    """The feed of this queue (None: any queue) into this database, from the collector rows.
+    A row without a queue is a poller, not a feed; a row naming another database (a copied file)
+    is not this database's feed."""
+    rows = [r for r in collectors if r.get("queue_url") and (queue_url is None or r["queue_url"] == queue_url)
+            and (db_path is None or r.get("db_path") in (None, str(db_path)))]
+    if not rows:
+        if queue_url is None:
+            return Feed("none")
+        return Feed("stopped", error="no collector reads this queue into this database")
+    fresh = [r for r in rows if r["state"] != "stopped" and now_ms - r["heartbeat"] <= HEARTBEAT_STALE_MS]
+    live = [r for r in fresh if not _failing(r)]
+    if live:
+        backlogs = [r["backlog"] for r in live if r["backlog"] is not None]
+        return Feed("live", sum(r["events_per_s"] or 0.0 for r in live), max(backlogs) if backlogs else None,
+                    collectors=len(live))
+    if fresh:
+        row = max(fresh, key=lambda r: r["heartbeat"])
+        return Feed("stale", row["events_per_s"], row["backlog"], row["last_error"],
+                    row["last_success"] or row["started"])
+    row = max(rows, key=lambda r: r["heartbeat"])
     if row["state"] == "stopped":
-        return Feed("stopped", since_ms=row["heartbeat"])
-    failing = row["last_error"] and (row["last_success"] or 0) < (row["last_error_at"] or 0)
-    if now_ms - row["heartbeat"] > HEARTBEAT_STALE_MS:
-        return Feed("stale", error="collector stopped reporting", since_ms=row["heartbeat"])
-    if failing:
-        return Feed("stale", row["events_per_s"], row["backlog"], row["last_error"], row["last_success"])
-    return Feed("live", row["events_per_s"], row["backlog"])
+        return Feed("stopped", error=row["last_error"] if _failing(row) else None, since_ms=row["heartbeat"])
+    return Feed("stale", error="collector stopped reporting", since_ms=row["heartbeat"])
 
 
 def summarize(*, profile: str | None, region: str | None, account: str | None = None,
               snapshot: Mapping | None, last_ok: Mapping | None,
               stats: list[Mapping], counts_24h: Mapping[str, int], collectors: list[Mapping],
-              now_ms: int) -> Summary:
+              now_ms: int, queue_url: str | None = None, db_path: str | None = None) -> Summary:
     """Everything the health header shows, from what the store holds."""
     status = (last_ok or {}).get("status") or {}
     error = snapshot.get("error") if snapshot else None
@@ -166,5 +195,5 @@ def summarize(*, profile: str | None, region: str | None, account: str | None = 
         rejects_24h=rejects_24h,
         account_error=error,
         account_ok_ms=last_ok.get("taken") if last_ok else None,
-        feed=feed_state(collectors, now_ms),
+        feed=feed_state(collectors, now_ms, queue_url=queue_url, db_path=db_path),
     )

@@ -1,18 +1,25 @@
 """SQS -> SQLite, at least once from the queue, exactly once in the store; and the account poller.
 
-Order of work for every batch: receive -> parse -> commit -> DeleteMessageBatch. A message is deleted
-only after its events (or its quarantine row) are committed, so killing the process at any instant
-loses nothing; a message received again after such a kill is absorbed by the event identity.
+Order of work for every batch: receive -> parse (and verify) -> commit -> DeleteMessageBatch. A
+message is deleted only after its events (or its quarantine row) are committed, so killing the
+process at any instant loses nothing; a message received again after such a kill is absorbed by
+the event identity.
 
 Threads: N receivers (network-bound, in parallel) hand batches to one writer, which parses and
 commits everything waiting in one transaction and wakes the receivers to delete what it committed.
-A poller thread refreshes the account status, statistics and queue depth; a state thread writes the
-collector's own state to the store every second for any console to show (apart from the poller, so
-that an AWS call stuck in retries never makes a live collector look dead).
+A poller thread (ops/poller.py) refreshes the account status, statistics and queue depth; a state
+thread (ops/reporting.py) writes the collector's own state to the store every second for any
+console to show.
 
-Stopping waits for the batches in flight (received, not yet deleted) to be committed and deleted,
-not for receivers inside a long poll: what such a receiver gets afterwards is not deleted, so SQS
-delivers it again once its visibility timeout passes.
+While sestui cannot store (the database write fails) or cannot decide a signature yet (the
+certificate cannot be fetched), it does not receive more: the receivers pause, and a receiver
+holding such a batch keeps it invisible (ChangeMessageVisibility, which unlike a redelivery does
+not count toward the queue's maxReceiveCount, so nothing drains to the dead-letter queue) and
+retries; the first batch that commits resumes receiving. The state row says why in `last_error`.
+A database file deleted or replaced under the collector stops receiving for good.
+
+Stopping waits for the batches in flight to be committed and deleted, not for receivers inside a
+long poll: what such a receiver gets afterwards is not deleted, so SQS delivers it again.
 """
 
 from __future__ import annotations
@@ -20,23 +27,26 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import random
 import socket
 import threading
 import time
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sestui.aws import Aws, AwsError, SqsMessage
-from sestui.core.events import Parsed, Verifier, parse_body
 from sestui.aws.signatures import CertificateUnavailable
-from sestui.store import AddResult, Store, now_ms, to_ms
+from sestui.core.events import Parsed, Verifier, parse_body
+from sestui.core.health import RECEIVE_MARGIN_S
+from sestui.ops.dbwatch import FileIdentity
+from sestui.ops.poller import MIN_POLL_INTERVAL, Backoff, Poller
+from sestui.ops.reporting import StateReporter, Stats
+from sestui.store import Store, now_ms
+
+__all__ = ["MIN_POLL_INTERVAL", "Backoff", "Collector", "CollectorOptions"]
 
 log = logging.getLogger("sestui.collector")
 
-# GetSendQuota, GetSendStatistics (and GetAccount) allow one request per second: never poll faster.
-MIN_POLL_INTERVAL = 1.0
+HOLD_RETRY_CAP = 5.0  # seconds between retries of a held batch, at most
 
 
 @dataclass
@@ -51,85 +61,35 @@ class CollectorOptions:
     depth_interval: float = 15.0
     status_interval: float = 1.0
     retention_days: int | None = None  # prune older events every hour when set
-
-
-class Backoff:
-    """Exponential backoff with jitter: sleep uniform(base/2, min(cap, base * 2**failures))."""
-
-    def __init__(self, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None):
-        self.base, self.cap = base, cap
-        self.failures = 0
-        self._rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        # The exponent stops growing once the cap is reached: a days-long outage must not overflow.
-        ceiling = min(self.cap, self.base * 2.0 ** min(self.failures, 64))
-        delay = self._rng.uniform(min(self.base / 2, ceiling), ceiling)
-        self.failures += 1
-        return delay
-
-    def reset(self) -> None:
-        self.failures = 0
+    receive_margin: float = RECEIVE_MARGIN_S  # a receive silent longer than wait + this: endpoint hung
 
 
 class _Ticket:
     """One received batch waiting for the writer; `done` is set once it is committed or failed.
-    `keep` lists the receipt handles the writer could not decide on yet: not to be deleted."""
+    `keep` lists the receipt handles the writer could not decide on yet (not to be deleted), and
+    `undecided` says why."""
 
-    __slots__ = ("messages", "done", "error", "keep")
+    __slots__ = ("done", "error", "keep", "messages", "undecided")
 
     def __init__(self, messages: list[SqsMessage]):
         self.messages = messages
         self.done = threading.Event()
         self.error: Exception | None = None
         self.keep: set[str] | None = None
+        self.undecided: str | None = None
 
 
-class _Stats:
-    """Counters and the last outcome, shared by the threads; flushed to the store by the poller."""
-
-    def __init__(self, window_s: float = 10.0):
-        self.lock = threading.Lock()
-        self.totals = AddResult()
-        self.received = 0
-        self.last_success: int | None = None
-        self.last_error: str | None = None
-        self.last_error_at: int | None = None
-        self.backlog: int | None = None
-        self._window = window_s
-        self._recent: deque[tuple[float, int]] = deque()
-
-    def stored(self, result: AddResult) -> None:
-        with self.lock:
-            self.totals += result
-            self._recent.append((time.monotonic(), result.stored))
-
-    def ok(self) -> None:
-        with self.lock:
-            self.last_success = now_ms()
-            self.last_error = None
-
-    def failed(self, message: str) -> None:
-        with self.lock:
-            self.last_error, self.last_error_at = message, now_ms()
-
-    def rate(self) -> float:
-        horizon = time.monotonic() - self._window
-        with self.lock:
-            while self._recent and self._recent[0][0] < horizon:
-                self._recent.popleft()
-            return sum(n for _, n in self._recent) / self._window
-
-
-class Collector:
+class Collector(Poller, StateReporter):
     def __init__(self, aws: Aws, store: Store, options: CollectorOptions, *,
-                 verify: Verifier | None = None, on_commit: Callable[[list[Parsed]], None] | None = None,
+                 verify: Verifier | None = None, on_commit: Callable[[list[Parsed]], object] | None = None,
                  collector_id: str | None = None):
         self.aws, self.store, self.options = aws, store, options
         self.verify = verify
         self.on_commit = on_commit
+        self.policies: object | None = None  # the PolicyEngine on_commit applies (ops.build sets it)
         self.collector_id = collector_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.stats = _Stats()
+        self._url = options.queue_url or ""  # receivers, holds and deletes run only with a queue
+        self.stats = Stats()
         self._stop = threading.Event()
         self._tickets: queue.Queue[_Ticket] = queue.Queue()
         self._threads: dict[str, threading.Thread] = {}
@@ -140,6 +100,14 @@ class Collector:
         self._state_lock = threading.Lock()
         self._final_state_saved = False
         self.deliverer = None  # outbox hook: an ops.outbox.Deliverer (ops.routing.wire), run beside the collector
+        # Why receiving is paused: one entry per held batch; `_halted` pauses it for good.
+        self._holds: dict[int, str] = {}
+        self._holds_lock = threading.Lock()
+        self._halted: str | None = None
+        # Receives in progress (thread name -> monotonic start) and when the last one returned.
+        self._receiving: dict[str, float] = {}
+        self._last_return = time.monotonic()
+        self._db = FileIdentity(store.path)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -174,6 +142,14 @@ class Collector:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    @property
+    def paused(self) -> str | None:
+        """Why the collector is not receiving now, or None."""
+        if self._halted:
+            return self._halted
+        with self._holds_lock:
+            return next(reversed(self._holds.values()), None)
+
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
@@ -184,13 +160,21 @@ class Collector:
     def _receive_loop(self) -> None:
         opts = self.options
         backoff = Backoff()
+        name = threading.current_thread().name
         while not self._stop.is_set():
+            if self.paused:
+                self._stop.wait(0.2)
+                continue
+            self._receiving[name] = time.monotonic()
             try:
-                messages = self.aws.receive(opts.queue_url, wait_seconds=opts.wait_seconds,
+                messages = self.aws.receive(self._url, wait_seconds=opts.wait_seconds,
                                             visibility_timeout=opts.visibility_timeout)
             except AwsError as exc:
                 self._failed(str(exc), backoff)
                 continue
+            finally:
+                self._receiving.pop(name, None)
+                self._last_return = time.monotonic()
             backoff.reset()
             self.stats.ok()
             if not messages:
@@ -200,7 +184,7 @@ class Collector:
                     continue  # received after stop: left for SQS to redeliver
                 self._in_flight += 1
             try:
-                problem = self._store_then_delete(messages)
+                problem = self._store_then_delete(messages, time.monotonic())
             except Exception as exc:  # a bug here must not silently end this receiver
                 log.exception("receiver failed on a batch (left in the queue)")
                 problem = f"receiver failed: {exc}"
@@ -211,20 +195,74 @@ class Collector:
             if problem:
                 self._failed(problem, backoff)
 
-    def _store_then_delete(self, messages: list[SqsMessage]) -> str | None:
-        """Hand the batch to the writer, wait for the commit, delete what was committed.
-        Returns what went wrong (the batch then stays in the queue), or None."""
+    def process(self, messages: list[SqsMessage]) -> str | None:
+        """Verify, store and delete one received batch now, in this thread (the doctor's round
+        trip): what cannot be stored or decided is left in the queue. Returns what went wrong."""
         ticket = _Ticket(messages)
-        self._tickets.put(ticket)
-        ticket.done.wait()
+        self._commit([ticket])
         if ticket.error is not None:
             return f"database write failed: {ticket.error}"
-        keep = ticket.keep
-        handles = [m.receipt_handle for m in messages if not keep or m.receipt_handle not in keep]
-        if not handles:
+        problem = self._delete([m for m in messages if m.receipt_handle not in (ticket.keep or ())])
+        return ticket.undecided or problem
+
+    def _store_then_delete(self, messages: list[SqsMessage], received_at: float) -> str | None:
+        """Hand the batch to the writer, wait for the commit, delete what was committed. What could
+        not be stored or decided is held (kept invisible) and retried until it is, or until stop.
+        Returns what went wrong with the deletes, or why the held messages were let go."""
+        pending, backoff, problem = messages, Backoff(base=0.5, cap=HOLD_RETRY_CAP), None
+        hidden_until = received_at + self.options.visibility_timeout
+        key = id(messages)
+        try:
+            while True:
+                ticket = _Ticket(pending)
+                self._tickets.put(ticket)
+                ticket.done.wait()
+                if ticket.error is None:
+                    keep = ticket.keep or set()
+                    problem = self._delete([m for m in pending if m.receipt_handle not in keep]) or problem
+                    pending = [m for m in pending if m.receipt_handle in keep]
+                    if not pending:
+                        return problem
+                    reason = f"cannot verify signatures: {ticket.undecided}"
+                else:
+                    reason = f"cannot store: database write failed: {ticket.error}"
+                if self._halted or self._stop.is_set():
+                    return f"{reason} (messages left in the queue)"
+                with self._holds_lock:
+                    self._holds[key] = f"{reason}; receiving paused, holding {len(pending)} messages"
+                self.stats.failed(self._holds[key])
+                log.warning("%s", self._holds[key])
+                hidden_until = self._hold(pending, hidden_until, backoff.next_delay())
+        finally:
+            with self._holds_lock:
+                self._holds.pop(key, None)
+
+    def _hold(self, messages: list[SqsMessage], hidden_until: float, delay: float) -> float:
+        """Wait `delay` seconds (or until stop), keeping `messages` invisible; returns until when
+        they are hidden."""
+        opts = self.options
+        retry_at = time.monotonic() + delay
+        while not self._stop.is_set() and not self._halted:
+            now = time.monotonic()
+            if hidden_until - now <= opts.visibility_timeout / 2:
+                try:
+                    refused = self.aws.sqs.change_visibility(self._url, [m.receipt_handle for m in messages],
+                                                    opts.visibility_timeout)
+                    hidden_until = now + opts.visibility_timeout
+                    for failure in refused:
+                        log.warning("could not keep a held message hidden: %s", failure.reason)
+                except AwsError as exc:
+                    log.warning("could not keep the held messages hidden: %s", exc)
+            if now >= retry_at:
+                break
+            self._stop.wait(max(0.01, min(retry_at, hidden_until - opts.visibility_timeout / 2) - now))
+        return hidden_until
+
+    def _delete(self, messages: list[SqsMessage]) -> str | None:
+        if not messages:
             return None
         try:
-            failures = self.aws.delete(self.options.queue_url, handles)
+            failures = self.aws.delete(self._url, [m.receipt_handle for m in messages])
         except AwsError as exc:
             return str(exc)  # committed: the redelivery will be absorbed as duplicates
         for failure in failures:
@@ -265,11 +303,14 @@ class Collector:
         error: Exception | None = None
         items: list[tuple[str, Parsed]] = []
         try:
+            replaced = self._db.problem()
+            if replaced:  # writing on would store into a file nobody will read again
+                self._halt(replaced)
+                raise RuntimeError(replaced)
             items = self._parse_batch(batch)
             result = self.store.add(items)
         except Exception as exc:  # disk full, database locked too long: nothing is deleted
             error = exc
-            self.stats.failed(f"database write failed: {exc}")
             log.error("database write failed, %d messages left in the queue: %s",
                       sum(len(t.messages) for t in batch), exc)
         else:
@@ -297,125 +338,36 @@ class Collector:
             return [(m.body, parse_body(m.body)) for t in batch for m in t.messages]
         items = []
         for ticket in batch:
+            ticket.keep, ticket.undecided = None, None
             for message in ticket.messages:
-                parsed = self._parse_verified(message.body)
+                parsed = self._parse_verified(message.body, ticket)
                 if parsed is None:
                     ticket.keep = (ticket.keep or set()) | {message.receipt_handle}
                 else:
                     items.append((message.body, parsed))
         return items
 
-    def _parse_verified(self, body: str) -> Parsed | None:
+    def _parse_verified(self, body: str, ticket: _Ticket) -> Parsed | None:
         """Parse with the signature check; None when the signing certificate cannot be had now:
-        the body is neither good nor bad yet, so it stays in the queue until SQS redelivers it."""
+        the body is neither good nor bad yet, so it stays in the queue."""
         unavailable: list[CertificateUnavailable] = []
+        check = self.verify
+        assert check is not None
 
         def verify(envelope: dict) -> str | None:
             try:
-                return self.verify(envelope)
+                return check(envelope)
             except CertificateUnavailable as exc:
                 unavailable.append(exc)
                 return str(exc)
 
         parsed = parse_body(body, verify)
         if unavailable:
-            self.stats.failed(f"{unavailable[0]} (message left in the queue)")
+            ticket.undecided = str(unavailable[0])
             return None
         return parsed
 
-    # -- poller -------------------------------------------------------------------------------
-
-    def _poll_loop(self) -> None:
-        opts = self.options
-        start = time.monotonic()
-        # GetSendQuota and GetSendStatistics allow 1 request/s each: keep the two polls apart.
-        due = {"depth": start, "account": start, "stats": start + 1.5}
-        polls = {"depth": (self._poll_depth, max(MIN_POLL_INTERVAL, opts.depth_interval)),
-                 "account": (self._poll_account, max(MIN_POLL_INTERVAL, opts.account_interval)),
-                 "stats": (self._poll_stats, max(MIN_POLL_INTERVAL, opts.stats_interval))}
-        if not opts.queue_url:
-            del polls["depth"]
-        if opts.retention_days:
-            polls["retention"] = (self._prune, 3600.0)
-            due["retention"] = start + 5.0
-        backoff = {name: Backoff(base=2.0, cap=120.0) for name in polls}
-        while not self._stop.is_set():
-            now = time.monotonic()
-            for name, (poll, interval) in polls.items():
-                if now >= due[name] and not self._stop.is_set():
-                    due[name] = now + self._guard(name, poll, interval, backoff[name])
-            self._stop.wait(0.25)
-
-    def _state_loop(self) -> None:
-        while not self._stop.wait(self.options.status_interval):
-            self._save_state("running")
-
-    def _guard(self, name: str, poll: Callable[[], None], interval: float, backoff: Backoff) -> float:
-        """Run one poll; return the seconds until the next (the interval, or a backoff after a failure).
-        Nothing a poll raises ends the poller."""
-        try:
-            poll()
-        except Exception as exc:
-            if self._stop.is_set():  # a poll that outlived stop() may find the store closed
-                return interval
-            self._poll_failed(name, exc)
-            return min(interval, backoff.next_delay())
-        backoff.reset()
-        return interval
-
-    def _poll_failed(self, name: str, exc: Exception) -> None:
-        if not isinstance(exc, AwsError):
-            log.error("%s poll failed", name, exc_info=exc)
-            self.stats.failed(f"{name} poll failed: {exc}")
-        elif name == "account":
-            try:  # the header shows the account's own error with the last good snapshot
-                self.store.save_account_snapshot(taken_ms=now_ms(), profile=self.aws.profile,
-                                                 region=self.aws.region, status=None, error=str(exc))
-            except Exception as store_exc:
-                log.warning("could not save the account error: %s", store_exc)
-        else:
-            self.stats.failed(str(exc))
-
-    def _poll_depth(self) -> None:
-        depth = self.aws.queue_depth(self.options.queue_url)
-        with self.stats.lock:
-            self.stats.backlog = depth["visible"] + depth["delayed"]
-
-    def _poll_account(self) -> None:
-        status = self.aws.account_status()
-        self.store.save_account_snapshot(taken_ms=now_ms(), profile=self.aws.profile, region=self.aws.region,
-                                         status=vars(status))
-
-    def _poll_stats(self) -> None:
-        points = self.aws.send_statistics()
-        self.store.save_send_stats(
-            (to_ms(p.timestamp), p.delivery_attempts, p.bounces, p.complaints, p.rejects) for p in points
-        )
-
-    def _prune(self) -> None:
-        removed = self.store.prune(now_ms() - self.options.retention_days * 86_400_000)
-        if removed["events"] or removed["quarantine"]:
-            log.info("retention: removed %(events)d events and %(quarantine)d quarantined bodies", removed)
-
-    def _save_state(self, state: str) -> None:
-        with self._state_lock:
-            if self._final_state_saved:
-                return  # a late "running" must not overwrite "stopped"
-            self._final_state_saved = state == "stopped"
-            self._write_state(state)
-
-    def _write_state(self, state: str) -> None:
-        s = self.stats
-        with s.lock:
-            totals = AddResult(s.totals.stored, s.totals.duplicates, s.totals.quarantined)
-            row = {
-                "queue_url": self.options.queue_url, "state": state, "started": self._started_ms,
-                "heartbeat": now_ms(), "last_success": s.last_success, "last_error": s.last_error,
-                "last_error_at": s.last_error_at, "backlog": s.backlog, "received": s.received,
-                "stored": totals.stored, "duplicates": totals.duplicates, "quarantined": totals.quarantined,
-            }
-        row["events_per_s"] = s.rate()
-        try:
-            self.store.save_collector_state(self.collector_id, row)
-        except Exception as exc:
-            log.warning("could not save collector state: %s", exc)
+    def _halt(self, reason: str) -> None:
+        if not self._halted:
+            self._halted = f"{reason}: stopped receiving (restart sestui on the database)"
+            log.error("%s", self._halted)

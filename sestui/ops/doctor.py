@@ -8,7 +8,7 @@ The round trip sends one message to success@simulator.amazonses.com (naming the 
 set) and waits for its Delivery event. It never takes events from a running collector: when a
 collector with a fresh heartbeat is reading this queue into this database, the doctor only watches
 the database. Otherwise it receives from the queue itself and stores every body through the
-collector's own path (`parse_body`, `Store.add`, then delete), so whatever it receives on the way
+collector's own path (`Collector.process`: verify, store, then delete), so whatever it receives on the way
 is kept exactly as the collector would have kept it.
 """
 
@@ -22,9 +22,10 @@ from typing import Callable, Iterator
 
 from sestui.ops import setup as wiring
 from sestui.aws import Aws, AwsError
-from sestui.core.events import Parsed, Verifier, parse_body
+from sestui.core.events import Parsed, Verifier
 from sestui.core.fmt import duration
 from sestui.core.health import HEARTBEAT_STALE_MS
+from sestui.ops.collector import Collector, CollectorOptions
 from sestui.store import Store, now_ms
 
 OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
@@ -109,14 +110,19 @@ class Doctor:
     LABELS = {"default_configuration_set": "default config set", "dead_letter_queue": "dead-letter queue"}
 
     def __init__(self, aws: Aws, store: Store, options: DoctorOptions, *, verify: Verifier | None = None,
-                 on_commit: Callable[[list[Parsed]], None] | None = None, clock: Callable[[], int] = now_ms):
+                 on_commit: Callable[[list[Parsed]], None] | None = None, clock: Callable[[], int] = now_ms,
+                 collector: Collector | None = None):
+        """`collector` (from ops.build.build_collector, not started) is the path the round trip
+        stores through; without one, a plain collector with `verify` and `on_commit` is made."""
         self.aws, self.store, self.options = aws, store, options
         self.verify, self.on_commit, self.clock = verify, on_commit, clock
+        self.collector = collector
         self.facts = Facts(topic_arn=options.topic_arn, configuration_set=options.configuration_set,
                            identity=options.identity)
         if options.topic_arn:
             self.facts.topic_source = "configured"
         self.cancel = threading.Event()
+        self.round_trip_problem: str | None = None  # what the round trip could not store or verify
         self.results: list[Check] = []
         self._status = None
 
@@ -515,6 +521,8 @@ class Doctor:
             return Check(label, SKIP, f"sent {message_id}; stopped waiting")
         seen = sorted({e["event_type"] for e in self.store.timeline(message_id)})
         so_far = f"; only {', '.join(seen)} arrived" if seen else "; nothing of it arrived"
+        if self.round_trip_problem:
+            so_far += f" ({self.round_trip_problem})"
         return Check(label, FAIL, f"sent {message_id}; no Delivery within {self.options.timeout:g}s{so_far}",
                      "SES must be allowed to publish to the topic (its access policy, its KMS key); "
                      "if it is, try again with --timeout 180")
@@ -529,21 +537,20 @@ class Doctor:
         return True
 
     def _receive_until(self, message_id: str, deadline: float) -> bool:
-        """Receive, store and delete (the collector's order: nothing is deleted before it is
-        committed) until the Delivery is stored or the deadline passes."""
+        """Receive and hand each batch to the collector's own path (verify, store, delete; nothing
+        deleted before it is committed, nothing undecided deleted) until the Delivery is stored
+        or the deadline passes."""
         url = self.options.queue_url
+        collector = self.collector or Collector(self.aws, self.store, CollectorOptions(url), verify=self.verify,
+                                                on_commit=self.on_commit)
         while not self._delivered(message_id):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.cancel.is_set():
                 return False
-            messages = self.aws.receive(url, wait_seconds=max(0, min(5, int(remaining))), visibility_timeout=60)
-            if not messages:
-                continue
-            items = [(m.body, parse_body(m.body, self.verify)) for m in messages]
-            self.store.add(items)
-            if self.on_commit is not None:
-                self.on_commit([p for _, p in items if p.ok])
-            self.aws.delete(url, [m.receipt_handle for m in messages])
+            messages = self.aws.receive(url, wait_seconds=max(0, min(5, int(remaining))),
+                                        visibility_timeout=collector.options.visibility_timeout)
+            if messages:
+                self.round_trip_problem = collector.process(messages) or self.round_trip_problem
         return True
 
     def check_last_event(self) -> Check:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from sestui.core.events import parse_body
+from sestui.core.events import Parsed, parse_body
+from sestui.ops.bodies import Oversized
 from sestui.store import AddResult, Rows, Store, now_ms
 
 BATCH = 2000
@@ -23,7 +24,10 @@ PARALLEL_MIN_BYTES = 4 << 20
 def parse_batch(bodies: list, received_ms: int) -> Rows:
     rows = Rows(received_ms)
     for body in bodies:
-        rows.add(body, parse_body(body))
+        if isinstance(body, Oversized):
+            rows.add(body.head, Parsed(reason=body.reason))
+        else:
+            rows.add(body, parse_body(body))
     return rows
 
 

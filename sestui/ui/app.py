@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher, Footer, Static
 
 from sestui.core import health
 from sestui.ops import suppressions as service
+from sestui.ops.collector import Collector
 from sestui.aws import Aws, AwsError
 from sestui.store import Store, now_ms
 from sestui.ui.panes.flow import FlowPane
@@ -48,7 +49,7 @@ class ConsoleContext:
     configuration_set: str | None = None
     read_only: bool = False
     clock: Callable[[], int] = now_ms
-    collector: object | None = None
+    collector: Collector | None = None  # built by ops.build; started only when the console has no queue
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     policies: object | None = None  # policies.PolicyConfig the collector applies; toggled live
@@ -66,7 +67,7 @@ class ConsoleContext:
             profile=self.profile, region=self.region, account=self.account,
             snapshot=store.account_snapshot(), last_ok=store.account_snapshot(ok_only=True),
             stats=store.send_stats(now - 14 * 86_400_000), counts_24h=store.counts_by_type(now - 86_400_000),
-            collectors=store.collector_states(), now_ms=now,
+            collectors=store.collector_states(), now_ms=now, queue_url=self.queue_url, db_path=str(store.path),
         )
 
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import urllib.request
 
 import pytest
 
 from sestui import cli
 from sestui.ops import setup as wiring
 from sestui.aws import Aws
+from sestui.aws.signatures import SnsVerifier
+from sestui.config.settings import load
+from sestui.ops.build import build_collector
 from sestui.ops.collector import Collector, CollectorOptions
 from sestui.ops.doctor import FAIL, OK, SKIP, WARN, Doctor, DoctorOptions
 from sestui.store import Store
@@ -133,6 +137,35 @@ def test_round_trip_watches_the_database_while_a_collector_reads_the_queue(accou
     assert checks["round trip"].status == OK, checks["round trip"]
     assert "stored by the running collector" in checks["round trip"].detail
     assert collector.stats.received >= 2  # the collector, not the doctor, took the records
+
+
+def unreachable(url: str) -> bytes:
+    """The certificate host does not answer: a real refused connection on the loopback."""
+    with urllib.request.urlopen("https://127.0.0.1:9/cert.pem", timeout=2) as resp:
+        return resp.read()
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["verify", "build_collector"])
+def test_round_trip_with_an_unreachable_certificate_leaves_the_messages_in_the_queue(account, store, queue, built,
+                                                                                      tmp_path, monkeypatch):
+    verify = SnsVerifier(fetch=unreachable, endpoint_url=account.aws.endpoint_url)  # the sandbox serves its certificate
+    options = DoctorOptions(queue_url=queue, identity=IDENTITY, configuration_set="sestui", send=True, timeout=6,
+                            verify_signatures=True)
+    if built:  # as `sestui doctor` builds it: the collector of the settings, with their verifier
+        (tmp_path / "v.toml").write_text("verify_signatures = true\n")
+        monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "v.toml"))
+        collector = build_collector(load(), account.aws, store, options=CollectorOptions(queue))
+        collector.verify = verify  # the settings' verifier, on an unreachable certificate host
+        doctor = Doctor(account.aws, store, options, collector=collector)
+    else:
+        doctor = Doctor(account.aws, store, options, verify=verify)
+    checks = {check.name: check for check in doctor.run()}
+
+    trip = checks["round trip"]
+    assert trip.status == FAIL and "could not get the SNS signing certificate" in trip.detail, trip
+    assert store.quarantined() == [] and store.count("events") == 0
+    depth = account.aws.queue_depth(queue)
+    assert depth["visible"] + depth["in_flight"] >= 2  # the Send and the Delivery, still there
 
 
 # --- each broken piece ----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def store(tmp_path):
 
 def make_app(store, **kwargs) -> SestuiApp:
     ctx = ConsoleContext(store=store, aws=None, profile="prod", region="us-east-1",
-                         queue_url="https://sqs.example/q", clock=lambda: NOW_MS, **kwargs)
+                         queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/ses-events", clock=lambda: NOW_MS, **kwargs)
     return SestuiApp(ctx, tick_seconds=3600)
 
 

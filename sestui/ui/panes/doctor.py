@@ -87,8 +87,8 @@ class DoctorPane(ReadOnlyAware, Vertical):
         options = DoctorOptions(queue_url=ctx.queue_url, configuration_set=ctx.configuration_set, send=send,
                                 timeout=ROUND_TRIP_TIMEOUT,
                                 not_sent="not sent (t sends one test message)")
-        doctor = Doctor(ctx.aws, ctx.store, options, on_commit=getattr(ctx.collector, "on_commit", None),
-                        clock=ctx.now_ms)
+        # The console's collector (ops.build): the round trip verifies and applies policies like it.
+        doctor = Doctor(ctx.aws, ctx.store, options, collector=ctx.collector, clock=ctx.now_ms)
         self.running = doctor
         self.checks = {}
         self.table.clear()
