@@ -17,6 +17,7 @@ from sestui.cli import (
     config,
     console,
     demo,
+    dlq,
     doctor,
     export,
     ingest,
@@ -37,7 +38,7 @@ from sestui.core.safe_text import safe_line
 
 # In the order `sestui --help` lists them.
 COMMANDS = (demo, sandbox, ingest, export, suppress, send, collect, prune, setup, doctor, status, rules, outbox, resume,
-            config)
+            dlq, config)
 
 __all__ = ["COMMANDS", "CliError", "Context", "build_parser", "main"]
 
@@ -69,6 +70,10 @@ def _known_failure(exc: Exception) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("SESTUI_PARENT_FD"):  # a child of the console: end with it (where no PDEATHSIG)
+        from sestui.cli.launch import watch_parent_pipe
+
+        watch_parent_pipe()
     args = build_parser().parse_args(argv)
     try:
         return args.run(Context(args), args) or 0

@@ -29,8 +29,10 @@ class SafeFormatter(logging.Formatter):
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    import os
+
     from sestui.aws import AwsError
-    from sestui.ops.collector import Collector
+    from sestui.ops.build import BuildError, build_collector
     from sestui.ops.policies import RULES
 
     settings = ctx.settings
@@ -45,22 +47,27 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     aws = ctx.aws()
     try:
-        aws.queue_depth(settings.queue_url)  # fail fast on a wrong queue, region or credentials
+        aws.sqs.depth(settings.queue_url)  # fail fast on a wrong queue, region or credentials
     except AwsError as exc:
         if exc.kind in ("no_queue", "credentials", "denied", "rejected"):
             raise CliError(str(exc)) from None
         log.warning("%s (the collector will keep retrying)", exc)
-    verify = ctx.verifier()
     store = ctx.open_store()
-    options = ctx.collector_options(settings.queue_url)
-    engine = ctx.policy_engine(aws, store)
-    collector = Collector(aws, store, options, verify=verify, on_commit=engine.apply)
+    try:
+        # A console that runs this collector as its child shares its live policy toggles here.
+        collector = build_collector(settings, aws, store, modes_file=os.environ.get("SESTUI_POLICY_MODES_FILE"))
+    except BuildError as exc:
+        store.close()
+        raise CliError(str(exc), 2) from None
+    engine = collector.policies
     if engine.active:
         modes = ", ".join(f"{rule}={engine.config.mode(rule)}" for rule in RULES)
         log.info("suppression policies: %s", modes)
     if stop.is_set():  # interrupted while starting: nothing was received yet
         store.close()
         return 0
+    if collector.deliverer is not None:
+        log.info("rules and guards: the outbox delivers their actions")
     log.info("collecting from %s into %s", settings.queue_url, store.path)
     collector.start()
     try:

@@ -30,7 +30,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     try:
         return run_console(targets, first, read_only=settings.read_only, keymap=settings.keymap,
                            theme=settings.theme, collector_options=ctx.collector_options(settings.queue_url),
-                           policies=ctx.policy_config())
+                           policies=ctx.policy_config(), settings=settings)
     except LaunchError as exc:  # a screen of explanation: its lines kept, controls in them escaped
         print("\n".join(safe_line(line) for line in str(exc).split("\n")), file=sys.stderr)
         return 1

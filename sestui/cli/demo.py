@@ -40,7 +40,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     try:
         return run_console({"demo": target}, "demo", read_only=settings.read_only, keymap=settings.keymap,
                            theme=settings.theme, collector_options=options, policies=ctx.policy_config(),
-                           demo_process=proc)
+                           demo_process=proc, settings=settings)
     except LaunchError as exc:
         proc.kill()
         raise CliError(str(exc)) from None

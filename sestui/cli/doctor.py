@@ -25,6 +25,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.cli.output import (
         Report,  # rich: imported only by the commands that draw
     )
+    from sestui.ops.build import BuildError, build_collector
     from sestui.ops.doctor import FAIL, Doctor, DoctorOptions
 
     if args.timeout <= 0:
@@ -42,8 +43,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.open_store()
     out = Report()
     try:
-        doctor = Doctor(aws, store, options, verify=ctx.verifier(),
-                        on_commit=ctx.policy_engine(aws, store).apply)
+        try:  # the round trip receives exactly as `sestui collect` does
+            collector = build_collector(settings, aws, store)
+        except BuildError as exc:
+            raise CliError(str(exc), 2) from None
+        doctor = Doctor(aws, store, options, collector=collector)
         for check in doctor.run():
             out.line(check.status, check.name, check.detail, check.fix)
     finally:

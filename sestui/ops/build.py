@@ -9,6 +9,7 @@ from typing import Any
 
 from sestui.aws import Aws
 from sestui.core.events import Parsed, Verifier
+from sestui.ops import routing
 from sestui.ops.collector import Collector, CollectorOptions
 from sestui.ops.policies import Decision, PolicyConfig, PolicyEngine
 from sestui.ops.policy_share import ModesFile
@@ -69,4 +70,11 @@ def build_collector(settings, aws: Aws, store: Store, *, options: CollectorOptio
     collector = Collector(aws, store, options or collector_options(settings), verify=verifier(settings),
                           on_commit=on_commit, collector_id=collector_id)
     collector.policies = engine
+    # [[rules]] and [[guards]] act through the outbox. [policies] keep acting through the engine
+    # above (their audited, synchronous path): routing them too would suppress twice.
+    try:
+        actions = routing.load(settings.tables, source=str(settings.file))
+    except ValueError as exc:
+        raise BuildError(str(exc)) from None
+    collector.deliverer = routing.wire(store, aws, actions)
     return collector

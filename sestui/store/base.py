@@ -115,6 +115,9 @@ class CollectorStateRow(TypedDict):
     stored: int
     duplicates: int
     quarantined: int
+    db_path: str | None
+    wait_seconds: int | None
+    dlq_backlog: int | None
 
 
 class AccountSnapshotRow(TypedDict):
@@ -179,7 +182,8 @@ class PruneCounts(TypedDict):
 
 
 COLLECTOR_FIELDS = ("queue_url", "state", "started", "heartbeat", "last_success", "last_error", "last_error_at",
-                    "events_per_s", "backlog", "received", "stored", "duplicates", "quarantined")
+                    "events_per_s", "backlog", "received", "stored", "duplicates", "quarantined", "db_path",
+                    "wait_seconds", "dlq_backlog")
 
 
 class Store(Protocol):

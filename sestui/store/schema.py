@@ -112,7 +112,17 @@ def _v4(db: sqlite_utils.Database) -> None:
 
 
 Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    """The collector's state row says which database it writes and how long its receives wait (the
+    feed is LIVE only for this database, and a receive silent past its wait is a hung endpoint),
+    and how deep its dead-letter queue is."""
+    state = db["collector_state"]
+    for name, kind in (("db_path", str), ("wait_seconds", int), ("dlq_backlog", int)):
+        if name not in state.columns_dict:
+            state.add_column(name, kind)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]
 
 
 def migrate(db: sqlite_utils.Database, from_version: int) -> None:

@@ -101,6 +101,10 @@ def test_the_consoles_collector_refuses_a_forged_complaint_exactly_like_sestui_c
     options = CollectorOptions(url, receivers=1, wait_seconds=1, account_interval=3600, stats_interval=3600)
     outcomes = {}
     for who in ("console", "collect"):
+        # A queue each: a receive still long-polling when its collector is stopped can take the
+        # next message for a visibility timeout (SQS and the sandbox alike).
+        url = aws.sqs.create_queue(QueueName=f"forged-{next(_queues)}-{os.getpid()}")["QueueUrl"]
+        options = CollectorOptions(url, receivers=1, wait_seconds=1, account_interval=3600, stats_interval=3600)
         db = tmp_path / f"{who}.db"
         target = launch.Target(None, info.region, info.endpoint_url, url, None, db)
         if who == "console":  # the collector the console runs, as launch.py starts it
