@@ -64,6 +64,16 @@ def ellipsize_middle(text: str, width: int) -> str:
     return text[:head] + "…" + text[-tail:]
 
 
+def ellipsize_address(address: str, width: int) -> str:
+    """Shorten the local part in its middle and keep the domain: `jonathan…son@gmail.com`."""
+    if len(address) <= width:
+        return address
+    local, at, domain = address.rpartition("@")
+    if not at or len(domain) + 4 > width:
+        return ellipsize_middle(address, width)
+    return ellipsize_middle(local, width - len(domain) - 1) + "@" + domain
+
+
 _SES_ID = re.compile(r"^[0-9a-f]{16}-(.+)-0{6}$")
 
 

@@ -15,27 +15,23 @@ from sestui.ops.doctor import FAIL, OK, SIMULATOR_SUCCESS, SKIP, WARN, Doctor, D
 from sestui.ui.messages import DoctorChecked, DoctorFinished
 from sestui.ui.text import literal, safe
 from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, theme_style
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 STATUS_COLOURS = {OK: "success", WARN: "warning", FAIL: "error", SKIP: "text-muted"}
 ROUND_TRIP_TIMEOUT = 60.0
 
 
-class DoctorPane(ReadOnlyAware, Vertical):
+class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"round_trip"})
     BINDINGS = [
         Binding("r", "run", "Run checks", id="doctor.run"),
         Binding("t", "round_trip", "Round trip", id="doctor.round_trip"),
     ]
-    DEFAULT_CSS = """
-    DoctorPane #doc-status { height: 1; padding: 0 1; color: $text-muted; }
-    DoctorPane #doc-table { height: 1fr; }
-    DoctorPane #doc-fix { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-muted; }
-    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.run_number = 0
-        self.running: Doctor | None = None
+        self.doctor: Doctor | None = None  # the latest run, so leaving can cancel it
         self.started = False
         self.checks: dict[str, object] = {}
         self.facts = None
@@ -64,8 +60,8 @@ class DoctorPane(ReadOnlyAware, Vertical):
             self.action_run()
 
     def on_unmount(self) -> None:
-        if self.running is not None:
-            self.running.cancel.set()
+        if self.doctor is not None:
+            self.doctor.cancel.set()
 
     def poll(self) -> None:
         """ctrl+r: run the checks again."""
@@ -79,7 +75,7 @@ class DoctorPane(ReadOnlyAware, Vertical):
             self._status("No AWS connection: the doctor needs AWS credentials.")
             self._fix(Text("Start sestui with --profile NAME (or try `sestui demo`)."))
             return
-        if self.running is not None:
+        if busy(self.app, "doctor"):
             self.app.notify("The checks are still running.", severity="warning")
             return
         self.run_number += 1
@@ -89,22 +85,20 @@ class DoctorPane(ReadOnlyAware, Vertical):
                                 not_sent="not sent (t sends one test message)")
         doctor = Doctor(ctx.aws, ctx.store, options, on_commit=getattr(ctx.collector, "on_commit", None),
                         clock=ctx.now_ms)
-        self.running = doctor
+        self.doctor = doctor
         self.checks = {}
         self.table.clear()
         self._fix(Text(""))
         self._status("Sending a test message and waiting for its Delivery…" if send else "Checking…")
 
-        def work() -> None:
-            try:
-                for check in doctor.run():
-                    self.post_message(DoctorChecked(run, check))
-            except Exception as exc:  # a database error must not take the console down
-                self.post_message(DoctorFinished(run, doctor.facts, f"{type(exc).__name__}: {exc}"))
-                return
-            self.post_message(DoctorFinished(run, doctor.facts))
+        self._run(run, doctor)
 
-        self.run_worker(work, thread=True, group="doctor")
+    @io_worker("doctor")
+    def _run(self, run: int, doctor: Doctor) -> None:
+        """A failure (a locked database...) ends the worker; the app marks the console STALE."""
+        for check in doctor.run():
+            deliver(self, DoctorChecked(run, check))
+        deliver(self, DoctorFinished(run, doctor.facts))
 
     @on(DoctorChecked)
     def _checked(self, message: DoctorChecked) -> None:
@@ -125,7 +119,6 @@ class DoctorPane(ReadOnlyAware, Vertical):
         message.stop()
         if message.run != self.run_number:
             return
-        self.running = None
         self.facts = message.facts
         if message.error:
             self._status(f"The checks stopped: {message.error}", error=True)
@@ -168,7 +161,7 @@ class DoctorPane(ReadOnlyAware, Vertical):
     # -- the round trip -----------------------------------------------------------------------------
 
     def action_round_trip(self) -> None:
-        from sestui.ui.screens.modals import ConfirmScreen
+        from sestui.ui.screens.confirm import ConfirmScreen
 
         ctx = self.app.ctx
         if ctx.aws is None or ctx.read_only:

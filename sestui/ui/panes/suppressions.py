@@ -14,8 +14,9 @@ from sestui.aws import AwsError
 from sestui.ui.messages import ActionFinished, FilterApplied, OpenTimeline, SuppressionDetail, SuppressionsLoaded
 from sestui.ui.text import clock_time, full_time, literal, safe
 from sestui.ui.widgets.common import FilterBox, KeyTable, ReadOnlyAware, theme_style
+from sestui.ui.workers import AppWorkers, deliver, io_worker
 
-class SuppressionPane(ReadOnlyAware, Vertical):
+class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"add", "remove", "import_csv"})
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="suppressions.filter"),
@@ -28,14 +29,6 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         Binding("e", "export_csv", "Export CSV", show=False, id="suppressions.export"),
     ]
 
-    DEFAULT_CSS = """
-    SuppressionPane #sup-status { height: 1; padding: 0 1; color: $text-muted; }
-    SuppressionPane #sup-table, SuppressionPane #sup-audit { height: 1fr; }
-    SuppressionPane #sup-audit { display: none; }
-    SuppressionPane.audit #sup-audit { display: block; }
-    SuppressionPane.audit #sup-table { display: none; }
-    SuppressionPane #sup-detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-muted; }
-    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -80,22 +73,22 @@ class SuppressionPane(ReadOnlyAware, Vertical):
     # -- loading --------------------------------------------------------------------------------
 
     def load(self, from_aws: bool = False) -> None:
-        ctx = self.app.ctx
-        text = self.text
         if from_aws:
             self._status("Loading the suppression list from SES (every page)…")
+        self._load(from_aws, self.text)
 
-        def work() -> None:
-            error = None
-            if from_aws and ctx.aws is not None:
-                try:
-                    service.refresh(ctx.aws, ctx.store)
-                except AwsError as exc:
-                    error = service.plain_reason(exc, "")
-            rows = ctx.store.suppressions(text)
-            self.post_message(SuppressionsLoaded(rows, ctx.store.audit(200), error))
-
-        self.run_worker(work, thread=True, group="suppressions", exclusive=True)
+    @io_worker("suppressions")
+    def _load(self, from_aws: bool, text: str | None) -> None:
+        ctx = self.app.ctx
+        error = None
+        if from_aws and ctx.aws is not None:
+            try:
+                service.refresh(ctx.aws, ctx.store)
+            except AwsError as exc:
+                error = service.plain_reason(exc, "")
+        rows = ctx.store.suppressions(text)
+        total = len(rows) if not text else len(ctx.store.suppressions())
+        deliver(self, SuppressionsLoaded(rows, ctx.store.audit(200), error, total))
 
     @on(SuppressionsLoaded)
     def _loaded(self, message: SuppressionsLoaded) -> None:
@@ -155,17 +148,20 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         if self.detail and self.detail.get("email") == email and self.detail.get("message_id"):
             self.post_message(OpenTimeline(self.detail["message_id"]))
             return
-        ctx = self.app.ctx
         self.query_one("#sup-detail", Static).update(Text(f"Looking up {safe(email)}…"))
+        self._look_up(email)
 
-        def work() -> None:
-            try:
-                entry = service.details(ctx.aws, ctx.store, email) if ctx.aws else ctx.store.suppressions_for([email])[0]
-                self.post_message(SuppressionDetail(email, entry))
-            except AwsError as exc:
-                self.post_message(SuppressionDetail(email, None, service.plain_reason(exc, email)))
-
-        self.run_worker(work, thread=True, group="suppression-detail", exclusive=True)
+    @io_worker("suppression-detail")
+    def _look_up(self, email: str) -> None:
+        ctx = self.app.ctx
+        try:
+            if ctx.aws:
+                entry = service.details(ctx.aws, ctx.store, email)
+            else:
+                entry = next(iter(ctx.store.suppressions_for([email])), None)
+            deliver(self, SuppressionDetail(email, entry))
+        except AwsError as exc:
+            deliver(self, SuppressionDetail(email, None, service.plain_reason(exc, email)))
 
     @on(SuppressionDetail)
     def _detail(self, message: SuppressionDetail) -> None:
@@ -219,7 +215,7 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         self.focus_main()
 
     def action_policies(self) -> None:
-        from sestui.ui.screens.modals import PoliciesScreen
+        from sestui.ui.screens.policies import PoliciesScreen
 
         if self.app.ctx.policies is None:
             self.app.notify("Policies are not available in a read-only console.", severity="warning")
@@ -230,43 +226,32 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         self.load(from_aws=True)
 
     def action_add(self) -> None:
-        from sestui.ui.screens.modals import SuppressFormScreen
+        from sestui.ui.screens.suppress_form import SuppressFormScreen
 
         def chosen(result: tuple | None) -> None:
             if result:
-                self.app.ask_suppress(result[0], result[1], None)
+                self.app.actions.suppress(result[0], result[1], None)
 
         self.app.push_screen(SuppressFormScreen(), chosen)
 
     def action_remove(self) -> None:
         email = self.table.selected_key()
         if email:
-            self.app.ask_unsuppress(email)
+            self.app.actions.unsuppress(email)
 
     def action_export_csv(self) -> None:
-        from sestui.ui.screens.modals import PathScreen
+        from sestui.ui.screens.path import PathScreen
 
         self.app.push_screen(PathScreen("Export the suppression list to CSV", "suppressions.csv"), self._export)
 
     def _export(self, path: str | None) -> None:
-        if not path:
-            return
-        rows = list(self.rows.values())
-
-        def work() -> None:
-            try:
-                with open(path, "w", newline="", encoding="utf-8") as f:
-                    n = service.write_csv(f, rows)
-                self.post_message(ActionFinished("Export", True, f"wrote {n} addresses to {path}"))
-            except OSError as exc:
-                self.post_message(ActionFinished("Export", False, f"{path}: {exc.strerror}"))
-
-        self.run_worker(work, thread=True, group="suppression-io")
+        if path:
+            self.app.actions.export_suppressions(path, list(self.rows.values()), self.total, self.text)
 
     def action_import_csv(self) -> None:
-        from sestui.ui.screens.modals import PathScreen
+        from sestui.ui.screens.path import PathScreen
 
-        self.app.push_screen(PathScreen("Import addresses from CSV (email[,reason])"), self.app.ask_import)
+        self.app.push_screen(PathScreen("Import addresses from CSV (email[,reason])"), self.app.actions.import_csv)
 
     def refresh_after_edit(self) -> None:
         self.load()

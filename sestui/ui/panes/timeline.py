@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 from sestui.ui.messages import RecordLoaded, TimelineLoaded
 from sestui.ui.text import clock_time, ellipsize_middle, full_time, literal, safe
 from sestui.ui.widgets.common import ReadOnlyAware, STATUS_COLOURS, KeyTable, OrderedText, theme_style, type_cell
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 STATUS_LABELS = {
     "sent": "sent", "subscription": "subscription", "delayed": "delayed", "delivered": "delivered",
@@ -24,23 +25,13 @@ STATUS_LABELS = {
 }
 
 
-class TimelinePane(ReadOnlyAware, Vertical):
+class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"suppress"})
     BINDINGS = [
         Binding("s", "suppress", "Suppress", id="timeline.suppress"),
         Binding("y", "copy_id", "Copy id", show=False, id="timeline.copy"),
     ]
 
-    DEFAULT_CSS = """
-    TimelinePane #tl-head { height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    TimelinePane #tl-events { height: auto; max-height: 50%; min-height: 3; }
-    TimelinePane #tl-raw-box { height: 1fr; min-height: 3; border-top: solid $primary-muted; }
-    TimelinePane #tl-raw { padding: 0 1; }
-    TimelinePane #tl-empty { padding: 1 2; color: $text-muted; }
-    TimelinePane.has-message #tl-empty { display: none; }
-    TimelinePane.-no-message #tl-head, TimelinePane.-no-message #tl-events,
-    TimelinePane.-no-message #tl-raw-box { display: none; }
-    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -48,7 +39,6 @@ class TimelinePane(ReadOnlyAware, Vertical):
         self.rows: dict[str, dict] = {}
         self.records: dict[int, str | None] = {}
         self.suppressed: dict[str, str] = {}
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Static("No message open. Press enter on an event in the flow (pane 1).", id="tl-empty")
@@ -87,27 +77,23 @@ class TimelinePane(ReadOnlyAware, Vertical):
             self.query_one("#tl-head", Static).update(Text(f"Loading {safe(message_id)} …"))
         self.remove_class("-no-message")
         self.add_class("has-message")
-        self._busy = False
-        self.poll()
+        self._load(message_id)  # replaces a load still running for the previous message
 
     def poll(self) -> None:
-        if self._busy or not self.message_id:
-            return
-        self._busy = True
-        message_id = self.message_id
-        self.run_worker(lambda: self._load(message_id), thread=True, group="timeline")
+        if self.message_id and not busy(self.app, "timeline"):
+            self._load(self.message_id)
 
+    @io_worker("timeline")
     def _load(self, message_id: str) -> None:
         store = self.app.ctx.store
         events = store.timeline(message_id)
         suppressed = {r["email"].lower(): r["reason"] for r in store.suppressions_for(
             {e["recipient"] for e in events})}
-        self.post_message(TimelineLoaded(message_id, store.message(message_id), events, suppressed))
+        deliver(self, TimelineLoaded(message_id, store.message(message_id), events, suppressed))
 
     @on(TimelineLoaded)
     def _loaded(self, message: TimelineLoaded) -> None:
         message.stop()
-        self._busy = False
         if message.message_id != self.message_id:
             return
         self.suppressed = message.suppressed
@@ -197,13 +183,12 @@ class TimelinePane(ReadOnlyAware, Vertical):
         if event["id"] in self.records:
             self._show_record(self.records[event["id"]])
             return
-        store = self.app.ctx.store
+        self._read_record(event)
 
-        def load() -> None:
-            body = store.record(event["message_id"], event["event_type"], event["ts"])
-            self.post_message(RecordLoaded(event["id"], body))
-
-        self.run_worker(load, thread=True, group="record")
+    @io_worker("record")
+    def _read_record(self, event: dict) -> None:
+        body = self.app.ctx.store.record(event["message_id"], event["event_type"], event["ts"])
+        deliver(self, RecordLoaded(event["id"], body))
 
     @on(RecordLoaded)
     def _record_loaded(self, message: RecordLoaded) -> None:
@@ -238,7 +223,8 @@ class TimelinePane(ReadOnlyAware, Vertical):
             self.app.notify("Select an event first.", severity="warning")
             return
         reason = "COMPLAINT" if event["event_type"] == "complaint" else "BOUNCE"
-        self.app.ask_suppress(event["recipient"], reason, event["message_id"])
+        self.app.actions.suppress(event["recipient"], reason, event["message_id"],
+                                  already=self.suppressed.get(event["recipient"].lower()))
 
     def action_copy_id(self) -> None:
         if self.message_id:
