@@ -9,6 +9,7 @@ Worker.StateChanged handler reports it. Strings from outside reach the screen on
 from __future__ import annotations
 
 import os
+import unicodedata
 from typing import TYPE_CHECKING, Callable
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from sestui.aws import AwsError
 from sestui.ops import suppressions as service
 from sestui.ui.messages import ActionFinished, Row
 from sestui.ui.screens.confirm import ConfirmScreen
-from sestui.ui.text import literal, safe
+from sestui.ui.text import BIDI_AND_INVISIBLE, ellipsize_middle, literal, safe
 from sestui.ui.workers import run_io
 
 if TYPE_CHECKING:
@@ -141,6 +142,17 @@ class Actions:
         else:
             write()
 
+    # -- the clipboard ---------------------------------------------------------------------------
+
+    def copy(self, label: str, value: str | None) -> None:
+        """`y`: through the terminal (OSC 52), only a value with no control characters."""
+        clean = clipboard_text(value)
+        if clean is None:
+            self.app.say(f"Nothing to copy: no {label} here.", ok=False)
+            return
+        self.app.copy_to_clipboard(clean)
+        self.app.say(f"Copied {label}: {ellipsize_middle(clean, 60)}")
+
     # -- sending ---------------------------------------------------------------------------------
 
     def send(self, draft: Draft) -> None:
@@ -162,6 +174,20 @@ class Actions:
             app.post_message(ActionFinished("Send", True, f"sent, MessageId {message_id}", message_id))
 
         self._ask("Send test message", body, "Send", lambda: run_io(app, work, group="send"), danger=False)
+
+
+def clipboard_text(value: str | None, limit: int = 10_000) -> str | None:
+    """`value` without control, format and bidi characters (a copied string must not carry escape
+    sequences to wherever it is pasted), or None when nothing is left or it is too long."""
+    if not value:
+        return None
+    clean = "".join(ch for ch in value if ch == "\n" or (unicodedata.category(ch) not in _UNSAFE
+                                                           and ch not in BIDI_AND_INVISIBLE))
+    clean = clean.strip()
+    return clean if clean and len(clean) <= limit else None
+
+
+_UNSAFE = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
 
 
 def export_summary(n: int, total: int | None, text: str | None) -> str:

@@ -309,15 +309,17 @@ class SestuiApp(App):
     # -- keys that do nothing here: say why ----------------------------------------------------------
 
     def on_key(self, event: Key) -> None:
-        """A key bound to an action hidden in a read-only console reaches here unhandled."""
-        if not self.ctx.read_only or self.screen is not self.main_screen:
+        """A key bound to an action the pane hides here (read-only, the audit view) reaches the app
+        unhandled: say why it does nothing."""
+        if self.screen is not self.main_screen:
             return
         for node, bindings in self.screen._binding_chain:
             if not isinstance(node, ReadOnlyAware):
                 continue
             for binding in bindings.key_to_bindings.get(event.key, []):
-                if binding.action in node.WRITE_ACTIONS:
-                    self.say(f"{binding.description}: not in a read-only console (it would change AWS).", ok=False)
+                reason = node.why_hidden(binding.action)
+                if reason:
+                    self.say(f"{binding.description}: {reason}.", ok=False)
                     event.stop()
                     return
 

@@ -105,7 +105,6 @@ class DoctorChecked(Message):
 class DoctorFinished(Message):
     run: int
     facts: Facts
-    error: str | None = None
 
 
 @dataclass

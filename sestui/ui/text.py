@@ -16,7 +16,7 @@ from rich.text import Text
 
 from sestui.core.fmt import duration
 
-_BIDI_AND_INVISIBLE = {
+BIDI_AND_INVISIBLE = {
     "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202b", "\u202c",
     "\u202d", "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff",
 }
@@ -32,13 +32,13 @@ def safe(value: object) -> str:
     if value is None:
         return ""
     text = str(value)
-    if text.isprintable() and not (_BIDI_AND_INVISIBLE & set(text)):
+    if text.isprintable() and not (BIDI_AND_INVISIBLE & set(text)):
         return text
     out = []
     for ch in text:
         if ch == "\t":
             out.append(" ")
-        elif ch in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
+        elif ch in BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
             out.append(_escape_char(ch))
         else:
             out.append(ch)

@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from sestui.ops.doctor import FAIL, OK, SIMULATOR_SUCCESS, SKIP, WARN, Doctor, DoctorOptions
+from sestui.ops.doctor import FAIL, OK, SIMULATOR_SUCCESS, SKIP, WARN, Check, Doctor, DoctorOptions
 from sestui.ui.messages import DoctorChecked, DoctorFinished
 from sestui.ui.text import literal, safe
-from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, theme_style
+from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, fitted, theme_style
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 STATUS_COLOURS = {OK: "success", WARN: "warning", FAIL: "error", SKIP: "text-muted"}
@@ -33,7 +33,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         self.run_number = 0
         self.doctor: Doctor | None = None  # the latest run, so leaving can cancel it
         self.started = False
-        self.checks: dict[str, object] = {}
+        self.checks: dict[str, Check] = {}
         self.facts = None
 
     def compose(self) -> ComposeResult:
@@ -42,10 +42,21 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         yield Static(id="doc-fix")
 
     def on_mount(self) -> None:
-        table = self.table
-        table.add_column("Status", key="status", width=6)
-        table.add_column("Check", key="name", width=18)
-        table.add_column("Detail", key="detail", width=max(20, self.app.size.width - 32))
+        self.relayout()
+
+    def on_resize(self) -> None:
+        self.relayout()
+
+    def relayout(self) -> None:
+        width = self.size.width or self.app.size.width
+        columns = [("Status", "status", 6), ("Check", "name", 18), ("Detail", "detail", max(20, width - 33))]
+        if columns != self.table.column_layout:
+            self.table.lay_out(columns, ((name, self._cells(check)) for name, check in self.checks.items()))
+
+    def _cells(self, check: Check) -> list[Text]:
+        colour = STATUS_COLOURS.get(check.status, "")
+        return [Text(check.status, style=theme_style(self.app, colour, bold=check.status == FAIL)),
+                Text(check.name), fitted(check.detail)]
 
     @property
     def table(self) -> KeyTable:
@@ -82,7 +93,8 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         run = self.run_number
         options = DoctorOptions(queue_url=ctx.queue_url, configuration_set=ctx.configuration_set, send=send,
                                 timeout=ROUND_TRIP_TIMEOUT,
-                                not_sent="not sent (t sends one test message)")
+                                not_sent="not sent (read-only console)" if ctx.read_only
+                                else "not sent (t sends one test message)")
         doctor = Doctor(ctx.aws, ctx.store, options, on_commit=getattr(ctx.collector, "on_commit", None),
                         clock=ctx.now_ms)
         self.doctor = doctor
@@ -107,10 +119,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
             return
         check = message.check
         self.checks[check.name] = check
-        colour = STATUS_COLOURS.get(check.status, "")
-        self.table.add_row(
-            Text(check.status, style=theme_style(self.app, colour, bold=check.status == FAIL)),
-            Text(check.name), literal(check.detail), key=check.name)
+        self.table.add_row(*self._cells(check), key=check.name)
         if len(self.checks) == 1 or self.table.selected_key() == check.name:
             self._show_fix(check.name)
 
@@ -120,9 +129,6 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         if message.run != self.run_number:
             return
         self.facts = message.facts
-        if message.error:
-            self._status(f"The checks stopped: {message.error}", error=True)
-            return
         counts = {s: sum(1 for c in self.checks.values() if c.status == s) for s in (OK, WARN, FAIL, SKIP)}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         facts = message.facts

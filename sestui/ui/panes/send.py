@@ -110,8 +110,12 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             yield Label("Tags")
             yield Input(placeholder="name=value, name=value (optional)", id="send-tags")
         yield Static(id="send-problems")
-        yield Static(Text("ctrl+s sends (after a confirmation); the message's timeline opens and fills as "
-                          "its events arrive."), id="send-hint")
+        if ctx.read_only:
+            hint = "Read-only console: this form checks a message but cannot send it."
+        else:
+            hint = ("ctrl+s sends (after a confirmation); the message's timeline opens and fills as its events "
+                    "arrive.")
+        yield Static(Text(hint), id="send-hint")
 
     def focus_main(self) -> None:
         self.query_one("#send-to", Input).focus()

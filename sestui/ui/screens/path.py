@@ -1,4 +1,4 @@
-"""Ask for a file path (CSV import and export)."""
+"""Ask for one value: a file path (CSV import and export) or a message id."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ class PathScreen(Modal[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="path.cancel")]
 
-    def __init__(self, title: str, default: str = ""):
+    def __init__(self, title: str, default: str = "", placeholder: str = "path/to/file.csv"):
         super().__init__()
-        self.title_text, self.default = title, default
+        self.title_text, self.default, self.placeholder = title, default, placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text), classes="title")
-            yield Input(self.default, placeholder="path/to/file.csv", id="path")
+            yield Input(self.default, placeholder=self.placeholder, id="path")
             yield Static("", classes="error", id="error")
 
     def on_mount(self) -> None:
@@ -33,7 +33,7 @@ class PathScreen(Modal[str | None]):
     @on(Input.Submitted, "#path")
     def _submit(self, event: Input.Submitted) -> None:
         if not event.value.strip():
-            self.query_one("#error", Static).update("a path is required")
+            self.query_one("#error", Static).update("a value is required (escape cancels)")
             return
         self.dismiss(event.value.strip())
 

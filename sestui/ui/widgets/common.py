@@ -59,12 +59,19 @@ def type_cell(app: App, event_type: str, bounce_type: str | None) -> Text:
 
 
 class ReadOnlyAware:
-    """Mixin for panes: actions named in WRITE_ACTIONS change AWS, so a read-only console hides them."""
+    """Mixin for panes: actions named in WRITE_ACTIONS change AWS, so a read-only console hides them
+    (footer, help's hints); `why_hidden` is what the app says when a hidden action's key is pressed."""
 
     WRITE_ACTIONS: frozenset[str] = frozenset()
+    app: App
+
+    def why_hidden(self, action: str) -> str | None:
+        if action in self.WRITE_ACTIONS and getattr(self.app, "ctx", None) and self.app.ctx.read_only:
+            return "not in a read-only console (it would change AWS)"
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in self.WRITE_ACTIONS and self.app.ctx.read_only)
+        return self.why_hidden(action) is None
 
 
 class FittedText(Text):
