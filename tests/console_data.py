@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sestui.core.events import parse_body
 from sestui.store import Store, to_ms
 
-NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 NOW_MS = to_ms(NOW)
 HOSTILE_SUBJECT = "[bold]Sale[/] \x1b[31mRED\x1b[0m \x1b]0;pwned\x07 \u202eevil"
 HOSTILE_RECIPIENT = "[link=http://x]click[/link]@example.com"
@@ -107,6 +107,12 @@ def fill(store: Store, minutes_ago: int = 30) -> None:
                     actor="ops@prod", at_ms=NOW_MS - 3_600_000)
 
 
+def add_event(store, n: int, kind: str, recipient: str, minutes_after: float = 40) -> None:
+    sent = NOW - timedelta(minutes=1)
+    body = envelope(record(kind, n, recipient, sent, sent + timedelta(minutes=minutes_after / 60), "Later"))
+    store.add([(body, parse_body(body))])
+
+
 # -- driving the console (shared by the console, snapshot and truth tests) ---------------------------
 
 def make_app(store, **kwargs):
@@ -143,3 +149,8 @@ def run(app, scenario, size=(80, 24)):
 
 def rendered(widget) -> str:
     return str(widget.render())
+
+
+def screen_text(app) -> str:
+    """What the terminal shows now, as plain lines."""
+    return "\n".join("".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips())

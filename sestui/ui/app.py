@@ -14,8 +14,8 @@ console.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -32,7 +32,14 @@ from sestui.core import health
 from sestui.ops.policies import PolicyConfig
 from sestui.store import Store, now_ms
 from sestui.ui.actions import Actions
-from sestui.ui.keys import APP_BINDINGS, EXTRA_KEYS, NUMBERS, help_rows, keymap_problems, scopes
+from sestui.ui.keys import (
+    APP_BINDINGS,
+    EXTRA_KEYS,
+    NUMBERS,
+    help_rows,
+    keymap_problems,
+    scopes,
+)
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
 from sestui.ui.panes.doctor import DoctorPane
 from sestui.ui.panes.flow import FlowPane

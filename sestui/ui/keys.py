@@ -4,10 +4,12 @@ keymap is checked against them (`keymap_problems`, also used by `sestui config`)
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from collections.abc import Iterable
 
 from textual.binding import Binding
-from textual.keys import _normalize_key_list  # Textual's own keymap normalisation ("?" -> question_mark)
+from textual.keys import (
+    _normalize_key_list,  # Textual's own keymap normalisation ("?" -> question_mark)
+)
 
 APP_BINDINGS = [
     Binding("question_mark", "help", "Help", id="app.help", tooltip="every key, what each number means"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 
@@ -95,15 +95,15 @@ def clock_time(ms: int | None, now_ms: int) -> str:
     """`18:02:13` for today (UTC), `11-26 18:02` for other days."""
     if ms is None:
         return "-"
-    when = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    today = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).date()
+    when = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    today = datetime.fromtimestamp(now_ms / 1000, tz=UTC).date()
     return when.strftime("%H:%M:%S") if when.date() == today else when.strftime("%m-%d %H:%M")
 
 
 def full_time(ms: int | None) -> str:
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def age(ms: int | None, now_ms: int) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from console_data import fill
+
 from sestui.store import Store
 
 

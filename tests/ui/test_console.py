@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from console_data import (
+    HOSTILE_RECIPIENT,
+    HOSTILE_SUBJECT,
+    NOW,
+    add_event,
+    envelope,
+    make_app,
+    message_id,
+    record,
+    run,
+    settle,
+)
 
-
-from console_data import (HOSTILE_RECIPIENT, HOSTILE_SUBJECT, NOW, envelope, make_app, message_id, record,
-                          run, settle)
 from sestui.core.events import parse_body
 from sestui.store import Store
 
@@ -14,12 +22,6 @@ from sestui.store import Store
 def flow_rows(app) -> list[list[str]]:
     table = app.pane("flow").table
     return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def add_event(store, n: int, kind: str, recipient: str, minutes_after: float = 40) -> None:
-    sent = NOW - timedelta(minutes=1)
-    body = envelope(record(kind, n, recipient, sent, sent + timedelta(minutes=minutes_after / 60), "Later"))
-    store.add([(body, parse_body(body))])
 
 
 def test_flow_lists_newest_arrivals_first_with_hourly_counters(store):

@@ -7,8 +7,8 @@ at the SVGs in tests/__snapshots__/ before committing them.
 from __future__ import annotations
 
 import pytest
-
 from console_data import fill, make_app, message_id, settle
+
 from sestui.store import Store
 from sestui.ui.messages import OpenTimeline
 

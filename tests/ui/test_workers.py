@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from console_data import make_app, message_id, rendered, run, settle
+
 from sestui.aws import AwsError
 from sestui.ui.messages import OpenTimeline
 

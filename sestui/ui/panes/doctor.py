@@ -11,7 +11,16 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from sestui.ops.doctor import FAIL, OK, SIMULATOR_SUCCESS, SKIP, WARN, Check, Doctor, DoctorOptions
+from sestui.ops.doctor import (
+    FAIL,
+    OK,
+    SIMULATOR_SUCCESS,
+    SKIP,
+    WARN,
+    Check,
+    Doctor,
+    DoctorOptions,
+)
 from sestui.ui.messages import DoctorChecked, DoctorFinished
 from sestui.ui.text import literal, safe
 from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, fitted, theme_style

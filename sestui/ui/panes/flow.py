@@ -10,11 +10,19 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sestui.core.events import EVENT_TYPES
-from sestui.ui.messages import FilterApplied, FlowLoaded, OpenTimeline
 from sestui.ui.filters import parse_flow_filter
+from sestui.ui.messages import FilterApplied, FlowLoaded, OpenTimeline
 from sestui.ui.text import clock_time, literal
-from sestui.ui.widgets.common import (FilterBox, KeyTable, OrderedText, address_cell, fitted, message_id_cell,
-                                      theme_style, type_cell)
+from sestui.ui.widgets.common import (
+    FilterBox,
+    KeyTable,
+    OrderedText,
+    address_cell,
+    fitted,
+    message_id_cell,
+    theme_style,
+    type_cell,
+)
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 PAGE = 200

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from sestui.ops.suppressions import email_problem
-from sestui.ui.widgets.common import ReadOnlyAware
 from sestui.ui.messages import IdentitiesLoaded
+from sestui.ui.widgets.common import ReadOnlyAware
 from sestui.ui.workers import AppWorkers, deliver, io_worker
 
 SIMULATOR = {

@@ -5,6 +5,8 @@ filter...) are not offered: an action acts on what the operator sees, or is not 
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,18 +17,31 @@ from textual.widgets import DataTable, Static
 from sestui.aws import AwsError
 from sestui.ops import suppressions as service
 from sestui.ops.policies import RULES
-from sestui.ui.messages import FilterApplied, OpenTimeline, Row, SuppressionDetail, SuppressionsLoaded
+from sestui.ui.messages import (
+    FilterApplied,
+    OpenTimeline,
+    Row,
+    SuppressionDetail,
+    SuppressionsLoaded,
+)
 from sestui.ui.text import clock_time, literal, safe
-from sestui.ui.widgets.common import FilterBox, KeyTable, ReadOnlyAware, address_cell, fitted, theme_style
+from sestui.ui.widgets.common import (
+    FilterBox,
+    KeyTable,
+    ReadOnlyAware,
+    address_cell,
+    fitted,
+    theme_style,
+)
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv", "copy"})  # act on the list
 
 
 def utc(ms: int | None) -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):

@@ -15,8 +15,16 @@ from textual.widgets import DataTable, Static
 
 from sestui.ui.messages import OpenTimeline, RecordLoaded, TimelineLoaded
 from sestui.ui.text import clock_time, full_time, literal, safe
-from sestui.ui.widgets.common import (STATUS_COLOURS, KeyTable, OrderedText, ReadOnlyAware, address_cell, fitted,
-                                      theme_style, type_cell)
+from sestui.ui.widgets.common import (
+    STATUS_COLOURS,
+    KeyTable,
+    OrderedText,
+    ReadOnlyAware,
+    address_cell,
+    fitted,
+    theme_style,
+    type_cell,
+)
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 STATUS_LABELS = {

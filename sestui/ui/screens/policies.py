@@ -28,7 +28,10 @@ class PoliciesScreen(Modal[None]):
             yield Label("Suppression policies (enter cycles off / dry-run / on)", classes="title")
             yield OptionList(*self._options(), id="rules")
             yield Static(Text("dry-run only writes what it would do to the audit log (u in pane 3). Changes last "
-                              "until the console exits; set them in the config file's [policies] table to keep."),
+                              "until the console exits; set them in the config file's [policies] table to keep.\n"
+                              "Addresses at @simulator.amazonses.com are never suppressed: they are the SES "
+                              "mailbox simulator's test addresses (every bounce and complaint of the demo goes "
+                              "there), and SES ignores the account suppression list for them."),
                          classes="hint")
 
     def _options(self) -> list[Option]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
-from textual.app import App
-from textual.color import Color, ColorParseError
-from textual.binding import Binding
 from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.widgets import DataTable, Input
 
 from sestui.ui.messages import FilterApplied
