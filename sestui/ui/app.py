@@ -225,8 +225,8 @@ class SestuiApp(App):
                              message.ok)
         self._show_bars()
         self.pane("suppressions").refresh_after_edit()
-        if message.message_id:
-            self.post_message(OpenTimeline(message.message_id, remember=False))
+        if message.message_id:  # a send: its timeline, and escape returns to the form
+            self.post_message(OpenTimeline(message.message_id, remember=True))
         elif self.current == "timeline":
             self.pane("timeline").poll()
 

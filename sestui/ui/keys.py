@@ -23,9 +23,9 @@ APP_BINDINGS = [
     Binding("4", "pane('reputation')", "Reputation", show=False, id="pane.reputation", tooltip="pane 4: Reputation"),
     Binding("5", "pane('send')", "Send", show=False, id="pane.send", tooltip="pane 5: Send"),
     Binding("6", "pane('doctor')", "Doctor", show=False, id="pane.doctor", tooltip="pane 6: Doctor"),
-    Binding("space", "pause", "Pause", id="app.pause", tooltip="freeze / resume the live flow and timeline"),
+    Binding("space", "pause", "Pause", id="app.pause", tooltip="freeze / resume live updates"),
     Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh",
-            tooltip="reload the visible pane and the header now"),
+            tooltip="reload the pane and header now"),
 ]
 
 # Keys Textual widgets handle themselves, listed in help beside the bindings of their pane.

@@ -8,7 +8,6 @@ from console_data import NOW_MS, add_event, make_app, rendered, run, screen_text
 
 from sestui.core import health
 from sestui.ops.policies import PolicyConfig
-from sestui.ui.keys import keymap_problems
 from sestui.ui.widgets.header import render_health
 
 
@@ -172,6 +171,8 @@ def test_suppression_detail_follows_the_cursor_and_knows_the_message(store):
 # -- 11: keymap problems are one-line warnings -----------------------------------------------------
 
 def test_keymap_problems_name_unknown_ids_and_conflicts():
+    from sestui.ui.keys import keymap_problems
+
     problems = keymap_problems({"flow.filtr": "f", "app.pause": "p"})
     assert any("flow.filtr" in p and "flow.filter" in p for p in problems)
     assert any("app.pause" in p and "suppressions.policies" in p for p in problems)

@@ -35,6 +35,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
     BINDINGS = [
         Binding("r", "run", "Run checks", id="doctor.run"),
         Binding("t", "round_trip", "Round trip", id="doctor.round_trip"),
+        Binding("y", "copy", "Copy fix", show=False, id="doctor.copy", tooltip="copy the selected check's fix"),
     ]
 
     def __init__(self, **kwargs):
@@ -165,6 +166,10 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
             text.append("\nfix: ", style=theme_style(self.app, "warning", bold=True))
             text.append(safe(check.fix))
         self._fix(text)
+
+    def action_copy(self) -> None:
+        check = self.checks.get(self.table.selected_key() or "")
+        self.app.actions.copy("fix", check.fix if check else None)
 
     def _fix(self, text: Text) -> None:
         self.query_one("#doc-fix", Static).update(text)

@@ -39,6 +39,7 @@ class FlowPane(AppWorkers, Vertical):
         Binding("slash", "filter", "Filter", id="flow.filter"),
         Binding("t", "types", "Types", id="flow.types"),
         Binding("exclamation_mark", "problems", "Problems only", show=False, id="flow.problems"),
+        Binding("y", "copy", "Copy message id", show=False, id="flow.copy"),
     ]
 
 
@@ -326,6 +327,10 @@ class FlowPane(AppWorkers, Vertical):
     def _types_chosen(self, types: frozenset[str] | None) -> None:
         if types is not None:
             self.set_types(types)
+
+    def action_copy(self) -> None:
+        key = self.table.selected_key()
+        self.app.actions.copy("message id", self.message_ids.get(key) if key else None)
 
     def action_problems(self) -> None:
         self.set_types(None if self.types == PROBLEM_TYPES else PROBLEM_TYPES)

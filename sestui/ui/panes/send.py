@@ -155,6 +155,7 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         if options:
             select.value = options[0][1]
         elif message.error:
+            select.prompt = "(no identity: see below)"
             self.query_one("#send-problems", Static).update(Text(f"Cannot list identities: {message.error}"))
 
     @on(Button.Pressed, "#presets Button")

@@ -35,7 +35,7 @@ from sestui.ui.widgets.common import (
 )
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
-LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv", "copy"})  # act on the list
+LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv", "copy", "events"})  # act on the list
 
 
 def utc(ms: int | None) -> str:
@@ -57,6 +57,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         Binding("e", "export_csv", "Export CSV", show=False, id="suppressions.export",
                 tooltip="write the rows shown (the filter applies) to a CSV file"),
         Binding("y", "copy", "Copy address", show=False, id="suppressions.copy"),
+        Binding("f", "events", "Events", show=False, id="suppressions.events",
+                tooltip="this address's events in the flow"),
     ]
 
     def __init__(self, **kwargs):
@@ -350,6 +352,12 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         email = self.table.selected_key()
         if email:
             self.app.actions.unsuppress(email)
+
+    def action_events(self) -> None:
+        email = self.table.selected_key()
+        if email:
+            self.app.action_pane("flow", remember=True)
+            self.app.pane("flow").set_filter(email)
 
     def action_copy(self) -> None:
         self.app.actions.copy("address", self.table.selected_key())

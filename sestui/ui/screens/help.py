@@ -33,7 +33,7 @@ class HelpScreen(Modal[None]):
         for title, rows in self.sections:
             text.append(f"{title}\n", style="bold underline")
             for keys, description in rows:
-                text.append(f"  {keys:<18}", style="bold")
+                text.append(f"  {keys:<14}", style="bold")
                 text.append(f"{description}\n")
             text.append("\n")
         text.append("Rebind any key in the config file's [keymap] table by its id, e.g. flow.filter = \"f\".")
