@@ -154,3 +154,10 @@ def rendered(widget) -> str:
 def screen_text(app) -> str:
     """What the terminal shows now, as plain lines."""
     return "\n".join("".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips())
+
+
+def on_screen(app, widget) -> str:
+    """The screen rows a widget occupies, as drawn (cut to the terminal's width)."""
+    lines = screen_text(app).split("\n")
+    region = widget.region
+    return "\n".join(line[region.x:region.right] for line in lines[region.y:region.bottom])

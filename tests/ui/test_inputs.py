@@ -37,8 +37,13 @@ def visible_lines(app) -> list[str]:
     return lines
 
 
-def shows(app, text: str) -> bool:
-    return any(text in line for line in visible_lines(app))
+def shows(app, text: str, widget=None) -> bool:
+    """`text` visible on the screen, or within `widget`'s rows and columns."""
+    lines = visible_lines(app)
+    if widget is not None:
+        r = widget.region
+        lines = [line[r.x:r.right] for line in lines[r.y:r.bottom]]
+    return any(text in line for line in lines)
 
 
 SEND_FIELDS = ("#send-to", "#send-subject", "#send-body", "#send-config", "#send-tags")
@@ -55,7 +60,7 @@ def test_every_input_shows_what_is_typed_in_every_theme(store):
 
     async def check(pilot, where: str, failures: list[str]) -> None:
         await pilot.pause()
-        if not shows(app, MARKER):
+        if not shows(app, MARKER, app.screen.query_one(where)):
             failures.append(f"{app.theme} {where}")
 
     async def scenario(pilot):
@@ -106,7 +111,7 @@ def test_the_from_select_shows_its_choice_in_every_theme(store):
             for focused in (False, True):
                 (send.query_one("#send-from") if focused else send.query_one("#send-to")).focus()
                 await pilot.pause()
-                if not shows(app, f"{MARKER.lower()}@mail"):
+                if not shows(app, f"{MARKER.lower()}@mail", send.query_one("#send-from")):
                     failures.append(f"{theme} focused={focused}")
         assert not failures, failures
 

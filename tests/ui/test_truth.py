@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from console_data import NOW_MS, add_event, make_app, rendered, run, screen_text, settle
+from console_data import NOW_MS, add_event, make_app, on_screen, rendered, run, screen_text, settle
 
 from sestui.core import health
 from sestui.ops.policies import PolicyConfig
@@ -91,7 +91,7 @@ def test_read_only_and_paused_flags_fit_at_80_columns(store):
     async def scenario(pilot):
         await pilot.press("space")
         await pilot.pause()
-        bar = rendered(app.query_one("#pane-bar"))
+        bar = on_screen(app, app.query_one("#pane-bar"))
         assert "READ-ONLY" in bar and "PAUSED" in bar
 
     run(app, scenario)
@@ -108,7 +108,7 @@ def test_an_active_filter_and_waiting_rows_keep_the_rejects_counter(store):
             add_event(store, 100 + n, "Delivery", f"n{n}@example.com")
         app.tick()
         await settle(pilot)
-        counters = rendered(app.pane("flow").query_one("#flow-counters"))
+        counters = on_screen(app, app.pane("flow").query_one("#flow-counters"))
         assert "23 new above (g)" in counters and "filter /example" in counters and "rej 1" in counters
 
     run(app, scenario)
@@ -120,9 +120,9 @@ def test_stale_account_keeps_its_flag_and_reason_at_80_columns(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        header = rendered(app.query_one("#health")).split("\n")[0]
+        header = on_screen(app, app.query_one("#health")).split("\n")[0]
         assert "STALE" in header and "ST…" not in header
-        assert "throttled by AWS on ses:GetAccount" in rendered(app.query_one("#outcome"))
+        assert "throttled by AWS on ses:GetAccount" in on_screen(app, app.query_one("#outcome"))
 
     run(app, scenario)
 
