@@ -309,3 +309,32 @@ def test_feed_states_say_what_is_true():
     stale = render_health(FakeApp(), summary(feed=health.Feed("stale", error="receive failed", since_ms=NOW_MS - 30_000)),
                           NOW_MS, 80)
     assert "STALE 30s" in stale.plain and "receive failed" in stale.plain
+
+
+def test_the_theme_picker_has_the_plain_prompt_of_the_palette(store):
+    from textual.command import SearchIcon
+
+    app = make_app(store)
+
+    async def scenario(pilot):
+        app.action_change_theme()
+        await pilot.pause()
+        assert app.screen.query_one(SearchIcon).icon == ">"
+
+    run(app, scenario)
+
+
+def test_the_audit_refreshes_live_while_pane_3_shows(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await pilot.press("3", "u")
+        await settle(pilot)
+        store.add_audit(action="add", origin="policy", outcome="dry-run", email="late@example.com", reason="BOUNCE",
+                        actor="policy", at_ms=NOW_MS)
+        for _ in range(5):
+            app.tick()
+        await settle(pilot)
+        assert "late@example.com" in on_screen(app, app.pane("suppressions").audit)
+
+    run(app, scenario, size=(120, 40))
