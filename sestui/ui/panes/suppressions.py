@@ -89,8 +89,9 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
                    ("Last update UTC", "updated", 19)]
         if columns != self.table.column_layout:
             self.table.lay_out(columns, ((email, self._cells(row)) for email, row in self.rows.items()))
-        audit_columns = [("When UTC", "at", 11), ("Who", "actor", 14), ("Action", "action", 10),
-                         ("Address", "email", max(16, width - 75)), ("Outcome", "outcome", 24)]
+        spare = max(24, width - 11 - 12 - 11 - 5 * 2 - 1)
+        audit_columns = [("When UTC", "at", 11), ("Who", "actor", 12), ("Action", "action", 11),
+                         ("Address", "email", spare * 55 // 100), ("Outcome", "outcome", spare - spare * 55 // 100)]
         if audit_columns != self.audit.column_layout:
             self.audit.lay_out(audit_columns, ((str(r["id"]), self._audit_cells(r)) for r in self.audit_rows))
 
