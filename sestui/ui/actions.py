@@ -52,8 +52,10 @@ class Actions:
                 then()
         self.app.push_screen(ConfirmScreen(title, body, label, danger=danger), confirmed)
 
-    def _run(self, title: str, work: Callable[[], str], message_id: str | None = None) -> None:
-        """Run `work` in a worker; its string (or an AwsError/ValueError) becomes the outcome."""
+    def _run(self, title: str, work: Callable[[], str], line: str | None = None) -> None:
+        """Run `work` in a worker; its string (or an AwsError/ValueError) becomes the outcome.
+        `line`: what the outcome line keeps of a success, when the toast's detail names an address
+        (the line stays on screen; an address removed from the list should not)."""
         app = self.app
 
         def run() -> None:
@@ -62,7 +64,7 @@ class Actions:
             except (AwsError, ValueError) as exc:
                 app.post_message(ActionFinished(title, False, str(exc)))
                 return
-            app.post_message(ActionFinished(title, True, detail, message_id))
+            app.post_message(ActionFinished(title, True, detail, line=line))
 
         run_io(app, run, group="action")
 
@@ -83,7 +85,8 @@ class Actions:
             service.add(ctx.aws, ctx.store, email, reason, origin="console", message_id=message_id)
             return f"{safe(email)} suppressed ({reason})"
 
-        self._ask("Suppress address", body, "Suppress", lambda: self._run("Suppress", work))
+        self._ask("Suppress address", body, "Suppress",
+                  lambda: self._run("Suppress", work, line=f"done ({reason}); u shows it in the audit log"))
 
     def unsuppress(self, email: str) -> None:
         if not self.writable():
@@ -96,7 +99,8 @@ class Actions:
             removed = service.remove(ctx.aws, ctx.store, email, origin="console")
             return f"{safe(email)} removed" if removed else f"{safe(email)} was not on the list"
 
-        self._ask("Remove suppression", body, "Remove", lambda: self._run("Remove suppression", work))
+        self._ask("Remove suppression", body, "Remove",
+                  lambda: self._run("Remove suppression", work, line="done; u shows it in the audit log"))
 
     def import_csv(self, path: str | None) -> None:
         if not path or not self.writable():

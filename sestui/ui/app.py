@@ -221,7 +221,8 @@ class SestuiApp(App):
         detail = safe(message.detail)
         self.notify(detail, title=message.title, severity="information" if message.ok else "error",
                     markup=False, timeout=6 if message.ok else 12)
-        self.last_outcome = (f"{clock_time(self.ctx.now_ms(), self.ctx.now_ms())} {message.title}: {detail}",
+        kept = safe(message.line) if message.line else detail
+        self.last_outcome = (f"{clock_time(self.ctx.now_ms(), self.ctx.now_ms())} {message.title}: {kept}",
                              message.ok)
         self._show_bars()
         self.pane("suppressions").refresh_after_edit()

@@ -91,6 +91,7 @@ class ActionFinished(Message):
     ok: bool
     detail: str
     message_id: str | None = None
+    line: str | None = None  # what the outcome line keeps instead of `detail`
 
 
 @dataclass

@@ -69,6 +69,11 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
                 Text(check.name), fitted(check.detail)]
 
     @property
+    def running(self) -> Doctor | None:
+        """The run in progress, if any (asked of the worker manager, not kept in a flag)."""
+        return self.doctor if busy(self.app, "doctor") else None
+
+    @property
     def table(self) -> KeyTable:
         return self.query_one("#doc-table", KeyTable)
 

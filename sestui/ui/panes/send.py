@@ -85,6 +85,10 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         self.verified: list[str] = []
         self.loaded = False
 
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False  # steady, like the filter lines
+
     def compose(self) -> ComposeResult:
         ctx = self.app.ctx
         with Horizontal(classes="row"):

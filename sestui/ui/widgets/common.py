@@ -121,7 +121,11 @@ class OrderedText(Text):
 
 class FilterBox(Input):
     """A pane's `/` filter line: shown while the pane has the class `filtering`; enter posts
-    FilterApplied to the pane and hides it."""
+    FilterApplied to the pane and hides it. The cursor does not blink (a steady block reads as
+    well, and a screen that changes by itself cannot be compared with a snapshot)."""
+
+    def on_mount(self) -> None:
+        self.cursor_blink = False
 
 
     def open(self, current: str | None) -> None:
