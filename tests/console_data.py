@@ -105,3 +105,41 @@ def fill(store: Store, minutes_ago: int = 30) -> None:
                                 (HOSTILE_RECIPIENT, "BOUNCE", NOW_MS - 86_400_000)], NOW_MS - 60_000)
     store.add_audit(action="add", origin="console", outcome="ok", email="bob@example.net", reason="BOUNCE",
                     actor="ops@prod", at_ms=NOW_MS - 3_600_000)
+
+
+# -- driving the console (shared by the console, snapshot and truth tests) ---------------------------
+
+def make_app(store, **kwargs):
+    from sestui.ui.app import ConsoleContext, SestuiApp
+
+    kwargs.setdefault("queue_url", "https://sqs.example/q")
+    ctx = ConsoleContext(store=store, aws=kwargs.pop("aws", None), profile="prod", region="us-east-1",
+                         clock=lambda: NOW_MS, **kwargs)
+    return SestuiApp(ctx, tick_seconds=3600)
+
+
+async def settle(pilot) -> None:
+    """Let the workers finish and their messages land. A worker that failed is the app's business
+    (its Worker.StateChanged handler); waiting for it must not fail the test."""
+    from textual.worker import WorkerFailed
+
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass
+        await pilot.pause()
+
+
+def run(app, scenario, size=(80, 24)):
+    import asyncio
+
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await scenario(pilot)
+    asyncio.run(main())
+
+
+def rendered(widget) -> str:
+    return str(widget.render())

@@ -2,43 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-import pytest
 
-from console_data import HOSTILE_RECIPIENT, HOSTILE_SUBJECT, NOW, NOW_MS, envelope, fill, message_id, record
+from console_data import (HOSTILE_RECIPIENT, HOSTILE_SUBJECT, NOW, envelope, make_app, message_id, record,
+                          run, settle)
 from sestui.core.events import parse_body
 from sestui.store import Store
-from sestui.ui.app import ConsoleContext, SestuiApp
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "console.db")
-    fill(s)
-    yield s
-    s.close()
-
-
-def make_app(store, **kwargs) -> SestuiApp:
-    ctx = ConsoleContext(store=store, aws=None, profile="prod", region="us-east-1",
-                         queue_url="https://sqs.example/q", clock=lambda: NOW_MS, **kwargs)
-    return SestuiApp(ctx, tick_seconds=3600)
-
-
-def run(app: SestuiApp, scenario, size=(80, 24)):
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await scenario(pilot)
-    asyncio.run(main())
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def flow_rows(app) -> list[list[str]]:
