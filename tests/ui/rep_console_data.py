@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 from console_data import NOW, NOW_MS, envelope, fill, record
+
 from sestui.aws.cloudwatch import ReputationSeries
 from sestui.core.events import parse_body
 from sestui.core.reputation import Figure, Rates

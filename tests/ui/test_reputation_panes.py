@@ -6,9 +6,16 @@ and the tables re-lay their columns on resize."""
 from __future__ import annotations
 
 import pytest
-
 from console_data import make_app, rendered, run, settle
-from rep_console_data import (ACCOUNT_DAILY, HOSTILE_SET, MARKETING_DAILY, STREAMS, cloudwatch, fill_streams)
+from rep_console_data import (
+    ACCOUNT_DAILY,
+    HOSTILE_SET,
+    MARKETING_DAILY,
+    STREAMS,
+    cloudwatch,
+    fill_streams,
+)
+
 from sestui.core.reputation import hours_to_cross, pace_text
 from sestui.store import Store
 from sestui.ui.text import safe

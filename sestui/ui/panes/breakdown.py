@@ -29,6 +29,8 @@ GROUPS = (("configuration_set", "configuration set", "set:{}"),
           ("campaign", "campaign", "tag:campaign={}"),
           ("bounce_class", "bounce class", None),
           ("feedback_type", "complaint type", None))
+LABELS = {dimension: label for dimension, label, _ in GROUPS}
+FILTERS = {dimension: pattern for dimension, _, pattern in GROUPS}
 # The flow shows every event of the type when the group itself cannot be filtered on.
 TYPE_OF_GROUP = {"bounce_class": "type:bounce", "feedback_type": "type:complaint"}
 # Dimensions whose groups hold one kind of event: their share of it is shown, not a rate over sends.
@@ -117,7 +119,7 @@ class BreakdownPane(AppWorkers, Vertical):
         if width >= 100:
             numbers.append((share, "share", 6))
         spare = width - sum(w for _, _, w in numbers) - 2 * (len(numbers) + 1) - 2
-        label = dict((d, lbl) for d, lbl, _ in GROUPS)[self.group_by].capitalize()
+        label = LABELS[self.group_by].capitalize()
         return [(label, "group", max(10, spare))] + numbers
 
     def relayout(self, force: bool = False) -> None:
@@ -160,7 +162,7 @@ class BreakdownPane(AppWorkers, Vertical):
 
     def _show_title(self) -> None:
         app = self.app
-        label = dict((d, lbl) for d, lbl, _ in GROUPS)[self.group_by]
+        label = LABELS[self.group_by]
         bold, muted = theme_style(app, "", True), theme_style(app, "text-muted")
         title = Text.assemble(("by ", muted), (label, bold), ("  last ", muted), (self.window, bold),
                               ("  min volume ", muted), (str(self.min_volume), bold),
@@ -197,7 +199,7 @@ class BreakdownPane(AppWorkers, Vertical):
         """The flow's `/` line for one group, or None when the flow cannot narrow to it."""
         if self.group_by in TYPE_OF_GROUP:
             return TYPE_OF_GROUP[self.group_by]
-        pattern = dict((d, f) for d, _, f in GROUPS)[self.group_by]
+        pattern = FILTERS[self.group_by]
         if not group or pattern is None or any(c.isspace() for c in group):
             return None
         return pattern.format(group)

@@ -11,7 +11,7 @@ stored events). The data is gathered by reputation_data.load in the pane's worke
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import on
@@ -25,14 +25,28 @@ from sestui.core.reputation import CLOUDWATCH, pace_text
 from sestui.ui.panes.reputation_data import DAYS, Cache, Scope, load
 from sestui.ui.text import ellipsize, safe
 from sestui.ui.widgets.common import KeyTable, fitted, theme_style
-from sestui.ui.widgets.rate_chart import DAY_MS, Grid, day_axis, day_row, render_chart, value_at
-from sestui.ui.widgets.rates import SOURCE_LABEL, figure_cell, percent_of, rate_style, threshold_for
+from sestui.ui.widgets.rate_chart import (
+    DAY_MS,
+    Grid,
+    day_axis,
+    day_row,
+    render_chart,
+    value_at,
+)
+from sestui.ui.widgets.rates import (
+    SOURCE_LABEL,
+    figure_cell,
+    percent_of,
+    rate_style,
+    threshold_for,
+)
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 # (label, label in 6 columns, count, colour)
 COUNT_ROWS = (("Sends", "Sends", "send", "primary"), ("Delivered", "Dlvd", "delivery", "success"),
               ("Bounces", "Bnc", "bounce", "error"), ("Complaints", "Cmp", "complaint", "error"),
               ("Rejects", "Rej", "reject", "error"))
+MIN_VOLUME = 20  # an estimate over fewer sends is shown but not coloured (a few events make a noisy ratio)
 SOURCE_NAME = {CLOUDWATCH: "AWS CloudWatch, hourly", "send_statistics": "estimate from SES statistics, daily",
                "local": "estimate from stored events, daily"}
 
@@ -131,7 +145,7 @@ class ReputationPane(AppWorkers, Vertical):
         threshold = threshold_for(self.kind)
         muted, bold = theme_style(app, "text-muted"), theme_style(app, "", True)
         table_rows = min(len(self.scopes), 4) + 1
-        chart_height = max(3, min(12, height - 3 - len(COUNT_ROWS) - table_rows - bool(self.error)))
+        chart_height = max(3, min(16, height - 3 - len(COUNT_ROWS) - table_rows - bool(self.error)))
         other = "complaint" if self.kind == "bounce" else "bounce"
         title = Text.assemble((f"{self.kind.capitalize()} rate ", bold), ("of ", muted),
                               (ellipsize(safe(scope.label), 24), bold),
@@ -156,7 +170,7 @@ class ReputationPane(AppWorkers, Vertical):
         app = self.app
         muted = theme_style(app, "text-muted")
         day = self.start_ms + self.cursor * DAY_MS
-        when = datetime.fromtimestamp(day / 1000, tz=timezone.utc).strftime("%Y-%m-%d")
+        when = datetime.fromtimestamp(day / 1000, tz=UTC).strftime("%Y-%m-%d")
         value = self.day_value()
         counts = scope.days[self.cursor] if scope.days else {}
         estimate = scope.series_source != CLOUDWATCH
@@ -199,7 +213,9 @@ class ReputationPane(AppWorkers, Vertical):
             if key == "scope":
                 cells.append(fitted(scope.label, style=theme_style(app, "", scope.name is None)))
             elif key in ("bounce", "complaint"):
-                cells.append(figure_cell(app, getattr(scope.rates, key), key))
+                figure = getattr(scope.rates, key)
+                sends = sum(day["send"] for day in scope.days)
+                cells.append(figure_cell(app, figure, key, coloured=not figure.estimate or sends >= MIN_VOLUME))
             else:
                 cells.append(self._pace_cell(scope))
         return cells

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sestui.aws import AwsError, ErrorKind
 from sestui.core.health import rates_from_counts
-from sestui.core.reputation import CLOUDWATCH, LOCAL, SEND_STATISTICS, Rates, hours_to_cross
+from sestui.core.reputation import (
+    CLOUDWATCH,
+    LOCAL,
+    SEND_STATISTICS,
+    Rates,
+    hours_to_cross,
+)
 from sestui.ops import reputation as ops_reputation
 from sestui.ops.reputation import Reputation, local_rates, statistics_rates
 from sestui.ui.widgets.rate_chart import DAY_MS
@@ -98,8 +104,8 @@ def cloudwatch_series(ctx, cache: Cache, tracked: list[str], start_ms: int, now_
     key = tuple(tracked)
     if key == cache.series_key and now_s - cache.series_at < SERIES_EVERY_S:
         return cache.series
-    start = datetime.fromtimestamp(start_ms / 1000, timezone.utc)
-    end = datetime.fromtimestamp(ctx.now_ms() / 1000, timezone.utc).replace(minute=0, second=0, microsecond=0)
+    start = datetime.fromtimestamp(start_ms / 1000, UTC)
+    end = datetime.fromtimestamp(ctx.now_ms() / 1000, UTC).replace(minute=0, second=0, microsecond=0)
     try:
         got = ctx.aws.metrics.reputation(tracked, start, end + timedelta(hours=1), period=3600)
     except AwsError as exc:

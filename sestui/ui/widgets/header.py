@@ -19,8 +19,9 @@ from sestui.ui.widgets.rates import short_figure
 class HealthHeader(Static):
     def show(self, s: health.Summary, now_ms: int, stale_since: int | None = None,
              reputation: Reputation | None = None) -> None:
-        self.update(render_health(self.app, s, now_ms, self.size.width or self.app.size.width, stale_since,
-                                  reputation))
+        # The screen's width, not self.size (the content area, and 0 before the first layout): the
+        # same line whenever it is drawn.
+        self.update(render_health(self.app, s, now_ms, self.app.size.width, stale_since, reputation))
 
 
 def quota_used_up(s: health.Summary) -> bool:
@@ -100,6 +101,8 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     rates = Text.assemble(bounce, " ", complaint, window, " ", rejects)
     if rates.cell_len + 3 + feed.cell_len > room:  # the feed's state matters more than the window's name
         rates = Text.assemble(bounce, " ", complaint, " ", rejects)
+    if rates.cell_len + 3 + feed.cell_len > room:  # the sources stay; the rejects' label shortens
+        rates = Text.assemble(bounce, " ", complaint, " ", ("rej 24h ", muted), rejects[-len(count(s.rejects_24h)):])
     rates.truncate(max(0, room - 3 - feed.cell_len), overflow="ellipsis")
     line2 = Text.assemble(rates, sep, feed)
     for line in (line1, line2):

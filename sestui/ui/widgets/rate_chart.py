@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.style import Style
 from rich.text import Text
@@ -34,7 +34,7 @@ class Grid:
 
     @classmethod
     def fit(cls, start_ms: int, days: int, width: int) -> Grid:
-        label = 10 if width >= 110 else 6
+        label = 11 if width >= 110 else 6
         return cls(start_ms, days, max(2, (width - label) // days), label)
 
     def column_end(self, column: int) -> int:
@@ -101,9 +101,10 @@ def day_axis(app: App, grid: Grid, cursor: int | None) -> Text:
     line = Text(" " * grid.label, no_wrap=True, end="")
     step = 1 if grid.per_day >= 6 else 2
     for day in range(grid.days):
-        when = datetime.fromtimestamp((grid.start_ms + day * DAY_MS) / 1000, tz=timezone.utc)
+        when = datetime.fromtimestamp((grid.start_ms + day * DAY_MS) / 1000, tz=UTC)
         label = when.strftime("%m-%d") if grid.per_day >= 6 else when.strftime("%d")
-        shown = day == cursor or (day % step == (grid.days - 1) % step and cursor not in (day - 1, day + 1))
+        # every other day when narrow (today's among them), and never beside the cursor's: they would touch
+        shown = day == cursor or (step == 1 or (day % 2 == (grid.days - 1) % 2 and cursor not in (day - 1, day + 1)))
         cell = label[: grid.per_day].ljust(grid.per_day) if shown else " " * grid.per_day
         line.append(cell, style=CURSOR if day == cursor else theme_style(app, "text-muted"))
     return line

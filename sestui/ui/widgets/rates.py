@@ -6,8 +6,20 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App
 
-from sestui.core.reputation import (BOUNCE, CLOUDWATCH, COMPLAINT, CRITICAL, LOCAL, OK, SEND_STATISTICS, UNKNOWN,
-                                    WARNING, Figure, Threshold, level)
+from sestui.core.reputation import (
+    BOUNCE,
+    CLOUDWATCH,
+    COMPLAINT,
+    CRITICAL,
+    LOCAL,
+    OK,
+    SEND_STATISTICS,
+    UNKNOWN,
+    WARNING,
+    Figure,
+    Threshold,
+    level,
+)
 from sestui.ops.reputation import Reputation
 from sestui.store import Store
 from sestui.ui.widgets.common import theme_style
@@ -51,9 +63,11 @@ def short_figure(app: App, figure: Figure, kind: str) -> Text:
     return Text.assemble((percent_of(figure.value, kind), style), (" aws", theme_style(app, "text-muted")))
 
 
-def figure_cell(app: App, figure: Figure, kind: str) -> Text:
-    """The panes' form: the value and its source named (`aws`, `est` for GetSendStatistics, `local`)."""
-    text = Text.assemble((percent_of(figure.value, kind, estimate=figure.estimate), rate_style(app, figure.value, kind)),
+def figure_cell(app: App, figure: Figure, kind: str, *, coloured: bool = True) -> Text:
+    """The panes' form: the value and its source named (`aws`, `est` for GetSendStatistics, `local`).
+    `coloured=False`: an estimate over too few messages to judge, shown but not coloured."""
+    style = rate_style(app, figure.value, kind, coloured=coloured)
+    text = Text.assemble((percent_of(figure.value, kind, estimate=figure.estimate), style),
                          (f" {SOURCE_LABEL.get(figure.source, figure.source)}", theme_style(app, "text-muted")),
                          end="")
     text.no_wrap = True
