@@ -37,7 +37,8 @@ EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
 
 NUMBERS = [
     ("1h snd dlv bnc ...", "pane 1: events of each type stored in the last hour"),
-    ("bounce / complaint", "header: rates over 14 days of SES statistics (or 24h of local events)"),
+    ("bounce / complaint", "header: AWS's reputation rates (aws); ~est: sestui's estimate over 14 days of SES"
+                           " statistics (or 24h of local events)"),
     ("rejects 24h", "header: messages SES rejected in the last 24 hours"),
     ("quota N/M", "header: messages sent in the last 24 hours / the 24-hour quota (red when used up)"),
     ("backlog", "header: messages waiting in the SQS queue"),

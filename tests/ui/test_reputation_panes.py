@@ -17,7 +17,7 @@ from rep_console_data import (
 )
 
 from sestui.core.reputation import hours_to_cross, pace_text
-from sestui.store import Store
+from sestui.store import Store, now_ms
 from sestui.ui.text import safe
 
 
@@ -271,3 +271,33 @@ def test_tables_re_lay_their_columns_on_resize_both_ways(streams, pane, key):
 
 def test_streams_fixture_holds_what_the_tests_assume():
     assert STREAMS[0][:2] == ("marketing", "spring") and STREAMS[0][4] > 0
+
+
+# -- against the sandbox's CloudWatch ------------------------------------------------------------
+
+
+def test_the_rates_shown_are_what_the_sandboxs_cloudwatch_returns(sandbox, clients_for, tmp_path):
+    """No reading saved: the pane reads AWS itself, through sestui/aws, in a region of its own."""
+    from console_data import fill
+    from sestui.aws import Aws
+
+    region = "ap-east-1"
+    cloudwatch_client = clients_for(sandbox.info.endpoint_url, region, "cloudwatch")
+    cloudwatch_client.put_metric_data(Namespace="AWS/SES", MetricData=[
+        {"MetricName": "Reputation.BounceRate", "Value": 0.0234},
+        {"MetricName": "Reputation.ComplaintRate", "Value": 0.0007}])
+    with Store(tmp_path / "sandbox.db") as store:
+        fill(store)
+        app = make_app(store, aws=Aws(region=region, endpoint_url=sandbox.info.endpoint_url))
+        app.ctx.clock = now_ms  # CloudWatch's points are stamped with the real time
+
+        async def scenario(pilot):
+            await pilot.press("4")
+            await settle(pilot)
+            pane = app.pane("reputation")
+            rows = table_rows(pane.table)
+            assert rows["account"][1:3] == ["2.34% aws", "0.070% aws"]
+            assert pane.scopes[0].series_source == "cloudwatch"
+            assert pane.day_value() == pytest.approx(0.0234)
+
+        run(app, scenario)

@@ -211,5 +211,5 @@ def load(ctx, cache: Cache) -> tuple[list[Scope], int, str | None, Cache]:
     for rates in reading.configuration_sets:
         counts, hard = last_day.get(rates.name, ({}, 0))
         set_volume = rates_from_counts(fortnight.get(rates.name, ({}, 0))[0]).attempts
-        scopes.append(scope(rates.name, rates, per_set.get(rates.name, empty), counts, hard, set_volume))
+        scopes.append(scope(rates.name, rates, per_set.get(rates.name or "", empty), counts, hard, set_volume))
     return scopes, start, error, cache
