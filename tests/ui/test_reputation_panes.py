@@ -279,6 +279,7 @@ def test_streams_fixture_holds_what_the_tests_assume():
 def test_the_rates_shown_are_what_the_sandboxs_cloudwatch_returns(sandbox, clients_for, tmp_path):
     """No reading saved: the pane reads AWS itself, through sestui/aws, in a region of its own."""
     from console_data import fill
+
     from sestui.aws import Aws
 
     region = "ap-east-1"
@@ -301,3 +302,20 @@ def test_the_rates_shown_are_what_the_sandboxs_cloudwatch_returns(sandbox, clien
             assert pane.day_value() == pytest.approx(0.0234)
 
         run(app, scenario)
+
+
+def test_each_group_maps_to_the_flows_filter_syntax(streams):
+    app = make_app(streams)
+
+    async def scenario(pilot):
+        pane = app.pane("breakdown")
+        expected = {"configuration_set": "set:marketing", "from_domain": "domain:marketing",
+                    "recipient_domain": "domain:marketing", "campaign": "tag:campaign=marketing",
+                    "bounce_class": "type:bounce", "feedback_type": "type:complaint"}
+        for group_by, text in expected.items():
+            pane.group_by = group_by
+            assert pane.flow_filter("marketing") == text
+        pane.group_by = "campaign"
+        assert pane.flow_filter("") is None and pane.flow_filter("two words") is None
+
+    run(app, scenario)

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from sestui.core.health import rates_from_counts
+from sestui.ui.filters import parse_flow_filter
 from sestui.ui.text import count
 from sestui.ui.widgets.common import KeyTable, fitted, theme_style
 from sestui.ui.widgets.rates import percent_of, rate_style
@@ -211,6 +212,10 @@ class BreakdownPane(AppWorkers, Vertical):
         text = self.flow_filter(group)
         if text is None:
             self.app.say("The flow cannot filter to this group; its events have no such value.", ok=False)
+            return
+        refused = parse_flow_filter(text).error  # (set:/tag: until the flow's filter knows them)
+        if refused:
+            self.app.say(refused, ok=False)
             return
         self.app.pane("flow").set_filter(text)
         self.app.action_pane("flow", remember=True)

@@ -16,6 +16,7 @@ from sestui.ui.text import age, clock_time, count, ellipsize, literal, safe
 from sestui.ui.widgets.common import theme_style
 from sestui.ui.widgets.rates import short_figure
 
+
 class HealthHeader(Static):
     def show(self, s: health.Summary, now_ms: int, stale_since: int | None = None,
              reputation: Reputation | None = None) -> None:
