@@ -42,6 +42,7 @@ from sestui.ui.keys import (
     scopes,
 )
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
+from sestui.ui.panes.breakdown import BreakdownPane
 from sestui.ui.panes.doctor import DoctorPane
 from sestui.ui.panes.flow import FlowPane
 from sestui.ui.panes.reputation import ReputationPane
@@ -53,10 +54,11 @@ from sestui.ui.text import clock_time, safe
 from sestui.ui.widgets.bars import outcome_line, pane_bar
 from sestui.ui.widgets.common import ReadOnlyAware
 from sestui.ui.widgets.header import HealthHeader
+from sestui.ui.widgets.rates import saved_reputation
 from sestui.ui.workers import busy, deliver, io_worker, one_line
 
 PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressions"),
-         ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"))
+         ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"), ("breakdown", "Breakdown"))
 REPUTATION_EVERY = 30  # ticks
 SUPPRESSIONS_EVERY = 5
 SWITCH_ACCOUNT = "switch-account"  # exit(result=(SWITCH_ACCOUNT, name)): the launcher restarts on that account
@@ -121,6 +123,7 @@ class SestuiApp(App):
         self.actions = Actions(self)
         self.faults: dict[str, tuple[str, int]] = {}  # worker group -> (one-line reason, since)
         self.summary: health.Summary | None = None
+        self.reputation = None  # ops.reputation.Reputation saved by the collector, for the header's rates
         self.last_outcome: tuple[str, bool] | None = None  # (text, ok)
 
     def compose(self) -> ComposeResult:
@@ -133,6 +136,7 @@ class SestuiApp(App):
             yield ReputationPane(id="reputation")
             yield SendPane(id="send")
             yield DoctorPane(id="doctor")
+            yield BreakdownPane(id="breakdown")
         yield Static(id="outcome")
         yield Footer()
 
@@ -169,20 +173,24 @@ class SestuiApp(App):
             self.pane("reputation").poll()
         elif current == "suppressions" and self._ticks % SUPPRESSIONS_EVERY == 0:
             self.pane("suppressions").poll()  # the audit and the policies' edits, live
+        elif current == "breakdown" and self._ticks % SUPPRESSIONS_EVERY == 0:
+            self.pane("breakdown").poll()
 
     @io_worker("health")
     def _load_health(self) -> None:
-        deliver(self, HealthLoaded(self.ctx.health_summary()))
+        deliver(self, HealthLoaded(self.ctx.health_summary(), saved_reputation(self.ctx.store)))
 
     @on(HealthLoaded)
     def _health_loaded(self, message: HealthLoaded) -> None:
         self.summary = message.summary
+        self.reputation = message.reputation
         self._show_health()
         self._show_bars()
 
     def _show_health(self) -> None:
         if self.screen_stack and self.summary is not None:
-            self.main_screen.query_one(HealthHeader).show(self.summary, self.ctx.now_ms(), self._stale_since())
+            self.main_screen.query_one(HealthHeader).show(self.summary, self.ctx.now_ms(), self._stale_since(),
+                                                              self.reputation)
 
     # -- failures: the one Worker.StateChanged handler ----------------------------------------------
 
@@ -266,7 +274,7 @@ class SestuiApp(App):
         self._show_bars()
         pane = self.pane(name)
         pane.focus_main()
-        if name in ("flow", "timeline", "reputation"):
+        if name in ("flow", "timeline", "reputation", "breakdown"):
             pane.poll()
         self.refresh_bindings()
 

@@ -16,13 +16,14 @@ APP_BINDINGS = [
     Binding("q", "back_or_quit", "Back/Quit", id="app.quit", tooltip="back one step; quit on pane 1"),
     Binding("escape", "back", "Back", show=False, id="app.back", tooltip="close, clear the filter, or go back"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.force_quit", tooltip="quit at once"),
-    Binding("1", "pane('flow')", "Panes", key_display="1-6", id="pane.flow", tooltip="pane 1: Flow"),
+    Binding("1", "pane('flow')", "Panes", key_display="1-7", id="pane.flow", tooltip="pane 1: Flow"),
     Binding("2", "pane('timeline')", "Timeline", show=False, id="pane.timeline", tooltip="pane 2: Timeline"),
     Binding("3", "pane('suppressions')", "Suppressions", show=False, id="pane.suppressions",
             tooltip="pane 3: Suppressions"),
     Binding("4", "pane('reputation')", "Reputation", show=False, id="pane.reputation", tooltip="pane 4: Reputation"),
     Binding("5", "pane('send')", "Send", show=False, id="pane.send", tooltip="pane 5: Send"),
     Binding("6", "pane('doctor')", "Doctor", show=False, id="pane.doctor", tooltip="pane 6: Doctor"),
+    Binding("7", "pane('breakdown')", "Breakdown", show=False, id="pane.breakdown", tooltip="pane 7: Breakdown"),
     Binding("space", "pause", "Pause", id="app.pause", tooltip="freeze / resume live updates"),
     Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh",
             tooltip="reload the pane and header now"),
@@ -38,7 +39,8 @@ EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
 
 NUMBERS = [
     ("1h snd dlv bnc ...", "pane 1: events of each type stored in the last hour"),
-    ("bounce / complaint", "header: rates over 14 days of SES statistics (or 24h of local events)"),
+    ("bounce / complaint", "header: AWS's reputation rates (aws); ~est: sestui's estimate over 14 days of SES"
+                           " statistics (or 24h of local events)"),
     ("rejects 24h", "header: messages SES rejected in the last 24 hours"),
     ("quota N/M", "header: messages sent in the last 24 hours / the 24-hour quota (red when used up)"),
     ("backlog", "header: messages waiting in the SQS queue"),
@@ -49,8 +51,10 @@ NUMBERS = [
 
 def scopes() -> list[tuple[str, list[Binding]]]:
     """(help section, bindings) for every scope, in the order help shows them."""
+    from sestui.ui.panes.breakdown import BreakdownPane
     from sestui.ui.panes.doctor import DoctorPane
     from sestui.ui.panes.flow import FlowPane
+    from sestui.ui.panes.reputation import ReputationPane
     from sestui.ui.panes.send import SendPane
     from sestui.ui.panes.suppressions import SuppressionPane
     from sestui.ui.panes.timeline import TimelinePane
@@ -68,9 +72,10 @@ def scopes() -> list[tuple[str, list[Binding]]]:
         ("1 Flow", FlowPane.BINDINGS),
         ("2 Timeline", TimelinePane.BINDINGS),
         ("3 Suppressions", SuppressionPane.BINDINGS),
-        ("4 Reputation", []),
+        ("4 Reputation", ReputationPane.BINDINGS),
         ("5 Send", SendPane.BINDINGS),
         ("6 Doctor", DoctorPane.BINDINGS),
+        ("7 Breakdown", BreakdownPane.BINDINGS),
         ("Confirmations", ConfirmScreen.BINDINGS),
         ("Event types (t)", TypesScreen.BINDINGS),
         ("Policies (p)", PoliciesScreen.BINDINGS),
@@ -80,7 +85,8 @@ def scopes() -> list[tuple[str, list[Binding]]]:
 
 
 # Which scopes are active together: a key may be bound once per chain.
-_PANE_CHAINS = {"1 Flow": True, "2 Timeline": True, "3 Suppressions": True, "5 Send": False, "6 Doctor": True}
+_PANE_CHAINS = {"1 Flow": True, "2 Timeline": True, "3 Suppressions": True, "5 Send": False, "6 Doctor": True,
+               "4 Reputation": True, "7 Breakdown": True}
 
 
 def _chains() -> list[list[Binding]]:

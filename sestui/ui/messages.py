@@ -16,6 +16,7 @@ Row = dict[str, Any]  # one row as the store returns it
 @dataclass
 class HealthLoaded(Message):
     summary: Summary
+    reputation: Any = None  # ops.reputation.Reputation: the collector's latest reading, if any
 
 
 @dataclass

@@ -1,155 +1,248 @@
-"""Pane 4: reputation over two weeks — sends, bounce and complaint rates against AWS's thresholds,
-rejects, and the locally stored events — plus how far the current rates are from review and pause."""
+"""Pane 4: reputation as AWS enforces it. AWS's rate over 14 days (CloudWatch `Reputation.*Rate`,
+hourly) against the review and pause lines, for the account or the configuration set under the
+table's cursor; the value under a day cursor (left/right, h/l); sends, deliveries, bounces,
+complaints and rejects per day; and, for the account and each set, where the last 24 hours' pace
+takes the rate ("at this pace: review in ~9 h").
+
+Where AWS publishes no figure (a set with reputation metrics off, CloudWatch denied, no AWS), the
+figure and the chart are sestui's estimate and say so (`est`: GetSendStatistics, `local`: the
+stored events). The data is gathered by reputation_data.load in the pane's worker."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
 
-from sestui.core import health
-from sestui.ui.messages import StatsLoaded
-from sestui.ui.text import count, percent
-from sestui.ui.widgets.common import theme_style
+from sestui.core.reputation import CLOUDWATCH, pace_text
+from sestui.ui.panes.reputation_data import DAYS, Cache, Scope, load
+from sestui.ui.text import ellipsize, safe
+from sestui.ui.widgets.common import KeyTable, fitted, theme_style
+from sestui.ui.widgets.rate_chart import (
+    DAY_MS,
+    Grid,
+    day_axis,
+    day_row,
+    render_chart,
+    value_at,
+)
+from sestui.ui.widgets.rates import (
+    SOURCE_LABEL,
+    figure_cell,
+    percent_of,
+    rate_style,
+    threshold_for,
+)
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
-BLOCKS = " ▁▂▃▄▅▆▇█"
-DAY_MS = 86_400_000
-WINDOW_MS = 14 * DAY_MS
-LABEL_WIDTH = 14
+# (label, label in 6 columns, count, colour)
+COUNT_ROWS = (("Sends", "Sends", "send", "primary"), ("Delivered", "Dlvd", "delivery", "success"),
+              ("Bounces", "Bnc", "bounce", "error"), ("Complaints", "Cmp", "complaint", "error"),
+              ("Rejects", "Rej", "reject", "error"))
+MIN_VOLUME = 20  # an estimate over fewer sends is shown but not coloured (a few events make a noisy ratio)
+SOURCE_NAME = {CLOUDWATCH: "AWS CloudWatch, hourly", "send_statistics": "estimate from SES statistics, daily",
+               "local": "estimate from stored events, daily"}
 
 
-def bar_string(values: list[float], scale: float) -> str:
-    """Values as block characters, full height at `scale` (values above it are clipped)."""
-    if scale <= 0:
-        scale = 1.0
-    top = len(BLOCKS) - 1
-    return "".join(BLOCKS[max(1, round(min(1.0, v / scale) * top))] if v > 0 else BLOCKS[0] for v in values)
+@dataclass
+class ReputationLoaded(Message):
+    scopes: list[Scope]
+    start_ms: int  # the first day's midnight, UTC
+    error: str | None
+    cache: Cache
 
 
-class ReputationPane(AppWorkers, VerticalScroll):
-    NOTE_WIDTH = 16
+class ReputationPane(AppWorkers, Vertical):
+    BINDINGS = [
+        Binding("left,h", "day(-1)", "Day", priority=True, id="reputation.earlier", tooltip="cursor one day earlier"),
+        Binding("right,l", "day(1)", "Day", show=False, priority=True, id="reputation.later",
+                tooltip="cursor one day later"),
+        Binding("c", "toggle_kind", "Bounce/complaint", id="reputation.kind",
+                tooltip="chart the bounce rate or the complaint rate"),
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.scopes: list[Scope] = []
+        self.start_ms = 0
+        self.error: str | None = None
+        self.cache = Cache()
+        self.kind = "bounce"
+        self.cursor = DAYS - 1  # today
+        self.selected: str | None = None  # the charted scope's label (None: the account)
 
     def compose(self) -> ComposeResult:
-        yield Static("Loading statistics…", id="rep-body")
+        yield Static("Loading reputation…", id="rep-body")
+        yield KeyTable(id="rep-scopes")
+
+    @property
+    def table(self) -> KeyTable:
+        return self.query_one("#rep-scopes", KeyTable)
 
     def focus_main(self) -> None:
-        self.focus()
+        self.table.focus()
+
+    def on_mount(self) -> None:
+        self.relayout(force=True)
+
+    def on_resize(self) -> None:
+        self.relayout()
+        self._show_body()
+
+    # -- loading ---------------------------------------------------------------------------------
 
     def poll(self) -> None:
         if not busy(self.app, "reputation"):
-            self._load()
+            self._load(self.cache)
 
     @io_worker("reputation")
-    def _load(self) -> None:
-        ctx = self.app.ctx
-        now = ctx.now_ms()
-        points = ctx.store.send_stats(now - WINDOW_MS)
-        local = ctx.store.hourly_counts(now - WINDOW_MS)
-        deliver(self, StatsLoaded(points, local, ctx.health_summary()))
+    def _load(self, cache: Cache) -> None:
+        scopes, start, error, cache = load(self.app.ctx, cache)
+        deliver(self, ReputationLoaded(scopes, start, error, cache))
 
-    @on(StatsLoaded)
-    def _loaded(self, message: StatsLoaded) -> None:
+    @on(ReputationLoaded)
+    def _loaded(self, message: ReputationLoaded) -> None:
         message.stop()
-        self.query_one("#rep-body", Static).update(self.render_report(message))
+        self.scopes, self.start_ms, self.error, self.cache = message.scopes, message.start_ms, message.error, message.cache
+        self.relayout(force=True)
+        self._show_body()
 
-    def render_report(self, message: StatsLoaded) -> Text:
+    # -- what is shown ---------------------------------------------------------------------------
+
+    @property
+    def scope(self) -> Scope | None:
+        for scope in self.scopes:
+            if scope.name == self.selected:
+                return scope
+        return self.scopes[0] if self.scopes else None
+
+    def day_value(self) -> float | None:
+        """The charted rate at the end of the cursor's day (today: now)."""
+        scope = self.scope
+        if scope is None:
+            return None
+        end = min(self.start_ms + (self.cursor + 1) * DAY_MS - 1, self.app.ctx.now_ms())
+        return value_at(scope.series.get(self.kind, []), end)
+
+    def _show_body(self) -> None:
+        self.query_one("#rep-body", Static).update(self.render_body())
+
+    def render_body(self) -> Text:
         app = self.app
-        now = app.ctx.now_ms()
-        width = min(96, max(20, (self.size.width or app.size.width) - LABEL_WIDTH - self.NOTE_WIDTH - 3))
-        start = now - WINDOW_MS
-        bold, muted = theme_style(app, "", True), theme_style(app, "text-muted")
-        out = Text(no_wrap=True, overflow="ellipsis")
+        scope = self.scope
+        if scope is None:
+            return Text("Loading reputation…")
+        width = max(40, (self.size.width or app.size.width) - 2)
+        height = self.size.height or app.size.height - 5
+        grid = Grid.fit(self.start_ms, DAYS, width)
+        threshold = threshold_for(self.kind)
+        muted, bold = theme_style(app, "text-muted"), theme_style(app, "", True)
+        table_rows = min(len(self.scopes), 4) + 1
+        chart_height = max(3, min(16, height - 3 - len(COUNT_ROWS) - table_rows - bool(self.error)))
+        other = "complaint" if self.kind == "bounce" else "bounce"
+        title = Text.assemble((f"{self.kind.capitalize()} rate ", bold), ("of ", muted),
+                              (ellipsize(safe(scope.label), 24), bold),
+                              (f"  {SOURCE_NAME.get(scope.series_source, scope.series_source)}", muted),
+                              no_wrap=True, overflow="ellipsis", end="")
+        for extra in (Text.assemble(("  ╌ review", theme_style(app, "warning")), ("  ─ pause", theme_style(app, "error"))),
+                      Text(f"  c: {other}", style=muted)):  # the legend, then the hint, if they fit
+            if title.cell_len + extra.cell_len <= width:
+                title.append_text(extra)
+        title.truncate(width)
+        lines = [title, render_chart(app, grid, scope.series.get(self.kind, []), threshold, chart_height, self.cursor),
+                 day_axis(app, grid, self.cursor), self._cursor_line(scope, width)]
+        lines += [day_row(app, grid, label if len(label) < grid.label else short, [d[key] for d in scope.days],
+                          colour, self.cursor)
+                  for label, short, key, colour in COUNT_ROWS]
+        if self.error:
+            lines.append(Text(ellipsize(f"AWS's figures: {safe(self.error)}", width), style=theme_style(app, "warning"),
+                              no_wrap=True, end=""))
+        return Text("\n", end="").join(lines)
 
-        def series(rows: dict[int, int] | list[dict], field: str | None = None) -> list[float]:
-            """Spread values over `width` equal time buckets covering the window."""
-            buckets = [0.0] * width
-            items = rows.items() if isinstance(rows, dict) else ((r["ts"], r[field]) for r in rows)
-            for ts, value in items:
-                i = int((ts - start) * width / WINDOW_MS)
-                if 0 <= i < width:
-                    buckets[i] += value
-            return buckets
-
-        def line(label: str, text: str, style=None, note: str = "") -> None:
-            out.append(f"{label:<{LABEL_WIDTH}}", style=bold)
-            out.append(text, style=style)
-            if note:
-                out.append(f" {note}", style=muted)
-            out.append("\n")
-
-        def rate_line(label: str, num: list[float], den: list[float], review: float, pause: float) -> None:
-            out.append(f"{label:<{LABEL_WIDTH}}", style=bold)
-            for n, d in zip(num, den):
-                rate = n / d if d else 0.0
-                colour = {"ok": "success", "warning": "warning", "error": "error"}[health.level(rate, review, pause)]
-                out.append(bar_string([rate], pause) if d else " ", style=theme_style(app, colour))
-            out.append(f" top={percent(pause, 1)} pause\n", style=muted)
-
-        points = message.points
-        out.append("SES sending statistics, last 14 days", style=bold)
-        out.append("  (left edge = 14 days ago)\n", style=muted)
-        if points:
-            attempts = series(points, "delivery_attempts")
-            bounces = series(points, "bounces")
-            complaints = series(points, "complaints")
-            rejects = series(points, "rejects")
-            line("Sends", bar_string(attempts, max(attempts) or 1), theme_style(app, "primary"),
-                 f"{count(sum(attempts))} total")
-            rate_line("Bounce rate", bounces, attempts, health.BOUNCE_REVIEW, health.BOUNCE_PAUSE)
-            rate_line("Complaint rate", complaints, attempts, health.COMPLAINT_REVIEW, health.COMPLAINT_PAUSE)
-            line("Rejects", bar_string(rejects, max(rejects) or 1), theme_style(app, "error" if sum(rejects) else "primary"),
-                 f"{count(sum(rejects))} total")
-        else:
-            out.append("  No statistics yet (GetSendStatistics is polled every few minutes).\n", style=muted)
-
-        out.append("\nEvents stored here, last 14 days\n", style=bold)
-        local = message.local
-        if local:
-            for label, kinds, colour in (("Delivered", ("delivery",), "success"),
-                                         ("Hard bounces", ("bounce_hard",), "error"),
-                                         ("Soft bounces", ("bounce_soft",), "warning"),
-                                         ("Complaints", ("complaint",), "error"),
-                                         ("Delays", ("delivery_delay",), "warning"),
-                                         ("Rejects", ("reject",), "error")):
-                merged: dict[int, int] = {}
-                for kind in kinds:
-                    for hour, n in local.get(kind, {}).items():
-                        merged[hour] = merged.get(hour, 0) + n
-                values = series(merged)
-                total = sum(values)
-                line(label, bar_string(values, max(values) or 1), theme_style(app, colour if total else "text-muted"),
-                     f"{count(total)}")
-        else:
-            out.append("  No events stored yet.\n", style=muted)
-
-        summary = message.summary
-        out.append("\nWhere the account stands", style=bold)
-        out.append(f"  (rates over {summary.rates_window})\n", style=muted)
-        self._standing(out, "Bounce rate", summary.rates.bounce_rate, health.BOUNCE_REVIEW, health.BOUNCE_PAUSE, 2)
-        self._standing(out, "Complaint rate", summary.rates.complaint_rate, health.COMPLAINT_REVIEW,
-                       health.COMPLAINT_PAUSE, 3)
-        return out
-
-    def _standing(self, out: Text, label: str, rate: float | None, review: float, pause: float, digits: int) -> None:
+    def _cursor_line(self, scope: Scope, width: int) -> Text:
         app = self.app
-        level = health.level(rate, review, pause)
-        colour = {"ok": "success", "warning": "warning", "error": "error"}[level]
-        out.append(f"{label:<{LABEL_WIDTH}}", style=theme_style(app, "", True))
-        out.append(f"{percent(rate, digits):>7}", style=theme_style(app, colour, bold=level != "ok"))
-        if rate is None:
-            out.append("  no sends in the window\n")
-            return
-        to_review, to_pause = review - rate, pause - rate
-        if to_review > 0:
-            out.append(f"  {percent(to_review, digits)} below review ({percent(review, 1)}),"
-                       f" {percent(to_pause, digits)} below pause ({percent(pause, 1)})\n")
-        elif to_pause > 0:
-            out.append(f"  OVER review ({percent(review, 1)}); {percent(to_pause, digits)} below pause"
-                       f" ({percent(pause, 1)})\n",
-                       style=theme_style(app, "warning"))
-        else:
-            out.append(f"  OVER the pause threshold ({percent(pause, 1)}): AWS may pause sending\n",
-                       style=theme_style(app, "error", True))
+        muted = theme_style(app, "text-muted")
+        day = self.start_ms + self.cursor * DAY_MS
+        when = datetime.fromtimestamp(day / 1000, tz=UTC).strftime("%Y-%m-%d")
+        value = self.day_value()
+        counts = scope.days[self.cursor] if scope.days else {}
+        estimate = scope.series_source != CLOUDWATCH
+        line = Text.assemble((f"{when} ", theme_style(app, "", True)), (f"{self.kind} ", muted),
+                             (percent_of(value, self.kind, estimate=estimate), rate_style(app, value, self.kind)),
+                             (f" {SOURCE_LABEL.get(scope.series_source, scope.series_source)}", muted),
+                             (" at day end" if self.cursor < DAYS - 1 else " now", muted),
+                             no_wrap=True, overflow="ellipsis", end="")
+        counts_text = (f" · sends {counts.get('send', 0):,} bounces {counts.get('bounce', 0):,}"
+                       f" complaints {counts.get('complaint', 0):,} rejects {counts.get('reject', 0):,}")
+        if line.cell_len + len(counts_text) <= width:  # the rows below show them too
+            line.append(counts_text, style=muted)
+        line.truncate(width)
+        return line
+
+    # -- the scopes table ------------------------------------------------------------------------
+
+    def columns_for(self, width: int) -> list[tuple[str, str, int]]:
+        """Scope, AWS's (or the estimated) bounce and complaint figures, and the pace; at 80
+        columns the pace column takes what the names leave."""
+        width = max(60, width)
+        name = 24 if width >= 110 else 16
+        figures = [("Bounce", "bounce", 11), ("Complaint", "complaint", 12)]
+        pace = width - name - sum(w for _, _, w in figures) - 2 * 4 - 3
+        return [("Scope", "scope", name), *figures, ("At this pace", "pace", max(12, pace))]
+
+    def relayout(self, force: bool = False) -> None:
+        columns = self.columns_for(self.size.width or self.app.size.width)
+        if force or columns != self.table.column_layout:
+            self.table.lay_out(columns, ((self._key(s), self._cells(s, columns)) for s in self.scopes))
+
+    @staticmethod
+    def _key(scope: Scope) -> str:
+        return "account" if scope.name is None else "set:" + scope.name
+
+    def _cells(self, scope: Scope, columns) -> list[Text]:
+        app = self.app
+        cells: list[Text] = []
+        for _, key, _ in columns:
+            if key == "scope":
+                cells.append(fitted(scope.label, style=theme_style(app, "", scope.name is None)))
+            elif key in ("bounce", "complaint"):
+                figure = getattr(scope.rates, key)
+                sends = sum(day["send"] for day in scope.days)
+                cells.append(figure_cell(app, figure, key, coloured=not figure.estimate or sends >= MIN_VOLUME))
+            else:
+                cells.append(self._pace_cell(scope))
+        return cells
+
+    def _pace_cell(self, scope: Scope) -> Text:
+        """The sooner of the two crossings, named when it is the complaint rate's."""
+        crossings = [(hours, kind) for kind, hours in scope.pace.items() if hours is not None]
+        if not crossings:
+            return Text("steady below review", style=theme_style(self.app, "text-muted"), end="")
+        hours, kind = min(crossings)
+        text = pace_text(hours) + ("" if kind == "bounce" else " (complaints)")
+        return Text(text, style=theme_style(self.app, "error" if hours <= 0 else "warning", bold=hours < 24), end="")
+
+    @on(DataTable.RowHighlighted, "#rep-scopes")
+    def _scope_moved(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value or ""
+        selected = None if key == "account" else key.removeprefix("set:")
+        if selected != self.selected:
+            self.selected = selected
+            self._show_body()
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_day(self, step: int) -> None:
+        self.cursor = max(0, min(DAYS - 1, self.cursor + step))
+        self._show_body()
+
+    def action_toggle_kind(self) -> None:
+        self.kind = "complaint" if self.kind == "bounce" else "bounce"
+        self._show_body()

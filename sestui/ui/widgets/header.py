@@ -10,22 +10,38 @@ from textual.app import App
 from textual.widgets import Static
 
 from sestui.core import health
-from sestui.ui.text import age, clock_time, count, ellipsize, literal, percent, safe
+from sestui.core.reputation import CLOUDWATCH, LOCAL, SEND_STATISTICS, Figure
+from sestui.ops.reputation import Reputation
+from sestui.ui.text import age, clock_time, count, ellipsize, literal, safe
 from sestui.ui.widgets.common import theme_style
-
-LEVEL_COLOUR = {health.OK: "success", health.WARN: "warning", health.BAD: "error"}
+from sestui.ui.widgets.rates import short_figure
 
 
 class HealthHeader(Static):
-    def show(self, s: health.Summary, now_ms: int, stale_since: int | None = None) -> None:
-        self.update(render_health(self.app, s, now_ms, self.size.width or self.app.size.width, stale_since))
+    def show(self, s: health.Summary, now_ms: int, stale_since: int | None = None,
+             reputation: Reputation | None = None) -> None:
+        # The screen's width, not self.size (the content area, and 0 before the first layout): the
+        # same line whenever it is drawn.
+        self.update(render_health(self.app, s, now_ms, self.app.size.width, stale_since, reputation))
 
 
 def quota_used_up(s: health.Summary) -> bool:
     return bool(s.max_24h and s.max_24h > 0 and s.sent_24h is not None and s.sent_24h >= s.max_24h)
 
 
-def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_since: int | None = None) -> Text:
+def header_figures(s: health.Summary, reputation: Reputation | None) -> tuple[Figure, Figure, bool]:
+    """(bounce, complaint, estimated): AWS's CloudWatch figure where the latest reading has one,
+    else the summary's own arithmetic (14 days of GetSendStatistics, or 24 h of local events)."""
+    source = SEND_STATISTICS if s.rates_window == "14d" else LOCAL
+    figures = []
+    for kind, fallback in (("bounce", s.rates.bounce_rate), ("complaint", s.rates.complaint_rate)):
+        aws = getattr(reputation.account, kind) if reputation else None
+        figures.append(aws if aws and aws.source == CLOUDWATCH and aws.value is not None else Figure(fallback, source))
+    return figures[0], figures[1], any(f.estimate for f in figures)
+
+
+def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_since: int | None = None,
+                  reputation: Reputation | None = None) -> Text:
     def style(colour: str, bold: bool = False):
         return theme_style(app, colour, bold)
 
@@ -77,15 +93,17 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     line1.truncate(left_room, overflow="ellipsis")
     line1.append_text(flag)
 
-    r = s.rates
-    bounce = Text.assemble(("bounce ", muted), (percent(r.bounce_rate), style(LEVEL_COLOUR[r.bounce_level], r.bounce_level != "ok")))
-    complaint = Text.assemble(("complaint ", muted),
-                              (percent(r.complaint_rate, 3), style(LEVEL_COLOUR[r.complaint_level], r.complaint_level != "ok")))
+    bounce_figure, complaint_figure, estimated = header_figures(s, reputation)
+    bounce = Text.assemble(("bounce ", muted), short_figure(app, bounce_figure, "bounce"))
+    complaint = Text.assemble(("complaint ", muted), short_figure(app, complaint_figure, "complaint"))
     rejects = Text.assemble(("rejects 24h ", muted), (count(s.rejects_24h), style("error" if s.rejects_24h else "")))
     feed = feed_text(app, s.feed, now_ms)
-    rates = Text.assemble(bounce, " ", complaint, (f" ({s.rates_window})", muted), " ", rejects)
+    window = Text(f" ({s.rates_window})", style=muted) if estimated else Text("")
+    rates = Text.assemble(bounce, " ", complaint, window, " ", rejects)
     if rates.cell_len + 3 + feed.cell_len > room:  # the feed's state matters more than the window's name
         rates = Text.assemble(bounce, " ", complaint, " ", rejects)
+    if rates.cell_len + 3 + feed.cell_len > room:  # the sources stay; the rejects' label shortens
+        rates = Text.assemble(bounce, " ", complaint, " ", ("rej 24h ", muted), rejects[-len(count(s.rejects_24h)):])
     rates.truncate(max(0, room - 3 - feed.cell_len), overflow="ellipsis")
     line2 = Text.assemble(rates, sep, feed)
     for line in (line1, line2):
