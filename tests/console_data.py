@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sestui.core.events import parse_body
 from sestui.store import Store, to_ms
 
-NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 NOW_MS = to_ms(NOW)
 HOSTILE_SUBJECT = "[bold]Sale[/] \x1b[31mRED\x1b[0m \x1b]0;pwned\x07 \u202eevil"
 HOSTILE_RECIPIENT = "[link=http://x]click[/link]@example.com"
@@ -105,3 +105,59 @@ def fill(store: Store, minutes_ago: int = 30) -> None:
                                 (HOSTILE_RECIPIENT, "BOUNCE", NOW_MS - 86_400_000)], NOW_MS - 60_000)
     store.add_audit(action="add", origin="console", outcome="ok", email="bob@example.net", reason="BOUNCE",
                     actor="ops@prod", at_ms=NOW_MS - 3_600_000)
+
+
+def add_event(store, n: int, kind: str, recipient: str, minutes_after: float = 40) -> None:
+    sent = NOW - timedelta(minutes=1)
+    body = envelope(record(kind, n, recipient, sent, sent + timedelta(minutes=minutes_after / 60), "Later"))
+    store.add([(body, parse_body(body))])
+
+
+# -- driving the console (shared by the console, snapshot and truth tests) ---------------------------
+
+def make_app(store, **kwargs):
+    from sestui.ui.app import ConsoleContext, SestuiApp
+
+    kwargs.setdefault("queue_url", "https://sqs.example/q")
+    ctx = ConsoleContext(store=store, aws=kwargs.pop("aws", None), profile="prod", region="us-east-1",
+                         clock=lambda: NOW_MS, **kwargs)
+    return SestuiApp(ctx, tick_seconds=3600)
+
+
+async def settle(pilot) -> None:
+    """Let the workers finish and their messages land. A worker that failed is the app's business
+    (its Worker.StateChanged handler); waiting for it must not fail the test."""
+    from textual.worker import WorkerFailed
+
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass
+        await pilot.pause()
+
+
+def run(app, scenario, size=(80, 24)):
+    import asyncio
+
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await scenario(pilot)
+    asyncio.run(main())
+
+
+def rendered(widget) -> str:
+    return str(widget.render())
+
+
+def screen_text(app) -> str:
+    """What the terminal shows now, as plain lines."""
+    return "\n".join("".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips())
+
+
+def on_screen(app, widget) -> str:
+    """The screen rows a widget occupies, as drawn (cut to the terminal's width)."""
+    lines = screen_text(app).split("\n")
+    region = widget.region
+    return "\n".join(line[region.x:region.right] for line in lines[region.y:region.bottom])

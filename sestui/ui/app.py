@@ -1,38 +1,64 @@
-"""The console application: a health header, five panes, modals; every I/O in a thread worker."""
+"""The console application: a health header, six panes, modals, an outcome line.
+
+How work is done (one idiom, see ui/workers.py): every read of the store and every AWS call runs
+in a thread worker started by `@io_worker(group)` — that is `@work(thread=True, exclusive=True,
+group=group, exit_on_error=False)` — or, for the ask-then-do flows in ui/actions.py, by `run_io`
+(the same arguments for a callable). Workers post their results as messages (ui/messages.py)
+through `deliver`, which drops the result of a cancelled worker. A poll that must not overlap
+asks `busy(app, group)` of Textual's worker manager instead of keeping a flag. Panes run their
+workers on the app, so `SestuiApp._worker_changed`, the one Worker.StateChanged handler, sees
+every failure: it marks the console STALE (header flag, the reason on the outcome line, a toast)
+and clears the mark when the next worker of that group succeeds. A failing poll never closes the
+console.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
-from rich.style import Style
-from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette, SearchIcon
+from textual.events import Key, Resize
 from textual.screen import Screen
+from textual.theme import ThemeProvider
 from textual.widgets import ContentSwitcher, Footer, Static
+from textual.worker import Worker, WorkerState
 
+from sestui.aws import Aws
 from sestui.core import health
-from sestui.ops import suppressions as service
-from sestui.aws import Aws, AwsError
+from sestui.ops.policies import PolicyConfig
 from sestui.store import Store, now_ms
-from sestui.ui.panes.flow import FlowPane
-from sestui.ui.widgets.header import HealthHeader
+from sestui.ui.actions import Actions
+from sestui.ui.keys import (
+    APP_BINDINGS,
+    EXTRA_KEYS,
+    NUMBERS,
+    help_rows,
+    keymap_problems,
+    scopes,
+)
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
-from sestui.ui.screens.modals import ConfirmScreen, HelpScreen
-from sestui.ui.panes.reputation import ReputationPane
 from sestui.ui.panes.doctor import DoctorPane
-from sestui.ui.panes.send import Draft, SendPane
+from sestui.ui.panes.flow import FlowPane
+from sestui.ui.panes.reputation import ReputationPane
+from sestui.ui.panes.send import SendPane
 from sestui.ui.panes.suppressions import SuppressionPane
-from sestui.ui.text import literal, safe
 from sestui.ui.panes.timeline import TimelinePane
-from sestui.ui.widgets.common import theme_style
+from sestui.ui.screens.help import HelpScreen
+from sestui.ui.text import clock_time, safe
+from sestui.ui.widgets.bars import outcome_line, pane_bar
+from sestui.ui.widgets.common import ReadOnlyAware
+from sestui.ui.widgets.header import HealthHeader
+from sestui.ui.workers import busy, deliver, io_worker, one_line
 
 PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressions"),
          ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"))
 REPUTATION_EVERY = 30  # ticks
+SUPPRESSIONS_EVERY = 5
+SWITCH_ACCOUNT = "switch-account"  # exit(result=(SWITCH_ACCOUNT, name)): the launcher restarts on that account
 
 
 @dataclass
@@ -48,10 +74,10 @@ class ConsoleContext:
     configuration_set: str | None = None
     read_only: bool = False
     clock: Callable[[], int] = now_ms
-    collector: object | None = None
+    collector: object | None = None  # ops.collector.Collector (its on_commit feeds the doctor's round trip)
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
-    policies: object | None = None  # policies.PolicyConfig the collector applies; toggled live
+    policies: PolicyConfig | None = None  # the policies the collector applies; toggled live
     accounts: list[str] = field(default_factory=list)  # configured accounts the console can switch to
     account_name: str | None = None
     notice: str | None = None  # shown once at start (e.g. why a switch of account failed)
@@ -80,26 +106,8 @@ class Palette(CommandPalette):
 
 class SestuiApp(App):
     TITLE = "sestui"
-    CSS = """
-    Screen { layout: vertical; }
-    #pane-bar { height: 1; padding: 0 1; background: $boost; }
-    ContentSwitcher { height: 1fr; }
-    DataTable { scrollbar-size-vertical: 1; }
-    """
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("q", "back_or_quit", "Back/Quit", id="app.quit"),
-        Binding("escape", "back", "Back", show=False, id="app.back"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.force_quit"),
-        Binding("1", "pane('flow')", "Panes", key_display="1-6", id="pane.flow"),
-        Binding("2", "pane('timeline')", "Timeline", show=False, id="pane.timeline"),
-        Binding("3", "pane('suppressions')", "Suppressions", show=False, id="pane.suppressions"),
-        Binding("4", "pane('reputation')", "Reputation", show=False, id="pane.reputation"),
-        Binding("5", "pane('send')", "Send", show=False, id="pane.send"),
-        Binding("6", "pane('doctor')", "Doctor", show=False, id="pane.doctor"),
-        Binding("space", "pause", "Pause", id="app.pause"),
-        Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh"),
-    ]
+    CSS_PATH = "sestui.tcss"
+    BINDINGS = APP_BINDINGS
 
     def __init__(self, ctx: ConsoleContext, *, tick_seconds: float = 1.0):
         super().__init__()
@@ -108,8 +116,11 @@ class SestuiApp(App):
         self.animation_level = "none"
         self.paused = False
         self.history: list[str] = []
-        self._health_busy = False
         self._ticks = 0
+        self.actions = Actions(self)
+        self.faults: dict[str, tuple[str, int]] = {}  # worker group -> (one-line reason, since)
+        self.summary: health.Summary | None = None
+        self.last_outcome: tuple[str, bool] | None = None  # (text, ok)
 
     def compose(self) -> ComposeResult:
         yield HealthHeader(id="health")
@@ -121,6 +132,7 @@ class SestuiApp(App):
             yield ReputationPane(id="reputation")
             yield SendPane(id="send")
             yield DoctorPane(id="doctor")
+        yield Static(id="outcome")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -131,10 +143,14 @@ class SestuiApp(App):
                 self.notify(f"Unknown theme {self.ctx.theme!r}; using the default.", severity="warning", markup=False)
         if self.ctx.keymap:
             self.set_keymap(self.ctx.keymap)
-        self._show_pane_bar()
+            for problem in keymap_problems(self.ctx.keymap):
+                self.notify(problem, severity="warning", timeout=15, markup=False)
+                self.last_outcome = (problem, False)
+        self._show_bars()
         self.pane("flow").focus_main()
         if self.ctx.notice:
             self.notify(self.ctx.notice, severity="error", timeout=15, markup=False)
+            self.last_outcome = (self.ctx.notice, False)
         self.tick()
         self.set_interval(self.tick_seconds, self.tick)
 
@@ -143,26 +159,82 @@ class SestuiApp(App):
     def tick(self) -> None:
         """Once a second: the header, and the visible pane if it is live (and not paused)."""
         self._ticks += 1
-        if not self._health_busy:
-            self._health_busy = True
-            self.run_worker(self._load_health, thread=True, group="health")
+        if not busy(self, "health"):
+            self._load_health()
         current = self.current
-        if current == "flow" and not self.paused:
-            self.pane("flow").poll()
-        elif current == "timeline" and not self.paused:
-            self.pane("timeline").poll()
+        if current in ("flow", "timeline") and not self.paused:
+            self.pane(current).poll()
         elif current == "reputation" and self._ticks % REPUTATION_EVERY == 1:
             self.pane("reputation").poll()
+        elif current == "suppressions" and self._ticks % SUPPRESSIONS_EVERY == 0:
+            self.pane("suppressions").poll()  # the audit and the policies' edits, live
 
+    @io_worker("health")
     def _load_health(self) -> None:
-        self.post_message(HealthLoaded(self.ctx.health_summary()))
+        deliver(self, HealthLoaded(self.ctx.health_summary()))
 
     @on(HealthLoaded)
     def _health_loaded(self, message: HealthLoaded) -> None:
-        self._health_busy = False
-        if not self.screen_stack:  # a worker finished while the app was closing
+        self.summary = message.summary
+        self._show_health()
+        self._show_bars()
+
+    def _show_health(self) -> None:
+        if self.screen_stack and self.summary is not None:
+            self.main_screen.query_one(HealthHeader).show(self.summary, self.ctx.now_ms(), self._stale_since())
+
+    # -- failures: the one Worker.StateChanged handler ----------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        if event.state == WorkerState.ERROR:
+            reason = one_line(event.worker.error)
+            fresh = self.faults.get(group, ("", 0))[0] != reason
+            self.faults[group] = (reason, self.faults.get(group, ("", self.ctx.now_ms()))[1])
+            if fresh:
+                self.notify(f"{group}: {reason}", title="STALE: a read failed", severity="error", timeout=12,
+                            markup=False)
+        elif event.state == WorkerState.SUCCESS and group in self.faults:
+            del self.faults[group]
+        else:
             return
-        self.main_screen.query_one(HealthHeader).show(message.summary, self.ctx.now_ms())
+        if self.screen_stack:
+            self._show_health()
+            self._show_bars()
+
+    def _stale_since(self) -> int | None:
+        return min((since for _, since in self.faults.values()), default=None)
+
+    def stale_reasons(self) -> list[str]:
+        """Every reason the console's picture may be out of date, one line each."""
+        reasons = [f"{group}: {reason}" for group, (reason, _) in sorted(self.faults.items())]
+        s = self.summary
+        if s is not None and s.account_error:
+            reasons.append(f"account: {safe(s.account_error)}")
+        return reasons
+
+    @on(ActionFinished)
+    def _action_finished(self, message: ActionFinished) -> None:
+        if not self.screen_stack:
+            return
+        detail = safe(message.detail)
+        self.notify(detail, title=message.title, severity="information" if message.ok else "error",
+                    markup=False, timeout=6 if message.ok else 12)
+        self.last_outcome = (f"{clock_time(self.ctx.now_ms(), self.ctx.now_ms())} {message.title}: {detail}",
+                             message.ok)
+        self._show_bars()
+        self.pane("suppressions").refresh_after_edit()
+        if message.message_id:  # a send: its timeline, and escape returns to the form
+            self.post_message(OpenTimeline(message.message_id, remember=True))
+        elif self.current == "timeline":
+            self.pane("timeline").poll()
+
+    def say(self, text: str, ok: bool = True) -> None:
+        """A toast that also stays on the outcome line."""
+        self.notify(text, severity="information" if ok else "warning", markup=False)
+        self.last_outcome = (text, ok)
+        self._show_bars()
 
     # -- panes ------------------------------------------------------------------------------------
 
@@ -189,26 +261,32 @@ class SestuiApp(App):
         else:
             self.history.clear()
         self.main_screen.query_one(ContentSwitcher).current = name
-        self._show_pane_bar()
+        self._show_bars()
         pane = self.pane(name)
         pane.focus_main()
         if name in ("flow", "timeline", "reputation"):
             pane.poll()
         self.refresh_bindings()
 
-    def _show_pane_bar(self) -> None:
-        current = self.current
-        bar = Text(no_wrap=True, overflow="ellipsis")
-        for i, (name, label) in enumerate(PANES, start=1):
-            if name == current:
-                bar.append(f" {i} {label} ", style=Style(reverse=True, bold=True))
-            else:
-                bar.append(f" {i} {label} ", style=theme_style(self, "text-muted"))
+    def _show_bars(self) -> None:
+        if not self.screen_stack:
+            return
+        screen = self.main_screen
+        width = self.size.width
+        flags = [("STALE", "error")] if self.faults else []
         if self.paused:
-            bar.append("  PAUSED (space resumes)", style=theme_style(self, "warning", bold=True))
+            flags.append(("PAUSED (space)", "warning"))
         if self.ctx.read_only:
-            bar.append("  READ-ONLY", style=theme_style(self, "warning", bold=True))
-        self.main_screen.query_one("#pane-bar", Static).update(bar)
+            flags.append(("READ-ONLY", "warning"))
+        screen.query_one("#pane-bar", Static).update(pane_bar(self, PANES, self.current, flags, width - 2))
+        line = screen.query_one("#outcome", Static)
+        reasons = self.stale_reasons()
+        line.set_class(bool(reasons), "stale")
+        line.update(outcome_line(self, reasons, self._stale_since(), self.last_outcome, self.ctx.now_ms()))
+
+    def on_resize(self, event: Resize) -> None:
+        self._show_health()
+        self._show_bars()
 
     def action_back(self) -> None:
         self._back(quit_at_root=False)
@@ -235,11 +313,28 @@ class SestuiApp(App):
         self.pane("timeline").show(message.message_id)
         self.action_pane("timeline", remember=message.remember)
 
+    # -- keys that do nothing here: say why ----------------------------------------------------------
+
+    def on_key(self, event: Key) -> None:
+        """A key bound to an action the pane hides here (read-only, the audit view) reaches the app
+        unhandled: say why it does nothing."""
+        if self.screen is not self.main_screen:
+            return
+        for node, bindings in self.screen._binding_chain:
+            if not isinstance(node, ReadOnlyAware):
+                continue
+            for binding in bindings.key_to_bindings.get(event.key, []):
+                reason = node.why_hidden(binding.action)
+                if reason:
+                    self.say(f"{binding.description}: {reason}.", ok=False)
+                    event.stop()
+                    return
+
     # -- global actions ---------------------------------------------------------------------------
 
     def action_pause(self) -> None:
         self.paused = not self.paused
-        self._show_pane_bar()
+        self._show_bars()
         if not self.paused:
             self.tick()
 
@@ -249,186 +344,33 @@ class SestuiApp(App):
             pane.load(from_aws=True)
         elif hasattr(pane, "poll"):
             pane.poll()
-        self._health_busy = False
         self.tick()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        from sestui.ui.panes.flow import FlowPane
-        from sestui.ui.screens.modals import ConfirmScreen
-        from sestui.ui.widgets.common import KeyTable
+        """From the live bindings, with the user's keymap applied."""
+        keymap = self.ctx.keymap
 
-        keymap = {k: v for k, v in self._keymap.items()} if hasattr(self, "_keymap") else {}
+        def display(key: str) -> str:
+            return self.get_key_display(Binding(key, ""))
 
-        def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
-            out = []
-            for b in bindings:
-                keys = keymap.get(b.id, b.key) if b.id else b.key
-                out.append((self.get_key_display(Binding(keys.split(",")[0], "")) if keys else "",
-                            f"{b.description or b.action}  ({b.id})" if b.id else (b.description or b.action)))
-            return out
-
-        return [
-            ("Everywhere", rows(self.BINDINGS)),
-            ("Tables", rows(KeyTable.BINDINGS) + [("enter", "open / drill down"), ("up/down pgup/pgdn", "move")]),
-            ("1 Flow", rows(FlowPane.BINDINGS)),
-            ("2 Timeline", rows(TimelinePane.BINDINGS)),
-            ("3 Suppressions", rows(SuppressionPane.BINDINGS)),
-            ("5 Send", rows(SendPane.BINDINGS) + [("tab / shift+tab", "next / previous field")]),
-            ("6 Doctor", rows(DoctorPane.BINDINGS)),
-            ("Confirmations", rows(ConfirmScreen.BINDINGS)),
-            ("Command palette", [("ctrl+p", "every pane and action by name")]),
-        ]
+        sections = [(title, help_rows(bindings, keymap, display) + EXTRA_KEYS.get(title, []))
+                    for title, bindings in scopes()]
+        sections.insert(-1, ("Command palette", EXTRA_KEYS["Command palette"]))
+        sections.append(("What the numbers mean", NUMBERS))
+        return sections
 
     def action_command_palette(self) -> None:
         if not Palette.is_open(self):
             self.push_screen(Palette(id="--command-palette"))
 
+    def search_themes(self) -> None:
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from sestui.ui.commands import console_commands
+
         yield from super().get_system_commands(screen)
-        for i, (name, label) in enumerate(PANES, start=1):
-            yield SystemCommand(f"Pane {i}: {label}", f"Show the {label.lower()} pane",
-                                lambda name=name: self.action_pane(name))
-        yield SystemCommand("Pause / resume live updates", "Freeze the flow and timeline", self.action_pause)
-        yield SystemCommand("Refresh now", "Reload the visible pane and the header", self.action_refresh_now)
-        yield SystemCommand("Flow: problems only", "Show only bounces, complaints, rejects, delays",
-                            lambda: self.pane("flow").action_problems())
-        yield SystemCommand("Flow: choose event types", "Toggle event types in the flow",
-                            lambda: (self.action_pane("flow"), self.pane("flow").action_types()))
-        yield SystemCommand("Suppressions: reload from SES", "Fetch every page of the account suppression list",
-                            lambda: (self.action_pane("suppressions"), self.pane("suppressions").load(from_aws=True)))
-        yield SystemCommand("Suppressions: export CSV", "Write the list to a CSV file",
-                            lambda: (self.action_pane("suppressions"), self.pane("suppressions").action_export_csv()))
-        yield SystemCommand("Suppressions: audit log", "Who changed the list, when, and how it went",
-                            lambda: (self.action_pane("suppressions"), self.pane("suppressions").action_toggle_audit()))
-        if not self.ctx.read_only:
-            yield SystemCommand("Suppressions: add an address", "Add to the account suppression list",
-                                lambda: (self.action_pane("suppressions"), self.pane("suppressions").action_add()))
-            yield SystemCommand("Suppressions: import CSV", "Add every address in a CSV file",
-                                lambda: (self.action_pane("suppressions"), self.pane("suppressions").action_import_csv()))
-            yield SystemCommand("Send a test message", "Open the send form", lambda: self.action_pane("send"))
-        for name in self.ctx.accounts:
-            if name != self.ctx.account_name:
-                yield SystemCommand(f"Switch account: {name}", "Watch this account/region, its queue and database",
-                                    lambda name=name: self.exit(result=("switch-account", name)))
-        yield SystemCommand("Help: keys", "Every key binding", self.action_help)
-
-    # -- outward actions (confirmed, run in workers, reported as toasts) ---------------------------
-
-    def _writable(self) -> bool:
-        if self.ctx.read_only:
-            self.notify("Read-only console: changes to AWS are disabled.", severity="warning")
-            return False
-        if self.ctx.aws is None:
-            self.notify("No AWS connection.", severity="error")
-            return False
-        return True
-
-    def ask_suppress(self, email: str, reason: str, message_id: str | None) -> None:
-        if not self._writable():
-            return
-        body = Text.assemble("Add ", literal(email, style="bold"), f" to the account suppression list (reason {reason})?\n"
-                             "SES will then refuse to deliver to it from every identity of this account.")
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                self._run_action("Suppress", lambda: service.add(
-                    self.ctx.aws, self.ctx.store, email, reason, origin="console", message_id=message_id)
-                    or f"{safe(email)} suppressed ({reason})")
-
-        self.push_screen(ConfirmScreen("Suppress address", body, "Suppress"), confirmed)
-
-    def ask_unsuppress(self, email: str) -> None:
-        if not self._writable():
-            return
-        body = Text.assemble("Remove ", literal(email, style="bold"), " from the account suppression list?\n"
-                             "SES will deliver to it again.")
-
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                def work() -> str:
-                    removed = service.remove(self.ctx.aws, self.ctx.store, email, origin="console")
-                    return f"{safe(email)} removed" if removed else f"{safe(email)} was not on the list"
-                self._run_action("Remove suppression", work)
-
-        self.push_screen(ConfirmScreen("Remove suppression", body, "Remove"), confirmed)
-
-    def ask_import(self, path: str | None) -> None:
-        if not path or not self._writable():
-            return
-        try:
-            with open(path, newline="", encoding="utf-8") as f:
-                rows, errors = service.read_csv(f)
-        except OSError as exc:
-            self.notify(f"{path}: {exc.strerror}", severity="error", markup=False)
-            return
-        body = Text(f"Add {len(rows)} addresses from {safe(path)} to the suppression list?")
-        if errors:
-            body.append(f"\n{len(errors)} rows will be skipped, first: {safe(errors[0])}")
-
-        def confirmed(ok: bool | None) -> None:
-            if not ok:
-                return
-
-            def work() -> str:
-                failed = 0
-                for row in rows:
-                    try:
-                        service.add(self.ctx.aws, self.ctx.store, row.email, row.reason, origin="console import")
-                    except AwsError:
-                        failed += 1
-                return f"imported {len(rows) - failed} of {len(rows)}" + (f", {failed} failed (see audit)" if failed else "")
-            self._run_action("Import", work)
-
-        self.push_screen(ConfirmScreen("Import suppressions", body, "Import"), confirmed)
-
-    def ask_send(self, draft: Draft) -> None:
-        if not self._writable():
-            return
-        body = Text.assemble("Send ", literal(draft.subject, style="bold"), "\nfrom ", literal(draft.sender),
-                             "\nto ", literal(", ".join(draft.to)),
-                             f"\nconfiguration set {draft.configuration_set or '(none)'}")
-
-        def confirmed(ok: bool | None) -> None:
-            if not ok:
-                return
-            ctx = self.ctx
-
-            def work() -> None:
-                try:
-                    message_id = ctx.aws.send_email(sender=draft.sender, to=draft.to, subject=draft.subject,
-                                                    body=draft.body, configuration_set=draft.configuration_set,
-                                                    tags=draft.tags)
-                except AwsError as exc:
-                    self.post_message(ActionFinished("Send", False, str(exc)))
-                    return
-                self.post_message(ActionFinished("Send", True, f"sent, MessageId {message_id}", message_id))
-
-            self.run_worker(work, thread=True, group="send")
-
-        self.push_screen(ConfirmScreen("Send test message", body, "Send", danger=False), confirmed)
-
-    def _run_action(self, title: str, work: Callable[[], str]) -> None:
-        def run() -> None:
-            try:
-                detail = work()
-            except (AwsError, ValueError) as exc:
-                self.post_message(ActionFinished(title, False, str(exc)))
-                return
-            self.post_message(ActionFinished(title, True, detail))
-
-        self.run_worker(run, thread=True, group="action")
-
-    @on(ActionFinished)
-    def _action_finished(self, message: ActionFinished) -> None:
-        if not self.screen_stack:
-            return
-        self.notify(safe(message.detail), title=message.title, severity="information" if message.ok else "error",
-                    markup=False, timeout=6 if message.ok else 12)
-        self.pane("suppressions").refresh_after_edit()
-        if message.message_id:
-            self.post_message(OpenTimeline(message.message_id, remember=False))
-        elif self.current == "timeline":
-            self.pane("timeline").poll()
+        yield from console_commands(self)

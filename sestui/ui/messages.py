@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from textual.message import Message
+
+from sestui.core.health import Summary
+from sestui.ops.doctor import Check, Facts
+
+Row = dict[str, Any]  # one row as the store returns it
 
 
 @dataclass
 class HealthLoaded(Message):
-    summary: object  # health.Summary
+    summary: Summary
 
 
 @dataclass
@@ -17,19 +23,20 @@ class FlowLoaded(Message):
     """Rows for the flow table. mode: reset (new query), newer (live), older (paging back), or
     waiting (the cursor is away from the top: only how many newer events there are)."""
 
-    rows: list[dict]
+    rows: list[Row]
     mode: str
     generation: int
     counts: dict[str, int] | None = None
     exhausted: bool = False
     waiting: int = 0
+    total: int | None = None  # events in the store, for "17 of 311"
 
 
 @dataclass
 class TimelineLoaded(Message):
     message_id: str
-    message: dict | None
-    events: list[dict]
+    message: Row | None
+    events: list[Row]
     suppressed: dict[str, str] = field(default_factory=dict)  # recipient -> reason, from the local cache
 
 
@@ -41,23 +48,24 @@ class RecordLoaded(Message):
 
 @dataclass
 class SuppressionsLoaded(Message):
-    rows: list[dict]
-    audit: list[dict]
+    rows: list[Row]
+    audit: list[Row]
     error: str | None = None
+    total: int | None = None  # entries in the cache, however filtered
 
 
 @dataclass
 class SuppressionDetail(Message):
     email: str
-    entry: dict | None
+    entry: Row | None
     error: str | None = None
 
 
 @dataclass
 class StatsLoaded(Message):
-    points: list[dict]
-    local: dict[str, list[int]]
-    summary: object
+    points: list[Row]
+    local: dict[str, dict[int, int]]
+    summary: Summary
 
 
 @dataclass
@@ -77,7 +85,7 @@ class OpenTimeline(Message):
 
 @dataclass
 class ActionFinished(Message):
-    """An AWS action (suppress, send, refresh) ended; the app shows a toast."""
+    """An AWS action (suppress, send, export) ended; the app shows a toast and the outcome line."""
 
     title: str
     ok: bool
@@ -87,17 +95,16 @@ class ActionFinished(Message):
 
 @dataclass
 class DoctorChecked(Message):
-    """One doctor check finished (`check` is a doctor.Check); `run` tells runs apart."""
+    """One doctor check finished; `run` tells runs apart."""
 
     run: int
-    check: object
+    check: Check
 
 
 @dataclass
 class DoctorFinished(Message):
     run: int
-    facts: object  # doctor.Facts
-    error: str | None = None
+    facts: Facts
 
 
 @dataclass

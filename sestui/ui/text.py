@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 
 from sestui.core.fmt import duration
 
-_BIDI_AND_INVISIBLE = {
+BIDI_AND_INVISIBLE = {
     "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2028", "\u2029", "\u202a", "\u202b", "\u202c",
     "\u202d", "\u202e", "\u2060", "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff",
 }
@@ -32,13 +32,13 @@ def safe(value: object) -> str:
     if value is None:
         return ""
     text = str(value)
-    if text.isprintable() and not (_BIDI_AND_INVISIBLE & set(text)):
+    if text.isprintable() and not (BIDI_AND_INVISIBLE & set(text)):
         return text
     out = []
     for ch in text:
         if ch == "\t":
             out.append(" ")
-        elif ch in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
+        elif ch in BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
             out.append(_escape_char(ch))
         else:
             out.append(ch)
@@ -64,6 +64,16 @@ def ellipsize_middle(text: str, width: int) -> str:
     return text[:head] + "…" + text[-tail:]
 
 
+def ellipsize_address(address: str, width: int) -> str:
+    """Shorten the local part in its middle and keep the domain: `jonathan…son@gmail.com`."""
+    if len(address) <= width:
+        return address
+    local, at, domain = address.rpartition("@")
+    if not at or len(domain) + 4 > width:
+        return ellipsize_middle(address, width)
+    return ellipsize_middle(local, width - len(domain) - 1) + "@" + domain
+
+
 _SES_ID = re.compile(r"^[0-9a-f]{16}-(.+)-0{6}$")
 
 
@@ -85,15 +95,15 @@ def clock_time(ms: int | None, now_ms: int) -> str:
     """`18:02:13` for today (UTC), `11-26 18:02` for other days."""
     if ms is None:
         return "-"
-    when = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    today = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).date()
+    when = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    today = datetime.fromtimestamp(now_ms / 1000, tz=UTC).date()
     return when.strftime("%H:%M:%S") if when.date() == today else when.strftime("%m-%d %H:%M")
 
 
 def full_time(ms: int | None) -> str:
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def age(ms: int | None, now_ms: int) -> str:

@@ -333,7 +333,7 @@ def test_pane_lists_the_checks_and_shows_the_fix_of_the_first_problem(account, s
 
 
 def test_pane_round_trip_asks_first_then_sends(account, store, queue):
-    from sestui.ui.screens.modals import ConfirmScreen
+    from sestui.ui.screens.confirm import ConfirmScreen
 
     async def scenario(app, pilot):
         pane = await finished(app, pilot)
@@ -349,7 +349,7 @@ def test_pane_round_trip_asks_first_then_sends(account, store, queue):
 
 
 def test_pane_hides_the_round_trip_when_read_only(account, store, queue):
-    from sestui.ui.screens.modals import ConfirmScreen
+    from sestui.ui.screens.confirm import ConfirmScreen
 
     async def scenario(app, pilot):
         pane = await finished(app, pilot)

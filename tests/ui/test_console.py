@@ -2,54 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
+from console_data import (
+    HOSTILE_RECIPIENT,
+    HOSTILE_SUBJECT,
+    NOW,
+    add_event,
+    envelope,
+    make_app,
+    message_id,
+    record,
+    run,
+    settle,
+)
 
-import pytest
-
-from console_data import HOSTILE_RECIPIENT, HOSTILE_SUBJECT, NOW, NOW_MS, envelope, fill, message_id, record
 from sestui.core.events import parse_body
 from sestui.store import Store
-from sestui.ui.app import ConsoleContext, SestuiApp
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "console.db")
-    fill(s)
-    yield s
-    s.close()
-
-
-def make_app(store, **kwargs) -> SestuiApp:
-    ctx = ConsoleContext(store=store, aws=None, profile="prod", region="us-east-1",
-                         queue_url="https://sqs.example/q", clock=lambda: NOW_MS, **kwargs)
-    return SestuiApp(ctx, tick_seconds=3600)
-
-
-def run(app: SestuiApp, scenario, size=(80, 24)):
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await scenario(pilot)
-    asyncio.run(main())
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def flow_rows(app) -> list[list[str]]:
     table = app.pane("flow").table
     return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def add_event(store, n: int, kind: str, recipient: str, minutes_after: float = 40) -> None:
-    sent = NOW - timedelta(minutes=1)
-    body = envelope(record(kind, n, recipient, sent, sent + timedelta(minutes=minutes_after / 60), "Later"))
-    store.add([(body, parse_body(body))])
 
 
 def test_flow_lists_newest_arrivals_first_with_hourly_counters(store):

@@ -108,7 +108,7 @@ def test_suppression_refused_by_aws_is_explained_and_audited(store, sestui_aws, 
     app = make_app(store, sestui_aws, sandbox)
 
     async def scenario(pilot):
-        app.ask_suppress(email, "BOUNCE", None)
+        app.actions.suppress(email, "BOUNCE", None)
         await pilot.pause()
         await pilot.press("y")
         await until(pilot, lambda: store.audit(email=email))

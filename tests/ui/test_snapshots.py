@@ -7,9 +7,8 @@ at the SVGs in tests/__snapshots__/ before committing them.
 from __future__ import annotations
 
 import pytest
+from console_data import fill, make_app, message_id, settle
 
-from console_data import fill, message_id
-from test_console import make_app
 from sestui.store import Store
 from sestui.ui.messages import OpenTimeline
 
@@ -22,12 +21,6 @@ def app(tmp_path):
     fill(store)
     yield make_app(store)
     store.close()
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def scenario(*keys: str, timeline: str | None = None):

@@ -11,33 +11,39 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from sestui.ops.doctor import FAIL, OK, SIMULATOR_SUCCESS, SKIP, WARN, Doctor, DoctorOptions
+from sestui.ops.doctor import (
+    FAIL,
+    OK,
+    SIMULATOR_SUCCESS,
+    SKIP,
+    WARN,
+    Check,
+    Doctor,
+    DoctorOptions,
+)
 from sestui.ui.messages import DoctorChecked, DoctorFinished
 from sestui.ui.text import literal, safe
-from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, theme_style
+from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, fitted, theme_style
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 STATUS_COLOURS = {OK: "success", WARN: "warning", FAIL: "error", SKIP: "text-muted"}
 ROUND_TRIP_TIMEOUT = 60.0
 
 
-class DoctorPane(ReadOnlyAware, Vertical):
+class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"round_trip"})
     BINDINGS = [
         Binding("r", "run", "Run checks", id="doctor.run"),
         Binding("t", "round_trip", "Round trip", id="doctor.round_trip"),
+        Binding("y", "copy", "Copy fix", show=False, id="doctor.copy", tooltip="copy the selected check's fix"),
     ]
-    DEFAULT_CSS = """
-    DoctorPane #doc-status { height: 1; padding: 0 1; color: $text-muted; }
-    DoctorPane #doc-table { height: 1fr; }
-    DoctorPane #doc-fix { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-muted; }
-    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.run_number = 0
-        self.running: Doctor | None = None
+        self.doctor: Doctor | None = None  # the latest run, so leaving can cancel it
         self.started = False
-        self.checks: dict[str, object] = {}
+        self.checks: dict[str, Check] = {}
         self.facts = None
 
     def compose(self) -> ComposeResult:
@@ -46,10 +52,21 @@ class DoctorPane(ReadOnlyAware, Vertical):
         yield Static(id="doc-fix")
 
     def on_mount(self) -> None:
-        table = self.table
-        table.add_column("Status", key="status", width=6)
-        table.add_column("Check", key="name", width=18)
-        table.add_column("Detail", key="detail", width=max(20, self.app.size.width - 32))
+        self.relayout()
+
+    def on_resize(self) -> None:
+        self.relayout()
+
+    def relayout(self) -> None:
+        width = self.size.width or self.app.size.width
+        columns = [("Status", "status", 6), ("Check", "name", 18), ("Detail", "detail", max(20, width - 33))]
+        if columns != self.table.column_layout:
+            self.table.lay_out(columns, ((name, self._cells(check)) for name, check in self.checks.items()))
+
+    def _cells(self, check: Check) -> list[Text]:
+        colour = STATUS_COLOURS.get(check.status, "")
+        return [Text(check.status, style=theme_style(self.app, colour, bold=check.status == FAIL)),
+                Text(check.name), fitted(check.detail)]
 
     @property
     def table(self) -> KeyTable:
@@ -64,8 +81,8 @@ class DoctorPane(ReadOnlyAware, Vertical):
             self.action_run()
 
     def on_unmount(self) -> None:
-        if self.running is not None:
-            self.running.cancel.set()
+        if self.doctor is not None:
+            self.doctor.cancel.set()
 
     def poll(self) -> None:
         """ctrl+r: run the checks again."""
@@ -79,32 +96,31 @@ class DoctorPane(ReadOnlyAware, Vertical):
             self._status("No AWS connection: the doctor needs AWS credentials.")
             self._fix(Text("Start sestui with --profile NAME (or try `sestui demo`)."))
             return
-        if self.running is not None:
+        if busy(self.app, "doctor"):
             self.app.notify("The checks are still running.", severity="warning")
             return
         self.run_number += 1
         run = self.run_number
         options = DoctorOptions(queue_url=ctx.queue_url, configuration_set=ctx.configuration_set, send=send,
                                 timeout=ROUND_TRIP_TIMEOUT,
-                                not_sent="not sent (t sends one test message)")
+                                not_sent="not sent (read-only console)" if ctx.read_only
+                                else "not sent (t sends one test message)")
         doctor = Doctor(ctx.aws, ctx.store, options, on_commit=getattr(ctx.collector, "on_commit", None),
                         clock=ctx.now_ms)
-        self.running = doctor
+        self.doctor = doctor
         self.checks = {}
         self.table.clear()
         self._fix(Text(""))
         self._status("Sending a test message and waiting for its Delivery…" if send else "Checking…")
 
-        def work() -> None:
-            try:
-                for check in doctor.run():
-                    self.post_message(DoctorChecked(run, check))
-            except Exception as exc:  # a database error must not take the console down
-                self.post_message(DoctorFinished(run, doctor.facts, f"{type(exc).__name__}: {exc}"))
-                return
-            self.post_message(DoctorFinished(run, doctor.facts))
+        self._run(run, doctor)
 
-        self.run_worker(work, thread=True, group="doctor")
+    @io_worker("doctor")
+    def _run(self, run: int, doctor: Doctor) -> None:
+        """A failure (a locked database...) ends the worker; the app marks the console STALE."""
+        for check in doctor.run():
+            deliver(self, DoctorChecked(run, check))
+        deliver(self, DoctorFinished(run, doctor.facts))
 
     @on(DoctorChecked)
     def _checked(self, message: DoctorChecked) -> None:
@@ -113,10 +129,7 @@ class DoctorPane(ReadOnlyAware, Vertical):
             return
         check = message.check
         self.checks[check.name] = check
-        colour = STATUS_COLOURS.get(check.status, "")
-        self.table.add_row(
-            Text(check.status, style=theme_style(self.app, colour, bold=check.status == FAIL)),
-            Text(check.name), literal(check.detail), key=check.name)
+        self.table.add_row(*self._cells(check), key=check.name)
         if len(self.checks) == 1 or self.table.selected_key() == check.name:
             self._show_fix(check.name)
 
@@ -125,11 +138,7 @@ class DoctorPane(ReadOnlyAware, Vertical):
         message.stop()
         if message.run != self.run_number:
             return
-        self.running = None
         self.facts = message.facts
-        if message.error:
-            self._status(f"The checks stopped: {message.error}", error=True)
-            return
         counts = {s: sum(1 for c in self.checks.values() if c.status == s) for s in (OK, WARN, FAIL, SKIP)}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         facts = message.facts
@@ -158,6 +167,10 @@ class DoctorPane(ReadOnlyAware, Vertical):
             text.append(safe(check.fix))
         self._fix(text)
 
+    def action_copy(self) -> None:
+        check = self.checks.get(self.table.selected_key() or "")
+        self.app.actions.copy("fix", check.fix if check else None)
+
     def _fix(self, text: Text) -> None:
         self.query_one("#doc-fix", Static).update(text)
 
@@ -168,7 +181,7 @@ class DoctorPane(ReadOnlyAware, Vertical):
     # -- the round trip -----------------------------------------------------------------------------
 
     def action_round_trip(self) -> None:
-        from sestui.ui.screens.modals import ConfirmScreen
+        from sestui.ui.screens.confirm import ConfirmScreen
 
         ctx = self.app.ctx
         if ctx.aws is None or ctx.read_only:

@@ -10,9 +10,20 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sestui.core.events import EVENT_TYPES
+from sestui.ui.filters import parse_flow_filter
 from sestui.ui.messages import FilterApplied, FlowLoaded, OpenTimeline
-from sestui.ui.text import clock_time, literal, short_message_id
-from sestui.ui.widgets.common import FilterBox, KeyTable, OrderedText, theme_style, type_cell
+from sestui.ui.text import clock_time, literal
+from sestui.ui.widgets.common import (
+    FilterBox,
+    KeyTable,
+    OrderedText,
+    address_cell,
+    fitted,
+    message_id_cell,
+    theme_style,
+    type_cell,
+)
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 PAGE = 200
 LIVE_ROWS = 600  # rows kept while following the newest; paging back may load more
@@ -20,22 +31,17 @@ CATCH_UP = 2000  # newer rows fetched per tick; beyond that, jump to the newest 
 PROBLEM_TYPES = frozenset({"bounce", "complaint", "reject", "delivery_delay", "rendering_failure"})
 COUNTER_LABELS = (("send", "snd"), ("delivery", "dlv"), ("bounce", "bnc"), ("complaint", "cmp"),
                   ("delivery_delay", "dly"), ("open", "opn"), ("click", "clk"), ("reject", "rej"))
+DROP_FIRST = ("click", "open", "send", "delivery", "delivery_delay")  # counters given up when the line is full
 
 
-class FlowPane(Vertical):
+class FlowPane(AppWorkers, Vertical):
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="flow.filter"),
         Binding("t", "types", "Types", id="flow.types"),
         Binding("exclamation_mark", "problems", "Problems only", show=False, id="flow.problems"),
+        Binding("y", "copy", "Copy message id", show=False, id="flow.copy"),
     ]
 
-    DEFAULT_CSS = """
-    FlowPane #flow-counters { height: 1; padding: 0 1; color: $text-muted; }
-    FlowPane #flow-empty { display: none; padding: 1 2; color: $text-muted; }
-    FlowPane.empty #flow-empty { display: block; }
-    FlowPane.empty #flow-table { height: auto; }  /* stays displayed: it keeps the focus */
-    FlowPane #flow-table { height: 1fr; }
-    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -46,9 +52,8 @@ class FlowPane(Vertical):
         self.oldest_id: int | None = None  # oldest event id loaded
         self.exhausted = False
         self.counts: dict[str, int] = {}
-        self._busy = False
-        self._paging = False
         self.message_ids: dict[str, str] = {}  # row key -> SES message id
+        self.data: dict[str, dict] = {}  # row key -> the store's row, to re-lay the table on resize
         self.waiting = 0  # newer events not shown while the cursor is away from the top
 
     def compose(self) -> ComposeResult:
@@ -63,85 +68,84 @@ class FlowPane(Vertical):
         return self.query_one("#flow-table", KeyTable)
 
     def on_mount(self) -> None:
-        self._setup_columns()
+        self.relayout()
 
-    def _setup_columns(self) -> None:
-        """80 columns: time, type, recipient, subject. Wider: the message id, then a detail column."""
-        width = max(60, self.app.size.width)
-        self.id_width = 14 if width >= 100 else 0
-        self.detail_width = max(16, (width - 100) // 2) if width >= 130 else 0
-        columns = 4 + bool(self.id_width) + bool(self.detail_width)
-        spare = width - 11 - 10 - self.id_width - self.detail_width - columns * 2 - 1
-        self.widths = {"recipient": spare * 55 // 100, "subject": spare - spare * 55 // 100}
-        table = self.table
-        table.add_column("Time UTC", key="time", width=11)
-        table.add_column("Type", key="type", width=10)
-        table.add_column("Recipient", key="recipient", width=self.widths["recipient"])
-        table.add_column("Subject", key="subject", width=self.widths["subject"])
-        if self.detail_width:
-            table.add_column("Detail", key="detail", width=self.detail_width)
-        if self.id_width:
-            table.add_column("Message id", key="message", width=self.id_width)
+    def on_resize(self) -> None:
+        self.relayout()
+        self._show_counters()
+
+    def columns_for(self, width: int) -> list[tuple[str, str, int]]:
+        """80 columns: time, type, recipient, subject. From 120 the message id, from 140 a detail."""
+        width = max(60, width)
+        id_width = 16 if width >= 120 else 0
+        detail = max(16, (width - 110) // 2) if width >= 140 else 0
+        count = 4 + bool(id_width) + bool(detail)
+        spare = width - 8 - 10 - id_width - detail - count * 2 - 1
+        columns = [("Time UTC", "time", 8), ("Type", "type", 10), ("Recipient", "recipient", spare * 55 // 100),
+                   ("Subject", "subject", spare - spare * 55 // 100)]
+        if detail:
+            columns.append(("Detail", "detail", detail))
+        if id_width:
+            columns.append(("Message id", "message", id_width))
+        return columns
+
+    def relayout(self) -> None:
+        columns = self.columns_for(self.size.width or self.app.size.width)
+        if columns != self.table.column_layout:
+            rows = sorted(self.data.values(), key=lambda r: r["id"], reverse=True)
+            self.table.lay_out(columns, ((str(r["id"]), self._cells(r)) for r in rows))
 
     # -- loading --------------------------------------------------------------------------------
 
     def poll(self) -> None:
         """Called every tick. Following (cursor on the newest row): fetch what arrived. Otherwise
         only count it, so rows never shift under a cursor the operator is using."""
-        if self._busy:
+        if busy(self.app, "flow"):
             return
-        self._busy = True
-        gen, after, text, types = self.generation, self.last_id, self.text, self.types
-        following = self.table.cursor_row <= 0
-        self.run_worker(lambda: self._load(gen, after, None, text, types, following), thread=True, group="flow")
+        self._load(self.generation, self.last_id, *self.query(), self.table.cursor_row <= 0)
 
     def reload(self) -> None:
+        """A new query: replaces (cancels) a load of the old one still running."""
         self.generation += 1
         self.last_id = self.oldest_id = None
         self.exhausted = False
-        self._busy = True
-        gen, text, types = self.generation, self.text, self.types
-        self.run_worker(lambda: self._load(gen, None, None, text, types), thread=True, group="flow")
+        self._load(self.generation, None, *self.query())
 
     def page_older(self) -> None:
-        if self._paging or self.exhausted or self.oldest_id is None:
+        if busy(self.app, "flow-older") or self.exhausted or self.oldest_id is None:
             return
-        self._paging = True
-        gen, before, text, types = self.generation, self.oldest_id, self.text, self.types
-        self.run_worker(lambda: self._load(gen, None, before, text, types), thread=True, group="flow-older")
+        self._load_older(self.generation, self.oldest_id, *self.query())
 
-    def _load(self, gen: int, after: int | None, before: int | None, text, types, following: bool = True) -> None:
+    @io_worker("flow-older")
+    def _load_older(self, gen: int, before: int, text: str | None, types: frozenset[str] | None) -> None:
+        rows = self.app.ctx.store.flow_page(before_id=before, text=text, types=types, limit=PAGE)
+        deliver(self, FlowLoaded(rows, "older", gen, exhausted=len(rows) < PAGE))
+
+    @io_worker("flow")
+    def _load(self, gen: int, after: int | None, text: str | None,
+              types: frozenset[str] | None, following: bool = True) -> None:
         """Worker thread: read the store, post the rows back."""
         ctx = self.app.ctx
         store = ctx.store
-        counts = None
-        if before is not None:
-            rows = store.flow_page(before_id=before, text=text, types=types, limit=PAGE)
-            self.post_message(FlowLoaded(rows, "older", gen, exhausted=len(rows) < PAGE))
-            return
         counts = store.counts_by_type(ctx.now_ms() - 3_600_000)
         if after is None:
             rows = store.flow_page(text=text, types=types, limit=PAGE)
-            self.post_message(FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
+            deliver(self, FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
             return
         if not following:
             waiting = store.flow_count(after_id=after, text=text, types=types)
-            self.post_message(FlowLoaded([], "waiting", gen, counts, waiting=waiting))
+            deliver(self, FlowLoaded([], "waiting", gen, counts, waiting=waiting))
             return
         rows = store.flow_page(after_id=after, text=text, types=types, limit=CATCH_UP + 1)
         if len(rows) > CATCH_UP:  # far behind: show the newest page instead of a gap
             rows = store.flow_page(text=text, types=types, limit=PAGE)
-            self.post_message(FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
+            deliver(self, FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
         else:
-            self.post_message(FlowLoaded(rows, "newer", gen, counts))
+            deliver(self, FlowLoaded(rows, "newer", gen, counts))
 
     @on(FlowLoaded)
     def _loaded(self, message: FlowLoaded) -> None:
         message.stop()
-        if message.mode == "older":
-            self._paging = False
-        else:
-            self._busy = False
         if message.generation != self.generation:
             return
         self.waiting = message.waiting
@@ -155,6 +159,7 @@ class FlowPane(Vertical):
             if message.mode == "reset":
                 table.clear()
                 self.message_ids.clear()
+                self.data.clear()
                 self.last_id = self.oldest_id = None
                 self._append(message.rows)
                 self.exhausted = message.exhausted
@@ -172,6 +177,7 @@ class FlowPane(Vertical):
                 else:
                     table.clear()
                     self.message_ids.clear()
+                    self.data.clear()
                     self.last_id = self.oldest_id = None
                     self._append(newest)
                     self.exhausted = False
@@ -210,45 +216,59 @@ class FlowPane(Vertical):
             table.move_cursor(row=table.get_row_index(keep), scroll=False)
 
     def _add(self, row: dict) -> None:
-        app = self.app
         key = str(row["id"])
         if key in self.table.rows:
             return
+        self.table.add_row(*self._cells(row), key=key)
+        self.message_ids[key] = row["message_id"]
+        self.data[key] = row
+
+    def _cells(self, row: dict) -> list[Text]:
+        app = self.app
         time_cell = OrderedText(clock_time(row["ts"], app.ctx.now_ms()), end="")
         time_cell.order = row["id"]
-        cells: list[Text] = [
-            time_cell,
-            type_cell(app, row["event_type"], row["bounce_type"]),
-            literal(row["recipient"], width=self.widths["recipient"]),
-            literal(row["subject"] or "", width=self.widths["subject"]),
-        ]
-        if self.detail_width:
-            cells.append(literal(_detail(row), style=theme_style(app, "text-muted"), width=self.detail_width))
-        if self.id_width:
-            cells.append(literal(short_message_id(row["message_id"], self.id_width)))
-        self.table.add_row(*cells, key=key)
-        self.message_ids[key] = row["message_id"]
+        cells: list[Text] = [time_cell, type_cell(app, row["event_type"], row["bounce_type"]),
+                             address_cell(row["recipient"]), fitted(row["subject"] or "")]
+        keys = [column for _, column, _ in self.table.column_layout]
+        if "detail" in keys:
+            cells.append(fitted(_detail(row), style=theme_style(app, "text-muted")))
+        if "message" in keys:
+            cells.append(message_id_cell(row["message_id"]))
+        return cells
 
     # -- header lines ----------------------------------------------------------------------------
 
     def _show_counters(self) -> None:
-        parts = []
+        """The flags (new rows waiting, the filter, the types) keep their room; counters give way,
+        the least telling first."""
+        app = self.app
+        flags = Text(end="")
         if self.waiting:
-            parts.append(Text(f"{self.waiting} new above (g) ", style=theme_style(self.app, "accent", bold=True)))
-        parts.append(Text("1h ", style="bold"))
-        for event_type, label in COUNTER_LABELS:
-            n = self.counts.get(event_type, 0)
-            colour = "error" if event_type in ("bounce", "complaint", "reject") and n else ""
-            parts.append(Text(f"{label} {n}  ", style=theme_style(self.app, colour)))
+            flags.append(f"{self.waiting} new above (g) ", style=theme_style(app, "accent", bold=True))
         if self.text:
-            parts.append(Text("filter: ", style="bold"))
-            parts.append(literal(self.text, width=20))
-            parts.append(Text("  "))
+            flags.append("filter /", style="bold")
+            flags.append_text(literal(self.text, width=24))
+            flags.append(" ")
         if self.types is not None:
             shown = "problems" if self.types == PROBLEM_TYPES else ",".join(sorted(self.types))
-            parts.append(Text("types: ", style="bold"))
-            parts.append(literal(shown, width=30))
-        self.query_one("#flow-counters", Static).update(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))
+            flags.append("types ", style="bold")
+            flags.append_text(literal(shown, width=30))
+        room = max(0, (self.size.width or app.size.width) - 2 - flags.cell_len)
+        dropped: set[str] = set()
+        while True:
+            counters = Text("1h ", style="bold", end="")
+            for event_type, label in COUNTER_LABELS:
+                if event_type in dropped:
+                    continue
+                n = self.counts.get(event_type, 0)
+                colour = "error" if event_type in ("bounce", "complaint", "reject") and n else ""
+                counters.append(f"{label} {n}  ", style=theme_style(app, colour))
+            if counters.cell_len <= room or len(dropped) == len(DROP_FIRST):
+                break
+            dropped.add(DROP_FIRST[len(dropped)])
+        counters.truncate(room)
+        self.query_one("#flow-counters", Static).update(
+            Text.assemble(counters, flags, no_wrap=True, overflow="ellipsis"))
 
     def _show_empty(self) -> None:
         ctx = self.app.ctx
@@ -279,9 +299,20 @@ class FlowPane(Vertical):
         self.set_filter(message.text)
 
     def set_filter(self, text: str | None) -> None:
+        query = parse_flow_filter(text)
+        if query.error:
+            self.app.say(query.error, ok=False)
+            return
         self.text = text
         self._show_counters()
         self.reload()
+
+    def query(self) -> tuple[str | None, frozenset[str] | None]:
+        """The store's filter arguments: the / line's substring and types, within the t types."""
+        parsed = parse_flow_filter(self.text)
+        types = parsed.types if self.types is None else (
+            self.types if parsed.types is None else parsed.types & self.types)
+        return parsed.text, types
 
     def set_types(self, types: frozenset[str] | None) -> None:
         self.types = None if types is None or types == frozenset(EVENT_TYPES) else frozenset(types)
@@ -289,13 +320,17 @@ class FlowPane(Vertical):
         self.reload()
 
     def action_types(self) -> None:
-        from sestui.ui.screens.modals import TypesScreen
+        from sestui.ui.screens.types import TypesScreen
 
         self.app.push_screen(TypesScreen(self.types), self._types_chosen)
 
     def _types_chosen(self, types: frozenset[str] | None) -> None:
         if types is not None:
             self.set_types(types)
+
+    def action_copy(self) -> None:
+        key = self.table.selected_key()
+        self.app.actions.copy("message id", self.message_ids.get(key) if key else None)
 
     def action_problems(self) -> None:
         self.set_types(None if self.types == PROBLEM_TYPES else PROBLEM_TYPES)

@@ -13,6 +13,7 @@ from sestui.core import health
 from sestui.ui.messages import StatsLoaded
 from sestui.ui.text import count, percent
 from sestui.ui.widgets.common import theme_style
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 DAY_MS = 86_400_000
@@ -28,16 +29,8 @@ def bar_string(values: list[float], scale: float) -> str:
     return "".join(BLOCKS[max(1, round(min(1.0, v / scale) * top))] if v > 0 else BLOCKS[0] for v in values)
 
 
-class ReputationPane(VerticalScroll):
-    DEFAULT_CSS = """
-    ReputationPane { padding: 0 1; }
-    ReputationPane #rep-body { width: 100%; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
+class ReputationPane(AppWorkers, VerticalScroll):
     NOTE_WIDTH = 16
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Static("Loading statistics…", id="rep-body")
@@ -46,24 +39,20 @@ class ReputationPane(VerticalScroll):
         self.focus()
 
     def poll(self) -> None:
-        if self._busy:
-            return
-        self._busy = True
+        if not busy(self.app, "reputation"):
+            self._load()
+
+    @io_worker("reputation")
+    def _load(self) -> None:
         ctx = self.app.ctx
-
-        def work() -> None:
-            now = ctx.now_ms()
-            points = ctx.store.send_stats(now - WINDOW_MS)
-            local = ctx.store.hourly_counts(now - WINDOW_MS)
-            summary = ctx.health_summary()
-            self.post_message(StatsLoaded(points, local, summary))
-
-        self.run_worker(work, thread=True, group="reputation")
+        now = ctx.now_ms()
+        points = ctx.store.send_stats(now - WINDOW_MS)
+        local = ctx.store.hourly_counts(now - WINDOW_MS)
+        deliver(self, StatsLoaded(points, local, ctx.health_summary()))
 
     @on(StatsLoaded)
     def _loaded(self, message: StatsLoaded) -> None:
         message.stop()
-        self._busy = False
         self.query_one("#rep-body", Static).update(self.render_report(message))
 
     def render_report(self, message: StatsLoaded) -> Text:

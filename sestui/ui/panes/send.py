@@ -13,8 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from sestui.ops.suppressions import email_problem
-from sestui.ui.widgets.common import ReadOnlyAware
 from sestui.ui.messages import IdentitiesLoaded
+from sestui.ui.widgets.common import ReadOnlyAware
+from sestui.ui.workers import AppWorkers, deliver, io_worker
 
 SIMULATOR = {
     "success": "success@simulator.amazonses.com",
@@ -74,22 +75,10 @@ def validate(sender: str, to: str, subject: str, body: str, config_set: str, tag
     return Draft(sender, recipients, subject.strip(), body, config_set or None, parsed_tags), []
 
 
-class SendPane(ReadOnlyAware, VerticalScroll):
+class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
     WRITE_ACTIONS = frozenset({"send"})
     BINDINGS = [Binding("ctrl+s", "send", "Send", id="send.send")]
 
-    DEFAULT_CSS = """
-    SendPane { padding: 0 1; }
-    SendPane .row { height: 1; margin-bottom: 1; }
-    SendPane .row Label { width: 10; }
-    SendPane .row Input, SendPane .row Select { width: 1fr; }
-    SendPane Input, SendPane Select { border: none; height: 1; padding: 0 1; }
-    SendPane SelectCurrent { border: none; height: 1; padding: 0 1; }
-    SendPane #presets { height: 1; margin-bottom: 1; }
-    SendPane #presets Button { min-width: 0; height: 1; border: none; margin-right: 1; }
-    SendPane #send-problems { color: $error; height: auto; }
-    SendPane #send-hint { color: $text-muted; height: auto; }
-    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -121,8 +110,12 @@ class SendPane(ReadOnlyAware, VerticalScroll):
             yield Label("Tags")
             yield Input(placeholder="name=value, name=value (optional)", id="send-tags")
         yield Static(id="send-problems")
-        yield Static(Text("ctrl+s sends (after a confirmation); the message's timeline opens and fills as "
-                          "its events arrive."), id="send-hint")
+        if ctx.read_only:
+            hint = "Read-only console: this form checks a message but cannot send it."
+        else:
+            hint = ("ctrl+s sends (after a confirmation); the message's timeline opens and fills as its events "
+                    "arrive.")
+        yield Static(Text(hint), id="send-hint")
 
     def focus_main(self) -> None:
         self.query_one("#send-to", Input).focus()
@@ -130,21 +123,23 @@ class SendPane(ReadOnlyAware, VerticalScroll):
             self.loaded = True
             self._load_identities()
 
+    def poll(self) -> None:
+        """ctrl+r: list the identities again if the last try found none."""
+        if not self.verified:
+            self._load_identities()
+
+    @io_worker("identities")
     def _load_identities(self) -> None:
-        ctx = self.app.ctx
+        from sestui.aws import AwsError
 
-        def work() -> None:
-            from sestui.aws import AwsError
-
-            if ctx.aws is None:
-                self.post_message(IdentitiesLoaded([], "no AWS connection"))
-                return
-            try:
-                self.post_message(IdentitiesLoaded(ctx.aws.verified_identities()))
-            except AwsError as exc:
-                self.post_message(IdentitiesLoaded([], str(exc)))
-
-        self.run_worker(work, thread=True, group="identities", exclusive=True)
+        aws = self.app.ctx.aws
+        if aws is None:
+            deliver(self, IdentitiesLoaded([], "no AWS connection"))
+            return
+        try:
+            deliver(self, IdentitiesLoaded(aws.verified_identities()))
+        except AwsError as exc:
+            deliver(self, IdentitiesLoaded([], str(exc)))
 
     @on(IdentitiesLoaded)
     def _identities(self, message: IdentitiesLoaded) -> None:
@@ -160,6 +155,7 @@ class SendPane(ReadOnlyAware, VerticalScroll):
         if options:
             select.value = options[0][1]
         elif message.error:
+            select.prompt = "(no identity: see below)"
             self.query_one("#send-problems", Static).update(Text(f"Cannot list identities: {message.error}"))
 
     @on(Button.Pressed, "#presets Button")
@@ -185,4 +181,4 @@ class SendPane(ReadOnlyAware, VerticalScroll):
     def action_send(self) -> None:
         draft = self.draft()
         if draft is not None:
-            self.app.ask_send(draft)
+            self.app.actions.send(draft)

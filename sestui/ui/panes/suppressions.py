@@ -1,6 +1,11 @@
-"""Pane 3: the account suppression list (cached locally, refreshed from SES on demand) and its audit."""
+"""Pane 3: the account suppression list (cached locally, refreshed from SES on demand) and its audit.
+
+The audit log (u) replaces the list on screen; while it shows, the list's actions (remove, add,
+filter...) are not offered: an action acts on what the operator sees, or is not there."""
 
 from __future__ import annotations
+
+from datetime import UTC
 
 from rich.text import Text
 from textual import on
@@ -9,41 +14,61 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from sestui.ops import suppressions as service
 from sestui.aws import AwsError
-from sestui.ui.messages import ActionFinished, FilterApplied, OpenTimeline, SuppressionDetail, SuppressionsLoaded
-from sestui.ui.text import clock_time, full_time, literal, safe
-from sestui.ui.widgets.common import FilterBox, KeyTable, ReadOnlyAware, theme_style
+from sestui.ops import suppressions as service
+from sestui.ops.policies import RULES
+from sestui.ui.messages import (
+    FilterApplied,
+    OpenTimeline,
+    Row,
+    SuppressionDetail,
+    SuppressionsLoaded,
+)
+from sestui.ui.text import clock_time, literal, safe
+from sestui.ui.widgets.common import (
+    FilterBox,
+    KeyTable,
+    ReadOnlyAware,
+    address_cell,
+    fitted,
+    theme_style,
+)
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
-class SuppressionPane(ReadOnlyAware, Vertical):
+LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv", "copy", "events"})  # act on the list
+
+
+def utc(ms: int | None) -> str:
+    from datetime import datetime
+
+    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"add", "remove", "import_csv"})
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="suppressions.filter"),
         Binding("a", "add", "Add", id="suppressions.add"),
         Binding("d,delete", "remove", "Remove", id="suppressions.remove"),
-        Binding("u", "toggle_audit", "Audit", id="suppressions.audit"),
+        Binding("u", "toggle_audit", "Audit", id="suppressions.audit", tooltip="the audit log / back to the list"),
         Binding("p", "policies", "Policies", show=False, id="suppressions.policies"),
         Binding("R", "reload_from_aws", "Reload from SES", show=False, id="suppressions.reload"),
         Binding("i", "import_csv", "Import CSV", show=False, id="suppressions.import"),
-        Binding("e", "export_csv", "Export CSV", show=False, id="suppressions.export"),
+        Binding("e", "export_csv", "Export CSV", show=False, id="suppressions.export",
+                tooltip="write the rows shown (the filter applies) to a CSV file"),
+        Binding("y", "copy", "Copy address", show=False, id="suppressions.copy"),
+        Binding("f", "events", "Events", show=False, id="suppressions.events",
+                tooltip="this address's events in the flow"),
     ]
-
-    DEFAULT_CSS = """
-    SuppressionPane #sup-status { height: 1; padding: 0 1; color: $text-muted; }
-    SuppressionPane #sup-table, SuppressionPane #sup-audit { height: 1fr; }
-    SuppressionPane #sup-audit { display: none; }
-    SuppressionPane.audit #sup-audit { display: block; }
-    SuppressionPane.audit #sup-table { display: none; }
-    SuppressionPane #sup-detail { height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-muted; }
-    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.text: str | None = None
         self.loaded_once = False
-        self.fetched_ms: int | None = None
-        self.detail: dict | None = None
-        self.rows: dict[str, dict] = {}
+        self.detail: Row | None = None  # the entry shown below the list
+        self.rows: dict[str, Row] = {}
+        self.total: int | None = None
+        self.audit_rows: list[Row] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="sup-status")
@@ -53,49 +78,75 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         yield Static("enter: details of the selected address", id="sup-detail")
 
     def on_mount(self) -> None:
-        width = max(60, self.app.size.width)
-        table = self.query_one("#sup-table", KeyTable)
-        table.add_column("Address", key="email", width=max(20, width - 40))
-        table.add_column("Reason", key="reason", width=10)
-        table.add_column("Last update", key="updated", width=20)
-        audit = self.query_one("#sup-audit", KeyTable)
-        audit.add_column("When UTC", key="at", width=11)
-        audit.add_column("Who", key="actor", width=14)
-        audit.add_column("Action", key="action", width=10)
-        audit.add_column("Address", key="email", width=max(16, width - 72))
-        audit.add_column("Outcome", key="outcome", width=24)
+        self.relayout()
+
+    def on_resize(self) -> None:
+        self.relayout()
+
+    def relayout(self) -> None:
+        width = max(60, self.size.width or self.app.size.width)
+        columns = [("Address", "email", max(20, width - 42)), ("Reason", "reason", 10),
+                   ("Last update UTC", "updated", 19)]
+        if columns != self.table.column_layout:
+            self.table.lay_out(columns, ((email, self._cells(row)) for email, row in self.rows.items()))
+        audit_columns = [("When UTC", "at", 11), ("Who", "actor", 14), ("Action", "action", 10),
+                         ("Address", "email", max(16, width - 75)), ("Outcome", "outcome", 24)]
+        if audit_columns != self.audit.column_layout:
+            self.audit.lay_out(audit_columns, ((str(r["id"]), self._audit_cells(r)) for r in self.audit_rows))
 
     @property
     def table(self) -> KeyTable:
         return self.query_one("#sup-table", KeyTable)
 
+    @property
+    def audit(self) -> KeyTable:
+        return self.query_one("#sup-audit", KeyTable)
+
     def focus_main(self) -> None:
-        (self.query_one("#sup-audit") if self.has_class("audit") else self.table).focus()
+        (self.audit if self.has_class("audit") else self.table).focus()
 
     def on_show(self) -> None:
+        self.relayout()
         if not self.loaded_once:
             self.loaded_once = True
             self.load(from_aws=True)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.why_hidden(action) is None
+
+    def why_hidden(self, action: str) -> str | None:
+        if self.has_class("audit") and action in LIST_ACTIONS:
+            return "not in the audit log: press u to go back to the list"
+        return super().why_hidden(action)
+
     # -- loading --------------------------------------------------------------------------------
 
     def load(self, from_aws: bool = False) -> None:
-        ctx = self.app.ctx
-        text = self.text
         if from_aws:
             self._status("Loading the suppression list from SES (every page)…")
+        self._load(from_aws, self.text)
 
-        def work() -> None:
-            error = None
-            if from_aws and ctx.aws is not None:
-                try:
-                    service.refresh(ctx.aws, ctx.store)
-                except AwsError as exc:
-                    error = service.plain_reason(exc, "")
-            rows = ctx.store.suppressions(text)
-            self.post_message(SuppressionsLoaded(rows, ctx.store.audit(200), error))
+    def poll(self) -> None:
+        """Every few ticks while shown: the local cache and the audit (policies act meanwhile)."""
+        if not busy(self.app, "suppressions"):
+            self._load(False, self.text)
 
-        self.run_worker(work, thread=True, group="suppressions", exclusive=True)
+    @io_worker("suppressions")
+    def _load(self, from_aws: bool, text: str | None) -> None:
+        ctx = self.app.ctx
+        error = None
+        if from_aws and ctx.aws is not None:
+            try:
+                service.refresh(ctx.aws, ctx.store)
+            except AwsError as exc:
+                error = service.plain_reason(exc, "")
+        rows = ctx.store.suppressions(text)
+        total = len(rows) if not text else len(ctx.store.suppressions())
+        deliver(self, SuppressionsLoaded(rows, ctx.store.audit(200), error, total))
+
+    def _cells(self, row: Row) -> list[Text]:
+        reason = Text(row["reason"], style=theme_style(self.app, "error" if row["reason"] == "COMPLAINT" else "warning"))
+        return [address_cell(row["email"]), reason, Text(utc(row["last_update"]))]
 
     @on(SuppressionsLoaded)
     def _loaded(self, message: SuppressionsLoaded) -> None:
@@ -103,12 +154,12 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         table = self.table
         keep = table.selected_key()
         fresh = {row["email"]: row for row in message.rows}
+        self.total = message.total
         with self.app.batch_update():
             for key in [k for k in self.rows if k not in fresh]:
                 table.remove_row(key)
             for email, row in fresh.items():
-                reason = Text(row["reason"], style=theme_style(self.app, "error" if row["reason"] == "COMPLAINT" else "warning"))
-                cells = (literal(email), reason, Text(full_time(row["last_update"])))
+                cells = self._cells(row)
                 if email in self.rows:
                     for column, value in zip(("email", "reason", "updated"), cells):
                         table.update_cell(email, column, value)
@@ -119,34 +170,72 @@ class SuppressionPane(ReadOnlyAware, Vertical):
             if keep in fresh:
                 table.move_cursor(row=table.get_row_index(keep), scroll=False)
             self._show_audit(message.audit)
-        fetched = max((r["fetched"] for r in message.rows), default=None)
-        shown = f"{len(message.rows)} suppressed" + (f" matching {safe(self.text)!r}" if self.text else "")
+        self._show_status(message.error)
+        self._follow_cursor()
+
+    def _show_status(self, error: str | None = None) -> None:
+        fetched = max((r["fetched"] for r in self.rows.values()), default=None)
+        shown = f"{len(self.rows)} suppressed" + (f" of {self.total}, filter /{safe(self.text)}" if self.text else "")
         if fetched:
             shown += f" · fetched {clock_time(fetched, self.app.ctx.now_ms())}"
-        if message.error:
-            self._status(f"{shown} · could not reload from SES: {message.error}", error=True)
+        shown += f" · {self.policy_state()}"
+        if error:
+            self._status(f"{shown} · could not reload from SES: {error}", error=True)
         else:
             self._status(shown + "  (R reloads from SES)")
 
-    def _show_audit(self, rows: list[dict]) -> None:
-        audit = self.query_one("#sup-audit", KeyTable)
-        audit.clear()  # a log, rewritten whole: it has no cursor state worth keeping
-        now = self.app.ctx.now_ms()
-        for row in rows:
-            outcome = row["outcome"] + (f": {row['detail']}" if row.get("detail") else "")
-            colour = "error" if row["outcome"] == "failed" else ""
-            audit.add_row(
-                Text(clock_time(row["at"], now)), literal(row["actor"] or ""),
+    def policy_state(self) -> str:
+        """`policies: complaint on, hard_bounce dry-run (p)` — what the collector does by itself."""
+        config = self.app.ctx.policies
+        if config is None:
+            return "policies: not running here"
+        active = [f"{rule} {config.mode(rule)}" for rule in RULES if config.mode(rule) != "off"]
+        return "policies: " + (", ".join(active) if active else "all off") + " (p)"
+
+    def _audit_cells(self, row: Row) -> list[Text]:
+        outcome = row["outcome"] + (f": {row['detail']}" if row.get("detail") else "")
+        colour = "error" if row["outcome"] == "failed" else ""
+        return [Text(clock_time(row["at"], self.app.ctx.now_ms())), fitted(row["actor"] or ""),
                 Text(f"{row['action']}{' ' + row['reason'] if row.get('reason') else ''}"),
-                literal(row["email"] or ""), literal(outcome, style=theme_style(self.app, colour)),
-                key=str(row["id"]),
-            )
+                address_cell(row["email"] or ""), fitted(outcome, style=theme_style(self.app, colour))]
+
+    def _show_audit(self, rows: list[Row]) -> None:
+        if [r["id"] for r in rows] == [r["id"] for r in self.audit_rows]:
+            return
+        self.audit_rows = rows
+        self.audit.lay_out(self.audit.column_layout, ((str(r["id"]), self._audit_cells(r)) for r in rows))
 
     def _status(self, text: str, error: bool = False) -> None:
         self.query_one("#sup-status", Static).update(
             literal(text, style=theme_style(self.app, "error" if error else "")))
 
-    # -- detail -----------------------------------------------------------------------------------
+    # -- detail: follows the cursor from the local cache; enter asks SES ---------------------------
+
+    @on(DataTable.RowHighlighted, "#sup-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._follow_cursor()
+
+    def _follow_cursor(self) -> None:
+        email = self.table.selected_key()
+        box = self.query_one("#sup-detail", Static)
+        if email is None or email not in self.rows:
+            self.detail = None
+            box.update(Text("The list is empty." if not self.rows else "enter: details of the selected address"))
+            return
+        if self.detail and self.detail.get("email") == email and self.detail.get("checked"):
+            return  # already the full answer from SES for this address
+        entry = dict(self.rows[email])
+        entry.setdefault("message_id", None)
+        if not entry.get("message_id"):
+            entry["message_id"] = self._audited_message_id(email)
+        self._show_detail(entry)
+
+    def _audited_message_id(self, email: str) -> str | None:
+        for row in self.audit_rows:  # newest first
+            if (row.get("email") or "").lower() == email.lower() and row.get("message_id"):
+                return row["message_id"]
+        return None
 
     @on(DataTable.RowSelected, "#sup-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -155,39 +244,56 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         if self.detail and self.detail.get("email") == email and self.detail.get("message_id"):
             self.post_message(OpenTimeline(self.detail["message_id"]))
             return
-        ctx = self.app.ctx
         self.query_one("#sup-detail", Static).update(Text(f"Looking up {safe(email)}…"))
+        self._look_up(email)
 
-        def work() -> None:
-            try:
-                entry = service.details(ctx.aws, ctx.store, email) if ctx.aws else ctx.store.suppressions_for([email])[0]
-                self.post_message(SuppressionDetail(email, entry))
-            except AwsError as exc:
-                self.post_message(SuppressionDetail(email, None, service.plain_reason(exc, email)))
-
-        self.run_worker(work, thread=True, group="suppression-detail", exclusive=True)
+    @io_worker("suppression-detail")
+    def _look_up(self, email: str) -> None:
+        ctx = self.app.ctx
+        try:
+            if ctx.aws:
+                entry = service.details(ctx.aws, ctx.store, email)
+            else:
+                entry = next(iter(ctx.store.suppressions_for([email])), None)
+        except AwsError as exc:
+            deliver(self, SuppressionDetail(email, None, service.plain_reason(exc, email)))
+            return
+        if entry is not None and not entry.get("message_id"):
+            # SES forgets the message of an entry added by hand; the audit remembers it.
+            entry = {**entry, "message_id": next((a["message_id"] for a in ctx.store.audit(50, email=email)
+                                                  if a.get("message_id")), None)}
+        deliver(self, SuppressionDetail(email, entry))
 
     @on(SuppressionDetail)
     def _detail(self, message: SuppressionDetail) -> None:
         message.stop()
+        if message.email != self.table.selected_key():
+            return  # the cursor moved on
         box = self.query_one("#sup-detail", Static)
-        self.detail = message.entry
         if message.error:
+            self.detail = None
             box.update(literal(message.error, style=theme_style(self.app, "error")))
             return
         if message.entry is None:
+            self.detail = None
             box.update(Text.assemble(literal(message.email), " is no longer on the list."))
             return
-        e = message.entry
+        self._show_detail({**message.entry, "checked": True})
+
+    def _show_detail(self, e: Row) -> None:
+        self.detail = e
         lines = Text.assemble(
             ("Address ", "bold"), literal(e["email"]), ("   reason ", "bold"), e["reason"],
-            ("\nLast update ", "bold"), full_time(e["last_update"]),
-            ("\nCaused by message ", "bold"), literal(e.get("message_id") or "unknown"),
+            ("\nLast update ", "bold"), f"{utc(e.get('last_update'))} UTC",
+            ("\nCaused by message ", "bold"), literal(e.get("message_id") or "not recorded"),
             ("   feedback ", "bold"), literal(e.get("feedback_id") or "-"),
         )
+        muted = theme_style(self.app, "text-muted")
         if e.get("message_id"):
-            lines.append("\nenter again opens that message's timeline", style=theme_style(self.app, "text-muted"))
-        box.update(lines)
+            lines.append("\nenter opens that message's timeline", style=muted)
+        elif not e.get("checked"):
+            lines.append("\nenter asks SES for the details", style=muted)
+        self.query_one("#sup-detail", Static).update(lines)
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -215,58 +321,60 @@ class SuppressionPane(ReadOnlyAware, Vertical):
         return False
 
     def action_toggle_audit(self) -> None:
+        self.query_one(FilterBox).close()
         self.toggle_class("audit")
         self.focus_main()
+        self.app.refresh_bindings()
 
     def action_policies(self) -> None:
-        from sestui.ui.screens.modals import PoliciesScreen
+        from sestui.ui.screens.policies import PoliciesScreen
 
         if self.app.ctx.policies is None:
-            self.app.notify("Policies are not available in a read-only console.", severity="warning")
+            self.app.say("Policies run in the collector: none runs in this console (read-only, or "
+                         "`sestui collect` runs elsewhere).", ok=False)
             return
-        self.app.push_screen(PoliciesScreen(self.app.ctx.policies))
+        self.app.push_screen(PoliciesScreen(self.app.ctx.policies), lambda _: self._show_status())
 
     def action_reload_from_aws(self) -> None:
         self.load(from_aws=True)
 
     def action_add(self) -> None:
-        from sestui.ui.screens.modals import SuppressFormScreen
+        from sestui.ui.screens.suppress_form import SuppressFormScreen
 
-        def chosen(result: tuple | None) -> None:
+        def chosen(result: tuple[str, str] | None) -> None:
             if result:
-                self.app.ask_suppress(result[0], result[1], None)
+                already = self.rows.get(result[0])
+                self.app.actions.suppress(result[0], result[1], None, already=already and already["reason"])
 
         self.app.push_screen(SuppressFormScreen(), chosen)
 
     def action_remove(self) -> None:
         email = self.table.selected_key()
         if email:
-            self.app.ask_unsuppress(email)
+            self.app.actions.unsuppress(email)
+
+    def action_events(self) -> None:
+        email = self.table.selected_key()
+        if email:
+            self.app.action_pane("flow", remember=True)
+            self.app.pane("flow").set_filter(email)
+
+    def action_copy(self) -> None:
+        self.app.actions.copy("address", self.table.selected_key())
 
     def action_export_csv(self) -> None:
-        from sestui.ui.screens.modals import PathScreen
+        from sestui.ui.screens.path import PathScreen
 
         self.app.push_screen(PathScreen("Export the suppression list to CSV", "suppressions.csv"), self._export)
 
     def _export(self, path: str | None) -> None:
-        if not path:
-            return
-        rows = list(self.rows.values())
-
-        def work() -> None:
-            try:
-                with open(path, "w", newline="", encoding="utf-8") as f:
-                    n = service.write_csv(f, rows)
-                self.post_message(ActionFinished("Export", True, f"wrote {n} addresses to {path}"))
-            except OSError as exc:
-                self.post_message(ActionFinished("Export", False, f"{path}: {exc.strerror}"))
-
-        self.run_worker(work, thread=True, group="suppression-io")
+        if path:
+            self.app.actions.export_suppressions(path, list(self.rows.values()), self.total, self.text)
 
     def action_import_csv(self) -> None:
-        from sestui.ui.screens.modals import PathScreen
+        from sestui.ui.screens.path import PathScreen
 
-        self.app.push_screen(PathScreen("Import addresses from CSV (email[,reason])"), self.app.ask_import)
+        self.app.push_screen(PathScreen("Import addresses from CSV (email[,reason])"), self.app.actions.import_csv)
 
     def refresh_after_edit(self) -> None:
         self.load()

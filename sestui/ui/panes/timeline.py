@@ -13,9 +13,19 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from sestui.ui.messages import RecordLoaded, TimelineLoaded
-from sestui.ui.text import clock_time, ellipsize_middle, full_time, literal, safe
-from sestui.ui.widgets.common import ReadOnlyAware, STATUS_COLOURS, KeyTable, OrderedText, theme_style, type_cell
+from sestui.ui.messages import OpenTimeline, RecordLoaded, TimelineLoaded
+from sestui.ui.text import clock_time, full_time, literal, safe
+from sestui.ui.widgets.common import (
+    STATUS_COLOURS,
+    KeyTable,
+    OrderedText,
+    ReadOnlyAware,
+    address_cell,
+    fitted,
+    theme_style,
+    type_cell,
+)
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 STATUS_LABELS = {
     "sent": "sent", "subscription": "subscription", "delayed": "delayed", "delivered": "delivered",
@@ -24,23 +34,13 @@ STATUS_LABELS = {
 }
 
 
-class TimelinePane(ReadOnlyAware, Vertical):
+class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"suppress"})
     BINDINGS = [
         Binding("s", "suppress", "Suppress", id="timeline.suppress"),
         Binding("y", "copy_id", "Copy id", show=False, id="timeline.copy"),
     ]
 
-    DEFAULT_CSS = """
-    TimelinePane #tl-head { height: auto; max-height: 6; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    TimelinePane #tl-events { height: auto; max-height: 50%; min-height: 3; }
-    TimelinePane #tl-raw-box { height: 1fr; min-height: 3; border-top: solid $primary-muted; }
-    TimelinePane #tl-raw { padding: 0 1; }
-    TimelinePane #tl-empty { padding: 1 2; color: $text-muted; }
-    TimelinePane.has-message #tl-empty { display: none; }
-    TimelinePane.-no-message #tl-head, TimelinePane.-no-message #tl-events,
-    TimelinePane.-no-message #tl-raw-box { display: none; }
-    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -48,7 +48,6 @@ class TimelinePane(ReadOnlyAware, Vertical):
         self.rows: dict[str, dict] = {}
         self.records: dict[int, str | None] = {}
         self.suppressed: dict[str, str] = {}
-        self._busy = False
 
     def compose(self) -> ComposeResult:
         yield Static("No message open. Press enter on an event in the flow (pane 1).", id="tl-empty")
@@ -58,15 +57,21 @@ class TimelinePane(ReadOnlyAware, Vertical):
             yield Static(id="tl-raw")
 
     def on_mount(self) -> None:
-        table = self.query_one("#tl-events", KeyTable)
-        width = max(60, self.app.size.width)
-        spare = width - 11 - 10 - 4 * 2 - 1
-        self.recipient_width = max(16, spare * 45 // 100)
-        table.add_column("Time UTC", key="time", width=11)
-        table.add_column("Type", key="type", width=10)
-        table.add_column("Recipient", key="recipient", width=self.recipient_width)
-        table.add_column("Detail", key="detail", width=spare - self.recipient_width)
+        self.relayout()
         self.add_class("-no-message")
+
+    def on_resize(self) -> None:
+        self.relayout()
+
+    def relayout(self) -> None:
+        width = max(60, self.size.width or self.app.size.width)
+        spare = width - 8 - 10 - 4 * 2 - 1
+        recipient = max(16, spare * 45 // 100)
+        columns = [("Time UTC", "time", 8), ("Type", "type", 10), ("Recipient", "recipient", recipient),
+                   ("Detail", "detail", spare - recipient)]
+        if columns != self.table.column_layout:
+            events = sorted(self.rows.values(), key=lambda e: (e["ts"], e["id"]))
+            self.table.lay_out(columns, ((str(e["id"]), self._cells(e)) for e in events))
 
     @property
     def table(self) -> KeyTable:
@@ -87,27 +92,23 @@ class TimelinePane(ReadOnlyAware, Vertical):
             self.query_one("#tl-head", Static).update(Text(f"Loading {safe(message_id)} …"))
         self.remove_class("-no-message")
         self.add_class("has-message")
-        self._busy = False
-        self.poll()
+        self._load(message_id)  # replaces a load still running for the previous message
 
     def poll(self) -> None:
-        if self._busy or not self.message_id:
-            return
-        self._busy = True
-        message_id = self.message_id
-        self.run_worker(lambda: self._load(message_id), thread=True, group="timeline")
+        if self.message_id and not busy(self.app, "timeline"):
+            self._load(self.message_id)
 
+    @io_worker("timeline")
     def _load(self, message_id: str) -> None:
         store = self.app.ctx.store
         events = store.timeline(message_id)
         suppressed = {r["email"].lower(): r["reason"] for r in store.suppressions_for(
             {e["recipient"] for e in events})}
-        self.post_message(TimelineLoaded(message_id, store.message(message_id), events, suppressed))
+        deliver(self, TimelineLoaded(message_id, store.message(message_id), events, suppressed))
 
     @on(TimelineLoaded)
     def _loaded(self, message: TimelineLoaded) -> None:
         message.stop()
-        self._busy = False
         if message.message_id != self.message_id:
             return
         self.suppressed = message.suppressed
@@ -132,18 +133,16 @@ class TimelinePane(ReadOnlyAware, Vertical):
             self._load_record(table.selected_key())
 
     def _add(self, event: dict) -> None:
-        app = self.app
         key = str(event["id"])
         self.rows[key] = event
+        self.table.add_row(*self._cells(event), key=key)
+
+    def _cells(self, event: dict) -> list[Text]:
+        app = self.app
         time_cell = OrderedText(clock_time(event["ts"], app.ctx.now_ms()), end="")
         time_cell.order = (event["ts"], event["id"])
-        self.table.add_row(
-            time_cell,
-            type_cell(app, event["event_type"], event["bounce_type"]),
-            literal(event["recipient"], width=self.recipient_width),
-            literal(_event_detail(event), style=theme_style(app, "text-muted")),
-            key=key,
-        )
+        return [time_cell, type_cell(app, event["event_type"], event["bounce_type"]),
+                address_cell(event["recipient"]), fitted(_event_detail(event), style=theme_style(app, "text-muted"))]
 
     def _show_head(self, msg: dict | None, events: list[dict]) -> None:
         app = self.app
@@ -197,13 +196,12 @@ class TimelinePane(ReadOnlyAware, Vertical):
         if event["id"] in self.records:
             self._show_record(self.records[event["id"]])
             return
-        store = self.app.ctx.store
+        self._read_record(event)
 
-        def load() -> None:
-            body = store.record(event["message_id"], event["event_type"], event["ts"])
-            self.post_message(RecordLoaded(event["id"], body))
-
-        self.run_worker(load, thread=True, group="record")
+    @io_worker("record")
+    def _read_record(self, event: dict) -> None:
+        body = self.app.ctx.store.record(event["message_id"], event["event_type"], event["ts"])
+        deliver(self, RecordLoaded(event["id"], body))
 
     @on(RecordLoaded)
     def _record_loaded(self, message: RecordLoaded) -> None:
@@ -219,12 +217,13 @@ class TimelinePane(ReadOnlyAware, Vertical):
             raw.update(Text("(raw record not stored)"))
             return
         try:
-            pretty = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+            pretty = json.dumps(event_first(json.loads(body)), indent=2, ensure_ascii=False)
         except ValueError:
             pretty = body
         # json.dumps escapes C0 controls; safe() also makes bidi and other invisible characters visible.
         pretty = "\n".join(safe(line) for line in pretty.split("\n"))
         raw.update(Syntax(pretty, "json", theme="ansi_dark", word_wrap=True, background_color="default"))
+        self.query_one("#tl-raw-box").scroll_home(animate=False)
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -238,12 +237,28 @@ class TimelinePane(ReadOnlyAware, Vertical):
             self.app.notify("Select an event first.", severity="warning")
             return
         reason = "COMPLAINT" if event["event_type"] == "complaint" else "BOUNCE"
-        self.app.ask_suppress(event["recipient"], reason, event["message_id"])
+        self.app.actions.suppress(event["recipient"], reason, event["message_id"],
+                                  already=self.suppressed.get(event["recipient"].lower()))
 
     def action_copy_id(self) -> None:
-        if self.message_id:
-            self.app.copy_to_clipboard(self.message_id)
-            self.app.notify(f"Copied {ellipsize_middle(safe(self.message_id), 40)}", markup=False)
+        self.app.actions.copy("message id", self.message_id)
+
+    def action_open_id(self) -> None:
+        from sestui.ui.screens.path import PathScreen
+
+        def chosen(message_id: str | None) -> None:
+            if message_id:
+                self.post_message(OpenTimeline(message_id.strip(), remember=False))
+
+        self.app.push_screen(PathScreen("Open a message by its SES message id", "", placeholder="0100018c…-000000"),
+                             chosen)
+
+
+def event_first(record: object) -> object:
+    """The event's own object (bounce, complaint, delivery...) before the mail and its headers."""
+    if isinstance(record, dict) and "mail" in record:
+        return {**{k: v for k, v in record.items() if k != "mail"}, "mail": record["mail"]}
+    return record
 
 
 def _event_detail(event: dict) -> str:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
-from textual.app import App
-from textual.color import Color, ColorParseError
-from textual.binding import Binding
 from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.widgets import DataTable, Input
 
 from sestui.ui.messages import FilterApplied
+from sestui.ui.text import ellipsize_address, safe, short_message_id
 
 # event_type -> (label, theme colour name or "")
 TYPE_LABELS = {
@@ -55,12 +59,58 @@ def type_cell(app: App, event_type: str, bounce_type: str | None) -> Text:
 
 
 class ReadOnlyAware:
-    """Mixin for panes: actions named in WRITE_ACTIONS change AWS, so a read-only console hides them."""
+    """Mixin for panes: actions named in WRITE_ACTIONS change AWS, so a read-only console hides them
+    (footer, help's hints); `why_hidden` is what the app says when a hidden action's key is pressed."""
 
     WRITE_ACTIONS: frozenset[str] = frozenset()
+    app: App
+
+    def why_hidden(self, action: str) -> str | None:
+        if action in self.WRITE_ACTIONS and getattr(self.app, "ctx", None) and self.app.ctx.read_only:
+            return "not in a read-only console (it would change AWS)"
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in self.WRITE_ACTIONS and self.app.ctx.read_only)
+        return self.why_hidden(action) is None
+
+
+class FittedText(Text):
+    """A cell that shortens itself to the width it is drawn at (so a table re-laid for a new terminal
+    size needs no new cells), in its own way; `plain` keeps the whole value."""
+
+    def fit(self, width: int) -> str:
+        return self.plain[: max(0, width - 1)] + "…"
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        if self.cell_len <= width:
+            yield from super().__rich_console__(console, options)
+            return
+        short = Text(self.fit(width), style=self.style, no_wrap=True, end="")
+        yield from short.__rich_console__(console, options)
+
+
+class AddressCell(FittedText):
+    def fit(self, width: int) -> str:
+        return ellipsize_address(self.plain, width)
+
+
+class MessageIdCell(FittedText):
+    def fit(self, width: int) -> str:
+        return short_message_id(self.plain, width)
+
+
+def fitted(value: object, style: Style | str = "") -> FittedText:
+    """Outside text as a cell: literal, one line, ellipsized at whatever width it is drawn."""
+    return FittedText(safe(value), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def address_cell(value: object, style: Style | str = "") -> AddressCell:
+    return AddressCell(safe(value), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def message_id_cell(value: object, style: Style | str = "") -> MessageIdCell:
+    return MessageIdCell(safe(value), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
 class OrderedText(Text):
@@ -73,11 +123,6 @@ class FilterBox(Input):
     """A pane's `/` filter line: shown while the pane has the class `filtering`; enter posts
     FilterApplied to the pane and hides it."""
 
-    SCOPED_CSS = False
-    DEFAULT_CSS = """
-    FilterBox { display: none; }
-    .filtering > FilterBox { display: block; height: 1; border: none; padding: 0 1; }
-    """
 
     def open(self, current: str | None) -> None:
         self.parent.add_class("filtering")
@@ -103,14 +148,29 @@ class KeyTable(DataTable):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="table.down"),
         Binding("k", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("g", "cursor_first", "First", show=False, id="table.first"),
-        Binding("G", "cursor_last", "Last", show=False, id="table.last"),
+        Binding("g,home", "cursor_first", "First", show=False, id="table.first", tooltip="first row (newest)"),
+        Binding("G,end", "cursor_last", "Last", show=False, id="table.last", tooltip="last row (older ones load)"),
     ]
 
     def __init__(self, **kwargs):
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", False)
         super().__init__(**kwargs)
+        self.column_layout: list[tuple[str, str, int]] = []  # (label, key, width) of the columns shown
+
+    def lay_out(self, columns: list[tuple[str, str, int]], rows: Iterable[tuple[str, Sequence[object]]]) -> None:
+        """New columns (for a new width): rebuild the table from `rows` (key, cells), in order,
+        keeping the cursor on its row."""
+        keep = self.selected_key()
+        self.column_layout = list(columns)
+        with self.app.batch_update():
+            self.clear(columns=True)
+            for label, key, width in columns:
+                self.add_column(label, key=key, width=width)
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
+            if keep is not None and keep in self.rows:
+                self.move_cursor(row=self.get_row_index(keep))
 
     def action_cursor_first(self) -> None:
         if self.row_count:

@@ -1,30 +1,37 @@
-"""The health header: two lines that say whether the account is fine, always visible."""
+"""The health header: two lines that say whether the account is fine, always visible.
+
+Each line keeps room for its flags (STALE, quota used up) and gives up the least important text
+first (the account id, then the profile); the reasons behind STALE are on the outcome line."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import App
 from textual.widgets import Static
 
 from sestui.core import health
-from sestui.ui.text import age, count, ellipsize, literal, percent, safe
+from sestui.ui.text import age, clock_time, count, ellipsize, literal, percent, safe
 from sestui.ui.widgets.common import theme_style
 
 LEVEL_COLOUR = {health.OK: "success", health.WARN: "warning", health.BAD: "error"}
 
 
 class HealthHeader(Static):
-    DEFAULT_CSS = "HealthHeader { height: 2; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }"
-
-    def show(self, s: health.Summary, now_ms: int) -> None:
-        self.update(render_health(self.app, s, now_ms, self.size.width or self.app.size.width))
+    def show(self, s: health.Summary, now_ms: int, stale_since: int | None = None) -> None:
+        self.update(render_health(self.app, s, now_ms, self.size.width or self.app.size.width, stale_since))
 
 
-def render_health(app, s: health.Summary, now_ms: int, width: int) -> Text:
+def quota_used_up(s: health.Summary) -> bool:
+    return bool(s.max_24h and s.max_24h > 0 and s.sent_24h is not None and s.sent_24h >= s.max_24h)
+
+
+def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_since: int | None = None) -> Text:
     def style(colour: str, bold: bool = False):
         return theme_style(app, colour, bold)
 
     muted = style("text-muted")
     sep = Text(" │ ", style=muted)
+    room = max(10, width - 2)
 
     where = Text.assemble(literal(ellipsize(safe(s.profile or "default"), 24), style=style("", True)), " ",
                           literal(s.region or "?"))
@@ -35,48 +42,70 @@ def render_health(app, s: health.Summary, now_ms: int, width: int) -> Text:
         mode = Text("PRODUCTION", style=style("success", True))
     else:
         mode = Text("SANDBOX", style=style("warning", True))
+    exhausted = quota_used_up(s)
     if s.sending_enabled is None:
         sending = Text("sending ?", style=muted)
+    elif not s.sending_enabled:
+        sending = Text("SENDING PAUSED", style=style("error", True))
+    elif exhausted:
+        sending = Text("SENDING BLOCKED", style=style("error", True))
     else:
-        sending = Text("sending" if s.sending_enabled else "SENDING PAUSED",
-                       style=style("success" if s.sending_enabled else "error", not s.sending_enabled))
+        sending = Text("sending", style=style("success"))
     enforcement = s.enforcement or "?"
     enf_colour = {"HEALTHY": "success", "PROBATION": "warning", "SHUTDOWN": "error"}.get(enforcement, "text-muted")
     enf = Text(enforcement, style=style(enf_colour, enforcement != "HEALTHY"))
     quota = Text.assemble(("quota ", muted), f"{count(s.sent_24h)}/{count(s.max_24h)}",
                           (" ", muted), f"{count(s.max_rate)}/s")
-    if s.max_24h and s.max_24h > 0 and s.sent_24h is not None and s.sent_24h / s.max_24h >= 0.8:
+    if exhausted:
+        quota = Text.assemble(("QUOTA USED UP ", style("error", True)), f"{count(s.sent_24h)}/{count(s.max_24h)}")
+        quota.stylize(style("error", True))
+    elif s.max_24h and s.max_24h > 0 and s.sent_24h is not None and s.sent_24h / s.max_24h >= 0.8:
         quota.stylize(style("warning"))
 
-    line1 = Text.assemble(where, account, sep, mode, " ", sending, " ", enf, sep, quota)
-    if line1.cell_len > width - 2:  # the account id is the first thing to give up at 80 columns
-        line1 = Text.assemble(where, sep, mode, " ", sending, " ", enf, sep, quota)
-    if s.account_error:
-        stale = Text.assemble(sep, (f"STALE {age(s.account_ok_ms, now_ms)}", style("error", True)), " ",
-                              literal(s.account_error, style=style("error")))
-        line1.append_text(stale)
+    flag = Text("")
+    since = [t for t in (stale_since, s.account_ok_ms if s.account_error else None) if t is not None]
+    if stale_since is not None or s.account_error:
+        flag = Text.assemble(sep, (f"STALE {age(min(since), now_ms)}" if since else "STALE", style("error", True)))
+    left_room = room - flag.cell_len
+    line1 = Text("")
+    for parts in ((where, account, sep, mode, " ", sending, " ", enf, sep, quota),
+                  (where, sep, mode, " ", sending, " ", enf, sep, quota),  # the account id gives up first
+                  (mode, " ", sending, " ", enf, sep, quota, sep, where)):  # then the profile moves last
+        line1 = Text.assemble(*parts)
+        if line1.cell_len <= left_room:
+            break
+    line1.truncate(left_room, overflow="ellipsis")
+    line1.append_text(flag)
 
     r = s.rates
     bounce = Text.assemble(("bounce ", muted), (percent(r.bounce_rate), style(LEVEL_COLOUR[r.bounce_level], r.bounce_level != "ok")))
     complaint = Text.assemble(("complaint ", muted),
                               (percent(r.complaint_rate, 3), style(LEVEL_COLOUR[r.complaint_level], r.complaint_level != "ok")))
     rejects = Text.assemble(("rejects 24h ", muted), (count(s.rejects_24h), style("error" if s.rejects_24h else "")))
-    feed = _feed(app, s.feed, now_ms)
-    line2 = Text.assemble(bounce, " ", complaint, (f" ({s.rates_window})", muted), " ", rejects, sep, feed)
+    feed = feed_text(app, s.feed, now_ms)
+    rates = Text.assemble(bounce, " ", complaint, (f" ({s.rates_window})", muted), " ", rejects)
+    if rates.cell_len + 3 + feed.cell_len > room:  # the feed's state matters more than the window's name
+        rates = Text.assemble(bounce, " ", complaint, " ", rejects)
+    rates.truncate(max(0, room - 3 - feed.cell_len), overflow="ellipsis")
+    line2 = Text.assemble(rates, sep, feed)
     for line in (line1, line2):
         line.no_wrap = True
         line.overflow = "ellipsis"
-        line.truncate(max(10, width - 2), overflow="ellipsis")
+        line.truncate(room, overflow="ellipsis")
     return Text("\n").join([line1, line2])
 
 
-def _feed(app, feed: health.Feed, now_ms: int) -> Text:
+def feed_text(app: App, feed: health.Feed, now_ms: int) -> Text:
+    """LIVE (rate, backlog) / STALE (age, reason) / STOPPED (since when) / NO FEED (how to get one)."""
     if feed.state == "live":
         backlog = f" backlog {count(feed.backlog)}" if feed.backlog is not None else ""
         return Text.assemble(("LIVE", theme_style(app, "success", True)), f" {feed.events_per_s:.1f} ev/s{backlog}")
     if feed.state == "stale":
         return Text.assemble((f"STALE {age(feed.since_ms, now_ms)}", theme_style(app, "error", True)), " ",
-                             literal(feed.error or "", style=theme_style(app, "error")))
+                             literal(ellipsize(safe(feed.error or "no recent receive"), 40),
+                                     style=theme_style(app, "error")))
     if feed.state == "stopped":
-        return Text("collector stopped", style=theme_style(app, "warning"))
-    return Text("no queue", style=theme_style(app, "text-muted"))
+        when = f" since {clock_time(feed.since_ms, now_ms)} ({age(feed.since_ms, now_ms)})" if feed.since_ms else ""
+        return Text(f"STOPPED{when}", style=theme_style(app, "warning", True))
+    return Text.assemble(("NO FEED", theme_style(app, "warning", True)), (" sestui setup makes one",
+                                                                          theme_style(app, "text-muted")))

@@ -1,0 +1,51 @@
+"""The command palette's console commands (ctrl+p): every pane and action by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+if TYPE_CHECKING:
+    from sestui.ui.app import SestuiApp
+
+
+def console_commands(app: SestuiApp) -> Iterator[SystemCommand]:
+    from sestui.ui.app import PANES, SWITCH_ACCOUNT
+
+    def on(pane: str, action: str):
+        def run() -> None:
+            app.action_pane(pane)
+            getattr(app.pane(pane), action)()
+        return run
+
+    for i, (name, label) in enumerate(PANES, start=1):
+        yield SystemCommand(f"Pane {i}: {label}", f"Show the {label.lower()} pane",
+                            lambda name=name: app.action_pane(name))
+    yield SystemCommand("Pause / resume live updates", "Freeze the flow and timeline", app.action_pause)
+    yield SystemCommand("Refresh now", "Reload the visible pane and the header", app.action_refresh_now)
+    yield SystemCommand("Flow: problems only", "Show only bounces, complaints, rejects, delays",
+                        on("flow", "action_problems"))
+    yield SystemCommand("Flow: choose event types", "Toggle event types in the flow", on("flow", "action_types"))
+    yield SystemCommand("Open a message by id", "Its timeline: every event of one SES message",
+                        on("timeline", "action_open_id"))
+    yield SystemCommand("Suppressions: reload from SES", "Fetch every page of the account suppression list",
+                        on("suppressions", "action_reload_from_aws"))
+    yield SystemCommand("Suppressions: export CSV", "Write the rows shown to a CSV file",
+                        on("suppressions", "action_export_csv"))
+    yield SystemCommand("Suppressions: audit log", "Who changed the list, when, and how it went",
+                        on("suppressions", "action_toggle_audit"))
+    yield SystemCommand("Suppressions: policies", "What the collector suppresses by itself",
+                        on("suppressions", "action_policies"))
+    if not app.ctx.read_only:
+        yield SystemCommand("Suppressions: add an address", "Add to the account suppression list",
+                            on("suppressions", "action_add"))
+        yield SystemCommand("Suppressions: import CSV", "Add every address in a CSV file",
+                            on("suppressions", "action_import_csv"))
+        yield SystemCommand("Send a test message", "Open the send form", lambda: app.action_pane("send"))
+    for name in app.ctx.accounts:
+        if name != app.ctx.account_name:
+            yield SystemCommand(f"Switch account: {name}", "Watch this account/region, its queue and database",
+                                lambda name=name: app.exit(result=(SWITCH_ACCOUNT, name)))
+    yield SystemCommand("Help: keys", "Every key binding and what each number means", app.action_help)

@@ -1,0 +1,133 @@
+"""Every binding of the console by scope: the help screen is built from these, and the user's
+keymap is checked against them (`keymap_problems`, also used by `sestui config`)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from textual.binding import Binding
+from textual.keys import (
+    _normalize_key_list,  # Textual's own keymap normalisation ("?" -> question_mark)
+)
+
+APP_BINDINGS = [
+    Binding("question_mark", "help", "Help", id="app.help", tooltip="every key, what each number means"),
+    Binding("q", "back_or_quit", "Back/Quit", id="app.quit", tooltip="back one step; quit on pane 1"),
+    Binding("escape", "back", "Back", show=False, id="app.back", tooltip="close, clear the filter, or go back"),
+    Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.force_quit", tooltip="quit at once"),
+    Binding("1", "pane('flow')", "Panes", key_display="1-6", id="pane.flow", tooltip="pane 1: Flow"),
+    Binding("2", "pane('timeline')", "Timeline", show=False, id="pane.timeline", tooltip="pane 2: Timeline"),
+    Binding("3", "pane('suppressions')", "Suppressions", show=False, id="pane.suppressions",
+            tooltip="pane 3: Suppressions"),
+    Binding("4", "pane('reputation')", "Reputation", show=False, id="pane.reputation", tooltip="pane 4: Reputation"),
+    Binding("5", "pane('send')", "Send", show=False, id="pane.send", tooltip="pane 5: Send"),
+    Binding("6", "pane('doctor')", "Doctor", show=False, id="pane.doctor", tooltip="pane 6: Doctor"),
+    Binding("space", "pause", "Pause", id="app.pause", tooltip="freeze / resume live updates"),
+    Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh",
+            tooltip="reload the pane and header now"),
+]
+
+# Keys Textual widgets handle themselves, listed in help beside the bindings of their pane.
+EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
+    "Tables": [("enter", "open / drill down"), ("up/down pgup/pgdn", "move"), ("ctrl+home/ctrl+end", "scroll to top / bottom")],
+    "2 Timeline": [("tab", "into the raw JSON below (then j/k or arrows scroll it)")],
+    "5 Send": [("tab / shift+tab", "next / previous field"), ("enter", "on a preset: put its address in To")],
+    "Command palette": [("ctrl+p", "every pane and action by name; type to search")],
+}
+
+NUMBERS = [
+    ("1h snd dlv bnc ...", "pane 1: events of each type stored in the last hour"),
+    ("bounce / complaint", "header: rates over 14 days of SES statistics (or 24h of local events)"),
+    ("rejects 24h", "header: messages SES rejected in the last 24 hours"),
+    ("quota N/M", "header: messages sent in the last 24 hours / the 24-hour quota (red when used up)"),
+    ("backlog", "header: messages waiting in the SQS queue"),
+    ("ev/s", "header: events the collector stores per second"),
+    ("BOUNCE / bounce", "a hard (permanent) bounce / a soft (transient) one; the timeline says hard or soft"),
+]
+
+
+def scopes() -> list[tuple[str, list[Binding]]]:
+    """(help section, bindings) for every scope, in the order help shows them."""
+    from sestui.ui.panes.doctor import DoctorPane
+    from sestui.ui.panes.flow import FlowPane
+    from sestui.ui.panes.send import SendPane
+    from sestui.ui.panes.suppressions import SuppressionPane
+    from sestui.ui.panes.timeline import TimelinePane
+    from sestui.ui.screens.confirm import ConfirmScreen
+    from sestui.ui.screens.help import HelpScreen
+    from sestui.ui.screens.path import PathScreen
+    from sestui.ui.screens.policies import PoliciesScreen
+    from sestui.ui.screens.suppress_form import SuppressFormScreen
+    from sestui.ui.screens.types import TypesScreen
+    from sestui.ui.widgets.common import KeyTable
+
+    return [
+        ("Everywhere", APP_BINDINGS),
+        ("Tables", KeyTable.BINDINGS),
+        ("1 Flow", FlowPane.BINDINGS),
+        ("2 Timeline", TimelinePane.BINDINGS),
+        ("3 Suppressions", SuppressionPane.BINDINGS),
+        ("4 Reputation", []),
+        ("5 Send", SendPane.BINDINGS),
+        ("6 Doctor", DoctorPane.BINDINGS),
+        ("Confirmations", ConfirmScreen.BINDINGS),
+        ("Event types (t)", TypesScreen.BINDINGS),
+        ("Policies (p)", PoliciesScreen.BINDINGS),
+        ("Forms", SuppressFormScreen.BINDINGS + PathScreen.BINDINGS),
+        ("Help", HelpScreen.BINDINGS),
+    ]
+
+
+# Which scopes are active together: a key may be bound once per chain.
+_PANE_CHAINS = {"1 Flow": True, "2 Timeline": True, "3 Suppressions": True, "5 Send": False, "6 Doctor": True}
+
+
+def _chains() -> list[list[Binding]]:
+    by_name = dict(scopes())
+    chains = [by_name["Everywhere"] + by_name[pane] + (by_name["Tables"] if has_table else [])
+              for pane, has_table in _PANE_CHAINS.items()]
+    chains += [by_name[name] for name in ("Confirmations", "Event types (t)", "Policies (p)", "Help")]
+    return chains
+
+
+def keys_of(binding: Binding, keymap: dict[str, str]) -> list[str]:
+    """The binding's keys after the user keymap, normalised (`question_mark`, not `?`)."""
+    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+    return [k for k in _normalize_key_list(keys).split(",") if k]
+
+
+def keymap_problems(keymap: dict[str, str]) -> list[str]:
+    """One line per problem in a [keymap] table: an id no binding has, or a key given to two bindings
+    that are active together (the second would be silently lost)."""
+    problems = []
+    known = {b.id for _, bindings in scopes() for b in bindings if b.id}
+    for binding_id in keymap:
+        if binding_id not in known:
+            close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else " (help, ?, lists every id)"
+            problems.append(f"keymap: no binding has the id {binding_id!r}{hint}")
+    seen: set[tuple[str, str, str]] = set()
+    for chain in _chains():
+        owner: dict[str, Binding] = {}
+        for binding in chain:
+            for key in keys_of(binding, keymap):
+                other = owner.get(key)
+                if other is not None and other.id != binding.id and (binding.id in keymap or other.id in keymap):
+                    pair = tuple(sorted((str(other.id), str(binding.id))))
+                    if (key, *pair) not in seen:
+                        seen.add((key, *pair))
+                        problems.append(f"keymap: {key!r} is bound to both {pair[0]} and {pair[1]}; "
+                                        f"only one of them would work")
+                owner.setdefault(key, binding)
+    return problems
+
+
+def help_rows(bindings: Iterable[Binding], keymap: dict[str, str], display) -> list[tuple[str, str]]:
+    """(keys, description  (id)) per binding; `display` turns a key into what the terminal shows."""
+    rows = []
+    for b in bindings:
+        keys = "/".join(display(k) for k in keys_of(b, keymap))
+        text = b.tooltip or b.description or b.action
+        rows.append((keys, f"{text}  ({b.id})" if b.id else text))
+    return rows

@@ -1,0 +1,53 @@
+"""The form for a new suppression entry."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from sestui.ops.suppressions import email_problem
+from sestui.ui.screens.base import Modal
+
+
+class SuppressFormScreen(Modal[tuple | None]):
+    """Address and reason for a new suppression entry; validated before it can be submitted."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="suppressform.cancel")]
+
+    def __init__(self, email: str = "", reason: str = "BOUNCE"):
+        super().__init__()
+        self.email, self.reason = email, reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Add an address to the account suppression list", classes="title")
+            yield Input(self.email, placeholder="address@example.com", id="email")
+            with RadioSet(id="reason"):
+                yield RadioButton("BOUNCE", value=self.reason == "BOUNCE", id="BOUNCE")
+                yield RadioButton("COMPLAINT", value=self.reason == "COMPLAINT", id="COMPLAINT")
+            yield Static("", classes="error", id="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Add", id="add", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#email", Input).focus()
+
+    @on(Input.Submitted, "#email")
+    @on(Button.Pressed, "#add")
+    def _submit(self) -> None:
+        email = self.query_one("#email", Input).value.strip()
+        problem = email_problem(email)
+        if problem:
+            self.query_one("#error", Static).update(Text(problem))
+            return
+        pressed = self.query_one("#reason", RadioSet).pressed_button
+        self.dismiss((email, pressed.id if pressed else "BOUNCE"))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
