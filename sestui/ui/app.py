@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 from sestui.aws import Aws
 from sestui.core import health
 from sestui.ops.policies import PolicyConfig
+from sestui.ops.routing import ActionsConfig
 from sestui.store import Store, now_ms
 from sestui.ui.actions import Actions
 from sestui.ui.keys import (
@@ -41,6 +42,8 @@ from sestui.ui.keys import (
     scopes,
 )
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
+from sestui.ui.panes.actions import PANE_BINDING as ACTIONS_PANE_BINDING
+from sestui.ui.panes.actions import ActionsPane, actions_commands
 from sestui.ui.panes.doctor import DoctorPane
 from sestui.ui.panes.flow import FlowPane
 from sestui.ui.panes.reputation import ReputationPane
@@ -55,7 +58,8 @@ from sestui.ui.widgets.header import HealthHeader
 from sestui.ui.workers import busy, deliver, io_worker, one_line
 
 PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressions"),
-         ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"))
+         ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"),
+         ("actions", "Actions"))
 REPUTATION_EVERY = 30  # ticks
 SUPPRESSIONS_EVERY = 5
 SWITCH_ACCOUNT = "switch-account"  # exit(result=(SWITCH_ACCOUNT, name)): the launcher restarts on that account
@@ -81,6 +85,7 @@ class ConsoleContext:
     accounts: list[str] = field(default_factory=list)  # configured accounts the console can switch to
     account_name: str | None = None
     notice: str | None = None  # shown once at start (e.g. why a switch of account failed)
+    actions: ActionsConfig | None = None  # the rules and guards (the Actions pane; None: none configured)
 
     def now_ms(self) -> int:
         return self.clock()
@@ -107,7 +112,7 @@ class Palette(CommandPalette):
 class SestuiApp(App):
     TITLE = "sestui"
     CSS_PATH = "sestui.tcss"
-    BINDINGS = APP_BINDINGS
+    BINDINGS = [*APP_BINDINGS, ACTIONS_PANE_BINDING]
 
     def __init__(self, ctx: ConsoleContext, *, tick_seconds: float = 1.0):
         super().__init__()
@@ -132,6 +137,7 @@ class SestuiApp(App):
             yield ReputationPane(id="reputation")
             yield SendPane(id="send")
             yield DoctorPane(id="doctor")
+            yield ActionsPane(id="actions")
         yield Static(id="outcome")
         yield Footer()
 
@@ -168,6 +174,7 @@ class SestuiApp(App):
             self.pane("reputation").poll()
         elif current == "suppressions" and self._ticks % SUPPRESSIONS_EVERY == 0:
             self.pane("suppressions").poll()  # the audit and the policies' edits, live
+        self.pane("actions").tick(self._ticks, current == "actions")  # its tables; the header's paused sets
 
     @io_worker("health")
     def _load_health(self) -> None:
@@ -225,6 +232,7 @@ class SestuiApp(App):
                              message.ok)
         self._show_bars()
         self.pane("suppressions").refresh_after_edit()
+        self.pane("actions").refresh_after_edit()
         if message.message_id:  # a send: its timeline, and escape returns to the form
             self.post_message(OpenTimeline(message.message_id, remember=True))
         elif self.current == "timeline":
@@ -264,7 +272,7 @@ class SestuiApp(App):
         self._show_bars()
         pane = self.pane(name)
         pane.focus_main()
-        if name in ("flow", "timeline", "reputation"):
+        if name in ("flow", "timeline", "reputation", "actions"):
             pane.poll()
         self.refresh_bindings()
 
@@ -374,3 +382,4 @@ class SestuiApp(App):
 
         yield from super().get_system_commands(screen)
         yield from console_commands(self)
+        yield from actions_commands(self)

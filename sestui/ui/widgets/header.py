@@ -17,15 +17,19 @@ LEVEL_COLOUR = {health.OK: "success", health.WARN: "warning", health.BAD: "error
 
 
 class HealthHeader(Static):
+    paused_sets: tuple[str, ...] = ()  # configuration sets with sending off (kept by the Actions pane)
+
     def show(self, s: health.Summary, now_ms: int, stale_since: int | None = None) -> None:
-        self.update(render_health(self.app, s, now_ms, self.size.width or self.app.size.width, stale_since))
+        self.update(render_health(self.app, s, now_ms, self.size.width or self.app.size.width, stale_since,
+                                  paused=self.paused_sets))
 
 
 def quota_used_up(s: health.Summary) -> bool:
     return bool(s.max_24h and s.max_24h > 0 and s.sent_24h is not None and s.sent_24h >= s.max_24h)
 
 
-def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_since: int | None = None) -> Text:
+def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_since: int | None = None,
+                  paused: tuple[str, ...] = ()) -> Text:
     def style(colour: str, bold: bool = False):
         return theme_style(app, colour, bold)
 
@@ -66,6 +70,7 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     since = [t for t in (stale_since, s.account_ok_ms if s.account_error else None) if t is not None]
     if stale_since is not None or s.account_error:
         flag = Text.assemble(sep, (f"STALE {age(min(since), now_ms)}" if since else "STALE", style("error", True)))
+    flag = Text.assemble(paused_flag(app, paused, sep), flag)
     left_room = room - flag.cell_len
     line1 = Text("")
     for parts in ((where, account, sep, mode, " ", sending, " ", enf, sep, quota),
@@ -109,3 +114,13 @@ def feed_text(app: App, feed: health.Feed, now_ms: int) -> Text:
         return Text(f"STOPPED{when}", style=theme_style(app, "warning", True))
     return Text.assemble(("NO FEED", theme_style(app, "warning", True)), (" sestui setup makes one",
                                                                           theme_style(app, "text-muted")))
+
+
+# -- configuration sets paused (by a guard, or by anyone): red, in room reserved like STALE's ---------
+
+def paused_flag(app: App, names: tuple[str, ...], sep: Text) -> Text:
+    """`│ SET sestui PAUSED` (`│ 3 SETS PAUSED` when several), or nothing."""
+    if not names:
+        return Text("")
+    label = f"SET {ellipsize(safe(names[0]), 20)} PAUSED" if len(names) == 1 else f"{len(names)} SETS PAUSED"
+    return Text.assemble(sep, (label, theme_style(app, "error", True)))
