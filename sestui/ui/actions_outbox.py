@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def _item_text(item: Row) -> Text:
-    return Text.assemble(f"item {item['id']} ({item['state']}, {item['attempts']} attempts): rule ",
+    attempts = f"{item['attempts']} attempt" + ("" if item["attempts"] == 1 else "s")
+    return Text.assemble(f"item {item['id']} ({item['state']}, {attempts}): rule ",
                          literal(item["rule"], style="bold"), f", {item['action_kind']}",
                          *((" for ", literal(item["recipient"])) if item.get("recipient") else ()),
                          *(("\nlast error: ", literal(item["last_error"])) if item.get("last_error") else ()))

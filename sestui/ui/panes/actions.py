@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from sestui.aws import AwsError
 from sestui.core.guards import Guard
 from sestui.core.rules import RuleSet
 from sestui.ops import rules_cli
@@ -80,9 +81,9 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="act-status")
-        yield KeyTable(id="act-rules")
-        yield KeyTable(id="act-guards")
-        yield KeyTable(id="act-outbox")
+        # The cells' own colours win over the cursor's: a PAUSED guard stays red under the cursor.
+        for name in ("rules", "guards", "outbox"):
+            yield KeyTable(id=f"act-{name}", cursor_foreground_priority="renderable")
         yield Static(id="act-detail")
 
     def table(self, name: str) -> KeyTable:
@@ -158,7 +159,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             note = row["last_error"] or ""
         return [Text(str(row["id"])), Text(state, style=self._style(STATE_COLOURS.get(state, ""), state == "dead")),
                 fitted(row["rule"]), fitted(row["action_kind"]), address_cell(row["recipient"] or "-"),
-                fitted(note, style=self._style("error" if state == "dead" else ""))]
+                fitted(note)]
 
     # -- loading ----------------------------------------------------------------------------------
 
@@ -267,8 +268,10 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
     def _check_paused(self, ask_aws: bool) -> None:
         ctx = self.app.ctx
         guards = ctx.actions.guards if ctx.actions else []
-        with ctx.store._lock:
-            states = {name: s["state"] for name, s in guard_state.guard_states(ctx.store.conn).items()}
+        states: dict[str, str] = {}
+        if guards:  # no guards, no guard state to read
+            with ctx.store._lock:
+                states = {name: s["state"] for name, s in guard_state.guard_states(ctx.store.conn).items()}
         changed = states != self.guard_states
         self.guard_states = states
         targets = {g.name: pause_target(g) for g in guards}
@@ -282,10 +285,15 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         if ctx.configuration_set:
             candidates.add(ctx.configuration_set)
         paused = []
-        for name in sorted(candidates):
-            found = ctx.aws.configuration_sets.get(name)
-            if found is not None and not found.sending_enabled:
-                paused.append(name)
+        try:
+            for name in sorted(candidates):
+                found = ctx.aws.configuration_sets.get(name)
+                if found is not None and not found.sending_enabled:
+                    paused.append(name)
+        except AwsError:
+            # A secondary read: the account poll reports AWS trouble in the header already. Say
+            # what the guards know rather than mark the console STALE for it.
+            paused = by_guard
         deliver(self, PausedSets(paused))
 
     @on(PausedSets)
@@ -295,7 +303,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             return
         self.paused_sets = message.names
         self.app.main_screen.query_one(HealthHeader).paused_sets = tuple(message.names)
-        self.app._show_health()
+        self.app.call_after_refresh(self.app._show_health)  # laid out by then: the header's own width
 
     # -- actions ----------------------------------------------------------------------------------
 
