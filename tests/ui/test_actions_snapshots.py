@@ -17,7 +17,7 @@ SIZES = [(80, 24), (120, 40)]
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setattr(sql, "now_ms", lambda: NOW_MS)  # hits over 24 h by the data's clock
-    store, ids = build(tmp_path)
+    store, _ = build(tmp_path)
     yield make_app(store, actions=config())
     store.close()
 
