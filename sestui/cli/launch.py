@@ -342,7 +342,7 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
                          queue_url=target.queue_url, configuration_set=target.configuration_set,
                          read_only=read_only, collector=collector, keymap=keymap, theme=theme,
                          policies=None if read_only else policies, accounts=list(targets), account_name=name,
-                         notice=notice)
+                         notice=notice, actions=_actions(settings))
     app = SestuiApp(ctx)
     _exit_on_hangup(app)
     if child is None:
@@ -376,3 +376,14 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _actions(settings: Settings):
+    """The [[rules]] and [[guards]] the Actions pane shows (None when the config has none)."""
+    from sestui.ops import routing
+
+    try:
+        config = routing.load(settings.tables, source=str(settings.file))
+    except ValueError:
+        return None  # the collector child says why, in the feed; the pane then shows the outbox only
+    return config if config.active or config.guards else None

@@ -113,10 +113,24 @@ class Poller:
         with self.stats.lock:
             self.stats.dlq_backlog = dlq
 
+    REPUTATION_EVERY_MS = 300_000  # AWS publishes Reputation.* about hourly: no need to ask more often
+
     def _poll_account(self) -> None:
-        status = self.aws.account_status()
-        self.store.save_account_snapshot(taken_ms=now_ms(), profile=self.aws.profile, region=self.aws.region,
-                                         status=vars(status))
+        status = vars(self.aws.account_status())
+        now = now_ms()
+        # AWS's own rates (CloudWatch) ride along in the snapshot the header and `sestui status` read.
+        last = getattr(self, "_reputation", None)
+        if last is None or now - (last.taken_ms or 0) >= self.REPUTATION_EVERY_MS:
+            from sestui.ops import reputation
+
+            try:
+                last = self._reputation = reputation.read(self.aws, self.store, now_ms=now)
+            except Exception as exc:  # noqa: BLE001 - the account status is worth saving without them
+                log.warning("reputation figures unavailable: %s", exc)
+        if last is not None:
+            status["reputation"] = last.to_json()
+        self.store.save_account_snapshot(taken_ms=now, profile=self.aws.profile, region=self.aws.region,
+                                         status=status)
 
     def _poll_stats(self) -> None:
         points = self.aws.send_statistics()

@@ -31,6 +31,7 @@ from sestui.aws import Aws
 from sestui.core import health
 from sestui.ops.collector import Collector
 from sestui.ops.policies import PolicyConfig
+from sestui.ops.routing import ActionsConfig
 from sestui.store import Store, now_ms
 from sestui.ui.actions import Actions
 from sestui.ui.keys import (
@@ -43,6 +44,7 @@ from sestui.ui.keys import (
 )
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
 from sestui.ui.panes.breakdown import BreakdownPane
+from sestui.ui.panes.actions import ActionsPane, actions_commands
 from sestui.ui.panes.doctor import DoctorPane
 from sestui.ui.panes.flow import FlowPane
 from sestui.ui.panes.reputation import ReputationPane
@@ -58,7 +60,8 @@ from sestui.ui.widgets.rates import saved_reputation
 from sestui.ui.workers import busy, deliver, io_worker, one_line
 
 PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressions"),
-         ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"), ("breakdown", "Breakdown"))
+         ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"), ("breakdown", "Breakdown"),
+         ("actions", "Actions"))
 REPUTATION_EVERY = 30  # ticks
 SUPPRESSIONS_EVERY = 5
 SWITCH_ACCOUNT = "switch-account"  # exit(result=(SWITCH_ACCOUNT, name)): the launcher restarts on that account
@@ -84,6 +87,7 @@ class ConsoleContext:
     accounts: list[str] = field(default_factory=list)  # configured accounts the console can switch to
     account_name: str | None = None
     notice: str | None = None  # shown once at start (e.g. why a switch of account failed)
+    actions: ActionsConfig | None = None  # the rules and guards (the Actions pane; None: none configured)
 
     def now_ms(self) -> int:
         return self.clock()
@@ -137,6 +141,7 @@ class SestuiApp(App):
             yield SendPane(id="send")
             yield DoctorPane(id="doctor")
             yield BreakdownPane(id="breakdown")
+            yield ActionsPane(id="actions")
         yield Static(id="outcome")
         yield Footer()
 
@@ -175,6 +180,7 @@ class SestuiApp(App):
             self.pane("suppressions").poll()  # the audit and the policies' edits, live
         elif current == "breakdown" and self._ticks % SUPPRESSIONS_EVERY == 0:
             self.pane("breakdown").poll()
+        self.pane("actions").tick(self._ticks, current == "actions")  # its tables; the header's paused sets
 
     @io_worker("health")
     def _load_health(self) -> None:
@@ -235,6 +241,7 @@ class SestuiApp(App):
                              message.ok)
         self._show_bars()
         self.pane("suppressions").refresh_after_edit()
+        self.pane("actions").refresh_after_edit()
         if message.message_id:  # a send: its timeline, and escape returns to the form
             self.post_message(OpenTimeline(message.message_id, remember=True))
         elif self.current == "timeline":
@@ -274,7 +281,7 @@ class SestuiApp(App):
         self._show_bars()
         pane = self.pane(name)
         pane.focus_main()
-        if name in ("flow", "timeline", "reputation", "breakdown"):
+        if name in ("flow", "timeline", "reputation", "breakdown", "actions"):
             pane.poll()
         self.refresh_bindings()
 
@@ -384,3 +391,4 @@ class SestuiApp(App):
 
         yield from super().get_system_commands(screen)
         yield from console_commands(self)
+        yield from actions_commands(self)

@@ -16,7 +16,7 @@ APP_BINDINGS = [
     Binding("q", "back_or_quit", "Back/Quit", id="app.quit", tooltip="back one step; quit on pane 1"),
     Binding("escape", "back", "Back", show=False, id="app.back", tooltip="close, clear the filter, or go back"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.force_quit", tooltip="quit at once"),
-    Binding("1", "pane('flow')", "Panes", key_display="1-7", id="pane.flow", tooltip="pane 1: Flow"),
+    Binding("1", "pane('flow')", "Panes", key_display="1-8", id="pane.flow", tooltip="pane 1: Flow"),
     Binding("2", "pane('timeline')", "Timeline", show=False, id="pane.timeline", tooltip="pane 2: Timeline"),
     Binding("3", "pane('suppressions')", "Suppressions", show=False, id="pane.suppressions",
             tooltip="pane 3: Suppressions"),
@@ -24,6 +24,7 @@ APP_BINDINGS = [
     Binding("5", "pane('send')", "Send", show=False, id="pane.send", tooltip="pane 5: Send"),
     Binding("6", "pane('doctor')", "Doctor", show=False, id="pane.doctor", tooltip="pane 6: Doctor"),
     Binding("7", "pane('breakdown')", "Breakdown", show=False, id="pane.breakdown", tooltip="pane 7: Breakdown"),
+    Binding("8", "pane('actions')", "Actions", show=False, id="pane.actions", tooltip="pane 8: Actions"),
     Binding("space", "pause", "Pause", id="app.pause", tooltip="freeze / resume live updates"),
     Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh",
             tooltip="reload the pane and header now"),
@@ -51,6 +52,7 @@ NUMBERS = [
 
 def scopes() -> list[tuple[str, list[Binding]]]:
     """(help section, bindings) for every scope, in the order help shows them."""
+    from sestui.ui.panes.actions import ActionsPane
     from sestui.ui.panes.breakdown import BreakdownPane
     from sestui.ui.panes.doctor import DoctorPane
     from sestui.ui.panes.flow import FlowPane
@@ -76,6 +78,7 @@ def scopes() -> list[tuple[str, list[Binding]]]:
         ("5 Send", SendPane.BINDINGS),
         ("6 Doctor", DoctorPane.BINDINGS),
         ("7 Breakdown", BreakdownPane.BINDINGS),
+        ("8 Actions", ActionsPane.BINDINGS),
         ("Confirmations", ConfirmScreen.BINDINGS),
         ("Event types (t)", TypesScreen.BINDINGS),
         ("Policies (p)", PoliciesScreen.BINDINGS),
@@ -86,7 +89,7 @@ def scopes() -> list[tuple[str, list[Binding]]]:
 
 # Which scopes are active together: a key may be bound once per chain.
 _PANE_CHAINS = {"1 Flow": True, "2 Timeline": True, "3 Suppressions": True, "5 Send": False, "6 Doctor": True,
-               "4 Reputation": True, "7 Breakdown": True}
+               "4 Reputation": True, "7 Breakdown": True, "8 Actions": True}
 
 
 def _chains() -> list[list[Binding]]:

@@ -114,3 +114,21 @@ class FilterApplied(Message):
     """Enter in a pane's filter line: the text to filter by (None clears it)."""
 
     text: str | None
+
+
+# -- the Actions pane (pane 8) ------------------------------------------------------------------------
+
+@dataclass
+class ActionsLoaded(Message):
+    """rules_cli.overview's picture for the Actions pane; `configured`: the console was given an
+    ActionsConfig (without one the pane says so and shows the outbox anyway)."""
+
+    view: dict[str, Any]
+    configured: bool
+
+
+@dataclass
+class PausedSets(Message):
+    """Configuration sets whose sending is off (AWS says so, or a paused guard when there is no AWS)."""
+
+    names: list[str]

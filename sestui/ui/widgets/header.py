@@ -18,11 +18,14 @@ from sestui.ui.widgets.rates import short_figure
 
 
 class HealthHeader(Static):
+    paused_sets: tuple[str, ...] = ()  # configuration sets with sending off (kept by the Actions pane)
+
     def show(self, s: health.Summary, now_ms: int, stale_since: int | None = None,
              reputation: Reputation | None = None) -> None:
         # The screen's width, not self.size (the content area, and 0 before the first layout): the
         # same line whenever it is drawn.
-        self.update(render_health(self.app, s, now_ms, self.app.size.width, stale_since, reputation))
+        self.update(render_health(self.app, s, now_ms, self.app.size.width, stale_since, reputation,
+                                  paused=self.paused_sets))
 
 
 def quota_used_up(s: health.Summary) -> bool:
@@ -41,7 +44,7 @@ def header_figures(s: health.Summary, reputation: Reputation | None) -> tuple[Fi
 
 
 def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_since: int | None = None,
-                  reputation: Reputation | None = None) -> Text:
+                  reputation: Reputation | None = None, paused: tuple[str, ...] = ()) -> Text:
     def style(colour: str, bold: bool = False):
         return theme_style(app, colour, bold)
 
@@ -82,6 +85,7 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     since = [t for t in (stale_since, s.account_ok_ms if s.account_error else None) if t is not None]
     if stale_since is not None or s.account_error:
         flag = Text.assemble(sep, (f"STALE {age(min(since), now_ms)}" if since else "STALE", style("error", True)))
+    flag = Text.assemble(paused_flag(app, paused, sep), flag)
     left_room = room - flag.cell_len
     line1 = Text("")
     for parts in ((where, account, sep, mode, " ", sending, " ", enf, sep, quota),
@@ -127,3 +131,13 @@ def feed_text(app: App, feed: health.Feed, now_ms: int) -> Text:
         return Text(f"STOPPED{when}", style=theme_style(app, "warning", True))
     return Text.assemble(("NO FEED", theme_style(app, "warning", True)), (" sestui setup makes one",
                                                                           theme_style(app, "text-muted")))
+
+
+# -- configuration sets paused (by a guard, or by anyone): red, in room reserved like STALE's ---------
+
+def paused_flag(app: App, names: tuple[str, ...], sep: Text) -> Text:
+    """`│ SET sestui PAUSED` (`│ 3 SETS PAUSED` when several), or nothing."""
+    if not names:
+        return Text("")
+    label = f"SET {ellipsize(safe(names[0]), 20)} PAUSED" if len(names) == 1 else f"{len(names)} SETS PAUSED"
+    return Text.assemble(sep, (label, theme_style(app, "error", True)))

@@ -1,0 +1,265 @@
+"""Pane 8, Actions: rules, guards and the outbox read from a real store; retry, discard and resume
+behind the confirm modal; read-only hides them and says why; a paused set is red in the header."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from actions_data import HOSTILE_ERROR, build, config
+from console_data import NOW_MS, make_app, on_screen, run, screen_text, settle
+
+from sestui.store import outbox as sql
+from sestui.ui.panes.actions import NO_CONFIG
+from sestui.ui.screens.confirm import ConfirmScreen
+from sestui.ui.widgets.header import HealthHeader, render_health
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    """rules_cli.overview counts hits over 24 h by the store's clock: the console data's instead."""
+    monkeypatch.setattr(sql, "now_ms", lambda: NOW_MS)
+
+
+@pytest.fixture
+def data(tmp_path):
+    store, ids = build(tmp_path)
+    yield store, ids
+    store.close()
+
+
+def keys(table) -> list[str]:
+    return [row.key.value for row in table.ordered_rows]
+
+
+async def open_pane(pilot) -> None:
+    await pilot.press("8")
+    await settle(pilot)
+
+
+async def select(pilot, item_id: int) -> None:
+    table = pilot.app.pane("actions").table("outbox")
+    table.focus()
+    table.move_cursor(row=table.get_row_index(str(item_id)))
+    await pilot.pause()
+
+
+def test_the_pane_shows_rules_guards_and_the_outbox_from_the_store(data):
+    store, ids = data
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await open_pane(pilot)
+        pane = app.pane("actions")
+        assert app.current == "actions"
+        assert keys(pane.table("rules")) == ["feedback-to-app", "[bold]unsub[/]", "quiet"]
+        assert keys(pane.table("guards")) == ["bounce-kill", "complaints"]
+        items = sql.list_items(store.conn, ("pending", "running", "retrying", "dead"))
+        assert keys(pane.table("outbox")) == [str(i["id"]) for i in items]  # newest first, as the store lists
+        text = screen_text(app)
+        assert "feedback-to-app" in text and "dry-run" in text and "off" in text
+        rules = on_screen(app, pane.table("rules"))
+        assert "[bold]unsub[/]" in rules  # a rule name is data, not markup
+        hits = {r.key.value: pane.table("rules").get_row(r.key)[2].plain for r in pane.table("rules").ordered_rows}
+        assert hits == {"feedback-to-app": "5", "[bold]unsub[/]": "1", "quiet": "0"}
+        guards = on_screen(app, pane.table("guards"))
+        assert "PAUSED since 11:50:00" in guards and "6.25% of 32" in guards and "armed" in guards
+        outbox = on_screen(app, pane.table("outbox"))
+        assert "retrying" in outbox and "next 12:01:30" in outbox and "dead" in outbox and "pending" in outbox
+        assert "3 pending, 1 retrying, 1 dead" in on_screen(app, pane.query_one("#act-status"))
+        await select(pilot, ids["dead"])
+        detail = on_screen(app, pane.query_one("#act-detail"))
+        assert "[red]HTTP 500[/] \\x1b[2J" in detail  # the error literally, its escape made visible
+        assert "\x1b[2J" not in app.export_screenshot()
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_without_a_config_the_pane_says_so_and_shows_the_outbox(data):
+    store, ids = data
+    app = make_app(store)  # no ActionsConfig in the context
+
+    async def scenario(pilot):
+        await open_pane(pilot)
+        pane = app.pane("actions")
+        assert NO_CONFIG in on_screen(app, pane.query_one("#act-status"))
+        assert keys(pane.table("rules")) == [] and keys(pane.table("guards")) == []
+        assert str(ids["dead"]) in keys(pane.table("outbox"))
+
+    run(app, scenario)
+
+
+def test_retry_a_dead_item_through_the_confirmation_changes_the_store(data):
+    store, ids = data
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await open_pane(pilot)
+        await select(pilot, ids["dead"])
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert HOSTILE_ERROR.replace("\x1b", "\\x1b") in str(app.screen.body)
+        await pilot.press("n")  # cancel first: nothing happens
+        await settle(pilot)
+        assert sql.get(store.conn, ids["dead"])["state"] == "dead"
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        row = sql.get(store.conn, ids["dead"])
+        assert row["state"] == "pending" and row["attempts"] == 0
+        table = app.pane("actions").table("outbox")
+        assert table.get_cell(str(ids["dead"]), "state").plain == "pending"  # updated in place
+        assert table.selected_key() == str(ids["dead"])  # the cursor stayed on its row
+        assert "retry=1" in app.last_outcome[0]
+
+    run(app, scenario)
+
+
+def test_discard_a_dead_item_through_the_confirmation_changes_the_store(data):
+    store, ids = data
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await open_pane(pilot)
+        await select(pilot, ids["dead"])
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert sql.get(store.conn, ids["dead"])["state"] == "discarded"
+        assert str(ids["dead"]) not in keys(app.pane("actions").table("outbox"))  # only what needs a look
+
+    run(app, scenario)
+
+
+def test_a_pending_item_is_not_retried(data):
+    store, _ = data
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await open_pane(pilot)
+        pending = next(i["id"] for i in sql.list_items(store.conn, ("pending",)))
+        await select(pilot, pending)
+        await pilot.press("r")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert "only dead or retrying" in app.last_outcome[0]
+
+    run(app, scenario)
+
+
+def test_new_items_are_added_by_key_and_the_cursor_keeps_its_row(data):
+    store, ids = data
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await open_pane(pilot)
+        pane = app.pane("actions")
+        await select(pilot, ids["dead"])
+        before = keys(pane.table("outbox"))
+        item = sql.item("feedback-to-app", 0, "webhook", {"url": "http://x"}, {"n": 9}, ("m9",),
+                        recipient="new@example.org", now=NOW_MS)
+        with store._lock:
+            sql.enqueue(store.conn, [item])
+        pane.poll()
+        await settle(pilot)
+        after = keys(pane.table("outbox"))
+        assert after[1:] == before and after[0] not in before  # the new one on top, the others kept
+        assert pane.table("outbox").selected_key() == str(ids["dead"])
+
+    run(app, scenario)
+
+
+def test_read_only_hides_retry_discard_resume_and_says_why(data):
+    store, ids = data
+    app = make_app(store, actions=config(), read_only=True)
+
+    async def scenario(pilot):
+        await open_pane(pilot)
+        await select(pilot, ids["dead"])
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+        assert not shown & {"retry", "discard", "resume"}
+        for key in ("r", "d", "s"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert len(app.screen_stack) == 1, "no confirmation in a read-only console"
+            assert "read-only" in app.last_outcome[0]
+        assert sql.get(store.conn, ids["dead"])["state"] == "dead"
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert not any(t.startswith("Actions:") for t in titles)
+
+    run(app, scenario)
+
+
+def test_a_paused_guard_shows_its_set_red_in_the_header(data):
+    store, _ = data
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        header = app.query_one(HealthHeader)
+        assert header.paused_sets == ("default",)
+        assert "SET default PAUSED" in on_screen(app, header)
+        text = render_health(app, app.summary, NOW_MS, 80, paused=header.paused_sets)
+        error = app.theme_variables["error"].lower()
+        styles = [str(span.style) for span in text.spans if "PAUSED" in text.plain[span.start:span.end]]
+        assert any(error in s and "bold" in s for s in styles), styles
+
+    run(app, scenario)
+
+
+def test_no_paused_guard_no_mark(tmp_path):
+    store, _ = build(tmp_path, paused=False)
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        assert app.query_one(HealthHeader).paused_sets == ()
+        assert "PAUSED" not in on_screen(app, app.query_one(HealthHeader))
+
+    run(app, scenario)
+    store.close()
+
+
+# The sandbox honours PutConfigurationSetSendingOptions from main's 59db899 on; this branch's copy
+# predates it. Passes with main's sandbox (checked); the skip goes away with the merge.
+SANDBOX_PAUSES_SETS = importlib.util.find_spec("sestui.sandbox.ses.api.configuration_set_options") is not None
+
+
+@pytest.mark.skipif(not SANDBOX_PAUSES_SETS, reason="this branch's sandbox has no configuration-set sending switch")
+def test_a_set_paused_in_aws_is_red_and_one_key_resumes_it(tmp_path, sestui_aws):
+    """Against the sandbox: GetConfigurationSet says the set is paused (the header shows it), the
+    guard that pauses it is selected, s and y resume it through PutConfigurationSetSendingOptions."""
+    import time
+
+    from sestui.ops import routing
+
+    name = f"ap-{time.monotonic_ns() % 10**9}"  # short: the header shows up to 20 characters of it
+    sestui_aws.configuration_sets.create(name)
+    sestui_aws.configuration_sets.set_sending(name, False)
+    tables = {"guards": [{"name": "kill", "metric": "bounce_rate", "configuration_set": name,
+                          "pause": {"level": "5%", "do": [{"action": "pause_sending"}]}}]}
+    store, _ = build(tmp_path, paused=False)  # the guard's own state is armed: AWS is the truth here
+    app = make_app(store, aws=sestui_aws, configuration_set=name, actions=routing.load(tables))
+
+    async def scenario(pilot):
+        header = app.query_one(HealthHeader)
+        assert header.paused_sets == (name,)
+        assert f"SET {name} PAUSED" in on_screen(app, header)
+        await open_pane(pilot)
+        app.pane("actions").table("guards").focus()
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and name in str(app.screen.body)
+        await pilot.press("y")
+        for _ in range(50):
+            await settle(pilot)
+            if header.paused_sets == ():
+                break
+        assert sestui_aws.configuration_sets.get(name).sending_enabled is True
+        assert header.paused_sets == () and "PAUSED" not in on_screen(app, header)
+        assert any(a["action"] == "resume" for a in store.audit(20))
+
+    run(app, scenario, size=(120, 40))
+    store.close()
