@@ -115,7 +115,7 @@ def main() -> int:
             sent = send_for(info, senders, args.seconds)
             send_elapsed = time.monotonic() - started
             expected = start_received + sent * RECORDS_PER_SEND
-            drained = wait_for(lambda: receivers.received >= expected, 120)
+            drained = wait_for(lambda expected=expected: receivers.received >= expected, 120)
             total_elapsed = time.monotonic() - started
             level = {
                 "senders": senders,
@@ -151,7 +151,7 @@ def main() -> int:
 
     best = max(levels, key=lambda level: level["sends_per_s"])
     knee = levels[0]["senders"]
-    for previous, level in zip(levels, levels[1:]):
+    for previous, level in zip(levels, levels[1:], strict=False):
         if level["sends_per_s"] < previous["sends_per_s"] * 1.1:
             break
         knee = level["senders"]

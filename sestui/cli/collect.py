@@ -19,6 +19,8 @@ def register(subparsers) -> None:
                     description="Receive SES notifications from SQS into the database until SIGINT/SIGTERM; "
                                 "also polls the account status and sending statistics.")
     collector_flags(p)
+    p.add_argument("--metrics", metavar="HOST:PORT",
+                   help="serve Prometheus metrics at http://HOST:PORT/metrics (PORT alone: on 127.0.0.1)")
 
 
 class SafeFormatter(logging.Formatter):
@@ -68,6 +70,21 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     if collector.deliverer is not None:
         log.info("rules and guards: the outbox delivers their actions")
+    if args.metrics:
+        from sestui.ops import metrics
+
+        def counters() -> dict:
+            totals, stats = collector.stats.totals, collector.stats
+            return {"stored": totals.stored, "duplicates": totals.duplicates, "quarantined": totals.quarantined,
+                    "received": stats.received}
+
+        try:
+            server, _ = metrics.serve(args.metrics, metrics.SestuiMetrics(lambda: ctx.open_store(readonly=True),
+                                                                          counters))
+        except (ValueError, OSError) as exc:
+            store.close()
+            raise CliError(f"--metrics {args.metrics}: {exc}", 2) from None
+        log.info("metrics at http://%s:%d/metrics", *server.server_address[:2])
     log.info("collecting from %s into %s", settings.queue_url, store.path)
     collector.start()
     try:

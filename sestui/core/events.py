@@ -213,7 +213,7 @@ def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
     return _parse_record(record, record_text)
 
 
-def _parse_record(record: dict, record_text: str) -> Parsed:
+def _parse_record(record: dict, record_text: str | bytes) -> Parsed:
     ses_name = record.get("eventType")
     if ses_name is None:
         ses_name = record.get("notificationType")
@@ -240,6 +240,8 @@ def _parse_record(record: dict, record_text: str) -> Parsed:
     events = _BUILDERS[event_type](mail, detail, base)
     if not events:
         raise _Reject(f"{ses_name} record names no recipients")
+    if isinstance(record_text, bytes):  # the raw body kept as text, as a str body is
+        record_text = record_text.decode("utf-8", "replace")
     return Parsed(events=events, mail=mail, event_type=event_type, record=record_text)
 
 

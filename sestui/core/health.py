@@ -172,6 +172,7 @@ def summarize(*, profile: str | None, region: str | None, account: str | None = 
     """Everything the health header shows, from what the store holds."""
     status = (last_ok or {}).get("status") or {}
     error = snapshot.get("error") if snapshot else None
+    rejects_24h: int | None
     if stats:
         rates = rates_from_stats(stats)
         window = "14d"

@@ -317,7 +317,7 @@ class Collector(Poller, StateReporter):
             with self.stats.lock:
                 self.stats.received += len(items)
             self.stats.stored(result)
-            for body, parsed in items:
+            for _body, parsed in items:
                 if not parsed.ok:
                     log.warning("quarantined a message: %s", parsed.reason)
         for ticket in batch:

@@ -127,13 +127,13 @@ def action_row(rule: str, index: int, kind: str, params: dict) -> tuple:
 def event_object(values: Sequence[Any]) -> dict[str, Any]:
     """A Rows.events tuple (or an events row in that column order) as the normalized event of the
     export: ISO timestamp, no empty keys."""
-    event = {k: v for k, v in zip(EVENT_KEYS, values) if v is not None}
+    event = {k: v for k, v in zip(EVENT_KEYS, values, strict=False) if v is not None}
     event["timestamp"] = iso_ms(values[3])
     return event
 
 
 def event_view(values: Sequence[Any], tags: dict | None) -> dict[str, Any]:
-    view = dict(zip(EVENT_KEYS, values))
+    view = dict(zip(EVENT_KEYS, values, strict=False))
     view["tags"] = tags or {}
     return view
 
@@ -217,7 +217,7 @@ def route(conn: sqlite3.Connection, rows: Any, ruleset: Any) -> int:
 
 def _rows(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=False)) for row in cur.fetchall()]
 
 
 def claim(conn: sqlite3.Connection, *, now: int, lease_ms: int, limit: int = 64,

@@ -112,11 +112,13 @@ def _v4(db: sqlite_utils.Database) -> None:
 
 
 Migration = Callable[[sqlite_utils.Database], None]
+
+
 def _v5(db: sqlite_utils.Database) -> None:
     """The collector's state row says which database it writes and how long its receives wait (the
     feed is LIVE only for this database, and a receive silent past its wait is a hung endpoint),
     and how deep its dead-letter queue is."""
-    state = db["collector_state"]
+    state = db.table("collector_state")
     for name, kind in (("db_path", str), ("wait_seconds", int), ("dlq_backlog", int)):
         if name not in state.columns_dict:
             state.add_column(name, kind)

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from sestui import cli
-from sestui.cli import sandbox as sandbox_command
 from sestui.cli.common import Context
 
 pytestmark = pytest.mark.usefixtures("isolated_environment")

@@ -282,7 +282,7 @@ def test_kill_9_at_random_moments_then_restart_loses_and_duplicates_nothing(
     kills_while_sending = 0
     for _ in range(3):
         before = store.count("events")
-        wait_for(lambda: store.count("events") > before, 30, f"the collector to store (seed {seed})")
+        wait_for(lambda before=before: store.count("events") > before, 30, f"the collector to store (seed {seed})")
         time.sleep(rng.uniform(0.0, 0.3))  # a random moment of its work
         proc.kill()
         kills_while_sending += not burst.done()
@@ -493,7 +493,7 @@ def test_polls_stay_under_ses_one_request_per_second_whatever_the_interval(store
     finally:
         collector.stop()
     for calls in (aws.account_calls, aws.stats_calls):
-        assert min(b - a for a, b in zip(calls, calls[1:])) >= 0.95
+        assert min(b - a for a, b in zip(calls, calls[1:], strict=False)) >= 0.95
 
 
 def test_backoff_grows_with_jitter_up_to_the_cap_and_resets():

@@ -205,3 +205,29 @@ def test_bad_metrics_address(text):
     with pytest.raises(ValueError):
         metrics.parse_address(text)
 
+
+
+def test_sestui_collect_serves_metrics_on_loopback(sandbox, aws, tmp_path, isolated_environment):
+    import re
+    import time
+
+    url = aws.sqs.create_queue(QueueName=f"metrics-{next(REGIONS)}-{time.monotonic_ns()}")["QueueUrl"]
+    proc = subprocess.Popen([sys.executable, "-m", "sestui", "collect", "--queue-url", url, "--db", str(tmp_path / "m.db"),
+                             "--endpoint-url", sandbox.info.endpoint_url, "--region", sandbox.info.region,
+                             "--wait-seconds", "1", "--metrics", "0"], stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        deadline = time.monotonic() + 60
+        while port is None and time.monotonic() < deadline:
+            found = re.search(r"metrics at http://127\.0\.0\.1:(\d+)/metrics", proc.stderr.readline())
+            port = int(found.group(1)) if found else None
+        assert port, "collect never said where its metrics are"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+            families = {f.name: f for f in text_string_to_metric_families(resp.read().decode())}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert {"sestui_events_24h", "sestui_feed_state", "sestui_collector_events"} <= set(families)
+    stored = {s.labels["outcome"]: s.value for s in families["sestui_collector_events"].samples
+              if s.name == "sestui_collector_events_total"}
+    assert stored == {"stored": 0, "duplicates": 0, "quarantined": 0}

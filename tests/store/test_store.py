@@ -179,7 +179,7 @@ def test_two_store_objects_on_one_file_writing_concurrently_lose_nothing(db_path
         except Exception as exc:  # reported below; a thread's exception would otherwise vanish
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=(s, p)) for s, p in zip(stores, "ab")]
+    threads = [threading.Thread(target=writer, args=(s, p)) for s, p in zip(stores, "ab", strict=False)]
     for t in threads:
         t.start()
     for t in threads:

@@ -4,7 +4,6 @@ must be on screen in a colour that differs from their background."""
 
 from __future__ import annotations
 
-import pytest
 from console_data import make_app, run, settle
 from rich.segment import Segment
 from textual.theme import BUILTIN_THEMES

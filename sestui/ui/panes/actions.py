@@ -219,7 +219,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             cells = self.cells(kind, row)
             if key in old:
                 if old[key] != row:
-                    for column, value in zip(keys, cells):
+                    for column, value in zip(keys, cells, strict=False):
                         table.update_cell(key, column, value)
             else:
                 table.add_row(*cells, key=key)
@@ -340,7 +340,8 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             target = self.paused_sets[0] if len(self.paused_sets) == 1 else None
         if target is None:
             which = ", ".join(self.paused_sets)
-            self.app.say(f"Resume: {'select the guard of the set to resume (' + which + ')' if which else 'no configuration set is paused'}.",
+            advice = f"select the guard of the set to resume ({which})" if which else "no configuration set is paused"
+            self.app.say(f"Resume: {advice}.",
                          ok=False)
             return
         actions_outbox.resume_set(self.app, target)

@@ -162,7 +162,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
             for email, row in fresh.items():
                 cells = self._cells(row)
                 if email in self.rows:
-                    for column, value in zip(("email", "reason", "updated"), cells):
+                    for column, value in zip(("email", "reason", "updated"), cells, strict=False):
                         table.update_cell(email, column, value)
                 else:
                     table.add_row(*cells, key=email)

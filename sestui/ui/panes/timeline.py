@@ -29,7 +29,8 @@ from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 STATUS_LABELS = {
     "sent": "sent", "subscription": "subscription", "delayed": "delayed", "delivered": "delivered",
-    "opened": "opened", "clicked": "clicked", "auto_reply": "auto-reply", "soft_bounce": "bounced (soft)", "rendering_failed": "render failed",
+    "opened": "opened", "clicked": "clicked", "auto_reply": "auto-reply", "soft_bounce": "bounced (soft)",
+    "rendering_failed": "render failed",
     "rejected": "rejected", "hard_bounce": "BOUNCED (hard)", "complained": "COMPLAINED",
 }
 

@@ -41,7 +41,8 @@ def create_event_destination(account: SesAccount, call: Call, p: dict) -> dict:
     with account.lock:
         existing = account.destinations.setdefault(config_set, {})
         if name in existing:
-            raise ApiError("AlreadyExistsException", f"Event destination <{name}> already exists in configuration set <{config_set}>.")
+            raise ApiError("AlreadyExistsException",
+                           f"Event destination <{name}> already exists in configuration set <{config_set}>.")
         existing[name] = definition
     return {}
 
