@@ -12,10 +12,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Callable
 
-import orjson
+
+from sestui.core.values import (  # noqa: F401  (valid_text, parse_timestamp: part of this module's API)
+    _Reject,
+    _addressed,
+    _dedupe,
+    _entries,
+    MAX_FUTURE,
+    _json_kind,
+    _loads,
+    _opt_str,
+    _short,
+    _str_list,
+    _without_surrogates,
+    parse_timestamp,
+    valid_text,
+)
 
 from sestui.core import classify
 from sestui.core.classify import is_auto_response
@@ -134,10 +149,6 @@ class Parsed:
     @property
     def ok(self) -> bool:
         return self.reason is None
-
-
-class _Reject(Exception):
-    """A body that is not an SES event; the message is the quarantine reason."""
 
 
 Verifier = Callable[[dict], "str | None"]
@@ -387,127 +398,3 @@ _BUILDERS = {
 }
 
 
-def _addressed(items: Any, extra_key: str | None) -> list[tuple[str, str | None]]:
-    """[{emailAddress, ...}] -> [(address, item[extra_key])], skipping entries without an address."""
-    return [(addr, _opt_str(item.get(extra_key)) if extra_key else None) for addr, item in _entries(items)]
-
-
-def _entries(items: Any) -> list[tuple[str, dict]]:
-    """[{emailAddress, ...}] -> [(address, entry)], skipping entries without an address or repeated."""
-    if not isinstance(items, list):
-        return []
-    out, seen = [], set()
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        addr = _opt_str(item.get("emailAddress"))
-        if not addr or addr in seen:
-            continue
-        seen.add(addr)
-        out.append((addr, item))
-    return out
-
-
-def _dedupe(addrs: list[str]) -> list[str]:
-    if len(addrs) == 1:
-        return addrs if addrs[0] else []
-    return list(dict.fromkeys(a for a in addrs if a))
-
-
-MAX_FUTURE = timedelta(days=1)  # how far ahead of this clock an event may be dated (clock skew)
-
-
-def parse_timestamp(value: Any) -> datetime:
-    """ISO 8601 (with or without fraction, `Z` or offset) -> aware UTC, truncated to milliseconds."""
-    if not isinstance(value, str):
-        raise _Reject(f"timestamp is not a string: {_short(repr(value))}")
-    text = value.strip()
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise _Reject(f"bad timestamp {_short(text)!r}") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    elif when.tzinfo is not timezone.utc:  # `Z`, as SES writes it, already parses to timezone.utc
-        when = when.astimezone(timezone.utc)
-    # An event from the future would count in the 1 h and 24 h rates until that day comes.
-    if when > datetime.now(timezone.utc) + MAX_FUTURE:
-        raise _Reject(f"timestamp {_short(text)!r} is in the future (more than 1 day ahead of this machine's clock)")
-    if when.microsecond % 1000:
-        when = when.replace(microsecond=when.microsecond - when.microsecond % 1000)
-    return when
-
-
-_raw_decode = json.JSONDecoder().raw_decode
-
-
-def _loads(text: str, what: str) -> Any:
-    try:
-        # orjson is strict (valid UTF-8, paired surrogates, 64-bit integers): what it accepts needs
-        # no repair. Anything else takes the stdlib path, which decides and explains.
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        pass
-    try:
-        value, end = _raw_decode(text)
-    except json.JSONDecodeError:
-        end = -1
-    if end != len(text):  # white space around it, something after it, or not JSON: json.loads decides
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _Reject(f"{what} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    if "\\u" in text and ("\\ud" in text or "\\uD" in text):  # may escape a lone surrogate: rare
-        value = _without_surrogates(value)
-    return value
-
-
-def valid_text(text: str) -> str:
-    """`text` with lone UTF-16 surrogates (which UTF-8, hence SQLite and terminals, cannot carry,
-    e.g. a header cut inside an emoji) replaced by U+FFFD; everything else kept as is."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def _without_surrogates(value: Any) -> Any:
-    if isinstance(value, str):
-        return valid_text(value)
-    if isinstance(value, list):
-        return [_without_surrogates(v) for v in value]
-    if isinstance(value, dict):
-        return {valid_text(k): _without_surrogates(v) for k, v in value.items()}
-    return value
-
-
-def _opt_str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float, bool)):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _str_list(value: Any) -> list[str]:
-    if type(value) is list:
-        if len(value) == 1 and type(value[0]) is str:  # the usual tag value or destination
-            return value
-        return [v for v in value if isinstance(v, str)]
-    if isinstance(value, str):
-        return [value]
-    return []
-
-
-def _json_kind(value: Any) -> str:
-    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
