@@ -115,8 +115,9 @@ def _rate_problems(where: str, rates: Rates, limits: Limits, *, paged: bool) -> 
                       critical=limits.critical.get(kind))
         if state == UNKNOWN or state == OK:
             continue
+        note = "" if paged else " - a local estimate for one set: shown, not paged on"
         out.append((state if paged else OK,
-                    f"{where}: {kind} rate {_percent(figure.value, kind)} ({figure.source})"))
+                    f"{where}: {kind} rate {_percent(figure.value, kind)} ({figure.source}){note}"))
     return out
 
 

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 REFRESH_EVERY = 5  # ticks, while shown
 PAUSED_EVERY = 5  # ticks: guard states (SQLite)
 PAUSED_AWS_EVERY = 30  # ticks: GetConfigurationSet per candidate set
-NO_CONFIG = "no [[rules]] or [[guards]] in the config"
+NO_CONFIG = "no [[rules]] or [[guards]] in the config ([policies] act directly: pane 3, p)"
 STATE_COLOURS = {"pending": "", "running": "primary", "retrying": "warning", "dead": "error",
                  "armed": "success", "warned": "warning", "paused": "error"}
 MODE_COLOURS = {"on": "success", "dry-run": "warning", "off": "text-muted"}
