@@ -91,10 +91,10 @@ class Context:
             raise CliError(str(exc), 2) from None
 
     def open_store(self, readonly: bool = False) -> Store:
-        from sestui.store import Store, StoreError
+        from sestui.store import StoreError, open_store
 
         try:
-            return Store(self.settings.db_path, readonly=readonly)
+            return open_store(self.settings.db_path, readonly=readonly)
         except StoreError as exc:
             raise CliError(str(exc)) from None
 
