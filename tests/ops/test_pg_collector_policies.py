@@ -4,10 +4,10 @@ SQLite, assertions untouched) run here again with `store` a PostgresStore."""
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import pytest
 
-import conftest
 import pg_server as pg_helpers
 import test_collector
 import test_policies
@@ -30,19 +30,28 @@ def test_most_collector_and_policy_tests_are_reused():
     assert len(REUSED) >= 15, sorted(REUSED)
 
 
+def _root_conftest(request):
+    """tests/conftest.py as pytest loaded it (`import conftest` may name another directory's)."""
+    root = Path(__file__).resolve().parents[1] / "conftest.py"
+    for plugin in request.config.pluginmanager.get_plugins():
+        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == root:
+            return plugin
+    raise LookupError(root)
+
+
 @pytest.fixture(scope="module")
-def sandbox():
+def sandbox(request):
     """A sandbox of this module's own, built as conftest builds the session's: test_collector's
     module-scoped wiring (an SES configuration set and identity, never torn down) is created again
     here, and would collide with test_collector.py's own in a shared sandbox."""
-    made = conftest.sandbox.__wrapped__()
+    made = _root_conftest(request).sandbox.__wrapped__()
     yield next(made)
     next(made, None)
 
 
 @pytest.fixture(scope="module")
-def aws(sandbox):
-    return conftest.make_clients(sandbox.info.endpoint_url, sandbox.info.region)
+def aws(sandbox, request):
+    return _root_conftest(request).make_clients(sandbox.info.endpoint_url, sandbox.info.region)
 
 
 @pytest.fixture
