@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import psycopg
 from psycopg import errors
@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sestui.core.events import Parsed
 from sestui.store import queries
-from sestui.store.base import COLLECTOR_FIELDS, AddResult, StoreError, now_ms
+from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
 from sestui.store.history import HistoryQueries
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.reports import PgReportsMixin
@@ -313,7 +313,7 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self._conn() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(sql, tuple(params))
             return cur.fetchall()
@@ -324,7 +324,7 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
 
     def iter_events(self, *, event_type: str | None = None, message_id: str | None = None,
                     recipient: str | None = None, since_ms: int | None = None, until_ms: int | None = None,
-                    batch: int = 5000) -> Iterator[dict]:
+                    batch: int = 5000) -> Iterator[EventRow]:
         where, params = _event_where(event_type=event_type, message_id=message_id, recipient=recipient,
                                      since_ms=since_ms, until_ms=until_ms)
         last: tuple[int, int] | None = None
@@ -340,14 +340,14 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                 return
             last = (rows[-1]["ts"], rows[-1]["id"])
 
-    def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[dict]:
+    def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[EventRow]:
         if before is None:
             return self._query(f"SELECT {COLS} FROM events ORDER BY ts DESC, id DESC LIMIT %s", (limit,))
         return self._query(f"SELECT {COLS} FROM events WHERE (ts, id) < (%s, %s) ORDER BY ts DESC, id DESC LIMIT %s",
                            (before[0], before[1], limit))
 
     def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
-                  types: Iterable[str] | None = None, limit: int = 200) -> list[dict]:
+                  types: Iterable[str] | None = None, limit: int = 200) -> list[EventRow]:
         where, params = _event_where(after_id=after_id, before_id=before_id, types=types, text=text)
         order = "ASC" if after_id is not None else "DESC"
         return self._query(f"SELECT {COLS} FROM events{_where_sql(where)} ORDER BY id {order} LIMIT %s",
@@ -357,10 +357,10 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
         where, params = _event_where(after_id=after_id, types=types, text=text)
         return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where)}", params)[0]["n"]
 
-    def timeline(self, message_id: str) -> list[dict]:
+    def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE message_id = %s ORDER BY ts, id", (message_id,))
 
-    def recipient_history(self, recipient: str, limit: int = 200) -> list[dict]:
+    def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE lower(recipient) = lower(%s) "
                            f"ORDER BY ts DESC, id DESC LIMIT %s", (recipient, limit))
 
@@ -375,7 +375,14 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
             out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
         return out
 
-    def bounces_for(self, recipient: str, since_ms: int) -> list[dict]:
+    def bounces_for(self, recipient: str, since_ms: int) -> list[BounceRow]:
         return self._query(
             "SELECT message_id, ts, bounce_type, bounce_subtype, diagnostic_code, bounce_class FROM events WHERE lower(recipient) = "
             "lower(%s) AND ts >= %s AND event_type = 'bounce' ORDER BY ts, id", (recipient, since_ms))
+
+
+if TYPE_CHECKING:
+    from sestui.store import base
+
+    def _implements_the_protocol(store: PostgresStore) -> base.Store:
+        return store  # mypy checks every method, argument and row type against store/base.py

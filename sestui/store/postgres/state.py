@@ -11,7 +11,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sestui.store.base import now_ms
+from sestui.store.base import (AccountSnapshotRow, AuditRow, CollectorStateRow, MessageRow, PruneCounts,
+                               QuarantineRow, SendStatsRow, SuppressionRow, now_ms)
 from sestui.store.postgres import schema as pgschema
 
 
@@ -20,7 +21,7 @@ class PgStateMixin:
 
     # -- messages, records, quarantine ---------------------------------------------------------
 
-    def message(self, message_id: str) -> dict | None:
+    def message(self, message_id: str) -> MessageRow | None:
         rows = self._query("SELECT * FROM messages WHERE message_id = %s", (message_id,))
         if not rows:
             return None
@@ -37,7 +38,7 @@ class PgStateMixin:
                            (message_id, event_type, ts))
         return rows[0]["body"] if rows else None
 
-    def quarantined(self, limit: int = 100) -> list[dict]:
+    def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
         return self._query("SELECT * FROM quarantine ORDER BY id DESC LIMIT %s", (limit,))
 
     def count(self, table: str) -> int:
@@ -47,7 +48,7 @@ class PgStateMixin:
 
     # -- retention ----------------------------------------------------------------------------
 
-    def prune(self, before_ms: int) -> dict[str, int]:
+    def prune(self, before_ms: int) -> PruneCounts:
         """As the SQLite store's prune; events go by whole partitions where a partition lies entirely before
         `before_ms` (DROP TABLE, no dead rows), by DELETE in the one partition it cuts."""
         with self._conn() as conn, conn.transaction():
@@ -85,7 +86,7 @@ class PgStateMixin:
         self._write(f"INSERT INTO collector_state ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
                     f"ON CONFLICT (collector_id) DO UPDATE SET {updates}", values)
 
-    def collector_states(self, fresher_than_ms: int | None = None) -> list[dict]:
+    def collector_states(self, fresher_than_ms: int | None = None) -> list[CollectorStateRow]:
         if fresher_than_ms is None:
             return self._query("SELECT * FROM collector_state ORDER BY heartbeat DESC")
         return self._query("SELECT * FROM collector_state WHERE heartbeat >= %s ORDER BY heartbeat DESC",
@@ -100,7 +101,7 @@ class PgStateMixin:
             conn.execute("DELETE FROM account_snapshots WHERE id <= (SELECT max(id) FROM account_snapshots) - %s",
                          (keep,))
 
-    def account_snapshot(self, *, ok_only: bool = False) -> dict | None:
+    def account_snapshot(self, *, ok_only: bool = False) -> AccountSnapshotRow | None:
         where = "WHERE error IS NULL " if ok_only else ""
         rows = self._query(f"SELECT * FROM account_snapshots {where}ORDER BY id DESC LIMIT 1")
         if not rows:
@@ -120,7 +121,7 @@ class PgStateMixin:
                 "excluded.delivery_attempts, bounces = excluded.bounces, complaints = excluded.complaints, "
                 "rejects = excluded.rejects", points)
 
-    def send_stats(self, since_ms: int) -> list[dict]:
+    def send_stats(self, since_ms: int) -> list[SendStatsRow]:
         return self._query("SELECT * FROM send_stats WHERE ts >= %s ORDER BY ts", (since_ms,))
 
     # -- suppression list cache and audit ------------------------------------------------------
@@ -149,7 +150,7 @@ class PgStateMixin:
             "feedback_id = coalesce(excluded.feedback_id, suppressions.feedback_id)",
             (email, reason, last_update_ms, message_id, feedback_id, fetched_ms))
 
-    def suppressions_for(self, emails: Iterable[str]) -> list[dict]:
+    def suppressions_for(self, emails: Iterable[str]) -> list[SuppressionRow]:
         emails = [e.lower() for e in emails]
         if not emails:
             return []
@@ -159,7 +160,7 @@ class PgStateMixin:
     def uncache_suppression(self, email: str) -> None:
         self._write("DELETE FROM suppressions WHERE lower(email) = lower(%s)", (email,))
 
-    def suppressions(self, text: str | None = None, limit: int = 10000) -> list[dict]:
+    def suppressions(self, text: str | None = None, limit: int = 10000) -> list[SuppressionRow]:
         order = 'ORDER BY last_update DESC NULLS LAST, lower(email) COLLATE "C" LIMIT %s'
         if text:
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -176,7 +177,7 @@ class PgStateMixin:
             (at_ms if at_ms is not None else now_ms(), actor, origin, action, email, reason, outcome, detail,
              message_id))
 
-    def audit(self, limit: int = 500, email: str | None = None) -> list[dict]:
+    def audit(self, limit: int = 500, email: str | None = None) -> list[AuditRow]:
         if email:
             return self._query("SELECT * FROM audit WHERE lower(email) = lower(%s) ORDER BY id DESC LIMIT %s",
                                (email, limit))
