@@ -21,6 +21,7 @@ from sestui.cli import (
     doctor,
     export,
     ingest,
+    migrate,
     outbox,
     prune,
     resume,
@@ -37,8 +38,8 @@ from sestui.cli.common import verifier as _verifier  # noqa: F401 (see _settings
 from sestui.core.safe_text import safe_line
 
 # In the order `sestui --help` lists them.
-COMMANDS = (demo, sandbox, ingest, export, suppress, send, collect, prune, setup, doctor, status, rules, outbox, resume,
-            dlq, config)
+COMMANDS = (demo, sandbox, ingest, export, suppress, send, collect, prune, migrate, setup, doctor, status, rules,
+            outbox, resume, dlq, config)
 
 __all__ = ["COMMANDS", "CliError", "Context", "build_parser", "main"]
 

@@ -90,13 +90,18 @@ class Context:
         except ConfigError as exc:
             raise CliError(str(exc), 2) from None
 
-    def open_store(self, readonly: bool = False) -> Store:
-        from sestui.store import Store, StoreError
+    def open_store(self, readonly: bool = False, *, outbox: bool = False) -> Store:
+        """The --db store; `outbox`: the command reads the actions outbox, which only SQLite holds yet."""
+        from sestui.store import StoreError, open_store
 
         try:
-            return Store(self.settings.db_path, readonly=readonly)
+            store = open_store(self.settings.db_path, readonly=readonly)
         except StoreError as exc:
             raise CliError(str(exc)) from None
+        if outbox and not hasattr(store, "conn"):
+            store.close()
+            raise CliError(f"the actions outbox is on SQLite only, not yet on PostgreSQL ({store.path})")
+        return store
 
     def aws(self) -> Aws:
         from sestui.aws import Aws, AwsError

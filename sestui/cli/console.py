@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from sestui.cli.common import CliError, Context
 from sestui.core.safe_text import safe_line
@@ -39,6 +38,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 def _targets(ctx: Context) -> dict:
     """The configured account (flags, environment, file) as "default", then each [accounts.NAME]."""
     from sestui.cli.launch import Target
+    from sestui.config.settings import db_target
 
     settings = ctx.settings
     targets = {"default": Target(settings.profile, settings.region, settings.endpoint_url, settings.queue_url,
@@ -46,5 +46,5 @@ def _targets(ctx: Context) -> dict:
                                  label=settings.profile or "default")}
     for name, acct in settings.account_tables.items():
         targets[name] = Target(acct.profile, acct.region, acct.endpoint_url, acct.queue_url, acct.configuration_set,
-                               Path(acct.db or "").expanduser(), label=name)
+                               db_target(acct.db or ""), label=name)
     return targets

@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sestui.aws import Aws, AwsError
-from sestui.config.settings import Settings, load
+from sestui.config.settings import Settings, default_db_path, load
 from sestui.ops.build import BuildError, build_collector
 from sestui.ops.collector import CollectorOptions
 from sestui.ops.policies import PolicyConfig
 from sestui.ops.policy_share import PublishedPolicies
-from sestui.store import Store, now_ms
+from sestui.store import Store, is_url, now_ms, open_store
 
 NO_CREDENTIALS_SCREEN = """\
 sestui could not use your AWS credentials.
@@ -67,8 +67,23 @@ class Target:
     endpoint_url: str | None
     queue_url: str | None
     configuration_set: str | None
-    db_path: Path
+    db_path: Path | str  # or a postgresql:// URL
     label: str = "default"  # shown in the header
+
+
+def db_argument(db: Path | str) -> str:
+    """`--db` for a child: a URL as it is, a path made absolute."""
+    return db if is_url(db) else str(Path(db).absolute())
+
+
+def side_file(db: Path | str, suffix: str) -> Path:
+    """A file kept next to the database (<database><suffix>); a server's go to the user data folder,
+    named after a hash of the URL (which may hold a password)."""
+    if is_url(db):
+        import hashlib
+
+        return default_db_path().with_name(f"pg-{hashlib.sha256(str(db).encode()).hexdigest()[:16]}{suffix}")
+    return Path(f"{Path(db).absolute()}{suffix}")
 
 
 # -- children that die with the console ---------------------------------------------------------
@@ -236,7 +251,7 @@ _CHILD_SETTINGS = ("receivers", "wait_seconds", "visibility_timeout", "account_i
 def collector_command(target: Target, options: CollectorOptions, settings: Settings,
                       modes_file: Path | None = None) -> tuple[list[str], dict[str, str]]:
     """The `sestui collect` command line and environment that collect `target` as this console would."""
-    cmd = [sys.executable, "-m", "sestui.cli", "collect", "--db", str(Path(target.db_path).absolute()),
+    cmd = [sys.executable, "-m", "sestui.cli", "collect", "--db", db_argument(target.db_path),
            "--queue-url", str(target.queue_url)]
     for flag, value in (("--profile", target.profile), ("--region", target.region),
                         ("--endpoint-url", target.endpoint_url)):
@@ -267,7 +282,8 @@ def start_collector_process(target: Target, options: CollectorOptions, settings:
     """`sestui collect` for `target` as a child that dies with the console; its log goes to
     <database>-collect.log (the state row in the database says how it is doing)."""
     cmd, env = collector_command(target, options, settings, modes_file)
-    log_path = Path(f"{Path(target.db_path).absolute()}-collect.log")
+    log_path = side_file(target.db_path, "-collect.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(log_path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as log_file:
         return spawn_child(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file)
@@ -281,7 +297,7 @@ def report_early_exit(proc: subprocess.Popen, store: Store, queue_url: str) -> t
         code = proc.wait()
         if getattr(proc, "stopped_by_console", False):
             return
-        log_path = Path(f"{store.path.absolute()}-collect.log")
+        log_path = side_file(getattr(store, "url", store.path), "-collect.log")
         try:
             lines = [line for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
         except OSError:
@@ -323,9 +339,9 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
     except AwsError as exc:
         raise LaunchError(NO_CREDENTIALS_SCREEN.format(reason=exc), reason=str(exc)) from None
     account = check_credentials(aws)
-    store = Store(target.db_path)
+    store = open_store(target.db_path)
     options = replace(collector_options, queue_url=target.queue_url)
-    modes_file = Path(f"{Path(target.db_path).absolute()}-policies.json")
+    modes_file = side_file(target.db_path, "-policies.json")
     if target.queue_url:
         policies = PublishedPolicies(policies, modes_file)
     try:

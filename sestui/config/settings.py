@@ -39,6 +39,13 @@ def default_db_path() -> Path:
     return platformdirs.user_data_path("sestui") / "events.db"
 
 
+def db_target(value: str) -> Path | str:
+    """A --db value: store URLs (`postgresql://`, `postgres://`, `sqlite:`) stay strings, the rest is a path."""
+    if value.startswith(("postgresql://", "postgres://", "sqlite:")):
+        return value
+    return Path(value).expanduser()
+
+
 @dataclass
 class Settings:
     values: dict[str, Any]
@@ -54,8 +61,9 @@ class Settings:
             raise AttributeError(name) from None
 
     @property
-    def db_path(self) -> Path:
-        return Path(self.values["db"]).expanduser() if self.values["db"] else default_db_path()
+    def db_path(self) -> Path | str:
+        """The event database: a Path, or a `postgresql://` URL / `sqlite:PATH` string as given."""
+        return db_target(self.values["db"]) if self.values["db"] else default_db_path()
 
     @property
     def keymap(self) -> dict[str, str]:

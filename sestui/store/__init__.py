@@ -1,7 +1,11 @@
 """The event database. Every SQL statement sestui runs lives in this package.
 
-base.py is the Store protocol the rest of sestui uses; sqlite.py implements it on SQLite.
+base.py is the Store protocol the rest of sestui uses; sqlite.py implements it on SQLite,
+postgres/ on PostgreSQL (the shared team store). `open_store` picks one from a `--db` value.
 """
+
+import os
+from pathlib import Path
 
 from sestui.core.classify import STATUS_RANK, status_of
 from sestui.store.base import AddResult, StoreError, StoreFull, from_ms, iso_ms, now_ms, to_ms
@@ -10,4 +14,27 @@ from sestui.store.schema import MIGRATIONS
 from sestui.store.sqlite import Store
 
 __all__ = ["MIGRATIONS", "STATUS_RANK", "AddResult", "Rows", "Store", "StoreError", "StoreFull", "from_ms",
-           "iso_ms", "now_ms", "status_of", "to_ms"]
+           "is_url", "iso_ms", "now_ms", "open_store", "status_of", "to_ms"]
+
+URL_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_url(target: "str | os.PathLike[str]") -> bool:
+    """Whether a `--db` value names a database server rather than a SQLite file."""
+    return isinstance(target, str) and target.startswith(URL_PREFIXES)
+
+
+def open_store(target: "str | os.PathLike[str]", readonly: bool = False):
+    """The store a `--db` value names: a `postgresql://` or `postgres://` URL the team store on
+    PostgreSQL; a path, or `sqlite:PATH`, the SQLite file."""
+    text = os.fspath(target)
+    if text.startswith(URL_PREFIXES):
+        try:
+            from sestui.store.postgres import PostgresStore
+        except ImportError as exc:
+            raise StoreError(f"a postgresql:// database needs psycopg ({exc.name} is missing):"
+                             " pip install 'sestui[postgresql]'") from None
+        return PostgresStore(text, readonly=readonly)
+    if text.startswith("sqlite:"):
+        text = text.removeprefix("sqlite:").removeprefix("//")
+    return Store(Path(text).expanduser(), readonly=readonly)

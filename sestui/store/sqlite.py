@@ -32,6 +32,7 @@ from sestui.store.base import (  # noqa: F401
     to_ms,
 )
 from sestui.store.base import BounceRow, BreakdownRow, EventRow, MessageRow, PruneCounts, QuarantineRow
+from sestui.store.history import HistoryQueries
 from sestui.store.rows import EVENT_COLUMNS, Rows
 from sestui.store.schema import APPLICATION_ID, MIGRATIONS, SESTUI_TABLES, migrate
 from sestui.store.state import StateQueries
@@ -51,7 +52,7 @@ def _open_private(path: Path) -> None:
     os.close(fd)
 
 
-class Store(StateQueries):
+class Store(StateQueries, HistoryQueries):
     """One connection to the event database. Safe to share between threads (calls are serialized).
     The operational state (collector, account, suppressions, audit) is in store/state.py."""
 

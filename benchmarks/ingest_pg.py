@@ -1,0 +1,181 @@
+"""Ingest throughput into PostgreSQL: the real `sestui ingest --db postgresql://...` path, and the
+store's two write paths, against a plain COPY of the same normalized rows.
+
+    python benchmarks/ingest_pg.py [--events N] [--repeat R] [--db URL]
+
+Without --db a throwaway server is started (tests/pg_server.py: unix socket, fsync off; the same
+settings for every side). Each run gets a fresh database holding the sestui schema.
+
+1. pipeline: `sestui ingest --db URL file`, run as a program (read, parse, PostgresStore.write in
+   the CLI's batches, one transaction each, with partition creation, the write lock and NOTIFY).
+2. store_write_pipeline / store_write_copy: PostgresStore.write of the pre-normalized batches with
+   each write mode (executemany in pipeline mode, or COPY into temp tables + INSERT ... SELECT).
+3. limit: the same normalized rows COPYed straight into the tables (partitions made beforehand,
+   no conflict handling, no merging; one transaction per batch): what PostgreSQL can take at best.
+
+The best of R runs counts. The last line printed is one JSON object with events/s for each side
+and ratio = pipeline / limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
+
+import corpus  # noqa: E402
+from ingest import normalized_batches  # noqa: E402
+
+from sestui.store.postgres import schema as pgschema  # noqa: E402
+from sestui.store.postgres import PostgresStore  # noqa: E402
+from sestui.store.postgres.write import TABLES  # noqa: E402
+from sestui.store import Rows  # noqa: E402
+
+
+class Databases:
+    """Fresh databases with the schema, cloned from a template on one server."""
+
+    def __init__(self, url: str | None):
+        import psycopg
+
+        self.server = None
+        if url is None:
+            from pg_server import PgServer
+
+            self.server = PgServer().start()
+            url = self.server.url()
+        self.admin_url = url
+        self.psycopg = psycopg
+        self.n = 0
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS sestui_bench_template")
+            conn.execute("CREATE DATABASE sestui_bench_template")
+        PostgresStore(self._url("sestui_bench_template")).close()
+
+    def _url(self, name: str) -> str:
+        # a postgresql:// URL (a key=value conninfo string would be taken for a SQLite path by --db)
+        return urlsplit(self.admin_url)._replace(path=f"/{name}").geturl()
+
+    def fresh(self) -> str:
+        self.n += 1
+        name = f"sestui_bench_{os.getpid()}_{self.n}"
+        with self.psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE sestui_bench_template")
+        return self._url(name)
+
+    def close(self) -> None:
+        if self.server:
+            self.server.stop()
+
+
+def to_rows(batch) -> Rows:
+    rows = Rows(0)
+    rows.events, rows.records, rows.messages, rows.recipients, rows.quarantine = batch
+    return rows
+
+
+def run_pipeline(path: Path, url: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "sestui.cli", "ingest", "--db", url, str(path)],
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"sestui ingest failed with status {proc.returncode}: {proc.stderr.strip()}")
+    summary = proc.stdout.splitlines()[-1]
+    with PostgresStore(url) as store:  # it really went into PostgreSQL
+        if f"stored={store.count('events')} " not in summary + " ":
+            raise SystemExit(f"sestui ingest said {summary!r} but the database holds {store.count('events')} events")
+    return elapsed, summary
+
+
+def run_store(batches, url: str, mode: str) -> float:
+    with PostgresStore(url, write_mode=mode) as store:
+        start = time.perf_counter()
+        for batch in batches:
+            store.write(to_rows(batch))
+        return time.perf_counter() - start
+
+
+def run_limit(batches, url: str) -> float:
+    import psycopg
+
+    with PostgresStore(url) as store:  # the partitions, made outside the clock
+        with store._conn() as conn:
+            store._ensure_partitions(conn, {ev[3] for b in batches for ev in b[0]})
+    with psycopg.connect(url) as conn:
+        start = time.perf_counter()
+        for batch in batches:
+            with conn.cursor() as cur:
+                for (table, cols, _), data in zip(TABLES, batch, strict=False):
+                    with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                        for row in data:
+                            copy.write_row(row)
+            conn.commit()
+        return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=50_000, help="notifications to generate (default 50000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best counts (default 3)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", metavar="URL", help="a postgresql:// URL of a server to use, as a role that may "
+                        "create databases (default: start a throwaway one)")
+    args = parser.parse_args(argv)
+
+    dbs = Databases(args.db)
+    try:
+        with tempfile.TemporaryDirectory(prefix="sestui-bench-") as tmp:
+            source = Path(tmp) / "bodies.jsonl"
+            with open(source, "w", encoding="utf-8") as f:
+                for body in corpus.bodies(args.events, seed=args.seed):
+                    f.write(body + "\n")
+            # a limit that breaks on duplicates would measure nothing: keep each identity once
+            batches, seen = [], set()
+            for events, records, messages, recipients, quarantine in normalized_batches(source, int(time.time() * 1000)):
+                events = [e for e in events if e[:4] not in seen and not seen.add(e[:4])]
+                records = [r for r in records if ("r",) + r[:3] not in seen and not seen.add(("r",) + r[:3])]
+                messages = [m for m in {m[0]: m for m in messages}.values() if ("m", m[0]) not in seen
+                            and not seen.add(("m", m[0]))]
+                recipients = [r for r in {r[:2]: r for r in recipients}.values() if ("p",) + r[:2] not in seen
+                              and not seen.add(("p",) + r[:2])]
+                batches.append((events, records, messages, recipients, quarantine))
+            full = normalized_batches(source, int(time.time() * 1000))
+            gc.collect()
+            events = sum(len(b[0]) for b in full)
+            times: dict[str, list[float]] = {"pipeline": [], "store_write_pipeline": [], "store_write_copy": [],
+                                             "limit": []}
+            summary = ""
+            for i in range(args.repeat):
+                elapsed, summary = run_pipeline(source, dbs.fresh())
+                times["pipeline"].append(elapsed)
+                times["store_write_pipeline"].append(run_store(full, dbs.fresh(), "pipeline"))
+                times["store_write_copy"].append(run_store(full, dbs.fresh(), "copy"))
+                times["limit"].append(run_limit(batches, dbs.fresh()))
+                print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()) + f" ({summary})",
+                      file=sys.stderr)
+    finally:
+        dbs.close()
+    rates = {k: events / min(v) for k, v in times.items()}
+    result = {"events": events, "bodies": args.events, "ingest_summary": summary,
+              "partition_days": pgschema.PARTITION_MS // pgschema.DAY_MS,
+              **{f"{k}_events_per_s": round(r) for k, r in rates.items()},
+              "ratio": round(rates["pipeline"] / rates["limit"], 3),
+              "store_write_copy_over_pipeline": round(rates["store_write_copy"] / rates["store_write_pipeline"], 3)}
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()

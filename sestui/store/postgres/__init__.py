@@ -1,0 +1,390 @@
+"""The team event store on PostgreSQL: the same public methods, return types and row dicts as the
+SQLite store (store/sqlite.py, the protocol in store/base.py), for a `postgresql://` URL (libpq's
+environment variables and ~/.pgpass apply).
+
+Connections come from a psycopg-pool pool (autocommit; explicit transactions for writes), so one
+`PostgresStore` is safe to share between threads. New events are announced with NOTIFY in the
+transaction that stores them; `wait_for_events` is how a console learns of them without polling.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Self
+
+import psycopg
+from psycopg import errors
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from sestui.core.events import Parsed
+from sestui.store import queries
+from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
+from sestui.store.history import HistoryQueries
+from sestui.store.postgres import schema as pgschema
+from sestui.store.postgres.reports import PgReportsMixin
+from sestui.store.postgres.state import PgStateMixin
+from sestui.store.postgres.write import WRITERS
+from sestui.store.rows import EVENT_COLUMNS, Rows
+
+COLS = ", ".join(("id",) + EVENT_COLUMNS)
+CONNECT_TIMEOUT_S = 10
+DEFAULT_WRITE_MODE = "copy"  # measured faster: benchmarks/ingest_pg.py
+
+_EVENT_CONDITIONS = {
+    "after_id": "id > %s",
+    "before_id": "id < %s",
+    "event_type": "event_type = %s",
+    "message_id": "message_id = %s",
+    "recipient": "lower(recipient) = lower(%s)",
+    "since_ms": "ts >= %s",
+    "until_ms": "ts < %s",
+}
+
+
+def _event_where(*, types: Iterable[str] | None = None, text: str | None = None,
+                 **conditions: Any) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    for name, value in conditions.items():
+        if value is not None and value != "":
+            where.append(_EVENT_CONDITIONS[name])
+            params.append(value)
+    if types is not None:
+        where.append("event_type = ANY(%s)")
+        params.append(list(types))
+    if text:
+        like = f"%{_like_escape(text)}%"
+        where.append(r"(recipient ILIKE %s ESCAPE '\' OR message_id ILIKE %s ESCAPE '\' OR subject ILIKE %s ESCAPE '\')")
+        params += [like, like, like]
+    return where, params
+
+
+def _pg(sql: str) -> str:
+    """A statement of store/queries.py (portable SQL, `?` placeholders) in psycopg's placeholders."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _where_sql(clauses: list[str]) -> str:
+    return " WHERE " + " AND ".join(clauses) if clauses else ""
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://(unparsable URL)"
+    user = f"{info['user']}@" if info.get("user") else ""
+    host = info.get("host") or ""
+    port = f":{info['port']}" if info.get("port") else ""
+    if host.startswith("/"):
+        return f"postgresql://{user}/{info.get('dbname', '')}?host={host}{port and '&port=' + port[1:]}"
+    return f"postgresql://{user}{host}{port}/{info.get('dbname', '')}"
+
+
+def connect_error(exc: psycopg.Error, where: str) -> StoreError:
+    """One line an operator can act on, for a failed connection."""
+    text = str(exc)
+    if m := re.search(r'password authentication failed for user "([^"]+)"', text):
+        return StoreError(f"{where}: wrong password for user {m[1]} (check the URL, PGPASSWORD or ~/.pgpass)")
+    if "no password supplied" in text:
+        return StoreError(f"{where}: the server wants a password: add it to ~/.pgpass or PGPASSWORD")
+    if m := re.search(r'database "([^"]+)" does not exist', text):
+        return StoreError(f"{where}: database {m[1]} does not exist: create it (createdb {m[1]}) or fix the URL")
+    if m := re.search(r'role "([^"]+)" does not exist', text):
+        return StoreError(f"{where}: the server has no role {m[1]}: create it (createuser {m[1]}) or fix the URL")
+    if m := re.search(r"(Connection refused|No such file or directory|timeout expired|could not translate host"
+                      r" name[^\n]*|Network is unreachable|No route to host)", text):
+        return StoreError(f"{where}: cannot reach the PostgreSQL server ({m[1]}): is it running, and are host and"
+                          f" port right?")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    return StoreError(f"{where}: cannot connect: {first}")
+
+
+class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
+    """A pool of connections to one PostgreSQL database holding the sestui schema."""
+
+    COLLECTOR_FIELDS = COLLECTOR_FIELDS
+    _p = "%s"  # psycopg's placeholder, for store/history.py
+
+    def __init__(self, url: str, *, readonly: bool = False, pool_size: int = 4,
+                 write_mode: str = DEFAULT_WRITE_MODE):
+        self.url = url
+        self.path = display_url(url)  # what messages call the database (`Store.path` for SQLite)
+        self.readonly = readonly
+        self._write_rows = WRITERS[write_mode]
+        self._partitions: set[str] = set()
+        self._listener: psycopg.Connection | None = None
+        self._listen_lock = threading.Lock()
+        try:
+            first = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            raise connect_error(exc, self.path) from exc
+        try:
+            if readonly:
+                self._check_readable(first)
+            else:
+                self._migrate(first)
+        finally:
+            first.close()
+        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=30, name="sestui",
+                                   kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+                                   configure=self._configure)
+
+    def _configure(self, conn: psycopg.Connection) -> None:
+        if self.readonly:
+            conn.execute("SET default_transaction_read_only = on")
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._listen_lock:
+            if self._listener is not None:
+                self._listener.close()
+                self._listener = None
+        self.pool.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection]:
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise StoreError(f"{self.path}: no database connection within 30 s (server down or overloaded?)") from exc
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"{self.path}: {str(exc).strip().splitlines()[0]}") from exc
+
+    @property
+    def schema_version(self) -> int:
+        with self._conn() as conn:
+            return self._version(conn)
+
+    def file_replaced(self) -> bool:
+        """Always False: a server has no file to be deleted or replaced under a running console."""
+        return False
+
+    @staticmethod
+    def _version(conn: psycopg.Connection) -> int:
+        # pg_class itself, not to_regclass(): a name lookup may use a catalog cache that has not yet
+        # seen the table another process just created (after we waited for its migration lock)
+        if not conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'sestui_schema' "
+                            "AND relnamespace = current_schema()::regnamespace").fetchone()[0]:
+            return 0
+        row = conn.execute("SELECT version FROM sestui_schema").fetchone()
+        return row[0] if row else 0
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > len(pgschema.MIGRATIONS):
+            raise StoreError(f"{self.path} has schema version {version}, newer than this sestui understands"
+                             f" ({len(pgschema.MIGRATIONS)}): upgrade sestui")
+
+    def _check_readable(self, conn: psycopg.Connection) -> None:
+        version = self._version(conn)
+        if version == 0:
+            raise StoreError(f"{self.path} is not a sestui database (it has no sestui schema)")
+        self._refuse_newer(version)
+
+    def _migrate(self, conn: psycopg.Connection) -> None:
+        version = self._version(conn)
+        self._refuse_newer(version)
+        if version == len(pgschema.MIGRATIONS):
+            return
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.MIGRATION_LOCK,))
+                version = self._version(conn)  # another process may have migrated while we waited
+                self._refuse_newer(version)
+                for target, script in enumerate(pgschema.MIGRATIONS[version:], start=version + 1):
+                    for statement in pgschema.statements(script):
+                        conn.execute(statement)
+                    conn.execute("INSERT INTO sestui_schema (version) VALUES (%s) ON CONFLICT (only_row) "
+                                 "DO UPDATE SET version = excluded.version", (target,))
+        except (errors.InsufficientPrivilege, errors.InvalidSchemaName) as exc:
+            user, schema = conn.execute("SELECT current_user, current_schema()").fetchone()
+            if schema is None:
+                raise StoreError(f"{self.path}: role {user} has no schema to create sestui's tables in: ask for "
+                                 f"CREATE SCHEMA sestui AUTHORIZATION {user}") from exc
+            raise StoreError(f"{self.path}: role {user} may not create tables in schema {schema}: ask an "
+                             f"administrator to run GRANT USAGE, CREATE ON SCHEMA {schema} TO {user}") from exc
+        except errors.DuplicateTable as exc:
+            raise StoreError(f"{self.path} already holds tables that are not sestui's ({exc.diag.message_primary}):"
+                             f" use an empty database or schema") from exc
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def add(self, items: Iterable[tuple[str | bytes, Parsed]], *, received_ms: int | None = None) -> AddResult:
+        rows = Rows(received_ms if received_ms is not None else now_ms())
+        for body, parsed in items:
+            rows.add(body, parsed)
+        return self.write(rows)
+
+    def write(self, rows: Rows) -> AddResult:
+        """Store a batch in one transaction; NOTIFY listeners in it when new events were stored."""
+        if not len(rows):
+            return AddResult()
+        with self._conn() as conn:
+            for attempt in (1, 2):
+                self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=attempt == 2)
+                try:
+                    with conn.transaction():
+                        # ids in commit order: a reader of "id > last seen" never misses a row
+                        conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
+                        result = self._write_rows(conn, rows)
+                        if result.stored:
+                            conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
+                    return result
+                except errors.CheckViolation:  # "no partition for row": pruned by another process
+                    if attempt == 2:
+                        raise
+        raise AssertionError("unreachable")
+
+    def _ensure_partitions(self, conn: psycopg.Connection, stamps: set[int], *, fresh: bool = False) -> None:
+        if fresh:
+            self._partitions.clear()
+        wanted = {pgschema.partition_bounds(ts) for ts in stamps}
+        missing = {b for b in wanted if pgschema.partition_name(b[0]) not in self._partitions}
+        if not missing:
+            return
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.PARTITION_LOCK,))
+            self._partitions = set(self._partition_list(conn))
+            for lo, hi in sorted(missing):
+                if pgschema.partition_name(lo) not in self._partitions:
+                    conn.execute(pgschema.partition_ddl(lo, hi))
+                    self._partitions.add(pgschema.partition_name(lo))
+
+    @staticmethod
+    def _partition_list(conn: psycopg.Connection) -> dict[str, tuple[int, int]]:
+        """Partition name -> [lo, hi) of its ts range."""
+        rows = conn.execute("SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+                            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass").fetchall()
+        out = {}
+        for name, bound in rows:
+            lo, hi = re.findall(r"\('?(-?\d+)'?\)", bound)
+            out[name] = (int(lo), int(hi))
+        return out
+
+    # -- notifications ------------------------------------------------------------------------
+
+    def listen(self) -> None:
+        """Start listening (idempotent). Call it before reading the first page: what is stored
+        after this call wakes `wait_for_events`, nothing can slip between the read and the wait."""
+        with self._listen_lock:
+            if self._listener is None:
+                try:
+                    conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+                except psycopg.Error as exc:
+                    raise connect_error(exc, self.path) from exc
+                conn.execute(f"LISTEN {pgschema.NOTIFY_CHANNEL}")
+                self._listener = conn
+
+    def wait_for_events(self, timeout: float) -> bool:
+        """Block until another transaction stored new events (True) or `timeout` s pass (False)."""
+        self.listen()
+        with self._listen_lock:
+            got = False
+            try:
+                for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+                    got = True
+                # Drain what queued up behind it (one wake-up per wait): until a short wait finds
+                # nothing, as one call may stop after what a single read of the socket returned.
+                while got and any(True for _ in self._listener.notifies(timeout=0.01)):
+                    pass
+            except psycopg.OperationalError:
+                # The connection broke (server restart): notifications may have been lost, so say
+                # "look again"; the next wait listens on a new connection.
+                self._listener.close()
+                self._listener = None
+                return True
+            return got
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        with self._conn() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(sql, tuple(params))
+            return cur.fetchall()
+
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        with self._conn() as conn:
+            conn.execute(sql, tuple(params))
+
+    def iter_events(self, *, event_type: str | None = None, message_id: str | None = None,
+                    recipient: str | None = None, since_ms: int | None = None, until_ms: int | None = None,
+                    batch: int = 5000) -> Iterator[EventRow]:
+        where, params = _event_where(event_type=event_type, message_id=message_id, recipient=recipient,
+                                     since_ms=since_ms, until_ms=until_ms)
+        last: tuple[int, int] | None = None
+        while True:
+            clauses, page_params = list(where), list(params)
+            if last is not None:
+                clauses.append("(ts, id) > (%s, %s)")
+                page_params += [last[0], last[1]]
+            rows = self._query(f"SELECT {COLS} FROM events{_where_sql(clauses)} ORDER BY ts, id LIMIT {int(batch)}",
+                               page_params)
+            yield from rows
+            if len(rows) < batch:
+                return
+            last = (rows[-1]["ts"], rows[-1]["id"])
+
+    def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[EventRow]:
+        if before is None:
+            return self._query(f"SELECT {COLS} FROM events ORDER BY ts DESC, id DESC LIMIT %s", (limit,))
+        return self._query(f"SELECT {COLS} FROM events WHERE (ts, id) < (%s, %s) ORDER BY ts DESC, id DESC LIMIT %s",
+                           (before[0], before[1], limit))
+
+    def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
+                  types: Iterable[str] | None = None, limit: int = 200) -> list[EventRow]:
+        where, params = _event_where(after_id=after_id, before_id=before_id, types=types, text=text)
+        order = "ASC" if after_id is not None else "DESC"
+        return self._query(f"SELECT {COLS} FROM events{_where_sql(where)} ORDER BY id {order} LIMIT %s",
+                           params + [limit])
+
+    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None) -> int:
+        where, params = _event_where(after_id=after_id, types=types, text=text)
+        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where)}", params)[0]["n"]
+
+    def timeline(self, message_id: str) -> list[EventRow]:
+        return self._query(f"SELECT {COLS} FROM events WHERE message_id = %s ORDER BY ts, id", (message_id,))
+
+    def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
+        return self._query(f"SELECT {COLS} FROM events WHERE lower(recipient) = lower(%s) "
+                           f"ORDER BY ts DESC, id DESC LIMIT %s", (recipient, limit))
+
+    def counts_by_type(self, since_ms: int, until_ms: int | None = None) -> dict[str, int]:
+        """Events per type in a window; complaints only where they are the recipient's (core.classify)."""
+        sql, params = queries.counts_by_type(since_ms, until_ms)
+        return {row["event_type"]: row["n"] for row in self._query(_pg(sql), params) if row["n"]}
+
+    def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]:
+        out: dict[str, dict[int, int]] = {}
+        for row in self._query(_pg(queries.HOURLY_COUNTS), (since_ms,)):
+            out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
+        return out
+
+    def bounces_for(self, recipient: str, since_ms: int) -> list[BounceRow]:
+        return self._query(
+            "SELECT message_id, ts, bounce_type, bounce_subtype, diagnostic_code, bounce_class FROM events"
+            " WHERE lower(recipient) = lower(%s) AND ts >= %s AND event_type = 'bounce' ORDER BY ts, id",
+            (recipient, since_ms))
+
+
+if TYPE_CHECKING:
+    from sestui.store import base
+
+    def _implements_the_protocol(store: PostgresStore) -> base.Store:
+        return store  # mypy checks every method, argument and row type against store/base.py

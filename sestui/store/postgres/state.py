@@ -1,0 +1,184 @@
+"""PostgresStore, continued: messages and raw records, retention, collector/account/statistics state,
+the suppression cache and the audit log. Same signatures and results as the SQLite store's (store/sqlite.py, store/state.py).
+
+Ordering notes (to match SQLite): text is ordered with COLLATE "C" (SQLite compares bytes), and
+`DESC` on a nullable column says NULLS LAST (SQLite puts NULL lowest).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sestui.store.base import (AccountSnapshotRow, AuditRow, CollectorStateRow, MessageRow, PruneCounts,
+                               QuarantineRow, SendStatsRow, SuppressionRow, now_ms)
+from sestui.store.postgres import schema as pgschema
+
+
+class PgStateMixin:
+    COLLECTOR_FIELDS: tuple[str, ...]
+
+    # -- messages, records, quarantine ---------------------------------------------------------
+
+    def message(self, message_id: str) -> MessageRow | None:
+        rows = self._query("SELECT * FROM messages WHERE message_id = %s", (message_id,))
+        if not rows:
+            return None
+        msg = rows[0]
+        msg["destinations"] = json.loads(msg["destinations"]) if msg["destinations"] else []
+        msg["tags"] = json.loads(msg["tags"]) if msg["tags"] else {}
+        msg["recipients"] = self._query(
+            'SELECT recipient, status, ts FROM message_recipients WHERE message_id = %s ORDER BY recipient COLLATE "C"',
+            (message_id,))
+        return msg
+
+    def record(self, message_id: str, event_type: str, ts: int) -> str | None:
+        rows = self._query("SELECT body FROM records WHERE message_id = %s AND event_type = %s AND ts = %s",
+                           (message_id, event_type, ts))
+        return rows[0]["body"] if rows else None
+
+    def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
+        return self._query("SELECT * FROM quarantine ORDER BY id DESC LIMIT %s", (limit,))
+
+    def count(self, table: str) -> int:
+        if table not in ("events", "messages", "quarantine", "records"):
+            raise ValueError(table)
+        return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
+
+    # -- retention ----------------------------------------------------------------------------
+
+    def prune(self, before_ms: int) -> PruneCounts:
+        """As the SQLite store's prune; events go by whole partitions where a partition lies entirely before
+        `before_ms` (DROP TABLE, no dead rows), by DELETE in the one partition it cuts."""
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.PARTITION_LOCK,))
+            events = 0
+            for name, (lo, hi) in sorted(self._partition_list(conn).items(), key=lambda kv: kv[1]):
+                if hi <= before_ms:
+                    events += conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                    conn.execute(f"DROP TABLE {name}")
+                    self._partitions.discard(name)
+                elif lo < before_ms:
+                    events += conn.execute(f"DELETE FROM {name} WHERE ts < %s", (before_ms,)).rowcount
+            counts = {
+                "events": events,
+                "records": conn.execute("DELETE FROM records WHERE ts < %s", (before_ms,)).rowcount,
+                "quarantine": conn.execute("DELETE FROM quarantine WHERE received < %s", (before_ms,)).rowcount,
+            }
+            counts["messages"] = conn.execute(
+                "DELETE FROM messages WHERE coalesce(last_event_ts, first_seen) < %s AND NOT EXISTS "
+                "(SELECT 1 FROM events e WHERE e.message_id = messages.message_id)", (before_ms,)).rowcount
+            conn.execute(
+                "DELETE FROM message_recipients WHERE ts < %s AND NOT EXISTS "
+                "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))
+        return counts
+
+    def vacuum(self) -> None:
+        self._write("VACUUM (ANALYZE)")
+
+    # -- collector, account and statistics state ------------------------------------------------
+
+    def save_collector_state(self, collector_id: str, state: dict[str, Any]) -> None:
+        cols = ("collector_id",) + self.COLLECTOR_FIELDS
+        values = [collector_id] + [state.get(c) for c in self.COLLECTOR_FIELDS]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.COLLECTOR_FIELDS)
+        self._write(f"INSERT INTO collector_state ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+                    f"ON CONFLICT (collector_id) DO UPDATE SET {updates}", values)
+
+    def collector_states(self, fresher_than_ms: int | None = None) -> list[CollectorStateRow]:
+        if fresher_than_ms is None:
+            return self._query("SELECT * FROM collector_state ORDER BY heartbeat DESC")
+        return self._query("SELECT * FROM collector_state WHERE heartbeat >= %s ORDER BY heartbeat DESC",
+                           (fresher_than_ms,))
+
+    def save_account_snapshot(self, *, taken_ms: int, profile: str | None, region: str | None,
+                              status: dict | None, error: str | None = None, keep: int = 1000) -> None:
+        with self._conn() as conn, conn.transaction():
+            conn.execute("INSERT INTO account_snapshots (taken, profile, region, status, error) "
+                         "VALUES (%s, %s, %s, %s, %s)",
+                         (taken_ms, profile, region, json.dumps(status) if status is not None else None, error))
+            conn.execute("DELETE FROM account_snapshots WHERE id <= (SELECT max(id) FROM account_snapshots) - %s",
+                         (keep,))
+
+    def account_snapshot(self, *, ok_only: bool = False) -> AccountSnapshotRow | None:
+        where = "WHERE error IS NULL " if ok_only else ""
+        rows = self._query(f"SELECT * FROM account_snapshots {where}ORDER BY id DESC LIMIT 1")
+        if not rows:
+            return None
+        row = rows[0]
+        row["status"] = json.loads(row["status"]) if row["status"] else None
+        return row
+
+    def save_send_stats(self, points: Iterable[tuple[int, int, int, int, int]]) -> None:
+        points = list(points)
+        if not points:
+            return
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO send_stats (ts, delivery_attempts, bounces, complaints, rejects) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (ts) DO UPDATE SET delivery_attempts = "
+                "excluded.delivery_attempts, bounces = excluded.bounces, complaints = excluded.complaints, "
+                "rejects = excluded.rejects", points)
+
+    def send_stats(self, since_ms: int) -> list[SendStatsRow]:
+        return self._query("SELECT * FROM send_stats WHERE ts >= %s ORDER BY ts", (since_ms,))
+
+    # -- suppression list cache and audit ------------------------------------------------------
+
+    _SUPPRESSION_COLS = "email, reason, last_update, message_id, feedback_id, fetched"
+
+    def replace_suppressions(self, entries: Iterable[tuple], fetched_ms: int) -> int:
+        rows = [(e, r, u, fetched_ms) for e, r, u in entries]
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute("DELETE FROM suppressions")
+            if rows:  # INSERT OR REPLACE: a later entry for the same address (any case) replaces it whole
+                cur.executemany(
+                    "INSERT INTO suppressions (email, reason, last_update, fetched) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT ((lower(email))) DO UPDATE SET email = excluded.email, reason = excluded.reason, "
+                    "last_update = excluded.last_update, message_id = NULL, feedback_id = NULL, "
+                    "fetched = excluded.fetched", rows)
+        return len(rows)
+
+    def cache_suppression(self, email: str, reason: str, last_update_ms: int | None, fetched_ms: int,
+                          message_id: str | None = None, feedback_id: str | None = None) -> None:
+        self._write(
+            f"INSERT INTO suppressions ({self._SUPPRESSION_COLS}) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT ((lower(email))) DO UPDATE SET reason = excluded.reason, "
+            "last_update = excluded.last_update, fetched = excluded.fetched, "
+            "message_id = coalesce(excluded.message_id, suppressions.message_id), "
+            "feedback_id = coalesce(excluded.feedback_id, suppressions.feedback_id)",
+            (email, reason, last_update_ms, message_id, feedback_id, fetched_ms))
+
+    def suppressions_for(self, emails: Iterable[str]) -> list[SuppressionRow]:
+        emails = [e.lower() for e in emails]
+        if not emails:
+            return []
+        return self._query(f"SELECT {self._SUPPRESSION_COLS} FROM suppressions WHERE lower(email) = ANY(%s)",
+                           (emails,))
+
+    def uncache_suppression(self, email: str) -> None:
+        self._write("DELETE FROM suppressions WHERE lower(email) = lower(%s)", (email,))
+
+    def suppressions(self, text: str | None = None, limit: int = 10000) -> list[SuppressionRow]:
+        order = 'ORDER BY last_update DESC NULLS LAST, lower(email) COLLATE "C" LIMIT %s'
+        if text:
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            return self._query(f"SELECT {self._SUPPRESSION_COLS} FROM suppressions WHERE email ILIKE %s "
+                               f"ESCAPE '\\' {order}", (like, limit))
+        return self._query(f"SELECT {self._SUPPRESSION_COLS} FROM suppressions {order}", (limit,))
+
+    def add_audit(self, *, action: str, origin: str, outcome: str, email: str | None = None,
+                  reason: str | None = None, actor: str | None = None, detail: str | None = None,
+                  message_id: str | None = None, at_ms: int | None = None) -> None:
+        self._write(
+            "INSERT INTO audit (at, actor, origin, action, email, reason, outcome, detail, message_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (at_ms if at_ms is not None else now_ms(), actor, origin, action, email, reason, outcome, detail,
+             message_id))
+
+    def audit(self, limit: int = 500, email: str | None = None) -> list[AuditRow]:
+        if email:
+            return self._query("SELECT * FROM audit WHERE lower(email) = lower(%s) ORDER BY id DESC LIMIT %s",
+                               (email, limit))
+        return self._query("SELECT * FROM audit ORDER BY id DESC LIMIT %s", (limit,))
