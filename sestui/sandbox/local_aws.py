@@ -15,6 +15,7 @@ from .http import moto_patches, sns_envelopes
 from .http.control_route import ControlApp
 from .http.faults import FaultInjector
 from .http.gateway import Gateway
+from .http.loopback_only import loopback_only
 from .http.listener import HttpEndpoint
 from .ses.mailbox_simulator import Engagement
 from .ses.regional_account import SesAccount, Simulation
@@ -82,7 +83,7 @@ class Sandbox:
         self._accounts: dict[str, SesAccount] = {}
         self._accounts_lock = threading.Lock()
         gateway = Gateway(self.account_id, self.faults, self.ses_account, ControlApp(self))
-        self._endpoint = HttpEndpoint(gateway, port)
+        self._endpoint = HttpEndpoint(loopback_only(gateway), port)
 
     # --- state -----------------------------------------------------------------------------------
 
