@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -41,8 +40,9 @@ async def wait_until(pilot, condition, timeout: float = 30.0) -> float:
     return time.perf_counter() - start
 
 
-def feeder(db: Path, rate: int, stop: threading.Event, written: list[int]) -> None:
-    """Store `rate` realistic events per second, in 10 batches a second, like a busy collector."""
+def feeder(db: Path, rate: int, stop=None, written=None) -> None:
+    """Store `rate` realistic events per second, in 10 batches a second, like a busy collector. It
+    runs in a process of its own, as the console's collector does (a `sestui collect` child)."""
     import corpus
 
     from sestui.core.events import parse_body
@@ -52,11 +52,11 @@ def feeder(db: Path, rate: int, stop: threading.Event, written: list[int]) -> No
     bodies = iter(corpus.bodies(rate * 30, seed=99))
     per_tick = max(1, rate // 10)
     next_tick = time.perf_counter()
-    while not stop.is_set():
+    while True:  # until the benchmark terminates this process
         batch = [next(bodies) for _ in range(per_tick)]
-        written[0] += store.add([(b, parse_body(b)) for b in batch]).stored
+        store.add([(b, parse_body(b)) for b in batch])
         next_tick += 0.1
-        stop.wait(max(0.0, next_tick - time.perf_counter()))
+        time.sleep(max(0.0, next_tick - time.perf_counter()))
     store.close()
 
 
@@ -85,10 +85,9 @@ async def measure(db: Path, rate: int) -> dict:
         open_timeline = time.perf_counter() - start
         await pilot.press("escape")
 
-        stop, written = threading.Event(), [0]
-        writer = threading.Thread(target=feeder, args=(db, rate, stop, written), daemon=True)
+        before = store.count("events")
+        writer = subprocess.Popen([sys.executable, __file__, "--feed", str(db), str(rate)], stdin=subprocess.DEVNULL)
         last_before = flow.last_id or 0
-        writer.start()
         await pilot.press("j", "j")  # leave the top: rows arrive above without moving the cursor
         latencies = []
         for i in range(100):
@@ -111,8 +110,9 @@ async def measure(db: Path, rate: int) -> dict:
             t0 = time.perf_counter()
             await asyncio.sleep(0.001)
             stalls.append(time.perf_counter() - t0 - 0.001)
-        stop.set()
-        writer.join()
+        writer.terminate()
+        writer.wait(10)
+        written = store.count("events") - before
         await asyncio.sleep(2.2)  # the last rows written reach the screen within two ticks
         behind = store.flow_page(after_id=flow.last_id or last_before, limit=1_000_000)
     store.close()
@@ -124,7 +124,7 @@ async def measure(db: Path, rate: int) -> dict:
         "key_latency_max_ms": round(max(latencies) * 1000, 2),
         "following_loop_stall_p99_ms": round(sorted(stalls)[int(len(stalls) * 0.99)] * 1000, 2),
         "following_loop_stall_max_ms": round(max(stalls) * 1000, 2),
-        "events_written": written[0],
+        "events_written": written,
         "events_not_shown_2s_after_writes_stop": len(behind),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -149,7 +149,11 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=500, help="events/s written while keys are pressed")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size here
+    parser.add_argument("--feed", nargs=2, help=argparse.SUPPRESS)  # internal: be the collector child
     args = parser.parse_args()
+    if args.feed:
+        feeder(Path(args.feed[0]), int(args.feed[1]))
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.rate, args.cache_dir)))
         return
