@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 import threading
 import time
@@ -18,8 +19,11 @@ from .http.gateway import Gateway
 from .http.listener import HttpEndpoint
 from .ses.mailbox_simulator import Engagement
 from .ses.regional_account import SesAccount, Simulation
+from .ses.reputation_metrics import INTERVAL_S as REPUTATION_INTERVAL_S
 from .ses.scheduler import Scheduler
 from .ses.settings import AccountSettings
+
+log = logging.getLogger(__name__)
 
 # moto keeps its state per process; each sandbox gets its own AWS account in it. The first one
 # has the account id AWS uses in its documentation examples.
@@ -81,6 +85,8 @@ class Sandbox:
         self._scheduler = Scheduler()
         self._accounts: dict[str, SesAccount] = {}
         self._accounts_lock = threading.Lock()
+        self._heartbeat_stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
         gateway = Gateway(self.account_id, self.faults, self.ses_account, ControlApp(self))
         self._endpoint = HttpEndpoint(gateway, port)
 
@@ -133,6 +139,9 @@ class Sandbox:
         if self._info is not None:
             return self._info
         self._scheduler.start()
+        self._heartbeat_stop.clear()
+        self._heartbeat = threading.Thread(target=self._publish_reputation, name="sandbox-reputation", daemon=True)
+        self._heartbeat.start()
         try:
             self._endpoint.start()
         except OSError as exc:
@@ -170,9 +179,25 @@ class Sandbox:
             self._traffic.stop()
             self._traffic = None
         self._endpoint.stop()
+        self._heartbeat_stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+            self._heartbeat = None
         self._scheduler.stop()
         sns_envelopes.forget(self.account_id)
         self._info = None
+
+    def _publish_reputation(self) -> None:
+        """The periodic Reputation.* points (ses.reputation_metrics), every simulated minute."""
+        interval = max(1.0, REPUTATION_INTERVAL_S * self.simulation.delay_scale)
+        while not self._heartbeat_stop.wait(interval):
+            with self._accounts_lock:
+                accounts = list(self._accounts.values())
+            for account in accounts:
+                try:
+                    account.reputation.tick()
+                except Exception:
+                    log.exception("publishing the reputation metrics failed")
 
     def suspend(self) -> None:
         """Take the HTTP endpoint down (connections refused, open ones cut); everything else,
@@ -188,11 +213,14 @@ class Sandbox:
                                f"{exc.strerror or exc}") from None
 
     def backfill(self, days: int) -> None:
-        """Give the account a past (sending statistics and suppressed addresses) for the demo."""
-        from .demo.history import backfill
+        """Give the account a past (sending statistics, suppressed addresses, the Reputation.*
+        metrics in CloudWatch) for the demo."""
+        from .demo.history import backfill, backfill_reputation
 
         account = self.ses_account(self.region)
-        backfill(account.ledger, account.suppression, time.time(), days, self._seed)
+        now = time.time()
+        backfill(account.ledger, account.suppression, now, days, self._seed)
+        backfill_reputation(account.reputation, self.account_id, self.region, now, days, self._seed)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every record of the sends so far has been published (never true while
