@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from .demo.sdk_clients import Clients
-from .demo.starter_wiring import IDENTITY, Wiring, build_wiring
+from .demo.starter_wiring import IDENTITY, MARKETING_SET, Wiring, build_wiring
 from .demo.traffic import TrafficGenerator
 from .http import moto_patches, sns_envelopes
 from .http.control_route import ControlApp
@@ -170,6 +170,7 @@ class Sandbox:
             settings=self._settings,
             rng=random.Random(None if self._seed is None else self._seed + 1),
             rate=self._rate,
+            marketing_set=MARKETING_SET if wiring else None,
         )
         self._traffic.start()
         return self._info

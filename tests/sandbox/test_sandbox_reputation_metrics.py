@@ -146,3 +146,19 @@ def test_cloudwatch_faults_can_be_narrowed_to_the_service(box):
                                        EndTime=datetime.now(UTC))
     assert throttled.value.response["Error"] == {**throttled.value.response["Error"], "Code": "Throttling",
                                                  "Message": "Rate exceeded"}
+
+
+def test_the_demo_traffic_drives_the_marketing_set_above_the_account(clients_for):
+    traffic_box = Sandbox(rate=200, delay_scale=0.01, seed=21,
+                          account=AccountSettings(max_send_rate=100000, max_24_hour_send=-1))
+    traffic_box.start()
+    try:
+        deadline = datetime.now(UTC) + timedelta(seconds=60)
+        while traffic_box.traffic.sent < 600 and datetime.now(UTC) < deadline:
+            traffic_box.wait_idle(0.2)
+        traffic_box.set_rate(0)
+        assert traffic_box.wait_idle(20)
+        figures = traffic_box.ses_account(traffic_box.region).reputation.figures()
+    finally:
+        traffic_box.stop()
+    assert figures[MARKETING][0] > figures[None][0] > figures[DEFAULT][0]
