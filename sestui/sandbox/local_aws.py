@@ -56,6 +56,8 @@ class Sandbox:
     `wiring=False` starts an empty account. `delay_scale` multiplies every simulated delay (0 for
     as fast as possible). `seed` makes the simulator's and the traffic's choices repeatable.
     `account` holds the settings GetAccount reports (mutable while running: `sandbox.account`).
+    `reputation_metrics=False` keeps the sandbox from publishing AWS/SES Reputation.* figures of its
+    own (for tests that put their own points into the account's series).
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class Sandbox:
         seed: int | None = None,
         account: AccountSettings | None = None,
         engagement: Engagement | None = None,
+        reputation_metrics: bool = True,
     ):
         moto_patches.apply()
         with _account_ids_lock:
@@ -77,6 +80,7 @@ class Sandbox:
         self.simulation = Simulation(delay_scale, engagement or Engagement(), random.Random(seed))
         self._settings = account or AccountSettings()
         self._seed = seed
+        self._reputation_metrics = reputation_metrics
         self._rate = rate
         self._want_wiring = wiring
         self._wiring: Wiring | None = None
@@ -129,6 +133,7 @@ class Sandbox:
                 settings = self._settings if region == self.region else AccountSettings()
                 self._accounts[region] = SesAccount(self.account_id, region, settings, self._scheduler,
                                                     self.simulation)
+                self._accounts[region].reputation.publishing = self._reputation_metrics
             return self._accounts[region]
 
     # --- lifecycle -------------------------------------------------------------------------------

@@ -162,3 +162,18 @@ def test_the_demo_traffic_drives_the_marketing_set_above_the_account(clients_for
     finally:
         traffic_box.stop()
     assert figures[MARKETING][0] > figures[None][0] > figures[DEFAULT][0]
+
+
+def test_a_sandbox_told_not_to_publishes_no_figures(clients_for):
+    quiet = Sandbox(delay_scale=0.01, seed=4, reputation_metrics=False,
+                    account=AccountSettings(max_send_rate=100000, max_24_hour_send=-1))
+    info = quiet.start()
+    try:
+        quiet.clients = clients_for(info.endpoint_url, info.region)
+        quiet.cloudwatch = clients_for(info.endpoint_url, info.region, "cloudwatch")
+        send(quiet, ["hal@example.com", "old@shop.invalid"], MARKETING)
+        settle_and_publish(quiet)
+        assert quiet.ses_account(info.region).reputation.figures()[MARKETING] == (0.5, 0.0)
+        assert latest(quiet, None) == latest(quiet, MARKETING) == {"bounce": None, "complaint": None}
+    finally:
+        quiet.stop()

@@ -61,6 +61,7 @@ class ReputationMetrics:
         self._pending = False
         self._changed = False
         self._last_second = 0
+        self.publishing = True  # False: figures are kept, nothing goes to CloudWatch
 
     def sent(self, message_id: str, configuration_set: str | None, recipients: list[str]) -> None:
         """Counted (non-simulator) recipients of an accepted send."""
@@ -100,6 +101,8 @@ class ReputationMetrics:
                     for scope, w in self._windows.items() if w}
 
     def publish(self) -> None:
+        if not self.publishing:
+            return
         with self._lock:
             second = int(time.time())
             if second <= self._last_second:  # one point per whole second
