@@ -23,7 +23,8 @@ import pytest
 def sandbox():
     """A running sandbox with the ready-made wiring; simulated delays cut to a few milliseconds,
     no random delays, opens or clicks (tests that want them set `engagement`), and quotas that a
-    test burst cannot reach (tests that want limits use the `account` fixture)."""
+    test burst cannot reach (tests that want limits use the `account` fixture). It publishes no
+    Reputation.* figures of its own: tests put the points they read (tests/sandbox has its own)."""
     import sestui.sandbox as sandbox_module  # the test extra includes the demo extra: no skipping
 
     box = sandbox_module.Sandbox(
@@ -31,6 +32,7 @@ def sandbox():
         seed=20240601,
         engagement=sandbox_module.Engagement(open_share=0.0, click_share=0.0, delay_share=0.0),
         account=sandbox_module.AccountSettings(max_send_rate=100000, max_24_hour_send=-1),
+        reputation_metrics=False,
     )
     box.start()
     yield box

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 import threading
 import time
 from dataclasses import asdict, dataclass
 
 from .demo.sdk_clients import Clients
-from .demo.starter_wiring import IDENTITY, Wiring, build_wiring
+from .demo.starter_wiring import IDENTITY, MARKETING_SET, Wiring, build_wiring
 from .demo.traffic import TrafficGenerator
 from .http import moto_patches, sns_envelopes
 from .http.control_route import ControlApp
@@ -19,8 +20,11 @@ from .http.loopback_only import loopback_only
 from .http.listener import HttpEndpoint
 from .ses.mailbox_simulator import Engagement
 from .ses.regional_account import SesAccount, Simulation
+from .ses.reputation_metrics import INTERVAL_S as REPUTATION_INTERVAL_S
 from .ses.scheduler import Scheduler
 from .ses.settings import AccountSettings
+
+log = logging.getLogger(__name__)
 
 # moto keeps its state per process; each sandbox gets its own AWS account in it. The first one
 # has the account id AWS uses in its documentation examples.
@@ -53,6 +57,8 @@ class Sandbox:
     `wiring=False` starts an empty account. `delay_scale` multiplies every simulated delay (0 for
     as fast as possible). `seed` makes the simulator's and the traffic's choices repeatable.
     `account` holds the settings GetAccount reports (mutable while running: `sandbox.account`).
+    `reputation_metrics=False` keeps the sandbox from publishing AWS/SES Reputation.* figures of its
+    own (for tests that put their own points into the account's series).
     """
 
     def __init__(
@@ -65,6 +71,7 @@ class Sandbox:
         seed: int | None = None,
         account: AccountSettings | None = None,
         engagement: Engagement | None = None,
+        reputation_metrics: bool = True,
     ):
         moto_patches.apply()
         with _account_ids_lock:
@@ -74,6 +81,7 @@ class Sandbox:
         self.simulation = Simulation(delay_scale, engagement or Engagement(), random.Random(seed))
         self._settings = account or AccountSettings()
         self._seed = seed
+        self._reputation_metrics = reputation_metrics
         self._rate = rate
         self._want_wiring = wiring
         self._wiring: Wiring | None = None
@@ -82,6 +90,8 @@ class Sandbox:
         self._scheduler = Scheduler()
         self._accounts: dict[str, SesAccount] = {}
         self._accounts_lock = threading.Lock()
+        self._heartbeat_stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
         gateway = Gateway(self.account_id, self.faults, self.ses_account, ControlApp(self))
         self._endpoint = HttpEndpoint(loopback_only(gateway), port)
 
@@ -124,6 +134,7 @@ class Sandbox:
                 settings = self._settings if region == self.region else AccountSettings()
                 self._accounts[region] = SesAccount(self.account_id, region, settings, self._scheduler,
                                                     self.simulation)
+                self._accounts[region].reputation.publishing = self._reputation_metrics
             return self._accounts[region]
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -134,6 +145,9 @@ class Sandbox:
         if self._info is not None:
             return self._info
         self._scheduler.start()
+        self._heartbeat_stop.clear()
+        self._heartbeat = threading.Thread(target=self._publish_reputation, name="sandbox-reputation", daemon=True)
+        self._heartbeat.start()
         try:
             self._endpoint.start()
         except OSError as exc:
@@ -162,6 +176,7 @@ class Sandbox:
             settings=self._settings,
             rng=random.Random(None if self._seed is None else self._seed + 1),
             rate=self._rate,
+            marketing_set=MARKETING_SET if wiring else None,
         )
         self._traffic.start()
         return self._info
@@ -171,9 +186,25 @@ class Sandbox:
             self._traffic.stop()
             self._traffic = None
         self._endpoint.stop()
+        self._heartbeat_stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+            self._heartbeat = None
         self._scheduler.stop()
         sns_envelopes.forget(self.account_id)
         self._info = None
+
+    def _publish_reputation(self) -> None:
+        """The periodic Reputation.* points (ses.reputation_metrics), every simulated minute."""
+        interval = max(1.0, REPUTATION_INTERVAL_S * self.simulation.delay_scale)
+        while not self._heartbeat_stop.wait(interval):
+            with self._accounts_lock:
+                accounts = list(self._accounts.values())
+            for account in accounts:
+                try:
+                    account.reputation.tick()
+                except Exception:
+                    log.exception("publishing the reputation metrics failed")
 
     def suspend(self) -> None:
         """Take the HTTP endpoint down (connections refused, open ones cut); everything else,
@@ -189,11 +220,14 @@ class Sandbox:
                                f"{exc.strerror or exc}") from None
 
     def backfill(self, days: int) -> None:
-        """Give the account a past (sending statistics and suppressed addresses) for the demo."""
-        from .demo.history import backfill
+        """Give the account a past (sending statistics, suppressed addresses, the Reputation.*
+        metrics in CloudWatch) for the demo."""
+        from .demo.history import backfill, backfill_reputation
 
         account = self.ses_account(self.region)
-        backfill(account.ledger, account.suppression, time.time(), days, self._seed)
+        now = time.time()
+        backfill(account.ledger, account.suppression, now, days, self._seed)
+        backfill_reputation(account.reputation, self.account_id, self.region, now, days, self._seed)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every record of the sends so far has been published (never true while

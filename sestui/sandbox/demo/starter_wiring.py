@@ -3,7 +3,9 @@
 a verified domain identity; an SNS topic; an SQS queue subscribed to it (SNS envelope, raw
 delivery off) with the queue policy SNS needs and a dead-letter queue; the identity's Bounce, Complaint and Delivery
 notifications on the topic (original headers included); a configuration set, the identity's
-default, whose SNS event destination publishes every event type to the same topic.
+default, whose SNS event destination publishes every event type to the same topic; and a second
+set, "marketing", for the campaigns, with the same destination and its reputation metrics on
+(so SES publishes its Reputation.* figures per set; the default set's are off).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ IDENTITY = "sestui.test"
 TOPIC_NAME = "sestui-ses-events"
 QUEUE_NAME = "sestui-ses-events"
 CONFIGURATION_SET = "sestui-default"
+MARKETING_SET = "marketing"
 EVENT_DESTINATION = "sestui-sns"
 
 
@@ -46,16 +49,18 @@ def build_wiring(clients: Clients) -> Wiring:
     for kind in NOTIFICATION_TYPES:
         ses.set_identity_notification_topic(Identity=IDENTITY, NotificationType=kind, SnsTopic=topic_arn)
         ses.set_identity_headers_in_notifications_enabled(Identity=IDENTITY, NotificationType=kind, Enabled=True)
-    sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
-    sesv2.create_configuration_set_event_destination(
-        ConfigurationSetName=CONFIGURATION_SET,
-        EventDestinationName=EVENT_DESTINATION,
-        EventDestination={
-            "Enabled": True,
-            "MatchingEventTypes": [enum for _, enum in EVENT_KINDS.values()],
-            "SnsDestination": {"TopicArn": topic_arn},
-        },
-    )
+    for name in (CONFIGURATION_SET, MARKETING_SET):
+        sesv2.create_configuration_set(ConfigurationSetName=name)
+        sesv2.create_configuration_set_event_destination(
+            ConfigurationSetName=name,
+            EventDestinationName=EVENT_DESTINATION,
+            EventDestination={
+                "Enabled": True,
+                "MatchingEventTypes": [enum for _, enum in EVENT_KINDS.values()],
+                "SnsDestination": {"TopicArn": topic_arn},
+            },
+        )
+    sesv2.put_configuration_set_reputation_options(ConfigurationSetName=MARKETING_SET, ReputationMetricsEnabled=True)
     sesv2.put_email_identity_configuration_set_attributes(EmailIdentity=IDENTITY,
                                                            ConfigurationSetName=CONFIGURATION_SET)
     return Wiring(queue_url, topic_arn, IDENTITY, CONFIGURATION_SET)

@@ -7,7 +7,11 @@ ordinary-looking example.com / example.net addresses when the account has produc
 with a link, so a share is opened and clicked. It uses SESv2 simple sends mostly, SES v1 and
 raw MIME sends too, with and without naming the configuration set. With production access a
 share goes to domains that do not resolve (.invalid), whose bounces, unlike the simulator's,
-count in the account's statistics. The uncommon event types come from `scenarios`: all of them
+count in the account's statistics. A share of the mail is marketing: campaigns (the `campaign`
+tag) sent through the "marketing" configuration set to recipient domains of their own, each
+with its bounce profile (unresolvable .invalid domains bounce, `+complaint` addresses complain;
+both count, unlike the simulator's): "spring-sale", a bought list, is the one that drives the
+set toward the review line. The uncommon event types come from `scenarios`: all of them
 in the first sends, then one send in `scenarios.EVERY`.
 """
 
@@ -36,6 +40,13 @@ INVALID_DOMAIN_SHARE = 0.015
 UNSUBSCRIBE_AFTER_S = 3.0  # a newsletter's recipient opts out this long after it was sent
 _INVALID_DOMAINS = ("old-shop.invalid", "mail.typo.invalid", "example-corp.invalid")
 SIMULATED_OUTCOMES = (("bounce", 0.03), ("ooto", 0.01), ("suppressionlist", 0.005), ("complaint", 0.001))
+MARKETING_SHARE = 0.3
+# campaign -> (share of the marketing mail, hard-bounce share, complaint share, recipient domains)
+CAMPAIGNS = {
+    "spring-sale": (0.35, 0.08, 0.002, ("example.org", "mail.example.net")),
+    "newsletter": (0.45, 0.015, 0.0005, ("example.com", "example.net")),
+    "win-back": (0.2, 0.04, 0.001, ("example.org",)),
+}
 _SENDERS = ("Example Shop <orders@{}>", "Example Accounts <no-reply@{}>", "Example News <news@{}>")
 _NAMES = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Inès", "Jonas", "Kofi", "Lena",
           "Mateo", "Nora", "Omar", "Priya")
@@ -54,10 +65,12 @@ _SUBJECTS = (
 
 class TrafficGenerator:
     def __init__(self, make_clients: Callable[[], Clients], identity: str, configuration_set: str | None,
-                 settings: AccountSettings, rng: random.Random, rate: float = 0.0):
+                 settings: AccountSettings, rng: random.Random, rate: float = 0.0,
+                 marketing_set: str | None = None):
         self._make_clients = make_clients
         self._identity = identity
         self._configuration_set = configuration_set
+        self._marketing_set = marketing_set
         self._settings = settings
         self._rng = rng
         self._rate = max(0.0, rate)
@@ -157,8 +170,13 @@ class TrafficGenerator:
         text = f"Hi {name},\n\n{subject}.\n\nDetails: {link}\n"
         html = f'<html><body><p>Hi {name},</p><p>{subject}.</p><p><a href="{link}">View details</a></p></body></html>'
         source = rng.choice(_SENDERS).format(self._identity)
-        recipient = self._recipient(name, n)
-        config = {"ConfigurationSetName": self._configuration_set} if self._configuration_set and rng.random() < 0.2 else {}
+        if self._marketing_set and rng.random() < MARKETING_SHARE:
+            tag = rng.choices(list(CAMPAIGNS), [share for share, *_ in CAMPAIGNS.values()])[0]
+            recipient = self._campaign_recipient(tag, name, n)
+            config = {"ConfigurationSetName": self._marketing_set}
+        else:
+            recipient = self._recipient(name, n)
+            config = {"ConfigurationSetName": self._configuration_set} if self._configuration_set and rng.random() < 0.2 else {}
         style = rng.random()
         try:
             if style < 0.7:
@@ -201,6 +219,21 @@ class TrafficGenerator:
         if self._settings.production_access_enabled and roll < bound + INVALID_DOMAIN_SHARE:
             return f"{name.lower()}.m{n}@{self._rng.choice(_INVALID_DOMAINS)}"
         return self._ordinary(name, n)
+
+    def _campaign_recipient(self, campaign: str, name: str, n: int) -> str:
+        """Someone on the campaign's list: at a domain that does not resolve, one who complains,
+        or one who reads it (success@ in the SES sandbox, where only the simulator is reachable)."""
+        if not self._settings.production_access_enabled:
+            return f"success+m{n}@{SIMULATOR_DOMAIN}"
+        _, bounces, complaints, domains = CAMPAIGNS[campaign]
+        roll, rng = self._rng.random(), self._rng
+        local = unicodedata.normalize("NFKD", f"{name}.{rng.choice(_SURNAMES)}{rng.randint(1, 99)}".lower())
+        local = local.encode("ascii", "ignore").decode()
+        if roll < bounces:
+            return f"{local}@{rng.choice(domains).replace('.', '-')}.invalid"
+        if roll < bounces + complaints:
+            return f"{local}+complaint@{rng.choice(domains)}"
+        return f"{local}@{rng.choice(domains)}"
 
     def _ordinary(self, name: str, n: int) -> str:
         """An address that is delivered to: a made-up person (production), success@ otherwise."""

@@ -3,7 +3,8 @@
 Client code (retries, backoff, the header's error line) is tested against the errors real AWS
 returns; the error is serialized in the protocol of the service that was called, so SESv2 gets a
 REST-JSON error with the right status, SES v1 and SNS an XML ErrorResponse, SQS an AWS JSON error
-with its query-compatible code header.
+with its query-compatible code header, CloudWatch in the AWS JSON 1.0 (query-compatible) or
+query protocol its client used.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..ses.settings import CALLER_IDENTITY
 from .protocol import ApiError, Call
 
 # IAM action prefix per service, for AccessDenied messages that name the missing permission.
-_IAM_PREFIX = {"ses": "ses", "sesv2": "ses", "sqs": "sqs", "sns": "sns", "sts": "sts"}
+_IAM_PREFIX = {"ses": "ses", "sesv2": "ses", "sqs": "sqs", "sns": "sns", "sts": "sts", "cloudwatch": "cloudwatch"}
 
 # Codes that are not (all) in the service models: their usual HTTP status and message.
 _COMMON_ERRORS = {
@@ -70,7 +71,7 @@ class FaultInjector:
         status: int | None = None,
     ) -> None:
         """Make the next `times` calls of `operation` (e.g. "GetAccount", "ReceiveMessage") fail
-        with `code`. `service` ("ses", "sesv2", "sqs", "sns", "sts") narrows operations that exist in
+        with `code`. `service` ("ses", "sesv2", "sqs", "sns", "sts", "cloudwatch") narrows operations that exist in
         several services (SendEmail). Rules for the same operation apply in the order given."""
         if times < 1:
             raise ValueError("times must be at least 1")

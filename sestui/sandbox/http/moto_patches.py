@@ -15,6 +15,10 @@ takes), as SQS itself behaves atomically.
 
 moto's SetQueueAttributes also drops the queue policy whenever the call does not name it.
 
+moto's CloudWatch GetMetricData answers a query without dimensions with every series of that
+name, whatever its dimensions; CloudWatch matches the dimensions exactly, so the account's
+Reputation.BounceRate (no dimensions) is not averaged with the configuration sets' series.
+
 SNS envelopes (signature, certificate, unsubscribe URL) are made by `sns_envelopes`.
 """
 
@@ -22,10 +26,37 @@ from __future__ import annotations
 
 import time
 
+from moto.cloudwatch.models import CloudWatchBackend
 from moto.sqs.models import Message, Queue, SQSBackend
 
 _ORIGINAL = {"delete": Queue.delete_message, "receive": SQSBackend.receive_message,
-             "set_attributes": Queue._set_attributes}
+             "set_attributes": Queue._set_attributes, "metric_data": CloudWatchBackend.get_metric_data}
+
+
+class _Undimensioned:
+    """A CloudWatch backend seen through: only its datapoints without dimensions."""
+
+    def __init__(self, backend: CloudWatchBackend):
+        self._backend = backend
+
+    def get_all_metrics(self) -> list:
+        return [md for md in self._backend.get_all_metrics() if not md.dimensions]
+
+    def __getattr__(self, name: str):
+        return getattr(self._backend, name)
+
+
+def _get_metric_data(self: CloudWatchBackend, queries: list, start_time, end_time, scan_by: str = "TimestampAscending"):
+    original = _ORIGINAL["metric_data"]
+    bare = [q for q in queries if "MetricStat" in q and not q["MetricStat"]["Metric"].get("Dimensions")]
+    if not bare or any("Expression" in q for q in queries):
+        return original(self, queries, start_time, end_time, scan_by)
+    rest = [q for q in queries if q not in bare]
+    results = original(_Undimensioned(self), bare, start_time, end_time, scan_by)
+    if rest:
+        results += original(self, rest, start_time, end_time, scan_by)
+    order = {q["Id"]: i for i, q in enumerate(queries)}
+    return sorted(results, key=lambda r: order.get(r["id"], len(order)))
 
 
 def _retained(self: SQSBackend, queue_name: str, message: Message) -> bool:
@@ -71,3 +102,4 @@ def apply() -> None:
     Queue.delete_message = _locked_delete
     SQSBackend.receive_message = _locked_receive
     Queue._set_attributes = _set_attributes_keeping_policy
+    CloudWatchBackend.get_metric_data = _get_metric_data

@@ -30,7 +30,9 @@ from . import route_generations
 # Signing names (from the SigV4 credential scope) of the services whose calls are identified:
 # those the sandbox serves, and STS for credential faults. SES v1 and v2 share the signing name
 # "ses" and are told apart by the /v2/ path prefix.
-_SIGNING_NAMES = {"ses", "sqs", "sns", "sts"}
+_SIGNING_NAMES = {"ses", "sqs", "sns", "sts", "monitoring"}
+# Signing names that are not the botocore service name.
+_SERVICES = {"monitoring": "cloudwatch"}
 
 
 class ApiError(ServiceException):
@@ -46,7 +48,7 @@ class ApiError(ServiceException):
 class Call:
     """One identified AWS API request."""
 
-    service: str  # botocore service name: ses, sesv2, sqs, sns, sts
+    service: str  # botocore service name: ses, sesv2, sqs, sns, sts, cloudwatch
     operation: str  # e.g. SendEmail
     region: str
     protocol: str  # query | json | rest-json
@@ -87,13 +89,14 @@ class Call:
 
 
 def identify(environ: dict[str, Any], body: bytes) -> Call | None:
-    """Which AWS call this WSGI request is, or None when it is not a signed SES/SQS/SNS/STS call."""
+    """Which AWS call this WSGI request is, or None when it is not a signed SES/SQS/SNS/STS/CloudWatch call."""
     scope = _credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
     if scope is None:
         return None
     region, service = scope
     if service not in _SIGNING_NAMES:
         return None
+    service = _SERVICES.get(service, service)
     method = environ.get("REQUEST_METHOD", "GET").upper()
     raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
     raw_path, _, query_string = raw_path.partition("?")
@@ -125,7 +128,8 @@ def identify(environ: dict[str, Any], body: bytes) -> Call | None:
 
 
 # An operation to serialize errors with when the request named none the model knows.
-_STAND_IN = {"ses": "GetSendQuota", "sesv2": "GetAccount", "sns": "ListTopics", "sqs": "ListQueues", "sts": "GetCallerIdentity"}
+_STAND_IN = {"ses": "GetSendQuota", "sesv2": "GetAccount", "sns": "ListTopics", "sqs": "ListQueues", "sts": "GetCallerIdentity",
+              "cloudwatch": "ListMetrics"}
 
 
 def respond(call: Call, result: Any) -> tuple[int, dict[str, str], bytes]:

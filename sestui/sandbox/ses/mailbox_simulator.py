@@ -15,6 +15,9 @@ is known to publish:
   Permanent/OnAccountSuppressionList bounce, without any delivery attempt.
 * an address at a domain under `.invalid` (RFC 2606: it never resolves) - Permanent/General
   bounce after the DNS lookup fails. Unlike the simulator's, these count in the statistics.
+* an address whose local part ends in `+complaint` at any other domain (e.g.
+  `ana+complaint@example.net`) - Delivery, then a Complaint (feedback type abuse) from the
+  recipient's mailbox provider. Unlike the simulator's, these count in the statistics.
 * any other address - Delivery, delayed first (DeliveryDelay) for a share of them.
 
 Delivered mail with an HTML part is opened by a share of recipients, and a link in it clicked by a
@@ -145,7 +148,7 @@ def plan(
     for step in [s for s in steps if s.kind == "Delivery"]:
         for recipient in step.recipients:
             scenario = simulator_scenario(recipient)
-            if scenario == "complaint":
+            if scenario == "complaint" or (scenario is None and complains(recipient)):
                 steps.append(Step(step.after + rng.uniform(1.0, 5.0), "Complaint", (recipient,)))
             elif scenario == "ooto":
                 steps.append(Step(step.after + rng.uniform(0.5, 3.0), "Bounce", (recipient,), "auto-reply"))
@@ -155,6 +158,11 @@ def plan(
         if mail.links and rng.random() < engagement.click_share:
             steps.append(Step(opened + rng.uniform(1.0, 20.0), "Click"))
     return sorted(steps, key=lambda s: s.after)
+
+
+def complains(recipient: str) -> bool:
+    """A non-simulator address that complains about what it receives (`...+complaint@domain`)."""
+    return address_of(recipient).rpartition("@")[0].lower().endswith("+complaint")
 
 
 def event_detail(step: Step, mail: OutboundMail, now: datetime, region: str, rng: random.Random) -> dict:
@@ -185,7 +193,7 @@ def event_detail(step: Step, mail: OutboundMail, now: datetime, region: str, rng
             "complaintSubType": None,
             "complainedRecipients": [{"emailAddress": step.recipient}],
             "timestamp": when,
-            "userAgent": "Amazon SES Mailbox Simulator",
+            "userAgent": "Amazon SES Mailbox Simulator" if simulator_scenario(step.recipient or "") else "Mail-Feedback/2.0",
             "complaintFeedbackType": "abuse",
             "arrivalDate": iso(mail.timestamp),
         }

@@ -27,6 +27,7 @@ from .records import (
     event_record,
     notification_record,
 )
+from .reputation_metrics import ReputationMetrics
 from .scheduler import Scheduler
 from .sending_ledger import SendingLedger
 from .settings import CALLER_IDENTITY, AccountSettings
@@ -87,6 +88,7 @@ class SesAccount:
         self._list_mail: dict[tuple[str, str], tuple[OutboundMail, Origin]] = {}
         self._scheduler = scheduler
         self._simulation = simulation
+        self.reputation = ReputationMetrics(account_id, region, scheduler.call_later, self._reputation_sets)
 
     @property
     def moto(self):
@@ -137,6 +139,8 @@ class SesAccount:
         if problem == "rate":
             raise SendRefused("rate", "Maximum sending rate exceeded.")
 
+        self.reputation.sent(mail.message_id, configuration_set,
+                             [address_of(a) for a in mail.destinations if simulator_scenario(a) is None])
         origin = Origin(self.account_id, self.region, identity, source_ip, CALLER_IDENTITY, configuration_set)
         if mail.list_management and mail.list_management.get("ContactListName"):
             with self.lock:
@@ -151,6 +155,11 @@ class SesAccount:
         for step in steps:
             self._scheduler.call_later(step.after * simulation.delay_scale, partial(self._happen, mail, origin, step))
         return mail.message_id
+
+    def _reputation_sets(self) -> set[str]:
+        """Configuration sets whose reputation metrics are enabled."""
+        return {name for name, config_set in list(self.moto.config_sets.items())
+                if (getattr(config_set, "reputation_options", None) or {}).get("ReputationMetricsEnabled")}
 
     def _authorizing_identity(self, mail: OutboundMail) -> str:
         """The verified identity the source belongs to. In the SES sandbox every recipient must be
@@ -177,9 +186,11 @@ class SesAccount:
         if step.kind == "Bounce" and step.outcome in ("hard", "no-domain", "permanent"):
             for _ in counted:
                 self.ledger.record_bounce(now.timestamp())
+            self.reputation.hard_bounced(mail.message_id, [address_of(r) for r in counted])
         elif step.kind == "Complaint":
             for _ in counted:
                 self.ledger.record_complaint(now.timestamp())
+            self.reputation.complained(mail.message_id, [address_of(r) for r in counted])
         elif step.kind == "Reject":
             self.ledger.record_reject(now.timestamp())
         extra_tags = {}
