@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Iterator
 
-from sestui.aws import Aws, AwsError
+from sestui.aws import Aws, AwsError, ErrorKind
 from sestui.core.events import Parsed, Verifier
 from sestui.ops import setup as wiring
 from sestui.ops.collector import Collector
@@ -46,7 +46,7 @@ class Doctor(SesChecks, TripChecks):
     """One run of the checks. `cancel` (a threading.Event) stops a round trip that is waiting."""
 
     # In order: a later check may use what an earlier one found (see Facts).
-    CHECKS = ("credentials", "region", "account", "sandbox_mode", "queue", "subscription", "raw_delivery",
+    CHECKS = ("credentials", "region", "account", "sandbox_mode", "reputation", "queue", "subscription", "raw_delivery",
               "queue_policy", "event_destination", "identity", "default_configuration_set", "notifications",
               "dead_letter_queue", "collector", "round_trip", "last_event")
 
@@ -135,6 +135,28 @@ class Doctor(SesChecks, TripChecks):
         if isinstance(self._status, AwsError):
             raise self._status
         return self._status
+
+    def check_reputation(self) -> Check:
+        """AWS's own bounce and complaint rates (CloudWatch), which the header and `status` show first."""
+        from sestui.core.reputation import BOUNCE, COMPLAINT, OK as LEVEL_OK, level
+        from sestui.ops import reputation
+
+        try:
+            latest = reputation.latest_points(self.aws, [], self.clock())
+        except AwsError as exc:
+            fix = (f"allow {reputation.GET_METRIC_DATA} for these credentials (until then sestui shows its own estimate)"
+                   if exc.kind == ErrorKind.DENIED else self._aws_fix(exc))
+            return Check("reputation", WARN, f"cannot read AWS's rates: {exc}", fix)
+        bounce, complaint = latest.get((None, "bounce")), latest.get((None, "complaint"))
+        if bounce is None and complaint is None:
+            return Check("reputation", OK, "no CloudWatch reputation points yet (AWS publishes them once there are "
+                                           "bounces or complaints)")
+        shown = ", ".join(f"{name} {value:.3%}" for name, point in (("bounce", bounce), ("complaint", complaint))
+                          if point for value in [point[1]])
+        worse = [lvl for lvl in (level(bounce[1] if bounce else None, BOUNCE),
+                                 level(complaint[1] if complaint else None, COMPLAINT)) if lvl not in (LEVEL_OK, "UNKNOWN")]
+        return Check("reputation", WARN if worse else OK, f"AWS's rates (CloudWatch): {shown}",
+                     "see pane 4 and `sestui status`: AWS reviews at 5% / 0.1%" if worse else "")
 
     def check_account(self) -> Check:
         status = self._account_status()

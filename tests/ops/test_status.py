@@ -231,3 +231,32 @@ def test_sestui_collect_serves_metrics_on_loopback(sandbox, aws, tmp_path, isola
     stored = {s.labels["outcome"]: s.value for s in families["sestui_collector_events"].samples
               if s.name == "sestui_collector_events_total"}
     assert stored == {"stored": 0, "duplicates": 0, "quarantined": 0}
+
+
+def test_cloudwatch_denied_falls_back_to_the_labelled_estimate_and_names_the_action(sandbox, clients_for, region,
+                                                                                     store):
+    publish(sandbox, clients_for, region, bounce=0.0123, complaint=0.0004)
+    now = now_ms()
+    store.save_send_stats([(now - 3_600_000, 400, 8, 0, 0)])
+    sandbox.faults.fail_next("GetMetricData", "AccessDenied",
+                             message="User: arn:aws:iam::123456789012:user/ops is not authorized to perform: "
+                                     "cloudwatch:GetMetricData")
+    data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now, queue_url=None)
+    assert data["rates"]["bounce"] == {"value": pytest.approx(8 / 400), "source": "send_statistics", "review": 0.05,
+                                       "pause": 0.10}
+    assert any("cloudwatch:GetMetricData" in p["message"] for p in data["problems"])
+    again = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now, queue_url=None)
+    assert again["rates"]["bounce"]["source"] == "cloudwatch"  # the fault passed: AWS's figure again
+
+
+def test_the_doctor_names_the_missing_iam_action_for_awss_rates(sandbox, region, store):
+    from sestui.ops.doctor import OK, WARN, Doctor, DoctorOptions
+
+    aws = Aws(region=region, endpoint_url=sandbox.info.endpoint_url)
+    doctor = Doctor(aws, store, DoctorOptions(queue_url=None, send=False))
+    sandbox.faults.fail_next("GetMetricData", "AccessDenied",
+                             message="User: arn:aws:iam::123456789012:user/ops is not authorized to perform: "
+                                     "cloudwatch:GetMetricData")
+    denied = doctor.check_reputation()
+    assert denied.status == WARN and "cloudwatch:GetMetricData" in denied.fix
+    assert doctor.check_reputation().status == OK  # readable again
