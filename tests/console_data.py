@@ -138,7 +138,8 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
-def run(app, scenario, size=(80, 24)):
+def run(app, scenario, size=(80, 24), settle=settle):
+    """Run the app at `size`, let it settle (with `settle`), then run `scenario(pilot)`."""
     import asyncio
 
     async def main():
@@ -146,6 +147,28 @@ def run(app, scenario, size=(80, 24)):
             await settle(pilot)
             await scenario(pilot)
     asyncio.run(main())
+
+
+# -- snapshot scenes (shared by the snapshot tests) --------------------------------------------------
+
+SNAPSHOT_SIZES = [(80, 24), (120, 40)]
+
+
+def scenario(*keys: str, timeline: str | None = None):
+    """A snapshot's run_before: settle, open `timeline`'s message if given, press `keys` one by one."""
+    async def run_before(pilot) -> None:
+        from sestui.ui.messages import OpenTimeline
+
+        await settle(pilot)
+        if timeline:
+            pilot.app.post_message(OpenTimeline(timeline))
+            await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    return run_before
 
 
 def rendered(widget) -> str:

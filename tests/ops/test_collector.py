@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from polling import wait_for
 
 from sestui import cli
 from sestui.aws import AccountStatus, Aws
@@ -81,17 +82,6 @@ def make_queue(queue_factory, topic_arn):
 
 # --- helpers -------------------------------------------------------------------------------------
 
-
-def wait_for(condition, timeout: float = 30.0, what: str = "the condition"):
-    """Poll `condition` until it returns something true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def send_burst(sesv2, count: int) -> dict[str, str]:

@@ -13,6 +13,7 @@ import urllib.request
 from collections import Counter
 
 import pytest
+from polling import wait_for
 from fixtures import sns_envelope
 
 from sestui.aws import Aws
@@ -25,16 +26,6 @@ from sestui.store import Store, now_ms
 
 _names = iter(range(1, 100_000))
 
-
-def wait_for(condition, timeout: float = 30.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture
