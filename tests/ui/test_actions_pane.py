@@ -44,6 +44,13 @@ async def select(pilot, item_id: int) -> None:
     await pilot.pause()
 
 
+async def press_on(pilot, item_id: int, key: str) -> None:
+    """Put the outbox cursor on `item_id` and press `key`."""
+    await select(pilot, item_id)
+    await pilot.press(key)
+    await pilot.pause()
+
+
 def test_the_pane_shows_rules_guards_and_the_outbox_from_the_store(data):
     store, ids = data
     app = make_app(store, actions=config())
@@ -95,9 +102,7 @@ def test_retry_a_dead_item_through_the_confirmation_changes_the_store(data):
 
     async def scenario(pilot):
         await open_pane(pilot)
-        await select(pilot, ids["dead"])
-        await pilot.press("r")
-        await pilot.pause()
+        await press_on(pilot, ids["dead"], "r")
         assert isinstance(app.screen, ConfirmScreen)
         assert HOSTILE_ERROR.replace("\x1b", "\\x1b") in str(app.screen.body)
         await pilot.press("n")  # cancel first: nothing happens
@@ -123,9 +128,7 @@ def test_discard_a_dead_item_through_the_confirmation_changes_the_store(data):
 
     async def scenario(pilot):
         await open_pane(pilot)
-        await select(pilot, ids["dead"])
-        await pilot.press("d")
-        await pilot.pause()
+        await press_on(pilot, ids["dead"], "d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
@@ -142,9 +145,7 @@ def test_a_pending_item_is_not_retried(data):
     async def scenario(pilot):
         await open_pane(pilot)
         pending = next(i["id"] for i in sql.list_items(store.conn, ("pending",)))
-        await select(pilot, pending)
-        await pilot.press("r")
-        await pilot.pause()
+        await press_on(pilot, pending, "r")
         assert len(app.screen_stack) == 1
         assert "only dead or retrying" in app.last_outcome[0]
 
