@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 from actions_data import HOSTILE_ERROR, build, config
-from console_data import NOW_MS, make_app, on_screen, run, screen_text, settle
+from console_data import NOW_MS, make_app, on_screen, press, run, screen_text, settle
 
 from sestui.store import outbox as sql
 from sestui.ui.panes.actions import NO_CONFIG
@@ -33,8 +33,7 @@ def keys(table) -> list[str]:
 
 
 async def open_pane(pilot) -> None:
-    await pilot.press("8")
-    await settle(pilot)
+    await press(pilot, "8")
 
 
 async def select(pilot, item_id: int) -> None:
@@ -110,8 +109,7 @@ def test_retry_a_dead_item_through_the_confirmation_changes_the_store(data):
         assert sql.get(store.conn, ids["dead"])["state"] == "dead"
         await pilot.press("r")
         await pilot.pause()
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         row = sql.get(store.conn, ids["dead"])
         assert row["state"] == "pending" and row["attempts"] == 0
         table = app.pane("actions").table("outbox")
@@ -130,8 +128,7 @@ def test_discard_a_dead_item_through_the_confirmation_changes_the_store(data):
         await open_pane(pilot)
         await press_on(pilot, ids["dead"], "d")
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert sql.get(store.conn, ids["dead"])["state"] == "discarded"
         assert str(ids["dead"]) not in keys(app.pane("actions").table("outbox"))  # only what needs a look
 
