@@ -38,6 +38,15 @@ def sandbox():
 
 
 @pytest.fixture
+def store(tmp_path):
+    """A fresh, empty event store at tmp_path/events.db (tests/ui/conftest.py's is filled)."""
+    from sestui.store import Store
+
+    with Store(tmp_path / "events.db") as s:
+        yield s
+
+
+@pytest.fixture
 def isolated_environment(monkeypatch, tmp_path):
     """No SESTUI_* or AWS_* from the developer's shell; config and database in tmp_path."""
     for name in list(os.environ):

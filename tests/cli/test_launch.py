@@ -45,7 +45,6 @@ def test_missing_credentials_explain_themselves_on_one_screen(tmp_path, args, re
 _queues = iter(range(1, 100_000))
 
 
-
 def forged_complaint(topic_arn: str, recipient: str) -> str:
     """A Complaint in an SNS envelope whose signature is made up and whose signing certificate
     would come from a host that is not SNS's."""

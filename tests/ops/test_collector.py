@@ -83,7 +83,6 @@ def make_queue(queue_factory, topic_arn):
 # --- helpers -------------------------------------------------------------------------------------
 
 
-
 def send_burst(sesv2, count: int) -> dict[str, str]:
     """`count` sends, one recipient each, round-robin over the five simulator addresses (with a
     unique +label). Returns SES message id -> simulator scenario."""
@@ -167,13 +166,6 @@ def state_of(store: Store) -> dict | None:
 def wait_state(store: Store, predicate, what: str, timeout: float = 20.0) -> dict:
     """The collector's state row, once `predicate(row)` holds."""
     return wait_for(lambda: (row := state_of(store)) is not None and predicate(row) and row, timeout, what)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "events.db")
-    yield s
-    s.close()
 
 
 @pytest.fixture

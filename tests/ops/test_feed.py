@@ -74,7 +74,6 @@ def test_failing_silent_and_stopped():
     assert feed_state([POLLER, stopped, failing], NOW, queue_url=Q).state == "stale"
 
 
-
 def fill(aws, url: str, count: int) -> None:
     for start in range(0, count, 10):
         entries = []

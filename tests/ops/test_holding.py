@@ -27,7 +27,6 @@ from sestui.store import Store, now_ms
 _names = iter(range(1, 100_000))
 
 
-
 @pytest.fixture
 def wired_queue(aws):
     """(queue url, DLQ url): a fresh queue whose RedrivePolicy moves a message to its DLQ after
@@ -84,13 +83,6 @@ def collector_for(sandbox):
     yield make
     for collector in running:
         collector.stop()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "events.db")
-    yield s
-    s.close()
 
 
 def test_a_full_disk_for_several_visibility_timeouts_sends_nothing_to_the_dlq_and_loses_nothing(
