@@ -40,6 +40,40 @@ def sandbox():
 
 
 @pytest.fixture
+def store(tmp_path):
+    """A fresh, empty event store at tmp_path/events.db (tests/ui/conftest.py's is filled)."""
+    from sestui.store import Store
+
+    with Store(tmp_path / "events.db") as s:
+        yield s
+
+
+@pytest.fixture
+def start_collector(sandbox):
+    """`start(queue_url, store, verify=None, **options)` -> a running in-process Collector on the
+    session sandbox, with quick test settings; every one is stopped afterwards."""
+    from sestui.aws import Aws
+    from sestui.ops.collector import Collector, CollectorOptions
+
+    running: list[Collector] = []
+
+    def start(queue_url: str | None, store, *, verify=None, **overrides) -> Collector:
+        options = dict(receivers=4, wait_seconds=1, account_interval=3600, stats_interval=3600,
+                       status_interval=0.1)
+        options.update(overrides)
+        aws = Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url,
+                  sqs_wait_seconds=options["wait_seconds"])
+        collector = Collector(aws, store, CollectorOptions(queue_url, **options), verify=verify)
+        running.append(collector)
+        collector.start()
+        return collector
+
+    yield start
+    for collector in running:
+        collector.stop()
+
+
+@pytest.fixture
 def isolated_environment(monkeypatch, tmp_path):
     """No SESTUI_* or AWS_* from the developer's shell; config and database in tmp_path."""
     for name in list(os.environ):

@@ -138,7 +138,15 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
-def run(app, scenario, size=(80, 24)):
+async def press(pilot, *keys: str) -> None:
+    """Press each key in turn, letting the console settle after each."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+def run(app, scenario, size=(80, 24), settle=settle):
+    """Run the app at `size`, let it settle (with `settle`), then run `scenario(pilot)`."""
     import asyncio
 
     async def main():
@@ -146,6 +154,32 @@ def run(app, scenario, size=(80, 24)):
             await settle(pilot)
             await scenario(pilot)
     asyncio.run(main())
+
+
+# -- snapshot scenes (shared by the snapshot tests) --------------------------------------------------
+
+SNAPSHOT_SIZES = [(80, 24), (120, 40)]
+
+
+def scenario(*keys: str, timeline: str | None = None):
+    """A snapshot's run_before: settle, open `timeline`'s message if given, press `keys` one by one."""
+    async def run_before(pilot) -> None:
+        from sestui.ui.messages import OpenTimeline
+
+        await settle(pilot)
+        if timeline:
+            pilot.app.post_message(OpenTimeline(timeline))
+            await settle(pilot)
+        await press(pilot, *keys)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    return run_before
+
+
+def plain_rows(app, pane: str) -> list[list[str]]:
+    """The rows of a pane's table in display order, each cell as plain text."""
+    table = app.pane(pane).table
+    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 def rendered(widget) -> str:

@@ -33,8 +33,6 @@ from sestui.cli import (
     suppress,
 )
 from sestui.cli.common import CliError, Context, common_options
-from sestui.cli.common import collector_options as _collector_settings  # noqa: F401 (see _settings)
-from sestui.cli.common import verifier as _verifier  # noqa: F401 (see _settings)
 from sestui.core.safe_text import safe_line
 
 # In the order `sestui --help` lists them.
@@ -95,11 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sestui: internal error: {type(exc).__name__}: {safe_line(exc)} (SESTUI_DEBUG=1 shows the "
               "traceback; please report it)", file=sys.stderr)
         return 70
-
-
-# The names tests/aws/test_signatures.py reaches for; remove once it uses Context.
-def _settings(args: argparse.Namespace):
-    return Context(args).settings
 
 
 if __name__ == "__main__":

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from sestui.core.safe_text import safe_line
 
 if TYPE_CHECKING:
     from sestui.aws import Aws
     from sestui.config.settings import Settings
+    from sestui.core.events import Verifier
     from sestui.ops.collector import CollectorOptions
     from sestui.ops.policies import PolicyConfig, PolicyEngine
     from sestui.store import Store
+
+T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -114,42 +118,30 @@ class Context:
             raise CliError(str(exc)) from None
 
     def policy_config(self) -> PolicyConfig:
-        from dataclasses import asdict
+        from sestui.ops import build
 
-        from sestui.ops.policies import PolicyConfig
-
-        return PolicyConfig(**asdict(self.settings.policies))  # validated by config/schema.py
+        return self._built(build.policy_config)
 
     def policy_engine(self, aws: Aws, store: Store) -> PolicyEngine:
         from sestui.ops.policies import PolicyEngine
 
         return PolicyEngine(self.policy_config(), aws, store)
 
-    def verifier(self) -> Any:
-        return verifier(self.settings)
+    def verifier(self) -> Verifier | None:
+        from sestui.ops import build
+
+        return self._built(build.verifier)
 
     def collector_options(self, queue_url: str | None) -> CollectorOptions:
-        return collector_options(self.settings, queue_url)
+        from sestui.ops import build
 
+        return build.collector_options(self.settings, queue_url)
 
-def verifier(settings: Settings) -> Any:
-    """The SNS signature verifier the settings ask for, or None."""
-    if not settings.verify_signatures:
-        return None
-    from sestui.aws.signatures import SnsVerifier
+    def _built(self, make: Callable[[Settings], T]) -> T:
+        """`make(settings)` from ops.build, its BuildError a CliError (exit 2)."""
+        from sestui.ops.build import BuildError
 
-    try:
-        return SnsVerifier(settings.topic_allowlist, endpoint_url=settings.endpoint_url)
-    except RuntimeError as exc:
-        raise CliError(str(exc)) from None
-
-
-def collector_options(settings: Settings, queue_url: str | None) -> CollectorOptions:
-    from sestui.ops.collector import CollectorOptions
-
-    s = settings
-    return CollectorOptions(
-        queue_url=queue_url, receivers=s.receivers, wait_seconds=s.wait_seconds,
-        visibility_timeout=s.visibility_timeout, account_interval=s.account_interval,
-        stats_interval=s.stats_interval, retention_days=s.retention_days,
-    )
+        try:
+            return make(self.settings)
+        except BuildError as exc:
+            raise CliError(str(exc), 2) from None

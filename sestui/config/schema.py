@@ -127,9 +127,10 @@ POLICY_RULES = ("complaint", "hard_bounce", "soft_bounce")
 POLICY_MODES = ("off", "dry-run", "on")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Policies:
-    """[policies]: each rule off, dry-run or on; the soft-bounce threshold."""
+    """[policies]: each rule off, dry-run or on; the soft-bounce threshold. Not frozen: the
+    console's toggles change ops.policies.PolicyConfig, which is these fields."""
 
     complaint: str = "off"
     hard_bounce: str = "off"
@@ -195,7 +196,8 @@ def _keymap(table: Mapping[str, Any]) -> dict[str, str]:
     return _strings("[keymap]", table)
 
 
-def _policies(table: Mapping[str, Any]) -> Policies:
+def parse_policies(table: Mapping[str, Any]) -> Policies:
+    """[policies] checked; ValueError names a bad entry."""
     _unknown("[policies]", table, {f.name for f in fields(Policies)})
     for key, value in table.items():
         if key in POLICY_RULES:
@@ -236,7 +238,7 @@ ARRAYS = ("rules", "guards")
 # table name -> parser of its content. A new table or array of tables is one more entry here.
 TABLES: dict[str, Callable[[Any], Any]] = {
     "keymap": _keymap,
-    "policies": _policies,
+    "policies": parse_policies,
     "wiring": _wiring,
     "accounts": _accounts,
     "rules": _array_of_tables("rules"),

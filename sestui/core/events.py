@@ -318,27 +318,25 @@ def _rendering_failure(mail, detail, base):
     )
 
 
-def _open(mail, detail, base):
+def _engagement(mail, detail, base, kind: str, **extra):
+    """An open or a click: where and with what the recipient opened the mail."""
     return _per_destination(
         mail,
         _event_time(detail, mail),
-        "open",
+        kind,
         base,
         ip_address=_opt_str(detail.get("ipAddress")),
         user_agent=_opt_str(detail.get("userAgent")),
+        **extra,
     )
+
+
+def _open(mail, detail, base):
+    return _engagement(mail, detail, base, "open")
 
 
 def _click(mail, detail, base):
-    return _per_destination(
-        mail,
-        _event_time(detail, mail),
-        "click",
-        base,
-        ip_address=_opt_str(detail.get("ipAddress")),
-        user_agent=_opt_str(detail.get("userAgent")),
-        link=_opt_str(detail.get("link")),
-    )
+    return _engagement(mail, detail, base, "click", link=_opt_str(detail.get("link")))
 
 
 def _subscription(mail, detail, base):

@@ -11,45 +11,29 @@ made or only considered, goes to the audit table with the message id that caused
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from sestui.ops import suppressions as service
 from sestui.aws import Aws, AwsError
+from sestui.config.schema import POLICY_MODES, POLICY_RULES, Policies, parse_policies
 from sestui.core.classify import AUTO_REPLY, complaint_counts, is_auto_response
 from sestui.core.events import Event, Parsed
 from sestui.store import Store, now_ms
 
 log = logging.getLogger("sestui.policies")
 
-MODES = ("off", "dry-run", "on")
-RULES = ("complaint", "hard_bounce", "soft_bounce")
+MODES, RULES = POLICY_MODES, POLICY_RULES
 _TEST_DOMAIN = "@simulator.amazonses.com"
 
 
-@dataclass
-class PolicyConfig:
-    complaint: str = "off"
-    hard_bounce: str = "off"
-    soft_bounce: str = "off"
-    soft_bounce_count: int = 3
-    soft_bounce_days: int = 7
+class PolicyConfig(Policies):
+    """The policies as the engine applies them; the console may cycle a rule's mode while it runs."""
 
     @classmethod
     def from_table(cls, table: dict | None) -> "PolicyConfig":
         """From the config file's [policies] table; ValueError names a bad entry."""
-        config = cls()
-        known = {f.name for f in fields(cls)}
-        for key, value in (table or {}).items():
-            if key not in known:
-                raise ValueError(f"[policies] has no setting {key!r} (known: {', '.join(sorted(known))})")
-            if key in RULES:
-                if value not in MODES:
-                    raise ValueError(f"[policies] {key} must be one of {', '.join(MODES)}, not {value!r}")
-            elif not isinstance(value, int) or value < 1:
-                raise ValueError(f"[policies] {key} must be a whole number of at least 1")
-            setattr(config, key, value)
-        return config
+        return cls(**asdict(parse_policies(table or {})))
 
     def mode(self, rule: str) -> str:
         return getattr(self, rule)

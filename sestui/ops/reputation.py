@@ -100,7 +100,7 @@ def read(aws, store: Store, *, now_ms: int, sets: Mapping[str, bool] | None = No
         error = _reason(exc)
     since = now_ms - WINDOW_MS
     by_set = store.counts_by_configuration_set(since)
-    fallback = statistics_rates(store.send_stats(since)) or local_rates(*_totals(by_set))
+    fallback = statistics_rates(store.send_stats(since)) or local_rates(*counts_over_sets(by_set))
     account = Rates(_pick(latest, None, "bounce", fallback.bounce), _pick(latest, None, "complaint", fallback.complaint))
     per_set = []
     for name in sorted(set(sets) | set(by_set) - {None}):
@@ -116,7 +116,8 @@ def _pick(latest, target, kind: str, fallback: Figure) -> Figure:
     return Figure(point[1], CLOUDWATCH, point[0]) if point else fallback
 
 
-def _totals(by_set: Mapping[str | None, tuple[dict[str, int], int]]) -> tuple[dict[str, int], int]:
+def counts_over_sets(by_set: Mapping[str | None, tuple[dict[str, int], int]]) -> tuple[dict[str, int], int]:
+    """The account's counts by kind and hard bounces: the sum of the per-set ones."""
     counts: dict[str, int] = {}
     hard = 0
     for set_counts, set_hard in by_set.values():

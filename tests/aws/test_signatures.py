@@ -21,6 +21,7 @@ from sestui import cli
 from sestui.aws import Aws, signatures
 from sestui.aws.signatures import CertificateUnavailable, SnsVerifier, cert_url_problem, string_to_sign
 from sestui.core.events import parse_body
+from sestui.ops import build
 from sestui.ops.collector import Collector, CollectorOptions
 from sestui.store import Store
 
@@ -214,11 +215,11 @@ def test_verify_signatures_in_the_config_gives_collect_a_verifier(tmp_path, monk
     config = tmp_path / "config.toml"
     config.write_text(f'verify_signatures = true\ntopic_allowlist = ["{TOPIC}"]\n')
     monkeypatch.setenv("SESTUI_CONFIG", str(config))
-    settings = cli._settings(cli.build_parser().parse_args(["collect"]))
-    verify = cli._verifier(settings)
+    settings = cli.Context(cli.build_parser().parse_args(["collect"])).settings
+    verify = build.verifier(settings)
     assert isinstance(verify, SnsVerifier) and verify.allow == {TOPIC}
     monkeypatch.setenv("SESTUI_VERIFY_SIGNATURES", "false")
-    assert cli._verifier(cli._settings(cli.build_parser().parse_args(["collect"]))) is None
+    assert build.verifier(cli.Context(cli.build_parser().parse_args(["collect"])).settings) is None
 
 
 # --- in the collector ----------------------------------------------------------------------------

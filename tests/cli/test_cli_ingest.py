@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 
@@ -68,11 +67,10 @@ EXPORT_HEADER = ["message_id", "event_type", "recipient", "timestamp", "bounce_t
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch, tmp_path):
-    """No user config, database or AWS settings leak in (subprocesses inherit this environment)."""
-    for name in list(os.environ):
-        if name.startswith(("SESTUI_", "AWS_")):
-            monkeypatch.delenv(name)
+def isolated_environment(isolated_environment, monkeypatch, tmp_path):
+    """The shared isolation without its database setting, and with no config file and XDG folders in
+    tmp_path: these tests see the defaults (subprocesses inherit this environment)."""
+    monkeypatch.delenv("SESTUI_DB")
     monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

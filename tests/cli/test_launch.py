@@ -8,9 +8,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
+from polling import wait_for
 
 from sestui.aws import Aws
 from sestui.cli import launch
@@ -43,17 +43,6 @@ def test_missing_credentials_explain_themselves_on_one_screen(tmp_path, args, re
 # --- the console's collector and the children around the console --------------------------------
 
 _queues = iter(range(1, 100_000))
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def forged_complaint(topic_arn: str, recipient: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+from fixtures import RULES_CONTRACT
 
 from sestui.core.rules import (
     RuleError,
@@ -13,18 +14,6 @@ from sestui.core.rules import (
     parse_rules,
     rules_from_policies,
 )
-
-CONTRACT = """
-[[rules]]
-name = "feedback-to-app"
-mode = "on"
-when.event_types = ["bounce", "complaint"]
-
-[[rules.do]]
-action = "webhook"
-url = "http://127.0.0.1:8765/ses"
-secret_env = "SESTUI_WEBHOOK_SECRET"
-"""
 
 
 def ev(event_type="bounce", recipient="a@example.org", **kw):
@@ -40,7 +29,7 @@ def one(when: dict, mode: str = "on") -> RuleSet:
 
 
 def test_the_contract_example_parses_and_matches():
-    rules = RuleSet(parse_rules(tomllib.loads(CONTRACT)["rules"]))
+    rules = RuleSet(parse_rules(tomllib.loads(RULES_CONTRACT)["rules"]))
     [(rule, action)] = rules.matching(ev())
     assert rule.name == "feedback-to-app" and action.kind == "webhook"
     assert action.get("secret_env") == "SESTUI_WEBHOOK_SECRET"

@@ -28,13 +28,6 @@ def fast() -> DeliveryOptions:
                            guard_interval_s=3600)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "events.db")
-    yield s
-    s.close()
-
-
 def arrive(store: Store, kind: str, recipient: str, n: int | None = None, **extra) -> None:
     n = n if n is not None else next(_serial) + 50_000
     now = datetime.now(UTC)

@@ -22,9 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from polling import wait_for
 
 from sestui import cli
-from sestui.aws import AccountStatus, Aws
+from sestui.aws import AccountStatus
 from sestui.ops.collector import Backoff, Collector, CollectorOptions
 from sestui.core.events import parse_body
 from sestui.core.health import feed_state
@@ -80,18 +81,6 @@ def make_queue(queue_factory, topic_arn):
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "the condition"):
-    """Poll `condition` until it returns something true; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def send_burst(sesv2, count: int) -> dict[str, str]:
@@ -177,35 +166,6 @@ def state_of(store: Store) -> dict | None:
 def wait_state(store: Store, predicate, what: str, timeout: float = 20.0) -> dict:
     """The collector's state row, once `predicate(row)` holds."""
     return wait_for(lambda: (row := state_of(store)) is not None and predicate(row) and row, timeout, what)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "events.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def start_collector(sandbox):
-    """`start(queue_url, store, **options)` -> a running in-process Collector on the session
-    sandbox, with quick test settings; every one is stopped afterwards."""
-    running: list[Collector] = []
-
-    def start(queue_url: str | None, store: Store, **overrides) -> Collector:
-        options = dict(receivers=4, wait_seconds=1, account_interval=3600, stats_interval=3600,
-                       status_interval=0.1)
-        options.update(overrides)
-        aws = Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url,
-                  sqs_wait_seconds=options["wait_seconds"])
-        collector = Collector(aws, store, CollectorOptions(queue_url, **options))
-        running.append(collector)
-        collector.start()
-        return collector
-
-    yield start
-    for collector in running:
-        collector.stop()
 
 
 @pytest.fixture

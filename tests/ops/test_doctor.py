@@ -18,7 +18,6 @@ from sestui.config.settings import load
 from sestui.ops.build import build_collector
 from sestui.ops.collector import Collector, CollectorOptions
 from sestui.ops.doctor import FAIL, OK, SKIP, WARN, Doctor, DoctorOptions
-from sestui.store import Store
 
 import sestui.sandbox as sandbox_module  # noqa: E402
 
@@ -57,13 +56,6 @@ def queue(account) -> str:
     current = wiring.survey(account.aws, request)
     wiring.Setup(account.aws, request, current).apply(wiring.plan(request, current))
     return current.queue_url
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "doctor.db")
-    yield s
-    s.close()
 
 
 def diagnose(account, store, queue_url, **options) -> dict:

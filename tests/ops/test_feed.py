@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+from polling import wait_for
 from fixtures import sns_envelope
 
 from sestui.aws import Aws
@@ -71,17 +72,6 @@ def test_failing_silent_and_stopped():
         ("stopped", NOW - 30_000)
     # A fresh failing collector is STALE even beside a poller and an old stopped row.
     assert feed_state([POLLER, stopped, failing], NOW, queue_url=Q).state == "stale"
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def fill(aws, url: str, count: int) -> None:

@@ -13,28 +13,17 @@ import urllib.request
 from collections import Counter
 
 import pytest
+from polling import wait_for
 from fixtures import sns_envelope
 
 from sestui.aws import Aws
 from sestui.aws.signatures import SnsVerifier
 from sestui.core.health import feed_state
-from sestui.ops.collector import Collector, CollectorOptions
 from sestui.ops.dlq import depth, redrive
 from sestui.ops.setup import MAX_RECEIVE_COUNT
 from sestui.store import Store, now_ms
 
 _names = iter(range(1, 100_000))
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -76,30 +65,9 @@ def stored_ids(store: Store, ids: set[str]) -> Counter:
 
 
 @pytest.fixture
-def collector_for(sandbox):
-    running: list[Collector] = []
-
-    def make(url: str, store: Store, **overrides) -> Collector:
-        verify = overrides.pop("verify", None)
-        options = {"receivers": 4, "wait_seconds": 1, "visibility_timeout": 2, "account_interval": 3600,
-                   "stats_interval": 3600, "status_interval": 0.1}
-        options.update(overrides)
-        aws = Aws(region=sandbox.info.region, endpoint_url=sandbox.info.endpoint_url, sqs_wait_seconds=1)
-        collector = Collector(aws, store, CollectorOptions(url, **options), verify=verify)
-        running.append(collector)
-        collector.start()
-        return collector
-
-    yield make
-    for collector in running:
-        collector.stop()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "events.db")
-    yield s
-    s.close()
+def collector_for(start_collector):
+    """start_collector with a 2 s visibility timeout: a message not deleted comes back quickly."""
+    return lambda url, store, **overrides: start_collector(url, store, **{"visibility_timeout": 2, **overrides})
 
 
 def test_a_full_disk_for_several_visibility_timeouts_sends_nothing_to_the_dlq_and_loses_nothing(

@@ -69,15 +69,20 @@ def wait_states(store: Store, want: set[str], timeout: float = 20.0) -> list[dic
     raise AssertionError(f"outbox states {[r['state'] for r in items(store)]} never all in {want}")
 
 
+def run_until(store: Store, deliverer: Deliverer, want: set[str], timeout: float = 20.0) -> list[dict]:
+    """Run the deliverer until every outbox item is in one of the `want` states; those items."""
+    deliverer.start()
+    try:
+        return wait_states(store, want, timeout)
+    finally:
+        deliverer.stop()
+
+
 def test_the_contract_example_posts_a_signed_event_once(tmp_path, env):
     with Receiver() as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url))
         ingest(store, "event-bounce.json", "event-delivery.json")  # the delivery matches no rule
-        deliverer.start()
-        try:
-            rows = wait_states(store, {"done"})
-        finally:
-            deliverer.stop()
+        rows = run_until(store, deliverer, {"done"})
         seen = rx.acknowledged()
         assert len(rows) == 1 and len(seen) == 1 and seen[0]["signature_ok"]
         event = seen[0]["body"]
@@ -92,11 +97,7 @@ def test_500s_then_success_keeps_the_delivery_id(tmp_path, env):
     with Receiver(plan=lambda _id, n: 500 if n <= 2 else 200) as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url))
         ingest(store, "event-bounce.json")
-        deliverer.start()
-        try:
-            rows = wait_states(store, {"done"})
-        finally:
-            deliverer.stop()
+        rows = run_until(store, deliverer, {"done"})
         ids = [r["delivery"] for r in rx.requests]
         assert len(ids) == 3 and len(set(ids)) == 1
         assert rows[0]["attempts"] == 3 and rows[0]["state"] == "done"
@@ -107,11 +108,7 @@ def test_a_timeout_is_retried(tmp_path, env):
     with Receiver(plan=lambda _id, n: ("sleep", 1.5) if n == 1 else 200) as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url, timeout=0.3))
         ingest(store, "event-complaint.json")
-        deliverer.start()
-        try:
-            rows = wait_states(store, {"done"})
-        finally:
-            deliverer.stop()
+        rows = run_until(store, deliverer, {"done"})
         assert rows[0]["attempts"] >= 2
         assert len({r["delivery"] for r in rx.requests}) == 1
         store.close()
@@ -123,11 +120,7 @@ def test_connection_refused_retries_then_dead_and_stays_visible(tmp_path, env):
         port = s.getsockname()[1]
     store, deliverer = open_routed(tmp_path, rules_toml(f"http://127.0.0.1:{port}/ses", max_attempts=3))
     ingest(store, "event-bounce.json")
-    deliverer.start()
-    try:
-        rows = wait_states(store, {"dead"})
-    finally:
-        deliverer.stop()
+    rows = run_until(store, deliverer, {"dead"})
     assert rows[0]["attempts"] == 3
     assert "gave up after 3 attempts" in rows[0]["last_error"] and "refused" in rows[0]["last_error"].lower()
     store.close()
@@ -137,11 +130,7 @@ def test_a_4xx_is_dead_at_once(tmp_path, env):
     with Receiver(plan=lambda _id, n: 422) as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url))
         ingest(store, "event-bounce.json")
-        deliverer.start()
-        try:
-            rows = wait_states(store, {"dead"})
-        finally:
-            deliverer.stop()
+        rows = run_until(store, deliverer, {"dead"})
         assert rows[0]["attempts"] == 1 and rows[0]["last_error"].startswith("HTTP 422")
         assert len(rx.requests) == 1
         store.close()
@@ -151,11 +140,7 @@ def test_a_429_is_retried(tmp_path, env):
     with Receiver(plan=lambda _id, n: 429 if n == 1 else 200) as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url))
         ingest(store, "event-bounce.json")
-        deliverer.start()
-        try:
-            rows = wait_states(store, {"done"})
-        finally:
-            deliverer.stop()
+        rows = run_until(store, deliverer, {"done"})
         assert rows[0]["attempts"] == 2
         store.close()
 
@@ -165,11 +150,7 @@ def test_a_wrong_secret_is_refused_by_the_receiver(tmp_path, monkeypatch):
     with Receiver() as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url))
         ingest(store, "event-bounce.json")
-        deliverer.start()
-        try:
-            rows = wait_states(store, {"dead"})
-        finally:
-            deliverer.stop()
+        rows = run_until(store, deliverer, {"dead"})
         assert rx.requests and not rx.acknowledged()
         assert rows[0]["last_error"].startswith("HTTP 401")
         store.close()
@@ -235,11 +216,7 @@ def test_command_gets_the_event_on_stdin(tmp_path):
                          "do": [{"action": "command", "argv": [sys.executable, str(script)], "timeout": 20}]}]}
     store, deliverer = open_routed(tmp_path, tables)
     ingest(store, "event-complaint.json", "event-bounce.json")
-    deliverer.start()
-    try:
-        rows = wait_states(store, {"done"}, timeout=30)
-    finally:
-        deliverer.stop()
+    rows = run_until(store, deliverer, {"done"}, timeout=30)
     got = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 1 and len(got) == 1
     assert got[0]["event"]["event_type"] == "complaint" and got[0]["id"] == rows[0]["dedup"]
@@ -252,11 +229,7 @@ def test_a_failing_command_is_retried_then_dead(tmp_path):
                                  "max_attempts": 2}]}]}
     store, deliverer = open_routed(tmp_path, tables)
     ingest(store, "event-bounce.json")
-    deliverer.start()
-    try:
-        rows = wait_states(store, {"dead"}, timeout=30)
-    finally:
-        deliverer.stop()
+    rows = run_until(store, deliverer, {"dead"}, timeout=30)
     assert rows[0]["attempts"] == 2 and "exit 3" in rows[0]["last_error"]
     store.close()
 
@@ -281,11 +254,7 @@ def test_one_recipient_in_order(tmp_path, env):
                                   bounce_type="Transient", bounce_subtype="MailboxFull", diag="452 mailbox full"))
                   for n in (1, 2)]
         store.add([(b, parse_body(b)) for b in bodies])
-        deliverer.start()
-        try:
-            wait_states(store, {"done"})
-        finally:
-            deliverer.stop()
+        run_until(store, deliverer, {"done"})
         order = [r["delivery"] for r in rx.requests]
         assert order[:3] == [first_id[0]] * 3 and len(set(order)) == 2
         store.close()
@@ -295,11 +264,7 @@ def test_include_raw_sends_the_record_too(tmp_path, env):
     with Receiver() as rx:
         store, deliverer = open_routed(tmp_path, rules_toml(rx.url, include_raw=True))
         ingest(store, "event-bounce.json")
-        deliverer.start()
-        try:
-            wait_states(store, {"done"})
-        finally:
-            deliverer.stop()
+        run_until(store, deliverer, {"done"})
         [seen] = rx.acknowledged()
         assert json.loads(seen["body"]["raw"])["bounce"]["bounceType"] == "Permanent"
         store.close()
@@ -329,11 +294,7 @@ def test_a_channel_never_runs_more_than_its_concurrency(tmp_path, env):
         bodies = [envelope(record("Bounce", n, f"c{n}@example.org", t, t + timedelta(seconds=n), "s"))
                   for n in range(1, 9)]
         store.add([(b, parse_body(b)) for b in bodies])
-        deliverer.start()
-        try:
-            rows = wait_states(store, {"done"})
-        finally:
-            deliverer.stop()
+        rows = run_until(store, deliverer, {"done"})
         assert len(rows) == 8 and len(rx.acknowledged()) == 8
         assert most[0] == 2  # eight due at once, two at a time
         store.close()

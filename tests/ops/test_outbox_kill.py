@@ -118,6 +118,17 @@ class AckingReceiver(Receiver):
             self.acked.append({"delivery": h.headers.get("X-Sestui-Delivery"), "body": json.loads(body)})
 
 
+def deliver_the_rest(tmp_path: Path, rx: Receiver) -> None:
+    """A fresh `deliver` process finishes what the killed one left: every event delivered."""
+    proc = start(tmp_path, rx.url, "deliver")
+    try:
+        wait_line(proc, "delivering")
+        ids = wait_all_done(tmp_path / "events.db")
+    finally:
+        kill(proc)
+    check_every_event_delivered(tmp_path / "events.db", rx, ids)
+
+
 def test_kill_between_commit_and_delivery(tmp_path):
     with AckingReceiver() as rx:
         proc = start(tmp_path, rx.url, "ingest")
@@ -126,13 +137,7 @@ def test_kill_between_commit_and_delivery(tmp_path):
         finally:
             kill(proc)
         assert rx.requests == [] and len(outbox_states(tmp_path / "events.db")) == N
-        proc = start(tmp_path, rx.url, "deliver")
-        try:
-            wait_line(proc, "delivering")
-            ids = wait_all_done(tmp_path / "events.db")
-        finally:
-            kill(proc)
-        check_every_event_delivered(tmp_path / "events.db", rx, ids)
+        deliver_the_rest(tmp_path, rx)
 
 
 def test_kill_during_a_delivery(tmp_path):
@@ -147,10 +152,4 @@ def test_kill_during_a_delivery(tmp_path):
         states = {s for _, s in outbox_states(tmp_path / "events.db")}
         assert "running" in states  # killed with a delivery leased and unfinished
         rx.slow.clear()
-        proc = start(tmp_path, rx.url, "deliver")
-        try:
-            wait_line(proc, "delivering")
-            ids = wait_all_done(tmp_path / "events.db")
-        finally:
-            kill(proc)
-        check_every_event_delivered(tmp_path / "events.db", rx, ids)
+        deliver_the_rest(tmp_path, rx)

@@ -17,13 +17,6 @@ from sestui.store import Store, now_ms
 _serial = itertools.count(1)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "policies.db")
-    yield s
-    s.close()
-
-
 def address(tag: str) -> str:
     return f"{tag}-{next(_serial)}-{id(object())}@policy.example.com"
 

@@ -11,12 +11,6 @@ from sestui.ops.policies import PolicyConfig, PolicyEngine
 from sestui.store import Store
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "policies.db") as s:
-        yield s
-
-
 def events(store: Store, rec: dict):
     body = sns_envelope(rec)
     parsed = parse_body(body)

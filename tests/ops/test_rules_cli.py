@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures import RULES_CONTRACT
 
 from sestui.config import settings as settings_module
 from sestui.core.events import parse_body
@@ -15,17 +16,7 @@ from sestui.store import outbox as sql
 
 RECORDS = Path(__file__).resolve().parents[1] / "fixtures" / "records"
 
-CONTRACT = """
-[[rules]]
-name = "feedback-to-app"
-mode = "on"
-when.event_types = ["bounce", "complaint"]
-
-[[rules.do]]
-action = "webhook"
-url = "http://127.0.0.1:8765/ses"
-secret_env = "SESTUI_WEBHOOK_SECRET"
-
+CONTRACT = RULES_CONTRACT + """
 [policies]
 complaint = "dry-run"
 """
@@ -52,12 +43,18 @@ def test_a_bad_rule_in_the_file_is_one_line_naming_file_rule_and_key(tmp_path):
     assert str(err.value).startswith(f"{path}: rule 'feedback-to-app': do[0].action must be one of")
 
 
-def test_rules_list_shows_modes_actions_and_hits(settings, tmp_path):
+def wired_with_a_bounce(settings, tmp_path):
+    """The contract's rules wired to a fresh store that has received one bounce."""
     config = rules_cli.load_for_cli(settings)
     store = Store(tmp_path / "events.db")
     routing.wire(store, None, config)
     body = (RECORDS / "event-bounce.json").read_text()
     store.add([(body, parse_body(body))])
+    return config, store
+
+
+def test_rules_list_shows_modes_actions_and_hits(settings, tmp_path):
+    config, store = wired_with_a_bounce(settings, tmp_path)
     text = "\n".join(rules_cli.list_rules(config, store))
     assert "feedback-to-app  on  [[rules]]  hits/24h=1" in text
     assert "do POST to http://127.0.0.1:8765/ses" in text
@@ -101,11 +98,7 @@ def test_outbox_list_retry_discard(tmp_path):
 
 
 def test_overview_for_the_actions_pane(settings, tmp_path):
-    config = rules_cli.load_for_cli(settings)
-    store = Store(tmp_path / "events.db")
-    routing.wire(store, None, config)
-    body = (RECORDS / "event-bounce.json").read_text()
-    store.add([(body, parse_body(body))])
+    config, store = wired_with_a_bounce(settings, tmp_path)
     view = rules_cli.overview(config, store)
     assert view["rules"][0] == {"name": "feedback-to-app", "mode": "on", "origin": "[[rules]]", "hits_24h": 1,
                                 "actions": ["POST to http://127.0.0.1:8765/ses"]}

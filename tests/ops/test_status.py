@@ -51,12 +51,6 @@ def publish(sandbox, clients_for, region, **figures):
         {"MetricName": names[kind], "Value": value, "Dimensions": dims} for kind, value in figures.items()])
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "events.db") as s:
-        yield s
-
-
 def test_the_rates_shown_are_cloudwatchs(sandbox, clients_for, region, store):
     publish(sandbox, clients_for, region, bounce=0.0123, complaint=0.0004)
     data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now_ms(),

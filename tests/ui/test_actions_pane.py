@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 from actions_data import HOSTILE_ERROR, build, config
-from console_data import NOW_MS, make_app, on_screen, run, screen_text, settle
+from console_data import NOW_MS, make_app, on_screen, press, run, screen_text, settle
 
 from sestui.store import outbox as sql
 from sestui.ui.panes.actions import NO_CONFIG
@@ -33,14 +33,20 @@ def keys(table) -> list[str]:
 
 
 async def open_pane(pilot) -> None:
-    await pilot.press("8")
-    await settle(pilot)
+    await press(pilot, "8")
 
 
 async def select(pilot, item_id: int) -> None:
     table = pilot.app.pane("actions").table("outbox")
     table.focus()
     table.move_cursor(row=table.get_row_index(str(item_id)))
+    await pilot.pause()
+
+
+async def press_on(pilot, item_id: int, key: str) -> None:
+    """Put the outbox cursor on `item_id` and press `key`."""
+    await select(pilot, item_id)
+    await pilot.press(key)
     await pilot.pause()
 
 
@@ -95,9 +101,7 @@ def test_retry_a_dead_item_through_the_confirmation_changes_the_store(data):
 
     async def scenario(pilot):
         await open_pane(pilot)
-        await select(pilot, ids["dead"])
-        await pilot.press("r")
-        await pilot.pause()
+        await press_on(pilot, ids["dead"], "r")
         assert isinstance(app.screen, ConfirmScreen)
         assert HOSTILE_ERROR.replace("\x1b", "\\x1b") in str(app.screen.body)
         await pilot.press("n")  # cancel first: nothing happens
@@ -105,8 +109,7 @@ def test_retry_a_dead_item_through_the_confirmation_changes_the_store(data):
         assert sql.get(store.conn, ids["dead"])["state"] == "dead"
         await pilot.press("r")
         await pilot.pause()
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         row = sql.get(store.conn, ids["dead"])
         assert row["state"] == "pending" and row["attempts"] == 0
         table = app.pane("actions").table("outbox")
@@ -123,12 +126,9 @@ def test_discard_a_dead_item_through_the_confirmation_changes_the_store(data):
 
     async def scenario(pilot):
         await open_pane(pilot)
-        await select(pilot, ids["dead"])
-        await pilot.press("d")
-        await pilot.pause()
+        await press_on(pilot, ids["dead"], "d")
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert sql.get(store.conn, ids["dead"])["state"] == "discarded"
         assert str(ids["dead"]) not in keys(app.pane("actions").table("outbox"))  # only what needs a look
 
@@ -142,9 +142,7 @@ def test_a_pending_item_is_not_retried(data):
     async def scenario(pilot):
         await open_pane(pilot)
         pending = next(i["id"] for i in sql.list_items(store.conn, ("pending",)))
-        await select(pilot, pending)
-        await pilot.press("r")
-        await pilot.pause()
+        await press_on(pilot, pending, "r")
         assert len(app.screen_stack) == 1
         assert "only dead or retrying" in app.last_outcome[0]
 

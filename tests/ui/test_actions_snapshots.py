@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 from actions_data import build, config
-from console_data import NOW_MS, make_app, settle
+from console_data import NOW_MS, make_app, scenario
+from console_data import SNAPSHOT_SIZES as SIZES
 
 from sestui.store import outbox as sql
-
-SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture
@@ -20,17 +19,6 @@ def app(tmp_path, monkeypatch):
     store, _ = build(tmp_path)
     yield make_app(store, actions=config())
     store.close()
-
-
-def scenario(*keys: str):
-    async def run_before(pilot) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-    return run_before
 
 
 SCENES = {

@@ -10,6 +10,8 @@ from console_data import (
     envelope,
     make_app,
     message_id,
+    plain_rows,
+    press,
     record,
     run,
     settle,
@@ -20,8 +22,7 @@ from sestui.store import Store
 
 
 def flow_rows(app) -> list[list[str]]:
-    table = app.pane("flow").table
-    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return plain_rows(app, "flow")
 
 
 def test_flow_lists_newest_arrivals_first_with_hourly_counters(store):
@@ -46,8 +47,7 @@ def test_filter_narrows_to_matching_recipient_and_escape_clears_it(store):
         await settle(pilot)
         rows = flow_rows(app)
         assert rows and all(r[2] == "bob@example.net" for r in rows)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert len(flow_rows(app)) == total
 
     run(app, scenario)
@@ -61,8 +61,7 @@ def test_a_filter_that_matches_nothing_can_be_cleared_and_filtering_still_works(
         await pilot.press("slash", *"no-such-thing", "enter")
         await settle(pilot)
         assert flow.table.row_count == 0 and flow.has_class("empty")
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert flow.table.row_count > 0
         await pilot.press("slash")
         assert flow.has_class("filtering"), "the filter line opens again"
@@ -74,8 +73,7 @@ def test_problems_only_toggle_shows_bounces_complaints_rejects_delays(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("exclamation_mark")
-        await settle(pilot)
+        await press(pilot, "exclamation_mark")
         types = {r[1] for r in flow_rows(app)}
         assert types == {"BOUNCE", "bounce", "COMPLAINT", "REJECT", "delay"}
 
@@ -90,8 +88,7 @@ def test_enter_opens_the_timeline_and_escape_returns_with_cursor_kept(store):
         flow = app.pane("flow")
         selected = flow.table.selected_key()
         expected_message = flow.message_ids[selected]
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert app.current == "timeline"
         timeline = app.pane("timeline")
         assert timeline.message_id == expected_message
@@ -116,8 +113,7 @@ def test_new_rows_wait_above_a_cursor_that_left_the_top_until_g(store):
         assert flow_rows(app) == before, "nothing moves under the cursor"
         assert flow.table.selected_key() == selected and flow.table.cursor_row == 3
         assert "1 new above" in str(flow.query_one("#flow-counters").render())
-        await pilot.press("g")
-        await settle(pilot)
+        await press(pilot, "g")
         assert flow_rows(app)[0][2] == "new@example.com"
         assert flow.table.cursor_row == 0
         assert "new above" not in str(flow.query_one("#flow-counters").render())
@@ -150,8 +146,7 @@ def test_space_pauses_live_updates_until_pressed_again(store):
         await settle(pilot)
         assert len(flow_rows(app)) == before
         assert "PAUSED" in str(app.query_one("#pane-bar").render())
-        await pilot.press("space")
-        await settle(pilot)
+        await press(pilot, "space")
         assert flow_rows(app)[0][2] == "paused@example.com"
 
     run(app, scenario)
@@ -171,11 +166,9 @@ def test_paging_back_reads_older_events_from_the_store(tmp_path):
     async def scenario(pilot):
         flow = app.pane("flow")
         assert flow.table.row_count == 200  # the first page only
-        await pilot.press("G")
-        await settle(pilot)
+        await press(pilot, "G")
         assert flow.table.row_count == 400
-        await pilot.press("G")
-        await settle(pilot)
+        await press(pilot, "G")
         assert flow.table.row_count == 450 and flow.exhausted
 
     run(app, scenario)
@@ -220,8 +213,7 @@ def test_read_only_hides_every_action_that_changes_aws(store):
     app = make_app(store, read_only=True)
 
     async def scenario(pilot):
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "3")
         assert app.current == "suppressions"
         await pilot.press("a")
         await pilot.pause()
@@ -238,8 +230,7 @@ def test_send_form_refuses_invalid_input_before_any_confirmation(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("5")
-        await settle(pilot)
+        await press(pilot, "5")
         send = app.pane("send")
         await pilot.press(*"not-an-address")
         await pilot.press("ctrl+s")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 
+import console_data
 import pytest
 
 from sestui.ops.collector import Collector, CollectorOptions
@@ -42,11 +42,8 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:
 
 
 def run(app, scenario, size=(80, 24)):
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await scenario(pilot)
-    asyncio.run(main())
+    """console_data.run with this module's settle, which lets a failed worker fail the test."""
+    console_data.run(app, scenario, size, settle=settle)
 
 
 def test_add_then_remove_a_suppression_with_confirmations_and_audit(store, sestui_aws, sandbox):

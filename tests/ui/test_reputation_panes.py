@@ -6,7 +6,7 @@ and the tables re-lay their columns on resize."""
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, rendered, run, settle
+from console_data import make_app, plain_rows, press, rendered, run, settle
 from rep_console_data import (
     ACCOUNT_DAILY,
     HOSTILE_SET,
@@ -77,8 +77,7 @@ def test_reputation_table_shows_each_scopes_figure_and_marks_local_ones(streams)
     app = make_app(streams)
 
     async def scenario(pilot):
-        await pilot.press("4")
-        await settle(pilot)
+        await press(pilot, "4")
         rows = table_rows(app.pane("reputation").table)
         assert rows["account"][:3] == ["account", "1.23% aws", "0.045% aws"]
         assert rows["set:marketing"][:3] == ["marketing", "4.56% aws", "0.020% aws"]
@@ -92,8 +91,7 @@ def test_reputation_projection_uses_the_last_day_against_awss_figure(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await pilot.press("4")
-        await settle(pilot)
+        await press(pilot, "4")
         rows = table_rows(app.pane("reputation").table)
         # marketing: 4.56% now, the last 24 h bounced 4 of 50 (8%): it crosses 5%.
         assert rows["set:marketing"][3].startswith("at this pace: review in ~")
@@ -116,8 +114,7 @@ def test_reputation_chart_is_cloudwatchs_series_and_the_cursor_shows_each_day(st
     app = make_app(streams, aws=aws)
 
     async def scenario(pilot):
-        await pilot.press("4")
-        await settle(pilot)
+        await press(pilot, "4")
         pane = app.pane("reputation")
         body = rendered(pane.query_one("#rep-body"))
         assert "AWS CloudWatch, hourly" in body
@@ -136,8 +133,7 @@ def test_reputation_chart_is_cloudwatchs_series_and_the_cursor_shows_each_day(st
         assert pane.selected == "marketing"
         assert pane.day_value() == pytest.approx(MARKETING_DAILY[11])
         assert "Bounce rate of marketing" in rendered(pane.query_one("#rep-body"))
-        await pilot.press("ctrl+r")
-        await settle(pilot)
+        await press(pilot, "ctrl+r")
         assert len(aws.calls) == 1, "CloudWatch's series is not read again within minutes"
 
     run(app, scenario, size=(120, 40))
@@ -147,8 +143,7 @@ def test_reputation_per_day_counts_come_from_ses_statistics(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await pilot.press("4")
-        await settle(pilot)
+        await press(pilot, "4")
         pane = app.pane("reputation")
         account = pane.scopes[0]
         stats = streams.send_stats(pane.start_ms)
@@ -165,8 +160,7 @@ def test_reputation_chart_without_cloudwatch_is_the_labelled_estimate(estimates_
     app = make_app(estimates_only)
 
     async def scenario(pilot):
-        await pilot.press("4")
-        await settle(pilot)
+        await press(pilot, "4")
         body = rendered(app.pane("reputation").query_one("#rep-body"))
         assert "estimate from SES statistics, daily" in body and " est " in body
         rows = table_rows(app.pane("reputation").table)
@@ -179,16 +173,14 @@ def test_reputation_chart_without_cloudwatch_is_the_labelled_estimate(estimates_
 
 
 def breakdown_rows(app) -> list[list[str]]:
-    table = app.pane("breakdown").table
-    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return plain_rows(app, "breakdown")
 
 
 def test_breakdown_puts_the_stream_that_bounces_most_on_top(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await pilot.press("7")
-        await settle(pilot)
+        await press(pilot, "7")
         rows = breakdown_rows(app)
         assert rows[0][0] == "marketing"
         expected = streams.breakdown(86_400_000, "configuration_set", now=app.ctx.now_ms())
@@ -211,8 +203,7 @@ def test_breakdown_rate_below_the_minimum_volume_is_not_coloured(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await pilot.press("7")
-        await settle(pilot)
+        await press(pilot, "7")
         pane = app.pane("breakdown")
         table = pane.table
         hostile = table.get_row(f"g:{HOSTILE_SET}")  # 3 a day: under the minimum of 20
@@ -228,13 +219,11 @@ def test_enter_on_a_group_opens_the_flow_filtered_to_it(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await pilot.press("7")
-        await settle(pilot)
+        await press(pilot, "7")
         await pilot.press("b", "b")  # recipient domain
         await settle(pilot)
         assert breakdown_rows(app)[0][0] == "bounce-heavy.example"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert app.current == "flow"
         flow = app.pane("flow")
         assert flow.text == "domain:bounce-heavy.example"
@@ -293,8 +282,7 @@ def test_the_rates_shown_are_what_the_sandboxs_cloudwatch_returns(sandbox, clien
         app.ctx.clock = now_ms  # CloudWatch's points are stamped with the real time
 
         async def scenario(pilot):
-            await pilot.press("4")
-            await settle(pilot)
+            await press(pilot, "4")
             pane = app.pane("reputation")
             rows = table_rows(pane.table)
             assert rows["account"][1:3] == ["2.34% aws", "0.070% aws"]

@@ -7,12 +7,10 @@ at the SVGs in tests/__snapshots__/ before committing them.
 from __future__ import annotations
 
 import pytest
-from console_data import fill, make_app, message_id, settle
+from console_data import SNAPSHOT_SIZES as SIZES
+from console_data import fill, make_app, message_id, scenario
 
 from sestui.store import Store
-from sestui.ui.messages import OpenTimeline
-
-SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture
@@ -21,20 +19,6 @@ def app(tmp_path):
     fill(store)
     yield make_app(store)
     store.close()
-
-
-def scenario(*keys: str, timeline: str | None = None):
-    async def run_before(pilot) -> None:
-        await settle(pilot)
-        if timeline:
-            pilot.app.post_message(OpenTimeline(timeline))
-            await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-    return run_before
 
 
 PANES = {

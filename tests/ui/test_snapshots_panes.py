@@ -6,12 +6,11 @@ Update after an intended change with `--snapshot-update`, then look at the SVGs 
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, settle
+from console_data import SNAPSHOT_SIZES as SIZES
+from console_data import make_app, scenario
 from rep_console_data import cloudwatch, fill_streams
 
 from sestui.store import Store
-
-SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture
@@ -20,17 +19,6 @@ def app(tmp_path):
     fill_streams(store)
     yield make_app(store, aws=cloudwatch())
     store.close()
-
-
-def scenario(*keys: str):
-    async def run_before(pilot) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-    return run_before
 
 
 PANES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from console_data import NOW_MS, add_event, make_app, on_screen, rendered, run, screen_text, settle
+from console_data import NOW_MS, add_event, make_app, on_screen, press, rendered, run, screen_text, settle
 
 from sestui.core import health
 from sestui.ops.policies import PolicyConfig
@@ -23,8 +23,7 @@ def test_shrinking_the_terminal_re_lays_the_suppression_table(store):
     async def scenario(pilot):
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "3")
         table = app.pane("suppressions").table
         assert table_width(table) <= 80
         screen = screen_text(app)
@@ -68,8 +67,7 @@ def test_the_audit_view_offers_no_action_on_the_hidden_list(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "3")
         await pilot.press("u", "j", "d")
         await pilot.pause()
         assert len(app.screen_stack) == 1, "no dialog about a row the operator cannot see"
@@ -133,8 +131,7 @@ def test_read_only_send_says_why_ctrl_s_does_nothing(store):
     app = make_app(store, read_only=True)
 
     async def scenario(pilot):
-        await pilot.press("5")
-        await settle(pilot)
+        await press(pilot, "5")
         assert "ctrl+s" not in rendered(app.pane("send").query_one("#send-hint"))
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -151,8 +148,7 @@ def test_suppression_detail_follows_the_cursor_and_knows_the_message(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "3")
         pane = app.pane("suppressions")
         detail = pane.query_one("#sup-detail")
         first = pane.table.selected_key()
@@ -234,8 +230,7 @@ def test_export_asks_before_replacing_and_says_how_many_of_how_many(store, tmp_p
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "3")
         await pilot.press("slash", *"bob", "enter")
         await settle(pilot)
         await pilot.press("e")
@@ -246,16 +241,14 @@ def test_export_asks_before_replacing_and_says_how_many_of_how_many(store, tmp_p
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfirmScreen"
         assert "1 of 3 rows, filter /bob" in " ".join(rendered(w) for w in app.screen.query("Static"))
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert target.read_text() == "keep me\n"
         await pilot.press("e")
         await pilot.pause()
         app.screen.query_one("#path").value = str(target)
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert "bob@example.net" in target.read_text()
         assert "1 of 3 rows, filter /bob" in rendered(app.query_one("#outcome"))
 
@@ -268,8 +261,7 @@ def test_policy_state_is_visible_in_pane_3_and_the_modal_explains_the_simulator(
     app = make_app(store, policies=PolicyConfig(complaint="on", hard_bounce="dry-run"))
 
     async def scenario(pilot):
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "3")
         status = rendered(app.pane("suppressions").query_one("#sup-status"))
         assert "complaint on" in status and "hard_bounce dry-run" in status
         await pilot.press("p")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from console_data import make_app, message_id, rendered, run, settle
+from console_data import make_app, message_id, press, rendered, run, settle
 
 from sestui.aws import AwsError
 from sestui.ui.messages import OpenTimeline
@@ -82,8 +82,7 @@ def test_a_failing_worker_marks_the_console_stale_and_it_recovers(store, pane):
     async def scenario(pilot):
         app.post_message(OpenTimeline(message_id(2)))  # so the timeline has a message to poll
         await settle(pilot)
-        await pilot.press("1")
-        await settle(pilot)
+        await press(pilot, "1")
         faults.failing.add(method)
         if pane in ("flow", "timeline", "header"):  # already loaded once: the next poll fails
             await pilot.press(key, "ctrl+r")
@@ -99,8 +98,7 @@ def test_a_failing_worker_marks_the_console_stale_and_it_recovers(store, pane):
             assert "STALE" in header
 
         faults.failing.clear()
-        await pilot.press("ctrl+r")
-        await settle(pilot)
+        await press(pilot, "ctrl+r")
         header, bar, outcome = marks(app)
         assert "STALE" not in bar and "STALE" not in header and "database is locked" not in outcome
         assert recovered(app)

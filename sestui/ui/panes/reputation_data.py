@@ -20,7 +20,7 @@ from sestui.core.reputation import (
     hours_to_cross,
 )
 from sestui.ops import reputation as ops_reputation
-from sestui.ops.reputation import Reputation, local_rates, statistics_rates
+from sestui.ops.reputation import Reputation, counts_over_sets, local_rates, statistics_rates
 from sestui.ui.widgets.rate_chart import DAY_MS
 from sestui.ui.widgets.rates import saved_reputation, threshold_for
 
@@ -68,21 +68,11 @@ def first_day(now_ms: int) -> int:
 def local_reading(store, now_ms: int) -> Reputation:
     """The estimates alone, when there is no AWS to ask (and no reading saved)."""
     by_set = store.counts_by_configuration_set(now_ms - WINDOW_MS)
-    totals, hard = _totals(by_set)
-    account = statistics_rates(store.send_stats(now_ms - WINDOW_MS)) or local_rates(totals, hard)
+    counts, hard = counts_over_sets(by_set)
+    account = statistics_rates(store.send_stats(now_ms - WINDOW_MS)) or local_rates(counts, hard)
     sets = [local_rates(counts, h, name) for name, (counts, h) in sorted(by_set.items(), key=lambda i: str(i[0]))
             if name is not None]
     return Reputation(account, sets, None, now_ms)
-
-
-def _totals(by_set) -> tuple[dict[str, int], int]:
-    counts: dict[str, int] = {}
-    hard = 0
-    for set_counts, set_hard in by_set.values():
-        hard += set_hard
-        for kind, n in set_counts.items():
-            counts[kind] = counts.get(kind, 0) + n
-    return counts, hard
 
 
 def reading_for(ctx, cache: Cache, now_s: float) -> tuple[Reputation, str | None]:
@@ -204,8 +194,8 @@ def load(ctx, cache: Cache) -> tuple[list[Scope], int, str | None, Cache]:
             source = SEND_STATISTICS if name is None and from_stats else LOCAL
         return Scope(name, rates, points, source, days, pace(rates, counts_24h, hard_24h, volume))
 
-    totals_24h, hard_24h = _totals(last_day)
-    volume = sum(d["send"] for d in account_counts) if from_stats else rates_from_counts(_totals(fortnight)[0]).attempts
+    totals_24h, hard_24h = counts_over_sets(last_day)
+    volume = sum(d["send"] for d in account_counts) if from_stats else rates_from_counts(counts_over_sets(fortnight)[0]).attempts
     scopes = [scope(None, reading.account, account_counts, totals_24h, hard_24h, volume)]
     empty = [dict.fromkeys(KINDS, 0) for _ in range(DAYS)]
     for rates in reading.configuration_sets:
