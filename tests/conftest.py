@@ -100,9 +100,11 @@ def make_clients(endpoint_url: str, region: str, service: str | None = None):
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
                                     region_name=region)
     config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+    from shape_check import register  # every answer checked against its botocore output shape
+
     if service:
-        return session.client(service, endpoint_url=endpoint_url, config=config)
-    return SimpleNamespace(**{name: session.client(name, endpoint_url=endpoint_url, config=config)
+        return register(session.client(service, endpoint_url=endpoint_url, config=config))
+    return SimpleNamespace(**{name: register(session.client(name, endpoint_url=endpoint_url, config=config))
                               for name in ("ses", "sesv2", "sqs", "sns")})
 
 
