@@ -128,13 +128,19 @@ def account_days(store, start_ms: int) -> tuple[list[dict[str, int]], bool]:
         day["bounce"] += point["bounces"]
         day["complaint"] += point["complaints"]
         day["reject"] += point["rejects"]
-    for kind, hours in store.hourly_counts(start_ms).items():
+    hourly = store.hourly_counts(start_ms)
+    for kind, hours in hourly.items():
         name = "bounce" if kind.startswith("bounce") else kind
         if name != "delivery" and (stats or name not in KINDS):
             continue
         for hour, n in hours.items():
             if hour >= start_ms:
                 days[min(DAYS - 1, (hour - start_ms) // DAY_MS)][name] += n
+    if stats:  # SES's statistics hold no deliveries: before the first stored event they are not known
+        first = min((hour for hours in hourly.values() for hour in hours), default=None)
+        for i, day in enumerate(days):
+            if first is None or start_ms + (i + 1) * DAY_MS <= first:
+                day["delivery"] = None  # type: ignore[assignment]
     return days, bool(stats)
 
 
@@ -154,7 +160,7 @@ def daily_rates(days: list[dict[str, int]], start_ms: int) -> dict[str, list[tup
     """The estimate's chart: each day's bounces and complaints over its sends."""
     out: dict[str, list[tuple[int, float]]] = {"bounce": [], "complaint": []}
     for i, day in enumerate(days):
-        attempts = rates_from_counts(day).attempts
+        attempts = rates_from_counts({k: v or 0 for k, v in day.items()}).attempts  # None: not known
         if attempts:
             for kind in out:
                 out[kind].append((start_ms + i * DAY_MS, day[kind] / attempts))

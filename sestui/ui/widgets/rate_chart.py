@@ -122,12 +122,12 @@ def compact(n: float) -> str:
     return f"{n / 1_000_000:.1f}M" if n < 10_000_000 else f"{n // 1_000_000}M"
 
 
-def day_row(app: App, grid: Grid, label: str, values: list[int], colour: str, cursor: int | None) -> Text:
-    """One count per day, right-aligned under its day's columns."""
+def day_row(app: App, grid: Grid, label: str, values: list[int | None], colour: str, cursor: int | None) -> Text:
+    """One count per day, right-aligned under its day's columns; None (not known for that day) is "-"."""
     line = Text(f"{label:<{grid.label}}"[: grid.label], style=theme_style(app, "", True), no_wrap=True, end="")
     width = grid.per_day - 1
     for day, n in enumerate(values):
         style = theme_style(app, colour if n else "text-muted")
-        text = f"{compact(n):>{width}} "[-grid.per_day:]
+        text = f"{'-' if n is None else compact(n):>{width}} "[-grid.per_day:]
         line.append(text, style=style + cursor_style(app) if day == cursor else style)
     return line
