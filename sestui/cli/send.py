@@ -28,7 +28,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             raise CliError(f"--tag {item!r}: use NAME=VALUE", 2)
         tags[name] = value
     try:
-        message_id = aws.send_email(sender=args.sender, to=args.to, subject=args.subject, body=args.body,
+        message_id = aws.ses.send_email(sender=args.sender, to=args.to, subject=args.subject, body=args.body,
                                     configuration_set=args.configuration_set, tags=tags)
     except AwsError as exc:
         raise CliError(str(exc)) from None

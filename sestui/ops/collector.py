@@ -167,7 +167,7 @@ class Collector(Poller, StateReporter):
                 continue
             self._receiving[name] = time.monotonic()
             try:
-                messages = self.aws.receive(self._url, wait_seconds=opts.wait_seconds,
+                messages = self.aws.sqs.receive(self._url, wait_seconds=opts.wait_seconds,
                                             visibility_timeout=opts.visibility_timeout)
             except AwsError as exc:
                 self._failed(str(exc), backoff)
@@ -262,7 +262,7 @@ class Collector(Poller, StateReporter):
         if not messages:
             return None
         try:
-            failures = self.aws.delete(self._url, [m.receipt_handle for m in messages])
+            failures = self.aws.sqs.delete(self._url, [m.receipt_handle for m in messages])
         except AwsError as exc:
             return str(exc)  # committed: the redelivery will be absorbed as duplicates
         for failure in failures:

@@ -101,7 +101,7 @@ class TripChecks:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.cancel.is_set():
                 return False
-            messages = self.aws.receive(url, wait_seconds=max(0, min(5, int(remaining))),
+            messages = self.aws.sqs.receive(url, wait_seconds=max(0, min(5, int(remaining))),
                                         visibility_timeout=collector.options.visibility_timeout)
             if messages:
                 self.round_trip_problem = collector.process(messages) or self.round_trip_problem

@@ -102,7 +102,7 @@ class Poller:
             self.stats.failed(str(exc))
 
     def _poll_depth(self) -> None:
-        depth = self.aws.queue_depth(self.options.queue_url or "")
+        depth = self.aws.sqs.depth(self.options.queue_url or "")
         with self.stats.lock:
             self.stats.backlog = depth["visible"] + depth["delayed"]
         try:  # what reached the dead-letter queue, for the console (`sestui dlq redrive` brings it back)
@@ -116,7 +116,7 @@ class Poller:
     REPUTATION_EVERY_MS = 300_000  # AWS publishes Reputation.* about hourly: no need to ask more often
 
     def _poll_account(self) -> None:
-        status = vars(self.aws.account_status())
+        status = vars(self.aws.ses.account_status())
         now = now_ms()
         # AWS's own rates (CloudWatch) ride along in the snapshot the header and `sestui status` read.
         last = getattr(self, "_reputation", None)
@@ -133,7 +133,7 @@ class Poller:
                                          status=status)
 
     def _poll_stats(self) -> None:
-        points = self.aws.send_statistics()
+        points = self.aws.ses.send_statistics()
         self.store.save_send_stats(
             (to_ms(p.timestamp), p.delivery_attempts, p.bounces, p.complaints, p.rejects) for p in points
         )

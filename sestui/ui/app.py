@@ -168,6 +168,8 @@ class SestuiApp(App):
 
     def tick(self) -> None:
         """Once a second: the header, and the visible pane if it is live (and not paused)."""
+        if not self.is_running or self._exit:
+            return  # shutting down: the panes are being removed
         self._ticks += 1
         if not busy(self, "health"):
             self._load_health()

@@ -96,7 +96,7 @@ def test_policies_become_ses_suppress_rules_through_the_outbox(store, sestui_aws
     arrive(store, "Complaint", email)
     rows = deliver_all(store, sestui_aws, config)
     assert [(r["rule"], r["state"]) for r in rows] == [("policy:complaint", "done")]
-    assert sestui_aws.get_suppressed(email).reason == "COMPLAINT"
+    assert sestui_aws.suppressions.get(email).reason == "COMPLAINT"
     [audit] = store.audit(email=email)
     assert audit["origin"] == "rule policy:complaint" and audit["outcome"] == "ok"
 
@@ -142,13 +142,13 @@ def test_a_guard_pauses_the_account_and_resume_turns_it_back_on(store, sestui_aw
         config = routing.load(guarded(rx.url, {"action": "pause_sending", "scope": "account"}))
         routing.wire(store, sestui_aws, config)
         cross_warn_then_pause(store, sestui_aws, config, rx)
-    assert sestui_aws.account_status().sending_enabled is False
+    assert sestui_aws.ses.account_status().sending_enabled is False
     with pytest.raises(AwsError):
-        sestui_aws.send_email(sender=f"shop@{sandbox.info.identity}", to=["success@simulator.amazonses.com"],
+        sestui_aws.ses.send_email(sender=f"shop@{sandbox.info.identity}", to=["success@simulator.amazonses.com"],
                               subject="paused?", body="x")
     assert rules_cli.resume(sestui_aws, store, account=True) == "sending resumed for the account"
-    assert sestui_aws.account_status().sending_enabled is True
-    assert sestui_aws.send_email(sender=f"shop@{sandbox.info.identity}", to=["success@simulator.amazonses.com"],
+    assert sestui_aws.ses.account_status().sending_enabled is True
+    assert sestui_aws.ses.send_email(sender=f"shop@{sandbox.info.identity}", to=["success@simulator.amazonses.com"],
                                  subject="resumed", body="x")
 
 
@@ -162,7 +162,7 @@ def test_a_guard_pauses_the_configuration_set(store, sestui_aws, aws, sandbox):
     sending = aws.sesv2.get_configuration_set(ConfigurationSetName=name)["SendingOptions"]["SendingEnabled"]
     assert sending is False
     with pytest.raises(AwsError):
-        sestui_aws.send_email(sender=f"shop@{sandbox.info.identity}", to=["success@simulator.amazonses.com"],
+        sestui_aws.ses.send_email(sender=f"shop@{sandbox.info.identity}", to=["success@simulator.amazonses.com"],
                               subject="paused?", body="x", configuration_set=name)
     rules_cli.resume(sestui_aws, store, configuration_set=name)
     assert aws.sesv2.get_configuration_set(ConfigurationSetName=name)["SendingOptions"]["SendingEnabled"] is True

@@ -433,6 +433,7 @@ class CountingAws:
     def __init__(self):
         self.account_calls: list[float] = []
         self.stats_calls: list[float] = []
+        self.ses = self
 
     def account_status(self) -> AccountStatus:
         self.account_calls.append(time.monotonic())

@@ -156,7 +156,7 @@ def test_round_trip_with_an_unreachable_certificate_leaves_the_messages_in_the_q
     trip = checks["round trip"]
     assert trip.status == FAIL and "could not get the SNS signing certificate" in trip.detail, trip
     assert store.quarantined() == [] and store.count("events") == 0
-    depth = account.aws.queue_depth(queue)
+    depth = account.aws.sqs.depth(queue)
     assert depth["visible"] + depth["in_flight"] >= 2  # the Send and the Delivery, still there
 
 

@@ -36,7 +36,7 @@ def engine(store, sestui_aws, **modes) -> PolicyEngine:
 
 
 def suppressed(sestui_aws, email) -> str | None:
-    entry = sestui_aws.get_suppressed(email)
+    entry = sestui_aws.suppressions.get(email)
     return entry.reason if entry else None
 
 

@@ -60,21 +60,21 @@ def test_add_then_remove_a_suppression_with_confirmations_and_audit(store, sestu
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfirmScreen"
         await pilot.press("y")
-        await until(pilot, lambda: sestui_aws.get_suppressed(email) is not None)
+        await until(pilot, lambda: sestui_aws.suppressions.get(email) is not None)
         pane = app.pane("suppressions")
         await until(pilot, lambda: email in pane.rows)
-        assert sestui_aws.get_suppressed(email).reason == "BOUNCE"
+        assert sestui_aws.suppressions.get(email).reason == "BOUNCE"
 
         pane.table.move_cursor(row=pane.table.get_row_index(email))
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("n")  # cancelled: nothing happens
         await settle(pilot)
-        assert sestui_aws.get_suppressed(email) is not None
+        assert sestui_aws.suppressions.get(email) is not None
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await until(pilot, lambda: sestui_aws.get_suppressed(email) is None)
+        await until(pilot, lambda: sestui_aws.suppressions.get(email) is None)
         await until(pilot, lambda: email not in pane.rows)
         await settle(pilot)
         assert email not in pane.table.rows and email not in app.export_screenshot(), "gone from the screen too"
