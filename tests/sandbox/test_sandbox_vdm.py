@@ -111,3 +111,20 @@ def test_put_vdm_attributes_validates(box):
         box.clients.sesv2.put_account_vdm_attributes(VdmAttributes={"VdmEnabled": "ON"})
     assert refused.value.response["Error"]["Code"] == "BadRequestException"
     assert box.clients.sesv2.get_account()["VdmAttributes"]["VdmEnabled"] == "DISABLED"
+
+
+def test_the_demo_history_has_vdm_on_and_marketing_bouncing_at_hotmail(box):
+    box.backfill(14)
+    assert box.clients.sesv2.get_account()["VdmAttributes"]["VdmEnabled"] == "ENABLED"
+    now = datetime.now(UTC)
+
+    def days(metric: str, back: int = 15, **dimensions: str) -> list[int]:
+        q = {"Id": "q", "Namespace": "VDM", "Metric": metric, "Dimensions": dimensions,
+             "StartDate": now - timedelta(days=back), "EndDate": now}
+        return box.clients.sesv2.batch_get_metric_data(Queries=[q])["Results"][0]["Values"]
+
+    assert len(days("SEND", ISP="*")) == 14
+    rate = {isp: sum(days("PERMANENT_BOUNCE", 7, CONFIGURATION_SET="marketing", ISP=isp))
+            / sum(days("SEND", 7, CONFIGURATION_SET="marketing", ISP=isp)) for isp in ("Gmail", "Hotmail", "Yahoo")}
+    assert rate["Hotmail"] > 2 * max(rate["Gmail"], rate["Yahoo"]), rate
+    assert sum(days("COMPLAINT", ISP="Gmail")) == 0 and sum(days("DELIVERY_COMPLAINT", ISP="Gmail")) == 0
