@@ -11,6 +11,7 @@ from rep_console_data import cloudwatch, fill_streams
 from sestui.aws import AwsError, ErrorKind
 from sestui.aws.vdm import OTHER, IspFigures, VdmState
 from sestui.store import Store
+from sestui.ui.app import ConsoleContext, SestuiApp
 
 GMAIL = IspFigures("Gmail", {"SEND": 400, "DELIVERY": 380, "PERMANENT_BOUNCE": 12, "TRANSIENT_BOUNCE": 3,
                              "COMPLAINT": 0, "DELIVERY_COMPLAINT": 0})
@@ -126,3 +127,30 @@ def snap_app(tmp_path):
 @pytest.mark.parametrize("size", SNAPSHOT_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_per_isp(snap_compare, snap_app, size):
     assert snap_compare(snap_app, terminal_size=size, run_before=scenario("4", "i"))
+
+
+def test_per_isp_through_the_real_client_against_the_sandbox(tmp_path, sandbox, aws, sestui_aws):
+    """The view's figures are what the sandbox's BatchGetMetricData counts, through sestui.aws."""
+    vdm = sandbox.ses_account(sandbox.info.region).vdm
+    aws.sesv2.put_account_vdm_attributes(VdmAttributes={"VdmEnabled": "ENABLED"})
+    try:
+        for to in ("isp-a@gmail.com", "isp-b@gmail.com", "isp-c@yahoo.com"):
+            aws.sesv2.send_email(FromEmailAddress="isp@sestui.test", Destination={"ToAddresses": [to]},
+                                 Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "x"}}}})
+        assert sandbox.wait_idle(20)
+        with Store(tmp_path / "real.db") as store:
+            app = SestuiApp(  # the real clock (not console_data's): VDM counted today
+                ConsoleContext(store=store, aws=sestui_aws, profile="sandbox", region=sandbox.info.region),
+                tick_seconds=3600)
+
+            async def scenario_(pilot):
+                await press(pilot, "4", "i")
+                lines = body(app).splitlines()
+                gmail = next(line for line in lines if line.startswith("Gmail")).split()
+                yahoo = next(line for line in lines if line.startswith("Yahoo")).split()
+                assert gmail[1:3] == ["2", "2"] and gmail[-2:] == ["no", "FBL"]
+                assert yahoo[1:3] == ["1", "1"] and yahoo[-1] == "0.000%"
+
+            run(app, scenario_, size=(120, 40))
+    finally:
+        vdm.attributes = {"VdmEnabled": "DISABLED"}
