@@ -4,7 +4,7 @@ One call style: a service's operations are methods of its facade on `Aws` —
 
     aws.sqs.receive(url)            aws.sns.find_topic("sestui-events")      aws.ses.account_status()
     aws.suppressions.get(email)     aws.configuration_sets.get("sestui")     aws.contacts.get(lst, email)
-    aws.metrics.reputation(["sestui"], start, end)
+    aws.metrics.reputation(["sestui"], start, end)      aws.vdm.by_isp(start, end)
 
 and every facade goes through `Aws.call` (one API call), `Aws.call_or_none` (a read whose "not
 found" means None) or `Aws.pages` (a botocore paginator), so that every botocore failure leaves
@@ -33,6 +33,7 @@ from sestui.aws.ses import Ses
 from sestui.aws.sns import Sns
 from sestui.aws.sqs import Sqs
 from sestui.aws.suppression import SuppressionList
+from sestui.aws.vdm import Vdm
 
 DEFAULT_REGION = "us-east-1"
 
@@ -71,6 +72,7 @@ class Aws(LegacyMethods):
         self.suppressions = SuppressionList(self)
         self.contacts = ContactLists(self)
         self.metrics = ReputationMetrics(self)
+        self.vdm = Vdm(self)
 
     def client(self, service: str) -> Any:
         with self._lock:

@@ -46,11 +46,11 @@ class Doctor(SesChecks, TripChecks):
     """One run of the checks. `cancel` (a threading.Event) stops a round trip that is waiting."""
 
     # In order: a later check may use what an earlier one found (see Facts).
-    CHECKS = ("credentials", "region", "account", "sandbox_mode", "reputation", "queue", "subscription", "raw_delivery",
-              "queue_policy", "event_destination", "identity", "default_configuration_set", "notifications",
-              "dead_letter_queue", "collector", "round_trip", "last_event")
+    CHECKS = ("credentials", "region", "account", "sandbox_mode", "reputation", "vdm", "queue", "subscription",
+              "raw_delivery", "queue_policy", "event_destination", "reputation_metrics", "identity",
+              "default_configuration_set", "notifications", "dead_letter_queue", "collector", "round_trip", "last_event")
 
-    LABELS = {"default_configuration_set": "default config set", "dead_letter_queue": "dead-letter queue"}
+    LABELS = {"default_configuration_set": "default config set", "dead_letter_queue": "dead-letter queue", "vdm": "VDM"}
 
     def __init__(self, aws: Aws, store: Store, options: DoctorOptions, *, verify: Verifier | None = None,
                  on_commit: Callable[[list[Parsed]], None] | None = None, clock: Callable[[], int] = now_ms,

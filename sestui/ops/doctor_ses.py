@@ -1,7 +1,9 @@
-"""The doctor's SES checks: the configuration set's event destination, the identity, its default set and notifications."""
+"""The doctor's SES checks: the configuration set's event destination and reputation metrics,
+Virtual Deliverability Manager, the identity, its default set and notifications."""
 
 from __future__ import annotations
 
+from sestui.aws.vdm import ENABLE_COMMAND
 from sestui.ops import setup as wiring
 from sestui.ops.doctor_base import (
     DISCOVERY_LIMIT,
@@ -52,6 +54,29 @@ class SesChecks:
             return Check(label, WARN, f"{cs}/{name}: the topic is encrypted with KMS key {kms}",
                          "the key policy must allow ses.amazonaws.com kms:GenerateDataKey* and kms:Decrypt")
         return Check(label, OK, f"{cs}/{name}: enabled, all event types")
+
+    def check_reputation_metrics(self) -> Check:
+        """Whether SES publishes the set's own Reputation.* rates (else only sestui's estimate exists for it)."""
+        label = "reputation metrics"
+        if skip := self._needs(label, "configuration_set"):
+            return skip
+        cs = self.facts.configuration_set
+        found = self.aws.configuration_sets.get(cs)
+        if found is None:
+            return Check(label, SKIP, f"configuration set {cs} does not exist")
+        if found.reputation_metrics_enabled:
+            return Check(label, OK, f"{cs}: on (AWS publishes its own bounce and complaint rates)")
+        return Check(label, WARN, f"{cs}: off: AWS publishes no rates for it; sestui shows its own estimate",
+                     f"{self.setup_command()} (turns them on), or aws sesv2 put-configuration-set-reputation-options "
+                     f"--configuration-set-name {cs} --reputation-metrics-enabled")
+
+    def check_vdm(self) -> Check:
+        """Virtual Deliverability Manager: optional (and billed); with it the console shows rates per ISP."""
+        if self.aws.vdm.state().enabled:
+            return Check("VDM", OK, "Virtual Deliverability Manager on: rates per ISP in the reputation pane (i)")
+        # OK, with the way to turn it on in the detail: a fix line would read as a problem to solve.
+        return Check("VDM", OK, f"Virtual Deliverability Manager off (optional, billed): no rates per ISP; "
+                                f"turn it on: {ENABLE_COMMAND}")
 
     def _find_configuration_set(self) -> None:
         if not self.facts.topic_arn:

@@ -9,7 +9,8 @@ Three phases, so that the decisions can be tested without AWS:
 The wiring, for one identity and one configuration set: an SNS topic (shared by every operator);
 per operator, an SQS queue with a dead-letter queue, a queue policy that lets exactly that topic
 send, and the queue's subscription to the topic with raw delivery off; the configuration set with
-an enabled SNS event destination for every event type; the set as the identity's default (only
+an enabled SNS event destination for every event type and its reputation metrics on (SES then
+publishes the set's own Reputation.BounceRate/ComplaintRate to CloudWatch); the set as the identity's default (only
 if the identity has none); optionally the identity's Bounce/Complaint/Delivery notifications.
 """
 
@@ -87,6 +88,7 @@ class Current:
     dlq_arn: str = ""
     subscription: dict | None = None  # SubscriptionArn, PendingConfirmation, RawMessageDelivery, ...
     configuration_set_exists: bool = False
+    reputation_metrics: bool = False  # the set's ReputationOptions.ReputationMetricsEnabled
     destinations: list = field(default_factory=list)
 
     def arn(self, service: str, name: str) -> str:
@@ -132,7 +134,9 @@ def survey(aws: Aws, request: Request) -> Current:
     if cur.topic_exists:
         cur.subscription = find_subscription(aws, cur.topic_arn, cur.queue_arn)
 
-    cur.configuration_set_exists = aws.configuration_sets.exists(request.configuration_set)
+    found_set = aws.configuration_sets.get(request.configuration_set)
+    cur.configuration_set_exists = found_set is not None
+    cur.reputation_metrics = bool(found_set and found_set.reputation_metrics_enabled)
     if cur.configuration_set_exists:
         cur.destinations = aws.configuration_sets.event_destinations(request.configuration_set)
     return cur
@@ -195,6 +199,7 @@ def plan(request: Request, cur: Current) -> list[Step]:
         _subscription_step(cur),
         Step("configuration_set", "configuration set", EXISTS if cur.configuration_set_exists else CREATE,
              request.configuration_set),
+        _reputation_step(request, cur),
         _destination_step(request, cur),
         _default_set_step(request, cur),
     ]
@@ -266,6 +271,16 @@ def _subscription_step(cur: Current) -> Step:
     if str(sub.get("RawMessageDelivery", "false")).lower() == "true":
         return Step("subscription", "subscription", CHANGE, "raw delivery on -> off (keep the SNS envelope)")
     return Step("subscription", "subscription", EXISTS, "confirmed, raw delivery off")
+
+
+def _reputation_step(request: Request, cur: Current) -> Step:
+    label = "reputation metrics"
+    if cur.reputation_metrics:
+        return Step("reputation_metrics", label, EXISTS, f"on: AWS publishes {request.configuration_set}'s own "
+                                                         "bounce and complaint rates")
+    what = f"AWS publishes {request.configuration_set}'s own bounce and complaint rates (CloudWatch)"
+    return Step("reputation_metrics", label, CHANGE if cur.configuration_set_exists else CREATE,
+                f"off -> on: {what}" if cur.configuration_set_exists else f"on: {what}")
 
 
 def _destination_step(request: Request, cur: Current) -> Step:
@@ -383,6 +398,10 @@ class Setup:
     def _configuration_set(self, step: Step) -> None:
         self.aws.configuration_sets.create(self.request.configuration_set)
         self.cur.configuration_set_exists = True
+
+    def _reputation_metrics(self, step: Step) -> None:
+        self.aws.configuration_sets.set_reputation_metrics(self.request.configuration_set, True)
+        self.cur.reputation_metrics = True
 
     def _destination(self, step: Step) -> None:
         best = best_destination(self.cur.destinations, self.cur.topic_arn)

@@ -221,13 +221,16 @@ class Sandbox:
 
     def backfill(self, days: int) -> None:
         """Give the account a past (sending statistics, suppressed addresses, the Reputation.*
-        metrics in CloudWatch) for the demo."""
+        metrics in CloudWatch, VDM on with its daily counts per ISP) for the demo."""
         from .demo.history import backfill, backfill_reputation
+        from .demo.starter_wiring import IDENTITY
+        from .ses.deliverability_history import backfill_vdm
 
         account = self.ses_account(self.region)
         now = time.time()
         backfill(account.ledger, account.suppression, now, days, self._seed)
         backfill_reputation(account.reputation, self.account_id, self.region, now, days, self._seed)
+        backfill_vdm(account.vdm, IDENTITY, now, days, self._seed)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every record of the sends so far has been published (never true while

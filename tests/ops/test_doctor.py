@@ -405,3 +405,31 @@ def test_a_refused_account_read_is_reported_once(account, store, queue):
     checks = diagnose(account, store, queue)
     assert checks["account"].status == FAIL and checks["account"].fix.endswith("ses:GetAccount")
     assert checks["sandbox mode"].status == SKIP
+
+
+# --- reputation metrics and VDM ---------------------------------------------------------------------
+
+
+def test_reputation_metrics_off_warns_and_names_setup(account, store, queue):
+    checks = diagnose(account, store, queue)
+    assert checks["reputation metrics"].status == OK and "on" in checks["reputation metrics"].detail
+    account.clients.sesv2.put_configuration_set_reputation_options(ConfigurationSetName="sestui",
+                                                                   ReputationMetricsEnabled=False)
+    try:
+        checks = diagnose(account, store, queue)
+        check = checks["reputation metrics"]
+        assert check.status == WARN and "off" in check.detail and "sestui setup" in check.fix
+    finally:
+        account.clients.sesv2.put_configuration_set_reputation_options(ConfigurationSetName="sestui",
+                                                                       ReputationMetricsEnabled=True)
+
+
+def test_the_doctor_reports_vdm_on_or_off(account, store, queue):
+    check = diagnose(account, store, queue)["VDM"]
+    assert check.status == OK and "off" in check.detail and "put-account-vdm-attributes" in check.detail
+    account.clients.sesv2.put_account_vdm_attributes(VdmAttributes={"VdmEnabled": "ENABLED"})
+    try:
+        check = diagnose(account, store, queue)["VDM"]
+        assert check.status == OK and " on" in check.detail and "put-account" not in check.detail
+    finally:
+        account.clients.sesv2.put_account_vdm_attributes(VdmAttributes={"VdmEnabled": "DISABLED"})

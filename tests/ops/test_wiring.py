@@ -87,7 +87,7 @@ def complete_state() -> Current:
         dlq_name="sestui-ana-dlq", dlq_url="https://sqs.example/111122223333/sestui-ana-dlq", dlq_arn=QUEUE_ARN + "-dlq",
         subscription={"SubscriptionArn": TOPIC_ARN + ":abc", "PendingConfirmation": "false",
                       "RawMessageDelivery": "false"},
-        configuration_set_exists=True,
+        configuration_set_exists=True, reputation_metrics=True,
         destinations=[{"Name": "sestui-events", "Enabled": True, "MatchingEventTypes": list(wiring.ALL_EVENT_TYPES),
                        "SnsDestination": {"TopicArn": TOPIC_ARN}}],
     )
@@ -105,7 +105,8 @@ def test_plan_for_an_empty_account_creates_every_piece():
                   dlq_name="sestui-ana-dlq")
     steps = wiring.plan(REQUEST, cur)
     assert [s.key for s in steps] == ["identity", "topic", "dlq", "queue", "policy", "subscription",
-                                      "configuration_set", "destination", "default_set", "notifications"]
+                                      "configuration_set", "reputation_metrics", "destination", "default_set",
+                                      "notifications"]
     assert set(actions(steps).values()) == {CREATE}
 
 
@@ -129,6 +130,7 @@ def test_plan_for_a_complete_account_changes_nothing():
     (lambda c: setattr(c, "identity_status", "Pending"), "identity", KEEP, "TXT record _amazonses"),
     (lambda c: setattr(c, "identity_status", "Failed"), "identity", CHANGE, "start it again"),
     (lambda c: c.notifications.pop("BounceTopic"), "notifications", CHANGE, "Bounce to the topic"),
+    (lambda c: setattr(c, "reputation_metrics", False), "reputation_metrics", CHANGE, "off -> on"),
 ])
 def test_plan_names_each_broken_piece(breakage, key, action, words):
     cur = complete_state()
@@ -245,7 +247,7 @@ def test_setup_from_nothing_then_again_changes_nothing(empty_account, capsys, tm
     box, aws = empty_account
     status, out = run_cli(capsys, box, "setup", "--identity", IDENTITY, "--queue", "ops-ana")
     assert status == 0, out
-    assert sum(line.startswith("created ") for line in out.splitlines()) == 9 and "9 created or changed" in out
+    assert sum(line.startswith("created ") for line in out.splitlines()) == 10 and "10 created or changed" in out
 
     state = resources(aws)
     topic = f"arn:aws:sns:{box.region}:{box.account_id}:sestui-events"
@@ -262,6 +264,9 @@ def test_setup_from_nothing_then_again_changes_nothing(empty_account, capsys, tm
     assert destination["Enabled"] and destination["SnsDestination"]["TopicArn"] == topic
     assert set(destination["MatchingEventTypes"]) == set(wiring.ALL_EVENT_TYPES)
     assert state["identities"][IDENTITY][0] == "sestui"
+    assert aws.sesv2.get_configuration_set(ConfigurationSetName="sestui")["ReputationOptions"][
+        "ReputationMetricsEnabled"] is True
+    assert "created reputation metrics" in out
 
     import tomllib
     config = tomllib.loads((tmp_path / "config.toml").read_text())
@@ -271,7 +276,7 @@ def test_setup_from_nothing_then_again_changes_nothing(empty_account, capsys, tm
     status, out = run_cli(capsys, box, "setup", "--identity", IDENTITY, "--queue", "ops-ana")
     assert status == 0, out
     assert "nothing to change" in out and "already up to date" in out
-    assert all(line.startswith("exists ") for line in out.splitlines()[1:10]), out
+    assert all(line.startswith("exists ") for line in out.splitlines()[1:11]), out
     assert resources(aws) == state
 
 
@@ -281,7 +286,7 @@ def test_dry_run_prints_the_plan_and_touches_nothing(empty_account, capsys, tmp_
     before = resources(aws)
     status, out = run_cli(capsys, box, "setup", "--identity", IDENTITY, "--dry-run", "--identity-notifications")
     assert status == 0, out
-    assert "dry run: nothing is changed" in out and "9 to create or change" in out
+    assert "dry run: nothing is changed" in out and "10 to create or change" in out
     assert "exists  topic" in out and "create  queue policy" in out
     assert resources(aws) == before
     assert not (tmp_path / "config.toml").exists()
@@ -306,9 +311,10 @@ def test_setup_adopts_a_half_configured_account(empty_account, capsys):
 
     status, out = run_cli(capsys, box, "setup", "--identity", IDENTITY, "--topic", "ses-feed", "--queue", "ops-ana",
                           "--dry-run")
-    lines = {line[8:26].strip(): line[:7].strip() for line in out.splitlines()[1:10]}
+    lines = {line[8:26].strip(): line[:7].strip() for line in out.splitlines()[1:11]}
     assert lines == {"identity": "exists", "topic": "exists", "dead-letter queue": "create", "queue": "change",
                      "queue policy": "change", "subscription": "create", "configuration set": "exists",
+                     "reputation metrics": "change",
                      "event destination": "change", "default config set": "keep"}, out
     assert "the identity's default is marketing" in out
 

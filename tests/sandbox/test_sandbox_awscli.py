@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,33 @@ def test_an_operation_the_sandbox_does_not_emulate_reads_as_such(cli):
     assert code != 0 and out is None
     assert "UnknownOperationException" in err and "sestui sandbox does not emulate" in err
     assert "<html" not in err.lower()
+
+
+def test_the_cli_reads_vdm_metrics_per_isp(cli, sandbox, aws):
+    """`aws sesv2 batch-get-metric-data`: refused while VDM is off, then the day's count of a
+    configuration set's mail to Gmail (VDM is set back to off for the other tests)."""
+    now = datetime.now(UTC)
+    name = f"cli-vdm-{time.monotonic_ns()}"
+    queries = json.dumps([{"Id": "gmail", "Namespace": "VDM", "Metric": "SEND",
+                           "Dimensions": {"CONFIGURATION_SET": name, "ISP": "Gmail"},
+                           "StartDate": (now - timedelta(days=1)).isoformat(),
+                           "EndDate": (now + timedelta(hours=1)).isoformat()}])
+    code, out, err = cli("sesv2", "batch-get-metric-data", "--queries", queries)
+    assert code != 0 and "NotFoundException" in err
+    vdm = sandbox.ses_account(sandbox.info.region).vdm
+    try:
+        code, out, err = cli("sesv2", "put-account-vdm-attributes", "--vdm-attributes", "VdmEnabled=ENABLED")
+        assert code == 0, err
+        aws.sesv2.create_configuration_set(ConfigurationSetName=name)
+        content = {"Simple": {"Subject": {"Data": "vdm"}, "Body": {"Text": {"Data": "x"}}}}
+        for to in ("ana@gmail.com", "ben@gmail.com", "eve@yahoo.com"):
+            aws.sesv2.send_email(FromEmailAddress="cli@sestui.test", Destination={"ToAddresses": [to]},
+                                 Content=content, ConfigurationSetName=name)
+        code, out, err = cli("sesv2", "batch-get-metric-data", "--queries", queries)
+        assert code == 0, err
+        (result,) = out["Results"]
+        assert result["Id"] == "gmail" and result["Values"] == [2] and len(result["Timestamps"]) == 1
+        code, out, err = cli("sesv2", "get-account")
+        assert code == 0 and out["VdmAttributes"]["VdmEnabled"] == "ENABLED", err
+    finally:
+        vdm.attributes = {"VdmEnabled": "DISABLED"}

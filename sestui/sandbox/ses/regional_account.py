@@ -17,6 +17,7 @@ from functools import partial
 from moto.ses.models import ses_backends
 
 from . import sns_publisher
+from .deliverability_metrics import DeliverabilityMetrics
 from .mailbox_simulator import Engagement, Step, event_detail, mta_ip, plan
 from .outbound_mail import MAX_RECIPIENTS, OutboundMail, address_of, simulator_scenario
 from .records import (
@@ -89,6 +90,7 @@ class SesAccount:
         self._scheduler = scheduler
         self._simulation = simulation
         self.reputation = ReputationMetrics(account_id, region, scheduler.call_later, self._reputation_sets)
+        self.vdm = DeliverabilityMetrics()
 
     @property
     def moto(self):
@@ -141,6 +143,9 @@ class SesAccount:
 
         self.reputation.sent(mail.message_id, configuration_set,
                              [address_of(a) for a in mail.destinations if simulator_scenario(a) is None])
+        if len(mail.destinations) == 1 and simulator_scenario(mail.destinations[0]) is None:
+            self.vdm.sent(mail.message_id, datetime.now(UTC), identity, configuration_set,
+                          address_of(mail.destinations[0]), html=bool(mail.html), links=bool(mail.links))
         origin = Origin(self.account_id, self.region, identity, source_ip, CALLER_IDENTITY, configuration_set)
         if mail.list_management and mail.list_management.get("ContactListName"):
             with self.lock:
@@ -193,6 +198,7 @@ class SesAccount:
             self.reputation.complained(mail.message_id, [address_of(r) for r in counted])
         elif step.kind == "Reject":
             self.ledger.record_reject(now.timestamp())
+        self.vdm.happened(mail.message_id, now, step.kind, step.outcome)
         extra_tags = {}
         if step.kind == "Delivery" and (ip := mta_ip(detail.get("reportingMTA", ""))):
             extra_tags["ses:outgoing-ip"] = [ip]

@@ -6,10 +6,14 @@ takes the rate ("at this pace: review in ~9 h").
 
 Where AWS publishes no figure (a set with reputation metrics off, CloudWatch denied, no AWS), the
 figure and the chart are sestui's estimate and say so (`est`: GetSendStatistics, `local`: the
-stored events). The data is gathered by reputation_data.load in the pane's worker."""
+stored events). The data is gathered by reputation_data.load in the pane's worker.
+
+`i` swaps the chart for AWS's counts per recipient ISP (Virtual Deliverability Manager), or, when
+VDM is off, how to turn it on (reputation_isp)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +27,7 @@ from textual.widgets import DataTable, Static
 
 from sestui.core.reputation import CLOUDWATCH, pace_text
 from sestui.ui.panes.reputation_data import DAYS, Cache, Scope, load
+from sestui.ui.panes.reputation_isp import IspView, load_isp, render_isp
 from sestui.ui.text import ellipsize, safe
 from sestui.ui.widgets.common import KeyTable, fitted, theme_style
 from sestui.ui.widgets.rate_chart import (
@@ -52,6 +57,11 @@ SOURCE_NAME = {CLOUDWATCH: "AWS CloudWatch, hourly", "send_statistics": "estimat
 
 
 @dataclass
+class IspLoaded(Message):
+    view: IspView
+
+
+@dataclass
 class ReputationLoaded(Message):
     scopes: list[Scope]
     start_ms: int  # the first day's midnight, UTC
@@ -66,6 +76,8 @@ class ReputationPane(AppWorkers, Vertical):
                 tooltip="cursor one day later"),
         Binding("c", "toggle_kind", "Bounce/complaint", id="reputation.kind",
                 tooltip="chart the bounce rate or the complaint rate"),
+        Binding("i", "toggle_isp", "Per ISP", show=False, id="reputation.isp",
+                tooltip="AWS's rates per recipient ISP (Virtual Deliverability Manager) instead of the chart"),
     ]
 
     def __init__(self, **kwargs):
@@ -77,6 +89,8 @@ class ReputationPane(AppWorkers, Vertical):
         self.kind = "bounce"
         self.cursor = DAYS - 1  # today
         self.selected: str | None = None  # the charted scope's label (None: the account)
+        self.per_isp = False
+        self.isp_views: dict[str | None, IspView] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Loading reputation…", id="rep-body")
@@ -101,11 +115,26 @@ class ReputationPane(AppWorkers, Vertical):
     def poll(self) -> None:
         if not busy(self.app, "reputation"):
             self._load(self.cache)
+        if self.per_isp and not busy(self.app, "reputation-isp"):
+            self._load_isp(self.selected)
 
     @io_worker("reputation")
     def _load(self, cache: Cache) -> None:
         scopes, start, error, cache = load(self.app.ctx, cache)
         deliver(self, ReputationLoaded(scopes, start, error, cache))
+
+    @io_worker("reputation-isp")
+    def _load_isp(self, scope: str | None) -> None:
+        ctx = self.app.ctx
+        start = ctx.now_ms() // DAY_MS * DAY_MS - (DAYS - 1) * DAY_MS
+        deliver(self, IspLoaded(load_isp(ctx, scope, start, self.isp_views.get(scope), time.monotonic())))
+
+    @on(IspLoaded)
+    def _isp_loaded(self, message: IspLoaded) -> None:
+        message.stop()
+        self.isp_views[message.view.scope] = message.view
+        if self.per_isp and message.view.scope == self.selected:
+            self._show_body()
 
     @on(ReputationLoaded)
     def _loaded(self, message: ReputationLoaded) -> None:
@@ -140,6 +169,8 @@ class ReputationPane(AppWorkers, Vertical):
         if scope is None:
             return Text("Loading reputation…")
         width = max(40, (self.size.width or app.size.width) - 2)
+        if self.per_isp:
+            return render_isp(app, self.isp_views.get(self.selected), scope.label, width)
         height = self.size.height or app.size.height - 5
         grid = Grid.fit(self.start_ms, DAYS, width)
         threshold = threshold_for(self.kind)
@@ -151,8 +182,8 @@ class ReputationPane(AppWorkers, Vertical):
                               (ellipsize(safe(scope.label), 24), bold),
                               (f"  {SOURCE_NAME.get(scope.series_source, scope.series_source)}", muted),
                               no_wrap=True, overflow="ellipsis", end="")
-        for extra in (Text.assemble(("  ╌ review", theme_style(app, "warning")), ("  ─ pause", theme_style(app, "error"))),
-                      Text(f"  c: {other}", style=muted)):  # the legend, then the hint, if they fit
+        legend = Text.assemble(("  ╌ review", theme_style(app, "warning")), ("  ─ pause", theme_style(app, "error")))
+        for extra in (legend, Text(f"  c: {other}", style=muted), Text("  i: per ISP", style=muted)):  # if they fit
             if title.cell_len + extra.cell_len <= width:
                 title.append_text(extra)
         title.truncate(width)
@@ -235,12 +266,20 @@ class ReputationPane(AppWorkers, Vertical):
         selected = None if key == "account" else key.removeprefix("set:")
         if selected != self.selected:
             self.selected = selected
+            if self.per_isp:
+                self._load_isp(selected)
             self._show_body()
 
     # -- actions ---------------------------------------------------------------------------------
 
     def action_day(self, step: int) -> None:
         self.cursor = max(0, min(DAYS - 1, self.cursor + step))
+        self._show_body()
+
+    def action_toggle_isp(self) -> None:
+        self.per_isp = not self.per_isp
+        if self.per_isp:
+            self._load_isp(self.selected)
         self._show_body()
 
     def action_toggle_kind(self) -> None:

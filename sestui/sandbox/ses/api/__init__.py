@@ -10,6 +10,7 @@ from . import (  # noqa: F401 (they register)
     v2_sending,
     v2_suppression,
     v2_templates,
+    v2_vdm,
 )
 from .registry import HANDLERS
 

@@ -74,7 +74,7 @@ def get_account(account: SesAccount, call: Call, p: dict) -> dict:
             "SentLast24Hours": account.ledger.sent_last_24_hours(time.time()),
         },
         "SuppressionAttributes": {"SuppressedReasons": list(settings.suppressed_reasons)},
-        "VdmAttributes": {"VdmEnabled": "DISABLED"},
+        "VdmAttributes": dict(account.vdm.attributes),
     }
     if settings.production_access_enabled:
         result["Details"] = {
