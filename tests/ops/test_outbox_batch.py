@@ -9,11 +9,16 @@ import json
 import socket
 
 import pytest
-from test_outbox import RECORDS, env, fast, items, open_routed, rules_toml, run_until  # noqa: F401
-from webhook_receiver import Receiver
+from test_outbox import RECORDS, open_routed, rules_toml, run_until
+from webhook_receiver import SECRET, Receiver
 
 from sestui.core.events import parse_body
 from sestui.ops import routing
+
+
+@pytest.fixture
+def env(monkeypatch):
+    monkeypatch.setenv("SESTUI_WEBHOOK_SECRET", SECRET)
 
 
 def bounces(store, n: int) -> None:
