@@ -12,7 +12,7 @@ tag) sent through the "marketing" configuration set to recipient domains of thei
 with its bounce profile (unresolvable .invalid domains bounce, `+complaint` addresses complain;
 both count, unlike the simulator's): "spring-sale", a bought list, is the one that drives the
 set toward the review line; after the first `BOUGHT_LIST_AFTER` sends its bought list goes
-really bad (a bounce in seven, a complaint in ten: the stream the demo's guard pauses). The
+really bad (a bounce in seven, a complaint in five: the stream the demo's guard pauses). The
 uncommon event types come from `scenarios`: all of them in the first sends, then one send in
 `scenarios.EVERY`.
 """
@@ -50,9 +50,9 @@ CAMPAIGNS = {
     "win-back": (0.2, 0.04, 0.001, ("example.org",)),
 }
 # After this many sends "spring-sale" mails its bought list: (its share of the marketing mail,
-# hard-bounce share, complaint share). The marketing set's complaint rate climbs to about 5%.
+# hard-bounce share, complaint share). The marketing set's complaint rate climbs to about 10%.
 BOUGHT_LIST_AFTER = 60
-BOUGHT_LIST = (0.6, 0.15, 0.1)
+BOUGHT_LIST = (0.6, 0.15, 0.2)
 _SENDERS = ("Example Shop <orders@{}>", "Example Accounts <no-reply@{}>", "Example News <news@{}>")
 _NAMES = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Inès", "Jonas", "Kofi", "Lena",
           "Mateo", "Nora", "Omar", "Priya")
