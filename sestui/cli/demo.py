@@ -1,8 +1,18 @@
-"""`sestui demo`: the console against the embedded sandbox with generated traffic."""
+"""`sestui demo`: the console against the embedded sandbox with generated traffic.
+
+The demo runs with rules and guards of its own (sandbox/demo/routes.py), so the routing loop shows
+with no setup: a complaint unsubscribes the person from the newsletter contact list, bounces and
+complaints are POSTed, signed, to a webhook receiver this process runs on 127.0.0.1 (the sender's
+application, sandbox/demo/receiver.py), and a guard pauses the "marketing" set when its complaint
+rate crosses 3%. They are written, with the rest of the user's config file, into a config file of
+the demo's own next to its database, which its collector reads."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
+from pathlib import Path
 
 from sestui.cli.common import CliError, Context, add_command
 
@@ -10,10 +20,40 @@ from sestui.cli.common import CliError, Context, add_command
 def register(subparsers) -> None:
     p = add_command(subparsers, "demo", run, help="the console against a local sandbox with generated traffic",
                     description="Start the embedded sandbox (SES, SNS, SQS on 127.0.0.1) with generated traffic "
-                                "and open the console on it. No AWS account needed.")
+                                "and open the console on it. No AWS account needed. The demo routes events "
+                                "with rules and guards of its own (a complaint unsubscribes the contact, bounces "
+                                "and complaints go to a local webhook, a guard pauses the marketing set).")
     p.add_argument("--rate", type=float, default=3.0, metavar="R", help="generated messages per second (default 3)")
     p.add_argument("--read-only", action="store_const", const=True, default=None,
                    help="hide every action that changes AWS")
+
+
+def demo_settings(ctx: Context, db: Path | str, webhook_url: str):
+    """The settings with the demo's [[rules]] and [[guards]] in place of the user's: the user's
+    config file (keymap, theme, [policies], ...) copied to <database>-demo.toml with them."""
+    import tomlkit
+
+    from sestui.cli.launch import side_file
+    from sestui.config.settings import SETTINGS, ConfigError, load
+    from sestui.config.file import read_document
+    from sestui.sandbox.demo import routes
+
+    settings = ctx.settings
+    try:
+        document = {k: v for k, v in read_document(settings.file).items() if k not in ("rules", "guards")}
+    except ConfigError as exc:
+        raise CliError(str(exc), 2) from None
+    document.update(routes.tables(webhook_url))
+    path = side_file(db, "-demo.toml")
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("# Written by `sestui demo` for this run: your config file, with the demo's rules and guards.\n")
+        f.write(tomlkit.dumps(document))
+    flags = {name: getattr(ctx.args, name, None) for name in SETTINGS}
+    try:
+        return load(flags, path=path)
+    except ConfigError as exc:
+        raise CliError(str(exc), 2) from None
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -22,15 +62,25 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         Target,
         demo_db_path,
         run_console,
+        side_file,
         start_sandbox,
     )
+    from sestui.sandbox.demo import routes
+    from sestui.sandbox.demo.receiver import WebhookReceiver
+    from sestui.store import is_url
 
     settings = ctx.settings
+    db = settings.db_path if settings.values["db"] else demo_db_path()
+    receiver = None
+    if not is_url(db):  # the actions outbox is SQLite's only, so far: on PostgreSQL the demo routes nothing
+        secret = secrets.token_hex(16)
+        os.environ[routes.WEBHOOK_SECRET_ENV] = secret  # the collector child inherits it
+        receiver = WebhookReceiver(secret, log_path=side_file(db, "-webhook.jsonl")).start()
+        settings = demo_settings(ctx, db, receiver.url)
     try:
         proc, info = start_sandbox(args.rate, ["--history", "14"])
     except LaunchError as exc:
         raise CliError(str(exc)) from None
-    db = settings.db_path if settings.values["db"] else demo_db_path()
     target = Target(None, info["region"], info["endpoint_url"], info["queue_url"], info["configuration_set"], db,
                     label="demo")
     options = ctx.collector_options(info["queue_url"])

@@ -21,7 +21,8 @@ SIMULATOR_DOMAIN = "simulator.amazonses.com"
 
 # action -> (required keys, optional keys)
 ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "webhook": (frozenset({"url"}), frozenset({"secret", "secret_env", "timeout", "include_raw", "headers"})),
+    "webhook": (frozenset({"url"}), frozenset({"secret", "secret_env", "timeout", "include_raw", "headers", "batch",
+                                               "batch_wait_s"})),
     "command": (frozenset({"argv"}), frozenset({"timeout"})),
     "sns": (frozenset({"topic_arn"}), frozenset()),
     "sqs": (frozenset({"queue_url"}), frozenset()),
@@ -34,6 +35,8 @@ COMMON_ACTION_KEYS = frozenset({"action", "concurrency", "rate", "max_attempts"}
 GUARD_ACTIONS = frozenset({"webhook", "command", "sns", "pause_sending"})
 
 MAX_TIMEOUT_S = 240
+MAX_BATCH = 500  # events in one webhook request
+MAX_BATCH_WAIT_S = 60  # waiting to fill a batch holds its items' leases: well under the deliverer's
 BOUNCE_CLASSES = ("hard", "soft", "auto_reply", "suppressed")
 
 # when key -> the event field it tests (None: handled specially)
@@ -241,6 +244,15 @@ def _check_action(where: str, table: Any, index: int, allowed_kinds: Iterable[st
             raise RuleError(f"{where}: {key}[{index}].url must be an http:// or https:// URL")
         if "secret" in p and "secret_env" in p:
             raise RuleError(f"{where}: {key}[{index}] takes secret or secret_env, not both")
+        batch = p.get("batch", 1)
+        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
+            raise RuleError(f"{where}: {key}[{index}].batch must be a whole number from 1 to {MAX_BATCH}")
+        wait = p.get("batch_wait_s", 0)
+        if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= MAX_BATCH_WAIT_S:
+            raise RuleError(f"{where}: {key}[{index}].batch_wait_s must be a number of seconds from 0 to "
+                            f"{MAX_BATCH_WAIT_S}")
+        if "batch_wait_s" in p and batch == 1:
+            raise RuleError(f"{where}: {key}[{index}].batch_wait_s needs batch (more than 1 event per request)")
     if kind == "command":
         argv = p["argv"]
         if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):

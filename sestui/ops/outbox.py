@@ -8,12 +8,17 @@ visible for an operator to retry or discard. Dry-run items are recorded by the s
 Claiming leases an item (state running); a process killed before it records the outcome leaves the
 lease behind, and the next deliverer to start runs the item again: at least once, never lost. The
 delivery id is the same every time, so receivers can drop repeats.
+
+A webhook with `batch = N` sends up to N of its channel's items in one request: the items wait in
+the backlog (leased) until N are there or the oldest has waited `batch_wait_s`; the request's
+outcome is recorded for each (a retry shares one due time, so they come back together).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import random
 import sqlite3
@@ -25,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sestui.ops.actions import Context, Delivery, Outcome, runners
+from sestui.ops.actions import Context, Delivery, Outcome, runners, webhook
 from sestui.ops.guards import GuardWatcher
 from sestui.store import Store
 from sestui.store import outbox as sql
@@ -179,7 +184,9 @@ class Deliverer:
     def _tick(self) -> float:
         opts = self.options
         with self._lock:
-            busy = sum(self._inflight.values()) + sum(len(d) for d in self._backlog.values())
+            # A batching channel's backlog is work for one delivery per batch, not per item.
+            busy = sum(self._inflight.values()) + sum(math.ceil(len(d) / _batch(d[0]["params"]))
+                                                      for d in self._backlog.values() if d)
         # Refill once the work in hand falls below the workers, in batches: a claim is one query
         # per state, cheap, but not per delivery.
         room = opts.workers * 4 - busy
@@ -187,11 +194,15 @@ class Deliverer:
         if busy < opts.workers:
             with self._db:
                 claimed = sql.claim(self.conn, now=sql.now_ms(), lease_ms=int(opts.lease_s * 1000), limit=room)
+        claimed_at = time.monotonic()
         with self._lock:
             for item in claimed:
                 item["params"] = json.loads(item["action"])
+                item["claimed_at"] = claimed_at
                 self._backlog.setdefault(item["channel"], deque()).append(item)
             wait = self._dispatch()
+        if claimed and len(claimed) >= room:  # there may be more due (a batch filling): claim again
+            return 0.0
         if wait is not None:
             return wait
         return opts.idle_poll_s
@@ -211,10 +222,20 @@ class Deliverer:
                     if delay:
                         soonest = delay if soonest is None else min(soonest, delay)
                         break
-                item = queue.popleft()
+                size = _batch(params)
+                if size > 1:
+                    # Wait for a full batch, up to batch_wait_s after the oldest item was claimed.
+                    due = queue[0]["claimed_at"] + float(params.get("batch_wait_s", 0)) - time.monotonic()
+                    if len(queue) < size and due > 0 and not self._stop.is_set():
+                        soonest = due if soonest is None else min(soonest, due)
+                        break
+                batch = [queue.popleft() for _ in range(min(size, len(queue)))]
                 self._inflight[channel] = self._inflight.get(channel, 0) + 1
                 assert self._pool is not None  # started
-                self._pool.submit(self._deliver, item)
+                if size > 1:
+                    self._pool.submit(self._deliver_batch, batch)
+                else:
+                    self._pool.submit(self._deliver, batch[0])
         return soonest
 
     def _deliver(self, item: dict) -> None:
@@ -226,12 +247,33 @@ class Deliverer:
                 self._inflight[item["channel"]] -= 1
             self._wake.set()
 
+    def _deliver_batch(self, items: list[dict]) -> None:
+        try:
+            gone = [i for i in items if i["payload"] is None]
+            for item in gone:
+                self._record(item, Outcome("dead", _PRUNED))
+            ready = [i for i in items if i["payload"] is not None]
+            if not ready:
+                return
+            try:
+                outcome = webhook.run_batch(self.ctx, [_delivery(i) for i in ready])
+            except Exception as exc:  # as execute(): retried, and said
+                log.exception("outbox: a webhook batch for %s failed", ready[0]["rule"])
+                outcome = Outcome("retry", f"{exc.__class__.__name__}: {exc}")
+            if outcome.state == "retry" and outcome.retry_after is None:  # one due time: retried together
+                outcome.retry_after = retry_delay(max(i["attempts"] for i in ready), self.options.retry_base_s,
+                                                  self.options.retry_cap_s, self._rng)
+            for item in ready:
+                self._record(item, outcome)
+        finally:
+            with self._lock:
+                self._inflight[items[0]["channel"]] -= 1
+            self._wake.set()
+
     def execute(self, item: dict) -> Outcome:
-        params = item.get("params") or json.loads(item["action"])
         if item["payload"] is None:
-            return Outcome("dead", "the event is no longer in the database (pruned before delivery?)")
-        delivery = Delivery(item["id"], item["dedup"], item["rule"], item["action_kind"], params, item["payload"],
-                            item["recipient"], item["message_id"], item["attempts"])
+            return Outcome("dead", _PRUNED)
+        delivery = _delivery(item)
         run: Callable[[Context, Delivery], Outcome] | None = self._run.get(item["action_kind"])
         if run is None:
             return Outcome("dead", f"unknown action {item['action_kind']!r}")
@@ -266,6 +308,19 @@ class Deliverer:
             log.warning("outbox: could not record item %s (%s); it will run again", item["id"], exc)
         if state == "dead":
             log.warning("outbox: %s for rule %s is dead: %s", item["action_kind"], item["rule"], error)
+
+
+_PRUNED = "the event is no longer in the database (pruned before delivery?)"
+
+
+def _batch(params: Mapping[str, Any]) -> int:
+    return int(params.get("batch") or 1)
+
+
+def _delivery(item: dict) -> Delivery:
+    params = item.get("params") or json.loads(item["action"])
+    return Delivery(item["id"], item["dedup"], item["rule"], item["action_kind"], params, item["payload"],
+                    item["recipient"], item["message_id"], item["attempts"])
 
 
 def drain(store: Store | str | os.PathLike, aws: Any, *, options: DeliveryOptions | None = None,

@@ -16,6 +16,7 @@ from sestui.store import Store, guard_state, to_ms
 from sestui.store import outbox as sql
 
 DAY_MS = 86_400_000
+RECENT_DONE = 20  # delivered items the Actions pane shows beside those that need a look
 _LABELS = {"event_types": "event_type", "bounce_types": "bounce_type", "bounce_subtypes": "bounce_subtype",
            "bounce_classes": "bounce class", "complaint_feedback_types": "feedback type",
            "configuration_sets": "configuration set", "recipient_domains": "recipient domain"}
@@ -146,10 +147,10 @@ def load_for_cli(settings: Any) -> ActionsConfig:
     return load(settings.tables, policies=policies, source=str(settings.file))
 
 
-def overview(config: ActionsConfig, store: Store, limit: int = 200) -> dict:
+def overview(config: ActionsConfig, store: Store, limit: int = 200, recent_done: int = RECENT_DONE) -> dict:
     """What the console's Actions pane shows: rules with hits over 24 h, guards with their state
-    (armed / warned / paused since ...), and the outbox items that need a look (pending, running,
-    retrying with the next attempt and the last error, dead)."""
+    (armed / warned / paused since ...), the outbox items that need a look (pending, running,
+    retrying with the next attempt and the last error, dead) and the last `recent_done` delivered."""
     hits = sql.rule_hits(store.conn, sql.now_ms() - DAY_MS)
     states = guard_state.guard_states(store.conn)
     return {
@@ -160,5 +161,6 @@ def overview(config: ActionsConfig, store: Store, limit: int = 200) -> dict:
                     "state": states.get(g.name, {}).get("state", "armed"), "since": states.get(g.name, {}).get("since"),
                     "rate": states.get(g.name, {}).get("rate")} for g in config.guards],
         "counts": sql.counts(store.conn),
-        "items": sql.list_items(store.conn, ("pending", "running", "retrying", "dead"), limit),
+        "items": sql.list_items(store.conn, ("pending", "running", "retrying", "dead"), limit)
+        + (sql.list_items(store.conn, ("done",), recent_done) if recent_done else []),
     }

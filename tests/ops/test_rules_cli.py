@@ -105,3 +105,18 @@ def test_overview_for_the_actions_pane(settings, tmp_path):
     assert view["counts"] == {"pending": 1}
     assert [(i["state"], i["recipient"]) for i in view["items"]] == [("pending", "gone@example.net")]
     store.close()
+
+
+def test_overview_shows_the_latest_delivered_items_after_those_that_need_a_look(settings, tmp_path):
+    config, store = wired_with_a_bounce(settings, tmp_path)
+    body = (RECORDS / "event-complaint.json").read_text()
+    store.add([(body, parse_body(body))])
+    with store._lock:
+        first, second = sorted(i["id"] for i in sql.list_items(store.conn, ("pending",)))
+        sql.claim(store.conn, now=sql.now_ms(), lease_ms=60_000)
+        sql.finish(store.conn, first, "done")
+        sql.finish(store.conn, second, "dead", error="HTTP 410")
+    view = rules_cli.overview(config, store)
+    assert [(i["id"], i["state"]) for i in view["items"]] == [(second, "dead"), (first, "done")]
+    assert [i["id"] for i in rules_cli.overview(config, store, recent_done=0)["items"]] == [second]
+    store.close()

@@ -307,3 +307,22 @@ def test_each_group_maps_to_the_flows_filter_syntax(streams):
         assert pane.flow_filter("") is None and pane.flow_filter("two words") is None
 
     run(app, scenario)
+
+
+def test_reputation_table_says_a_set_the_header_marks_paused_is_paused(streams):
+    from sestui.ui.widgets.header import HealthHeader
+
+    app = make_app(streams)
+
+    async def scenario(pilot):
+        await press(pilot, "4")
+        pane = app.pane("reputation")
+        assert table_rows(pane.table)["set:marketing"][-1] != "sending PAUSED"
+        app.main_screen.query_one(HealthHeader).paused_sets = ("marketing",)  # as the Actions pane keeps it
+        pane.relayout(force=True)
+        await settle(pilot)
+        rows = table_rows(pane.table)
+        assert rows["set:marketing"][-1] == "sending PAUSED"
+        assert rows["account"][-1] != "sending PAUSED" and rows["set:transactional"][-1] != "sending PAUSED"
+
+    run(app, scenario)

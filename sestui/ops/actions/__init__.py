@@ -77,7 +77,8 @@ def runners() -> dict[str, Callable[[Context, Delivery], Outcome]]:
 def describe(kind: str, params: Mapping[str, Any]) -> str:
     """What an action does, in one line (for `rules list` and `rules test`)."""
     if kind == "webhook":
-        return f"POST to {params['url']}"
+        batch = f" (up to {params['batch']} events a request)" if (params.get("batch") or 1) > 1 else ""
+        return f"POST to {params['url']}{batch}"
     if kind == "command":
         return "run " + " ".join(params["argv"])
     if kind == "sns":

@@ -1,13 +1,22 @@
 """POST the event as JSON, signed: `X-Sestui-Signature: sha256=<hex HMAC-SHA256 of the body>` and
 `X-Sestui-Delivery: <id stable across retries>`. 2xx done; 408, 429, 5xx and network failures
-retried; any other answer (including a redirect, which is not followed) dead."""
+retried; any other answer (including a redirect, which is not followed) dead.
+
+With `batch = N` (the deliverer gathers up to N items of the action, waiting up to `batch_wait_s`
+for them) one request carries `{"events": [...]}`, each event with its own `delivery_id`, and the
+answer settles every event in it as it would settle one: retried together, dead together. The
+request's `X-Sestui-Delivery` is a digest of its events' ids (the same for the same events);
+receivers drop repeats by each event's `delivery_id`, as batches may be made up differently on a
+retry."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import http.client
+import json
 import threading
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from sestui.ops.actions import Context, Delivery, Outcome
@@ -76,14 +85,36 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tupl
 
 
 def run(ctx: Context, delivery: Delivery) -> Outcome:
-    params = delivery.params
+    return _send(ctx, delivery.params, delivery.body.encode(), delivery.delivery_id, delivery.attempt, None)
+
+
+def batch_body(deliveries: Sequence[Delivery]) -> bytes:
+    """`{"events": [...]}`: each delivery's event with its `delivery_id`."""
+    events = [{**json.loads(d.body), "delivery_id": d.delivery_id} for d in deliveries]
+    return json.dumps({"events": events}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def batch_id(deliveries: Sequence[Delivery]) -> str:
+    ids = "\x1f".join(sorted(d.delivery_id for d in deliveries))
+    return hashlib.blake2b(ids.encode(), digest_size=16).hexdigest()
+
+
+def run_batch(ctx: Context, deliveries: Sequence[Delivery]) -> Outcome:
+    """One request for several deliveries of the same action; its outcome is theirs."""
+    first = deliveries[0]
+    return _send(ctx, first.params, batch_body(deliveries), batch_id(deliveries),
+                 max(d.attempt for d in deliveries), len(deliveries))
+
+
+def _send(ctx: Context, params: dict, body: bytes, delivery_id: str, attempt: int, batch: int | None) -> Outcome:
     secret, problem = _secret(ctx, params)
     if problem:
         return Outcome("retry", problem)
-    body = delivery.body.encode()
     headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}  # ours below win
     headers.update({"Content-Type": "application/json", "User-Agent": "sestui",
-                    "X-Sestui-Delivery": delivery.delivery_id, "X-Sestui-Attempt": str(delivery.attempt)})
+                    "X-Sestui-Delivery": delivery_id, "X-Sestui-Attempt": str(attempt)})
+    if batch is not None:
+        headers["X-Sestui-Batch-Size"] = str(batch)
     if secret:
         headers["X-Sestui-Signature"] = signature(secret, body)
     timeout = float(params.get("timeout", DEFAULT_TIMEOUT))
@@ -94,7 +125,7 @@ def run(ctx: Context, delivery: Delivery) -> Outcome:
     except (OSError, http.client.HTTPException) as exc:
         return Outcome("retry", f"{params['url']}: {exc.__class__.__name__}: {exc}".rstrip(": "))
     if 200 <= status < 300:
-        return Outcome("done", f"HTTP {status}")
+        return Outcome("done", f"HTTP {status}" + (f" (a batch of {batch})" if batch is not None else ""))
     snippet = data[:200].decode("utf-8", "replace").strip().replace("\n", " ")
     detail = f"HTTP {status}" + (f": {snippet}" if snippet else "")
     if status in _RETRIED or status >= 500:

@@ -2,7 +2,8 @@
 minutes of `sestui sandbox --rate R` (and keeps showing up now and then):
 
 multi-bounce   one send to two bouncing recipients and a good one: one Bounce record for both
-complaint      a recipient who marks the mail as spam
+complaint      a newsletter subscriber (a contact of the newsletter list) who marks it as spam;
+               in the SES sandbox, where only the simulator can be mailed, complaint@ instead
 virus          a message carrying the EICAR test file: Send, then Reject
 bad-template   a templated send whose data lacks a variable: Rendering Failure
 unsubscribe    a newsletter sent through a contact list, whose recipient then unsubscribes
@@ -52,6 +53,17 @@ def unsubscribe(sesv2, address: str) -> None:
                          TopicPreferences=[{"TopicName": TOPIC, "SubscriptionStatus": "OPT_OUT"}])
 
 
+def newsletter(sesv2, source: str, address: str, content: dict, config: dict) -> None:
+    """Mail a contact of the newsletter list (made one first) through the list, as SES list mail is sent."""
+    try:
+        sesv2.create_contact(ContactListName=CONTACT_LIST, EmailAddress=address)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "AlreadyExistsException":
+            raise
+    sesv2.send_email(FromEmailAddress=source, Destination={"ToAddresses": [address]}, Content=content,
+                     ListManagementOptions={"ContactListName": CONTACT_LIST, "TopicName": TOPIC}, **config)
+
+
 def run(name: str, sesv2, source: str, n: int, ordinary: str, config: dict) -> str | None:
     """Send scenario `name`; `ordinary` is an address this account may mail (the SES sandbox
     allows only simulator ones), `config` the ConfigurationSetName argument, if any. Returns
@@ -62,8 +74,12 @@ def run(name: str, sesv2, source: str, n: int, ordinary: str, config: dict) -> s
         to = [f"bounce+m{n}a@{SIMULATOR_DOMAIN}", f"bounce+m{n}b@{SIMULATOR_DOMAIN}", ordinary]
         sesv2.send_email(FromEmailAddress=source, Destination={"ToAddresses": to}, Content=simple, **config)
     elif name == "complaint":
-        sesv2.send_email(FromEmailAddress=source, Destination={"ToAddresses": [f"complaint+m{n}@{SIMULATOR_DOMAIN}"]},
-                         Content=simple, **config)
+        if ordinary.endswith(f"@{SIMULATOR_DOMAIN}"):
+            sesv2.send_email(FromEmailAddress=source, Destination={"ToAddresses": [f"complaint+m{n}@{SIMULATOR_DOMAIN}"]},
+                             Content=simple, **config)
+        else:  # the sandbox has `...+complaint@` addresses complain (mailbox_simulator.complains)
+            local, _, domain = ordinary.rpartition("@")
+            newsletter(sesv2, source, f"{local}+complaint@{domain}", simple, config)
     elif name == "virus":
         content = {"Simple": {"Subject": {"Data": f"Invoice INV-{n}"},
                               "Body": {"Text": {"Data": f"Invoice attached.\n\n{EICAR}\n"}}}}
@@ -73,13 +89,7 @@ def run(name: str, sesv2, source: str, n: int, ordinary: str, config: dict) -> s
         sesv2.send_email(FromEmailAddress=source, Destination={"ToAddresses": [ordinary]}, Content={
             "Template": {"TemplateName": TEMPLATE, "TemplateData": json.dumps(data)}}, **config)
     elif name == "unsubscribe":
-        try:
-            sesv2.create_contact(ContactListName=CONTACT_LIST, EmailAddress=ordinary)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "AlreadyExistsException":
-                raise
-        sesv2.send_email(FromEmailAddress=source, Destination={"ToAddresses": [ordinary]}, Content=simple,
-                         ListManagementOptions={"ContactListName": CONTACT_LIST, "TopicName": TOPIC}, **config)
+        newsletter(sesv2, source, ordinary, simple, config)
         return ordinary  # the recipient unsubscribes a little later: unsubscribe(sesv2, ordinary)
     else:
         raise ValueError(f"unknown scenario {name!r}")

@@ -11,8 +11,10 @@ count in the account's statistics. A share of the mail is marketing: campaigns (
 tag) sent through the "marketing" configuration set to recipient domains of their own, each
 with its bounce profile (unresolvable .invalid domains bounce, `+complaint` addresses complain;
 both count, unlike the simulator's): "spring-sale", a bought list, is the one that drives the
-set toward the review line. The uncommon event types come from `scenarios`: all of them
-in the first sends, then one send in `scenarios.EVERY`.
+set toward the review line; after the first `BOUGHT_LIST_AFTER` sends its bought list goes
+really bad (a bounce in seven, a complaint in five: the stream the demo's guard pauses). The
+uncommon event types come from `scenarios`: all of them in the first sends, then one send in
+`scenarios.EVERY`.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ CAMPAIGNS = {
     "newsletter": (0.45, 0.015, 0.0005, ("example.com", "example.net")),
     "win-back": (0.2, 0.04, 0.001, ("example.org",)),
 }
+# After this many sends "spring-sale" mails its bought list: (its share of the marketing mail,
+# hard-bounce share, complaint share). The marketing set's complaint rate climbs to about 10%.
+BOUGHT_LIST_AFTER = 60
+BOUGHT_LIST = (0.6, 0.15, 0.2)
 _SENDERS = ("Example Shop <orders@{}>", "Example Accounts <no-reply@{}>", "Example News <news@{}>")
 _NAMES = ("Ana", "Ben", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Inès", "Jonas", "Kofi", "Lena",
           "Mateo", "Nora", "Omar", "Priya")
@@ -74,7 +80,8 @@ class TrafficGenerator:
         self._settings = settings
         self._rng = rng
         self._rate = max(0.0, rate)
-        self._serial = itertools.count(1000)
+        self._first = 1000
+        self._serial = itertools.count(self._first)
         self._wake = threading.Event()
         self._sending = threading.Lock()
         self._stopping = threading.Event()
@@ -171,8 +178,9 @@ class TrafficGenerator:
         html = f'<html><body><p>Hi {name},</p><p>{subject}.</p><p><a href="{link}">View details</a></p></body></html>'
         source = rng.choice(_SENDERS).format(self._identity)
         if self._marketing_set and rng.random() < MARKETING_SHARE:
-            tag = rng.choices(list(CAMPAIGNS), [share for share, *_ in CAMPAIGNS.values()])[0]
-            recipient = self._campaign_recipient(tag, name, n)
+            campaigns = self._campaigns(n)
+            tag = rng.choices(list(campaigns), [share for share, *_ in campaigns.values()])[0]
+            recipient = self._campaign_recipient(campaigns[tag], name, n)
             config = {"ConfigurationSetName": self._marketing_set}
         else:
             recipient = self._recipient(name, n)
@@ -220,12 +228,19 @@ class TrafficGenerator:
             return f"{name.lower()}.m{n}@{self._rng.choice(_INVALID_DOMAINS)}"
         return self._ordinary(name, n)
 
-    def _campaign_recipient(self, campaign: str, name: str, n: int) -> str:
+    def _campaigns(self, n: int) -> dict[str, tuple]:
+        """CAMPAIGNS, with spring-sale's bought list once `BOUGHT_LIST_AFTER` sends have gone."""
+        if n - self._first < BOUGHT_LIST_AFTER:
+            return CAMPAIGNS
+        domains = CAMPAIGNS["spring-sale"][3]
+        return {**CAMPAIGNS, "spring-sale": (*BOUGHT_LIST, domains)}
+
+    def _campaign_recipient(self, campaign: tuple, name: str, n: int) -> str:
         """Someone on the campaign's list: at a domain that does not resolve, one who complains,
         or one who reads it (success@ in the SES sandbox, where only the simulator is reachable)."""
         if not self._settings.production_access_enabled:
             return f"success+m{n}@{SIMULATOR_DOMAIN}"
-        _, bounces, complaints, domains = CAMPAIGNS[campaign]
+        _, bounces, complaints, domains = campaign
         roll, rng = self._rng.random(), self._rng
         local = unicodedata.normalize("NFKD", f"{name}.{rng.choice(_SURNAMES)}{rng.randint(1, 99)}".lower())
         local = local.encode("ascii", "ignore").decode()

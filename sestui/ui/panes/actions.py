@@ -325,6 +325,8 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             self.app.say("Discard: select an outbox item first.", ok=False)
         elif item["state"] == "running":
             self.app.say(f"Discard: item {item['id']} is being delivered now.", ok=False)
+        elif item["state"] == "done":
+            self.app.say(f"Discard: item {item['id']} is delivered already.", ok=False)
         else:
             actions_outbox.discard_item(self.app, item)
 

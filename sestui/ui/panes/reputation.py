@@ -22,6 +22,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -30,6 +31,7 @@ from sestui.ui.panes.reputation_data import DAYS, Cache, Scope, load
 from sestui.ui.panes.reputation_isp import IspView, load_isp, render_isp
 from sestui.ui.text import ellipsize, safe
 from sestui.ui.widgets.common import KeyTable, fitted, theme_style
+from sestui.ui.widgets.header import HealthHeader
 from sestui.ui.widgets.rate_chart import (
     DAY_MS,
     Grid,
@@ -253,12 +255,21 @@ class ReputationPane(AppWorkers, Vertical):
 
     def _pace_cell(self, scope: Scope) -> Text:
         """The sooner of the two crossings, named when it is the complaint rate's."""
+        if scope.name is not None and scope.name in self._paused_sets():
+            return Text("sending PAUSED", style=theme_style(self.app, "error", bold=True), end="")
         crossings = [(hours, kind) for kind, hours in scope.pace.items() if hours is not None]
         if not crossings:
             return Text("steady below review", style=theme_style(self.app, "text-muted"), end="")
         hours, kind = min(crossings)
         text = pace_text(hours) + ("" if kind == "bounce" else " (complaints)")
         return Text(text, style=theme_style(self.app, "error" if hours <= 0 else "warning", bold=hours < 24), end="")
+
+    def _paused_sets(self) -> tuple[str, ...]:
+        """The sets the header marks paused (the Actions pane keeps that mark)."""
+        try:
+            return self.app.main_screen.query_one(HealthHeader).paused_sets
+        except NoMatches:
+            return ()
 
     @on(DataTable.RowHighlighted, "#rep-scopes")
     def _scope_moved(self, event: DataTable.RowHighlighted) -> None:
