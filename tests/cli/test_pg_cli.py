@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from sestui.cli import main
 from test_cli_ingest import BODIES, EXPECTED_ROWS, SUMMARY
 

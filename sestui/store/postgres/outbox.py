@@ -82,7 +82,7 @@ class PgOutbox:
         self.path = store.path
 
     @contextmanager
-    def _cursor(self) -> Iterator[psycopg.Cursor]:
+    def _cursor(self) -> Iterator[psycopg.Cursor[dict[str, Any]]]:
         try:
             with self.store._conn() as conn, conn.cursor(row_factory=dict_row) as cur:
                 yield cur
@@ -108,7 +108,8 @@ class PgOutbox:
             conn = psycopg.connect(self.store.url, autocommit=True, connect_timeout=10)
             for _ in range(16):
                 owner = 1 + secrets.randbelow(2**31 - 2)
-                if conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (OWNER_LOCK, owner)).fetchone()[0]:
+                got = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (OWNER_LOCK, owner)).fetchone()
+                if got and got[0]:
                     return PgOutbox(self.store, owner, conn)
         except psycopg.Error as exc:
             raise StoreError(f"{self.path}: outbox: cannot open the deliverer's connection: {exc}") from exc
