@@ -134,3 +134,21 @@ def test_local_counts_for_a_recipient_domain(store):
     add(store, bounces((1, "a@x.org"), (2, "b@Y.org")))
     assert store.outbox.local_counts(0) == {"bounce": 2}
     assert store.outbox.local_counts(0, recipient_domain="y.org") == {"bounce": 1}
+
+
+def test_a_pg_deliverer_whose_lock_connection_broke_takes_its_owner_back(pg_url):
+    """The server dropped the deliverer's lock session (a restart, a pooler): before its next claim
+    it holds its owner's lock again, so others do not take its later leases for a dead process's."""
+    with open_store(pg_url) as store:
+        sql.attach(store, routing.load(RULES).rules)
+        add(store, bounces((1, "a@x.org"), (2, "b@x.org")))
+        worker = store.outbox.worker()
+        try:
+            with store._conn() as conn:
+                conn.execute("SELECT pg_terminate_backend(%s)", (worker._lock_conn.info.backend_pid,))
+            worker._owner_checked = 0.0  # due for its check now
+            [item] = worker.claim(now=sql.now_ms(), lease_ms=600_000, limit=1)
+            assert store.outbox.recover() == 0  # its owner is held again: the lease is left alone
+            assert store.outbox.get(item["id"])["state"] == "running"
+        finally:
+            worker.close()

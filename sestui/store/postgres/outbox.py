@@ -10,12 +10,14 @@ store/sqlite_outbox.py): the same items, states and answers, for deliverers on m
   drops the lock when the process dies (its connection closes), so "owner gone" is a fact the
   server knows, on any host: `recover` re-runs a running item only when its lease expired or no
   session holds its owner's lock. A host that vanishes without closing its TCP connection keeps
-  its lock until the server's keepalive gives up; the lease bounds that too.
+  its lock until the server's keepalive gives up; the lease bounds that too. A lock connection
+  that broke (the server restarted) is replaced and the lock taken again before the next claim.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -80,6 +82,7 @@ class PgOutbox:
     def __init__(self, store: Any, owner: int | None = None, lock_conn: psycopg.Connection | None = None):
         self.store, self.owner, self._lock_conn = store, owner, lock_conn
         self.path = store.path
+        self._owner_checked = time.monotonic()
 
     @contextmanager
     def _cursor(self) -> Iterator[psycopg.Cursor[dict[str, Any]]]:
@@ -104,17 +107,39 @@ class PgOutbox:
 
     def worker(self) -> PgOutbox:
         """A deliverer's handle: an owner number whose advisory lock it holds while it runs."""
+        conn, owner = self._take_owner(None)
+        return PgOutbox(self.store, owner, conn)
+
+    def _take_owner(self, wanted: int | None) -> tuple[psycopg.Connection, int]:
+        """A connection holding the advisory lock of owner `wanted` (if still free) or of a new one."""
         try:
             conn = psycopg.connect(self.store.url, autocommit=True, connect_timeout=10)
-            for _ in range(16):
-                owner = 1 + secrets.randbelow(2**31 - 2)
-                got = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (OWNER_LOCK, owner)).fetchone()
-                if got and got[0]:
-                    return PgOutbox(self.store, owner, conn)
         except psycopg.Error as exc:
             raise StoreError(f"{self.path}: outbox: cannot open the deliverer's connection: {exc}") from exc
+        try:
+            for attempt in range(16):
+                owner = wanted if wanted is not None and attempt == 0 else 1 + secrets.randbelow(2**31 - 2)
+                got = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (OWNER_LOCK, owner)).fetchone()
+                if got and got[0]:
+                    return conn, owner
+        except psycopg.Error as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: outbox: {exc}") from exc
         conn.close()
         raise StoreError(f"{self.path}: outbox: no free owner number")  # 16 collisions in 2**31: never
+
+    def _keep_owner(self, every_s: float = 2.0) -> None:
+        """Before a claim (every `every_s` at most): if the lock connection broke, others now take
+        this owner for gone; take the lock again on a new connection before leasing anything more."""
+        if self._lock_conn is None or time.monotonic() - self._owner_checked < every_s:
+            return
+        self._owner_checked = time.monotonic()
+        try:
+            self._lock_conn.execute("SELECT 1")
+            return
+        except psycopg.Error:
+            self._lock_conn.close()
+        self._lock_conn, self.owner = self._take_owner(self.owner)
 
     def close(self) -> None:
         """A worker's: closing its lock connection releases the owner (its leases become recoverable)."""
@@ -161,6 +186,7 @@ class PgOutbox:
         earliest unfinished one; rows another deliverer is claiming are skipped, not waited for."""
         if limit <= 0:
             return []
+        self._keep_owner()
         items = self._rows(_CLAIM, {"now": now, "lease": now + lease_ms, "limit": limit, "owner": self.owner,
                                     "excluded": list(exclude_channels)})
         items.sort(key=lambda i: i["id"])
