@@ -235,6 +235,8 @@ def recover(conn: sqlite3.Connection, now: int | None = None, *,
     """Running items whose lease expired or whose owner is gone (stopped, or its process died)
     are due again now (at least once). A live deliverer's leases are left alone."""
     now = now if now is not None else now_ms()
+    if conn.execute("SELECT 1 FROM outbox WHERE state = 'running' LIMIT 1").fetchone() is None:
+        return 0  # nothing leased: no write transaction (this runs every few seconds)
     conn.execute("BEGIN IMMEDIATE")
     try:
         gone = [owner for owner, host, pid, started in conn.execute(

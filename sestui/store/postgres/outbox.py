@@ -144,6 +144,10 @@ class PgOutbox:
     def close(self) -> None:
         """A worker's: closing its lock connection releases the owner (its leases become recoverable)."""
         if self._lock_conn is not None:
+            try:  # at once, not whenever the server notices the connection closed
+                self._lock_conn.execute("SELECT pg_advisory_unlock_all()")
+            except psycopg.Error:
+                pass  # a broken connection holds nothing any more
             self._lock_conn.close()
 
     def ensure(self) -> None:
