@@ -95,16 +95,13 @@ class Context:
             raise CliError(str(exc), 2) from None
 
     def open_store(self, readonly: bool = False, *, outbox: bool = False) -> Store:
-        """The --db store; `outbox`: the command reads the actions outbox, which only SQLite holds yet."""
+        """The --db store (`outbox`: the command reads the actions outbox; every backend holds one)."""
         from sestui.store import StoreError, open_store
 
         try:
             store = open_store(self.settings.db_path, readonly=readonly)
         except StoreError as exc:
             raise CliError(str(exc)) from None
-        if outbox and not hasattr(store, "conn"):
-            store.close()
-            raise CliError(f"the actions outbox is on SQLite only, not yet on PostgreSQL ({store.path})")
         return store
 
     def aws(self) -> Aws:

@@ -67,16 +67,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     )
     from sestui.sandbox.demo import routes
     from sestui.sandbox.demo.receiver import WebhookReceiver
-    from sestui.store import is_url
 
     settings = ctx.settings
     db = settings.db_path if settings.values["db"] else demo_db_path()
-    receiver = None
-    if not is_url(db):  # the actions outbox is SQLite's only, so far: on PostgreSQL the demo routes nothing
-        secret = secrets.token_hex(16)
-        os.environ[routes.WEBHOOK_SECRET_ENV] = secret  # the collector child inherits it
-        receiver = WebhookReceiver(secret, log_path=side_file(db, "-webhook.jsonl")).start()
-        settings = demo_settings(ctx, db, receiver.url)
+    secret = secrets.token_hex(16)
+    os.environ[routes.WEBHOOK_SECRET_ENV] = secret  # the collector child inherits it
+    receiver = WebhookReceiver(secret, log_path=side_file(db, "-webhook.jsonl")).start()
+    settings = demo_settings(ctx, db, receiver.url)
     try:
         proc, info = start_sandbox(args.rate, ["--history", "14"])
     except LaunchError as exc:

@@ -1,4 +1,5 @@
-"""`sestui prune`: delete old events, raw records and quarantined bodies (audit rows are kept)."""
+"""`sestui prune`: delete old events, raw records, quarantined bodies and finished outbox items
+(audit rows are kept)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from sestui.cli.common import CliError, Context, add_command
 
 def register(subparsers) -> None:
     p = add_command(subparsers, "prune", run, help="delete old events and quarantined bodies",
-                    description="Delete events, raw records and quarantined bodies older than a given age "
-                                "(the database holds personal data). Audit rows are kept.")
+                    description="Delete events, raw records, quarantined bodies and finished outbox items older "
+                                "than a given age (the database holds personal data). Audit rows are kept.")
     p.add_argument("--older-than", metavar="AGE", help="e.g. 30d, 12h (default: retention_days from the config)")
     p.add_argument("--vacuum", action="store_true", help="reclaim the disk space afterwards (VACUUM)")
 
@@ -35,10 +36,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError("say how old: --older-than 30d (or set retention_days in the config)", 2)
     store = ctx.open_store()
     try:
-        removed = store.prune(now_ms() - int(age.total_seconds() * 1000))
+        cutoff = now_ms() - int(age.total_seconds() * 1000)
+        removed = {**store.prune(cutoff), "outbox": store.outbox.prune(cutoff)}
         if args.vacuum:
             store.vacuum()
     finally:
         store.close()
+    if not removed["outbox"]:  # a database no rule writes to says what it always said
+        del removed["outbox"]
     print(" ".join(f"{k}={v}" for k, v in removed.items()))
     return 0

@@ -76,15 +76,6 @@ def build_collector(settings, aws: Aws, store: Store, *, options: CollectorOptio
         actions = routing.load(settings.tables, source=str(settings.file))
     except ValueError as exc:
         raise BuildError(str(exc)) from None
-    if not has_outbox(store):  # PostgreSQL: the outbox (store/outbox.py) is SQLite's only, so far
-        if actions.rules or actions.active:
-            raise BuildError("[[rules]] and [[guards]] need a SQLite database: the actions outbox is not on"
-                             f" PostgreSQL yet ({store.path})")
-        return collector
     collector.deliverer = routing.wire(store, aws, actions)
     return collector
 
-
-def has_outbox(store: Any) -> bool:
-    """Whether the store can hold the actions outbox (the SQLite store can; PostgreSQL not yet)."""
-    return isinstance(store, Store)

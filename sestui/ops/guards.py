@@ -5,23 +5,20 @@ acted on exactly once even across restarts."""
 from __future__ import annotations
 
 import logging
-import sqlite3
-import threading
 from typing import Any
 
 from sestui.aws import AwsError, outbound
 from sestui.core.guards import Crossing, Guard, step
-from sestui.store import guard_state
 from sestui.store import outbox as sql
 
 log = logging.getLogger("sestui.guards")
 
 
-def local_rate(conn: sqlite3.Connection, guard: Guard, now_ms: int) -> tuple[float | None, int]:
+def local_rate(outbox: Any, guard: Guard, now_ms: int) -> tuple[float | None, int]:
     """sestui's own arithmetic over the guard's window: bounces or complaints per message sent
-    (sends, or deliveries + bounces where sends are not published)."""
-    counts = guard_state.local_counts(conn, now_ms - guard.window_s * 1000, configuration_set=guard.configuration_set,
-                              recipient_domain=guard.recipient_domain)
+    (sends, or deliveries + bounces where sends are not published). `outbox`: a store's Outbox."""
+    counts = outbox.local_counts(now_ms - guard.window_s * 1000, configuration_set=guard.configuration_set,
+                                 recipient_domain=guard.recipient_domain)
     volume = counts.get("send") or (counts.get("delivery", 0) + counts.get("bounce", 0))
     if not volume:
         return None, 0
@@ -30,13 +27,13 @@ def local_rate(conn: sqlite3.Connection, guard: Guard, now_ms: int) -> tuple[flo
 
 
 class GuardWatcher:
-    def __init__(self, conn: sqlite3.Connection, db_lock: threading.Lock, aws: Any, guards: list[Guard]):
-        self.conn, self.db_lock, self.aws, self.guards = conn, db_lock, aws, guards
+    def __init__(self, outbox: Any, aws: Any, guards: list[Guard]):
+        """`outbox`: the store's Outbox (store/base.py), any backend."""
+        self.outbox, self.aws, self.guards = outbox, aws, guards
 
     def measure(self, guard: Guard, now_ms: int) -> tuple[float | None, int | None]:
         if guard.source == "local":
-            with self.db_lock:
-                return local_rate(self.conn, guard, now_ms)
+            return local_rate(self.outbox, guard, now_ms)
         try:
             return outbound.reputation_rate(self.aws, guard.metric, guard.configuration_set), None
         except AwsError as exc:
@@ -48,19 +45,15 @@ class GuardWatcher:
         fired: list[Crossing] = []
         for guard in self.guards:
             rate, volume = self.measure(guard, now_ms)
-            with self.db_lock:
-                state = guard_state.guard_states(self.conn).get(guard.name, {}).get("state", "armed")
-                new, crossings = step(guard, state, rate, volume)
-                if new == state:
-                    continue
-                self.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    guard_state.save_guard_state(self.conn, guard.name, new, now_ms, rate, volume)
-                    sql.enqueue(self.conn, [i for c in crossings for i in crossing_items(guard, c, now_ms)])
-                    self.conn.execute("COMMIT")
-                except BaseException:
-                    self.conn.execute("ROLLBACK")
-                    raise
+            state = self.outbox.guard_states().get(guard.name, {}).get("state", "armed")
+            new, crossings = step(guard, state, rate, volume)
+            if new == state:
+                continue
+            # The new state and its actions in one transaction, only if the state is still `state`:
+            # with two collectors on one database, one of them acts on a crossing.
+            items = [i for c in crossings for i in crossing_items(guard, c, now_ms)]
+            if self.outbox.enqueue_with(items, (guard.name, state, new, now_ms, rate, volume)) < 0:
+                continue
             for c in crossings:
                 log.warning("guard %s: %s -> %s (%s %.4f%s)", guard.name, c.old, c.new, guard.metric, c.rate,
                             f" over {c.volume}" if c.volume is not None else "")

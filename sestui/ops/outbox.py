@@ -5,9 +5,12 @@ for one channel a recipient's items run in the order their events were stored. A
 is retried with exponential backoff and jitter; after `max_attempts` the item is dead and stays
 visible for an operator to retry or discard. Dry-run items are recorded by the store and never run.
 
-Claiming leases an item (state running); a process killed before it records the outcome leaves the
-lease behind, and the next deliverer to start runs the item again: at least once, never lost. The
-delivery id is the same every time, so receivers can drop repeats.
+Claiming leases an item (state running) to this deliverer's owner identity (`store.outbox.worker()`,
+SQLite or PostgreSQL alike). A process killed before it records the outcome leaves the lease behind;
+any deliverer's recovery (on start, then every `recover_interval_s`) runs the item again once its
+owner is gone or its lease expired: at least once, never lost. Items another live deliverer holds
+are left alone, so two deliverers on one database deliver each item once. The delivery id is the
+same every time, so receivers can drop repeats.
 
 A webhook with `batch = N` sends up to N of its channel's items in one request: the items wait in
 the backlog (leased) until N are there or the oldest has waited `batch_wait_s`; the request's
@@ -21,7 +24,6 @@ import logging
 import math
 import os
 import random
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -32,7 +34,7 @@ from typing import Any
 
 from sestui.ops.actions import Context, Delivery, Outcome, runners, webhook
 from sestui.ops.guards import GuardWatcher
-from sestui.store import Store
+from sestui.store import Store, StoreError, open_store
 from sestui.store import outbox as sql
 
 log = logging.getLogger("sestui.outbox")
@@ -48,6 +50,7 @@ class DeliveryOptions:
     retry_base_s: float = 2.0
     retry_cap_s: float = 3600.0
     lease_s: float = 300.0  # longer than any action's timeout
+    recover_interval_s: float = 5.0  # how soon another deliverer's dead process is noticed
     idle_poll_s: float = 0.5
     guard_interval_s: float = 60.0
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
@@ -78,17 +81,17 @@ class _Bucket:
 
 
 class Deliverer:
-    def __init__(self, store: Store | str | os.PathLike, aws: Any, config: Any = None, *,
+    def __init__(self, store: Any, aws: Any, config: Any = None, *,
                  options: DeliveryOptions | None = None, rng: random.Random | None = None):
         """`config`: an ops.routing.ActionsConfig (its guards and delivery options), or None;
-        `store`: the event Store or its path (the deliverer works on a connection of its own)."""
+        `store`: the event store (SQLite or PostgreSQL) or its path or URL."""
         self.options = options or getattr(config, "delivery", None) or DeliveryOptions()
-        path = store.path if isinstance(store, Store) else store
-        self._store = store if isinstance(store, Store) else None
-        self._own_store: Store | None = None  # opened here (for ses_suppress), closed by stop()
-        self.path = path
-        self.conn = sql.connect(path)
-        self._db = threading.Lock()
+        self._own_store: Any = None  # opened here, closed by stop()
+        if not hasattr(store, "outbox"):  # a path or URL
+            store = self._own_store = open_store(store)
+        self._store: Any = store
+        self.path = store.path
+        self.outbox = store.outbox.worker()  # its own connection (SQLite) and owner identity
         self.ctx = Context(aws, self._open_store, self.options.env)
         self._run = runners()
         self._rng = rng or random.Random()
@@ -102,26 +105,28 @@ class Deliverer:
         self._lock = threading.Lock()
         self.delivered = 0
         guards = list(getattr(config, "guards", None) or [])
-        self.guards = GuardWatcher(self.conn, self._db, aws, guards) if guards else None
+        self.guards = GuardWatcher(self.outbox, aws, guards) if guards else None
+        self._recovered_at = 0.0
 
     def _open_store(self) -> Store:
-        if self._store is None:
-            self._store = self._own_store = Store(self.path)
         return self._store
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> Deliverer:
-        with self._db:
-            recovered = sql.recover(self.conn)
-        if recovered:
-            log.info("outbox: %d interrupted deliveries are due again", recovered)
+        self._recover()
         self._pool = ThreadPoolExecutor(self.options.workers, thread_name_prefix="sestui-deliver")
         self._thread = threading.Thread(target=self._loop, name="sestui-outbox", daemon=True)
         self._thread.start()
         if self.guards is not None:
             threading.Thread(target=self._guard_loop, name="sestui-guards", daemon=True).start()
         return self
+
+    def _recover(self) -> None:
+        self._recovered_at = time.monotonic()
+        recovered = self.outbox.recover()
+        if recovered:
+            log.info("outbox: %d interrupted deliveries are due again", recovered)
 
     def _guard_loop(self) -> None:
         watcher = self.guards
@@ -156,9 +161,10 @@ class Deliverer:
                 if not any(self._inflight.values()):
                     break
             time.sleep(0.02)
-        with self._db:
-            sql.release(self.conn, [item["id"] for item in waiting])
-            self.conn.close()
+        try:
+            self.outbox.release([item["id"] for item in waiting])
+        finally:
+            self.outbox.close()
         if self._own_store is not None:
             self._own_store.close()
 
@@ -173,7 +179,7 @@ class Deliverer:
             self._wake.clear()  # before the tick: a wake during it is kept, not lost
             try:
                 wait = self._tick()
-            except sqlite3.Error as exc:
+            except StoreError as exc:
                 log.warning("outbox: database busy or failing (%s); retrying", exc)
                 wait = 1.0
             except Exception:
@@ -191,9 +197,10 @@ class Deliverer:
         # per state, cheap, but not per delivery.
         room = opts.workers * 4 - busy
         claimed: list[dict] = []
+        if time.monotonic() - self._recovered_at >= opts.recover_interval_s:
+            self._recover()
         if busy < opts.workers:
-            with self._db:
-                claimed = sql.claim(self.conn, now=sql.now_ms(), lease_ms=int(opts.lease_s * 1000), limit=room)
+            claimed = self.outbox.claim(now=sql.now_ms(), lease_ms=int(opts.lease_s * 1000), limit=room)
         claimed_at = time.monotonic()
         with self._lock:
             for item in claimed:
@@ -302,9 +309,8 @@ class Deliverer:
         if outcome.state == "done" and outcome.detail.startswith("skipped"):
             error = outcome.detail  # say so: "skipped: a simulator address"
         try:
-            with self._db:
-                sql.finish(self.conn, item["id"], state, error=error, next_attempt_ms=due)
-        except sqlite3.Error as exc:  # the lease expires and the item runs again: at least once
+            self.outbox.finish(item["id"], state, error=error, next_attempt_ms=due)
+        except StoreError as exc:  # the lease expires and the item runs again: at least once
             log.warning("outbox: could not record item %s (%s); it will run again", item["id"], exc)
         if state == "dead":
             log.warning("outbox: %s for rule %s is dead: %s", item["action_kind"], item["rule"], error)
@@ -323,7 +329,7 @@ def _delivery(item: dict) -> Delivery:
                     item["recipient"], item["message_id"], item["attempts"])
 
 
-def drain(store: Store | str | os.PathLike, aws: Any, *, options: DeliveryOptions | None = None,
+def drain(store: Any, aws: Any, *, options: DeliveryOptions | None = None,
           timeout: float = 30.0) -> int:
     """Deliver everything due now, in this thread's time (for `sestui outbox` and tests); returns
     how many were done."""
@@ -332,9 +338,7 @@ def drain(store: Store | str | os.PathLike, aws: Any, *, options: DeliveryOption
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            with deliverer._db:
-                due = sql.due_count(deliverer.conn, sql.now_ms())
-            if not due:
+            if not deliverer.outbox.due_count(sql.now_ms()):
                 break
             time.sleep(0.05)
     finally:

@@ -139,6 +139,8 @@ class Poller:
         )
 
     def _prune(self) -> None:
-        removed = self.store.prune(now_ms() - self.options.retention_days * 86_400_000)
-        if removed["events"] or removed["quarantine"]:
-            log.info("retention: removed %(events)d events and %(quarantine)d quarantined bodies", removed)
+        cutoff = now_ms() - self.options.retention_days * 86_400_000
+        removed = {**self.store.prune(cutoff), "outbox": self.store.outbox.prune(cutoff)}
+        if removed["events"] or removed["quarantine"] or removed["outbox"]:
+            log.info("retention: removed %(events)d events, %(quarantine)d quarantined bodies and %(outbox)d"
+                     " finished outbox items", removed)

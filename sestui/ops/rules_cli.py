@@ -12,7 +12,7 @@ from sestui.core.events import parse_body
 from sestui.core.rules import Rule, is_simulator
 from sestui.ops.actions import describe
 from sestui.ops.routing import ActionsConfig
-from sestui.store import Store, guard_state, to_ms
+from sestui.store import Store, to_ms
 from sestui.store import outbox as sql
 
 DAY_MS = 86_400_000
@@ -32,8 +32,8 @@ def _when(rule: Rule) -> str:
 
 def list_rules(config: ActionsConfig, store: Store | None) -> list[str]:
     """Each rule (mode, where it came from, when, actions, hits in 24 h) and each guard (state)."""
-    hits = sql.rule_hits(store.conn, sql.now_ms() - DAY_MS) if store is not None else {}
-    guards = guard_state.guard_states(store.conn) if store is not None else {}
+    hits = store.outbox.rule_hits(sql.now_ms() - DAY_MS) if store is not None else {}
+    guards = store.outbox.guard_states() if store is not None else {}
     lines: list[str] = []
     for rule in config.rules.rules:
         lines.append(f"{rule.name}  {rule.current_mode}  {rule.origin}  hits/24h={hits.get(rule.name, 0)}")
@@ -82,7 +82,7 @@ def test_rule(config: ActionsConfig, name: str, body: str) -> list[str]:
 
 
 def outbox_lines(store: Store, states: Iterable[str] | None = None, limit: int = 200) -> list[str]:
-    rows = sql.list_items(store.conn, states, limit)
+    rows = store.outbox.list_items(states, limit)
     lines = []
     for r in rows:
         extra = ""
@@ -96,10 +96,10 @@ def outbox_lines(store: Store, states: Iterable[str] | None = None, limit: int =
 
 
 def _ids(store: Store, ids: Iterable[int], states: tuple[str, ...]) -> list[int]:
-    sql.ensure_schema(store.conn)  # a database no rule has written to yet
+    store.outbox.ensure()  # a database no rule has written to yet
     chosen = []
     for i in ids:
-        row = sql.get(store.conn, i)
+        row = store.outbox.get(i)
         if row is None:
             raise ValueError(f"no outbox item {i}")
         if row["state"] in states:
@@ -108,16 +108,14 @@ def _ids(store: Store, ids: Iterable[int], states: tuple[str, ...]) -> list[int]
 
 
 def outbox_retry(store: Store, ids: Iterable[int]) -> str:
-    with store._lock:
-        chosen = _ids(store, ids, ("dead", "retrying", "discarded"))
-        n = sql.retry(store.conn, chosen)
+    chosen = _ids(store, ids, ("dead", "retrying", "discarded"))
+    n = store.outbox.retry(chosen)
     return f"retry={n} (due now; the collector's deliverer runs them)"
 
 
 def outbox_discard(store: Store, ids: Iterable[int]) -> str:
-    with store._lock:
-        chosen = _ids(store, ids, ("dead", "retrying", "pending"))
-        n = sql.discard(store.conn, chosen)
+    chosen = _ids(store, ids, ("dead", "retrying", "pending"))
+    n = store.outbox.discard(chosen)
     return f"discarded={n}"
 
 
@@ -151,8 +149,8 @@ def overview(config: ActionsConfig, store: Store, limit: int = 200, recent_done:
     """What the console's Actions pane shows: rules with hits over 24 h, guards with their state
     (armed / warned / paused since ...), the outbox items that need a look (pending, running,
     retrying with the next attempt and the last error, dead) and the last `recent_done` delivered."""
-    hits = sql.rule_hits(store.conn, sql.now_ms() - DAY_MS)
-    states = guard_state.guard_states(store.conn)
+    hits = store.outbox.rule_hits(sql.now_ms() - DAY_MS)
+    states = store.outbox.guard_states()
     return {
         "rules": [{"name": r.name, "mode": r.current_mode, "origin": r.origin, "hits_24h": hits.get(r.name, 0),
                    "actions": [describe(a.kind, a.params) for a in r.do]} for r in config.rules.rules],
@@ -160,7 +158,7 @@ def overview(config: ActionsConfig, store: Store, limit: int = 200, recent_done:
                     "configuration_set": g.configuration_set,
                     "state": states.get(g.name, {}).get("state", "armed"), "since": states.get(g.name, {}).get("since"),
                     "rate": states.get(g.name, {}).get("rate")} for g in config.guards],
-        "counts": sql.counts(store.conn),
-        "items": sql.list_items(store.conn, ("pending", "running", "retrying", "dead"), limit)
-        + (sql.list_items(store.conn, ("done",), recent_done) if recent_done else []),
+        "counts": store.outbox.counts(),
+        "items": store.outbox.list_items(("pending", "running", "retrying", "dead"), limit)
+        + (store.outbox.list_items(("done",), recent_done) if recent_done else []),
     }

@@ -14,18 +14,46 @@ payload is read from `events` at delivery, so it is never copied) and its action
 action's settings live once in `outbox_actions`; the key is also the item's channel, for
 per-channel concurrency and per-recipient ordering). Guard items carry their own payload.
 The tables are created by `ensure_schema` (IF NOT EXISTS), outside the store's numbered migrations.
+
+What an item is (its rows, dedup key, event payload) is store/outbox_items.py, shared with the
+PostgreSQL backend (store/postgres/outbox.py); store/sqlite_outbox.py's `SqliteOutbox` is this module's functions as the
+backend object the rest of sestui uses (`store.outbox`, store/base.py's Outbox protocol).
+
+Leases and owners: a claim stamps each item with its deliverer's `owner`, registered in
+`outbox_owners` (host, pid, process start). `recover` re-runs a running item only when its lease
+expired or its owner is gone: a deliverer that stopped (it unregisters) or whose process no
+longer exists. A live deliverer's items are left alone, so two deliverers on one file never run
+an item twice. Owner liveness is the process table because a SQLite file in WAL mode is shared by
+processes on one host only; an owner on another host (a file on a network share) is never judged
+gone, its lease decides.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
+import socket
 import sqlite3
-import time
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from sestui.store.outbox_items import (  # noqa: F401  (re-exported: callers know them from here)
+    COLUMNS,
+    EVENT_KEYS,
+    EVENT_SELECT,
+    STATES,
+    action_row,
+    dedup_key,
+    encode_json,
+    event_object,
+    event_view,
+    item,
+    items_for_rows,
+    iso_ms,
+    new_owner,
+    now_ms,
+    process_alive,
+    process_start,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox_actions (
@@ -49,13 +77,21 @@ CREATE TABLE IF NOT EXISTS outbox (
   next_attempt_ms INTEGER NOT NULL,
   last_error TEXT,
   created INTEGER NOT NULL,
-  updated INTEGER
+  updated INTEGER,
+  owner TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_ms);
 -- Only unfinished items: "is an earlier item of this recipient still to run?" must not walk its
 -- finished history (the claim's NOT EXISTS repeats this WHERE, so SQLite uses the index).
 CREATE INDEX IF NOT EXISTS outbox_order ON outbox(channel, recipient, id)
   WHERE state IN ('pending', 'retrying', 'running');
+CREATE TABLE IF NOT EXISTS outbox_owners (
+  owner TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started TEXT,
+  since INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS guard_state (
   name TEXT PRIMARY KEY,
   state TEXT NOT NULL,
@@ -65,9 +101,6 @@ CREATE TABLE IF NOT EXISTS guard_state (
 );
 """
 
-STATES = ("pending", "running", "retrying", "done", "dead", "dry-run", "discarded")
-COLUMNS = ("dedup", "channel", "recipient", "message_id", "event_type", "event_ts", "payload", "state",
-           "next_attempt_ms", "created")
 _INSERT = f"INSERT OR IGNORE INTO outbox ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _INSERT_ACTION = ("INSERT OR IGNORE INTO outbox_actions (key, rule, action_index, action_kind, action)"
                   " VALUES (?, ?, ?, ?, ?)")
@@ -76,27 +109,15 @@ _SELECT = ("SELECT o.id, lower(hex(o.dedup)) AS dedup, a.rule, a.action_index, a
            " o.payload, o.recipient, o.message_id, o.event_type, o.event_ts, o.state, o.attempts,"
            " o.next_attempt_ms, o.last_error, o.created, o.updated"
            " FROM outbox o JOIN outbox_actions a ON a.key = o.channel")
-# The event columns of store/sqlite.py's Rows.events tuples, in order.
-EVENT_KEYS = ("message_id", "event_type", "recipient", "timestamp", "bounce_type", "bounce_subtype",
-              "diagnostic_code", "complaint_feedback_type", "delay_type", "link", "user_agent", "ip_address",
-              "reject_reason", "error_message", "subject", "source", "configuration_set")
-_EVENT_COLUMNS = ", ".join("ts" if k == "timestamp" else k for k in EVENT_KEYS)
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def iso_ms(ms: int) -> str:
-    when = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
     for statement in (s.strip() for s in SCHEMA.split(";")):
         if statement:
             conn.execute(statement)
+    # A file an older sestui made: its items have no owner (recover treats them as ownerless).
+    if "owner" not in {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}:
+        conn.execute("ALTER TABLE outbox ADD COLUMN owner TEXT")
 
 
 def connect(path: str | os.PathLike, timeout_s: float = 15.0) -> sqlite3.Connection:
@@ -107,96 +128,6 @@ def connect(path: str | os.PathLike, timeout_s: float = 15.0) -> sqlite3.Connect
     conn.execute("PRAGMA synchronous = NORMAL")
     ensure_schema(conn)
     return conn
-
-
-def dedup_key(rule: str, index: int, kind: str, identity: Sequence[Any]) -> bytes:
-    """128 bits of (rule, action, event identity): the outbox's unique key and, in hex, the delivery id."""
-    text = "\x1f".join([rule, f"{index}:{kind}", *(str(part) for part in identity)])
-    return hashlib.blake2b(text.encode("utf-8", "backslashreplace"), digest_size=16).digest()
-
-
-def action_row(rule: str, index: int, kind: str, params: dict) -> tuple:
-    """(key, rule, index, kind, JSON): what an item does, stored once however many items share it.
-    The key (the item's channel) changes when the action's settings do."""
-    encoded = _json(params)
-    key = hashlib.blake2b(f"{rule}\x1f{index}\x1f{encoded}".encode("utf-8", "backslashreplace"),
-                          digest_size=8).hexdigest()
-    return (key, rule, index, kind, encoded)
-
-
-def event_object(values: Sequence[Any]) -> dict[str, Any]:
-    """A Rows.events tuple (or an events row in that column order) as the normalized event of the
-    export: ISO timestamp, no empty keys."""
-    event = {k: v for k, v in zip(EVENT_KEYS, values, strict=False) if v is not None}
-    event["timestamp"] = iso_ms(values[3])
-    return event
-
-
-def event_view(values: Sequence[Any], tags: dict | None) -> dict[str, Any]:
-    view = dict(zip(EVENT_KEYS, values, strict=False))
-    view["tags"] = tags or {}
-    return view
-
-
-def _message_tags(rows: Any) -> dict[str, dict]:
-    tags: dict[str, dict] = {}
-    for mid, cached in getattr(rows, "_mail_json", {}).items():
-        tags[mid] = cached[1]
-    for message in rows.messages:
-        if message[0] not in tags and message[8]:
-            tags[message[0]] = json.loads(message[8])
-    return tags
-
-
-def items_for_rows(rows: Any, ruleset: Any, now: int | None = None) -> list[tuple]:
-    """(action row, outbox row) for every (rule, action) the events in `rows` trigger (duplicates
-    included: the unique dedup key absorbs them). The payload is not copied: the deliverer reads
-    the event from the events table, committed in the same transaction."""
-    if not ruleset or not rows.events:
-        return []
-    now = now if now is not None else now_ms()
-    tags = _message_tags(rows) if ruleset.needs_tags else {}
-    keys: dict[int, tuple] = {}
-    items: list[tuple] = []
-    blake = hashlib.blake2b
-    for values in rows.events:
-        rules = ruleset.candidates(values[1])
-        if not rules:
-            continue
-        view = None
-        for rule in rules:
-            mode = rule.current_mode
-            if mode == "off":
-                continue
-            when = rule.when
-            if when.by_type_only:  # the common rule: the event type was the whole test
-                if not when.quick_match(values[1], values[4], values[6], values[7]):
-                    continue
-            else:
-                if view is None:
-                    view = event_view(values, tags.get(values[0]))
-                if not when.matches(view):
-                    continue
-            state = "dry-run" if mode == "dry-run" else "pending"
-            identity = f"{values[0]}\x1f{values[1]}\x1f{values[2]}\x1f{values[3]}"
-            for action in rule.do:
-                act = keys.get(id(action))
-                if act is None:
-                    act = keys[id(action)] = action_row(rule.name, action.index, action.kind, action.params)
-                dedup = blake(f"{rule.name}\x1f{action.index}:{action.kind}\x1f{identity}".encode(
-                    "utf-8", "backslashreplace"), digest_size=16).digest()
-                items.append((act, (dedup, act[0], values[2], values[0], values[1], values[3], None, state, now, now)))
-    return items
-
-
-def item(rule: str, index: int, kind: str, params: dict, payload: dict, identity: Sequence[Any], *,
-         recipient: str | None = None, message_id: str | None = None, dry_run: bool = False,
-         now: int | None = None) -> tuple:
-    """One (action row, outbox row) built by hand, with its payload (a guard's crossing)."""
-    now = now if now is not None else now_ms()
-    act = action_row(rule, index, kind, params)
-    return (act, (dedup_key(rule, index, kind, identity), act[0], recipient, message_id, None, None, _json(payload),
-                  "dry-run" if dry_run else "pending", now, now))
 
 
 def enqueue(conn: sqlite3.Connection, items: Iterable[tuple]) -> int:
@@ -210,8 +141,20 @@ def enqueue(conn: sqlite3.Connection, items: Iterable[tuple]) -> int:
 
 def route(conn: sqlite3.Connection, rows: Any, ruleset: Any) -> int:
     """The store's write-path hook: enqueue what `rows` trigger, in the open transaction."""
-    return enqueue(conn, items_for_rows(rows, ruleset))
+    return enqueue(conn, items_for_rows(rows, ruleset, now_ms()))
 
+
+# --- owners: who holds a lease, and whether it is still there ------------------------------------
+
+def register_owner(conn: sqlite3.Connection, owner: str, now: int | None = None) -> None:
+    conn.execute("INSERT OR REPLACE INTO outbox_owners (owner, host, pid, started, since) VALUES (?, ?, ?, ?, ?)",
+                 (owner, socket.gethostname(), os.getpid(), process_start(os.getpid()),
+                  now if now is not None else now_ms()))
+
+
+def unregister_owner(conn: sqlite3.Connection, owner: str) -> None:
+    """A deliverer stopping: what it still holds may be recovered by the next one at once."""
+    conn.execute("DELETE FROM outbox_owners WHERE owner = ?", (owner,))
 
 # --- the deliverer's side -----------------------------------------------------------------------
 
@@ -221,7 +164,7 @@ def _rows(cur: sqlite3.Cursor) -> list[dict]:
 
 
 def claim(conn: sqlite3.Connection, *, now: int, lease_ms: int, limit: int = 64,
-          exclude_channels: Iterable[str] = ()) -> list[dict]:
+          exclude_channels: Iterable[str] = (), owner: str | None = None) -> list[dict]:
     """Lease up to `limit` due items: the oldest first, and for each channel and recipient only the
     earliest unfinished one (ordering per recipient). Leased items show as running; if the process
     dies, the lease expires (or `recover` runs) and they are delivered again."""
@@ -244,7 +187,7 @@ def claim(conn: sqlite3.Connection, *, now: int, lease_ms: int, limit: int = 64,
             items += _rows(cur)
         items.sort(key=lambda i: i["id"])
         conn.executemany("UPDATE outbox SET state = 'running', attempts = attempts + 1, next_attempt_ms = ?,"
-                         " updated = ? WHERE id = ?", [(now + lease_ms, now, i["id"]) for i in items])
+                         " updated = ?, owner = ? WHERE id = ?", [(now + lease_ms, now, owner, i["id"]) for i in items])
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -261,7 +204,7 @@ def fill_payloads(conn: sqlite3.Connection, items: list[dict]) -> None:
     for i in items:
         if i["payload"] is not None or i["event_type"] is None:
             continue
-        row = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE message_id = ? AND event_type = ?"
+        row = conn.execute(f"SELECT {EVENT_SELECT} FROM events WHERE message_id = ? AND event_type = ?"
                            " AND recipient = ? AND ts = ?",
                            (i["message_id"], i["event_type"], i["recipient"], i["event_ts"])).fetchone()
         if row is None:
@@ -273,32 +216,49 @@ def fill_payloads(conn: sqlite3.Connection, items: list[dict]) -> None:
                                ).fetchone()
             if raw is not None:
                 event["raw"] = raw[0]
-        i["payload"] = _json(event)
+        i["payload"] = encode_json(event)
 
 
 def finish(conn: sqlite3.Connection, item_id: int, state: str, *, error: str | None = None,
-           next_attempt_ms: int | None = None, now: int | None = None) -> None:
+           next_attempt_ms: int | None = None, now: int | None = None, owner: str | None = None) -> None:
+    """Record a leased item's outcome; nothing if its lease was recovered (by `recover`) since."""
     if state not in ("done", "retrying", "dead"):
         raise ValueError(state)
     now = now if now is not None else now_ms()
     conn.execute("UPDATE outbox SET state = ?, last_error = ?, next_attempt_ms = coalesce(?, next_attempt_ms),"
-                 " updated = ? WHERE id = ? AND state = 'running'",
-                 (state, error, next_attempt_ms, now, item_id))
+                 " updated = ? WHERE id = ? AND state = 'running' AND owner IS ?",
+                 (state, error, next_attempt_ms, now, item_id, owner))
 
 
-def recover(conn: sqlite3.Connection, now: int | None = None) -> int:
-    """On start: items a dead process had leased are due again now (at least once)."""
+def recover(conn: sqlite3.Connection, now: int | None = None, *,
+            alive: Callable[[str, int, str | None], bool] = process_alive) -> int:
+    """Running items whose lease expired or whose owner is gone (stopped, or its process died)
+    are due again now (at least once). A live deliverer's leases are left alone."""
     now = now if now is not None else now_ms()
-    return conn.execute("UPDATE outbox SET state = 'retrying', next_attempt_ms = ?, updated = ?,"
-                        " last_error = coalesce(last_error, 'interrupted') WHERE state = 'running'",
-                        (now, now)).rowcount
+    if conn.execute("SELECT 1 FROM outbox WHERE state = 'running' LIMIT 1").fetchone() is None:
+        return 0  # nothing leased: no write transaction (this runs every few seconds)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        gone = [owner for owner, host, pid, started in conn.execute(
+            "SELECT owner, host, pid, started FROM outbox_owners").fetchall() if not alive(host, pid, started)]
+        conn.executemany("DELETE FROM outbox_owners WHERE owner = ?", [(o,) for o in gone])
+        n = conn.execute("UPDATE outbox SET state = 'retrying', next_attempt_ms = ?, updated = ?, owner = NULL,"
+                         " last_error = coalesce(last_error, 'interrupted') WHERE state = 'running'"
+                         " AND (next_attempt_ms <= ? OR owner IS NULL"
+                         "      OR owner NOT IN (SELECT owner FROM outbox_owners))", (now, now, now)).rowcount
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return n
 
 
 def release(conn: sqlite3.Connection, ids: Iterable[int], now: int | None = None) -> None:
     """Leased items that never started (the deliverer is stopping): due again, attempt not counted."""
     now = now if now is not None else now_ms()
     conn.executemany("UPDATE outbox SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END,"
-                     " attempts = attempts - 1, next_attempt_ms = ? WHERE id = ? AND state = 'running'",
+                     " attempts = attempts - 1, next_attempt_ms = ?, owner = NULL WHERE id = ? AND state = 'running'",
                      [(now, i) for i in ids])
 
 
@@ -306,8 +266,13 @@ def prune(conn: sqlite3.Connection, before_ms: int) -> int:
     """Forget finished items (done, dead, discarded, dry-run) created before `before_ms`. Their dedup
     key goes with them: use the events' retention cutoff (or older), so that an event still stored
     and delivered again by SQS is not acted on twice."""
-    return conn.execute("DELETE FROM outbox WHERE created < ? AND state IN ('done', 'dead', 'discarded', 'dry-run')",
-                        (before_ms,)).rowcount
+    try:
+        return conn.execute("DELETE FROM outbox WHERE created < ? AND state IN ('done', 'dead', 'discarded',"
+                            " 'dry-run')", (before_ms,)).rowcount
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # no rule ever wrote to this file
+            return 0
+        raise
 
 
 def due_count(conn: sqlite3.Connection, now: int) -> int:
@@ -373,7 +338,7 @@ def rule_hits(conn: sqlite3.Connection, since_ms: int) -> dict[str, int]:
 
 
 def attach(store: Any, ruleset: Any) -> None:
-    """Make `store`'s write path enqueue what `ruleset` triggers (None or empty: nothing)."""
-    with store._lock:
-        ensure_schema(store.conn)
-        store.outbox_rules = ruleset if ruleset else None
+    """Make `store`'s write path enqueue what `ruleset` triggers (None or empty: nothing), on
+    either backend (its tables made if missing)."""
+    store.outbox.ensure()
+    store.outbox_rules = ruleset if ruleset else None

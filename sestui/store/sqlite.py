@@ -7,6 +7,7 @@ store/rows.py; every other SQL statement is here or in store/queries.py.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -37,6 +38,7 @@ from sestui.store.rows import EVENT_COLUMNS, Rows
 from sestui.store.schema import APPLICATION_ID, MIGRATIONS, SESTUI_TABLES, migrate
 from sestui.store.state import StateQueries
 from sestui.store import outbox  # outbox hook
+from sestui.store.sqlite_outbox import SqliteOutbox  # outbox hook
 
 BUSY_TIMEOUT_S = 15.0
 
@@ -59,6 +61,11 @@ class Store(StateQueries, HistoryQueries):
     COLLECTOR_FIELDS = COLLECTOR_FIELDS
 
     outbox_rules = None  # outbox hook: a core.rules.RuleSet, set by store.outbox.attach()
+
+    @functools.cached_property
+    def outbox(self) -> SqliteOutbox:
+        """The actions outbox on this store's connection (store/base.py's Outbox)."""
+        return SqliteOutbox(self.conn, self._lock, self.path)
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
         self.path = Path(path)

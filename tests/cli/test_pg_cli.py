@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from sestui.cli import main
 from test_cli_ingest import BODIES, EXPECTED_ROWS, SUMMARY
 
@@ -83,22 +81,24 @@ def test_migrate_copies_a_sqlite_file_into_postgresql_and_a_missing_source_is_on
     assert err.count("\n") == 1 and err.startswith("sestui: error: ") and "missing.db" in err
 
 
-def test_the_outbox_commands_and_a_collector_with_rules_refuse_postgresql_in_one_line(pg_url, capsys,
-                                                                                      isolated_environment,
-                                                                                      tmp_path, monkeypatch):
-    for argv in (["outbox", "list", "--db", pg_url], ["rules", "list", "--db", pg_url]):
-        assert main(argv) == 1
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "outbox is on SQLite only" in err, argv
-    from sestui.ops.build import BuildError, build_collector
+def test_the_outbox_commands_and_a_collector_with_rules_work_on_postgresql(pg_url, capsys, isolated_environment,
+                                                                          tmp_path, monkeypatch):
+    """The outbox is on PostgreSQL too (it used to refuse it in one line): the commands answer and a
+    collector with rules gets its deliverer."""
+    from sestui.ops.build import build_collector
     from sestui.store import open_store
 
     config = tmp_path / "config.toml"
     config.write_text('[[rules]]\nname = "hard"\nmode = "on"\nwhen.event_types = ["bounce"]\n\n'
                       '[[rules.do]]\naction = "webhook"\nurl = "http://127.0.0.1:9/ses"\n')
     monkeypatch.setenv("SESTUI_CONFIG", str(config))
+    assert main(["outbox", "list", "--db", pg_url]) == 0
+    assert capsys.readouterr().out == "the outbox is empty\n"
+    assert main(["rules", "list", "--db", pg_url]) == 0
+    assert "hard  on" in capsys.readouterr().out
     from sestui.config import load
 
     with open_store(pg_url) as store:
-        with pytest.raises(BuildError, match="need a SQLite database"):
-            build_collector(load(), None, store)
+        collector = build_collector(load(), None, store)
+        assert collector.deliverer is not None
+        collector.deliverer.outbox.close()

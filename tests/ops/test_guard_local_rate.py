@@ -7,11 +7,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from fixtures import record, sns_envelope
 
 from sestui.core.events import parse_body
 from sestui.core.guards import Guard, Level
 from sestui.ops.guards import local_rate
+from sestui.store import open_store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    target = str(tmp_path / "events.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with open_store(target) as s:
+        yield s
 
 
 def _store(store, rec: dict) -> None:
@@ -32,17 +41,14 @@ def test_a_complaint_from_an_identity_notification_counts_for_its_messages_set(s
     _store(store, send)
     _store(store, complaint)
     now = _ms(complaint["complaint"]["timestamp"]) + 1000
-    with store._lock:
-        stored = store.conn.execute("SELECT configuration_set FROM events WHERE event_type = 'complaint'").fetchall()
-    assert stored and all(row[0] is None for row in stored)  # the event itself names no set
+    assert parse_body(sns_envelope(complaint)).events[0].configuration_set is None  # the event names no set
 
     def guard(configuration_set: str) -> Guard:
         return Guard("g", "complaint_rate", "local", configuration_set, window_s=7 * 86400, min_volume=1,
                      pause=Level(0.5, ()))
 
-    with store._lock:
-        rate, volume = local_rate(store.conn, guard("sestui-events"), now)
-        other = local_rate(store.conn, guard("another-set"), now)
+    rate, volume = local_rate(store.outbox, guard("sestui-events"), now)
+    other = local_rate(store.outbox, guard("another-set"), now)
     sends = len(complaint["mail"]["destination"])
     complained = len(complaint["complaint"]["complainedRecipients"])
     assert (rate, volume) == (complained / sends, sends)

@@ -9,6 +9,7 @@ transaction that stores them; `wait_for_events` is how a console learns of them 
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,9 @@ from sestui.core.events import Parsed
 from sestui.store import queries
 from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
 from sestui.store.history import HistoryQueries
+from sestui.store.postgres import outbox as pgoutbox  # outbox hook
 from sestui.store.postgres import schema as pgschema
+from sestui.store.postgres.outbox import PgOutbox  # outbox hook
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.state import PgStateMixin
 from sestui.store.postgres.write import WRITERS
@@ -114,6 +117,12 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
 
     COLLECTOR_FIELDS = COLLECTOR_FIELDS
     _p = "%s"  # psycopg's placeholder, for store/history.py
+    outbox_rules = None  # outbox hook: a core.rules.RuleSet, set by store.outbox.attach()
+
+    @functools.cached_property
+    def outbox(self) -> PgOutbox:
+        """The actions outbox in this database (store/base.py's Outbox)."""
+        return PgOutbox(self)
 
     def __init__(self, url: str, *, readonly: bool = False, pool_size: int = 4,
                  write_mode: str = DEFAULT_WRITE_MODE):
@@ -244,6 +253,8 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                         # ids in commit order: a reader of "id > last seen" never misses a row
                         conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
                         result = self._write_rows(conn, rows)
+                        if self.outbox_rules:  # outbox hook: the actions these events trigger, same transaction
+                            pgoutbox.route(conn, rows, self.outbox_rules)
                         if result.stored:
                             conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
                     return result

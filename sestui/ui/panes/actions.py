@@ -26,7 +26,6 @@ from sestui.core.guards import Guard
 from sestui.core.rules import RuleSet
 from sestui.ops import rules_cli
 from sestui.ops.routing import ActionsConfig
-from sestui.store import guard_state
 from sestui.ui import actions_outbox
 from sestui.ui.messages import ActionsLoaded, PausedSets, Row
 from sestui.ui.text import clock_time, count, literal, percent
@@ -44,7 +43,7 @@ if TYPE_CHECKING:
     from sestui.ui.app import SestuiApp
 
 REFRESH_EVERY = 5  # ticks, while shown
-PAUSED_EVERY = 5  # ticks: guard states (SQLite)
+PAUSED_EVERY = 5  # ticks: guard states (the store)
 PAUSED_AWS_EVERY = 30  # ticks: GetConfigurationSet per candidate set
 NO_CONFIG = "no [[rules]] or [[guards]] in the config ([policies] act directly: pane 3, p)"
 STATE_COLOURS = {"pending": "", "running": "primary", "retrying": "warning", "dead": "error",
@@ -184,9 +183,8 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
     def _load(self) -> None:
         ctx = self.app.ctx
         config = ctx.actions or ActionsConfig(RuleSet([]))
-        with ctx.store._lock:  # the store's connection is shared with other workers
-            view = rules_cli.overview(config, ctx.store)
-            states = guard_state.guard_states(ctx.store.conn)
+        view = rules_cli.overview(config, ctx.store)  # any backend: through store.outbox
+        states = ctx.store.outbox.guard_states()
         for guard in view["guards"]:
             guard["volume"] = states.get(guard["name"], {}).get("volume")
         deliver(self, ActionsLoaded(view, ctx.actions is not None))
@@ -269,8 +267,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         guards = ctx.actions.guards if ctx.actions else []
         states: dict[str, str] = {}
         if guards:  # no guards, no guard state to read
-            with ctx.store._lock:
-                states = {name: s["state"] for name, s in guard_state.guard_states(ctx.store.conn).items()}
+            states = {name: s["state"] for name, s in ctx.store.outbox.guard_states().items()}
         changed = states != self.guard_states
         self.guard_states = states
         targets = {g.name: pause_target(g) for g in guards}

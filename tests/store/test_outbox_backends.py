@@ -1,0 +1,154 @@
+"""The outbox backend (`store.outbox`) behaves the same on SQLite and on a real PostgreSQL: enqueue in
+the events' transaction with dedup, claims with leases and per-recipient order, finish, release,
+retry, discard, prune, counts, hits; recover leaves a live deliverer's leases alone and takes back
+those of a gone one; a guard's state steps once under two writers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from console_data import envelope, record
+
+from sestui.core.events import parse_body
+from sestui.ops import routing
+from sestui.store import open_store
+from sestui.store import outbox as sql
+
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
+RULES = {"rules": [{"name": "feedback", "mode": "on", "when": {"event_types": ["bounce"]},
+                    "do": [{"action": "webhook", "url": "http://127.0.0.1:9/ses"}]}]}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "events.db")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(target):
+    with open_store(target) as s:
+        sql.attach(s, routing.load(RULES).rules)
+        yield s
+
+
+def bounces(*specs: tuple[int, str]) -> list[str]:
+    return [envelope(record("Bounce", n, who, T0, T0 + timedelta(seconds=n), "s")) for n, who in specs]
+
+
+def add(store, bodies: list[str]) -> None:
+    store.add([(b, parse_body(b)) for b in bodies])
+
+
+def test_the_write_path_enqueues_once_per_event_and_rule(store):
+    add(store, bounces((1, "a@x.org"), (2, "b@x.org")))
+    add(store, bounces((1, "a@x.org")))  # redelivered: nothing new
+    add(store, [envelope(record("Delivery", 3, "c@x.org", T0, T0, "s"))])  # matches no rule
+    items = store.outbox.list_items()
+    assert len(items) == 2 and {i["recipient"] for i in items} == {"a@x.org", "b@x.org"}
+    assert store.outbox.counts() == {"pending": 2}
+    assert store.outbox.rule_hits(0) == {"feedback": 2}
+    assert all(len(i["dedup"]) == 32 and i["rule"] == "feedback" and i["action_kind"] == "webhook" for i in items)
+
+
+def test_claim_finish_and_the_operator_actions(store):
+    add(store, bounces((1, "a@x.org"), (2, "a@x.org"), (3, "b@x.org")))
+    worker = store.outbox.worker()
+    try:
+        now = sql.now_ms()
+        claimed = worker.claim(now=now, lease_ms=60_000, limit=10)
+        # a@x.org's second item waits for its first (order per recipient)
+        assert sorted(i["recipient"] for i in claimed) == ["a@x.org", "b@x.org"]
+        assert all(i["attempts"] == 1 and i["payload"] for i in claimed)
+        assert '"event_type":"bounce"' in claimed[0]["payload"]
+        assert worker.claim(now=now, lease_ms=60_000) == []  # leased, and the rest waits its turn
+        assert store.outbox.due_count(now) == 3  # two running, one due
+        first, second = claimed
+        worker.finish(first["id"], "done")
+        worker.finish(second["id"], "dead", error="HTTP 410")
+        assert store.outbox.get(second["id"])["last_error"] == "HTTP 410"
+        nxt = worker.claim(now=now, lease_ms=60_000)
+        assert [i["recipient"] for i in nxt] == ["a@x.org"]  # the recipient's next one, now
+        worker.release([nxt[0]["id"]])
+        released = store.outbox.get(nxt[0]["id"])
+        assert released["state"] == "pending" and released["attempts"] == 0
+        assert store.outbox.retry([second["id"]]) == 1 and store.outbox.get(second["id"])["state"] == "pending"
+        assert store.outbox.discard([second["id"]]) == 1
+        assert store.outbox.counts() == {"done": 1, "discarded": 1, "pending": 1}
+        assert store.outbox.next_due_ms() is not None
+        assert store.outbox.prune(sql.now_ms() + 1) == 2  # done and discarded; the pending one stays
+        assert [i["state"] for i in store.outbox.list_items()] == ["pending"]
+    finally:
+        worker.close()
+
+
+def test_recover_leaves_a_live_owner_alone_and_takes_back_a_gone_ones(store):
+    add(store, bounces((1, "a@x.org"), (2, "b@x.org")))
+    live, leaving = store.outbox.worker(), store.outbox.worker()
+    try:
+        now = sql.now_ms()
+        [mine] = live.claim(now=now, lease_ms=600_000, limit=1)
+        [theirs] = leaving.claim(now=now, lease_ms=600_000, limit=1)
+        assert store.outbox.recover() == 0  # both leases are held by running deliverers
+        leaving.close()  # its owner is gone: what it held is due again at once
+        assert store.outbox.recover() == 1
+        assert store.outbox.get(mine["id"])["state"] == "running"
+        back = store.outbox.get(theirs["id"])
+        assert back["state"] == "retrying" and back["last_error"] == "interrupted"
+        # an expired lease is taken back even from a live owner
+        assert store.outbox.recover(now + 600_001) == 1
+        assert store.outbox.get(mine["id"])["state"] == "retrying"
+        live.finish(mine["id"], "done")  # too late: the lease was recovered, the outcome is not recorded
+        assert store.outbox.get(mine["id"])["state"] == "retrying"
+    finally:
+        live.close()
+
+
+def test_two_workers_never_claim_the_same_item(store):
+    add(store, bounces(*[(n, f"r{n}@x.org") for n in range(1, 21)]))
+    a, b = store.outbox.worker(), store.outbox.worker()
+    try:
+        now = sql.now_ms()
+        got_a = a.claim(now=now, lease_ms=60_000, limit=7)
+        got_b = b.claim(now=now, lease_ms=60_000, limit=100)
+        ids_a, ids_b = {i["id"] for i in got_a}, {i["id"] for i in got_b}
+        assert len(ids_a) == 7 and len(ids_b) == 13 and not ids_a & ids_b
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_guard_steps_once_under_two_writers(store):
+    item = sql.item("guard:g:warn", 0, "webhook", {"url": "http://x"}, {"n": 1}, ("g", "warn", 1))
+    assert store.outbox.enqueue_with([item], ("g", "armed", "warned", 1, 0.04, 100)) == 1
+    # a second collector that read "armed" before the first committed: nothing enqueued, state kept
+    other = sql.item("guard:g:warn", 0, "webhook", {"url": "http://x"}, {"n": 1}, ("g", "warn", 2))
+    assert store.outbox.enqueue_with([other], ("g", "armed", "warned", 2, 0.04, 100)) == -1
+    assert store.outbox.guard_states()["g"]["state"] == "warned" and store.outbox.guard_states()["g"]["since"] == 1
+    assert len(store.outbox.list_items()) == 1
+
+
+def test_local_counts_for_a_recipient_domain(store):
+    add(store, bounces((1, "a@x.org"), (2, "b@Y.org")))
+    assert store.outbox.local_counts(0) == {"bounce": 2}
+    assert store.outbox.local_counts(0, recipient_domain="y.org") == {"bounce": 1}
+
+
+def test_a_pg_deliverer_whose_lock_connection_broke_takes_its_owner_back(pg_url):
+    """The server dropped the deliverer's lock session (a restart, a pooler): before its next claim
+    it holds its owner's lock again, so others do not take its later leases for a dead process's."""
+    with open_store(pg_url) as store:
+        sql.attach(store, routing.load(RULES).rules)
+        add(store, bounces((1, "a@x.org"), (2, "b@x.org")))
+        worker = store.outbox.worker()
+        try:
+            with store._conn() as conn:
+                conn.execute("SELECT pg_terminate_backend(%s)", (worker._lock_conn.info.backend_pid,))
+            worker._owner_checked = 0.0  # due for its check now
+            [item] = worker.claim(now=sql.now_ms(), lease_ms=600_000, limit=1)
+            assert store.outbox.recover() == 0  # its owner is held again: the lease is left alone
+            assert store.outbox.get(item["id"])["state"] == "running"
+        finally:
+            worker.close()
