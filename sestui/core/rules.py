@@ -57,15 +57,21 @@ class RuleError(ValueError):
     """A rule or guard that cannot be used, as one line naming it and the key."""
 
 
-def bounce_class(bounce_type: str | None, bounce_subtype: str | None, diagnostic_code: str | None) -> str:
-    """hard / soft / auto_reply / suppressed (SES did not send: the address was already listed)."""
+def bounce_class(bounce_type: str | None, bounce_subtype: str | None, diagnostic_code: str | None,
+                 stored_class: str | None = None) -> str:
+    """hard / soft / auto_reply / suppressed (SES did not send: the address was already listed).
+    `stored_class`: the event's core.classify class, which also knows SES's auto-reply by its shape
+    (a Transient/General bounce with no diagnostic text at all)."""
     if bounce_type == "Permanent":
         return "suppressed" if bounce_subtype == "OnAccountSuppressionList" else "hard"
-    return "auto_reply" if is_auto_response(bounce_type, diagnostic_code) else "soft"
+    if stored_class == "auto_reply" or is_auto_response(bounce_type, diagnostic_code):
+        return "auto_reply"
+    return "soft"
 
 
 def is_auto_reply(ev: Mapping[str, Any]) -> bool:
-    return ev.get("event_type") == "bounce" and is_auto_response(ev.get("bounce_type"), ev.get("diagnostic_code"))
+    return ev.get("event_type") == "bounce" and bounce_class(
+        ev.get("bounce_type"), None, ev.get("diagnostic_code"), ev.get("bounce_class")) == "auto_reply"
 
 
 def is_simulator(recipient: str | None) -> bool:
@@ -94,12 +100,12 @@ class When:
         return not self.tags and set(self.sets) <= {"event_types"}
 
     def quick_match(self, event_type: str, bounce_type: str | None, diagnostic_code: str | None,
-                    feedback_type: str | None) -> bool:
-        """`matches` for a by-type-only rule, from the four fields that can still say no."""
+                    feedback_type: str | None, stored_class: str | None = None) -> bool:
+        """`matches` for a by-type-only rule, from the five fields that can still say no."""
         if event_type == "complaint":
             return (feedback_type or "").lower() != "not-spam"
         if event_type == "bounce" and not self.auto_replies:
-            return not is_auto_response(bounce_type, diagnostic_code)
+            return bounce_class(bounce_type, None, diagnostic_code, stored_class) != "auto_reply"
         return True
 
     def matches(self, ev: Mapping[str, Any]) -> bool:
@@ -111,7 +117,7 @@ class When:
         for key, accepted in self.sets.items():
             if key == "bounce_classes":
                 if kind != "bounce" or bounce_class(ev.get("bounce_type"), ev.get("bounce_subtype"),
-                                                    ev.get("diagnostic_code")) not in accepted:
+                                                    ev.get("diagnostic_code"), ev.get("bounce_class")) not in accepted:
                     return False
             elif key == "recipient_domains":
                 if (ev.get("recipient") or "").lower().rpartition("@")[2] not in accepted:

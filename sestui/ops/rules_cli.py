@@ -65,7 +65,8 @@ def test_rule(config: ActionsConfig, name: str, body: str) -> list[str]:
     lines = []
     for ev in parsed.events:
         view = {**{k: getattr(ev, k) for k in sql.EVENT_KEYS if k != "timestamp"},
-                "tags": parsed.mail.tags if parsed.mail else {}, "timestamp": to_ms(ev.timestamp)}
+                "tags": parsed.mail.tags if parsed.mail else {}, "timestamp": to_ms(ev.timestamp),
+                "bounce_class": ev.bounce_class}
         who = f"{ev.event_type} for {ev.recipient}"
         if rule.current_mode == "off":
             lines.append(f"{who}: rule {name} is off: nothing")

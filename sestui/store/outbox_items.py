@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sestui.core.events import DETAIL_FIELDS
+
 STATES = ("pending", "running", "retrying", "done", "dead", "dry-run", "discarded")
 COLUMNS = ("dedup", "channel", "recipient", "message_id", "event_type", "event_ts", "payload", "state",
            "next_attempt_ms", "created")
@@ -27,6 +29,7 @@ EVENT_KEYS = ("message_id", "event_type", "recipient", "timestamp", "bounce_type
               "diagnostic_code", "complaint_feedback_type", "delay_type", "link", "user_agent", "ip_address",
               "reject_reason", "error_message", "subject", "source", "configuration_set")
 EVENT_SELECT = ", ".join("ts" if k == "timestamp" else k for k in EVENT_KEYS)
+BOUNCE_CLASS_AT = 4 + DETAIL_FIELDS.index("bounce_class")  # after message_id, event_type, recipient, ts
 encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -65,7 +68,13 @@ def event_object(values: Sequence[Any]) -> dict[str, Any]:
 def event_view(values: Sequence[Any], tags: dict | None) -> dict[str, Any]:
     view = dict(zip(EVENT_KEYS, values, strict=False))
     view["tags"] = tags or {}
+    view["bounce_class"] = _stored_class(values)
     return view
+
+
+def _stored_class(values: Sequence[Any]) -> str | None:
+    """The classifier's bounce class of a Rows.events tuple (it knows auto-replies by their shape)."""
+    return values[BOUNCE_CLASS_AT] if len(values) > BOUNCE_CLASS_AT else None
 
 
 def _message_tags(rows: Any) -> dict[str, dict]:
@@ -100,7 +109,7 @@ def items_for_rows(rows: Any, ruleset: Any, now: int | None = None) -> list[tupl
                 continue
             when = rule.when
             if when.by_type_only:  # the common rule: the event type was the whole test
-                if not when.quick_match(values[1], values[4], values[6], values[7]):
+                if not when.quick_match(values[1], values[4], values[6], values[7], _stored_class(values)):
                     continue
             else:
                 if view is None:

@@ -152,3 +152,30 @@ def test_a_pg_deliverer_whose_lock_connection_broke_takes_its_owner_back(pg_url)
             assert store.outbox.get(item["id"])["state"] == "running"
         finally:
             worker.close()
+
+
+def _auto_reply() -> str:
+    """SES's out-of-office: a Transient/General bounce with no DSN fields and no text to go by."""
+    from fixtures import record as ses_record
+    from fixtures import sns_envelope
+
+    bounce = ses_record("event-bounce")
+    bounce["bounce"].update(bounceType="Transient", bounceSubType="General",
+                            bouncedRecipients=[{"emailAddress": "away@example.net"}])
+    del bounce["bounce"]["reportingMTA"]
+    return sns_envelope(bounce)
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_an_auto_reply_known_by_its_shape_triggers_no_bounce_rule_unless_asked(target, asked):
+    rules = {"rules": [
+        {"name": "by-type", "mode": "on", "when": {"event_types": ["bounce"], "auto_replies": asked},
+         "do": [{"action": "webhook", "url": "http://127.0.0.1:9/a"}]},
+        {"name": "by-domain", "mode": "on", "when": {"event_types": ["bounce"], "recipient_domains": ["example.net"],
+                                                      "auto_replies": asked},
+         "do": [{"action": "webhook", "url": "http://127.0.0.1:9/b"}]}]}
+    with open_store(target) as store:
+        sql.attach(store, routing.load(rules).rules)
+        add(store, [_auto_reply()])
+        assert [e["bounce_class"] for e in store.iter_events()] == ["auto_reply"]  # the classifier knew
+        assert store.outbox.rule_hits(0) == ({"by-type": 1, "by-domain": 1} if asked else {})
