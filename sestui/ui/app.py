@@ -351,6 +351,7 @@ class SestuiApp(App):
 
     def action_pause(self) -> None:
         self.paused = not self.paused
+        self._show_health()
         self._show_bars()
         if not self.paused:
             self.tick()

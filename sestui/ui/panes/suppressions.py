@@ -175,15 +175,18 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         self._follow_cursor()
 
     def _show_status(self, error: str | None = None) -> None:
+        """The count (and filter), the policies' state and an error keep their room; the reload
+        hint gives way first, then the fetch time (80 columns)."""
         fetched = max((r["fetched"] for r in self.rows.values()), default=None)
         shown = f"{len(self.rows)} suppressed" + (f" of {self.total}, filter /{safe(self.text)}" if self.text else "")
-        if fetched:
-            shown += f" · fetched {clock_time(fetched, self.app.ctx.now_ms())}"
-        shown += f" · {self.policy_state()}"
-        if error:
-            self._status(f"{shown} · could not reload from SES: {error}", error=True)
-        else:
-            self._status(shown + "  (R reloads from SES)")
+        when = f" · fetched {clock_time(fetched, self.app.ctx.now_ms())}" if fetched else ""
+        tail = f" · could not reload from SES: {error}" if error else ""
+        room = max(20, (self.size.width or self.app.size.width) - 2)
+        for line in (f"{shown}{when} · {self.policy_state()}{tail}" + ("" if error else "  (R reloads from SES)"),
+                     f"{shown}{when} · {self.policy_state()}{tail}", f"{shown} · {self.policy_state()}{tail}"):
+            if len(line) <= room:
+                break
+        self._status(line, error=bool(error))
 
     def policy_state(self) -> str:
         """`policies: complaint on, hard_bounce dry-run (p)` — what the collector does by itself."""
