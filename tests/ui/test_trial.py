@@ -153,6 +153,7 @@ def test_the_header_says_paused_not_live_while_the_console_is_paused(store):
         await press(pilot, "space")
         shown = on_screen(app, header)
         assert "PAUSED" in shown and "LIVE" not in shown
+        assert re.search(r"rej(ects)? 24h 0 ", shown), "the rejects keep their room at 80 columns"
         await press(pilot, "space")
         assert "LIVE" in on_screen(app, header) and "PAUSED" not in on_screen(app, header)
 
@@ -237,6 +238,21 @@ def test_the_pane_bar_names_every_pane_shortly_at_80_and_fully_at_120(store, siz
         assert "PAUSED" in on_screen(app, app.query_one("#pane-bar"))
 
     run(app, scenario, size=size)
+
+
+def test_the_pane_bar_and_header_are_drawn_again_on_a_live_resize(store):
+    app = make_app(store)  # its tick is an hour: only the resize itself can redraw them
+
+    async def scenario(pilot):
+        for width, height in ((120, 40), (80, 24), (120, 40)):
+            await pilot.resize_terminal(width, height)
+            await settle(pilot)
+            bar = on_screen(app, app.query_one("#pane-bar"))
+            for name in PANE_NAMES[width]:
+                assert name in bar, f"at {width}: {name!r} not in {bar!r}"
+            assert ("(14d)" in on_screen(app, app.query_one("#health"))) == (width >= 120)
+
+    run(app, scenario)
 
 
 # -- 6: pane 3's status line at 80 columns -----------------------------------------------------------

@@ -126,7 +126,7 @@ def feed_text(app: App, feed: health.Feed, now_ms: int, frozen: bool = False) ->
         state = Text("PAUSED", style=theme_style(app, "warning", True))
         if feed.state == "live":
             backlog = f" backlog {count(feed.backlog)}" if feed.backlog is not None else ""
-            return Text.assemble(state, f" feed {feed.events_per_s:.1f} ev/s{backlog}")
+            return Text.assemble(state, f" {feed.events_per_s:.1f} ev/s{backlog}")  # as long as LIVE's
         return Text.assemble(state, " ", feed_text(app, feed, now_ms))
     if feed.state == "live":
         backlog = f" backlog {count(feed.backlog)}" if feed.backlog is not None else ""
