@@ -63,8 +63,14 @@ NUMBERS = [
     ("bounce undetermined", "a bounce SES could not classify"),
     ("4: ╌ review ─ pause", "pane 4: the rate at which AWS reviews the account, and at which it may pause"
                             " sending (bounce 5% / 10%, complaint 0.1% / 0.5%)"),
+    ("4: Sends … Rejects", "pane 4: per UTC day over 14 days; - : not known (before the first stored event)"),
+    ("4: aws/est/local", "pane 4: where a rate comes from: AWS (CloudWatch), sestui's estimate from SES"
+                         " statistics, or the events stored here"),
+    ("4: At this pace", "pane 4: when a rate would reach AWS's review line if mail bounces and complains as"
+                        " in the last 24 hours"),
     ("7: Bnc% Cmp% Of bnc", "pane 7: rates within the window (w), per group; Of bnc: the group's share of"
                             " all bounces; a rate under the minimum volume (v) is not coloured"),
+    ("8: Hits 24h", "pane 8: events a rule matched in the last 24 hours"),
 ]
 
 
