@@ -265,6 +265,13 @@ def test_the_suppression_status_keeps_the_policy_state_whole_at_80_columns(store
         status = on_screen(app, app.pane("suppressions").query_one("#sup-status"))
         assert "3 suppressed" in status and "policies: complaint on, hard_bounce dry-run (p)" in status
         assert "…" not in status
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert "R reloads from SES" in on_screen(app, app.pane("suppressions").query_one("#sup-status"))
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        status = on_screen(app, app.pane("suppressions").query_one("#sup-status"))
+        assert "hard_bounce dry-run (p)" in status and "…" not in status, "fitted again on a live resize"
 
     run(app, scenario)
 

@@ -69,6 +69,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         self.rows: dict[str, Row] = {}
         self.total: int | None = None
         self.audit_rows: list[Row] = []
+        self.shown_error: str | None | bool = False  # the status line's error; False: not shown yet
 
     def compose(self) -> ComposeResult:
         yield Static(id="sup-status")
@@ -82,6 +83,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def on_resize(self) -> None:
         self.relayout()
+        if self.shown_error is not False:
+            self._show_status(self.shown_error or None)  # fitted again to the new width
 
     def relayout(self) -> None:
         width = max(60, self.size.width or self.app.size.width)
@@ -177,6 +180,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
     def _show_status(self, error: str | None = None) -> None:
         """The count (and filter), the policies' state and an error keep their room; the reload
         hint gives way first, then the fetch time (80 columns)."""
+        self.shown_error = error
         fetched = max((r["fetched"] for r in self.rows.values()), default=None)
         shown = f"{len(self.rows)} suppressed" + (f" of {self.total}, filter /{safe(self.text)}" if self.text else "")
         when = f" · fetched {clock_time(fetched, self.app.ctx.now_ms())}" if fetched else ""
