@@ -304,8 +304,9 @@ class SestuiApp(App):
         line.update(outcome_line(self, reasons, self._stale_since(), self.last_outcome, self.ctx.now_ms()))
 
     def on_resize(self, event: Resize) -> None:
-        self._show_health()
-        self._show_bars()
+        # Textual's App._on_resize, which sets self.size, runs after this handler: draw after it.
+        self.call_later(self._show_health)
+        self.call_later(self._show_bars)
 
     def action_back(self) -> None:
         self._back(quit_at_root=False)
@@ -353,6 +354,7 @@ class SestuiApp(App):
 
     def action_pause(self) -> None:
         self.paused = not self.paused
+        self._show_health()
         self._show_bars()
         if not self.paused:
             self.tick()

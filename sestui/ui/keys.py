@@ -32,21 +32,45 @@ APP_BINDINGS = [
 
 # Keys Textual widgets handle themselves, listed in help beside the bindings of their pane.
 EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
-    "Tables": [("enter", "open / drill down"), ("up/down pgup/pgdn", "move"), ("ctrl+home/ctrl+end", "scroll to top / bottom")],
+    "Tables": [("enter", "open / drill down"), ("↑/↓ pgup/pgdn", "move"), ("^home/^end", "scroll to top / bottom")],
     "2 Timeline": [("tab", "into the raw JSON below (then j/k or arrows scroll it)")],
-    "5 Send": [("tab / shift+tab", "next / previous field"), ("enter", "on a preset: put its address in To")],
-    "Command palette": [("ctrl+p", "every pane and action by name; type to search")],
+    "5 Send": [("tab/shift+tab", "next / previous field"), ("enter", "on a preset: put its address in To")],
+    "Command palette": [("^p", "every pane and action by name; type to search")],
 }
 
+# Every number the console shows, what it counts and over which window.
 NUMBERS = [
-    ("1h snd dlv bnc ...", "pane 1: events of each type stored in the last hour"),
-    ("bounce / complaint", "header: AWS's reputation rates (aws); ~est: sestui's estimate over 14 days of SES"
-                           " statistics (or 24h of local events)"),
-    ("rejects 24h", "header: messages SES rejected in the last 24 hours"),
-    ("quota N/M", "header: messages sent in the last 24 hours / the 24-hour quota (red when used up)"),
-    ("backlog", "header: messages waiting in the SQS queue"),
-    ("ev/s", "header: events the collector stores per second"),
-    ("BOUNCE / bounce", "a hard (permanent) bounce / a soft (transient) one; the timeline says hard or soft"),
+    ("1h snd dlv bnc …", "pane 1: events stored in the last hour, by type: snd send, dlv delivery, bnc bounce,"
+                         " cmp complaint, dly delivery_delay, opn open, clk click, rej reject. Every event,"
+                         " whatever the filter: the line says \"1h unfiltered\" while a filter is on"),
+    ("N new above (g)", "pane 1: newer events not loaded, so nothing moves under the cursor; g goes to the"
+                        " newest and follows the events as they arrive"),
+    ("bounce / complaint", "header: the account's bounce and complaint rates. aws: AWS's own figures"
+                           " (CloudWatch reputation metrics); ~est: sestui's estimate, over 14 days of SES"
+                           " send statistics (14d) or 24 hours of stored events (24h)"),
+    ("rejects 24h", "header (rej 24h when narrow): messages SES rejected in the last 24 hours"),
+    ("quota N/M R/s", "header: messages sent in the last 24 hours / the 24-hour quota (yellow from 80%,"
+                      " red when used up); R/s: the most messages SES accepts per second"),
+    ("LIVE R ev/s", "header: a collector for this queue and database is receiving; R: events it stores per"
+                    " second"),
+    ("backlog N", "header: messages waiting in the SQS queue (visible and delayed, as SQS counts them)"),
+    ("STALE / STOPPED", "header: the collector is failing or silent (for how long, why) / it stopped"
+                        " (since when)"),
+    ("NO FEED", "header: no queue is configured, so no events arrive (sestui setup makes one)"),
+    ("PAUSED", "header and pane bar: this console is paused (space); the collector goes on storing"),
+    ("bounce hard", "a permanent bounce: the address does not take mail; do not send to it again"),
+    ("bounce soft", "a transient bounce (mailbox full, message too large, ...): SES gave up for now"),
+    ("bounce undetermined", "a bounce SES could not classify"),
+    ("4: ╌ review ─ pause", "pane 4: the rate at which AWS reviews the account, and at which it may pause"
+                            " sending (bounce 5% / 10%, complaint 0.1% / 0.5%)"),
+    ("4: Sends … Rejects", "pane 4: per UTC day over 14 days; - : not known (before the first stored event)"),
+    ("4: aws/est/local", "pane 4: where a rate comes from: AWS (CloudWatch), sestui's estimate from SES"
+                         " statistics, or the events stored here"),
+    ("4: At this pace", "pane 4: when a rate would reach AWS's review line if mail bounces and complains as"
+                        " in the last 24 hours"),
+    ("7: Bnc% Cmp% Of bnc", "pane 7: rates within the window (w), per group; Of bnc: the group's share of"
+                            " all bounces; a rate under the minimum volume (v) is not coloured"),
+    ("8: Hits 24h", "pane 8: events a rule matched in the last 24 hours"),
 ]
 
 
@@ -133,10 +157,17 @@ def keymap_problems(keymap: dict[str, str]) -> list[str]:
 
 
 def help_rows(bindings: Iterable[Binding], keymap: dict[str, str], display) -> list[tuple[str, str]]:
-    """(keys, description  (id)) per binding; `display` turns a key into what the terminal shows."""
-    rows = []
+    """(keys, description  (id)) per binding; `display` turns a key into what the terminal shows.
+    Bindings with the same keys and description (the forms' escape) share one row."""
+    rows: list[tuple[str, str]] = []
+    merged: dict[tuple[str, str], list[str]] = {}  # (keys, text) -> ids: one row for one key doing one thing
     for b in bindings:
         keys = "/".join(display(k) for k in keys_of(b, keymap))
         text = b.tooltip or b.description or b.action
-        rows.append((keys, f"{text}  ({b.id})" if b.id else text))
-    return rows
+        if (keys, text) in merged:
+            merged[(keys, text)].append(str(b.id))
+            continue
+        merged[(keys, text)] = [str(b.id)] if b.id else []
+        rows.append((keys, text))
+    return [(keys, f"{text}  ({', '.join(merged[(keys, text)])})" if merged[(keys, text)] else text)
+            for keys, text in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from help_data import help_text
 from console_data import (
     HOSTILE_RECIPIENT,
     HOSTILE_SUBJECT,
@@ -75,7 +76,7 @@ def test_problems_only_toggle_shows_bounces_complaints_rejects_delays(store):
     async def scenario(pilot):
         await press(pilot, "exclamation_mark")
         types = {r[1] for r in flow_rows(app)}
-        assert types == {"BOUNCE", "bounce", "COMPLAINT", "REJECT", "delay"}
+        assert types == {"bounce hard", "bounce soft", "COMPLAINT", "REJECT", "delay"}
 
     run(app, scenario)
 
@@ -264,7 +265,7 @@ def test_help_lists_bindings_with_their_ids(store):
     async def scenario(pilot):
         await pilot.press("question_mark")
         await pilot.pause()
-        text = str(app.screen.query_one("VerticalScroll Static").render())
+        text = help_text(app)
         for binding_id in ("flow.filter", "app.pause", "timeline.suppress", "suppressions.remove", "send.send"):
             assert binding_id in text
 

@@ -30,6 +30,8 @@ PANES = {
     "send": scenario("5"),
     "doctor": scenario("6"),  # no AWS in these tests: the pane says so, deterministically
     "help": scenario("question_mark"),
+    "types": scenario("t"),
+    "paused": scenario("space"),
     "filtered": scenario("exclamation_mark"),
     "filter-line": scenario("slash", *"winter"),
 }

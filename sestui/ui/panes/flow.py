@@ -16,6 +16,7 @@ from sestui.ui.text import clock_time, literal
 from sestui.ui.widgets.common import (
     FilterBox,
     KeyTable,
+    TYPE_WIDTH,
     OrderedText,
     address_cell,
     fitted,
@@ -32,6 +33,18 @@ PROBLEM_TYPES = frozenset({"bounce", "complaint", "reject", "delivery_delay", "r
 COUNTER_LABELS = (("send", "snd"), ("delivery", "dlv"), ("bounce", "bnc"), ("complaint", "cmp"),
                   ("delivery_delay", "dly"), ("open", "opn"), ("click", "clk"), ("reject", "rej"))
 DROP_FIRST = ("click", "open", "send", "delivery", "delivery_delay")  # counters given up when the line is full
+
+
+class FlowTable(KeyTable):
+    """The flow's table: `g`/home also means "follow the newest" (see FlowPane.following)."""
+
+    def __init__(self, on_first, **kwargs):
+        super().__init__(**kwargs)
+        self.on_first = on_first
+
+    def action_cursor_first(self) -> None:
+        super().action_cursor_first()
+        self.on_first()
 
 
 class FlowPane(AppWorkers, Vertical):
@@ -54,18 +67,22 @@ class FlowPane(AppWorkers, Vertical):
         self.counts: dict[str, int] = {}
         self.message_ids: dict[str, str] = {}  # row key -> SES message id
         self.data: dict[str, dict] = {}  # row key -> the store's row, to re-lay the table on resize
-        self.waiting = 0  # newer events not shown while the cursor is away from the top
+        self.waiting = 0  # newer events not shown while the cursor stays on its event
+        # Following: the cursor is on the newest event and moves to each newer one as it arrives
+        # (at start, after a new filter, and after g/home). Any other move pins the cursor to its
+        # event: newer events are then only counted ("N new above (g)"), nothing moves under it.
+        self.following = True
 
     def compose(self) -> ComposeResult:
         yield Static(id="flow-counters")
         yield FilterBox(placeholder="filter: recipient, message id or subject (enter to apply, escape to clear)",
                         id="flow-filter")
         yield Static(id="flow-empty")
-        yield KeyTable(id="flow-table")
+        yield FlowTable(self.follow_newest, id="flow-table")
 
     @property
-    def table(self) -> KeyTable:
-        return self.query_one("#flow-table", KeyTable)
+    def table(self) -> FlowTable:
+        return self.query_one("#flow-table", FlowTable)
 
     def on_mount(self) -> None:
         self.relayout()
@@ -75,13 +92,16 @@ class FlowPane(AppWorkers, Vertical):
         self._show_counters()
 
     def columns_for(self, width: int) -> list[tuple[str, str, int]]:
-        """80 columns: time, type, recipient, subject. From 120 the message id, from 140 a detail."""
+        """80 columns: time, type, recipient, subject. From 120 the message id and room for
+        "bounce undetermined", from 140 a detail."""
         width = max(60, width)
         id_width = 16 if width >= 120 else 0
+        type_width = len("bounce undetermined") if width >= 120 else TYPE_WIDTH
         detail = max(16, (width - 110) // 2) if width >= 140 else 0
         count = 4 + bool(id_width) + bool(detail)
-        spare = width - 8 - 10 - id_width - detail - count * 2 - 1
-        columns = [("Time UTC", "time", 8), ("Type", "type", 10), ("Recipient", "recipient", spare * 55 // 100),
+        spare = width - 8 - type_width - id_width - detail - count * 2 - 1
+        columns = [("Time UTC", "time", 8), ("Type", "type", type_width),
+                   ("Recipient", "recipient", spare * 55 // 100),
                    ("Subject", "subject", spare - spare * 55 // 100)]
         if detail:
             columns.append(("Detail", "detail", detail))
@@ -98,15 +118,22 @@ class FlowPane(AppWorkers, Vertical):
     # -- loading --------------------------------------------------------------------------------
 
     def poll(self) -> None:
-        """Called every tick. Following (cursor on the newest row): fetch what arrived. Otherwise
-        only count it, so rows never shift under a cursor the operator is using."""
+        """Called every tick. Following: fetch what arrived. Otherwise only count it, so rows never
+        shift under a cursor the operator is using."""
         if busy(self.app, "flow"):
             return
-        self._load(self.generation, self.last_id, *self.query(), self.table.cursor_row <= 0)
+        self._load(self.generation, self.last_id, *self.query(), self.following)
+
+    def follow_newest(self) -> None:
+        """g/home: to the newest event, loading what waits above, and follow from there."""
+        self.following = True
+        if self.waiting and not self.app.paused:
+            self.poll()
 
     def reload(self) -> None:
         """A new query: replaces (cancels) a load of the old one still running."""
         self.generation += 1
+        self.following = True
         self.last_id = self.oldest_id = None
         self.exhausted = False
         self._load(self.generation, None, *self.query())
@@ -167,7 +194,7 @@ class FlowPane(AppWorkers, Vertical):
             elif message.mode == "older":
                 self._append(message.rows)
                 self.exhausted = message.exhausted
-            elif table.cursor_row <= 0 and table.row_count + len(message.rows) > LIVE_ROWS:
+            elif self.following and table.row_count + len(message.rows) > LIVE_ROWS:
                 # Following, and the table would outgrow what is worth keeping: start again from
                 # the newest page (cheaper than removing rows one by one; the cursor is on the
                 # newest row either way, so nothing under it moves).
@@ -197,12 +224,12 @@ class FlowPane(AppWorkers, Vertical):
             self.last_id = max(self.last_id or 0, rows[0]["id"])
 
     def _prepend(self, rows: list[dict]) -> None:
-        """Rows newer than everything loaded (oldest first) go on top; the cursor keeps its row,
-        or stays on the newest row when it was there (following)."""
+        """Rows newer than everything loaded (oldest first) go on top; the cursor keeps its event,
+        or moves to the newest when following."""
         if not rows:
             return
         table = self.table
-        following = table.cursor_row <= 0
+        following = self.following
         keep = table.selected_key()
         for row in rows:
             self._add(row)
@@ -240,7 +267,8 @@ class FlowPane(AppWorkers, Vertical):
 
     def _show_counters(self) -> None:
         """The flags (new rows waiting, the filter, the types) keep their room; counters give way,
-        the least telling first."""
+        the least telling first. The counters are the store's, of every event: under a filter the
+        line says so ("1h unfiltered")."""
         app = self.app
         flags = Text(end="")
         if self.waiting:
@@ -256,7 +284,8 @@ class FlowPane(AppWorkers, Vertical):
         room = max(0, (self.size.width or app.size.width) - 2 - flags.cell_len)
         dropped: set[str] = set()
         while True:
-            counters = Text("1h ", style="bold", end="")
+            filtered = bool(self.text) or self.types is not None
+            counters = Text("1h unfiltered " if filtered else "1h ", style="bold", end="")
             for event_type, label in COUNTER_LABELS:
                 if event_type in dropped:
                     continue
@@ -356,10 +385,10 @@ class FlowPane(AppWorkers, Vertical):
 
     @on(DataTable.RowHighlighted, "#flow-table")
     def _moved(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != 0:
+            self.following = False  # the operator chose this event: it stays under the cursor
         if event.cursor_row >= self.table.row_count - 5:
             self.page_older()
-        if event.cursor_row == 0 and self.waiting and not self.app.paused:
-            self.poll()  # back on top: show what arrived meanwhile
 
 
 def _detail(row: dict) -> str:

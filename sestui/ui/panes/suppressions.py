@@ -69,6 +69,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         self.rows: dict[str, Row] = {}
         self.total: int | None = None
         self.audit_rows: list[Row] = []
+        self.shown_error: str | None | bool = False  # the status line's error; False: not shown yet
 
     def compose(self) -> ComposeResult:
         yield Static(id="sup-status")
@@ -82,6 +83,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def on_resize(self) -> None:
         self.relayout()
+        if self.shown_error is not False:
+            self._show_status(self.shown_error or None)  # fitted again to the new width
 
     def relayout(self) -> None:
         width = max(60, self.size.width or self.app.size.width)
@@ -175,15 +178,19 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         self._follow_cursor()
 
     def _show_status(self, error: str | None = None) -> None:
+        """The count (and filter), the policies' state and an error keep their room; the reload
+        hint gives way first, then the fetch time (80 columns)."""
+        self.shown_error = error
         fetched = max((r["fetched"] for r in self.rows.values()), default=None)
         shown = f"{len(self.rows)} suppressed" + (f" of {self.total}, filter /{safe(self.text)}" if self.text else "")
-        if fetched:
-            shown += f" · fetched {clock_time(fetched, self.app.ctx.now_ms())}"
-        shown += f" · {self.policy_state()}"
-        if error:
-            self._status(f"{shown} · could not reload from SES: {error}", error=True)
-        else:
-            self._status(shown + "  (R reloads from SES)")
+        when = f" · fetched {clock_time(fetched, self.app.ctx.now_ms())}" if fetched else ""
+        tail = f" · could not reload from SES: {error}" if error else ""
+        room = max(20, (self.size.width or self.app.size.width) - 2)
+        for line in (f"{shown}{when} · {self.policy_state()}{tail}" + ("" if error else "  (R reloads from SES)"),
+                     f"{shown}{when} · {self.policy_state()}{tail}", f"{shown} · {self.policy_state()}{tail}"):
+            if len(line) <= room:
+                break
+        self._status(line, error=bool(error))
 
     def policy_state(self) -> str:
         """`policies: complaint on, hard_bounce dry-run (p)` — what the collector does by itself."""

@@ -66,9 +66,9 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
 
     def relayout(self) -> None:
         width = max(60, self.size.width or self.app.size.width)
-        spare = width - 8 - 10 - 4 * 2 - 1
+        spare = width - 8 - 11 - 4 * 2 - 1
         recipient = max(16, spare * 45 // 100)
-        columns = [("Time UTC", "time", 8), ("Type", "type", 10), ("Recipient", "recipient", recipient),
+        columns = [("Time UTC", "time", 8), ("Type", "type", 11), ("Recipient", "recipient", recipient),
                    ("Detail", "detail", spare - recipient)]
         if columns != self.table.column_layout:
             events = sorted(self.rows.values(), key=lambda e: (e["ts"], e["id"]))

@@ -1,7 +1,8 @@
-"""Every key the console knows."""
+"""Every key the console knows, and what every number means."""
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,9 +11,29 @@ from textual.widgets import Label, Static
 
 from sestui.ui.screens.base import Modal
 
+FOOTNOTE = "Rebind any key in the config file's [keymap] table by its id, e.g. flow.filter = \"f\"."
+
+
+def help_table(sections: list[tuple[str, list[tuple[str, str]]]]) -> Table:
+    """Two columns: the keys, as wide as the widest, never wrapped; the descriptions, wrapped
+    under themselves. A section's title sits on its own row."""
+    table = Table.grid(padding=(0, 2), expand=True)
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(ratio=1, overflow="fold")
+    for i, (title, rows) in enumerate(sections):
+        if i:
+            table.add_row("", "")
+        table.add_row(Text(title, style="bold underline"), "")
+        for keys, description in rows:
+            table.add_row(Text(f"  {keys}"), Text(description))
+    table.add_row("", "")
+    table.add_row(Text(""), Text(FOOTNOTE, style="italic"))
+    return table
+
 
 class HelpScreen(Modal[None]):
-    """Every key the console knows, from the live bindings (so a user keymap shows as rebound)."""
+    """Every key the console knows, from the live bindings (so a user keymap shows as rebound).
+    One scrolling area (the only scrollbar on screen: the help covers the panes), j/k scroll it."""
 
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
@@ -29,18 +50,10 @@ class HelpScreen(Modal[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        text = Text()
-        for title, rows in self.sections:
-            text.append(f"{title}\n", style="bold underline")
-            for keys, description in rows:
-                text.append(f"  {keys:<14}", style="bold")
-                text.append(f"{description}\n")
-            text.append("\n")
-        text.append("Rebind any key in the config file's [keymap] table by its id, e.g. flow.filter = \"f\".")
         with Vertical():
-            yield Label("Keys (j/k scroll, escape closes)", classes="title")
-            with VerticalScroll():
-                yield Static(text)
+            yield Label("Keys and numbers  (j/k scroll, escape closes)", classes="title")
+            with VerticalScroll(id="help-scroll", can_focus=False):
+                yield Static(help_table(self.sections), id="help-text")
 
     def action_scroll(self, where: str) -> None:
         getattr(self.query_one(VerticalScroll), f"scroll_{where}")(animate=False)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Label, SelectionList
-from textual.widgets.selection_list import Selection
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
 
 from sestui.core.events import EVENT_TYPES
 from sestui.ui.screens.base import Modal
@@ -16,46 +15,56 @@ from sestui.ui.screens.base import Modal
 
 class TypesScreen(Modal[frozenset | None]):
     """Choose which event types the flow shows: space toggles, enter applies, a selects all, n none.
-    Each line says `[x]` or `[ ]`: the checked state is not told by colour alone."""
+    Each line has one mark, `[x]` or `[ ]`: the checked state is a character, not a colour (an
+    OptionList, not a SelectionList, whose own coloured box would be a second mark)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="types.cancel"),
         Binding("enter", "apply", "Apply", priority=True, id="types.apply"),
+        Binding("space", "toggle", "Toggle", id="types.toggle"),
         Binding("a", "all", "All", id="types.all"),
         Binding("n", "none", "None", id="types.none"),
     ]
 
     def __init__(self, current: frozenset[str] | None):
         super().__init__()
-        self.current = current
+        self.chosen = set(EVENT_TYPES if current is None else current)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Event types to show (space toggles, a = all, n = none, enter applies)", classes="title")
-            yield SelectionList[str](*[Selection(self._prompt(t, self.current is None or t in self.current), t,
-                                                 self.current is None or t in self.current, id=t)
-                                       for t in EVENT_TYPES])
+            yield Label("Event types to show", classes="title")
+            yield OptionList(*[Option(self._prompt(t), id=t) for t in EVENT_TYPES])
+            yield Label("space toggles · a all · n none · enter applies · escape cancels", id="types-hint",
+                        classes="hint")
 
-    @staticmethod
-    def _prompt(event_type: str, checked: bool) -> Text:
-        return Text(f"[{'x' if checked else ' '}] {event_type}")
+    def _prompt(self, event_type: str) -> Text:
+        checked = event_type in self.chosen
+        return Text.assemble(("[x] " if checked else "[ ] ", "bold" if checked else ""), event_type)
 
-    @on(SelectionList.SelectedChanged)
-    def _marks(self) -> None:
-        selections = self.query_one(SelectionList)
-        chosen = set(selections.selected)
+    def _redraw(self) -> None:
+        options = self.query_one(OptionList)
         for t in EVENT_TYPES:
-            selections.replace_option_prompt(t, self._prompt(t, t in chosen))
+            options.replace_option_prompt(t, self._prompt(t))
+
+    def action_toggle(self) -> None:
+        option = self.query_one(OptionList).highlighted_option
+        if option is not None and option.id:
+            self.chosen ^= {option.id}
+            self._redraw()
 
     def action_all(self) -> None:
-        self.query_one(SelectionList).select_all()
+        self.chosen = set(EVENT_TYPES)
+        self._redraw()
 
     def action_none(self) -> None:
-        self.query_one(SelectionList).deselect_all()
+        self.chosen = set()
+        self._redraw()
 
     def action_apply(self) -> None:
-        chosen = frozenset(self.query_one(SelectionList).selected)
-        self.dismiss(chosen or None)
+        if not self.chosen:  # an empty flow shows nothing: ask for a type rather than apply it
+            self.query_one("#types-hint", Label).update("Choose at least one type (space), or a for all.")
+            return
+        self.dismiss(frozenset(self.chosen))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -49,13 +49,17 @@ def theme_style(app: App, colour: str, bold: bool = False) -> Style:
         return Style(bold=bold)
 
 
+# A bounce says its kind in a word, not by case or colour alone.
+BOUNCE_LABELS = {"Permanent": ("bounce hard", "error"), "Transient": ("bounce soft", "warning")}
+TYPE_WIDTH = 11  # "bounce hard"; "bounce undetermined" is ellipsized where the column is this narrow
+
+
 def type_cell(app: App, event_type: str, bounce_type: str | None) -> Text:
     if event_type == "bounce":
-        hard = bounce_type == "Permanent"
-        label, colour = ("BOUNCE", "error") if hard else ("bounce", "warning")
+        label, colour = BOUNCE_LABELS.get(bounce_type or "", ("bounce undetermined", "warning"))
     else:
         label, colour = TYPE_LABELS.get(event_type, (event_type, ""))
-    return Text(label, style=theme_style(app, colour, bold=colour == "error"), end="")
+    return FittedText(label, style=theme_style(app, colour, bold=colour == "error"), no_wrap=True, end="")
 
 
 class ReadOnlyAware:

@@ -25,7 +25,7 @@ class HealthHeader(Static):
         # The screen's width, not self.size (the content area, and 0 before the first layout): the
         # same line whenever it is drawn.
         self.update(render_health(self.app, s, now_ms, self.app.size.width, stale_since, reputation,
-                                  paused=self.paused_sets))
+                                  paused=self.paused_sets, frozen=bool(getattr(self.app, "paused", False))))
 
 
 def quota_used_up(s: health.Summary) -> bool:
@@ -44,7 +44,8 @@ def header_figures(s: health.Summary, reputation: Reputation | None) -> tuple[Fi
 
 
 def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_since: int | None = None,
-                  reputation: Reputation | None = None, paused: tuple[str, ...] = ()) -> Text:
+                  reputation: Reputation | None = None, paused: tuple[str, ...] = (), frozen: bool = False) -> Text:
+    """`frozen`: the console is paused (space), so the feed's slot says PAUSED before its state."""
     def style(colour: str, bold: bool = False):
         return theme_style(app, colour, bold)
 
@@ -101,7 +102,7 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     bounce = Text.assemble(("bounce ", muted), short_figure(app, bounce_figure, "bounce"))
     complaint = Text.assemble(("complaint ", muted), short_figure(app, complaint_figure, "complaint"))
     rejects = Text.assemble(("rejects 24h ", muted), (count(s.rejects_24h), style("error" if s.rejects_24h else "")))
-    feed = feed_text(app, s.feed, now_ms)
+    feed = feed_text(app, s.feed, now_ms, frozen)
     window = Text(f" ({s.rates_window})", style=muted) if estimated else Text("")
     rates = Text.assemble(bounce, " ", complaint, window, " ", rejects)
     if rates.cell_len + 3 + feed.cell_len > room:  # the feed's state matters more than the window's name
@@ -117,8 +118,16 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     return Text("\n").join([line1, line2])
 
 
-def feed_text(app: App, feed: health.Feed, now_ms: int) -> Text:
-    """LIVE (rate, backlog) / STALE (age, reason) / STOPPED (since when) / NO FEED (how to get one)."""
+def feed_text(app: App, feed: health.Feed, now_ms: int, frozen: bool = False) -> Text:
+    """LIVE (rate, backlog) / STALE (age, reason) / STOPPED (since when) / NO FEED (how to get one).
+    `frozen` (the console paused): PAUSED in place of LIVE (the collector may still store events,
+    but this console shows none of them), before any other state."""
+    if frozen:
+        state = Text("PAUSED", style=theme_style(app, "warning", True))
+        if feed.state == "live":
+            backlog = f" backlog {count(feed.backlog)}" if feed.backlog is not None else ""
+            return Text.assemble(state, f" {feed.events_per_s:.1f} ev/s{backlog}")  # as long as LIVE's
+        return Text.assemble(state, " ", feed_text(app, feed, now_ms))
     if feed.state == "live":
         backlog = f" backlog {count(feed.backlog)}" if feed.backlog is not None else ""
         return Text.assemble(("LIVE", theme_style(app, "success", True)), f" {feed.events_per_s:.1f} ev/s{backlog}")
