@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 import sqlite_utils
 
 from sestui.core.classify import STATUS_RANK, status_of  # noqa: F401  (re-exported for older imports)
-from sestui.core.events import EVENT_TYPES, Parsed
+from sestui.core.events import Parsed
 from sestui.store import base, queries, rollups
 from sestui.store.base import (  # noqa: F401
     COLLECTOR_FIELDS,
@@ -220,20 +220,39 @@ class Store(StateQueries, HistoryQueries):
         )
 
     def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
-                  types: Iterable[str] | None = None, limit: int = 200) -> list[EventRow]:
+                  types: Iterable[str] | None = None, configuration_set: str | None = None,
+                  tag: tuple[str, str] | None = None, limit: int = 200) -> list[EventRow]:
         """Events by arrival (rowid) for the live flow: newest first, or after `after_id` oldest first
         (so a reader can catch up contiguously), or before `before_id` newest first (paging back).
-        `text` matches recipient, message id or subject as a substring, case-insensitively."""
+        `text` matches recipient, message id or subject as a substring, case-insensitively;
+        `configuration_set` and `tag` (key, value) are those of the event's message, exactly."""
+        tagged = self._tag_messages(tag)
+        if tagged == 0:
+            return []
         order = "ASC" if after_id is not None else "DESC"
         source, where, params, key = queries.flow_where(after_id=after_id, before_id=before_id, types=types,
-                                                        text=text)
+                                                        text=text, configuration_set=configuration_set, tag=tag,
+                                                        tag_messages=tagged)
         return self._query(f"SELECT {queries.FLOW_COLUMNS} {source}{queries.where_sql(where)}"
                            f" ORDER BY {key} {order} LIMIT ?", params + [limit])
 
-    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None) -> int:
+    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None,
+                   configuration_set: str | None = None, tag: tuple[str, str] | None = None) -> int:
         """How many events matching the flow's filter arrived after `after_id`."""
-        source, where, params, _ = queries.flow_where(after_id=after_id, types=types, text=text)
+        tagged = self._tag_messages(tag)
+        if tagged == 0:
+            return 0
+        source, where, params, _ = queries.flow_where(after_id=after_id, types=types, text=text,
+                                                      configuration_set=configuration_set, tag=tag,
+                                                      tag_messages=tagged)
         return self._query(f"SELECT count(*) AS n {source}{queries.where_sql(where)}", params)[0]["n"]
+
+    def _tag_messages(self, tag: tuple[str, str] | None) -> int | None:
+        """How many messages carry the tag, counted up to just past queries.TAG_LOOKUP_MAX (None: no tag)."""
+        if tag is None:
+            return None
+        with self._lock, self._translated():
+            return self.conn.execute(queries.TAG_COUNT, tuple(tag)).fetchone()[0]
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {_EVENT_COLS} FROM events WHERE message_id = ? ORDER BY ts, id", (message_id,))
@@ -298,20 +317,26 @@ class Store(StateQueries, HistoryQueries):
             rollups.prune(self.conn, before_ms)
         return {"events": events, "records": records, "quarantine": quarantine, "messages": messages}
 
-    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None) -> list[BreakdownRow]:
-        """Events per type for each value of a dimension (rollups.DIMENSIONS) over the hours that
-        overlap the last `window_ms`, read from the hourly roll-ups only. The groups that add the
-        most bounces come first, then complaints, then volume."""
+    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None,
+                  campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
+        """Events per type (and hard bounces) for each value of a dimension (rollups.DIMENSIONS) over
+        the hours that overlap the last `window_ms`, read from the roll-ups only. "campaign" groups by
+        the message tag `campaign_tag`; its group "" is every event of the window without that tag.
+        The groups that add the most hard bounces come first, then bounces, complaints, volume."""
         if group_by not in rollups.DIMENSIONS:
             raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
         end = now if now is not None else now_ms()
         since = (end - window_ms) // rollups.HOUR_MS * rollups.HOUR_MS
-        groups: dict[str, Any] = {}
-        for row in self._query(f"SELECT {group_by} AS grp, event_type, sum(n) AS n FROM rollup_hourly"
-                               f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type", (since, end)):
-            group = groups.setdefault(row["grp"], {"group": row["grp"], **dict.fromkeys(EVENT_TYPES, 0)})
-            group[row["event_type"]] = row["n"]
-        return sorted(groups.values(), key=_contribution)
+        if group_by == "campaign":
+            tagged = self._query("SELECT tag_value AS grp, event_type, hard, sum(n) AS n FROM rollup_tags"
+                                 " WHERE tag_key = ? AND hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
+                                 (campaign_tag, since, end))
+            every = self._query("SELECT '' AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
+                                " WHERE hour >= ? AND hour <= ? GROUP BY event_type, hard", (since, end))
+            return rollups.breakdown_rows(tagged, untagged=every)
+        return rollups.breakdown_rows(self._query(f"SELECT {group_by} AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
+                                          f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
+                                          (since, end)))
 
     def vacuum(self) -> None:
         with self._lock, self._translated():
@@ -380,11 +405,6 @@ class Store(StateQueries, HistoryQueries):
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         with self._lock, self._translated():
             self.conn.execute(sql, tuple(params))
-
-
-def _contribution(group: dict[str, Any]) -> tuple:
-    """The breakdown's order: the groups that add the most bounces, then complaints, then volume first."""
-    return -group["bounce"], -group["complaint"], -sum(group[t] for t in EVENT_TYPES), group["group"]
 
 
 if TYPE_CHECKING:

@@ -24,6 +24,7 @@ from sestui.core.events import Parsed
 from sestui.store import queries
 from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
 from sestui.store.history import HistoryQueries
+from sestui.store.postgres import filters
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.state import PgStateMixin
@@ -348,15 +349,28 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                            (before[0], before[1], limit))
 
     def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
-                  types: Iterable[str] | None = None, limit: int = 200) -> list[EventRow]:
+                  types: Iterable[str] | None = None, configuration_set: str | None = None,
+                  tag: tuple[str, str] | None = None, limit: int = 200) -> list[EventRow]:
+        if not self._any_message(configuration_set, tag):
+            return []
         where, params = _event_where(after_id=after_id, before_id=before_id, types=types, text=text)
+        extra, extra_params = filters.message_filters(configuration_set, tag)
         order = "ASC" if after_id is not None else "DESC"
-        return self._query(f"SELECT {COLS} FROM events{_where_sql(where)} ORDER BY id {order} LIMIT %s",
-                           params + [limit])
+        return self._query(f"SELECT {COLS} FROM events{_where_sql(where + extra)} ORDER BY id {order} LIMIT %s",
+                           params + extra_params + [limit])
 
-    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None) -> int:
+    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None,
+                   configuration_set: str | None = None, tag: tuple[str, str] | None = None) -> int:
+        if not self._any_message(configuration_set, tag):
+            return 0
         where, params = _event_where(after_id=after_id, types=types, text=text)
-        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where)}", params)[0]["n"]
+        extra, extra_params = filters.message_filters(configuration_set, tag)
+        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where + extra)}",
+                           params + extra_params)[0]["n"]
+
+    def _any_message(self, configuration_set: str | None, tag: tuple[str, str] | None) -> bool:
+        check = filters.any_message_sql(configuration_set, tag)
+        return check is None or bool(self._query(*check)[0]["found"])
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE message_id = %s ORDER BY ts, id", (message_id,))

@@ -182,7 +182,14 @@ ALTER TABLE collector_state ADD COLUMN wait_seconds INTEGER;
 ALTER TABLE collector_state ADD COLUMN dlq_backlog BIGINT
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]
+# Version 3: the flow's `set:NAME` and `tag:KEY=VALUE` filters look the messages up first (an
+# event's configuration set and tags are its message's: any record of it may carry them).
+_V3 = """
+CREATE INDEX messages_set ON messages(configuration_set);
+CREATE INDEX messages_tags ON messages USING gin ((tags::jsonb) jsonb_path_ops)
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def statements(script: str) -> list[str]:
