@@ -3,7 +3,8 @@
 `rollup_hourly`: one row per hour x event type x hard (1 for a Permanent bounce) x configuration set x
 from-domain x recipient domain x bounce class x complaint feedback type, with its count.
 `rollup_tags`: one row per tag key x hour x event type x hard x tag value: the events of messages
-that carry the tag (any key, so which key is "the campaign" is a setting read at query time).
+that carry the tag (any key, so which key is "the campaign" is a setting read at query time). A
+message's tags are those its first record with tags carried (the messages table keeps them).
 Both are kept in the transaction that writes the events (store/rows.py) and the one that prunes
 them. Complaints that are not the recipient's (core.classify.complaint_counts) are not rolled up.
 
@@ -110,23 +111,32 @@ def _temp_tables(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM temp._sestui_tags")
 
 
-def after_write(conn: sqlite3.Connection, newest: int, set_messages: list[str], tags: list[tuple]) -> None:
-    """In the writing transaction, after the events (ids above `newest`) and their messages were
-    stored: give the new events their message's configuration set, move earlier events of
-    messages that just got one from "(none)" to it, record the tags (message id, key, value) and
-    roll up what is new. `set_messages`: the write's message ids that carried a configuration set."""
+_MESSAGE_TAGS = """
+    INSERT OR IGNORE INTO temp._sestui_tags (message_id, tag_key, tag_value)
+    SELECT m.message_id, t.key, v.value FROM messages m, json_each(m.tags) t, json_each(t.value) v
+    WHERE m.message_id IN (SELECT value FROM json_each(?)) AND json_valid(m.tags)
+      AND json_type(m.tags) = 'object' AND t.type = 'array' AND v.type = 'text'
+"""
+
+
+def after_write(conn: sqlite3.Connection, newest: int, message_ids: list[str]) -> None:
+    """In the writing transaction, after the events (ids above `newest`) and the messages they
+    belong to (`message_ids`) were stored: give the new events their message's configuration set,
+    move earlier events of messages that just got one from "(none)" to it, record the messages'
+    tags in message_tags, moving earlier events of messages that just got tags, and roll up the
+    new events."""
     _temp_tables(conn)
-    if set_messages:
-        conn.execute(_FIND_MOVED, (json.dumps(set_messages), newest))
-        if conn.execute("SELECT 1 FROM temp._sestui_moved LIMIT 1").fetchone():
-            conn.execute(_hourly(_MOVED, "-"))
-            conn.execute(_SET_FROM_MESSAGE.format(where="events.id IN (SELECT id FROM temp._sestui_moved)"))
-            conn.execute(_hourly(_MOVED))
-            conn.execute("DELETE FROM rollup_hourly WHERE n = 0")
+    ids = json.dumps(message_ids)
+    conn.execute(_FIND_MOVED, (ids, newest))
+    if conn.execute("SELECT 1 FROM temp._sestui_moved LIMIT 1").fetchone():
+        conn.execute(_hourly(_MOVED, "-"))
+        conn.execute(_SET_FROM_MESSAGE.format(where="events.id IN (SELECT id FROM temp._sestui_moved)"))
+        conn.execute(_hourly(_MOVED))
+        conn.execute("DELETE FROM rollup_hourly WHERE n = 0")
     conn.execute(_SET_FROM_MESSAGE.format(where="events.id > ?"), (newest,))
-    if tags:
-        conn.executemany("INSERT OR IGNORE INTO temp._sestui_tags VALUES (?, ?, ?)", tags)
-        conn.execute(_NEW_TAGS_ONLY)
+    conn.execute(_MESSAGE_TAGS, (ids,))
+    conn.execute(_NEW_TAGS_ONLY)
+    if conn.execute("SELECT 1 FROM temp._sestui_tags LIMIT 1").fetchone():
         conn.execute(_tags("e.id <= ?", "temp._sestui_tags t JOIN events e ON e.message_id = t.message_id"),
                      (newest,))
         conn.execute("INSERT INTO message_tags (message_id, tag_key, tag_value)"

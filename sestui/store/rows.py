@@ -61,8 +61,6 @@ class Rows:
         self.messages: list[tuple] = []
         self.recipients: list[tuple] = []
         self.quarantine: list[tuple] = []
-        self.tags: list[tuple] = []  # (message id, key, value) of the batch's messages
-        self.set_messages: list[str] = []  # the batch's message ids whose records named a configuration set
         # message id -> (destinations, tags, their JSON): a message's records tend to share a batch
         self._mail_json: dict[str, tuple[list, dict, str, str]] = {}
 
@@ -92,9 +90,6 @@ class Rows:
             destinations, tags = cached[2], cached[3]
         else:
             destinations, tags = _json_text(mail.destinations), _json_text(mail.tags)
-            if mail.configuration_set is not None:
-                self.set_messages.append(mail.message_id)
-            self.tags += [(mail.message_id, key, value) for key, values in mail.tags.items() for value in values]
             self._mail_json[mail.message_id] = (mail.destinations, mail.tags, destinations, tags)
         self.messages.append(
             (mail.message_id, self.received_ms, to_ms(mail.timestamp) if mail.timestamp else None, last_ts,
@@ -121,7 +116,7 @@ class Rows:
             conn.executemany(self.RECORD_SQL, self.records)
             conn.executemany(self.MESSAGE_SQL, self.messages)
             conn.executemany(self.RECIPIENT_SQL, self.recipients)
-            rollups.after_write(conn, newest, self.set_messages, self.tags)
+            rollups.after_write(conn, newest, list({m[0]: None for m in self.messages}))
         if self.quarantine:
             conn.executemany(self.QUARANTINE_SQL, self.quarantine)
         return AddResult(stored, len(self.events) - stored, len(self.quarantine))
