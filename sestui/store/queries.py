@@ -76,7 +76,7 @@ _TAG_BY_EVENT = ("EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = e.me
 
 def flow_where(*, after_id: int | None = None, before_id: int | None = None, types: Iterable[str] | None = None,
                text: str | None = None, configuration_set: str | None = None,
-               tag: tuple[str, str] | None = None, tag_messages: int = 0) -> tuple[str, list[str], list[Any], str]:
+               tag: tuple[str, str] | None = None, tag_messages: int | None = None) -> tuple[str, list[str], list[Any], str]:
     """(FROM clause, WHERE clauses, parameters, the arrival-order key) for the flow.
 
     Text of 3 characters or more is looked up in the trigram index first, walking it in rowid order
@@ -87,7 +87,7 @@ def flow_where(*, after_id: int | None = None, before_id: int | None = None, typ
     from TAG_COUNT)."""
     extra, extra_params = event_where(configuration_set=configuration_set, prefix="e.")
     if tag is not None:
-        extra.append(_TAG_BY_MESSAGE if tag_messages <= TAG_LOOKUP_MAX else _TAG_BY_EVENT)
+        extra.append(_TAG_BY_MESSAGE if (tag_messages or 0) <= TAG_LOOKUP_MAX else _TAG_BY_EVENT)
         extra_params += list(tag)
     if text and len(text) >= FTS_MIN_CHARS:
         where, params = event_where(types=types, text=text, prefix="e.")
