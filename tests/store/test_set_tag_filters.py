@@ -159,3 +159,19 @@ def test_sqlite_walking_the_events_for_a_common_tag_gives_the_same_rows(tmp_path
             check_filter(store, where)
         for group_by, where_key in DRILLS:
             check_drill_down(store, group_by, where_key)
+
+
+def test_a_local_guard_counts_the_messages_set_and_hard_bounces(tmp_path):
+    """guard_state.local_counts (a guard over a local group): the identity bounce counts under its
+    message's set, and `bounce_hard` holds the Permanent ones (a guard's bounce rate, as AWS's)."""
+    from sestui.store import Store
+    from sestui.store.guard_state import local_counts
+
+    soft = {**BOUNCE, "bounceType": "Transient", "bounceSubType": "MailboxFull",
+            "bouncedRecipients": [{"emailAddress": "full@example.org"}]}
+    mail = {**MAIL, "destination": ["gone@example.org", "full@example.org"]}
+    with Store(tmp_path / "events.db") as store:
+        add(store, identity_bounce(), sns_envelope({"notificationType": "Bounce", "mail": mail, "bounce": soft}))
+        assert local_counts(store.conn, 0, configuration_set="tx") == {}
+        add(store, send_with_set())
+        assert local_counts(store.conn, 0, configuration_set="tx") == {"send": 1, "bounce": 2, "bounce_hard": 1}

@@ -152,3 +152,47 @@ def test_set_and_tag_terms_become_the_stores_arguments(line, expected):
 def test_bad_set_and_tag_terms_say_why(line, says):
     error = parse_flow_filter(line).error
     assert error and says in error and "\n" not in error
+
+
+# -- [breakdown] in the config file -----------------------------------------------------------------
+
+
+def _settings(tmp_path, text: str):
+    from sestui.config.settings import load
+
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return load(path=path, env={})
+
+
+def test_breakdown_settings_default_and_from_the_file(tmp_path):
+    assert _settings(tmp_path, "").breakdown == Breakdown(min_volume=100, campaign_tag="campaign")
+    got = _settings(tmp_path, '[breakdown]\nmin_volume = 0\ncampaign_tag = "promo"\n').breakdown
+    assert got == Breakdown(min_volume=0, campaign_tag="promo")
+
+
+@pytest.mark.parametrize("text,says", [
+    ("[breakdown]\nmin_volume = -1\n", "[breakdown] min_volume must be a whole number of at least 0, not -1"),
+    ("[breakdown]\nmin_volume = true\n", "[breakdown] min_volume must be a whole number of at least 0, not True"),
+    ('[breakdown]\ncampaign_tag = ""\n', "[breakdown] campaign_tag must be a tag name"),
+    ("[breakdown]\ncampaign_tag = 3\n", "[breakdown] campaign_tag must be a tag name"),
+    ("[breakdown]\nvolume = 3\n", "[breakdown] has no setting 'volume' (known: campaign_tag, min_volume)"),
+])
+def test_a_bad_breakdown_setting_is_one_line(tmp_path, text, says):
+    from sestui.config.schema import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        _settings(tmp_path, text)
+    assert says in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_local_guard_without_its_own_minimum_takes_the_breakdowns(tmp_path):
+    from sestui.ops import routing
+
+    guard = {"name": "g", "metric": "bounce_rate", "source": "local", "configuration_set": "tx",
+             "warn": {"level": "5%"}}
+    assert routing.load({"guards": [guard]}).guards[0].min_volume == 100
+    tables = {"guards": [guard, {**guard, "name": "own", "min_volume": 7}], "breakdown": {"min_volume": 40}}
+    assert [g.min_volume for g in routing.load(tables).guards] == [40, 7]
+    aws = {**guard, "name": "aws", "source": "aws"}
+    assert routing.load({"guards": [aws], "breakdown": {"min_volume": 40}}).guards[0].min_volume == 0
