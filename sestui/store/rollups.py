@@ -154,15 +154,13 @@ def rebuild(conn: sqlite3.Connection) -> None:
 
 
 def prune(conn: sqlite3.Connection, before_ms: int) -> None:
-    """After events older than `before_ms` (and the messages left without events) were deleted:
-    drop the hours they filled, recount the hour the cut falls in, forget the gone messages' tags."""
+    """After events older than `before_ms` were deleted: drop the hours they filled, recount the
+    hour the cut falls in."""
     boundary = before_ms // HOUR_MS * HOUR_MS
     conn.execute("DELETE FROM rollup_hourly WHERE hour < ?", (boundary + HOUR_MS,))
     conn.execute("DELETE FROM rollup_tags WHERE hour < ?", (boundary + HOUR_MS,))
     conn.execute(ADD_RANGE, (boundary, boundary + HOUR_MS))
     conn.execute(ADD_RANGE_TAGS, (boundary, boundary + HOUR_MS))
-    conn.execute("DELETE FROM message_tags WHERE NOT EXISTS"
-                 " (SELECT 1 FROM messages m WHERE m.message_id = message_tags.message_id)")
 
 
 def breakdown_rows(rows: Iterable[dict], untagged: Iterable[dict] = ()) -> list[BreakdownRow]:

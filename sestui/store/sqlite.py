@@ -308,9 +308,10 @@ class Store(StateQueries, HistoryQueries):
             events = self.conn.execute("DELETE FROM events WHERE ts < ?", (before_ms,)).rowcount
             records = self.conn.execute("DELETE FROM records WHERE ts < ?", (before_ms,)).rowcount
             quarantine = self.conn.execute("DELETE FROM quarantine WHERE received < ?", (before_ms,)).rowcount
-            messages = self.conn.execute(
-                "DELETE FROM messages WHERE coalesce(last_event_ts, first_seen) < ? AND NOT EXISTS "
-                "(SELECT 1 FROM events e WHERE e.message_id = messages.message_id)", (before_ms,)).rowcount
+            gone = ("SELECT message_id FROM messages WHERE coalesce(last_event_ts, first_seen) < ? AND NOT EXISTS "
+                    "(SELECT 1 FROM events e WHERE e.message_id = messages.message_id)")
+            self.conn.execute(f"DELETE FROM message_tags WHERE message_id IN ({gone})", (before_ms,))
+            messages = self.conn.execute(f"DELETE FROM messages WHERE message_id IN ({gone})", (before_ms,)).rowcount
             self.conn.execute(
                 "DELETE FROM message_recipients WHERE ts < ? AND NOT EXISTS "
                 "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))

@@ -103,6 +103,14 @@ def rolled_up(store: Store) -> tuple[Counter, Counter]:
     return Counter({tuple(r[:-1]): r[-1] for r in rows}), Counter({tuple(r[:-1]): r[-1] for r in tags})
 
 
+def tags_of_messages(store: Store) -> tuple[set, set]:
+    """(message_tags as stored, the tags each stored message row holds): equal after every write and prune."""
+    stored = set(store.conn.execute("SELECT message_id, tag_key, tag_value FROM message_tags"))
+    expected = {(m, k, v) for m, t in store.conn.execute("SELECT message_id, tags FROM messages")
+                for k, values in json.loads(t or "{}").items() for v in values}
+    return stored, expected
+
+
 def _ingest(store: Store, bodies: list[str], rng: random.Random) -> None:
     rng.shuffle(bodies)
     for i in range(0, len(bodies), 37):
@@ -115,13 +123,18 @@ def test_rollups_equal_a_recount_after_ingest_prune_and_duplicates(tmp_path):
     with Store(tmp_path / "events.db") as store:
         _ingest(store, list(bodies), rng)
         assert rolled_up(store) == recount(store) and sum(recount(store)[0].values()) > 500
+        stored, expected = tags_of_messages(store)
+        assert stored == expected and len(expected) > 400
         cut = to_ms(T0 + timedelta(days=2, minutes=17, seconds=5))  # inside an hour, not on its edge
         store.prune(cut)
         after_prune = recount(store)
         assert rolled_up(store) == after_prune
         assert min(key[0] for key in after_prune[0]) == cut // 3_600_000 * 3_600_000
+        stored, expected = tags_of_messages(store)
+        assert stored == expected and store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] < 400
         _ingest(store, rng.sample(bodies, 600), rng)  # duplicates, and what the prune removed, again
         assert rolled_up(store) == recount(store)
+        assert tags_of_messages(store)[0] == tags_of_messages(store)[1]
 
 
 def test_a_database_from_before_rollups_gets_them_from_its_events(tmp_path):

@@ -4,6 +4,7 @@ Bounce through an identity topic counts under its set, once a record that names 
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 
@@ -175,3 +176,32 @@ def test_a_local_guard_counts_the_messages_set_and_hard_bounces(tmp_path):
         assert local_counts(store.conn, 0, configuration_set="tx") == {}
         add(store, send_with_set())
         assert local_counts(store.conn, 0, configuration_set="tx") == {"send": 1, "bounce": 2, "bounce_hard": 1}
+
+
+def test_a_version_5_database_gets_sets_tags_and_rollups_from_its_messages(tmp_path):
+    """Migration 6 on a database written before it: the identity bounce (no set of its own) takes its
+    message's, the message's tags are indexed, and the roll-ups are counted again."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from sestui.store import Store
+    from sestui.store.schema import MIGRATIONS
+
+    path = tmp_path / "v5.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    for step in MIGRATIONS[:5]:
+        step(sqlite_utils.Database(conn))
+    conn.execute("INSERT INTO events (message_id, event_type, recipient, ts, bounce_type, configuration_set)"
+                 " VALUES ('old-1', 'bounce', 'gone@example.org', 1715677205000, 'Permanent', NULL),"
+                 " ('old-1', 'send', 'gone@example.org', 1715677200000, NULL, 'tx')")
+    conn.execute("INSERT INTO messages (message_id, first_seen, configuration_set, tags) VALUES"
+                 " ('old-1', 1, 'tx', ?)", (json.dumps(TAGS),))
+    conn.execute("PRAGMA user_version = 5")
+    conn.execute("COMMIT")
+    conn.close()
+    with Store(path) as store:
+        assert [r["configuration_set"] for r in store.flow_page()] == ["tx", "tx"]
+        assert [r["event_type"] for r in store.flow_page(tag=("campaign", "spring"))] == ["send", "bounce"]
+        assert groups(store, "configuration_set") == {"tx": (1, 1)} and groups(store, "campaign") == {"spring": (1, 1)}
