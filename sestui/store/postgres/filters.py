@@ -1,43 +1,46 @@
 """The flow's `set:NAME` and `tag:KEY=VALUE` filters on PostgreSQL. An event's configuration set
 and tags are its message's (identity notifications carry neither: store/rollups.py), so both
-look the matching messages up first, through messages_set and the GIN index on the tags."""
+look the matching messages up first, through messages_set and the GIN index on the tags.
+
+The planner's estimate for a jsonb containment is a guess, and a wrong one walks every event in
+id order probing its message. So the messages are looked up first, up to LOOKUP_MAX: when no more
+match, their ids go into the query as an array (their events read through events_identity, then
+sorted: cost follows the matches, not history); when more do, matches are common enough that the
+walk in id order finds a page quickly (benchmarks/queries_pg.py measures both)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-_SET = "SELECT message_id FROM messages WHERE configuration_set = %s"
-_TAG = "SELECT message_id FROM messages WHERE tags::jsonb @> %s::jsonb"
+LOOKUP_MAX = 2000
 
 
-def _tag_json(tag: tuple[str, str]) -> str:
-    return json.dumps({tag[0]: [tag[1]]})
-
-
-def message_filters(configuration_set: str | None, tag: tuple[str, str] | None) -> tuple[list[str], list[Any]]:
-    """WHERE clauses (on events) and their parameters."""
+def _conditions(configuration_set: str | None, tag: tuple[str, str] | None) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
-    if configuration_set is not None:
-        where.append(f"message_id IN ({_SET})")
-        params.append(configuration_set)
-    if tag is not None:
-        where.append(f"message_id IN ({_TAG})")
-        params.append(_tag_json(tag))
-    return where, params
-
-
-def any_message_sql(configuration_set: str | None, tag: tuple[str, str] | None) -> tuple[str, list[Any]] | None:
-    """A query for whether any message matches both (None: nothing to check). When none does, the
-    flow answers from the indexes alone instead of leaving the plan to the row estimates."""
-    if configuration_set is None and tag is None:
-        return None
-    where, params = [], []
     if configuration_set is not None:
         where.append("configuration_set = %s")
         params.append(configuration_set)
     if tag is not None:
         where.append("tags::jsonb @> %s::jsonb")
-        params.append(_tag_json(tag))
-    return f"SELECT EXISTS (SELECT 1 FROM messages WHERE {' AND '.join(where)}) AS found", params
+        params.append(json.dumps({tag[0]: [tag[1]]}))
+    return where, params
+
+
+def matching_messages_sql(configuration_set: str | None, tag: tuple[str, str] | None) -> tuple[str, list[Any]]:
+    """The ids of up to LOOKUP_MAX + 1 messages with the set and the tag."""
+    where, params = _conditions(configuration_set, tag)
+    return f"SELECT message_id FROM messages WHERE {' AND '.join(where)} LIMIT {LOOKUP_MAX + 1}", params
+
+
+def message_filters(configuration_set: str | None, tag: tuple[str, str] | None,
+                    message_ids: list[str] | None) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (on events) and their parameters: by the ids looked up, or (None: more than
+    LOOKUP_MAX messages match) by a subquery."""
+    if configuration_set is None and tag is None:
+        return [], []
+    if message_ids is not None:
+        return ["message_id = ANY(%s)"], [message_ids]
+    where, params = _conditions(configuration_set, tag)
+    return [f"message_id IN (SELECT message_id FROM messages WHERE {' AND '.join(where)})"], params
