@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES
@@ -161,6 +161,25 @@ def prune(conn: sqlite3.Connection, before_ms: int) -> None:
     conn.execute("DELETE FROM rollup_tags WHERE hour < ?", (boundary + HOUR_MS,))
     conn.execute(ADD_RANGE, (boundary, boundary + HOUR_MS))
     conn.execute(ADD_RANGE_TAGS, (boundary, boundary + HOUR_MS))
+
+
+def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,
+              campaign_tag: str = CAMPAIGN_TAG) -> list[BreakdownRow]:
+    """The SQLite store's breakdown: over the hours that overlap the last `window_ms` before `now`.
+    "campaign" groups by the message tag `campaign_tag`; its group "" is every event of the window
+    without that tag. The groups that add the most hard bounces come first (`contribution`)."""
+    if group_by not in DIMENSIONS:
+        raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(DIMENSIONS)}")
+    since = (now - window_ms) // HOUR_MS * HOUR_MS
+    if group_by == "campaign":
+        tagged = query("SELECT tag_value AS grp, event_type, hard, sum(n) AS n FROM rollup_tags"
+                       " WHERE tag_key = ? AND hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
+                       (campaign_tag, since, now))
+        every = query("SELECT '' AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
+                      " WHERE hour >= ? AND hour <= ? GROUP BY event_type, hard", (since, now))
+        return breakdown_rows(tagged, untagged=every)
+    return breakdown_rows(query(f"SELECT {group_by} AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
+                                f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type, hard", (since, now)))
 
 
 def breakdown_rows(rows: Iterable[dict], untagged: Iterable[dict] = ()) -> list[BreakdownRow]:

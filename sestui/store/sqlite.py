@@ -321,23 +321,9 @@ class Store(StateQueries, HistoryQueries):
     def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None,
                   campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
         """Events per type (and hard bounces) for each value of a dimension (rollups.DIMENSIONS) over
-        the hours that overlap the last `window_ms`, read from the roll-ups only. "campaign" groups by
-        the message tag `campaign_tag`; its group "" is every event of the window without that tag.
-        The groups that add the most hard bounces come first, then bounces, complaints, volume."""
-        if group_by not in rollups.DIMENSIONS:
-            raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
-        end = now if now is not None else now_ms()
-        since = (end - window_ms) // rollups.HOUR_MS * rollups.HOUR_MS
-        if group_by == "campaign":
-            tagged = self._query("SELECT tag_value AS grp, event_type, hard, sum(n) AS n FROM rollup_tags"
-                                 " WHERE tag_key = ? AND hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
-                                 (campaign_tag, since, end))
-            every = self._query("SELECT '' AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
-                                " WHERE hour >= ? AND hour <= ? GROUP BY event_type, hard", (since, end))
-            return rollups.breakdown_rows(tagged, untagged=every)
-        return rollups.breakdown_rows(self._query(f"SELECT {group_by} AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
-                                          f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
-                                          (since, end)))
+        the hours that overlap the last `window_ms`, read from the roll-ups only (rollups.breakdown)."""
+        return rollups.breakdown(self._query, window_ms, group_by, now if now is not None else now_ms(),
+                                 campaign_tag)
 
     def vacuum(self) -> None:
         with self._lock, self._translated():

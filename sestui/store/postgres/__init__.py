@@ -351,35 +351,21 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
     def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
                   types: Iterable[str] | None = None, configuration_set: str | None = None,
                   tag: tuple[str, str] | None = None, limit: int = 200) -> list[EventRow]:
-        ids = self._matching_messages(configuration_set, tag)
-        if ids == []:
+        none, extra, extra_params, key = filters.narrowed(self._query, configuration_set, tag)
+        if none:
             return []
         where, params = _event_where(after_id=after_id, before_id=before_id, types=types, text=text)
-        extra, extra_params = filters.message_filters(configuration_set, tag, ids)
         order = "ASC" if after_id is not None else "DESC"
-        # Few messages: read their events by message id and sort those, rather than let the
-        # planner walk the id index hoping for a match soon (`id + 0` is not the index's order).
-        key = "id + 0" if ids is not None else "id"
         return self._query(f"SELECT {COLS} FROM events{_where_sql(where + extra)} ORDER BY {key} {order} LIMIT %s",
                            params + extra_params + [limit])
 
     def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None,
                    configuration_set: str | None = None, tag: tuple[str, str] | None = None) -> int:
-        ids = self._matching_messages(configuration_set, tag)
-        if ids == []:
+        none, extra, extra_params, _ = filters.narrowed(self._query, configuration_set, tag)
+        if none:
             return 0
         where, params = _event_where(after_id=after_id, types=types, text=text)
-        extra, extra_params = filters.message_filters(configuration_set, tag, ids)
-        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where + extra)}",
-                           params + extra_params)[0]["n"]
-
-    def _matching_messages(self, configuration_set: str | None, tag: tuple[str, str] | None) -> list[str] | None:
-        """The ids of the messages the set / tag filter matches, or None: no such filter, or more
-        than filters.LOOKUP_MAX messages match."""
-        if configuration_set is None and tag is None:
-            return None
-        ids = [r["message_id"] for r in self._query(*filters.matching_messages_sql(configuration_set, tag))]
-        return ids if len(ids) <= filters.LOOKUP_MAX else None
+        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where + extra)}", params + extra_params)[0]["n"]
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE message_id = %s ORDER BY ts, id", (message_id,))

@@ -11,6 +11,7 @@ walk in id order finds a page quickly (benchmarks/queries_pg.py measures both)."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 LOOKUP_MAX = 2000
@@ -44,3 +45,17 @@ def message_filters(configuration_set: str | None, tag: tuple[str, str] | None,
         return ["message_id = ANY(%s)"], [message_ids]
     where, params = _conditions(configuration_set, tag)
     return [f"message_id IN (SELECT message_id FROM messages WHERE {' AND '.join(where)})"], params
+
+
+def narrowed(query: Callable[..., list[dict]], configuration_set: str | None,
+             tag: tuple[str, str] | None) -> tuple[bool, list[str], list[Any], str]:
+    """(nothing matches, WHERE clauses, parameters, the id order's key) for the flow's query. With
+    few messages their events are read by message id and sorted (`id + 0` is not the id index's
+    order, so the planner cannot walk that index hoping for a match soon)."""
+    if configuration_set is None and tag is None:
+        return False, [], [], "id"
+    ids: list[str] | None = [r["message_id"] for r in query(*matching_messages_sql(configuration_set, tag))]
+    if ids is not None and len(ids) > LOOKUP_MAX:
+        ids = None
+    where, params = message_filters(configuration_set, tag, ids)
+    return ids == [], where, params, "id" if ids is None else "id + 0"
