@@ -88,7 +88,7 @@ def run_limit(batches: list[Batch], db: Path) -> float:
         conn.executemany(Rows.MESSAGE_SQL, messages)
         conn.executemany(Rows.RECIPIENT_SQL, recipients)
         conn.executemany(Rows.QUARANTINE_SQL, quarantine)
-        conn.execute(rollups.ADD_NEW, (newest,))
+        rollups.after_write(conn, newest, list({m[0]: None for m in messages}))
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()

@@ -18,6 +18,10 @@ Then, through the Store's own methods, `lookups` random calls each of:
   * flow_filter_nomatch            the flow's first page filtered by text that matches nothing
                                    (target: under 20 ms at 1M events), and flow_count of it;
   * flow_filter_match              the flow's first page filtered by a stored recipient's address;
+  * flow_{set,tag}_{nomatch,match} the flow's first page filtered by `set:NAME` / `tag:campaign=X`, for
+                                   a name nothing carries (target: under 20 ms at 1M events) and for a
+                                   common one; flow_tag_few: a tag ~300 messages carry; flow_count_*:
+                                   the same filters counting what arrived since the last 200 events;
   * breakdown_{1h,24h,14d}_{dim}   the breakdown pane's queries, from the hourly roll-ups (target:
                                    under 50 ms at 1M events, 1M/10k ratio <= 3);
 and the median time of each. The last line printed is one JSON object with the medians (ms)
@@ -55,9 +59,12 @@ CAMPAIGNS = ["spring", "receipts", "digest", "winback"]
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"
 
 
-def event_row(mid, kind, rcpt, ts, subject, source, **details) -> tuple:
+SETS = ["tx", "bulk", "marketing"]
+
+
+def event_row(mid, kind, rcpt, ts, subject, source, config_set="tx", **details) -> tuple:
     row = {"message_id": mid, "event_type": kind, "recipient": rcpt, "ts": ts, "subject": subject,
-           "source": source, "configuration_set": "sestui-events", **details}
+           "source": source, "configuration_set": config_set, **details}
     return tuple(row.get(c) for c in EVENT_COLUMNS)
 
 
@@ -77,33 +84,40 @@ def generate(n_events: int, seed: int):
             pool[min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1)] if rng.random() < 0.2
             else pool[rng.randrange(len(pool))] for _ in range(n_rcpt)))
         subject, source = rng.choice(SUBJECTS).format(n=serial), rng.choice(SOURCES)
+        config_set = SETS[serial % len(SETS)]
+
+        def row(*args, _set=config_set, **kw) -> tuple:
+            return event_row(*args, config_set=_set, **kw)
+
         rows = []
         for rcpt in rcpts:
-            rows.append(event_row(mid, "send", rcpt, ts, subject, source))
+            rows.append(row(mid, "send", rcpt, ts, subject, source))
             done = ts + rng.randint(300, 4000)
             roll = rng.random()
             if roll < 0.01:
-                rows.append(event_row(mid, "delivery_delay", rcpt, done, subject, source, delay_type="MailboxFull",
+                rows.append(row(mid, "delivery_delay", rcpt, done, subject, source, delay_type="MailboxFull",
                                       diagnostic_code="smtp; 452 4.2.2 Mailbox full"))
                 done += rng.randint(300_000, 3_600_000)
             if roll < 0.025:
-                rows.append(event_row(mid, "bounce", rcpt, done, subject, source, bounce_type="Permanent",
+                rows.append(row(mid, "bounce", rcpt, done, subject, source, bounce_type="Permanent",
                                       bounce_subtype="General", diagnostic_code="smtp; 550 5.1.1 user unknown"))
                 continue
-            rows.append(event_row(mid, "delivery", rcpt, done, subject, source))
+            rows.append(row(mid, "delivery", rcpt, done, subject, source))
             if rng.random() < 0.001:
-                rows.append(event_row(mid, "complaint", rcpt, done + 7_200_000, subject, source,
+                rows.append(row(mid, "complaint", rcpt, done + 7_200_000, subject, source,
                                       complaint_feedback_type="abuse"))
             if rng.random() < 0.25:
                 opened = done + rng.randint(10_000, 7_200_000)
                 ip = f"203.0.113.{rng.randint(1, 254)}"
-                rows.append(event_row(mid, "open", rcpt, opened, subject, source, user_agent=UA, ip_address=ip))
+                rows.append(row(mid, "open", rcpt, opened, subject, source, user_agent=UA, ip_address=ip))
                 if rng.random() < 0.3:
-                    rows.append(event_row(mid, "click", rcpt, opened + rng.randint(2000, 120_000), subject, source,
+                    rows.append(row(mid, "click", rcpt, opened + rng.randint(2000, 120_000), subject, source,
                                           user_agent=UA, ip_address=ip, link=f"https://shop.example.com/o/{serial}"))
         count += len(rows)
-        tags = {"ses:configuration-set": ["sestui-events"], "campaign": [CAMPAIGNS[serial % len(CAMPAIGNS)]]}
-        message = (mid, ts, ts, max(r[3] for r in rows), source, subject, json.dumps(rcpts), "sestui-events",
+        # a campaign per message; "batch" tags about 300 messages each (a tag few messages carry)
+        tags = {"ses:configuration-set": [config_set], "campaign": [CAMPAIGNS[serial % len(CAMPAIGNS)]],
+                "batch": [f"b{serial // 300}"]}
+        message = (mid, ts, ts, max(r[3] for r in rows), source, subject, json.dumps(rcpts), config_set,
                    json.dumps(tags))
         yield message, rows
 
@@ -125,7 +139,9 @@ def build(path: Path, n_events: int, seed: int) -> None:
         conn.executemany(Rows.EVENT_SQL, events)
         conn.executemany(Rows.MESSAGE_SQL, messages)
         conn.executemany(Rows.RECIPIENT_SQL, recipients)
-        if rollups is not None:  # as Rows.write keeps them
+        if hasattr(rollups, "after_write"):  # as Rows.write keeps them (schema 6 on)
+            rollups.after_write(conn, newest, [m[0] for m in messages])
+        elif rollups is not None:
             conn.execute(rollups.ADD_NEW, (newest,))
         conn.execute("COMMIT")
         messages.clear(), events.clear(), recipients.clear()
@@ -195,6 +211,26 @@ def measure(path: Path, lookups: int, seed: int) -> dict[str, float]:
         result["flow_filter_match"] = median_ms([lambda t=t: store.flow_page(text=t, limit=200) for t in locals_],
                                                 lookups)
         assert store.flow_page(text=nomatch[0]) == [] and store.flow_page(text=locals_[0])
+        if hasattr(store, "_tag_messages"):  # set: and tag: filters (schema 6 on)
+            flows = {
+                "set_nomatch": [{"configuration_set": f"no-such-set-{i}"} for i in range(lookups + 20)],
+                "set_match": [{"configuration_set": SETS[i % len(SETS)]} for i in range(lookups + 20)],
+                "tag_nomatch": [{"tag": ("campaign", f"no-such-{i}")} for i in range(lookups + 20)],
+                "tag_match": [{"tag": ("campaign", CAMPAIGNS[i % len(CAMPAIGNS)])} for i in range(lookups + 20)],
+                # a tag ~300 messages carry, spread over the history (looked up by message id)
+                "tag_few": [{"tag": ("batch", f"b{rng.randrange(max(1, len(message_ids) // 300))}")}
+                            for _ in range(lookups + 20)],
+            }
+            for name, wheres in flows.items():
+                result[f"flow_{name}"] = median_ms([lambda w=w: store.flow_page(limit=200, **w) for w in wheres],
+                                                   lookups)
+            newest = store.flow_page(limit=1)[0]["id"]
+            for name in ("set_nomatch", "set_match", "tag_nomatch", "tag_match", "tag_few"):
+                # what the console asks every tick while the operator reads: how many arrived since
+                result[f"flow_count_{name}"] = median_ms(
+                    [lambda w=w: store.flow_count(after_id=newest - 200, **w) for w in flows[name]], lookups)
+            assert store.flow_page(**flows["set_nomatch"][0]) == [] and store.flow_page(**flows["set_match"][0])
+            assert store.flow_page(**flows["tag_nomatch"][0]) == [] and store.flow_page(**flows["tag_few"][0])
         if hasattr(store, "breakdown"):  # the roll-ups (schema 4 on)
             for window, name in ((3_600_000, "1h"), (86_400_000, "24h"), (14 * 86_400_000, "14d")):
                 for dim in ("configuration_set", "recipient_domain", "campaign", "bounce_class"):
@@ -230,6 +266,8 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"round {round_ + 1}, {size}: {json.dumps(got)}", file=sys.stderr)
     queries = ("timeline", "recipient_history", "latest", "flow_page", "counts_by_type_5min", "flow_filter_nomatch",
                "flow_count_nomatch", "flow_filter_match")
+    queries += tuple(sorted(k for k in figures[sizes[0]] if k.startswith(("flow_set", "flow_tag", "flow_count_set",
+                                                                          "flow_count_tag"))))
     queries += tuple(sorted(k for k in figures[sizes[0]] if k.startswith("breakdown_")))
     # counts_by_type's cost follows the events in its window, which differ a little between sizes
     # (the short small history has fewer late Opens): its ratio is per window event.

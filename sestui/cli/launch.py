@@ -358,7 +358,7 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
                          queue_url=target.queue_url, configuration_set=target.configuration_set,
                          read_only=read_only, collector=collector, keymap=keymap, theme=theme,
                          policies=None if read_only else policies, accounts=list(targets), account_name=name,
-                         notice=notice, actions=_actions(settings))
+                         notice=notice, actions=_actions(settings), breakdown=settings.breakdown)
     app = SestuiApp(ctx)
     _exit_on_hangup(app)
     if child is None:

@@ -1,7 +1,7 @@
 """What the config file may hold, typed and validated in this one place.
 
 Top-level keys are the settings of SETTINGS (each also a flag and a SESTUI_* variable); tables are
-[keymap], [policies], [wiring] and [accounts.NAME]; arrays of tables ([[rules]], [[guards]]) are
+[keymap], [policies], [wiring], [breakdown] and [accounts.NAME]; arrays of tables ([[rules]], [[guards]]) are
 checked for shape here and handed on as they are. Every error is one line naming the file and the
 key. The writer (file.py) checks what it would write with the same functions.
 """
@@ -140,6 +140,15 @@ class Policies:
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """[breakdown]: the volume below which a group's rate is shown but not coloured (and the default
+    minimum of a guard over a local group), and the message tag whose values are the campaigns."""
+
+    min_volume: int = 100
+    campaign_tag: str = "campaign"
+
+
+@dataclass(frozen=True)
 class Wiring:
     """[wiring]: what `sestui setup` made (written by it, read by doctor and the console)."""
 
@@ -176,6 +185,7 @@ class ConfigTables:
     accounts: dict[str, Account] = field(default_factory=dict)
     rules: list[dict[str, Any]] = field(default_factory=list)
     guards: list[dict[str, Any]] = field(default_factory=list)
+    breakdown: Breakdown = field(default_factory=Breakdown)
 
 
 def _unknown(where: str, table: Mapping[str, Any], known: frozenset[str] | set[str]) -> None:
@@ -206,6 +216,20 @@ def parse_policies(table: Mapping[str, Any]) -> Policies:
         elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"[policies] {key} must be a whole number of at least 1")
     return Policies(**table)
+
+
+def parse_breakdown(table: Mapping[str, Any]) -> Breakdown:
+    """[breakdown] checked; ValueError names a bad entry."""
+    _unknown("[breakdown]", table, {f.name for f in fields(Breakdown)})
+    if "min_volume" in table:
+        value = table["min_volume"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"[breakdown] min_volume must be a whole number of at least 0, not {value!r}")
+    if "campaign_tag" in table:
+        value = table["campaign_tag"]
+        if not isinstance(value, str) or not value.strip() or value != value.strip():
+            raise ValueError(f"[breakdown] campaign_tag must be a tag name (e.g. \"campaign\"), not {value!r}")
+    return Breakdown(**table)
 
 
 def _wiring(table: Mapping[str, Any]) -> Wiring:
@@ -243,6 +267,7 @@ TABLES: dict[str, Callable[[Any], Any]] = {
     "accounts": _accounts,
     "rules": _array_of_tables("rules"),
     "guards": _array_of_tables("guards"),
+    "breakdown": parse_breakdown,
 }
 
 

@@ -17,6 +17,7 @@ from sestui.config.schema import (
     ACCOUNT_KEYS,
     SETTINGS,
     Account,
+    Breakdown,
     ConfigError,
     ConfigTables,
     Policies,
@@ -76,6 +77,11 @@ class Settings:
     @property
     def wiring(self) -> Wiring:
         return self.config_tables.wiring
+
+    @property
+    def breakdown(self) -> Breakdown:
+        """[breakdown]: min_volume, campaign_tag."""
+        return self.config_tables.breakdown
 
     @property
     def account_tables(self) -> dict[str, Account]:

@@ -106,8 +106,9 @@ def _level(where: str, name: str, table: Any) -> Level | None:
     return Level(_fraction(where, f"{name}.level", table["level"]), do)
 
 
-def parse_guards(tables: Any) -> list[Guard]:
-    """[[guards]] from the config file; RuleError names the first bad guard and key."""
+def parse_guards(tables: Any, *, local_min_volume: int = 100) -> list[Guard]:
+    """[[guards]] from the config file; RuleError names the first bad guard and key. A guard over a
+    local group without its own min_volume takes `local_min_volume` ([breakdown] min_volume)."""
     if tables is None:
         return []
     if not isinstance(tables, list):
@@ -141,6 +142,6 @@ def parse_guards(tables: Any) -> list[Guard]:
         if warn and pause and warn.threshold >= pause.threshold:
             raise RuleError(f"{where}: warn.level must be below pause.level")
         guards.append(Guard(name, metric, source, table.get("configuration_set"), table.get("recipient_domain"),
-                            table.get("window", 3600), table.get("min_volume", 100 if source == "local" else 0),
+                            table.get("window", 3600), table.get("min_volume", local_min_volume if source == "local" else 0),
                             warn, pause, mode))
     return guards

@@ -15,14 +15,15 @@ log = logging.getLogger("sestui.guards")
 
 
 def local_rate(outbox: Any, guard: Guard, now_ms: int) -> tuple[float | None, int]:
-    """sestui's own arithmetic over the guard's window: bounces or complaints per message sent
-    (sends, or deliveries + bounces where sends are not published). `outbox`: a store's Outbox."""
+    """sestui's own arithmetic over the guard's window: hard bounces (AWS's bounce rate counts only
+    those, as the breakdown's does) or complaints per message sent (sends, or deliveries + bounces
+    where sends are not published). `outbox`: a store's Outbox."""
     counts = outbox.local_counts(now_ms - guard.window_s * 1000, configuration_set=guard.configuration_set,
                                  recipient_domain=guard.recipient_domain)
     volume = counts.get("send") or (counts.get("delivery", 0) + counts.get("bounce", 0))
     if not volume:
         return None, 0
-    hits = counts.get("bounce" if guard.metric == "bounce_rate" else "complaint", 0)
+    hits = counts.get("bounce_hard" if guard.metric == "bounce_rate" else "complaint", 0)
     return hits / volume, volume
 
 

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from sestui.config.schema import parse_breakdown
 from sestui.core.guards import Guard, parse_guards
 from sestui.core.rules import RuleError, RuleSet, parse_rules, rules_from_policies
 from sestui.ops.outbox import Deliverer, DeliveryOptions
@@ -27,11 +28,16 @@ class ActionsConfig:
 
 
 def load(tables: dict, *, policies: Any = None, source: str = "config") -> ActionsConfig:
-    """From the config file's tables ([[rules]], [[guards]]) and today's [policies] (a PolicyConfig,
-    which becomes rules with the ses_suppress action). ValueError: one line naming the rule and key."""
+    """From the config file's tables ([[rules]], [[guards]]; [breakdown] min_volume is a local guard's
+    default) and today's [policies] (a PolicyConfig, which becomes rules with the ses_suppress
+    action). ValueError: one line naming the rule and key."""
+    try:
+        min_volume = parse_breakdown(tables.get("breakdown") or {}).min_volume
+    except ValueError as exc:
+        raise ValueError(f"{source}: {exc}") from None
     try:
         rules = parse_rules(tables.get("rules"))
-        guards = parse_guards(tables.get("guards"))
+        guards = parse_guards(tables.get("guards"), local_min_volume=min_volume)
     except RuleError as exc:
         raise ValueError(f"{source}: {exc}") from None
     if policies is not None:

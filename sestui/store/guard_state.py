@@ -24,10 +24,12 @@ def save_guard_state(conn: sqlite3.Connection, name: str, state: str, since: int
 
 def local_counts(conn: sqlite3.Connection, since_ms: int, *, configuration_set: str | None = None,
                  recipient_domain: str | None = None) -> dict[str, int]:
-    """Events by type since `since_ms` for one group (a configuration set, a recipient domain).
-    An event of the set's mail that came through an identity notification names no set (SES's
-    notifications carry no tags): it counts by its message's set, as the message's records say."""
-    sql = "SELECT event_type, count(*) FROM events WHERE ts >= ?"
+    """Events by type since `since_ms` for one group (a configuration set, a recipient domain), and
+    `bounce_hard`: the Permanent bounces among them. An event of the set's mail that came through an
+    identity notification names no set (SES's notifications carry no tags): it counts by its
+    message's set, as the message's records say."""
+    sql = ("SELECT event_type, count(*), sum(event_type = 'bounce' AND coalesce(bounce_type, '') = 'Permanent')"
+           " FROM events WHERE ts >= ?")
     params: list[Any] = [since_ms]
     if configuration_set:
         sql += (" AND (configuration_set = ? OR (configuration_set IS NULL AND EXISTS (SELECT 1 FROM messages m"
@@ -36,4 +38,9 @@ def local_counts(conn: sqlite3.Connection, since_ms: int, *, configuration_set: 
     if recipient_domain:
         sql += " AND recipient LIKE ? ESCAPE '\\'"
         params.append("%@" + recipient_domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
-    return dict(conn.execute(sql + " GROUP BY event_type", params).fetchall())
+    counts: dict[str, int] = {}
+    for event_type, n, hard in conn.execute(sql + " GROUP BY event_type", params).fetchall():
+        counts[event_type] = n
+        if event_type == "bounce":
+            counts["bounce_hard"] = hard
+    return counts

@@ -16,6 +16,7 @@ from sestui.store.rows import EVENT_COLUMNS
 _EVENT_CONDITIONS = {
     "after_id": "id > ?",
     "before_id": "id < ?",
+    "configuration_set": "configuration_set = ?",
     "event_type": "event_type = ?",
     "message_id": "message_id = ?",
     "recipient": "recipient = ? COLLATE NOCASE",
@@ -60,22 +61,43 @@ def event_where(*, types: Iterable[str] | None = None, text: str | None = None, 
 
 FLOW_COLUMNS = ", ".join(f"e.{c}" for c in ("id",) + EVENT_COLUMNS)
 
+# A tag filter matching up to this many messages lists their events' ids (through the covering
+# events_identity index), and the page is read walking that list in id order, so a LIMIT stops
+# early; one matching more walks the events in arrival order and checks each one's message, which
+# finds a page quickly when matches are that common (benchmarks/queries.py measures both).
+TAG_LOOKUP_MAX = 2000
+TAG_COUNT = ("SELECT count(*) FROM (SELECT 1 FROM message_tags WHERE tag_key = ? AND tag_value = ?"
+             f" LIMIT {TAG_LOOKUP_MAX + 1})")
+_TAG_BY_MESSAGE = ("e.id IN (SELECT t_e.id FROM events t_e WHERE t_e.message_id IN"
+                   " (SELECT message_id FROM message_tags WHERE tag_key = ? AND tag_value = ?))")
+_TAG_BY_EVENT = ("EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = e.message_id AND t.tag_key = ?"
+                 " AND t.tag_value = ?)")
+
 
 def flow_where(*, after_id: int | None = None, before_id: int | None = None, types: Iterable[str] | None = None,
-               text: str | None = None) -> tuple[str, list[str], list[Any], str]:
+               text: str | None = None, configuration_set: str | None = None,
+               tag: tuple[str, str] | None = None, tag_messages: int | None = None) -> tuple[str, list[str], list[Any], str]:
     """(FROM clause, WHERE clauses, parameters, the arrival-order key) for the flow.
 
     Text of 3 characters or more is looked up in the trigram index first, walking it in rowid order
     so a LIMIT stops early; the LIKE condition stays, so what matches is exactly what LIKE matches
-    (the index only narrows: its case folding is a superset of LIKE's)."""
+    (the index only narrows: its case folding is a superset of LIKE's). `configuration_set` is the
+    event's (its message's: store/rollups.py), through events(configuration_set) in rowid order;
+    `tag` (key, value) a tag of its message, shaped by how many messages carry it (`tag_messages`,
+    from TAG_COUNT)."""
+    extra, extra_params = event_where(configuration_set=configuration_set, prefix="e.")
+    if tag is not None:
+        extra.append(_TAG_BY_MESSAGE if (tag_messages or 0) <= TAG_LOOKUP_MAX else _TAG_BY_EVENT)
+        extra_params += list(tag)
     if text and len(text) >= FTS_MIN_CHARS:
         where, params = event_where(types=types, text=text, prefix="e.")
         ids, id_params = event_where(after_id=after_id, before_id=before_id, prefix="events_fts.")
         ids = [clause.replace("events_fts.id", "events_fts.rowid") for clause in ids]
         return ("FROM events_fts JOIN events e ON e.id = events_fts.rowid",
-                ["events_fts MATCH ?"] + ids + where, [fts_phrase(text)] + id_params + params, "events_fts.rowid")
+                ["events_fts MATCH ?"] + ids + where + extra,
+                [fts_phrase(text)] + id_params + params + extra_params, "events_fts.rowid")
     where, params = event_where(after_id=after_id, before_id=before_id, types=types, text=text, prefix="e.")
-    return "FROM events e", where, params, "e.id"
+    return "FROM events e", where + extra, params + extra_params, "e.id"
 
 
 def fts_phrase(text: str) -> str:

@@ -1,22 +1,39 @@
 """Hourly roll-ups of the events table, so breakdowns cost what their window holds, not what history holds.
 
-One row per hour x event type x configuration set x from-domain x recipient domain x campaign tag x
-bounce class x complaint feedback type, with its count. Kept in the transaction that writes the
-events (Rows.write) and the one that prunes them. Complaints that are not the recipient's
-(core.classify.complaint_counts) are not rolled up. The campaign is what the message's tags said
-when the event was stored (its `campaign` tag; "" when it has none).
+`rollup_hourly`: one row per hour x event type x hard (1 for a Permanent bounce) x configuration set x
+from-domain x recipient domain x bounce class x complaint feedback type, with its count.
+`rollup_tags`: one row per tag key x hour x event type x hard x tag value: the events of messages
+that carry the tag (any key, so which key is "the campaign" is a setting read at query time). A
+message's tags are those its first record with tags carried (the messages table keeps them).
+Both are kept in the transaction that writes the events (store/rows.py) and the one that prunes
+them. Complaints that are not the recipient's (core.classify.complaint_counts) are not rolled up.
+
+Attribution comes from the message, not the one record: identity notifications carry neither the
+configuration set nor the tags, so an event counts under the set and tags of any stored record of
+its message. When an event arrives before any record that carries them (a Bounce through an
+identity topic before its Send), it is counted under "(none)" until one does; the write that
+brings the set or the tags moves its earlier events' counts there, in its own transaction.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES
+from sestui.core.events import EVENT_TYPES
+from sestui.store.base import BreakdownRow
 
 HOUR_MS = 3_600_000
-CAMPAIGN_TAG = "campaign"
+CAMPAIGN_TAG = "campaign"  # the default of [breakdown] campaign_tag
 
-# Breakdown dimension -> roll-up column.
+# Breakdown dimensions; all but "campaign" are columns of rollup_hourly, campaign is read from rollup_tags.
 DIMENSIONS = ("configuration_set", "from_domain", "recipient_domain", "campaign", "bounce_class", "feedback_type")
-COLUMNS = ("hour", "event_type") + DIMENSIONS
+COLUMNS = ("hour", "event_type", "hard", "configuration_set", "from_domain", "recipient_domain", "bounce_class",
+           "feedback_type")
+TAG_COLUMNS = ("tag_key", "hour", "event_type", "hard", "tag_value")
 
 
 def _domain(expr: str, strip: str = "") -> str:
@@ -29,29 +46,175 @@ def _domain(expr: str, strip: str = "") -> str:
 
 _subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
 _feedback = ", ".join(f"'{f}'" for f in NOT_COUNTED_FEEDBACK_TYPES)
-_SELECT = f"""
-    SELECT (e.ts / {HOUR_MS}) * {HOUR_MS}, e.event_type, coalesce(e.configuration_set, ''),
+COUNTED = (f"(e.event_type != 'complaint' OR (coalesce(e.complaint_sub_type, '') NOT IN ({_subs})"
+           f" AND lower(coalesce(e.complaint_feedback_type, '')) NOT IN ({_feedback})))")
+HOUR = f"(e.ts / {HOUR_MS}) * {HOUR_MS}"
+HARD = "(e.event_type = 'bounce' AND coalesce(e.bounce_type, '') = 'Permanent')"
+
+_HOURLY_SELECT = f"""
+    SELECT {HOUR}, e.event_type, {HARD}, coalesce(e.configuration_set, ''),
            {_domain("coalesce(e.source, '')", "> ")}, {_domain("e.recipient")},
-           coalesce(json_extract(m.tags, '$.{CAMPAIGN_TAG}[0]'), ''), coalesce(e.bounce_class, ''),
-           coalesce(e.complaint_feedback_type, ''), count(*)
-    FROM events e LEFT JOIN messages m ON m.message_id = e.message_id
-    WHERE {{where}} AND (e.event_type != 'complaint' OR (coalesce(e.complaint_sub_type, '') NOT IN ({_subs})
-                         AND lower(coalesce(e.complaint_feedback_type, '')) NOT IN ({_feedback})))
+           coalesce(e.bounce_class, ''), coalesce(e.complaint_feedback_type, ''), {{sign}} count(*)
+    FROM events e WHERE {{where}} AND {COUNTED}
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """
-_UPSERT = (f"INSERT INTO rollup_hourly ({', '.join(COLUMNS)}, n) {{select}}"
-           f" ON CONFLICT ({', '.join(COLUMNS)}) DO UPDATE SET n = rollup_hourly.n + excluded.n")
+_TAGS_SELECT = f"""
+    SELECT t.tag_key, {HOUR}, e.event_type, {HARD}, t.tag_value, count(*)
+    FROM {{source}} WHERE {{where}} AND {COUNTED}
+    GROUP BY 1, 2, 3, 4, 5
+"""
+
+
+def _upsert(table: str, columns: tuple[str, ...], select: str) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}, n) {select}"
+            f" ON CONFLICT ({', '.join(columns)}) DO UPDATE SET n = {table}.n + excluded.n")
+
+
+def _hourly(where: str, sign: str = "") -> str:
+    return _upsert("rollup_hourly", COLUMNS, _HOURLY_SELECT.format(where=where, sign=sign))
+
+
+def _tags(where: str, source: str = "events e JOIN message_tags t ON t.message_id = e.message_id") -> str:
+    return _upsert("rollup_tags", TAG_COLUMNS, _TAGS_SELECT.format(source=source, where=where))
+
 
 # Events with an id above the parameter (those a write just added) rolled up.
-ADD_NEW = _UPSERT.format(select=_SELECT.format(where="e.id > ?"))
+ADD_NEW = _hourly("e.id > ?")
+ADD_NEW_TAGS = _tags("e.id > ?")
 # Events in [start, end) rolled up again (after the rows for that time were deleted).
-ADD_RANGE = _UPSERT.format(select=_SELECT.format(where="e.ts >= ? AND e.ts < ?"))
+ADD_RANGE = _hourly("e.ts >= ? AND e.ts < ?")
+ADD_RANGE_TAGS = _tags("e.ts >= ? AND e.ts < ?")
 MAX_ID = "SELECT coalesce(max(id), 0) FROM events"
 
+# Earlier events (id <= the parameter) of messages whose configuration set this write brought.
+_MOVED = "e.id IN (SELECT id FROM temp._sestui_moved)"
+_FIND_MOVED = """
+    INSERT INTO temp._sestui_moved (id)
+    SELECT e.id FROM events e JOIN messages m ON m.message_id = e.message_id
+    WHERE e.message_id IN (SELECT value FROM json_each(?)) AND e.id <= ?
+      AND e.configuration_set IS NULL AND m.configuration_set IS NOT NULL
+"""
+_SET_FROM_MESSAGE = ("UPDATE events SET configuration_set = m.configuration_set FROM messages m"
+                     " WHERE m.message_id = events.message_id AND events.configuration_set IS NULL"
+                     " AND m.configuration_set IS NOT NULL AND {where}")
+# Tags of this write that no stored record of the message carried yet.
+_NEW_TAGS_ONLY = ("DELETE FROM temp._sestui_tags WHERE EXISTS (SELECT 1 FROM message_tags t WHERE"
+                  " t.message_id = _sestui_tags.message_id AND t.tag_key = _sestui_tags.tag_key"
+                  " AND t.tag_value = _sestui_tags.tag_value)")
 
-def prune(conn, before_ms: int) -> None:
+
+def _temp_tables(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _sestui_moved (id INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _sestui_tags (message_id TEXT, tag_key TEXT, tag_value TEXT,"
+                 " PRIMARY KEY (message_id, tag_key, tag_value)) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp._sestui_moved")
+    conn.execute("DELETE FROM temp._sestui_tags")
+
+
+_MESSAGE_TAGS = """
+    INSERT OR IGNORE INTO temp._sestui_tags (message_id, tag_key, tag_value)
+    SELECT m.message_id, t.key, v.value FROM messages m, json_each(m.tags) t, json_each(t.value) v
+    WHERE m.message_id IN (SELECT value FROM json_each(?)) AND json_valid(m.tags)
+      AND json_type(m.tags) = 'object' AND t.type = 'array' AND v.type = 'text'
+"""
+
+
+def after_write(conn: sqlite3.Connection, newest: int, message_ids: list[str]) -> None:
+    """In the writing transaction, after the events (ids above `newest`) and the messages they
+    belong to (`message_ids`) were stored: give the new events their message's configuration set,
+    move earlier events of messages that just got one from "(none)" to it, record the messages'
+    tags in message_tags, moving earlier events of messages that just got tags, and roll up the
+    new events."""
+    _temp_tables(conn)
+    ids = json.dumps(message_ids)
+    conn.execute(_FIND_MOVED, (ids, newest))
+    if conn.execute("SELECT 1 FROM temp._sestui_moved LIMIT 1").fetchone():
+        conn.execute(_hourly(_MOVED, "-"))
+        conn.execute(_SET_FROM_MESSAGE.format(where="events.id IN (SELECT id FROM temp._sestui_moved)"))
+        conn.execute(_hourly(_MOVED))
+        conn.execute("DELETE FROM rollup_hourly WHERE n = 0")
+    conn.execute(_SET_FROM_MESSAGE.format(where="events.id > ?"), (newest,))
+    conn.execute(_MESSAGE_TAGS, (ids,))
+    conn.execute(_NEW_TAGS_ONLY)
+    if conn.execute("SELECT 1 FROM temp._sestui_tags LIMIT 1").fetchone():
+        conn.execute(_tags("e.id <= ?", "temp._sestui_tags t JOIN events e ON e.message_id = t.message_id"),
+                     (newest,))
+        conn.execute("INSERT INTO message_tags (message_id, tag_key, tag_value)"
+                     " SELECT message_id, tag_key, tag_value FROM temp._sestui_tags")
+    conn.execute(ADD_NEW, (newest,))
+    conn.execute(ADD_NEW_TAGS, (newest,))
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Every roll-up counted again from the events (a migration's)."""
+    conn.execute("DELETE FROM rollup_hourly")
+    conn.execute("DELETE FROM rollup_tags")
+    conn.execute(ADD_NEW, (0,))
+    conn.execute(ADD_NEW_TAGS, (0,))
+
+
+def prune(conn: sqlite3.Connection, before_ms: int) -> None:
     """After events older than `before_ms` were deleted: drop the hours they filled, recount the
     hour the cut falls in."""
     boundary = before_ms // HOUR_MS * HOUR_MS
     conn.execute("DELETE FROM rollup_hourly WHERE hour < ?", (boundary + HOUR_MS,))
+    conn.execute("DELETE FROM rollup_tags WHERE hour < ?", (boundary + HOUR_MS,))
     conn.execute(ADD_RANGE, (boundary, boundary + HOUR_MS))
+    conn.execute(ADD_RANGE_TAGS, (boundary, boundary + HOUR_MS))
+
+
+def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,
+              campaign_tag: str = CAMPAIGN_TAG) -> list[BreakdownRow]:
+    """The SQLite store's breakdown: over the hours that overlap the last `window_ms` before `now`.
+    "campaign" groups by the message tag `campaign_tag`; its group "" is every event of the window
+    without that tag. The groups that add the most hard bounces come first (`contribution`)."""
+    if group_by not in DIMENSIONS:
+        raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(DIMENSIONS)}")
+    since = (now - window_ms) // HOUR_MS * HOUR_MS
+    if group_by == "campaign":
+        tagged = query("SELECT tag_value AS grp, event_type, hard, sum(n) AS n FROM rollup_tags"
+                       " WHERE tag_key = ? AND hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
+                       (campaign_tag, since, now))
+        every = query("SELECT '' AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
+                      " WHERE hour >= ? AND hour <= ? GROUP BY event_type, hard", (since, now))
+        return breakdown_rows(tagged, untagged=every)
+    return breakdown_rows(query(f"SELECT {group_by} AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
+                                f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type, hard", (since, now)))
+
+
+def breakdown_rows(rows: Iterable[dict], untagged: Iterable[dict] = ()) -> list[BreakdownRow]:
+    """Rows of (grp, event_type, hard, n) as breakdown groups, in contribution order. `untagged`:
+    the window's totals, of which what the groups do not hold becomes the group "" (a tag's)."""
+    groups: dict[str, Any] = {}
+
+    def group(name: str) -> dict[str, Any]:
+        return groups.setdefault(name, {"group": name, **dict.fromkeys(EVENT_TYPES, 0), "bounce_hard": 0})
+
+    for row in rows:
+        counts = group(row["grp"])
+        counts[row["event_type"]] += row["n"]
+        if row["hard"]:
+            counts["bounce_hard"] += row["n"]
+    totals = [dict(r) for r in untagged]
+    if totals:
+        held = {(t, h): 0 for t in EVENT_TYPES for h in (0, 1)}
+        for counts in groups.values():
+            for t in EVENT_TYPES:
+                hard = counts["bounce_hard"] if t == "bounce" else 0
+                held[(t, 1)] += hard
+                held[(t, 0)] += counts[t] - hard
+        rest = [{**r, "n": max(0, r["n"] - held[(r["event_type"], int(bool(r["hard"])))])} for r in totals]
+        if any(r["n"] for r in rest):
+            for row in rest:
+                counts = group("")
+                counts[row["event_type"]] += row["n"]
+                if row["hard"]:
+                    counts["bounce_hard"] += row["n"]
+    return sorted(groups.values(), key=contribution)
+
+
+def contribution(group: Any) -> tuple:
+    """The breakdown's order: the groups that add the most hard bounces (AWS's bounce rate counts
+    only those), then bounces, complaints, volume first."""
+    return (-group["bounce_hard"], -group["bounce"], -group["complaint"], -sum(group[t] for t in EVENT_TYPES),
+            group["group"])

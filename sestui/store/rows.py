@@ -106,7 +106,9 @@ class Rows:
 
     def write(self, conn: sqlite3.Connection) -> AddResult:
         """In the caller's transaction: the ids above the newest before the write are its new events
-        (no other writer can add any meanwhile), which the roll-ups then count."""
+        (no other writer can add any meanwhile), which the roll-ups then count. Even a batch of
+        duplicates can bring a message's configuration set or tags (the same event in the other
+        notification shape), which moves its earlier events' counts (store/rollups.py)."""
         stored = 0
         if self.events:
             newest = conn.execute(rollups.MAX_ID).fetchone()[0]
@@ -114,8 +116,7 @@ class Rows:
             conn.executemany(self.RECORD_SQL, self.records)
             conn.executemany(self.MESSAGE_SQL, self.messages)
             conn.executemany(self.RECIPIENT_SQL, self.recipients)
-            if stored:
-                conn.execute(rollups.ADD_NEW, (newest,))
+            rollups.after_write(conn, newest, list({m[0]: None for m in self.messages}))
         if self.quarantine:
             conn.executemany(self.QUARANTINE_SQL, self.quarantine)
         return AddResult(stored, len(self.events) - stored, len(self.quarantine))

@@ -104,11 +104,15 @@ def _v3(db: sqlite_utils.Database) -> None:
     events.enable_fts(FTS_COLUMNS, fts_version="FTS5", create_triggers=True, tokenize="trigram")
 
 
+_V4_ROLLUP_COLUMNS = ("hour", "event_type", "configuration_set", "from_domain", "recipient_domain", "campaign",
+                      "bounce_class", "feedback_type")
+
+
 def _v4(db: sqlite_utils.Database) -> None:
-    """Hourly roll-ups for breakdowns (store/rollups.py), filled from the events already stored."""
-    db.create_table("rollup_hourly", {**{c: (int if c == "hour" else str) for c in rollups.COLUMNS}, "n": int},
-                    pk=rollups.COLUMNS, not_null=rollups.COLUMNS + ("n",))
-    db.execute(rollups.ADD_NEW, (0,))
+    """Hourly roll-ups for breakdowns, in their first shape (version 6 replaces the table and fills
+    it from the events, so this step no longer counts them)."""
+    db.create_table("rollup_hourly", {**{c: (int if c == "hour" else str) for c in _V4_ROLLUP_COLUMNS}, "n": int},
+                    pk=_V4_ROLLUP_COLUMNS, not_null=_V4_ROLLUP_COLUMNS + ("n",))
 
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -124,7 +128,49 @@ def _v5(db: sqlite_utils.Database) -> None:
             state.add_column(name, kind)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5]
+# The flow filter's FTS index follows the three columns it holds, not every update of a row (the
+# write path fills an event's configuration set from its message).
+_FTS_UPDATE_TRIGGER = """
+CREATE TRIGGER events_au AFTER UPDATE OF recipient, message_id, subject ON events BEGIN
+  INSERT INTO events_fts (events_fts, rowid, recipient, message_id, subject)
+    VALUES ('delete', old.rowid, old.recipient, old.message_id, old.subject);
+  INSERT INTO events_fts (rowid, recipient, message_id, subject)
+    VALUES (new.rowid, new.recipient, new.message_id, new.subject);
+END"""
+
+
+def _v6(db: sqlite_utils.Database) -> None:
+    """Breakdowns and flow filters by configuration set and by tag, taken from the message:
+    - an event without a configuration set of its own (an identity notification) gets its message's;
+      events(configuration_set) serves `set:NAME` (rowid order within a set: a LIMIT stops early);
+    - message_tags holds every tag a record of a message carried (`tag:KEY=VALUE`);
+    - rollup_hourly is rebuilt with hard bounces told apart and without the campaign column, and
+      rollup_tags holds the counts per tag, so the campaign's key is a setting read at query time."""
+    conn = db.conn
+    conn.execute("DROP TRIGGER IF EXISTS events_au")
+    conn.execute(_FTS_UPDATE_TRIGGER)
+    conn.execute("UPDATE events SET configuration_set = m.configuration_set FROM messages m"
+                 " WHERE m.message_id = events.message_id AND events.configuration_set IS NULL"
+                 " AND m.configuration_set IS NOT NULL")
+    conn.execute("CREATE INDEX IF NOT EXISTS events_set ON events(configuration_set)")
+    conn.execute("CREATE TABLE IF NOT EXISTS message_tags (message_id TEXT NOT NULL, tag_key TEXT NOT NULL,"
+                 " tag_value TEXT NOT NULL, PRIMARY KEY (message_id, tag_key, tag_value)) WITHOUT ROWID")
+    conn.execute("CREATE INDEX IF NOT EXISTS message_tags_value ON message_tags(tag_key, tag_value)")
+    conn.execute("INSERT OR IGNORE INTO message_tags (message_id, tag_key, tag_value)"
+                 " SELECT m.message_id, t.key, v.value FROM messages m, json_each(m.tags) t, json_each(t.value) v"
+                 " WHERE json_valid(m.tags) AND json_type(m.tags) = 'object' AND t.type = 'array'"
+                 " AND v.type = 'text'")
+    conn.execute("DROP TABLE IF EXISTS rollup_hourly")
+    db.create_table("rollup_hourly", {**{c: (int if c in ("hour", "hard") else str) for c in rollups.COLUMNS},
+                                      "n": int}, pk=rollups.COLUMNS, not_null=rollups.COLUMNS + ("n",))
+    conn.execute("DROP TABLE IF EXISTS rollup_tags")
+    conn.execute(f"CREATE TABLE rollup_tags (tag_key TEXT NOT NULL, hour INTEGER NOT NULL, event_type TEXT NOT NULL,"
+                 f" hard INTEGER NOT NULL, tag_value TEXT NOT NULL, n INTEGER NOT NULL,"
+                 f" PRIMARY KEY ({', '.join(rollups.TAG_COLUMNS)})) WITHOUT ROWID")
+    rollups.rebuild(conn)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 def migrate(db: sqlite_utils.Database, from_version: int) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Self
 import sqlite_utils
 
 from sestui.core.classify import STATUS_RANK, status_of  # noqa: F401  (re-exported for older imports)
-from sestui.core.events import EVENT_TYPES, Parsed
+from sestui.core.events import Parsed
 from sestui.store import base, queries, rollups
 from sestui.store.base import (  # noqa: F401
     COLLECTOR_FIELDS,
@@ -227,20 +227,39 @@ class Store(StateQueries, HistoryQueries):
         )
 
     def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
-                  types: Iterable[str] | None = None, limit: int = 200) -> list[EventRow]:
+                  types: Iterable[str] | None = None, configuration_set: str | None = None,
+                  tag: tuple[str, str] | None = None, limit: int = 200) -> list[EventRow]:
         """Events by arrival (rowid) for the live flow: newest first, or after `after_id` oldest first
         (so a reader can catch up contiguously), or before `before_id` newest first (paging back).
-        `text` matches recipient, message id or subject as a substring, case-insensitively."""
+        `text` matches recipient, message id or subject as a substring, case-insensitively;
+        `configuration_set` and `tag` (key, value) are those of the event's message, exactly."""
+        tagged = self._tag_messages(tag)
+        if tagged == 0:
+            return []
         order = "ASC" if after_id is not None else "DESC"
         source, where, params, key = queries.flow_where(after_id=after_id, before_id=before_id, types=types,
-                                                        text=text)
+                                                        text=text, configuration_set=configuration_set, tag=tag,
+                                                        tag_messages=tagged)
         return self._query(f"SELECT {queries.FLOW_COLUMNS} {source}{queries.where_sql(where)}"
                            f" ORDER BY {key} {order} LIMIT ?", params + [limit])
 
-    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None) -> int:
+    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None,
+                   configuration_set: str | None = None, tag: tuple[str, str] | None = None) -> int:
         """How many events matching the flow's filter arrived after `after_id`."""
-        source, where, params, _ = queries.flow_where(after_id=after_id, types=types, text=text)
+        tagged = self._tag_messages(tag)
+        if tagged == 0:
+            return 0
+        source, where, params, _ = queries.flow_where(after_id=after_id, types=types, text=text,
+                                                      configuration_set=configuration_set, tag=tag,
+                                                      tag_messages=tagged)
         return self._query(f"SELECT count(*) AS n {source}{queries.where_sql(where)}", params)[0]["n"]
+
+    def _tag_messages(self, tag: tuple[str, str] | None) -> int | None:
+        """How many messages carry the tag, counted up to just past queries.TAG_LOOKUP_MAX (None: no tag)."""
+        if tag is None:
+            return None
+        with self._lock, self._translated():
+            return self.conn.execute(queries.TAG_COUNT, tuple(tag)).fetchone()[0]
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {_EVENT_COLS} FROM events WHERE message_id = ? ORDER BY ts, id", (message_id,))
@@ -296,29 +315,22 @@ class Store(StateQueries, HistoryQueries):
             events = self.conn.execute("DELETE FROM events WHERE ts < ?", (before_ms,)).rowcount
             records = self.conn.execute("DELETE FROM records WHERE ts < ?", (before_ms,)).rowcount
             quarantine = self.conn.execute("DELETE FROM quarantine WHERE received < ?", (before_ms,)).rowcount
-            messages = self.conn.execute(
-                "DELETE FROM messages WHERE coalesce(last_event_ts, first_seen) < ? AND NOT EXISTS "
-                "(SELECT 1 FROM events e WHERE e.message_id = messages.message_id)", (before_ms,)).rowcount
+            gone = ("SELECT message_id FROM messages WHERE coalesce(last_event_ts, first_seen) < ? AND NOT EXISTS "
+                    "(SELECT 1 FROM events e WHERE e.message_id = messages.message_id)")
+            self.conn.execute(f"DELETE FROM message_tags WHERE message_id IN ({gone})", (before_ms,))
+            messages = self.conn.execute(f"DELETE FROM messages WHERE message_id IN ({gone})", (before_ms,)).rowcount
             self.conn.execute(
                 "DELETE FROM message_recipients WHERE ts < ? AND NOT EXISTS "
                 "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))
             rollups.prune(self.conn, before_ms)
         return {"events": events, "records": records, "quarantine": quarantine, "messages": messages}
 
-    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None) -> list[BreakdownRow]:
-        """Events per type for each value of a dimension (rollups.DIMENSIONS) over the hours that
-        overlap the last `window_ms`, read from the hourly roll-ups only. The groups that add the
-        most bounces come first, then complaints, then volume."""
-        if group_by not in rollups.DIMENSIONS:
-            raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
-        end = now if now is not None else now_ms()
-        since = (end - window_ms) // rollups.HOUR_MS * rollups.HOUR_MS
-        groups: dict[str, Any] = {}
-        for row in self._query(f"SELECT {group_by} AS grp, event_type, sum(n) AS n FROM rollup_hourly"
-                               f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type", (since, end)):
-            group = groups.setdefault(row["grp"], {"group": row["grp"], **dict.fromkeys(EVENT_TYPES, 0)})
-            group[row["event_type"]] = row["n"]
-        return sorted(groups.values(), key=_contribution)
+    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None,
+                  campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
+        """Events per type (and hard bounces) for each value of a dimension (rollups.DIMENSIONS) over
+        the hours that overlap the last `window_ms`, read from the roll-ups only (rollups.breakdown)."""
+        return rollups.breakdown(self._query, window_ms, group_by, now if now is not None else now_ms(),
+                                 campaign_tag)
 
     def vacuum(self) -> None:
         with self._lock, self._translated():
@@ -387,11 +399,6 @@ class Store(StateQueries, HistoryQueries):
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         with self._lock, self._translated():
             self.conn.execute(sql, tuple(params))
-
-
-def _contribution(group: dict[str, Any]) -> tuple:
-    """The breakdown's order: the groups that add the most bounces, then complaints, then volume first."""
-    return -group["bounce"], -group["complaint"], -sum(group[t] for t in EVENT_TYPES), group["group"]
 
 
 if TYPE_CHECKING:

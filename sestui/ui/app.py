@@ -28,6 +28,7 @@ from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from sestui.aws import Aws
+from sestui.config.schema import Breakdown
 from sestui.core import health
 from sestui.ops.collector import Collector
 from sestui.ops.policies import PolicyConfig
@@ -88,6 +89,7 @@ class ConsoleContext:
     account_name: str | None = None
     notice: str | None = None  # shown once at start (e.g. why a switch of account failed)
     actions: ActionsConfig | None = None  # the rules and guards (the Actions pane; None: none configured)
+    breakdown: Breakdown = field(default_factory=Breakdown)  # [breakdown]: min volume, campaign tag
 
     def now_ms(self) -> int:
         return self.clock()

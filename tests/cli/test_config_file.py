@@ -62,7 +62,7 @@ limit = 1
     ('[wiring]\nidentity = 3\n', "[wiring] identity must be a string, not 3"),
     ('[accounts]\nx = "y"\n', "[accounts.x] must be a table"),
     ('[accounts.x]\nregion = 1\n', "[accounts.x] region must be a string, not 1"),
-    ("[keymaps]\n", "unknown table [keymaps] (known: accounts, guards, keymap, policies, rules, wiring)"),
+    ("[keymaps]\n", "unknown table [keymaps] (known: accounts, breakdown, guards, keymap, policies, rules, wiring)"),
     ("rules = 1\n", "rules must be an array of tables ([[rules]])"),
     ('keymap = "f"\n', "keymap must be a table ([keymap])"),
     ("retention_days = 99999999999\n", None),

@@ -25,6 +25,7 @@ from sestui.core.events import Parsed
 from sestui.store import queries
 from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
 from sestui.store.history import HistoryQueries
+from sestui.store.postgres import filters
 from sestui.store.postgres import outbox as pgoutbox  # outbox hook
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.outbox import PgOutbox  # outbox hook
@@ -359,15 +360,23 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                            (before[0], before[1], limit))
 
     def flow_page(self, *, after_id: int | None = None, before_id: int | None = None, text: str | None = None,
-                  types: Iterable[str] | None = None, limit: int = 200) -> list[EventRow]:
+                  types: Iterable[str] | None = None, configuration_set: str | None = None,
+                  tag: tuple[str, str] | None = None, limit: int = 200) -> list[EventRow]:
+        none, extra, extra_params, key = filters.narrowed(self._query, configuration_set, tag)
+        if none:
+            return []
         where, params = _event_where(after_id=after_id, before_id=before_id, types=types, text=text)
         order = "ASC" if after_id is not None else "DESC"
-        return self._query(f"SELECT {COLS} FROM events{_where_sql(where)} ORDER BY id {order} LIMIT %s",
-                           params + [limit])
+        return self._query(f"SELECT {COLS} FROM events{_where_sql(where + extra)} ORDER BY {key} {order} LIMIT %s",
+                           params + extra_params + [limit])
 
-    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None) -> int:
+    def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None,
+                   configuration_set: str | None = None, tag: tuple[str, str] | None = None) -> int:
+        none, extra, extra_params, _ = filters.narrowed(self._query, configuration_set, tag)
+        if none:
+            return 0
         where, params = _event_where(after_id=after_id, types=types, text=text)
-        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where)}", params)[0]["n"]
+        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where + extra)}", params + extra_params)[0]["n"]
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE message_id = %s ORDER BY ts, id", (message_id,))

@@ -288,8 +288,9 @@ class PgOutbox:
 
     def local_counts(self, since_ms: int, *, configuration_set: str | None = None,
                      recipient_domain: str | None = None) -> dict[str, int]:
-        """As store/guard_state.py's: events by type since `since_ms` for one group."""
-        sql = "SELECT event_type, count(*) AS n FROM events WHERE ts >= %s"
+        """As store/guard_state.py's: events by type since `since_ms` for one group, and `bounce_hard`."""
+        sql = ("SELECT event_type, count(*) AS n, count(*) FILTER (WHERE event_type = 'bounce'"
+               " AND coalesce(bounce_type, '') = 'Permanent') AS hard FROM events WHERE ts >= %s")
         params: list[Any] = [since_ms]
         if configuration_set:  # an identity notification names no set: its message's records do
             sql += (" AND (configuration_set = %s OR (configuration_set IS NULL AND EXISTS (SELECT 1 FROM messages m"
@@ -298,7 +299,12 @@ class PgOutbox:
         if recipient_domain:
             sql += r" AND recipient ILIKE %s ESCAPE '\'"
             params.append("%@" + recipient_domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))
-        return {r["event_type"]: r["n"] for r in self._rows(sql + " GROUP BY event_type", params)}
+        counts: dict[str, int] = {}
+        for r in self._rows(sql + " GROUP BY event_type", params):
+            counts[r["event_type"]] = r["n"]
+            if r["event_type"] == "bounce":
+                counts["bounce_hard"] = r["hard"]
+        return counts
 
 
 class _Lost(Exception):

@@ -1,6 +1,7 @@
 """PostgresStore, continued: the reputation and breakdown queries the SQLite store answers from its
 hourly roll-ups (store/rollups.py). PostgreSQL keeps no roll-up table yet: these group the events
-of the window's hours directly, with the same dimensions, complaint rule and result order."""
+of the window's hours directly, with the same dimensions, complaint rule and result order. As
+there, an event's configuration set and tags are its message's (any record of it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES
-from sestui.core.events import EVENT_TYPES
 from sestui.store import rollups
 from sestui.store.base import BreakdownRow, now_ms
 
@@ -26,30 +26,38 @@ def _domain(expr: str, strip: str = "") -> str:
     return f"CASE WHEN strpos({expr}, '@') > 0 THEN lower(trim({tail})) ELSE '' END"
 
 
-# Breakdown dimension -> its value for one event (e) of one message (m), as rollups.py computes it.
+# The configuration set of an event (e) of a message (m): its own, else the one another record of
+# its message carried (identity notifications carry none).
+CONFIG_SET = "coalesce(e.configuration_set, m.configuration_set, '')"
+# Breakdown dimension -> its value for one event (e) of one message (m), as rollups.py computes it;
+# "campaign" is the tag named by the query's parameter (one row per value: LATERAL below).
 GROUP_EXPR = {
-    "configuration_set": "coalesce(e.configuration_set, '')",
+    "configuration_set": CONFIG_SET,
     "from_domain": _domain("coalesce(e.source, '')", "> "),
     "recipient_domain": _domain("e.recipient"),
-    "campaign": f"coalesce((m.tags::jsonb) -> '{rollups.CAMPAIGN_TAG}' ->> 0, '')",
+    "campaign": "v.value",
     "bounce_class": "coalesce(e.bounce_class, '')",
     "feedback_type": "coalesce(e.complaint_feedback_type, '')",
 }
 assert set(GROUP_EXPR) == set(rollups.DIMENSIONS)
+_HARD = "(e.event_type = 'bounce' AND coalesce(e.bounce_type, '') = 'Permanent')"
+_MESSAGE = " LEFT JOIN messages m ON m.message_id = e.message_id"
+_TAG_VALUES = (" CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof((m.tags::jsonb) -> %s) = 'array'"
+               " THEN (m.tags::jsonb) -> %s ELSE '[]'::jsonb END) AS v(value)")
 
 
 class PgReportsMixin:
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]: raise NotImplementedError
 
     def counts_by_configuration_set(self, since_ms: int) -> dict[str | None, tuple[dict[str, int], int]]:
-        """As the SQLite store's: configuration set -> (counts by event type, hard bounces)."""
+        """As the SQLite store's: configuration set (its message's) -> (counts by event type, hard bounces)."""
         types = ["send", "delivery", "bounce", "complaint", "reject"]
         rows = self._query(
-            "SELECT configuration_set AS cs, event_type, count(*) AS n,"
-            " sum(CASE WHEN event_type = 'bounce' AND bounce_type = 'Permanent' THEN 1 ELSE 0 END) AS hard"
-            " FROM events WHERE event_type = ANY(%s) AND ts >= %s"
-            " AND NOT (event_type = 'complaint' AND coalesce(complaint_feedback_type, '') = 'not-spam')"
-            " GROUP BY configuration_set, event_type", (types, since_ms))
+            "SELECT coalesce(e.configuration_set, m.configuration_set) AS cs, e.event_type, count(*) AS n,"
+            f" sum(CASE WHEN {_HARD} THEN 1 ELSE 0 END) AS hard FROM events e{_MESSAGE}"
+            " WHERE e.event_type = ANY(%s) AND e.ts >= %s"
+            " AND NOT (e.event_type = 'complaint' AND coalesce(e.complaint_feedback_type, '') = 'not-spam')"
+            " GROUP BY 1, e.event_type", (types, since_ms))
         out: dict[str | None, tuple[dict[str, int], int]] = {}
         for row in rows:
             counts, hard = out.get(row["cs"], ({}, 0))
@@ -57,23 +65,25 @@ class PgReportsMixin:
             out[row["cs"]] = (counts, hard + (row["hard"] or 0))
         return out
 
-    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None) -> list[BreakdownRow]:
-        """As the SQLite store's: events per type for each value of a dimension, over the whole hours
-        that overlap the last `window_ms`; the groups adding the most bounces first."""
+    def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None,
+                  campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
+        """As the SQLite store's: events per type (and hard bounces) for each value of a dimension,
+        over the whole hours that overlap the last `window_ms`; "campaign" by the tag `campaign_tag`,
+        its group "" what the window holds without it; the groups adding the most hard bounces first."""
         if group_by not in rollups.DIMENSIONS:
             raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
         end = now if now is not None else now_ms()
         since = (end - window_ms) // rollups.HOUR_MS * rollups.HOUR_MS
         until = end // rollups.HOUR_MS * rollups.HOUR_MS + rollups.HOUR_MS  # roll-up hours <= end
-        join = " LEFT JOIN messages m ON m.message_id = e.message_id" if group_by == "campaign" else ""
-        groups: dict[str, Any] = {}
-        for row in self._query(f"SELECT {GROUP_EXPR[group_by]} AS grp, e.event_type, count(*) AS n FROM events e"
-                               f"{join} WHERE e.ts >= %s AND e.ts < %s AND {COMPLAINT_COUNTED}"
-                               f" GROUP BY grp, e.event_type", (since, until)):
-            group = groups.setdefault(row["grp"], {"group": row["grp"], **dict.fromkeys(EVENT_TYPES, 0)})
-            group[row["event_type"]] = row["n"]
-        return sorted(groups.values(), key=_contribution)
+        window = (since, until)
 
+        def grouped(expr: str, joins: str, params: tuple) -> list[dict]:
+            return self._query(f"SELECT {expr} AS grp, e.event_type, {_HARD}::int AS hard, count(*) AS n FROM events e"
+                               f"{joins} WHERE e.ts >= %s AND e.ts < %s AND {COMPLAINT_COUNTED}"
+                               f" GROUP BY 1, 2, 3", params + window)
 
-def _contribution(group: dict[str, Any]) -> tuple:
-    return -group["bounce"], -group["complaint"], -sum(group[t] for t in EVENT_TYPES), group["group"]
+        if group_by == "campaign":
+            tagged = grouped("v.value", _MESSAGE + _TAG_VALUES, (campaign_tag, campaign_tag))
+            return rollups.breakdown_rows(tagged, untagged=grouped("''", "", ()))
+        joins = _MESSAGE if group_by == "configuration_set" else ""
+        return rollups.breakdown_rows(grouped(GROUP_EXPR[group_by], joins, ()))

@@ -223,7 +223,14 @@ CREATE TABLE guard_state (
 )
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# Version 4: the flow's `set:NAME` and `tag:KEY=VALUE` filters look the messages up first (an
+# event's configuration set and tags are its message's: any record of it may carry them).
+_V4 = """
+CREATE INDEX messages_set ON messages(configuration_set);
+CREATE INDEX messages_tags ON messages USING gin ((tags::jsonb) jsonb_path_ops)
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 
 
 def statements(script: str) -> list[str]:

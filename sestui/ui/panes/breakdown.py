@@ -1,7 +1,9 @@
 """Pane 7: which stream is doing it — bounces, complaints, rejects and deliveries per configuration
 set, from-domain, recipient domain, campaign, bounce class or complaint type, from the store's
-hourly roll-ups. The groups that add the most bounces come first, so the culprit is the top row;
-`enter` opens the flow filtered to it."""
+hourly roll-ups. The bounce rate counts hard (Permanent) bounces only, as AWS's does; soft ones are
+shown beside it. The groups that add the most hard bounces come first, so the culprit is the top
+row; `enter` opens the flow filtered to it. The minimum volume and the campaign's tag key are
+[breakdown] settings."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from sestui.config.schema import Breakdown
 from sestui.core.health import rates_from_counts
 from sestui.ui.filters import parse_flow_filter
 from sestui.ui.text import count
@@ -27,7 +30,7 @@ HOUR_MS = 3_600_000
 GROUPS = (("configuration_set", "configuration set", "set:{}"),
           ("from_domain", "from domain", "domain:{}"),
           ("recipient_domain", "recipient domain", "domain:{}"),
-          ("campaign", "campaign", "tag:campaign={}"),
+          ("campaign", "campaign", "tag:{tag}={}"),
           ("bounce_class", "bounce class", None),
           ("feedback_type", "complaint type", None))
 LABELS = {dimension: label for dimension, label, _ in GROUPS}
@@ -37,7 +40,9 @@ TYPE_OF_GROUP = {"bounce_class": "type:bounce", "feedback_type": "type:complaint
 # Dimensions whose groups hold one kind of event: their share of it is shown, not a rate over sends.
 SHARE_ONLY = {"bounce_class": "bounce", "feedback_type": "complaint"}
 WINDOWS = (("1h", HOUR_MS), ("24h", 24 * HOUR_MS), ("7d", 7 * 24 * HOUR_MS), ("14d", 14 * 24 * HOUR_MS))
-MIN_VOLUMES = (20, 100, 500, 0)  # below it a rate is shown but not coloured: a few events make a noisy ratio
+# Below the minimum volume a rate is shown but not coloured: a few events make a noisy ratio. `v`
+# steps through these and [breakdown] min_volume.
+MIN_VOLUMES = (20, 100, 500, 0)
 
 
 @dataclass
@@ -59,7 +64,7 @@ class BreakdownPane(AppWorkers, Vertical):
         super().__init__(**kwargs)
         self.group_by = "configuration_set"
         self.window = "24h"
-        self.min_volume = MIN_VOLUMES[0]
+        self.min_volume = MIN_VOLUMES[1]  # [breakdown] min_volume, once mounted
         self.rows: list[dict] = []
 
     def compose(self) -> ComposeResult:
@@ -74,7 +79,17 @@ class BreakdownPane(AppWorkers, Vertical):
     def focus_main(self) -> None:
         self.table.focus()
 
+    @property
+    def settings(self) -> Breakdown:
+        return self.app.ctx.breakdown
+
+    @property
+    def volumes(self) -> list[int]:
+        """What `v` steps through: the configured minimum first."""
+        return list(dict.fromkeys((self.settings.min_volume, *MIN_VOLUMES)))
+
     def on_mount(self) -> None:
+        self.min_volume = self.settings.min_volume
         self._show_title()
         self.relayout(force=True)
 
@@ -91,7 +106,8 @@ class BreakdownPane(AppWorkers, Vertical):
     @io_worker("breakdown")
     def _load(self, group_by: str, window: str) -> None:
         ctx = self.app.ctx
-        rows = ctx.store.breakdown(dict(WINDOWS)[window], group_by, now=ctx.now_ms())
+        rows = ctx.store.breakdown(dict(WINDOWS)[window], group_by, now=ctx.now_ms(),
+                                   campaign_tag=ctx.breakdown.campaign_tag)
         if group_by in SHARE_ONLY:  # the group "" holds every event that is not of the kind
             rows = [r for r in rows if r["group"] and r[SHARE_ONLY[group_by]]]
         deliver(self, BreakdownLoaded(group_by, window, rows))
@@ -111,12 +127,14 @@ class BreakdownPane(AppWorkers, Vertical):
     # -- the table -------------------------------------------------------------------------------
 
     def columns_for(self, width: int) -> list[tuple[str, str, int]]:
-        """80 columns: group, sends, deliveries, bounces and rate, complaints and rate, rejects.
-        From 100 the share of all bounces; the group's column takes what is left."""
+        """80 columns: group, sends, deliveries, hard and soft bounces, the (hard) bounce rate,
+        complaints and rate, rejects. From 100 the share of all bounces; the group's column takes
+        what is left."""
         width = max(60, width)
         share = "Share" if self.group_by in SHARE_ONLY else "Of bnc"
-        numbers = [("Sends", "send", 6), ("Deliv", "delivery", 6), ("Bnc", "bounce", 5), ("Bnc%", "bounce_rate", 6),
-                   ("Cmp", "complaint", 4), ("Cmp%", "complaint_rate", 7), ("Rej", "reject", 4)]
+        numbers = [("Sends", "send", 6), ("Deliv", "delivery", 6), ("Hard", "bounce_hard", 5), ("Soft", "soft", 5),
+                   ("Hard%", "bounce_rate", 6), ("Cmp", "complaint", 4), ("Cmp%", "complaint_rate", 7),
+                   ("Rej", "reject", 4)]
         if width >= 100:
             numbers.append((share, "share", 6))
         spare = width - sum(w for _, _, w in numbers) - 2 * (len(numbers) + 1) - 2
@@ -148,7 +166,8 @@ class BreakdownPane(AppWorkers, Vertical):
                 if share_of:
                     cells.append(Text("-", style=muted, justify="right", end=""))
                     continue
-                value = row[kind] / attempts if attempts else None
+                hits = row["bounce_hard"] if kind == "bounce" else row[kind]  # AWS counts hard bounces
+                value = hits / attempts if attempts else None
                 cells.append(Text(percent_of(value, kind, estimate=True), justify="right", end="",
                                   style=rate_style(app, value, kind, coloured=big_enough)))
             elif key == "share":
@@ -156,14 +175,17 @@ class BreakdownPane(AppWorkers, Vertical):
                 value = row[kind] / totals[kind] if totals[kind] else None
                 cells.append(Text("-" if value is None else f"{value:.0%}", justify="right", end=""))
             else:
-                n = row[key]
-                style = theme_style(app, "error") if key in ("bounce", "complaint", "reject") and n else ""
+                n = row["bounce"] - row["bounce_hard"] if key == "soft" else row[key]
+                style = theme_style(app, "error") if key in ("bounce_hard", "complaint", "reject") and n else (
+                    theme_style(app, "warning") if key == "soft" and n else "")
                 cells.append(Text(count(n), style=style, justify="right", end=""))
         return cells
 
     def _show_title(self) -> None:
         app = self.app
         label = LABELS[self.group_by]
+        if self.group_by == "campaign" and self.settings.campaign_tag != "campaign":
+            label = f"campaign (tag {self.settings.campaign_tag})"
         bold, muted = theme_style(app, "", True), theme_style(app, "text-muted")
         title = Text.assemble(("by ", muted), (label, bold), ("  last ", muted), (self.window, bold),
                               ("  min volume ", muted), (str(self.min_volume), bold),
@@ -192,7 +214,8 @@ class BreakdownPane(AppWorkers, Vertical):
         self._changed()
 
     def action_next_volume(self) -> None:
-        self.min_volume = MIN_VOLUMES[(MIN_VOLUMES.index(self.min_volume) + 1) % len(MIN_VOLUMES)]
+        volumes = self.volumes
+        self.min_volume = volumes[(volumes.index(self.min_volume) + 1) % len(volumes)]
         self._show_title()
         self.relayout(force=True)
 
@@ -203,7 +226,7 @@ class BreakdownPane(AppWorkers, Vertical):
         pattern = FILTERS[self.group_by]
         if not group or pattern is None or any(c.isspace() for c in group):
             return None
-        return pattern.format(group)
+        return pattern.format(group, tag=self.settings.campaign_tag)
 
     @on(DataTable.RowSelected, "#bd-table")
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -213,7 +236,7 @@ class BreakdownPane(AppWorkers, Vertical):
         if text is None:
             self.app.say("The flow cannot filter to this group; its events have no such value.", ok=False)
             return
-        refused = parse_flow_filter(text).error  # (set:/tag: until the flow's filter knows them)
+        refused = parse_flow_filter(text).error
         if refused:
             self.app.say(refused, ok=False)
             return

@@ -122,7 +122,7 @@ class FlowPane(AppWorkers, Vertical):
         shift under a cursor the operator is using."""
         if busy(self.app, "flow"):
             return
-        self._load(self.generation, self.last_id, *self.query(), self.following)
+        self._load(self.generation, self.last_id, self.query(), self.following)
 
     def follow_newest(self) -> None:
         """g/home: to the newest event, loading what waits above, and follow from there."""
@@ -136,36 +136,35 @@ class FlowPane(AppWorkers, Vertical):
         self.following = True
         self.last_id = self.oldest_id = None
         self.exhausted = False
-        self._load(self.generation, None, *self.query())
+        self._load(self.generation, None, self.query())
 
     def page_older(self) -> None:
         if busy(self.app, "flow-older") or self.exhausted or self.oldest_id is None:
             return
-        self._load_older(self.generation, self.oldest_id, *self.query())
+        self._load_older(self.generation, self.oldest_id, self.query())
 
     @io_worker("flow-older")
-    def _load_older(self, gen: int, before: int, text: str | None, types: frozenset[str] | None) -> None:
-        rows = self.app.ctx.store.flow_page(before_id=before, text=text, types=types, limit=PAGE)
+    def _load_older(self, gen: int, before: int, where: dict) -> None:
+        rows = self.app.ctx.store.flow_page(before_id=before, **where, limit=PAGE)
         deliver(self, FlowLoaded(rows, "older", gen, exhausted=len(rows) < PAGE))
 
     @io_worker("flow")
-    def _load(self, gen: int, after: int | None, text: str | None,
-              types: frozenset[str] | None, following: bool = True) -> None:
+    def _load(self, gen: int, after: int | None, where: dict, following: bool = True) -> None:
         """Worker thread: read the store, post the rows back."""
         ctx = self.app.ctx
         store = ctx.store
         counts = store.counts_by_type(ctx.now_ms() - 3_600_000)
         if after is None:
-            rows = store.flow_page(text=text, types=types, limit=PAGE)
+            rows = store.flow_page(**where, limit=PAGE)
             deliver(self, FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
             return
         if not following:
-            waiting = store.flow_count(after_id=after, text=text, types=types)
+            waiting = store.flow_count(after_id=after, **where)
             deliver(self, FlowLoaded([], "waiting", gen, counts, waiting=waiting))
             return
-        rows = store.flow_page(after_id=after, text=text, types=types, limit=CATCH_UP + 1)
+        rows = store.flow_page(after_id=after, **where, limit=CATCH_UP + 1)
         if len(rows) > CATCH_UP:  # far behind: show the newest page instead of a gap
-            rows = store.flow_page(text=text, types=types, limit=PAGE)
+            rows = store.flow_page(**where, limit=PAGE)
             deliver(self, FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
         else:
             deliver(self, FlowLoaded(rows, "newer", gen, counts))
@@ -336,12 +335,12 @@ class FlowPane(AppWorkers, Vertical):
         self._show_counters()
         self.reload()
 
-    def query(self) -> tuple[str | None, frozenset[str] | None]:
-        """The store's filter arguments: the / line's substring and types, within the t types."""
+    def query(self) -> dict:
+        """The store's filter arguments (ui/filters.py): the / line's, its types within the t types."""
         parsed = parse_flow_filter(self.text)
         types = parsed.types if self.types is None else (
             self.types if parsed.types is None else parsed.types & self.types)
-        return parsed.text, types
+        return {**parsed.store_args(), "types": types}
 
     def set_types(self, types: frozenset[str] | None) -> None:
         self.types = None if types is None or types == frozenset(EVENT_TYPES) else frozenset(types)

@@ -1,0 +1,133 @@
+"""The flow's set:/tag: filters and the breakdown on PostgreSQL, against history size.
+
+    python benchmarks/queries_pg.py [--sizes 10000 100000] [--lookups 100] [--db URL]
+
+Without --db a throwaway server is started (tests/pg_server.py). For each size a fresh database is
+filled through PostgresStore.write with benchmarks/queries.py's generated history (three
+configuration sets, a campaign tag on every message, a `batch` tag ~300 messages carry), then
+ANALYZEd as autovacuum would. Then, through the store's methods, the median of `lookups` calls of:
+  * flow_page                      the flow's first page, unfiltered;
+  * flow_{set,tag}_{nomatch,match} the first page filtered by `set:NAME` / `tag:campaign=X`, for a
+                                   name nothing carries (target: under 20 ms at 1M) and a common one;
+  * flow_tag_few                   filtered by a tag ~300 messages carry;
+  * breakdown_24h_{configuration_set,campaign}  (PostgreSQL groups the window's events directly).
+The last line printed is one JSON object: medians (ms) per size and the largest/smallest ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
+
+from queries import CAMPAIGNS, SETS, generate  # noqa: E402
+
+from sestui.store.postgres import PostgresStore  # noqa: E402
+from sestui.store.rows import Rows  # noqa: E402
+
+
+def fill(store: PostgresStore, n_events: int, seed: int) -> None:
+    rows = Rows(0)
+    for message, events in generate(n_events, seed):
+        rows.messages.append(message)
+        rows.events.extend(events)
+        if len(rows.events) >= 20_000:
+            store.write(rows)
+            rows = Rows(0)
+    store.write(rows)
+    store._write("ANALYZE")
+
+
+def median_ms(calls, lookups: int) -> float:
+    for call in calls[:10]:
+        call()
+    times = []
+    for call in calls[:lookups]:
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def measure(store: PostgresStore, lookups: int, seed: int, n_messages: int) -> dict[str, float]:
+    rng = random.Random(seed)
+    n = lookups + 10
+    newest = store.flow_page(limit=1)[0]["id"]
+    now = store._query("SELECT max(ts) AS ts FROM events WHERE event_type = 'send'")[0]["ts"]
+    flows = {
+        "set_nomatch": [{"configuration_set": f"no-such-set-{i}"} for i in range(n)],
+        "set_match": [{"configuration_set": SETS[i % len(SETS)]} for i in range(n)],
+        "tag_nomatch": [{"tag": ("campaign", f"no-such-{i}")} for i in range(n)],
+        "tag_match": [{"tag": ("campaign", CAMPAIGNS[i % len(CAMPAIGNS)])} for i in range(n)],
+        "tag_few": [{"tag": ("batch", f"b{rng.randrange(max(1, n_messages // 300))}")} for _ in range(n)],
+    }
+    result = {"events": store.count("events"),
+              "flow_page": median_ms([lambda: store.flow_page(limit=200)] * n, lookups)}
+    for name, wheres in flows.items():
+        result[f"flow_{name}"] = median_ms([lambda w=w: store.flow_page(limit=200, **w) for w in wheres], lookups)
+        result[f"flow_count_{name}"] = median_ms(
+            [lambda w=w: store.flow_count(after_id=newest - 200, **w) for w in wheres], lookups)
+    for dim in ("configuration_set", "campaign"):
+        result[f"breakdown_24h_{dim}"] = median_ms([lambda d=dim: store.breakdown(86_400_000, d, now=now)] * n,
+                                                   max(5, lookups // 10))
+    assert store.flow_page(**flows["set_nomatch"][0]) == [] and store.flow_page(**flows["set_match"][0])
+    assert store.flow_page(**flows["tag_nomatch"][0]) == [] and store.flow_page(**flows["tag_few"][0])
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    import psycopg
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--lookups", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--db", help="a server's admin URL (default: a throwaway server)")
+    args = parser.parse_args(argv)
+
+    server = None
+    url = args.db
+    if url is None:
+        from pg_server import PgServer
+
+        server = PgServer().start()
+        url = server.url()
+    figures: dict[int, dict] = {}
+    try:
+        for size in sorted(args.sizes):
+            name = f"sestui_bench_q_{os.getpid()}_{size}"
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                conn.execute(f"CREATE DATABASE {name}")
+            db = urlsplit(url)._replace(path=f"/{name}").geturl()
+            with PostgresStore(db) as store:
+                start = time.perf_counter()
+                fill(store, size, args.seed)
+                print(f"filled {size} in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+                messages = store.count("messages")
+                figures[size] = measure(store, args.lookups, args.seed, messages)
+                print(f"{size}: {json.dumps(figures[size])}", file=sys.stderr)
+    finally:
+        if server is not None:
+            server.stop()
+    sizes = sorted(figures)
+    small, large = figures[sizes[0]], figures[sizes[-1]]
+    queries = [k for k in small if k != "events"]
+    result = {"sizes": sizes, "stored_events": [figures[s]["events"] for s in sizes],
+              "median_ms": {q: {str(s): round(figures[s][q], 3) for s in sizes} for q in queries},
+              "ratio_large_small": {q: round(large[q] / small[q], 2) for q in queries}}
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
