@@ -83,7 +83,7 @@ def display_url(url: str) -> str:
     except psycopg.ProgrammingError:
         return "postgresql://(unparsable URL)"
     user = f"{info['user']}@" if info.get("user") else ""
-    host = info.get("host") or ""
+    host = str(info.get("host") or "")
     port = f":{info['port']}" if info.get("port") else ""
     if host.startswith("/"):
         return f"postgresql://{user}/{info.get('dbname', '')}?host={host}{port and '&port=' + port[1:]}"
@@ -181,8 +181,9 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
     def _version(conn: psycopg.Connection) -> int:
         # pg_class itself, not to_regclass(): a name lookup may use a catalog cache that has not yet
         # seen the table another process just created (after we waited for its migration lock)
-        if not conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'sestui_schema' "
-                            "AND relnamespace = current_schema()::regnamespace").fetchone()[0]:
+        found = conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'sestui_schema' "
+                             "AND relnamespace = current_schema()::regnamespace").fetchone()
+        if not found or not found[0]:
             return 0
         row = conn.execute("SELECT version FROM sestui_schema").fetchone()
         return row[0] if row else 0
@@ -214,7 +215,7 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                     conn.execute("INSERT INTO sestui_schema (version) VALUES (%s) ON CONFLICT (only_row) "
                                  "DO UPDATE SET version = excluded.version", (target,))
         except (errors.InsufficientPrivilege, errors.InvalidSchemaName) as exc:
-            user, schema = conn.execute("SELECT current_user, current_schema()").fetchone()
+            user, schema = conn.execute("SELECT current_user, current_schema()").fetchone() or (None, None)
             if schema is None:
                 raise StoreError(f"{self.path}: role {user} has no schema to create sestui's tables in: ask for "
                                  f"CREATE SCHEMA sestui AUTHORIZATION {user}") from exc
@@ -296,18 +297,21 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
         """Block until another transaction stored new events (True) or `timeout` s pass (False)."""
         self.listen()
         with self._listen_lock:
+            listener = self._listener
+            if listener is None:  # closed meanwhile
+                return False
             got = False
             try:
-                for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+                for _ in listener.notifies(timeout=timeout, stop_after=1):
                     got = True
                 # Drain what queued up behind it (one wake-up per wait): until a short wait finds
                 # nothing, as one call may stop after what a single read of the socket returned.
-                while got and any(True for _ in self._listener.notifies(timeout=0.01)):
+                while got and any(True for _ in listener.notifies(timeout=0.01)):
                     pass
             except psycopg.OperationalError:
                 # The connection broke (server restart): notifications may have been lost, so say
                 # "look again"; the next wait listens on a new connection.
-                self._listener.close()
+                listener.close()
                 self._listener = None
                 return True
             return got
