@@ -22,7 +22,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sestui.core.events import Parsed
 from sestui.store import queries
-from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
+from sestui.store.base import (COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, StoreUnreachable,
+                               now_ms)
 from sestui.store.history import HistoryQueries
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.reports import PgReportsMixin
@@ -103,8 +104,8 @@ def connect_error(exc: psycopg.Error, where: str) -> StoreError:
         return StoreError(f"{where}: the server has no role {m[1]}: create it (createuser {m[1]}) or fix the URL")
     if m := re.search(r"(Connection refused|No such file or directory|timeout expired|could not translate host"
                       r" name[^\n]*|Network is unreachable|No route to host)", text):
-        return StoreError(f"{where}: cannot reach the PostgreSQL server ({m[1]}): is it running, and are host and"
-                          f" port right?")
+        return StoreUnreachable(f"{where}: cannot reach the PostgreSQL server ({m[1]}): is it running, and are"
+                                f" host and port right?")
     first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
     return StoreError(f"{where}: cannot connect: {first}")
 
