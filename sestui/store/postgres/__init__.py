@@ -33,6 +33,7 @@ from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
 CONNECT_TIMEOUT_S = 10
+POOL_TIMEOUT_S = 10
 DEFAULT_WRITE_MODE = "copy"  # measured faster: benchmarks/ingest_pg.py
 
 _EVENT_CONDITIONS = {
@@ -110,6 +111,16 @@ def connect_error(exc: psycopg.Error, where: str) -> StoreError:
     return StoreError(f"{where}: cannot connect: {first}")
 
 
+def lost_error(exc: psycopg.OperationalError, where: str) -> StoreError:
+    """One line for a failure mid-run: the server gone (restarted, unreachable) or out of resources."""
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    if (exc.sqlstate or "").startswith("53"):  # insufficient resources: disk full, too many connections
+        return StoreError(f"{where}: {first}")
+    if isinstance(connect_error(exc, where), StoreUnreachable):
+        return connect_error(exc, where)
+    return StoreUnreachable(f"{where}: lost the connection to the PostgreSQL server ({first}); retrying")
+
+
 class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
     """A pool of connections to one PostgreSQL database holding the sestui schema."""
 
@@ -136,9 +147,11 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                 self._migrate(first)
         finally:
             first.close()
-        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=30, name="sestui",
+        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=POOL_TIMEOUT_S, name="sestui",
                                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-                                   configure=self._configure)
+                                   configure=self._configure,
+                                   # a connection the server dropped (a restart) is replaced, not handed out
+                                   check=ConnectionPool.check_connection)
 
     def _configure(self, conn: psycopg.Connection) -> None:
         if self.readonly:
@@ -165,9 +178,17 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
             with self.pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
-            raise StoreError(f"{self.path}: no database connection within 30 s (server down or overloaded?)") from exc
+            raise self._why_no_connection() from exc
         except psycopg.OperationalError as exc:
-            raise StoreError(f"{self.path}: {str(exc).strip().splitlines()[0]}") from exc
+            raise lost_error(exc, self.path) from exc
+
+    def _why_no_connection(self) -> StoreError:
+        """The pool had no connection for us in time: a direct attempt tells the server's refusal."""
+        try:
+            psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S).close()
+        except psycopg.Error as exc:
+            return connect_error(exc, self.path)
+        return StoreError(f"{self.path}: no free database connection within {POOL_TIMEOUT_S} s (overloaded?)")
 
     @property
     def schema_version(self) -> int:
