@@ -312,7 +312,12 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                     conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
                 except psycopg.Error as exc:
                     raise connect_error(exc, self.path) from exc
-                conn.execute(f"LISTEN {pgschema.NOTIFY_CHANNEL}")
+                try:
+                    conn.execute(f"LISTEN {pgschema.NOTIFY_CHANNEL}")
+                except psycopg.Error as exc:  # e.g. a pooler in transaction mode refuses it
+                    conn.close()
+                    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+                    raise StoreError(f"{self.path}: LISTEN refused ({first})") from exc
                 self._listener = conn
 
     def wait_for_events(self, timeout: float) -> bool:
