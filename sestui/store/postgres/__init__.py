@@ -28,7 +28,7 @@ from sestui.store.history import HistoryQueries
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.state import PgStateMixin
-from sestui.store.postgres.write import WRITERS
+from sestui.store.postgres.write import WRITERS, has_nul
 from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
@@ -145,6 +145,8 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                 self._check_readable(first)
             else:
                 self._migrate(first)
+        except errors.InsufficientPrivilege as exc:  # the tables are another role's
+            raise self._not_a_member(first) from exc
         finally:
             first.close()
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=POOL_TIMEOUT_S, name="sestui",
@@ -152,6 +154,13 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                                    configure=self._configure,
                                    # a connection the server dropped (a restart) is replaced, not handed out
                                    check=ConnectionPool.check_connection)
+
+    def _not_a_member(self, conn: psycopg.Connection) -> StoreError:
+        user, owner = conn.execute(
+            "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'sestui_schema' "
+            "AND schemaname = current_schema())").fetchone() or (None, None)
+        return StoreError(f"{self.path}: role {user} may not use sestui's tables (owned by {owner}): ask an "
+                          f"administrator to run GRANT {owner} TO {user}")
 
     def _configure(self, conn: psycopg.Connection) -> None:
         if self.readonly:
@@ -259,21 +268,26 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
         """Store a batch in one transaction; NOTIFY listeners in it when new events were stored."""
         if not len(rows):
             return AddResult()
+        fresh = clean = False
         with self._conn() as conn:
-            for attempt in (1, 2):
-                self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=attempt == 2)
+            while True:
+                self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=fresh)
                 try:
                     with conn.transaction():
                         # ids in commit order: a reader of "id > last seen" never misses a row
                         conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
-                        result = self._write_rows(conn, rows)
-                        if result.stored:
+                        result = self._write_rows(conn, rows, clean=clean)
+                        if result.stored:  # delivered to listeners when (and if) this commits
                             conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
                     return result
                 except errors.CheckViolation:  # "no partition for row": pruned by another process
-                    if attempt == 2:
+                    if fresh:
                         raise
-        raise AssertionError("unreachable")
+                    fresh = True
+                except psycopg.DataError as exc:  # a NUL, which PostgreSQL text cannot hold: again, cleaned
+                    if clean or not has_nul(exc):
+                        raise
+                    clean = True
 
     def _ensure_partitions(self, conn: psycopg.Connection, stamps: set[int], *, fresh: bool = False) -> None:
         if fresh:
