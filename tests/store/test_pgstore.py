@@ -113,6 +113,17 @@ def test_copy_and_pipeline_writes_leave_identical_tables(pg_server):
     assert tables["copy"]["quarantine"][0][3] == "not json \ufffd with a NUL"
 
 
+
+def test_a_first_batch_that_fails_and_is_retried_finds_its_staging_tables_again(pg_url):
+    # The COPY staging tables are made in the first write's transaction; a NUL fails that one (it
+    # rolls back, taking them along) and the cleaned retry on the same connection must make them again.
+    bodies = [synthetic_delivery(i) for i in range(3)] + ["not json \x00 with a NUL"]
+    with PostgresStore(pg_url, pool_size=1) as s:
+        assert s.add([(b, parse_body(b)) for b in bodies]) == AddResult(3, 0, 1)
+        assert s.add([(b, parse_body(b)) for b in bodies[:2]]) == AddResult(0, 2, 0)
+        assert s.count("events") == 3 and s.quarantined()[0]["body"] == "not json \ufffd with a NUL"
+
+
 # --- concurrency ----------------------------------------------------------------------------------
 
 _WRITER = """

@@ -28,7 +28,7 @@ from sestui.store.history import HistoryQueries
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.state import PgStateMixin
-from sestui.store.postgres.write import WRITERS, has_nul
+from sestui.store.postgres.write import WRITERS, forget_staging, has_nul
 from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
@@ -280,14 +280,14 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                         if result.stored:  # delivered to listeners when (and if) this commits
                             conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
                     return result
-                except errors.CheckViolation:  # "no partition for row": pruned by another process
-                    if fresh:
+                except BaseException as exc:
+                    forget_staging(conn)  # made in the transaction that rolled back: gone with it
+                    if isinstance(exc, errors.CheckViolation) and not fresh:  # "no partition for row": pruned
+                        fresh = True  # by another process
+                    elif isinstance(exc, psycopg.DataError) and not clean and has_nul(exc):
+                        clean = True  # a NUL, which PostgreSQL text cannot hold: again, cleaned
+                    else:
                         raise
-                    fresh = True
-                except psycopg.DataError as exc:  # a NUL, which PostgreSQL text cannot hold: again, cleaned
-                    if clean or not has_nul(exc):
-                        raise
-                    clean = True
 
     def _ensure_partitions(self, conn: psycopg.Connection, stamps: set[int], *, fresh: bool = False) -> None:
         if fresh:

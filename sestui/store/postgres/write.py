@@ -13,6 +13,7 @@ statement-per-row executemany.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sestui.store.base import AddResult
@@ -120,6 +121,27 @@ def write_pipeline(conn, rows, *, clean: bool = False) -> AddResult:
     return AddResult(stored, len(rows.events) - stored, len(rows.quarantine))
 
 
+_STAGED: weakref.WeakSet = weakref.WeakSet()  # connections that hold the staging tables
+
+
+def _staging_tables(conn, cur) -> None:
+    """The temporary tables COPY fills, once per connection (they live as long as it). `_seq`, an
+    identity, keeps the batch's order for the INSERT ... SELECT (ids in the order SQLite gives)."""
+    if conn in _STAGED:
+        return
+    for table, cols, _conflict in TABLES:
+        if table != "quarantine":
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS _in_{table} ON COMMIT DELETE ROWS AS "
+                        f"SELECT {', '.join(cols)} FROM {table} WITH NO DATA")
+            cur.execute(f"ALTER TABLE _in_{table} ADD COLUMN IF NOT EXISTS _seq BIGINT GENERATED ALWAYS AS IDENTITY")
+    _STAGED.add(conn)
+
+
+def forget_staging(conn) -> None:
+    """After a rollback: the staging tables made in that transaction are gone."""
+    _STAGED.discard(conn)
+
+
 def write_copy(conn, rows, *, clean: bool = False) -> AddResult:
     stored = 0
     with conn.cursor() as cur:
@@ -128,10 +150,8 @@ def write_copy(conn, rows, *, clean: bool = False) -> AddResult:
             if table == "quarantine":  # nothing to merge: straight in
                 target = f"quarantine ({names})"
             else:
-                target = f"_in_{table} ({names}, _seq)"
-                cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS _in_{table} ON COMMIT DELETE ROWS AS "
-                            f"SELECT {names}, 0 AS _seq FROM {table} WITH NO DATA")
-                data = [row + (i,) for i, row in enumerate(data)]
+                target = f"_in_{table} ({names})"
+                _staging_tables(conn, cur)
             with cur.copy(f"COPY {target} FROM STDIN") as copy:
                 for row in data:
                     copy.write_row(row)
