@@ -22,10 +22,10 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sestui.core.events import Parsed
 from sestui.store import queries
-from sestui.store.base import (COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, StoreUnreachable,
-                               now_ms)
+from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
 from sestui.store.history import HistoryQueries
 from sestui.store.postgres import schema as pgschema
+from sestui.store.postgres.messages import connect_error, display_url, first_line, lost_error
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.state import PgStateMixin
 from sestui.store.postgres.write import WRITERS, forget_staging, has_nul
@@ -76,49 +76,6 @@ def _where_sql(clauses: list[str]) -> str:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def display_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    try:
-        info = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "postgresql://(unparsable URL)"
-    user = f"{info['user']}@" if info.get("user") else ""
-    host = str(info.get("host") or "")
-    port = f":{info['port']}" if info.get("port") else ""
-    if host.startswith("/"):
-        return f"postgresql://{user}/{info.get('dbname', '')}?host={host}{port and '&port=' + port[1:]}"
-    return f"postgresql://{user}{host}{port}/{info.get('dbname', '')}"
-
-
-def connect_error(exc: psycopg.Error, where: str) -> StoreError:
-    """One line an operator can act on, for a failed connection."""
-    text = str(exc)
-    if m := re.search(r'password authentication failed for user "([^"]+)"', text):
-        return StoreError(f"{where}: wrong password for user {m[1]} (check the URL, PGPASSWORD or ~/.pgpass)")
-    if "no password supplied" in text:
-        return StoreError(f"{where}: the server wants a password: add it to ~/.pgpass or PGPASSWORD")
-    if m := re.search(r'database "([^"]+)" does not exist', text):
-        return StoreError(f"{where}: database {m[1]} does not exist: create it (createdb {m[1]}) or fix the URL")
-    if m := re.search(r'role "([^"]+)" does not exist', text):
-        return StoreError(f"{where}: the server has no role {m[1]}: create it (createuser {m[1]}) or fix the URL")
-    if m := re.search(r"(Connection refused|No such file or directory|timeout expired|could not translate host"
-                      r" name[^\n]*|Network is unreachable|No route to host)", text):
-        return StoreUnreachable(f"{where}: cannot reach the PostgreSQL server ({m[1]}): is it running, and are"
-                                f" host and port right?")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
-    return StoreError(f"{where}: cannot connect: {first}")
-
-
-def lost_error(exc: psycopg.OperationalError, where: str) -> StoreError:
-    """One line for a failure mid-run: the server gone (restarted, unreachable) or out of resources."""
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-    if (exc.sqlstate or "").startswith("53"):  # insufficient resources: disk full, too many connections
-        return StoreError(f"{where}: {first}")
-    if isinstance(connect_error(exc, where), StoreUnreachable):
-        return connect_error(exc, where)
-    return StoreUnreachable(f"{where}: lost the connection to the PostgreSQL server ({first}); retrying")
 
 
 class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
@@ -330,8 +287,7 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                     conn.execute(f"LISTEN {pgschema.NOTIFY_CHANNEL}")
                 except psycopg.Error as exc:  # e.g. a pooler in transaction mode refuses it
                     conn.close()
-                    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
-                    raise StoreError(f"{self.path}: LISTEN refused ({first})") from exc
+                    raise StoreError(f"{self.path}: LISTEN refused ({first_line(exc)})") from exc
                 self._listener = conn
 
     def wait_for_events(self, timeout: float) -> bool:
