@@ -100,7 +100,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--events", type=int, default=100_000, help="notifications to generate (default 100000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best counts (default 3)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", metavar="URL", help="postgresql://...: measure the PostgreSQL store on that server "
+                        "instead (benchmarks/ingest_pg.py; `--db pg` starts a throwaway server)")
     args = parser.parse_args(argv)
+    if args.db:
+        import ingest_pg
+
+        return ingest_pg.main(["--events", str(args.events), "--repeat", str(args.repeat), "--seed", str(args.seed)]
+                              + ([] if args.db == "pg" else ["--db", args.db]))
 
     with tempfile.TemporaryDirectory(prefix="sestui-bench-") as tmp:
         tmp_path = Path(tmp)

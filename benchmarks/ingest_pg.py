@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--db", metavar="URL", help="a postgresql:// URL of a server to use, as a role that may "
                         "create databases (default: start a throwaway one)")
     args = parser.parse_args(argv)
+    if args.db and not args.db.startswith(("postgresql://", "postgres://")):
+        # `sestui ingest --db` takes anything else for a SQLite path: files named "user=... dbname=..."
+        parser.error("--db must be a postgresql:// URL (not a key=value conninfo string)")
 
     dbs = Databases(args.db)
     try:

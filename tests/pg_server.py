@@ -85,6 +85,10 @@ class PgServer:
         hba = self.datadir / "pg_hba.conf"
         hba.write_text(f"local all {SUPERUSER} trust\nlocal all all scram-sha-256\n")
         self._own(hba)
+        return self.resume()
+
+    def resume(self) -> "PgServer":
+        """Start the server on its existing data directory (after `pause`), once it is ready."""
         self.proc = subprocess.Popen(
             [str(self.bindir / "postgres"), "-D", str(self.datadir), "-k", str(self.sockdir),
              "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
@@ -112,7 +116,8 @@ class PgServer:
 
         return psycopg.connect(self.url(), autocommit=True)
 
-    def stop(self) -> None:
+    def pause(self) -> None:
+        """Shut the server down, keeping its data: `resume` starts it again (a server restart)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)  # "fast" shutdown: disconnects clients left behind
             try:
@@ -120,6 +125,9 @@ class PgServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def stop(self) -> None:
+        self.pause()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -48,8 +48,9 @@ def common_options(default: Any = None) -> argparse.ArgumentParser:
     """The options every command takes. Subcommands get them with SUPPRESS defaults so that
     `sestui --db X ingest` and `sestui ingest --db X` mean the same."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", default=default,
-                        help="event database (default: $SESTUI_DB or the user data folder)")
+    common.add_argument("--db", metavar="PATH_OR_URL", default=default,
+                        help="event database: a file path, sqlite:PATH, or postgresql://user@host:port/dbname "
+                             "(default: $SESTUI_DB or the user data folder)")
     aws = common.add_argument_group("AWS options")
     aws.add_argument("--profile", default=default, help="AWS profile (as in the AWS CLI)")
     aws.add_argument("--region", default=default, help="AWS region")
@@ -97,11 +98,12 @@ class Context:
     def open_store(self, readonly: bool = False, *, outbox: bool = False) -> Store:
         """The --db store (`outbox`: the command reads the actions outbox; every backend holds one)."""
         from sestui.store import StoreError, open_store
+        from sestui.store.base import StoreUnreachable
 
         try:
             store = open_store(self.settings.db_path, readonly=readonly)
-        except StoreError as exc:
-            raise CliError(str(exc)) from None
+        except StoreError as exc:  # a server that is not there (yet): exit 2, as a bad configuration
+            raise CliError(str(exc), 2 if isinstance(exc, StoreUnreachable) else 1) from None
         return store
 
     def aws(self) -> Aws:

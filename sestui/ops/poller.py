@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sestui.aws import Aws, AwsError
 from sestui.ops.dlq import DlqError
 from sestui.ops.dlq import depth as dlq_depth
-from sestui.store import Store, now_ms, to_ms
+from sestui.store import Store, StoreError, now_ms, to_ms
 
 if TYPE_CHECKING:
     from sestui.ops.collector import CollectorOptions
@@ -89,7 +89,10 @@ class Poller:
         return interval
 
     def _poll_failed(self, name: str, exc: Exception) -> None:
-        if not isinstance(exc, AwsError):
+        if isinstance(exc, StoreError):  # the database is down or full: one line, no traceback
+            log.warning("%s poll failed: %s", name, exc)
+            self.stats.failed(f"{name} poll failed: {exc}")
+        elif not isinstance(exc, AwsError):
             log.error("%s poll failed", name, exc_info=exc)
             self.stats.failed(f"{name} poll failed: {exc}")
         elif name == "account":

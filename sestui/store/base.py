@@ -22,6 +22,10 @@ class StoreError(Exception):
     """A database problem worth one line to the operator."""
 
 
+class StoreUnreachable(StoreError):
+    """The database server cannot be reached (not running, wrong host or port)."""
+
+
 class StoreFull(StoreError):
     """The database or the disk under it is full: nothing of the failed write was stored."""
 

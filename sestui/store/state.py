@@ -14,6 +14,11 @@ from sestui.store.queries import like_escape
 
 
 class StateQueries:
+    """The backend-neutral methods are shared with the PostgreSQL store (store/postgres/state.py):
+    `_p` is the backend's placeholder."""
+
+    _p = "?"
+
     # Provided by the Store this is mixed into.
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]: raise NotImplementedError
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None: raise NotImplementedError
@@ -27,7 +32,7 @@ class StateQueries:
         values = [collector_id] + [state.get(c) for c in COLLECTOR_FIELDS]
         updates = ", ".join(f"{c} = excluded.{c}" for c in COLLECTOR_FIELDS)
         self._write(
-            f"INSERT INTO collector_state ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"INSERT INTO collector_state ({', '.join(cols)}) VALUES ({', '.join([self._p] * len(cols))}) "
             f"ON CONFLICT (collector_id) DO UPDATE SET {updates}",
             values,
         )
@@ -36,7 +41,7 @@ class StateQueries:
         """Collectors that reported, the most recent heartbeat first."""
         if fresher_than_ms is None:
             return self._query("SELECT * FROM collector_state ORDER BY heartbeat DESC")
-        return self._query("SELECT * FROM collector_state WHERE heartbeat >= ? ORDER BY heartbeat DESC",
+        return self._query(f"SELECT * FROM collector_state WHERE heartbeat >= {self._p} ORDER BY heartbeat DESC",
                            (fresher_than_ms,))
 
     def save_account_snapshot(self, *, taken_ms: int, profile: str | None, region: str | None,
@@ -70,7 +75,7 @@ class StateQueries:
             )
 
     def send_stats(self, since_ms: int) -> list[SendStatsRow]:
-        return self._query("SELECT * FROM send_stats WHERE ts >= ? ORDER BY ts", (since_ms,))
+        return self._query(f"SELECT * FROM send_stats WHERE ts >= {self._p} ORDER BY ts", (since_ms,))
 
     # -- suppression list cache and audit ------------------------------------------------------
 
@@ -118,7 +123,7 @@ class StateQueries:
                   message_id: str | None = None, at_ms: int | None = None) -> None:
         self._write(
             "INSERT INTO audit (at, actor, origin, action, email, reason, outcome, detail, message_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"VALUES ({', '.join([self._p] * 9)})",
             (at_ms if at_ms is not None else now_ms(), actor, origin, action, email, reason, outcome, detail,
              message_id),
         )

@@ -43,6 +43,7 @@ from sestui.ui.keys import (
     keymap_problems,
     scopes,
 )
+from sestui.ui.live import LiveRefresh
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
 from sestui.ui.panes.breakdown import BreakdownPane
 from sestui.ui.panes.actions import ActionsPane, actions_commands
@@ -131,6 +132,7 @@ class SestuiApp(App):
         self.summary: health.Summary | None = None
         self.reputation = None  # ops.reputation.Reputation saved by the collector, for the header's rates
         self.last_outcome: tuple[str, bool] | None = None  # (text, ok)
+        self.live = LiveRefresh(self)  # new events between the ticks, where the store announces them
 
     def compose(self) -> ComposeResult:
         yield HealthHeader(id="health")
@@ -165,6 +167,10 @@ class SestuiApp(App):
             self.last_outcome = (self.ctx.notice, False)
         self.tick()
         self.set_interval(self.tick_seconds, self.tick)
+        self.live.start()
+
+    def on_unmount(self) -> None:
+        self.live.stop()
 
     # -- the tick ---------------------------------------------------------------------------------
 

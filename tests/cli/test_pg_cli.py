@@ -102,3 +102,16 @@ def test_the_outbox_commands_and_a_collector_with_rules_work_on_postgresql(pg_ur
         collector = build_collector(load(), None, store)
         assert collector.deliverer is not None
         collector.deliverer.outbox.close()
+
+
+def test_a_server_that_cannot_be_reached_at_start_is_one_line_and_exit_2(tmp_path, capsys, isolated_environment,
+                                                                          sandbox):
+    nowhere = f"postgresql://sestui@/events?host={tmp_path / 'no-server-here'}"  # no socket: no server
+    info = sandbox.info
+    for argv in (["export", "--db", nowhere],
+                 ["collect", "--db", nowhere, "--queue-url", info.queue_url, "--endpoint-url", info.endpoint_url,
+                  "--region", info.region]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("sestui: error: "), err
+        assert "cannot reach the PostgreSQL server" in err and "is it running" in err, err

@@ -101,9 +101,10 @@ def test_two_collectors_one_killed_store_once_and_deliver_every_action(sandbox, 
             wait_for(lambda: set(stored(store, sent)) >= expected and queue_empty(aws, queue.url), 60,
                      "every event stored and the queue empty")
             assert_exactly_once(stored(store, sent), expected)
-            matching = {(m, r) for m, t, r, _ in expected if t in ("bounce", "complaint")}
+            # the simulator's ooto address answers with an auto-reply, which a rule skips unless asked
+            matching = {(m, r) for m, t, r, _ in expected if t in ("bounce", "complaint") and sent[m] != "ooto"}
             wait_for(lambda: store.outbox.counts() == {"done": len(matching)}, 60,
-                     f"every action done (outbox {store.outbox.counts()})")
+                     f"all {len(matching)} actions done")
         finally:
             for proc in procs.values():
                 if proc.poll() is None:

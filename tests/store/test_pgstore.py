@@ -113,6 +113,17 @@ def test_copy_and_pipeline_writes_leave_identical_tables(pg_server):
     assert tables["copy"]["quarantine"][0][3] == "not json \ufffd with a NUL"
 
 
+
+def test_a_first_batch_that_fails_and_is_retried_finds_its_staging_tables_again(pg_url):
+    # The COPY staging tables are made in the first write's transaction; a NUL fails that one (it
+    # rolls back, taking them along) and the cleaned retry on the same connection must make them again.
+    bodies = [synthetic_delivery(i) for i in range(3)] + ["not json \x00 with a NUL"]
+    with PostgresStore(pg_url, pool_size=1) as s:
+        assert s.add([(b, parse_body(b)) for b in bodies]) == AddResult(3, 0, 1)
+        assert s.add([(b, parse_body(b)) for b in bodies[:2]]) == AddResult(0, 2, 0)
+        assert s.count("events") == 3 and s.quarantined()[0]["body"] == "not json \ufffd with a NUL"
+
+
 # --- concurrency ----------------------------------------------------------------------------------
 
 _WRITER = """
@@ -316,6 +327,49 @@ def test_no_permission_to_create_tables_names_the_grant_that_fixes_it(pg_server,
         conn.execute(grant)
     with PostgresStore(url) as s:
         assert s.schema_version == len(pgschema.MIGRATIONS)
+    assert grant.replace("alice", "sestui") in README.read_text()  # the README asks for the same
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readmes_team_grants_let_the_owner_create_and_an_operator_read_and_edit(pg_server, pg_empty_url):
+    text = README.read_text()
+    sql = text.split("The minimum grants", 1)[1].split("```sql\n", 1)[1].split("```", 1)[0]
+    names = {"sestui": "readme_owner", "alice": "readme_alice"}  # roles are server-wide: names of our own
+    for word, name in names.items():
+        sql = sql.replace(f" {word} ", f" {name} ").replace(f" {word};", f" {name};")
+    sql = sql.replace("'...'", "'pw'")
+    dbname = pg_empty_url.split("/")[3].split("?")[0]
+    with admin(pg_server, dbname) as conn:
+        for name in names.values():
+            conn.execute(f"DROP ROLE IF EXISTS {name}")
+        for statement in (line.split("--")[0].strip() for line in sql.splitlines()):
+            if statement:
+                conn.execute(statement)
+    try:
+        with PostgresStore(pg_server.url(dbname, "readme_owner", "pw")) as owner:  # creates the tables
+            assert owner.schema_version == len(pgschema.MIGRATIONS)
+        with admin(pg_server, dbname) as conn:  # an operator not (yet) a member is told the GRANT
+            conn.execute("REVOKE readme_owner FROM readme_alice")
+        with pytest.raises(StoreError) as caught:
+            PostgresStore(pg_server.url(dbname, "readme_alice", "pw"))
+        grant = _one_line(caught.value).split("to run ", 1)[1]
+        assert grant == "GRANT readme_owner TO readme_alice"
+        assert "run GRANT sestui TO alice" in " ".join(text.split())  # as the README says
+        with admin(pg_server, dbname) as conn:
+            conn.execute(grant)
+        with PostgresStore(pg_server.url(dbname, "readme_alice", "pw")) as operator:
+            body = synthetic_delivery(1)
+            assert operator.add([(body, parse_body(body))]).stored == 1
+            operator.add_audit(action="add", origin="console", outcome="ok", email="x@example.com")
+            operator.cache_suppression("x@example.com", "BOUNCE", 1, 2)
+            assert [r["email"] for r in operator.audit()] == ["x@example.com"]
+    finally:
+        with admin(pg_server) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+            for name in names.values():
+                conn.execute(f"DROP ROLE IF EXISTS {name}")
 
 
 def test_unreachable_server_says_so(pg_server, tmp_path):

@@ -29,13 +29,15 @@ from sestui.store.postgres import filters
 from sestui.store.postgres import outbox as pgoutbox  # outbox hook
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.outbox import PgOutbox  # outbox hook
+from sestui.store.postgres.messages import connect_error, display_url, first_line, lost_error
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.state import PgStateMixin
-from sestui.store.postgres.write import WRITERS
+from sestui.store.postgres.write import WRITERS, forget_staging, has_nul
 from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
 CONNECT_TIMEOUT_S = 10
+POOL_TIMEOUT_S = 10
 DEFAULT_WRITE_MODE = "copy"  # measured faster: benchmarks/ingest_pg.py
 
 _EVENT_CONDITIONS = {
@@ -80,39 +82,6 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def display_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    try:
-        info = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "postgresql://(unparsable URL)"
-    user = f"{info['user']}@" if info.get("user") else ""
-    host = info.get("host") or ""
-    port = f":{info['port']}" if info.get("port") else ""
-    if host.startswith("/"):
-        return f"postgresql://{user}/{info.get('dbname', '')}?host={host}{port and '&port=' + port[1:]}"
-    return f"postgresql://{user}{host}{port}/{info.get('dbname', '')}"
-
-
-def connect_error(exc: psycopg.Error, where: str) -> StoreError:
-    """One line an operator can act on, for a failed connection."""
-    text = str(exc)
-    if m := re.search(r'password authentication failed for user "([^"]+)"', text):
-        return StoreError(f"{where}: wrong password for user {m[1]} (check the URL, PGPASSWORD or ~/.pgpass)")
-    if "no password supplied" in text:
-        return StoreError(f"{where}: the server wants a password: add it to ~/.pgpass or PGPASSWORD")
-    if m := re.search(r'database "([^"]+)" does not exist', text):
-        return StoreError(f"{where}: database {m[1]} does not exist: create it (createdb {m[1]}) or fix the URL")
-    if m := re.search(r'role "([^"]+)" does not exist', text):
-        return StoreError(f"{where}: the server has no role {m[1]}: create it (createuser {m[1]}) or fix the URL")
-    if m := re.search(r"(Connection refused|No such file or directory|timeout expired|could not translate host"
-                      r" name[^\n]*|Network is unreachable|No route to host)", text):
-        return StoreError(f"{where}: cannot reach the PostgreSQL server ({m[1]}): is it running, and are host and"
-                          f" port right?")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
-    return StoreError(f"{where}: cannot connect: {first}")
-
-
 class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
     """A pool of connections to one PostgreSQL database holding the sestui schema."""
 
@@ -143,11 +112,22 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                 self._check_readable(first)
             else:
                 self._migrate(first)
+        except errors.InsufficientPrivilege as exc:  # the tables are another role's
+            raise self._not_a_member(first) from exc
         finally:
             first.close()
-        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=30, name="sestui",
+        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=POOL_TIMEOUT_S, name="sestui",
                                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-                                   configure=self._configure)
+                                   configure=self._configure,
+                                   # a connection the server dropped (a restart) is replaced, not handed out
+                                   check=ConnectionPool.check_connection)
+
+    def _not_a_member(self, conn: psycopg.Connection) -> StoreError:
+        user, owner = conn.execute(
+            "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'sestui_schema' "
+            "AND schemaname = current_schema())").fetchone() or (None, None)
+        return StoreError(f"{self.path}: role {user} may not use sestui's tables (owned by {owner}): ask an "
+                          f"administrator to run GRANT {owner} TO {user}")
 
     def _configure(self, conn: psycopg.Connection) -> None:
         if self.readonly:
@@ -174,9 +154,17 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
             with self.pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
-            raise StoreError(f"{self.path}: no database connection within 30 s (server down or overloaded?)") from exc
+            raise self._why_no_connection() from exc
         except psycopg.OperationalError as exc:
-            raise StoreError(f"{self.path}: {str(exc).strip().splitlines()[0]}") from exc
+            raise lost_error(exc, self.path) from exc
+
+    def _why_no_connection(self) -> StoreError:
+        """The pool had no connection for us in time: a direct attempt tells the server's refusal."""
+        try:
+            psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S).close()
+        except psycopg.Error as exc:
+            return connect_error(exc, self.path)
+        return StoreError(f"{self.path}: no free database connection within {POOL_TIMEOUT_S} s (overloaded?)")
 
     @property
     def schema_version(self) -> int:
@@ -191,8 +179,9 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
     def _version(conn: psycopg.Connection) -> int:
         # pg_class itself, not to_regclass(): a name lookup may use a catalog cache that has not yet
         # seen the table another process just created (after we waited for its migration lock)
-        if not conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'sestui_schema' "
-                            "AND relnamespace = current_schema()::regnamespace").fetchone()[0]:
+        found = conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'sestui_schema' "
+                             "AND relnamespace = current_schema()::regnamespace").fetchone()
+        if not found or not found[0]:
             return 0
         row = conn.execute("SELECT version FROM sestui_schema").fetchone()
         return row[0] if row else 0
@@ -224,7 +213,7 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                     conn.execute("INSERT INTO sestui_schema (version) VALUES (%s) ON CONFLICT (only_row) "
                                  "DO UPDATE SET version = excluded.version", (target,))
         except (errors.InsufficientPrivilege, errors.InvalidSchemaName) as exc:
-            user, schema = conn.execute("SELECT current_user, current_schema()").fetchone()
+            user, schema = conn.execute("SELECT current_user, current_schema()").fetchone() or (None, None)
             if schema is None:
                 raise StoreError(f"{self.path}: role {user} has no schema to create sestui's tables in: ask for "
                                  f"CREATE SCHEMA sestui AUTHORIZATION {user}") from exc
@@ -246,23 +235,28 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
         """Store a batch in one transaction; NOTIFY listeners in it when new events were stored."""
         if not len(rows):
             return AddResult()
+        fresh = clean = False
         with self._conn() as conn:
-            for attempt in (1, 2):
-                self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=attempt == 2)
+            while True:
+                self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=fresh)
                 try:
                     with conn.transaction():
                         # ids in commit order: a reader of "id > last seen" never misses a row
                         conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
-                        result = self._write_rows(conn, rows)
+                        result = self._write_rows(conn, rows, clean=clean)
                         if self.outbox_rules:  # outbox hook: the actions these events trigger, same transaction
                             pgoutbox.route(conn, rows, self.outbox_rules)
-                        if result.stored:
+                        if result.stored:  # delivered to listeners when (and if) this commits
                             conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
                     return result
-                except errors.CheckViolation:  # "no partition for row": pruned by another process
-                    if attempt == 2:
+                except BaseException as exc:
+                    forget_staging(conn)  # made in the transaction that rolled back: gone with it
+                    if isinstance(exc, errors.CheckViolation) and not fresh:  # "no partition for row": pruned
+                        fresh = True  # by another process
+                    elif isinstance(exc, psycopg.DataError) and not clean and has_nul(exc):
+                        clean = True  # a NUL, which PostgreSQL text cannot hold: again, cleaned
+                    else:
                         raise
-        raise AssertionError("unreachable")
 
     def _ensure_partitions(self, conn: psycopg.Connection, stamps: set[int], *, fresh: bool = False) -> None:
         if fresh:
@@ -301,25 +295,32 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                     conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
                 except psycopg.Error as exc:
                     raise connect_error(exc, self.path) from exc
-                conn.execute(f"LISTEN {pgschema.NOTIFY_CHANNEL}")
+                try:
+                    conn.execute(f"LISTEN {pgschema.NOTIFY_CHANNEL}")
+                except psycopg.Error as exc:  # e.g. a pooler in transaction mode refuses it
+                    conn.close()
+                    raise StoreError(f"{self.path}: LISTEN refused ({first_line(exc)})") from exc
                 self._listener = conn
 
     def wait_for_events(self, timeout: float) -> bool:
         """Block until another transaction stored new events (True) or `timeout` s pass (False)."""
         self.listen()
         with self._listen_lock:
+            listener = self._listener
+            if listener is None:  # closed meanwhile
+                return False
             got = False
             try:
-                for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+                for _ in listener.notifies(timeout=timeout, stop_after=1):
                     got = True
                 # Drain what queued up behind it (one wake-up per wait): until a short wait finds
                 # nothing, as one call may stop after what a single read of the socket returned.
-                while got and any(True for _ in self._listener.notifies(timeout=0.01)):
+                while got and any(True for _ in listener.notifies(timeout=0.01)):
                     pass
             except psycopg.OperationalError:
                 # The connection broke (server restart): notifications may have been lost, so say
                 # "look again"; the next wait listens on a new connection.
-                self._listener.close()
+                listener.close()
                 self._listener = None
                 return True
             return got

@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from contextlib import AbstractContextManager
 
-from sestui.store.base import (AccountSnapshotRow, AuditRow, CollectorStateRow, MessageRow, PruneCounts,
-                               QuarantineRow, SendStatsRow, SuppressionRow, now_ms)
+import psycopg
+
+from sestui.store.base import AuditRow, MessageRow, PruneCounts, QuarantineRow, SuppressionRow
 from sestui.store.postgres import schema as pgschema
+from sestui.store.state import StateQueries
 
 
-class PgStateMixin:
-    COLLECTOR_FIELDS: tuple[str, ...]
+class PgStateMixin(StateQueries):
+    """The PostgreSQL versions of what differs; the rest (collector state, account snapshots, send
+    statistics, adding to the audit log) is store/state.py's, with `%s` placeholders."""
+
+    _p = "%s"
+    _partitions: set[str]
+
+    # Provided by PostgresStore.
+    def _conn(self) -> AbstractContextManager[psycopg.Connection]: raise NotImplementedError
+
+    @staticmethod
+    def _partition_list(conn: psycopg.Connection) -> dict[str, tuple[int, int]]: raise NotImplementedError
 
     # -- messages, records, quarantine ---------------------------------------------------------
 
@@ -56,41 +68,26 @@ class PgStateMixin:
             events = 0
             for name, (lo, hi) in sorted(self._partition_list(conn).items(), key=lambda kv: kv[1]):
                 if hi <= before_ms:
-                    events += conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                    row = conn.execute(f"SELECT count(*) FROM {name}").fetchone()
+                    events += row[0] if row else 0
                     conn.execute(f"DROP TABLE {name}")
                     self._partitions.discard(name)
                 elif lo < before_ms:
                     events += conn.execute(f"DELETE FROM {name} WHERE ts < %s", (before_ms,)).rowcount
-            counts = {
-                "events": events,
-                "records": conn.execute("DELETE FROM records WHERE ts < %s", (before_ms,)).rowcount,
-                "quarantine": conn.execute("DELETE FROM quarantine WHERE received < %s", (before_ms,)).rowcount,
-            }
-            counts["messages"] = conn.execute(
+            records = conn.execute("DELETE FROM records WHERE ts < %s", (before_ms,)).rowcount
+            quarantine = conn.execute("DELETE FROM quarantine WHERE received < %s", (before_ms,)).rowcount
+            messages = conn.execute(
                 "DELETE FROM messages WHERE coalesce(last_event_ts, first_seen) < %s AND NOT EXISTS "
                 "(SELECT 1 FROM events e WHERE e.message_id = messages.message_id)", (before_ms,)).rowcount
             conn.execute(
                 "DELETE FROM message_recipients WHERE ts < %s AND NOT EXISTS "
                 "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))
-        return counts
+        return PruneCounts(events=events, records=records, quarantine=quarantine, messages=messages)
 
     def vacuum(self) -> None:
         self._write("VACUUM (ANALYZE)")
 
     # -- collector, account and statistics state ------------------------------------------------
-
-    def save_collector_state(self, collector_id: str, state: dict[str, Any]) -> None:
-        cols = ("collector_id",) + self.COLLECTOR_FIELDS
-        values = [collector_id] + [state.get(c) for c in self.COLLECTOR_FIELDS]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in self.COLLECTOR_FIELDS)
-        self._write(f"INSERT INTO collector_state ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
-                    f"ON CONFLICT (collector_id) DO UPDATE SET {updates}", values)
-
-    def collector_states(self, fresher_than_ms: int | None = None) -> list[CollectorStateRow]:
-        if fresher_than_ms is None:
-            return self._query("SELECT * FROM collector_state ORDER BY heartbeat DESC")
-        return self._query("SELECT * FROM collector_state WHERE heartbeat >= %s ORDER BY heartbeat DESC",
-                           (fresher_than_ms,))
 
     def save_account_snapshot(self, *, taken_ms: int, profile: str | None, region: str | None,
                               status: dict | None, error: str | None = None, keep: int = 1000) -> None:
@@ -100,15 +97,6 @@ class PgStateMixin:
                          (taken_ms, profile, region, json.dumps(status) if status is not None else None, error))
             conn.execute("DELETE FROM account_snapshots WHERE id <= (SELECT max(id) FROM account_snapshots) - %s",
                          (keep,))
-
-    def account_snapshot(self, *, ok_only: bool = False) -> AccountSnapshotRow | None:
-        where = "WHERE error IS NULL " if ok_only else ""
-        rows = self._query(f"SELECT * FROM account_snapshots {where}ORDER BY id DESC LIMIT 1")
-        if not rows:
-            return None
-        row = rows[0]
-        row["status"] = json.loads(row["status"]) if row["status"] else None
-        return row
 
     def save_send_stats(self, points: Iterable[tuple[int, int, int, int, int]]) -> None:
         points = list(points)
@@ -120,9 +108,6 @@ class PgStateMixin:
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (ts) DO UPDATE SET delivery_attempts = "
                 "excluded.delivery_attempts, bounces = excluded.bounces, complaints = excluded.complaints, "
                 "rejects = excluded.rejects", points)
-
-    def send_stats(self, since_ms: int) -> list[SendStatsRow]:
-        return self._query("SELECT * FROM send_stats WHERE ts >= %s ORDER BY ts", (since_ms,))
 
     # -- suppression list cache and audit ------------------------------------------------------
 
@@ -167,15 +152,6 @@ class PgStateMixin:
             return self._query(f"SELECT {self._SUPPRESSION_COLS} FROM suppressions WHERE email ILIKE %s "
                                f"ESCAPE '\\' {order}", (like, limit))
         return self._query(f"SELECT {self._SUPPRESSION_COLS} FROM suppressions {order}", (limit,))
-
-    def add_audit(self, *, action: str, origin: str, outcome: str, email: str | None = None,
-                  reason: str | None = None, actor: str | None = None, detail: str | None = None,
-                  message_id: str | None = None, at_ms: int | None = None) -> None:
-        self._write(
-            "INSERT INTO audit (at, actor, origin, action, email, reason, outcome, detail, message_id) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (at_ms if at_ms is not None else now_ms(), actor, origin, action, email, reason, outcome, detail,
-             message_id))
 
     def audit(self, limit: int = 500, email: str | None = None) -> list[AuditRow]:
         if email:

@@ -13,6 +13,7 @@ statement-per-row executemany.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sestui.store.base import AddResult
@@ -89,22 +90,30 @@ def fold_recipients(rows: list[tuple]) -> list[tuple]:
     return list(out.values())
 
 
-def batch_tables(rows) -> list[tuple[str, tuple, str, list[tuple]]]:
-    """(table, columns, conflict clause, rows) for each table with rows, in write order."""
+def has_nul(exc: Exception) -> bool:
+    """Whether a write failed on a NUL character (psycopg refuses to send one in text)."""
+    return "NUL" in str(exc) or "0x00" in str(exc)
+
+
+def batch_tables(rows, *, clean: bool = False) -> list[tuple[str, tuple, str, list[tuple]]]:
+    """(table, columns, conflict clause, rows) for each table with rows, in write order. `clean`:
+    replace NULs first (scanning every value costs a third of a write: done only for the rare
+    batch that failed on one, see has_nul)."""
+    tidy = clean_rows if clean else list
     data = {
-        "events": clean_rows(rows.events),
-        "records": clean_rows(rows.records),
-        "messages": fold_messages(clean_rows(rows.messages)),
-        "message_recipients": fold_recipients(clean_rows(rows.recipients)),
-        "quarantine": clean_rows(rows.quarantine),
+        "events": tidy(rows.events),
+        "records": tidy(rows.records),
+        "messages": fold_messages(tidy(rows.messages)),
+        "message_recipients": fold_recipients(tidy(rows.recipients)),
+        "quarantine": tidy(rows.quarantine),
     }
     return [(table, cols, conflict, data[table]) for table, cols, conflict in TABLES if data[table]]
 
 
-def write_pipeline(conn, rows) -> AddResult:
+def write_pipeline(conn, rows, *, clean: bool = False) -> AddResult:
     stored = 0
     with conn.cursor() as cur:
-        for table, cols, conflict, data in batch_tables(rows):
+        for table, cols, conflict, data in batch_tables(rows, clean=clean):
             sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) {conflict}")
             cur.executemany(sql, data)
             if table == "events":
@@ -112,18 +121,37 @@ def write_pipeline(conn, rows) -> AddResult:
     return AddResult(stored, len(rows.events) - stored, len(rows.quarantine))
 
 
-def write_copy(conn, rows) -> AddResult:
+_STAGED: weakref.WeakSet = weakref.WeakSet()  # connections that hold the staging tables
+
+
+def _staging_tables(conn, cur) -> None:
+    """The temporary tables COPY fills, once per connection (they live as long as it). `_seq`, an
+    identity, keeps the batch's order for the INSERT ... SELECT (ids in the order SQLite gives)."""
+    if conn in _STAGED:
+        return
+    for table, cols, _conflict in TABLES:
+        if table != "quarantine":
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS _in_{table} ON COMMIT DELETE ROWS AS "
+                        f"SELECT {', '.join(cols)} FROM {table} WITH NO DATA")
+            cur.execute(f"ALTER TABLE _in_{table} ADD COLUMN IF NOT EXISTS _seq BIGINT GENERATED ALWAYS AS IDENTITY")
+    _STAGED.add(conn)
+
+
+def forget_staging(conn) -> None:
+    """After a rollback: the staging tables made in that transaction are gone."""
+    _STAGED.discard(conn)
+
+
+def write_copy(conn, rows, *, clean: bool = False) -> AddResult:
     stored = 0
     with conn.cursor() as cur:
-        for table, cols, conflict, data in batch_tables(rows):
+        for table, cols, conflict, data in batch_tables(rows, clean=clean):
             names = ", ".join(cols)
             if table == "quarantine":  # nothing to merge: straight in
                 target = f"quarantine ({names})"
             else:
-                target = f"_in_{table} ({names}, _seq)"
-                cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS _in_{table} ON COMMIT DELETE ROWS AS "
-                            f"SELECT {names}, 0 AS _seq FROM {table} WITH NO DATA")
-                data = [row + (i,) for i, row in enumerate(data)]
+                target = f"_in_{table} ({names})"
+                _staging_tables(conn, cur)
             with cur.copy(f"COPY {target} FROM STDIN") as copy:
                 for row in data:
                     copy.write_row(row)
