@@ -168,6 +168,8 @@ class SestuiApp(App):
 
     def tick(self) -> None:
         """Once a second: the header, and the visible pane if it is live (and not paused)."""
+        if not self.is_running:  # the interval can fire while the app shuts down and its panes go
+            return
         self._ticks += 1
         if not busy(self, "health"):
             self._load_health()
