@@ -119,7 +119,7 @@ def test_a_configuration_set_the_account_lacks_is_refused_before_any_confirmatio
 
 
 @pytest.mark.parametrize("key, address", [
-    ("alt+s", "success@simulator.amazonses.com"), ("alt+b", "bounce@simulator.amazonses.com"),
+    ("alt+s", "success@simulator.amazonses.com"), ("alt+u", "bounce@simulator.amazonses.com"),
     ("alt+o", "ooto@simulator.amazonses.com"), ("alt+c", "complaint@simulator.amazonses.com"),
     ("alt+l", "suppressionlist@simulator.amazonses.com"),
 ])
@@ -164,7 +164,7 @@ def test_after_a_send_escape_returns_to_the_form_and_alt_y_copies_its_message_id
         await pilot.press("5")
         send = app.pane("send")
         await until(pilot, lambda: send.verified)
-        await pilot.press("alt+b")
+        await pilot.press("alt+u")
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.press("y")
@@ -199,3 +199,15 @@ def test_a_refused_send_stays_on_the_form(store, sestui_aws, sandbox):
         assert app.current == "send"
 
     sandbox_run(app, scenario)
+
+
+def test_every_alt_key_of_the_form_reaches_it_from_a_real_terminal():
+    """A terminal sends alt+X as ESC X; Textual reads ESC b and ESC f as ctrl+left/right (iTerm's
+    word moves), so alt+b or alt+f would never arrive as themselves."""
+    from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+
+    from sestui.ui.panes.send import SendPane
+
+    for binding in SendPane.BINDINGS:
+        if binding.key.startswith("alt+"):
+            assert "\x1b" + binding.key.removeprefix("alt+") not in ANSI_SEQUENCES_KEYS, binding.key

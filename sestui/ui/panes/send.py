@@ -27,7 +27,7 @@ SIMULATOR = {
     "suppressionlist": "suppressionlist@simulator.amazonses.com",
 }
 # alt+letter: the fields are Inputs, which take every plain letter. (preset, its letter)
-PRESET_KEYS = {"success": "s", "bounce": "b", "ooto": "o", "complaint": "c", "suppressionlist": "l"}
+PRESET_KEYS = {"success": "s", "bounce": "u", "ooto": "o", "complaint": "c", "suppressionlist": "l"}
 NO_IDENTITY = ("No verified identity in this account and region — verify an address or a domain in SES "
                "(SES console, or aws sesv2 create-email-identity), then ctrl+r.")
 _TAG = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
