@@ -189,10 +189,11 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             # A verified domain can send from any address in it.
             address = identity if "@" in identity else f"sestui-test@{identity}"
             options.append((address, address))
+        keep = select.value  # a list again (ctrl+r) keeps the operator's choice
         select.set_options(options)
         problems = self.query_one("#send-problems", Static)
         if options:
-            select.value = options[0][1]
+            select.value = keep if keep in [value for _, value in options] else options[0][1]
             problems.update("")
         elif message.error:
             select.prompt = "(cannot list identities: see below)"
