@@ -36,6 +36,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         until = to_ms(parse_time(args.until, now)) if args.until else None
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
+    if since is not None and until is not None and since >= until:
+        raise CliError(f"--since {args.since} is not before --until {args.until}: no event can match", 2)
     store = ctx.open_store(readonly=True)
     out = sys.stdout
     try:

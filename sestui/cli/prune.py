@@ -30,6 +30,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         except OverflowError:
             raise CliError(f"--older-than {args.older_than!r}: too long ago (at most {timedelta.max.days} days)",
                            2) from None
+        if age <= timedelta(0):
+            raise CliError(f"--older-than {args.older_than!r}: would delete every event; give an age (e.g. 30d)",
+                           2)
     elif settings.retention_days:
         age = timedelta(days=settings.retention_days)
     else:

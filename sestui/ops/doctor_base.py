@@ -51,6 +51,7 @@ class Facts:
     identity_verified: bool = False
     collector_live: bool = False
     round_trip_ms: int | None = None
+    round_trip_message_id: str | None = None  # the test message, once SES took it
 
 
 def queue_region(queue_url: str) -> str | None:

@@ -63,6 +63,7 @@ class TripChecks:
         except AwsError as exc:
             return Check(label, FAIL, f"SES refused the test message from {sender}: {exc}",
                          self._aws_fix(exc) or "the sender must belong to a verified identity of this region")
+        self.facts.round_trip_message_id = message_id
         deadline = started + self.options.timeout
         how = "stored by the running collector" if self.facts.collector_live else "read from the queue"
         arrived = self._wait_db(message_id, deadline) if self.facts.collector_live else \

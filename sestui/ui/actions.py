@@ -160,7 +160,8 @@ class Actions:
 
     # -- sending ---------------------------------------------------------------------------------
 
-    def send(self, draft: Draft) -> None:
+    def send(self, draft: Draft, done: Callable[[bool, str, str | None], None] | None = None) -> None:
+        """`done(ok, detail, message_id)`, on the UI thread, for the form to keep the outcome."""
         if not self.writable():
             return
         body = Text.assemble("Send ", literal(draft.subject, style="bold"), "\nfrom ", literal(draft.sender),
@@ -175,7 +176,11 @@ class Actions:
                                             tags=draft.tags)
             except AwsError as exc:
                 app.post_message(ActionFinished("Send", False, str(exc)))
+                if done:
+                    app.call_from_thread(done, False, str(exc), None)
                 return
+            if done:
+                app.call_from_thread(done, True, "sent", message_id)
             app.post_message(ActionFinished("Send", True, f"sent, MessageId {message_id}", message_id))
 
         self._ask("Send test message", body, "Send", lambda: run_io(app, work, group="send"), danger=False)

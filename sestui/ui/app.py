@@ -204,7 +204,7 @@ class SestuiApp(App):
         self._show_bars()
 
     def _show_health(self) -> None:
-        if self.screen_stack and self.summary is not None:
+        if self.is_running and self.screen_stack and self.summary is not None:  # not while shutting down
             self.main_screen.query_one(HealthHeader).show(self.summary, self.ctx.now_ms(), self._stale_since(),
                                                               self.reputation)
 
@@ -296,7 +296,7 @@ class SestuiApp(App):
         self.refresh_bindings()
 
     def _show_bars(self) -> None:
-        if not self.screen_stack:
+        if not self.is_running or not self.screen_stack:
             return
         screen = self.main_screen
         width = self.size.width

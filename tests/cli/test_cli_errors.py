@@ -45,6 +45,15 @@ def test_prune_older_than_an_impossible_age_is_a_usage_error(db, age):
     assert "too long ago" in one_line_error(proc.stderr)
 
 
+@pytest.mark.parametrize("age", ["0d", "0s", "0.0h"])
+def test_prune_older_than_nothing_is_a_usage_error_and_deletes_nothing(db, age):
+    """An age of zero is an empty window turned inside out: every event would go, silently."""
+    proc = sestui("prune", "--db", db, "--older-than", age)
+    assert proc.returncode == 2
+    assert "would delete every event" in one_line_error(proc.stderr)
+    assert sestui("export", "--db", db).stdout.count("\n") == 1
+
+
 def test_prune_from_a_huge_retention_setting_is_a_config_error(db, tmp_path, monkeypatch):
     (tmp_path / "config.toml").write_text("retention_days = 99999999999\n")
     monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "config.toml"))

@@ -347,6 +347,17 @@ def test_export_with_a_bad_time_fails_cleanly(tmp_path, capsys, loaded_db):
     assert proc.returncode == 2
 
 
+@pytest.mark.parametrize("since, until", [("1h", "2h"), ("2026-11-02", "2026-11-01"),
+                                          ("2026-11-01T10:00:00Z", "2026-11-01T10:00:00Z")],
+                         ids=["durations", "dates", "equal"])
+def test_export_with_since_not_before_until_fails_cleanly(loaded_db, since, until):
+    """An empty window is a typing mistake: say so, do not write an empty export."""
+    proc = sestui("export", "--db", loaded_db, "--since", since, "--until", until)
+    assert_one_line_error(proc, "--since", "--until", "not before")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+
+
 def test_version():
     from sestui import __version__
 

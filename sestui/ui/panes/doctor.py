@@ -4,6 +4,8 @@ is hidden in a read-only console)."""
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,13 +23,25 @@ from sestui.ops.doctor import (
     Doctor,
     DoctorOptions,
 )
-from sestui.ui.messages import DoctorChecked, DoctorFinished
+from sestui.ui.messages import DoctorChecked, DoctorFinished, OpenTimeline
 from sestui.ui.text import literal, safe
 from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, fitted, theme_style
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 STATUS_COLOURS = {OK: "success", WARN: "warning", FAIL: "error", SKIP: "text-muted"}
 ROUND_TRIP_TIMEOUT = 60.0
+ROUND_TRIP = "round trip"  # the check's name
+# A command in a fix: `quoted`, or from `aws `/`sestui ` to where the prose resumes.
+_QUOTED = re.compile(r"`([^`]+)`")
+_COMMAND = re.compile(r"(?<![\w@.-])((?:aws|sestui) [a-z][^()]*?)(?=\s*\(|\)|, or |; |$)")
+
+
+def fix_command(fix: str | None) -> str | None:
+    """The command a fix names (what `y` copies), or the whole fix when it names none."""
+    if not fix:
+        return None
+    match = _QUOTED.search(fix) or _COMMAND.search(fix)
+    return match.group(1).strip() if match else fix
 
 
 class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
@@ -35,7 +49,10 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
     BINDINGS = [
         Binding("r", "run", "Run checks", id="doctor.run"),
         Binding("t", "round_trip", "Round trip", id="doctor.round_trip"),
-        Binding("y", "copy", "Copy fix", show=False, id="doctor.copy", tooltip="copy the selected check's fix"),
+        Binding("y", "copy", "Copy fix", show=False, id="doctor.copy",
+                tooltip="copy the selected check's fix (its command, when it names one)"),
+        Binding("o", "open_round_trip", "Its timeline", id="doctor.timeline",
+                tooltip="the round trip's test message in the timeline (enter on its row too)"),
     ]
 
     def __init__(self, **kwargs):
@@ -79,6 +96,15 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def focus_main(self) -> None:
         self.table.focus()
+
+    def why_hidden(self, action: str) -> str | None:
+        if action == "open_round_trip" and self.round_trip_message_id() is None:
+            return "no round trip message yet" + ("" if self.app.ctx.read_only else " (t sends one)")
+        return super().why_hidden(action)
+
+    def round_trip_message_id(self) -> str | None:
+        """The latest run's test message, as soon as SES took it (the run may still be waiting)."""
+        return getattr(getattr(self.doctor, "facts", None), "round_trip_message_id", None)
 
     def on_show(self) -> None:
         if not self.started:
@@ -149,12 +175,26 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         facts = message.facts
         topic = (facts.topic_arn or "-").rsplit(":", 1)[-1]
         keys = "r re-runs" if self.app.ctx.read_only else "r re-runs, t round trip"
+        if self.round_trip_message_id():
+            keys += ", o its timeline"
         self._status(f"{summary} · topic {topic} · set {facts.configuration_set or '-'} · identity "
                      f"{facts.identity or '-'}  ({keys})", error=bool(counts[FAIL]))
         first_problem = next((c.name for c in self.checks.values() if c.status in (FAIL, WARN)), None)
         if first_problem:
             self.table.move_cursor(row=self.table.get_row_index(first_problem))
             self._show_fix(first_problem)
+        self.app.refresh_bindings()  # `o` once there is a round trip message
+
+    @on(DataTable.RowSelected, "#doc-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value == ROUND_TRIP and self.round_trip_message_id():
+            self.action_open_round_trip()
+
+    def action_open_round_trip(self) -> None:
+        message_id = self.round_trip_message_id()
+        if message_id:
+            self.post_message(OpenTimeline(message_id, remember=True))
 
     @on(DataTable.RowHighlighted, "#doc-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -170,11 +210,16 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         if check.fix:
             text.append("\nfix: ", style=theme_style(self.app, "warning", bold=True))
             text.append(safe(check.fix))
+            text.append("   (y copies " + ("it)" if fix_command(check.fix) == check.fix else "the command)"),
+                        style=theme_style(self.app, "text-muted"))
+        if name == ROUND_TRIP and self.round_trip_message_id():
+            text.append("\no or enter: its timeline", style=theme_style(self.app, "text-muted"))
         self._fix(text)
 
     def action_copy(self) -> None:
         check = self.checks.get(self.table.selected_key() or "")
-        self.app.actions.copy("fix", check.fix if check else None)
+        command = fix_command(check.fix if check else None)
+        self.app.actions.copy("fix command" if check and command != check.fix else "fix", command)
 
     def _fix(self, text: Text) -> None:
         self.query_one("#doc-fix", Static).update(text)

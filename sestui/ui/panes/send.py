@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
+from textual.message import Message
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -14,8 +15,9 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from sestui.ops.suppressions import email_problem
 from sestui.ui.messages import IdentitiesLoaded
+from sestui.ui.text import safe
 from sestui.ui.widgets.common import ReadOnlyAware
-from sestui.ui.workers import AppWorkers, deliver, io_worker
+from sestui.ui.workers import AppWorkers, deliver, io_worker, one_line
 
 SIMULATOR = {
     "success": "success@simulator.amazonses.com",
@@ -24,6 +26,10 @@ SIMULATOR = {
     "complaint": "complaint@simulator.amazonses.com",
     "suppressionlist": "suppressionlist@simulator.amazonses.com",
 }
+# alt+letter: the fields are Inputs, which take every plain letter. (preset, its letter)
+PRESET_KEYS = {"success": "s", "bounce": "u", "ooto": "o", "complaint": "c", "suppressionlist": "l"}
+NO_IDENTITY = ("No verified identity in this account and region — verify an address or a domain in SES "
+               "(SES console, or aws sesv2 create-email-identity), then ctrl+r.")
 _TAG = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _CONFIG_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -39,8 +45,9 @@ class Draft:
 
 
 def validate(sender: str, to: str, subject: str, body: str, config_set: str, tags: str,
-             verified: list[str]) -> tuple[Draft | None, list[str]]:
-    """The form's values -> a Draft, or the list of problems (each one line, naming the field)."""
+             verified: list[str], config_sets: list[str] | None = None) -> tuple[Draft | None, list[str]]:
+    """The form's values -> a Draft, or the list of problems (each one line, naming the field).
+    `config_sets`: the account's configuration sets, when known."""
     problems = []
     sender = sender.strip()
     if not sender:
@@ -63,6 +70,9 @@ def validate(sender: str, to: str, subject: str, body: str, config_set: str, tag
     config_set = config_set.strip()
     if config_set and not _CONFIG_SET.match(config_set):
         problems.append("Configuration set: letters, digits, _ and - only")
+    elif config_set and config_sets is not None and config_set not in config_sets:
+        problems.append(f"Configuration set: {config_set} does not exist in this account and region "
+                        f"({'its sets: ' + ', '.join(sorted(config_sets)) if config_sets else 'it has none'})")
     parsed_tags: dict[str, str] = {}
     for item in [t.strip() for t in tags.split(",") if t.strip()]:
         name, _, value = item.partition("=")
@@ -75,15 +85,28 @@ def validate(sender: str, to: str, subject: str, body: str, config_set: str, tag
     return Draft(sender, recipients, subject.strip(), body, config_set or None, parsed_tags), []
 
 
+class ConfigSetsLoaded(Message):
+    def __init__(self, names: list[str] | None):
+        super().__init__()
+        self.names = names  # None: not known (the list could not be read)
+
+
 class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
     WRITE_ACTIONS = frozenset({"send"})
-    BINDINGS = [Binding("ctrl+s", "send", "Send", id="send.send")]
-
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="send.send"),
+        *(Binding(f"alt+{key}", f"preset('{name}')", name.capitalize(), show=False, priority=True,
+                  id=f"send.preset_{name}", tooltip=f"To: {SIMULATOR[name]}") for name, key in PRESET_KEYS.items()),
+        Binding("alt+y", "copy", "Copy message id", show=False, priority=True, id="send.copy",
+                tooltip="copy the MessageId of the last message sent from this form"),
+    ]
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.verified: list[str] = []
+        self.config_sets: list[str] | None = None
         self.loaded = False
+        self.last_sent: str | None = None  # the MessageId of the last send from this form
 
     def on_mount(self) -> None:
         for field in self.query(Input):
@@ -99,8 +122,10 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             yield Input(placeholder="address, or a simulator preset below", id="send-to")
         with Horizontal(id="presets"):
             yield Label("Simulator ")
-            for name in SIMULATOR:
-                yield Button(name, id=f"preset-{name}", compact=True)
+            for name, key in PRESET_KEYS.items():
+                at = name.index(key)  # the letter is underlined, as a menu's accelerator
+                label = Text.assemble(name[:at], (key, "underline"), name[at + 1:])
+                yield Button(label, id=f"preset-{name}", compact=True, tooltip=f"alt+{key}")
         with Horizontal(classes="row"):
             yield Label("Subject")
             yield Input("sestui test message", id="send-subject")
@@ -117,8 +142,8 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         if ctx.read_only:
             hint = "Read-only console: this form checks a message but cannot send it."
         else:
-            hint = ("ctrl+s sends (after a confirmation); the message's timeline opens and fills as its events "
-                    "arrive.")
+            hint = ("alt+underlined letter: a simulator address in To · ctrl+s sends (asks first) and opens "
+                    "the message's timeline, escape comes back · alt+y copies the last MessageId")
         yield Static(Text(hint), id="send-hint")
 
     def focus_main(self) -> None:
@@ -128,12 +153,14 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             self._load_identities()
 
     def poll(self) -> None:
-        """ctrl+r: list the identities again if the last try found none."""
-        if not self.verified:
+        """ctrl+r: list the identities (and configuration sets) again if the last try found none."""
+        if not self.verified or self.config_sets is None:
             self._load_identities()
 
     @io_worker("identities")
     def _load_identities(self) -> None:
+        """Every outcome ends the From's "loading": the list, none, or the error (an unexpected one
+        also fails the worker, so the console is marked STALE with it)."""
         from sestui.aws import AwsError
 
         aws = self.app.ctx.aws
@@ -144,6 +171,13 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             deliver(self, IdentitiesLoaded(aws.verified_identities()))
         except AwsError as exc:
             deliver(self, IdentitiesLoaded([], str(exc)))
+        except Exception as exc:
+            deliver(self, IdentitiesLoaded([], one_line(exc)))
+            raise
+        try:
+            deliver(self, ConfigSetsLoaded(aws.configuration_sets.names()))
+        except AwsError:
+            deliver(self, ConfigSetsLoaded(None))  # not known: SES's answer to the send will say
 
     @on(IdentitiesLoaded)
     def _identities(self, message: IdentitiesLoaded) -> None:
@@ -155,17 +189,32 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             # A verified domain can send from any address in it.
             address = identity if "@" in identity else f"sestui-test@{identity}"
             options.append((address, address))
+        keep = select.value  # a list again (ctrl+r) keeps the operator's choice
         select.set_options(options)
+        problems = self.query_one("#send-problems", Static)
         if options:
-            select.value = options[0][1]
+            select.value = keep if keep in [value for _, value in options] else options[0][1]
+            problems.update("")
         elif message.error:
-            select.prompt = "(no identity: see below)"
-            self.query_one("#send-problems", Static).update(Text(f"Cannot list identities: {message.error}"))
+            select.prompt = "(cannot list identities: see below)"
+            problems.update(Text(f"Cannot list identities: {safe(message.error)} (ctrl+r tries again)"))
+        else:
+            select.prompt = "(no verified identity: see below)"
+            problems.update(Text(NO_IDENTITY))
+
+    @on(ConfigSetsLoaded)
+    def _config_sets(self, message: ConfigSetsLoaded) -> None:
+        message.stop()
+        self.config_sets = message.names
 
     @on(Button.Pressed, "#presets Button")
     def _preset(self, event: Button.Pressed) -> None:
-        name = (event.button.id or "").removeprefix("preset-")
-        self.query_one("#send-to", Input).value = SIMULATOR[name]
+        self.action_preset((event.button.id or "").removeprefix("preset-"))
+
+    def action_preset(self, name: str) -> None:
+        to = self.query_one("#send-to", Input)
+        to.value = SIMULATOR[name]
+        to.cursor_position = len(to.value)
 
     def draft(self) -> Draft | None:
         value = self.query_one("#send-from", Select).value
@@ -178,6 +227,7 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             self.query_one("#send-config", Input).value,
             self.query_one("#send-tags", Input).value,
             self.verified,
+            self.config_sets,
         )
         self.query_one("#send-problems", Static).update(Text("\n".join(problems)))
         return draft
@@ -185,4 +235,15 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
     def action_send(self) -> None:
         draft = self.draft()
         if draft is not None:
-            self.app.actions.send(draft)
+            self.app.actions.send(draft, self._sent)
+
+    def _sent(self, ok: bool, detail: str, message_id: str | None) -> None:
+        """The send's outcome stays on the form (a toast goes; a refusal must be read)."""
+        if ok:
+            self.last_sent = message_id
+            self.query_one("#send-problems", Static).update("")
+        else:
+            self.query_one("#send-problems", Static).update(Text(f"Not sent: {safe(detail)}"))
+
+    def action_copy(self) -> None:
+        self.app.actions.copy("message id", self.last_sent)

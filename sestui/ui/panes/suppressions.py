@@ -5,7 +5,7 @@ filter...) are not offered: an action acts on what the operator sees, or is not 
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import on
@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from sestui.aws import AwsError
 from sestui.ops import suppressions as service
 from sestui.ops.policies import RULES
+from sestui.ui.panes.suppression_filter import SYNTAX, SuppressionQuery, parse_suppression_filter
 from sestui.ui.messages import (
     FilterApplied,
     OpenTimeline,
@@ -35,7 +36,8 @@ from sestui.ui.widgets.common import (
 )
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
-LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv", "copy", "events"})  # act on the list
+LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv"})  # act on the list
+HINT = "enter: details · f: its events · / filters by " + SYNTAX
 
 
 def utc(ms: int | None) -> str:
@@ -47,7 +49,7 @@ def utc(ms: int | None) -> str:
 class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"add", "remove", "import_csv"})
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="suppressions.filter"),
+        Binding("slash", "filter", "Filter", id="suppressions.filter", tooltip=f"filter by {SYNTAX}"),
         Binding("a", "add", "Add", id="suppressions.add"),
         Binding("d,delete", "remove", "Remove", id="suppressions.remove"),
         Binding("u", "toggle_audit", "Audit", id="suppressions.audit", tooltip="the audit log / back to the list"),
@@ -63,7 +65,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.text: str | None = None
+        self.text: str | None = None  # the filter line as typed
+        self.search: SuppressionQuery = SuppressionQuery()  # ... and as understood
         self.loaded_once = False
         self.detail: Row | None = None  # the entry shown below the list
         self.rows: dict[str, Row] = {}
@@ -73,10 +76,10 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="sup-status")
-        yield FilterBox(placeholder="filter addresses (enter applies, escape clears)", id="sup-filter")
+        yield FilterBox(placeholder=SYNTAX, id="sup-filter")
         yield KeyTable(id="sup-table")
         yield KeyTable(id="sup-audit")
-        yield Static("enter: details of the selected address", id="sup-detail")
+        yield Static(HINT, id="sup-detail")
 
     def on_mount(self) -> None:
         self.relayout()
@@ -128,15 +131,15 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
     def load(self, from_aws: bool = False) -> None:
         if from_aws:
             self._status("Loading the suppression list from SES (every page)…")
-        self._load(from_aws, self.text)
+        self._load(from_aws, self.search)
 
     def poll(self) -> None:
         """Every few ticks while shown: the local cache and the audit (policies act meanwhile)."""
         if not busy(self.app, "suppressions"):
-            self._load(False, self.text)
+            self._load(False, self.search)
 
     @io_worker("suppressions")
-    def _load(self, from_aws: bool, text: str | None) -> None:
+    def _load(self, from_aws: bool, query: SuppressionQuery) -> None:
         ctx = self.app.ctx
         error = None
         if from_aws and ctx.aws is not None:
@@ -144,8 +147,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
                 service.refresh(ctx.aws, ctx.store)
             except AwsError as exc:
                 error = service.plain_reason(exc, "")
-        rows = ctx.store.suppressions(text)
-        total = len(rows) if not text else len(ctx.store.suppressions())
+        rows = query.apply(ctx.store.suppressions(query.text))
+        total = len(rows) if query == SuppressionQuery() else len(ctx.store.suppressions())
         deliver(self, SuppressionsLoaded(rows, ctx.store.audit(200), error, total))
 
     def _cells(self, row: Row) -> list[Text]:
@@ -229,7 +232,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         box = self.query_one("#sup-detail", Static)
         if email is None or email not in self.rows:
             self.detail = None
-            box.update(Text("The list is empty." if not self.rows else "enter: details of the selected address"))
+            box.update(Text("The list is empty." if not self.rows and not self.text
+                            else "Nothing matches the filter (escape clears it)." if not self.rows else HINT))
             return
         if self.detail and self.detail.get("email") == email and self.detail.get("checked"):
             return  # already the full answer from SES for this address
@@ -298,9 +302,10 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         )
         muted = theme_style(self.app, "text-muted")
         if e.get("message_id"):
-            lines.append("\nenter opens that message's timeline", style=muted)
-        elif not e.get("checked"):
-            lines.append("\nenter asks SES for the details", style=muted)
+            lines.append("\nenter opens that message's timeline · f this address's events", style=muted)
+        else:
+            lines.append("\n" + ("" if e.get("checked") else "enter asks SES for the details · ")
+                         + "f this address's events", style=muted)
         self.query_one("#sup-detail", Static).update(lines)
 
     # -- actions ----------------------------------------------------------------------------------
@@ -311,7 +316,12 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
     @on(FilterApplied)
     def _filter_applied(self, message: FilterApplied) -> None:
         message.stop()
-        self.text = message.text
+        query = parse_suppression_filter(message.text, datetime.fromtimestamp(self.app.ctx.now_ms() / 1000, tz=UTC))
+        if query.error:
+            self._status(f"filter /{message.text}: {query.error}", error=True)
+            self.query_one(FilterBox).open(message.text)  # to correct it
+            return
+        self.text, self.search = message.text, query
         self.table.focus()
         self.load()
 
@@ -323,7 +333,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
             self.action_toggle_audit()
             return True
         if self.text:
-            self.text = None
+            self.text, self.search = None, SuppressionQuery()
             self.load()
             return True
         return False
@@ -361,14 +371,23 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         if email:
             self.app.actions.unsuppress(email)
 
+    def selected_email(self) -> str | None:
+        """The address under the cursor of the table on screen (the list, or the audit log)."""
+        if not self.has_class("audit"):
+            return self.table.selected_key()
+        key = self.audit.selected_key()
+        return next((r["email"] for r in self.audit_rows if str(r["id"]) == key), None)
+
     def action_events(self) -> None:
-        email = self.table.selected_key()
+        email = self.selected_email()
         if email:
             self.app.action_pane("flow", remember=True)
             self.app.pane("flow").set_filter(email)
+        else:
+            self.app.say("No address selected: nothing to show the events of.", ok=False)
 
     def action_copy(self) -> None:
-        self.app.actions.copy("address", self.table.selected_key())
+        self.app.actions.copy("address", self.selected_email())
 
     def action_export_csv(self) -> None:
         from sestui.ui.screens.path import PathScreen

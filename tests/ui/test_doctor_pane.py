@@ -1,0 +1,99 @@
+"""Pane 6: from the round trip's test message, `o` (or enter on its row) opens its timeline, and
+escape comes back; `y` copies the command a fix names."""
+
+from __future__ import annotations
+
+import pytest
+from console_data import make_app, press, rendered, run
+from test_console_aws import run as sandbox_run
+from test_console_aws import until
+
+from sestui.ops.doctor import Check
+from sestui.ui.app import ConsoleContext, SestuiApp
+from sestui.ui.panes.doctor import fix_command
+
+
+def test_o_opens_the_round_trip_message_timeline_and_escape_comes_back(tmp_path, aws, sestui_aws, sandbox,
+                                                                        queue_factory):
+    from sestui.core.queue_policy import policy_with_topic
+    from sestui.store import Store
+
+    store = Store(tmp_path / "doctor.db")
+    queue = queue_factory()  # subscribed to the sandbox's topic, which may send to it:
+    aws.sqs.set_queue_attributes(QueueUrl=queue.url, Attributes={
+        "Policy": policy_with_topic(None, queue.arn, sandbox.info.topic_arn)})
+    ctx = ConsoleContext(store=store, aws=sestui_aws, profile="sandbox", region=sandbox.info.region,
+                         queue_url=queue.url, configuration_set=sandbox.info.configuration_set)
+    app = SestuiApp(ctx, tick_seconds=0.2)
+
+    async def scenario(pilot):
+        await pilot.press("6")
+        doctor = app.pane("doctor")
+        await until(pilot, lambda: doctor.checks and not doctor.running, timeout=30)
+        await pilot.press("o")
+        await pilot.pause()
+        assert "no round trip message yet (t sends one)" in rendered(app.query_one("#outcome"))
+        assert app.current == "doctor"
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: "round trip" in doctor.checks and not doctor.running, timeout=60)
+        trip = doctor.checks["round trip"]
+        sent = doctor.round_trip_message_id()
+        assert sent and sent in trip.detail, [c for c in doctor.checks.values() if c.status == "FAIL"]
+        assert "o its timeline" in rendered(doctor.query_one("#doc-status"))
+        await pilot.press("o")
+        timeline = app.pane("timeline")
+        await until(pilot, lambda: app.current == "timeline" and timeline.message_id == sent)
+        await until(pilot, lambda: {e["event_type"] for e in timeline.rows.values()} >= {"send", "delivery"})
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current == "doctor")
+        doctor.table.move_cursor(row=doctor.table.get_row_index("round trip"))
+        await pilot.press("enter")  # the same from its row
+        await until(pilot, lambda: app.current == "timeline")
+
+    try:
+        sandbox_run(app, scenario, size=(120, 40))
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("fix, command", [
+    ("see pane 4 and `sestui status`: AWS reviews at 5% / 0.1%", "sestui status"),
+    ("find out why (SES console, account dashboard), then: aws sesv2 put-account-sending-attributes "
+     "--sending-enabled", "aws sesv2 put-account-sending-attributes --sending-enabled"),
+    ("aws sns set-subscription-attributes --subscription-arn A --attribute-name RawMessageDelivery "
+     "--attribute-value false (or sestui setup --identity x)",
+     "aws sns set-subscription-attributes --subscription-arn A --attribute-name RawMessageDelivery "
+     "--attribute-value false"),
+    ("sestui setup --identity a.com --identity-notifications, or clear them: aws ses set-identity-notification-topic",
+     "sestui setup --identity a.com --identity-notifications"),
+    ("confirm it: open the SubscribeURL of the SubscriptionConfirmation message",
+     "confirm it: open the SubscribeURL of the SubscriptionConfirmation message"),
+])
+def test_fix_command_is_the_command_a_fix_names(fix, command):
+    assert fix_command(fix) == command
+
+
+def test_y_copies_the_selected_check_fix_command_through_osc52(store):
+    from sestui.ui.messages import DoctorChecked
+
+    app = make_app(store)
+
+    async def scenario(pilot):
+        written: list[str] = []
+        original = app._driver.write
+        app._driver.write = lambda data: (written.append(data), original(data))[1]
+        await press(pilot, "6")
+        doctor = app.pane("doctor")
+        doctor.post_message(DoctorChecked(doctor.run_number, Check(
+            "account", "FAIL", "sending is paused for this account",
+            "find out why (SES console), then: aws sesv2 put-account-sending-attributes --sending-enabled")))
+        await press(pilot, "y")
+        command = "aws sesv2 put-account-sending-attributes --sending-enabled"
+        assert app.clipboard == command
+        assert any(chunk.startswith("\x1b]52;c;") for chunk in written)
+        assert f"Copied fix command: {command}" in rendered(app.query_one("#outcome"))
+        assert "y copies the command" in rendered(doctor.query_one("#doc-fix"))
+
+    run(app, scenario, size=(120, 40))

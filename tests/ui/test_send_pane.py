@@ -1,0 +1,213 @@
+"""Pane 5 as a new user meets it: the focused field is marked, the From select always ends its
+"loading", a configuration set the account lacks is refused before sending (and a refused send
+stays on the form), the simulator presets are one key each, escape after a send comes back, and
+alt+y copies the MessageId."""
+
+from __future__ import annotations
+
+import pytest
+from console_data import make_app, press, rendered, run, screen_text
+from test_console_aws import make_app as sandbox_app
+from test_console_aws import run as sandbox_run
+from test_console_aws import until
+
+from sestui.aws import AwsError
+
+
+class FakeAws:
+    """An account with the given identities and configuration sets (or a failure listing them)."""
+
+    profile, region = "test", "us-east-1"
+
+    def __init__(self, identities=(), sets=("sestui-default",), fail: Exception | None = None):
+        self.identities, self.fail = list(identities), fail
+        self.configuration_sets = self
+        self.sets = list(sets)
+
+    def verified_identities(self):
+        if self.fail:
+            raise self.fail
+        return self.identities
+
+    def names(self):
+        return self.sets
+
+    def __getattr__(self, name):
+        raise AwsError("not in this fake", kind="credentials")
+
+
+def bold_labels(app) -> list[str]:
+    """The Send pane's field labels drawn bold on the screen now (the focus mark that is not colour)."""
+    labels = {"From", "To", "Subject", "Body", "Config set", "Tags"}
+    found = []
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            if segment.text.strip() in labels and segment.style is not None and segment.style.bold:
+                found.append(segment.text.strip())
+    return found
+
+
+def test_entering_the_pane_focuses_to_and_marks_the_focused_field_on_screen(store):
+    app = make_app(store, aws=FakeAws(["mail.example.com"]))
+
+    async def scenario(pilot):
+        await press(pilot, "5")
+        send = app.pane("send")
+        assert app.focused is send.query_one("#send-to")
+        assert bold_labels(app) == ["To"]
+        await press(pilot, "shift+tab")
+        assert app.focused is send.query_one("#send-from") and bold_labels(app) == ["From"]
+        await press(pilot, "escape", "5")  # leave and come back: the first field to fill again
+        assert app.focused is send.query_one("#send-to") and bold_labels(app) == ["To"]
+
+    run(app, scenario)
+
+
+@pytest.mark.parametrize("aws, prompt, problem", [
+    (FakeAws([]), "(no verified identity", "No verified identity in this account and region"),
+    (FakeAws(fail=AwsError("ses:ListIdentities denied", kind="denied")), "(cannot list identities",
+     "Cannot list identities: ses:ListIdentities denied"),
+    (FakeAws(fail=RuntimeError("endpoint went away")), "(cannot list identities",
+     "RuntimeError: endpoint went away"),
+    (None, "(cannot list identities", "no AWS connection"),
+], ids=["none-verified", "aws-error", "unexpected-error", "no-aws"])
+def test_the_from_select_never_stays_loading(store, aws, prompt, problem):
+    app = make_app(store, aws=aws)
+
+    async def scenario(pilot):
+        await press(pilot, "5")
+        send = app.pane("send")
+        shown = screen_text(app)
+        assert "loading identities" not in shown
+        assert prompt in shown
+        assert problem in rendered(send.query_one("#send-problems"))
+        assert app.is_running
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_the_from_select_lists_the_identities(store):
+    app = make_app(store, aws=FakeAws(["ops@example.org", "mail.example.com"]))
+
+    async def scenario(pilot):
+        await press(pilot, "5")
+        send = app.pane("send")
+        assert send.query_one("#send-from").value == "ops@example.org"
+        assert "ops@example.org" in screen_text(app)
+
+    run(app, scenario)
+
+
+def test_a_configuration_set_the_account_lacks_is_refused_before_any_confirmation(store):
+    app = make_app(store, aws=FakeAws(["mail.example.com"], sets=["sestui-default", "marketing"]))
+
+    async def scenario(pilot):
+        await press(pilot, "5")
+        send = app.pane("send")
+        send.query_one("#send-to").value = "success@simulator.amazonses.com"
+        send.query_one("#send-config").value = "nope"
+        await press(pilot, "ctrl+s")
+        assert len(app.screen_stack) == 1, "nothing is confirmed while the set does not exist"
+        problems = rendered(send.query_one("#send-problems"))
+        assert "Configuration set: nope does not exist in this account and region" in problems
+        assert "marketing, sestui-default" in problems
+        send.query_one("#send-config").value = "marketing"
+        await press(pilot, "ctrl+s")
+        assert type(app.screen).__name__ == "ConfirmScreen"
+
+    run(app, scenario)
+
+
+@pytest.mark.parametrize("key, address", [
+    ("alt+s", "success@simulator.amazonses.com"), ("alt+u", "bounce@simulator.amazonses.com"),
+    ("alt+o", "ooto@simulator.amazonses.com"), ("alt+c", "complaint@simulator.amazonses.com"),
+    ("alt+l", "suppressionlist@simulator.amazonses.com"),
+])
+def test_each_simulator_preset_is_one_key_from_any_field(store, key, address):
+    app = make_app(store, aws=FakeAws(["mail.example.com"]))
+
+    async def scenario(pilot):
+        await press(pilot, "5")
+        send = app.pane("send")
+        await press(pilot, *"someone")
+        await press(pilot, key)
+        assert send.query_one("#send-to").value == address
+        send.query_one("#send-subject").focus()
+        await press(pilot, key)
+        assert send.query_one("#send-subject").value == "sestui test message", "the key types nothing"
+        assert send.query_one("#send-to").value == address
+        assert key in " ".join(keys for _, rows in app.help_sections() for keys, _ in rows)
+
+    run(app, scenario)
+
+
+def test_the_preset_letters_are_shown_on_the_buttons(store):
+    app = make_app(store, aws=FakeAws(["mail.example.com"]))
+
+    async def scenario(pilot):
+        await press(pilot, "5")
+        send = app.pane("send")
+        assert "alt+underlined letter" in rendered(send.query_one("#send-hint"))
+        label = send.query_one("#preset-bounce").label
+        assert any("underline" in str(span.style) for span in getattr(label, "spans", []))
+
+    run(app, scenario)
+
+
+def test_after_a_send_escape_returns_to_the_form_and_alt_y_copies_its_message_id(store, sestui_aws, sandbox):
+    app = sandbox_app(store, sestui_aws, sandbox)
+
+    async def scenario(pilot):
+        written: list[str] = []
+        original = app._driver.write
+        app._driver.write = lambda data: (written.append(data), original(data))[1]
+        await pilot.press("5")
+        send = app.pane("send")
+        await until(pilot, lambda: send.verified)
+        await pilot.press("alt+u")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        timeline = app.pane("timeline")
+        await until(pilot, lambda: app.current == "timeline" and timeline.message_id)
+        sent = timeline.message_id
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current == "send")
+        assert send.query_one("#send-to").value == "bounce@simulator.amazonses.com"  # the form as it was
+        assert app.focused is send.query_one("#send-to")
+        await pilot.press("alt+y")
+        await pilot.pause()
+        assert app.clipboard == sent
+        assert any(chunk.startswith("\x1b]52;c;") for chunk in written)
+        assert send.query_one("#send-to").value == "bounce@simulator.amazonses.com"  # alt+y typed nothing
+
+    sandbox_run(app, scenario)
+
+
+def test_a_refused_send_stays_on_the_form(store, sestui_aws, sandbox):
+    sandbox.faults.fail_next("SendEmail", "MessageRejected", times=1, service="sesv2")
+    app = sandbox_app(store, sestui_aws, sandbox)
+
+    async def scenario(pilot):
+        await pilot.press("5")
+        send = app.pane("send")
+        await until(pilot, lambda: send.verified and send.config_sets is not None)
+        await pilot.press("alt+s", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: "Not sent:" in rendered(send.query_one("#send-problems")))
+        assert app.current == "send"
+
+    sandbox_run(app, scenario)
+
+
+def test_every_alt_key_of_the_form_reaches_it_from_a_real_terminal():
+    """A terminal sends alt+X as ESC X; Textual reads ESC b and ESC f as ctrl+left/right (iTerm's
+    word moves), so alt+b or alt+f would never arrive as themselves."""
+    from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+
+    from sestui.ui.panes.send import SendPane
+
+    for binding in SendPane.BINDINGS:
+        if binding.key.startswith("alt+"):
+            assert "\x1b" + binding.key.removeprefix("alt+") not in ANSI_SEQUENCES_KEYS, binding.key
