@@ -57,6 +57,7 @@ from sestui.ui.text import clock_time, safe
 from sestui.ui.widgets.bars import outcome_line, pane_bar
 from sestui.ui.widgets.common import ReadOnlyAware
 from sestui.ui.widgets.header import HealthHeader
+from sestui.ui.dlq import dlq_backlog
 from sestui.ui.widgets.rates import saved_reputation
 from sestui.ui.workers import busy, deliver, io_worker, one_line
 
@@ -115,7 +116,8 @@ class Palette(CommandPalette):
 class SestuiApp(App):
     TITLE = "sestui"
     CSS_PATH = "sestui.tcss"
-    BINDINGS = APP_BINDINGS
+    BINDINGS = [*APP_BINDINGS, Binding("D", "redrive_dlq", "Redrive DLQ", show=False, id="app.dlq_redrive",
+                                        tooltip="move the dead-letter queue's messages back to the queue")]
 
     def __init__(self, ctx: ConsoleContext, *, tick_seconds: float = 1.0):
         super().__init__()
@@ -188,12 +190,14 @@ class SestuiApp(App):
 
     @io_worker("health")
     def _load_health(self) -> None:
-        deliver(self, HealthLoaded(self.ctx.health_summary(), saved_reputation(self.ctx.store)))
+        deliver(self, HealthLoaded(self.ctx.health_summary(), saved_reputation(self.ctx.store),
+                                   dlq_backlog(self.ctx.store, self.ctx.queue_url)))
 
     @on(HealthLoaded)
     def _health_loaded(self, message: HealthLoaded) -> None:
         self.summary = message.summary
         self.reputation = message.reputation
+        self.main_screen.query_one(HealthHeader).dlq_backlog = message.dlq_backlog
         self._show_health()
         self._show_bars()
 
@@ -366,6 +370,12 @@ class SestuiApp(App):
         elif hasattr(pane, "poll"):
             pane.poll()
         self.tick()
+
+    def action_redrive_dlq(self) -> None:
+        """D: move what reached the dead-letter queue back to the queue (ops.dlq), after a confirm."""
+        from sestui.ui.dlq import ask_redrive
+
+        ask_redrive(self)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
