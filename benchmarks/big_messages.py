@@ -120,7 +120,7 @@ async def measure(db: Path, message_id: str) -> dict:
         table = timeline.table
         table.move_cursor(row=max(0, table.row_count // 2))
         await pilot.pause()
-        for i in range(60):
+        for _ in range(60):
             row = table.cursor_row
             key = "k" if row == table.row_count - 1 else "j"  # to and fro (a 2-event timeline too)
             t0 = time.perf_counter()
