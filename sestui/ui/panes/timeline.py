@@ -72,6 +72,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         self.order: list[tuple[int, int, str]] = []  # (ts, id, row key) of every event, in time order
         self.start = 0  # index in `order` of the table's first row
         self.records: dict[int, str | None] = {}  # event id -> the pretty record (None: not stored)
+        self._by_record: dict[tuple, str | None] = {}  # (message id, type, ts) -> the same
         self.raw_part = 0
         self.suppressed: dict[str, str] = {}
         self._head: Text | None = None
@@ -145,6 +146,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             self.order.clear()
             self.start = 0
             self.records.clear()
+            self._by_record.clear()
             self._head = None
             self.table.clear()
             self.query_one("#tl-raw", Static).update("")
@@ -277,6 +279,9 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             return
         event = self.rows[key]
         self.raw_part = 0
+        if event["id"] not in self.records and _record_key(event) in self._by_record:
+            # One record lists many recipients: their events share it (one copy, read once).
+            self.records[event["id"]] = self._by_record[_record_key(event)]
         if event["id"] in self.records:
             self._show_record(self.records[event["id"]])
             return
@@ -291,6 +296,9 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     def _record_loaded(self, message: RecordLoaded) -> None:
         message.stop()
         self.records[message.event_id] = message.body
+        event = self.rows.get(str(message.event_id))
+        if event is not None:
+            self._by_record[_record_key(event)] = message.body
         key = self.table.selected_key()
         if key is not None and self.rows.get(key, {}).get("id") == message.event_id:
             self._show_record(message.body)
@@ -341,3 +349,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         self.app.push_screen(PathScreen("Open a message by its SES message id", "", placeholder="0100018c…-000000"),
                              chosen)
 
+
+def _record_key(event: dict) -> tuple:
+    """What identifies the stored record an event came from (store.record's arguments)."""
+    return event["message_id"], event["event_type"], event["ts"]
