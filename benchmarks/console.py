@@ -9,6 +9,8 @@ For each size, in a fresh process (so peak RSS is that run's own):
     while the cursor is away from the top; then, following the newest rows, the longest the
     event loop was busy (what a key press would wait), and whether the flow kept up;
   * peak RSS.
+Then the two big-message cases of benchmarks/big_messages.py (a 1 MB subject, 10,000 recipients:
+open time, key latency; `--no-big` skips them).
 The last line is one JSON object with every figure and the large/small ratios.
 Databases come from benchmarks/queries.py (cached under the temp folder).
 """
@@ -168,6 +170,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--rate", type=int, default=500, help="events/s written while keys are pressed")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--no-big", action="store_true", help="skip the big-message cases")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size here
     parser.add_argument("--feed", nargs=2, help=argparse.SUPPRESS)  # internal: be the collector child
     args = parser.parse_args()
@@ -192,6 +195,12 @@ def main() -> None:
             summary[f"{key}@{size}"] = value
     for key in ("first_paint_s", "open_timeline_s"):
         summary[f"{key}_ratio"] = round(results[large][key] / results[small][key], 2)
+    if not args.no_big:
+        import big_messages
+
+        for case, figures in big_messages.run_all(10_000, 1_000_000, args.cache_dir).items():
+            for key, value in figures.items():
+                summary[f"big_{case}_{key}"] = value
     print(json.dumps(summary))
 
 

@@ -41,7 +41,7 @@ from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
 WINDOW = 300  # events the table holds at once
 EDGE = 10  # rows from the window's edge at which it moves on
-BIG_POLL_EVERY = 5  # a timeline longer than a window is re-read every 5th tick, not every tick
+BIG_POLL_EVERY = 15  # a timeline longer than a window is re-read every 15th tick, not every tick
 SUPPRESSIONS_CHUNK = 500  # addresses per look-up in the suppression cache
 
 

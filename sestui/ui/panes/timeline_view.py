@@ -24,7 +24,7 @@ STATUS_LABELS = {
 STATUS_ORDER = ("hard_bounce", "complained", "rejected", "rendering_failed", "soft_bounce", "delayed",
                 "delivered", "opened", "clicked", "auto_reply", "subscription", "sent")
 MANY_RECIPIENTS = 20  # above this, the To line starts with the recipients counted by status
-RAW_PART = 16_000  # characters of the raw record drawn at once
+RAW_PART = 6_000  # characters of the raw record drawn at once (some 150 lines: all of a usual record)
 
 
 def clip(value: object, width: int) -> Text:
