@@ -251,7 +251,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             if self.windowed:
                 first, shown = self.start + 1, self.table.row_count
                 lines.append(Text(f"Events {first:,}-{first + shown - 1:,} of {len(self.order):,}"
-                                  " (the list moves on as the cursor nears its end; g/G: first/last)", style=muted))
+                                  " (g/G: first/last; the list moves on with the cursor)", style=muted))
             head = Text("\n").join(lines)
         head.no_wrap, head.overflow = True, "ellipsis"
         if head != self._head:
