@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import signal
 import sys
@@ -87,12 +88,42 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         log.info("metrics at http://%s:%d/metrics", *server.server_address[:2])
     log.info("collecting from %s into %s", settings.queue_url, store.path)
     collector.start()
+    held: str | None = None
     try:
-        while not stop.wait(60):
-            log.info("%s received=%d rate=%.1f/s", collector.stats.totals.summary(),
+        for second in itertools.count(1):
+            if stop.wait(1.0):
+                break
+            held = _report_holding(collector, held)
+            if second % 60 == 0:
+                log.info("%s received=%d rate=%.1f/s", collector.stats.totals.summary(),
                          collector.stats.received, collector.stats.rate())
     finally:
         collector.stop(timeout=2.0)
         store.close()
     log.info("stopped: %s", collector.stats.totals.summary())
+    if held and _cannot_store(held):
+        raise CliError(f"stopped while it could not store: {held}; stored before it: "
+                       f"{collector.stats.totals.summary()}; {NOTHING_LOST}")
     return 0
+
+
+NOTHING_LOST = "nothing that was not stored was deleted from SQS (it is redelivered to the next collector)"
+
+
+def _cannot_store(reason: str) -> bool:
+    return reason.startswith("cannot store")
+
+
+def _report_holding(collector, held: str | None) -> str | None:
+    """Say once when the collector stops storing (what it stored until then) and when it resumes;
+    returns why it is paused now."""
+    reason = collector.paused
+    if bool(reason) != bool(held):
+        totals = collector.stats.totals.summary()
+        if reason and _cannot_store(reason):
+            log.error("%s; stored before it: %s; %s", reason, totals, NOTHING_LOST)
+        elif reason:
+            log.warning("%s; stored before it: %s", reason, totals)
+        else:
+            log.info("receiving again (%s so far)", totals)
+    return reason

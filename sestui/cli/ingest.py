@@ -23,6 +23,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     )
     from sestui.ops.bodies import BodyFileError, iter_bodies
     from sestui.ops.ingest import Ingester
+    from sestui.store import StoreFull
 
     for name in args.paths:
         if name != "-" and not os.path.isfile(name):
@@ -43,6 +44,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                     raise CliError(f"{name}: {exc} (everything before it was stored)") from None
                 except OSError as exc:
                     raise CliError(f"{name}: {exc.strerror or exc}") from None
+                except StoreFull as exc:
+                    # Batches are committed whole or not at all: what the summary counts is stored.
+                    progress.done()
+                    print(ingester.total.summary())
+                    raise CliError(f"{exc}; stored before it: {ingester.total.summary()}"
+                                   f" (from {name} on, the rest was not stored: run the import again"
+                                   " once there is room; what is stored already counts as duplicates)") from None
                 finally:
                     progress.done()
     finally:

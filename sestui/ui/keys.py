@@ -28,6 +28,8 @@ APP_BINDINGS = [
     Binding("space", "pause", "Pause", id="app.pause", tooltip="freeze / resume live updates"),
     Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="app.refresh",
             tooltip="reload the pane and header now"),
+    Binding("D", "redrive_dlq", "Redrive DLQ", show=False, id="app.dlq_redrive",
+            tooltip="move the dead-letter queue's messages back to the queue (asks first)"),
 ]
 
 # Keys Textual widgets handle themselves, listed in help beside the bindings of their pane.
@@ -54,6 +56,8 @@ NUMBERS = [
     ("LIVE R ev/s", "header: a collector for this queue and database is receiving; R: events it stores per"
                     " second"),
     ("backlog N", "header: messages waiting in the SQS queue (visible and delayed, as SQS counts them)"),
+    ("DLQ N / dlq 0", "header: messages in the queue's dead-letter queue (red when any: they failed"
+                      " maxReceiveCount times; D moves them back and they are stored once)"),
     ("STALE / STOPPED", "header: the collector is failing or silent (for how long, why) / it stopped"
                         " (since when)"),
     ("NO FEED", "header: no queue is configured, so no events arrive (sestui setup makes one)"),

@@ -17,6 +17,7 @@ Row = dict[str, Any]  # one row as the store returns it
 class HealthLoaded(Message):
     summary: Summary
     reputation: Any = None  # ops.reputation.Reputation: the collector's latest reading, if any
+    dlq_backlog: int | None = None  # messages in the queue's dead-letter queue (None: not known)
 
 
 @dataclass

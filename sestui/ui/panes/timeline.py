@@ -1,10 +1,16 @@
 """Pane 2: one message's timeline — its envelope, every event in time order, a status per recipient,
-and the raw SES record of the selected event."""
+and the raw SES record of the selected event.
+
+Sized for big messages (issue 11): the event table holds a window of WINDOW events of a longer
+timeline and moves it as the cursor nears its edge; the header is rebuilt only when it changes and
+never longer than the screen; the raw record is drawn RAW_PART characters at a time."""
 
 from __future__ import annotations
 
-import json
+from bisect import bisect_left, insort
 
+from rich.console import Group
+from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on
@@ -14,7 +20,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from sestui.ui.messages import OpenTimeline, RecordLoaded, TimelineLoaded
-from sestui.ui.text import clock_time, full_time, literal, safe
+from sestui.ui.panes.timeline_view import (
+    event_detail,
+    head_lines,
+    pretty_record,
+    record_part,
+)
+from sestui.ui.text import clock_time, literal, safe
 from sestui.ui.widgets.common import (
     STATUS_COLOURS,
     KeyTable,
@@ -27,12 +39,21 @@ from sestui.ui.widgets.common import (
 )
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
 
-STATUS_LABELS = {
-    "sent": "sent", "subscription": "subscription", "delayed": "delayed", "delivered": "delivered",
-    "opened": "opened", "clicked": "clicked", "auto_reply": "auto-reply", "soft_bounce": "bounced (soft)",
-    "rendering_failed": "render failed",
-    "rejected": "rejected", "hard_bounce": "BOUNCED (hard)", "complained": "COMPLAINED",
-}
+WINDOW = 300  # events the table holds at once
+EDGE = 10  # rows from the window's edge at which it moves on
+BIG_POLL_EVERY = 15  # a timeline longer than a window is re-read every 15th tick, not every tick
+SUPPRESSIONS_CHUNK = 500  # addresses per look-up in the suppression cache
+
+
+class EventTable(KeyTable):
+    """The timeline's table: g/G (home/end) go to the first/last event of the whole timeline, not
+    of the window it holds."""
+
+    def action_cursor_first(self) -> None:
+        self.parent.jump(0)
+
+    def action_cursor_last(self) -> None:
+        self.parent.jump(-1)
 
 
 class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
@@ -40,20 +61,27 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     BINDINGS = [
         Binding("s", "suppress", "Suppress", id="timeline.suppress"),
         Binding("y", "copy_id", "Copy id", show=False, id="timeline.copy"),
+        Binding("m", "more_raw", "More of the record", show=False, id="timeline.raw_more",
+                tooltip="the next part of a long raw record"),
     ]
-
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.message_id: str | None = None
-        self.rows: dict[str, dict] = {}
-        self.records: dict[int, str | None] = {}
+        self.rows: dict[str, dict] = {}  # every event of the message, by row key
+        self.order: list[tuple[int, int, str]] = []  # (ts, id, row key) of every event, in time order
+        self.start = 0  # index in `order` of the table's first row
+        self.records: dict[int, str | None] = {}  # event id -> the pretty record (None: not stored)
+        self._by_record: dict[tuple, str | None] = {}  # (message id, type, ts) -> the same
+        self.raw_part = 0
         self.suppressed: dict[str, str] = {}
+        self._head: Text | None = None
+        self._polls = 0
 
     def compose(self) -> ComposeResult:
         yield Static("No message open. Press enter on an event in the flow (pane 1).", id="tl-empty")
         yield Static(id="tl-head")
-        yield KeyTable(id="tl-events")
+        yield EventTable(id="tl-events")
         with VerticalScroll(id="tl-raw-box"):
             yield Static(id="tl-raw")
 
@@ -63,6 +91,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
 
     def on_resize(self) -> None:
         self.relayout()
+        self._show_head_text()
 
     def relayout(self) -> None:
         width = max(60, self.size.width or self.app.size.width)
@@ -71,8 +100,35 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         columns = [("Time UTC", "time", 8), ("Type", "type", 11), ("Recipient", "recipient", recipient),
                    ("Detail", "detail", spare - recipient)]
         if columns != self.table.column_layout:
-            events = sorted(self.rows.values(), key=lambda e: (e["ts"], e["id"]))
-            self.table.lay_out(columns, ((str(e["id"]), self._cells(e)) for e in events))
+            self.table.lay_out(columns, self._window_rows())
+
+    def _window_rows(self):
+        return ((key, self._cells(self.rows[key])) for _, _, key in self.order[self.start:self.start + WINDOW])
+
+    @property
+    def windowed(self) -> bool:
+        return len(self.order) > WINDOW
+
+    def _fill(self, start: int, cursor: int) -> None:
+        """Show the window from `start`, the cursor on event `cursor` (indexes in `order`)."""
+        table = self.table
+        self.start = max(0, min(start, len(self.order) - WINDOW))
+        with self.app.batch_update():
+            table.clear()
+            for key, cells in self._window_rows():
+                table.add_row(*cells, key=key)
+            table.move_cursor(row=cursor - self.start)
+        self._show_window_note()
+
+    def jump(self, index: int) -> None:
+        """The cursor to event `index` of the whole timeline (negative: from the end)."""
+        if not self.order:
+            return
+        index = index % len(self.order)
+        if self.start <= index < self.start + self.table.row_count:
+            self.table.move_cursor(row=index - self.start)
+        else:
+            self._fill(index - WINDOW // 2, index)
 
     @property
     def table(self) -> KeyTable:
@@ -87,7 +143,11 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         if message_id != self.message_id:
             self.message_id = message_id
             self.rows.clear()
+            self.order.clear()
+            self.start = 0
             self.records.clear()
+            self._by_record.clear()
+            self._head = None
             self.table.clear()
             self.query_one("#tl-raw", Static).update("")
             self.query_one("#tl-head", Static).update(Text(f"Loading {safe(message_id)} …"))
@@ -96,6 +156,9 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         self._load(message_id)  # replaces a load still running for the previous message
 
     def poll(self) -> None:
+        self._polls += 1
+        if self.windowed and self._polls % BIG_POLL_EVERY:
+            return  # reading tens of thousands of events every second buys nothing
         if self.message_id and not busy(self.app, "timeline"):
             self._load(self.message_id)
 
@@ -103,8 +166,10 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     def _load(self, message_id: str) -> None:
         store = self.app.ctx.store
         events = store.timeline(message_id)
-        suppressed = {r["email"].lower(): r["reason"] for r in store.suppressions_for(
-            {e["recipient"] for e in events})}
+        addresses = list({e["recipient"] for e in events})
+        suppressed = {r["email"].lower(): r["reason"]
+                      for i in range(0, len(addresses), SUPPRESSIONS_CHUNK)
+                      for r in store.suppressions_for(addresses[i:i + SUPPRESSIONS_CHUNK])}
         deliver(self, TimelineLoaded(message_id, store.message(message_id), events, suppressed))
 
     @on(TimelineLoaded)
@@ -121,79 +186,102 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         keep = table.selected_key()
         # On the latest event (where a timeline opens: usually the outcome), stay on the latest as
         # more arrive; anywhere else, stay on the same event.
-        following = keep is None or table.cursor_row == table.row_count - 1
-        with self.app.batch_update():
-            for event in new:
-                self._add(event)
-            table.sort("time", key=lambda cell: cell.order)
-            if following:
-                table.move_cursor(row=table.row_count - 1)
-            else:
-                table.move_cursor(row=table.get_row_index(keep), scroll=False)
+        following = keep is None or self.start + table.cursor_row == len(self.order) - 1
+        for event in new:
+            self.rows[str(event["id"])] = event
+        added = [(e["ts"], e["id"], str(e["id"])) for e in new]
+        if len(added) > 100:
+            self.order = sorted(self.order + added)
+        else:
+            for item in added:
+                insort(self.order, item)
+        if self.windowed:
+            index = len(self.order) - 1 if following else self._index_of(keep)
+            self._fill(index - (WINDOW - EDGE - 1 if following else WINDOW // 2), index)
+        else:
+            with self.app.batch_update():
+                for event in new:
+                    self.table.add_row(*self._cells(event), key=str(event["id"]))
+                table.sort("time", key=lambda cell: cell.order)
+                if following:
+                    table.move_cursor(row=table.row_count - 1)
+                else:
+                    table.move_cursor(row=table.get_row_index(keep), scroll=False)
         if following:
             self._load_record(table.selected_key())
 
-    def _add(self, event: dict) -> None:
-        key = str(event["id"])
-        self.rows[key] = event
-        self.table.add_row(*self._cells(event), key=key)
+    def _index_of(self, key: str | None) -> int:
+        event = self.rows.get(key) if key else None
+        if event is None:
+            return len(self.order) - 1
+        return bisect_left(self.order, (event["ts"], event["id"], key))
+
+    def _show_window_note(self) -> None:
+        self._show_head_text()
 
     def _cells(self, event: dict) -> list[Text]:
         app = self.app
         time_cell = OrderedText(clock_time(event["ts"], app.ctx.now_ms()), end="")
         time_cell.order = (event["ts"], event["id"])
         return [time_cell, type_cell(app, event["event_type"], event["bounce_type"]),
-                address_cell(event["recipient"]), fitted(_event_detail(event), style=theme_style(app, "text-muted"))]
+                address_cell(event["recipient"]), fitted(event_detail(event), style=theme_style(app, "text-muted"))]
 
     def _show_head(self, msg: dict | None, events: list[dict]) -> None:
+        self._msg, self._no_events = msg, not events
+        self._show_head_text()
+
+    def _show_head_text(self) -> None:
+        """The envelope lines, cut to the pane's width, drawn again only when they change."""
         app = self.app
+        if self.message_id is None or not hasattr(self, "_msg"):
+            return
         muted = theme_style(app, "text-muted")
         bold = theme_style(app, "", bold=True)
-        if msg is None and not events:
-            self.query_one("#tl-head", Static).update(Text.assemble(
-                ("Message ", bold), literal(self.message_id),
-                ("\nNo events stored for this message yet; they appear here as they arrive.", muted)))
-            return
-        msg = msg or {}
-        lines = [
-            Text.assemble(("Message ", bold), literal(self.message_id)),
-            Text.assemble(("Sent ", bold), full_time(msg.get("mail_ts")), ("  from ", bold),
-                          literal(msg.get("source") or "?"), ("  config set ", bold),
-                          literal(msg.get("configuration_set") or "-")),
-            Text.assemble(("Subject ", bold), literal(msg.get("subject") or "(no subject header)")),
-        ]
-        tags = {k: v for k, v in (msg.get("tags") or {}).items() if not k.startswith("ses:")}
-        if tags:
-            shown = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(tags.items()))
-            lines.append(Text.assemble(("Tags ", bold), literal(shown, width=app.size.width - 8)))
-        status_line = Text.assemble(("To ", bold))
-        for i, rec in enumerate(msg.get("recipients") or []):
-            if i:
-                status_line.append("  ")
-            status_line.append_text(literal(rec["recipient"]))
-            colour = STATUS_COLOURS.get(rec["status"], "")
-            status_line.append(" " + STATUS_LABELS.get(rec["status"], rec["status"]),
-                               style=theme_style(app, colour, bold=colour == "error"))
-            reason = self.suppressed.get(rec["recipient"].lower())
-            if reason:
-                status_line.append(f" [suppressed: {reason}]", style=theme_style(app, "warning"))
-        if not msg.get("recipients"):
-            status_line.append_text(literal(", ".join(msg.get("destinations") or []) or "?"))
-        lines.append(status_line)
-        head = Text("\n").join(lines)
+        width = max(20, (self.size.width or app.size.width) - 2)
+        msg = self._msg
+        if msg is None and self._no_events:
+            head = Text.assemble(("Message ", bold), literal(self.message_id[:width + 1], width=width),
+                                 ("\nNo events stored for this message yet; they appear here as they arrive.", muted))
+        else:
+            def colour_of(status: str) -> Style:
+                colour = "warning" if status == "suppressed" else STATUS_COLOURS.get(status, "")
+                return theme_style(app, colour, bold=colour == "error")
+
+            lines = head_lines(self.message_id, msg or {}, self.suppressed, width, bold, colour_of)
+            if self.windowed:
+                first, shown = self.start + 1, self.table.row_count
+                lines.append(Text(f"Events {first:,}-{first + shown - 1:,} of {len(self.order):,}"
+                                  " (g/G: first/last; the list moves on with the cursor)", style=muted))
+            head = Text("\n").join(lines)
         head.no_wrap, head.overflow = True, "ellipsis"
-        self.query_one("#tl-head", Static).update(head)
+        if head != self._head:
+            self._head = head
+            self.query_one("#tl-head", Static).update(head)
 
     # -- raw record -------------------------------------------------------------------------------
 
     @on(DataTable.RowHighlighted, "#tl-events")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = self.table
+        row = table.cursor_row
+        if event.cursor_row != row:
+            return  # the cursor has moved on since (a window filled): its own event follows
+        if self.windowed and table.row_count:  # near an edge of the window with more beyond: move it
+            index = self.start + row
+            if (row >= table.row_count - EDGE and self.start + table.row_count < len(self.order)) or \
+                    (row < EDGE and self.start > 0):
+                self._fill(index - WINDOW // 2, index)
+                return  # moving the cursor in the new window highlights the row again
         self._load_record(event.row_key.value if event.row_key else None)
 
     def _load_record(self, key: str | None) -> None:
         if key is None or key not in self.rows:
             return
         event = self.rows[key]
+        self.raw_part = 0
+        if event["id"] not in self.records and _record_key(event) in self._by_record:
+            # One record lists many recipients: their events share it (one copy, read once).
+            self.records[event["id"]] = self._by_record[_record_key(event)]
         if event["id"] in self.records:
             self._show_record(self.records[event["id"]])
             return
@@ -202,29 +290,36 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     @io_worker("record")
     def _read_record(self, event: dict) -> None:
         body = self.app.ctx.store.record(event["message_id"], event["event_type"], event["ts"])
-        deliver(self, RecordLoaded(event["id"], body))
+        deliver(self, RecordLoaded(event["id"], None if body is None else pretty_record(body)))
 
     @on(RecordLoaded)
     def _record_loaded(self, message: RecordLoaded) -> None:
         message.stop()
         self.records[message.event_id] = message.body
+        event = self.rows.get(str(message.event_id))
+        if event is not None:
+            self._by_record[_record_key(event)] = message.body
         key = self.table.selected_key()
         if key is not None and self.rows.get(key, {}).get("id") == message.event_id:
             self._show_record(message.body)
 
-    def _show_record(self, body: str | None) -> None:
+    def _show_record(self, pretty: str | None) -> None:
         raw = self.query_one("#tl-raw", Static)
-        if body is None:
+        if pretty is None:
             raw.update(Text("(raw record not stored)"))
             return
-        try:
-            pretty = json.dumps(event_first(json.loads(body)), indent=2, ensure_ascii=False)
-        except ValueError:
-            pretty = body
-        # json.dumps escapes C0 controls; safe() also makes bidi and other invisible characters visible.
-        pretty = "\n".join(safe(line) for line in pretty.split("\n"))
-        raw.update(Syntax(pretty, "json", theme="ansi_dark", word_wrap=True, background_color="default"))
+        text, note = record_part(pretty, self.raw_part)
+        syntax = Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color="default")
+        raw.update(syntax if note is None else Group(syntax, Text(note, style=theme_style(self.app, "warning"))))
         self.query_one("#tl-raw-box").scroll_home(animate=False)
+
+    def action_more_raw(self) -> None:
+        event = self.selected_event()
+        pretty = self.records.get(event["id"]) if event else None
+        if pretty is None:
+            return
+        self.raw_part += 1
+        self._show_record(pretty)
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -255,29 +350,6 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
                              chosen)
 
 
-def event_first(record: object) -> object:
-    """The event's own object (bounce, complaint, delivery...) before the mail and its headers."""
-    if isinstance(record, dict) and "mail" in record:
-        return {**{k: v for k, v in record.items() if k != "mail"}, "mail": record["mail"]}
-    return record
-
-
-def _event_detail(event: dict) -> str:
-    kind = event["event_type"]
-    if kind == "bounce":
-        parts = [event.get("bounce_type"), event.get("bounce_subtype"), event.get("diagnostic_code")]
-    elif kind == "complaint":
-        parts = [event.get("complaint_feedback_type"), event.get("user_agent")]
-    elif kind == "delivery_delay":
-        parts = [event.get("delay_type"), event.get("diagnostic_code")]
-    elif kind == "click":
-        parts = [event.get("link"), event.get("ip_address")]
-    elif kind == "open":
-        parts = [event.get("ip_address"), event.get("user_agent")]
-    elif kind == "reject":
-        parts = [event.get("reject_reason")]
-    elif kind == "rendering_failure":
-        parts = [event.get("error_message")]
-    else:
-        parts = []
-    return " · ".join(p for p in parts if p)
+def _record_key(event: dict) -> tuple:
+    """What identifies the stored record an event came from (store.record's arguments)."""
+    return event["message_id"], event["event_type"], event["ts"]

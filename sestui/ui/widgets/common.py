@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.style import Style
 from rich.text import Text
 from textual import on
@@ -14,7 +15,9 @@ from textual.color import Color, ColorParseError
 from textual.widgets import DataTable, Input
 
 from sestui.ui.messages import FilterApplied
-from sestui.ui.text import ellipsize_address, safe, short_message_id
+from sestui.ui.text import ellipsize, ellipsize_address, ellipsize_middle, safe, short_message_id
+
+CELL_CAP = 1000  # characters a cell keeps of a value: wider than any terminal (stored data is whole)
 
 # event_type -> (label, theme colour name or "")
 TYPE_LABELS = {
@@ -80,10 +83,14 @@ class ReadOnlyAware:
 
 class FittedText(Text):
     """A cell that shortens itself to the width it is drawn at (so a table re-laid for a new terminal
-    size needs no new cells), in its own way; `plain` keeps the whole value."""
+    size needs no new cells), in its own way; `plain` keeps the value up to CELL_CAP characters."""
 
     def fit(self, width: int) -> str:
         return self.plain[: max(0, width - 1)] + "…"
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        # It fits any width, so no word-by-word measure (a table measures every cell it is given).
+        return Measurement(1, self.cell_len)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
@@ -104,17 +111,22 @@ class MessageIdCell(FittedText):
         return short_message_id(self.plain, width)
 
 
+def _capped(value: object, shorten=ellipsize) -> str:
+    text = "" if value is None else str(value)
+    return safe(shorten(text, CELL_CAP) if len(text) > CELL_CAP else text)
+
+
 def fitted(value: object, style: Style | str = "") -> FittedText:
     """Outside text as a cell: literal, one line, ellipsized at whatever width it is drawn."""
-    return FittedText(safe(value), style=style, no_wrap=True, overflow="ellipsis", end="")
+    return FittedText(_capped(value), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
 def address_cell(value: object, style: Style | str = "") -> AddressCell:
-    return AddressCell(safe(value), style=style, no_wrap=True, overflow="ellipsis", end="")
+    return AddressCell(_capped(value, ellipsize_address), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
 def message_id_cell(value: object, style: Style | str = "") -> MessageIdCell:
-    return MessageIdCell(safe(value), style=style, no_wrap=True, overflow="ellipsis", end="")
+    return MessageIdCell(_capped(value, ellipsize_middle), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
 class OrderedText(Text):

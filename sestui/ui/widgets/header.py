@@ -19,13 +19,15 @@ from sestui.ui.widgets.rates import short_figure
 
 class HealthHeader(Static):
     paused_sets: tuple[str, ...] = ()  # configuration sets with sending off (kept by the Actions pane)
+    dlq_backlog: int | None = None  # messages in the dead-letter queue (kept by the app)
 
     def show(self, s: health.Summary, now_ms: int, stale_since: int | None = None,
              reputation: Reputation | None = None) -> None:
         # The screen's width, not self.size (the content area, and 0 before the first layout): the
         # same line whenever it is drawn.
         self.update(render_health(self.app, s, now_ms, self.app.size.width, stale_since, reputation,
-                                  paused=self.paused_sets, frozen=bool(getattr(self.app, "paused", False))))
+                                  paused=self.paused_sets, frozen=bool(getattr(self.app, "paused", False)),
+                                  dlq=self.dlq_backlog))
 
 
 def quota_used_up(s: health.Summary) -> bool:
@@ -44,7 +46,8 @@ def header_figures(s: health.Summary, reputation: Reputation | None) -> tuple[Fi
 
 
 def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_since: int | None = None,
-                  reputation: Reputation | None = None, paused: tuple[str, ...] = (), frozen: bool = False) -> Text:
+                  reputation: Reputation | None = None, paused: tuple[str, ...] = (), frozen: bool = False,
+                  dlq: int | None = None) -> Text:
     """`frozen`: the console is paused (space), so the feed's slot says PAUSED before its state."""
     def style(colour: str, bold: bool = False):
         return theme_style(app, colour, bold)
@@ -102,7 +105,7 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     bounce = Text.assemble(("bounce ", muted), short_figure(app, bounce_figure, "bounce"))
     complaint = Text.assemble(("complaint ", muted), short_figure(app, complaint_figure, "complaint"))
     rejects = Text.assemble(("rejects 24h ", muted), (count(s.rejects_24h), style("error" if s.rejects_24h else "")))
-    feed = feed_text(app, s.feed, now_ms, frozen)
+    feed = Text.assemble(feed_text(app, s.feed, now_ms, frozen), dlq_text(app, dlq, sep))
     window = Text(f" ({s.rates_window})", style=muted) if estimated else Text("")
     rates = Text.assemble(bounce, " ", complaint, window, " ", rejects)
     if rates.cell_len + 3 + feed.cell_len > room:  # the feed's state matters more than the window's name
@@ -150,3 +153,15 @@ def paused_flag(app: App, names: tuple[str, ...], sep: Text) -> Text:
         return Text("")
     label = f"SET {ellipsize(safe(names[0]), 20)} PAUSED" if len(names) == 1 else f"{len(names)} SETS PAUSED"
     return Text.assemble(sep, (label, theme_style(app, "error", True)))
+
+
+# -- the dead-letter queue: its depth, red when something reached it ---------------------------------
+
+def dlq_text(app: App, depth: int | None, sep: Text) -> Text:
+    """`│ DLQ 826 (D redrives)` in red, `│ dlq 0` dimmed, or nothing when there is no DLQ to read."""
+    if depth is None:
+        return Text("")
+    if depth == 0:
+        return Text.assemble(sep, ("dlq 0", theme_style(app, "text-muted")))
+    return Text.assemble(sep, (f"DLQ {count(depth)}", theme_style(app, "error", True)),
+                         (" (D redrives)", theme_style(app, "text-muted")))

@@ -1,0 +1,120 @@
+"""Big messages in the timeline (issue 11, item 9): a message to hundreds of recipients, a huge
+subject, a huge raw record. The store keeps them whole; the console draws only what fits."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+from rich.console import Console
+from console_data import NOW, envelope, make_app, message_id, on_screen, record, run, settle
+
+from sestui.core.events import parse_body
+from sestui.ui.messages import OpenTimeline
+from sestui.ui.panes.timeline import EDGE, WINDOW
+
+MANY = 400  # recipients: a Send and a Delivery each = 800 events, more than a window
+
+
+def add_many(store, n: int = 90, recipients: int = MANY) -> list[str]:
+    rcpts = [f"user{i:04d}@example.com" for i in range(recipients)]
+    sent = NOW - timedelta(minutes=5)
+    send = record("Send", n, rcpts[0], sent, sent, "Newsletter")
+    send["mail"]["destination"] = send["mail"]["commonHeaders"]["to"] = rcpts
+    delivery = json.loads(json.dumps(send))
+    delivery["eventType"] = "Delivery"
+    delivery.pop("send")
+    delivery["delivery"] = {"timestamp": (sent + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                            "recipients": rcpts, "smtpResponse": "250 OK"}
+    store.add([(b, parse_body(b)) for b in (envelope(send), envelope(delivery))])
+    return rcpts
+
+
+def add_huge_subject(store, n: int = 91, size: int = 1_000_000) -> str:
+    subject = ("Sale \x1b[31m" * (size // 10 + 1))[:size]
+    sent = NOW - timedelta(minutes=4)
+    body = envelope(record("Send", n, "big@example.com", sent, sent, subject))
+    store.add([(body, parse_body(body))])
+    return subject
+
+
+def test_a_message_to_many_recipients_holds_a_window_and_reaches_both_ends(store):
+    add_many(store)
+    app = make_app(store)
+
+    async def scenario(pilot):
+        app.post_message(OpenTimeline(message_id(90)))
+        await settle(pilot)
+        timeline = app.pane("timeline")
+        table = timeline.table
+        assert len(timeline.rows) == 2 * MANY  # every event is known...
+        assert table.row_count == WINDOW  # ...the table holds a window of them
+        last = max(timeline.rows.values(), key=lambda e: (e["ts"], e["id"]))
+        assert timeline.selected_event() == last  # opens on the latest event
+        head = str(timeline.query_one("#tl-head").render())
+        assert f"{MANY} recipients: {MANY} delivered" in head
+        assert f"of {2 * MANY:,}" in head
+        await pilot.press("g")
+        await settle(pilot)
+        first = min(timeline.rows.values(), key=lambda e: (e["ts"], e["id"]))
+        assert timeline.selected_event() == first
+        table.move_cursor(row=WINDOW - EDGE - 2)
+        await settle(pilot)
+        assert timeline.start == 0
+        for _ in range(3):  # walk down to the window's edge: it moves on, the cursor on the same event
+            await pilot.press("j")
+        await settle(pilot)
+        order = sorted(timeline.rows.values(), key=lambda e: (e["ts"], e["id"]))
+        assert timeline.start > 0
+        assert timeline.selected_event() == order[WINDOW - EDGE + 1]
+        assert table.row_count == WINDOW
+        await pilot.press("G")
+        await settle(pilot)
+        assert timeline.selected_event() == last
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_a_huge_subject_is_stored_whole_and_drawn_cut_to_the_screen(store):
+    subject = add_huge_subject(store)
+    app = make_app(store)
+
+    async def scenario(pilot):
+        app.post_message(OpenTimeline(message_id(91)))
+        await settle(pilot)
+        timeline = app.pane("timeline")
+        head = str(timeline.query_one("#tl-head").render())
+        assert all(len(line) <= 120 for line in head.split("\n"))
+        assert "Subject Sale \\x1b[31m" in head
+        flow_cells = [cell.plain for cell in app.pane("flow").table.get_row_at(0)]
+        assert max(len(c) for c in flow_cells) <= 6 * 1000  # a capped value, each character escaped at most
+        shown = on_screen(app, timeline)
+        assert "\x1b" not in shown
+
+    run(app, scenario, size=(120, 40))
+    assert store.message(message_id(91))["subject"] == subject  # nothing of it lost
+
+
+def as_text(renderable) -> str:
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_a_huge_raw_record_is_drawn_in_parts_with_what_is_left(store):
+    add_huge_subject(store, size=100_000)
+    app = make_app(store)
+
+    async def scenario(pilot):
+        app.post_message(OpenTimeline(message_id(91)))
+        await settle(pilot)
+        raw = app.pane("timeline").query_one("#tl-raw")
+        first = as_text(raw.content)
+        assert "KB more (part 1 of" in first and "m shows the next part" in first
+        await pilot.press("m")
+        await settle(pilot)
+        second = as_text(raw.content)
+        assert "(part 2 of" in second and second != first
+
+    run(app, scenario, size=(120, 40))
