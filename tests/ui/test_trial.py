@@ -5,6 +5,7 @@ columns, and bounces told apart by a word."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from console_data import (
@@ -176,6 +177,34 @@ def test_paused_keeps_the_feed_states_that_are_not_live(feed, says):
                           account_ok_ms=0, feed=feed)
     line = render_health(FakeApp(), base, 60_000, 120, frozen=True).plain.split("\n")[1]
     assert "PAUSED" in line and says in line and "LIVE" not in line
+
+
+@pytest.mark.parametrize("dlq, shown", [(0, None), (826, "DLQ 826")])
+def test_at_80_columns_the_rejects_count_is_never_cut_for_the_dlq(dlq, shown):
+    base = health.Summary(profile="demo", region="us-east-1", account=None, production=True, sending_enabled=True,
+                          enforcement="HEALTHY", sent_24h=6480, max_24h=518_000, max_rate=14,
+                          rates=health.Rates(1000, 24, 1, 0), rates_window="14d", rejects_24h=27, account_error=None,
+                          account_ok_ms=0, feed=health.Feed("live", 7.1, 0))
+    line = render_health(FakeApp(), base, 60_000, 80, dlq=dlq).plain.split("\n")[1]
+    assert re.search(r"rej(ects)? 24h 27 ", line), line  # the whole count, not "rej 2…"
+    assert "LIVE 7.1 ev/s" in line
+    if shown:
+        assert shown in line  # a DLQ that holds messages is news: it keeps its place
+    else:
+        assert "dlq" not in line.lower()  # an empty one is the first thing to go
+
+
+def test_at_80_columns_a_paused_set_keeps_the_accounts_name_in_front():
+    base = health.Summary(profile="demo", region="us-east-1", account="123456789012", production=True,
+                          sending_enabled=True, enforcement="HEALTHY", sent_24h=6585, max_24h=518_000, max_rate=14,
+                          rates=health.Rates(1000, 24, 1, 0), rates_window="14d", rejects_24h=2, account_error=None,
+                          account_ok_ms=0, feed=health.Feed("live", 7.1, 0))
+    line = render_health(FakeApp(), base, 60_000, 80, paused=("marketing",)).plain.split("\n")[0]
+    assert line.startswith("demo us-east-1 │ PRODUCTION sending │ quota 6,585/518k"), line
+    assert line.endswith("SET marketing PAUSED"), line
+    probation = render_health(FakeApp(), replace(base, enforcement="PROBATION"), 60_000, 80,
+                              paused=("marketing",)).plain.split("\n")[0]
+    assert "PROBATION" in probation and "SET marketing PAUSED" in probation  # news is never dropped
 
 
 # -- 4: the flow's counters and cursor --------------------------------------------------------------

@@ -5,6 +5,8 @@ first (the account id, then the profile); the reasons behind STALE are on the ou
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.app import App
 from textual.widgets import Static
@@ -92,9 +94,16 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     flag = Text.assemble(paused_flag(app, paused, sep), flag)
     left_room = room - flag.cell_len
     line1 = Text("")
+    # Least news gives way first: the account id, then a HEALTHY status and the sending rate (the
+    # account the console watches stays in front while it fits), then the profile moves last.
+    quiet_enf = Text("") if enforcement == "HEALTHY" else Text.assemble(" ", enf)
+    quota_short = quota if exhausted else Text.assemble(("quota ", muted), f"{count(s.sent_24h)}/{count(s.max_24h)}")
+    if not exhausted and s.max_24h and s.max_24h > 0 and s.sent_24h is not None and s.sent_24h / s.max_24h >= 0.8:
+        quota_short.stylize(style("warning"))
     for parts in ((where, account, sep, mode, " ", sending, " ", enf, sep, quota),
-                  (where, sep, mode, " ", sending, " ", enf, sep, quota),  # the account id gives up first
-                  (mode, " ", sending, " ", enf, sep, quota, sep, where)):  # then the profile moves last
+                  (where, sep, mode, " ", sending, " ", enf, sep, quota),
+                  (where, sep, mode, " ", sending, quiet_enf, sep, quota_short),
+                  (mode, " ", sending, " ", enf, sep, quota, sep, where)):
         line1 = Text.assemble(*parts)
         if line1.cell_len <= left_room:
             break
@@ -105,13 +114,20 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     bounce = Text.assemble(("bounce ", muted), short_figure(app, bounce_figure, "bounce"))
     complaint = Text.assemble(("complaint ", muted), short_figure(app, complaint_figure, "complaint"))
     rejects = Text.assemble(("rejects 24h ", muted), (count(s.rejects_24h), style("error" if s.rejects_24h else "")))
-    feed = Text.assemble(feed_text(app, s.feed, now_ms, frozen), dlq_text(app, dlq, sep))
+    state = feed_text(app, s.feed, now_ms, frozen)
+    feed = Text.assemble(state, dlq_text(app, dlq, sep))
     window = Text(f" ({s.rates_window})", style=muted) if estimated else Text("")
     rates = Text.assemble(bounce, " ", complaint, window, " ", rejects)
+    short_rates = Text.assemble(bounce, " ", complaint, " ", ("rej 24h ", muted), rejects[-len(count(s.rejects_24h)):])
+    if short_rates.cell_len + 3 + feed.cell_len > room:  # least news first: an empty DLQ, the D hint, backlog 0
+        feed = Text.assemble(state, dlq_text(app, dlq, sep, hint=False)) if dlq else state
+        if short_rates.cell_len + 3 + feed.cell_len > room and s.feed.backlog == 0:
+            state = feed_text(app, replace(s.feed, backlog=None), now_ms, frozen)
+            feed = Text.assemble(state, dlq_text(app, dlq, sep, hint=False)) if dlq else state
     if rates.cell_len + 3 + feed.cell_len > room:  # the feed's state matters more than the window's name
         rates = Text.assemble(bounce, " ", complaint, " ", rejects)
     if rates.cell_len + 3 + feed.cell_len > room:  # the sources stay; the rejects' label shortens
-        rates = Text.assemble(bounce, " ", complaint, " ", ("rej 24h ", muted), rejects[-len(count(s.rejects_24h)):])
+        rates = short_rates
     rates.truncate(max(0, room - 3 - feed.cell_len), overflow="ellipsis")
     line2 = Text.assemble(rates, sep, feed)
     for line in (line1, line2):
@@ -157,11 +173,11 @@ def paused_flag(app: App, names: tuple[str, ...], sep: Text) -> Text:
 
 # -- the dead-letter queue: its depth, red when something reached it ---------------------------------
 
-def dlq_text(app: App, depth: int | None, sep: Text) -> Text:
+def dlq_text(app: App, depth: int | None, sep: Text, hint: bool = True) -> Text:
     """`│ DLQ 826 (D redrives)` in red, `│ dlq 0` dimmed, or nothing when there is no DLQ to read."""
     if depth is None:
         return Text("")
     if depth == 0:
         return Text.assemble(sep, ("dlq 0", theme_style(app, "text-muted")))
     return Text.assemble(sep, (f"DLQ {count(depth)}", theme_style(app, "error", True)),
-                         (" (D redrives)", theme_style(app, "text-muted")))
+                         (" (D redrives)" if hint else "", theme_style(app, "text-muted")))
