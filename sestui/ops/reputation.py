@@ -9,7 +9,7 @@ in SES only ever has the local figure, and says so.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,6 +109,21 @@ def read(aws, store: Store, *, now_ms: int, sets: Mapping[str, bool] | None = No
         per_set.append(Rates(_pick(latest, name, "bounce", local.bounce), _pick(latest, name, "complaint", local.complaint),
                              name))
     return Reputation(account, per_set, error, now_ms)
+
+
+def with_fresh_estimates(reading: Reputation, store: Any, now_ms: int) -> Reputation:
+    """`reading` (a saved one, up to its poll interval old) with its local estimates made again from
+    the store now: AWS's figures change only when AWS publishes, sestui's own with every event."""
+    if not any(f.source == LOCAL for r in [reading.account, *reading.configuration_sets] for f in (r.bounce, r.complaint)):
+        return reading
+    by_set = store.counts_by_configuration_set(now_ms - WINDOW_MS)
+
+    def fresh(rates: Rates, local: Rates) -> Rates:
+        return Rates(local.bounce if rates.bounce.source == LOCAL else rates.bounce,
+                     local.complaint if rates.complaint.source == LOCAL else rates.complaint, rates.name)
+
+    sets = [fresh(r, local_rates(*by_set.get(r.name, ({}, 0)), r.name)) for r in reading.configuration_sets]
+    return replace(reading, account=fresh(reading.account, local_rates(*counts_over_sets(by_set))), configuration_sets=sets)
 
 
 def _pick(latest, target, kind: str, fallback: Figure) -> Figure:

@@ -279,13 +279,14 @@ class Store(StateQueries, HistoryQueries):
         """configuration set (None: sent without one) -> (counts by event type, hard bounces), for the
         types the reputation rates are made of."""
         types = ("send", "delivery", "bounce", "complaint", "reject")
-        rows = self._query(
-            f"SELECT configuration_set AS cs, event_type, count(*) AS n,"
-            f" sum(CASE WHEN event_type = 'bounce' AND bounce_type = 'Permanent' THEN 1 ELSE 0 END) AS hard"
-            f" FROM events WHERE event_type IN ({', '.join('?' * len(types))}) AND ts >= ?"
+        rows = self._query(  # an event that came before its message's set was known: the message's
+            f"SELECT coalesce(e.configuration_set, m.configuration_set) AS cs, e.event_type, count(*) AS n,"
+            f" sum(CASE WHEN e.event_type = 'bounce' AND e.bounce_type = 'Permanent' THEN 1 ELSE 0 END) AS hard"
+            f" FROM events e LEFT JOIN messages m ON m.message_id = e.message_id"
+            f" WHERE e.event_type IN ({', '.join('?' * len(types))}) AND e.ts >= ?"
             # a not-spam feedback report is not a complaint
-            f" AND NOT (event_type = 'complaint' AND coalesce(complaint_feedback_type, '') = 'not-spam')"
-            f" GROUP BY configuration_set, event_type", [*types, since_ms])
+            f" AND NOT (e.event_type = 'complaint' AND coalesce(e.complaint_feedback_type, '') = 'not-spam')"
+            f" GROUP BY cs, e.event_type", [*types, since_ms])
         out: dict[str | None, tuple[dict[str, int], int]] = {}
         for row in rows:
             counts, hard = out.get(row["cs"], ({}, 0))

@@ -78,7 +78,7 @@ def local_reading(store, now_ms: int) -> Reputation:
 def reading_for(ctx, cache: Cache, now_s: float) -> tuple[Reputation, str | None]:
     saved = saved_reputation(ctx.store)
     if saved is not None:
-        return saved, saved.error
+        return ops_reputation.with_fresh_estimates(saved, ctx.store, ctx.now_ms()), saved.error
     if ctx.aws is None:
         return local_reading(ctx.store, ctx.now_ms()), None
     if cache.reading is None or now_s - cache.reading_at >= READING_EVERY_S:
