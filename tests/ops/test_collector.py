@@ -63,7 +63,10 @@ def topic_arn(sandbox, aws) -> str:
     aws.ses.verify_domain_identity(Domain=IDENTITY)
     for kind in ("Bounce", "Complaint", "Delivery"):
         aws.ses.set_identity_notification_topic(Identity=IDENTITY, NotificationType=kind, SnsTopic=topic)
-    aws.sesv2.create_configuration_set(ConfigurationSetName="collector-tests")
+    try:  # other test modules take this fixture too, on the same session's sandbox
+        aws.sesv2.create_configuration_set(ConfigurationSetName="collector-tests")
+    except aws.sesv2.exceptions.AlreadyExistsException:
+        return topic
     aws.sesv2.create_configuration_set_event_destination(
         ConfigurationSetName="collector-tests", EventDestinationName="sns", EventDestination={
             "Enabled": True, "SnsDestination": {"TopicArn": topic},
