@@ -28,7 +28,6 @@ from sestui.aws.cloudwatch import ReputationMetrics
 from sestui.aws.config_sets import ConfigurationSets
 from sestui.aws.contacts import ContactLists
 from sestui.aws.errors import ABSENT, AwsError, ErrorKind, is_daily_quota, one_line, translate
-from sestui.aws.legacy import LegacyMethods
 from sestui.aws.ses import Ses
 from sestui.aws.sns import Sns
 from sestui.aws.sqs import Sqs
@@ -38,7 +37,7 @@ from sestui.aws.vdm import Vdm
 DEFAULT_REGION = "us-east-1"
 
 
-class Aws(LegacyMethods):
+class Aws:
     """Clients for one profile/region/endpoint. Thread-safe: clients are made once, under a lock."""
 
     def __init__(self, profile: str | None = None, region: str | None = None,

@@ -171,9 +171,9 @@ class Actions:
 
         def work() -> None:
             try:
-                message_id = aws.send_email(sender=draft.sender, to=draft.to, subject=draft.subject,
-                                            body=draft.body, configuration_set=draft.configuration_set,
-                                            tags=draft.tags)
+                message_id = aws.ses.send_email(sender=draft.sender, to=draft.to, subject=draft.subject,
+                                                body=draft.body, configuration_set=draft.configuration_set,
+                                                tags=draft.tags)
             except AwsError as exc:
                 app.post_message(ActionFinished("Send", False, str(exc)))
                 if done:

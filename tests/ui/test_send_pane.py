@@ -21,7 +21,7 @@ class FakeAws:
 
     def __init__(self, identities=(), sets=("sestui-default",), fail: Exception | None = None):
         self.identities, self.fail = list(identities), fail
-        self.configuration_sets = self
+        self.configuration_sets = self.ses = self
         self.sets = list(sets)
 
     def verified_identities(self):

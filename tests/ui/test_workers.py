@@ -45,6 +45,7 @@ class FaultyAws:
 
     def __init__(self, faults: Faults):
         self._faults = faults
+        self.ses = self
 
     def verified_identities(self):
         self._faults.check("verified_identities")

@@ -168,7 +168,7 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             deliver(self, IdentitiesLoaded([], "no AWS connection"))
             return
         try:
-            deliver(self, IdentitiesLoaded(aws.verified_identities()))
+            deliver(self, IdentitiesLoaded(aws.ses.verified_identities()))
         except AwsError as exc:
             deliver(self, IdentitiesLoaded([], str(exc)))
         except Exception as exc:
