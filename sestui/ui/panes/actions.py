@@ -226,7 +226,8 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         muted = self._style("text-muted")
         line = Text(no_wrap=True, overflow="ellipsis")
         if configured:
-            line.append(f"{len(self.rows['rules'])} rules · {len(self.rows['guards'])} guards", style=muted)
+            rules, guards = len(self.rows["rules"]), len(self.rows["guards"])
+            line.append(f"{rules} rule{'s' * (rules != 1)} · {guards} guard{'s' * (guards != 1)}", style=muted)
         else:
             line.append(NO_CONFIG, style=self._style("warning"))
         line.append(" · outbox ", style=muted)
