@@ -94,6 +94,11 @@ _STATUS_CODE = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 NOT_COUNTED_COMPLAINT_SUB_TYPES = ("OnAccountSuppressionList",)
 NOT_COUNTED_FEEDBACK_TYPES = ("not-spam",)
 
+# Mail to the mailbox simulator counts toward no rate of AWS's (nor its quota): the rates sestui
+# works out for itself leave it out too. `e` is the events table's alias.
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+RATE_COUNTED_RECIPIENT = f"lower(coalesce(e.recipient, '')) NOT LIKE '%@{SIMULATOR_DOMAIN}'"
+
 
 def is_auto_response(bounce_type: str | None, diagnostic_code: str | None) -> bool:
     """An out-of-office or other auto-reply that SES reported as a (non-permanent) bounce, told by

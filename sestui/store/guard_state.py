@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from sestui.core.classify import RATE_COUNTED_RECIPIENT
 from sestui.store.outbox import _rows
 
 
@@ -29,11 +30,11 @@ def local_counts(conn: sqlite3.Connection, since_ms: int, *, configuration_set: 
     identity notification names no set (SES's notifications carry no tags): it counts by its
     message's set, as the message's records say."""
     sql = ("SELECT event_type, count(*), sum(event_type = 'bounce' AND coalesce(bounce_type, '') = 'Permanent')"
-           " FROM events WHERE ts >= ?")
+           f" FROM events e WHERE ts >= ? AND {RATE_COUNTED_RECIPIENT}")
     params: list[Any] = [since_ms]
     if configuration_set:
         sql += (" AND (configuration_set = ? OR (configuration_set IS NULL AND EXISTS (SELECT 1 FROM messages m"
-                " WHERE m.message_id = events.message_id AND m.configuration_set = ?)))")
+                " WHERE m.message_id = e.message_id AND m.configuration_set = ?)))")
         params += [configuration_set, configuration_set]
     if recipient_domain:
         sql += " AND recipient LIKE ? ESCAPE '\\'"

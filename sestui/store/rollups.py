@@ -6,7 +6,8 @@ from-domain x recipient domain x bounce class x complaint feedback type, with it
 that carry the tag (any key, so which key is "the campaign" is a setting read at query time). A
 message's tags are those its first record with tags carried (the messages table keeps them).
 Both are kept in the transaction that writes the events (store/rows.py) and the one that prunes
-them. Complaints that are not the recipient's (core.classify.complaint_counts) are not rolled up.
+them. Complaints that are not the recipient's (core.classify.complaint_counts) and mail to the
+mailbox simulator (which counts toward none of AWS's rates) are not rolled up.
 
 Attribution comes from the message, not the one record: identity notifications carry neither the
 configuration set nor the tags, so an event counts under the set and tags of any stored record of
@@ -22,7 +23,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES
+from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, RATE_COUNTED_RECIPIENT
 from sestui.core.events import EVENT_TYPES
 from sestui.store.base import BreakdownRow
 
@@ -47,7 +48,8 @@ def _domain(expr: str, strip: str = "") -> str:
 _subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
 _feedback = ", ".join(f"'{f}'" for f in NOT_COUNTED_FEEDBACK_TYPES)
 COUNTED = (f"(e.event_type != 'complaint' OR (coalesce(e.complaint_sub_type, '') NOT IN ({_subs})"
-           f" AND lower(coalesce(e.complaint_feedback_type, '')) NOT IN ({_feedback})))")
+           f" AND lower(coalesce(e.complaint_feedback_type, '')) NOT IN ({_feedback})))"
+           f" AND {RATE_COUNTED_RECIPIENT}")
 HOUR = f"(e.ts / {HOUR_MS}) * {HOUR_MS}"
 HARD = "(e.event_type = 'bounce' AND coalesce(e.bounce_type, '') = 'Permanent')"
 

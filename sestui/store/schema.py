@@ -170,7 +170,12 @@ def _v6(db: sqlite_utils.Database) -> None:
     rollups.rebuild(conn)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite_utils.Database) -> None:
+    """Mail to the mailbox simulator leaves the roll-ups: it counts toward none of AWS's rates."""
+    rollups.rebuild(db.conn)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 
 
 def migrate(db: sqlite_utils.Database, from_version: int) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import sqlite_utils
 
+from sestui.core.classify import RATE_COUNTED_RECIPIENT
 from sestui.core.classify import STATUS_RANK, status_of  # noqa: F401  (re-exported for older imports)
 from sestui.core.events import Parsed
 from sestui.store import base, queries, rollups
@@ -286,6 +287,7 @@ class Store(StateQueries, HistoryQueries):
             f" WHERE e.event_type IN ({', '.join('?' * len(types))}) AND e.ts >= ?"
             # a not-spam feedback report is not a complaint
             f" AND NOT (e.event_type = 'complaint' AND coalesce(e.complaint_feedback_type, '') = 'not-spam')"
+            f" AND {RATE_COUNTED_RECIPIENT}"
             f" GROUP BY cs, e.event_type", [*types, since_ms])
         out: dict[str | None, tuple[dict[str, int], int]] = {}
         for row in rows:

@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from sestui.core.classify import RATE_COUNTED_RECIPIENT
 from sestui.store.base import StoreError
 from sestui.store.outbox_items import COLUMNS, EVENT_SELECT, encode_json, event_object, items_for_rows, now_ms
 from sestui.store.postgres.write import clean_rows
@@ -290,11 +291,12 @@ class PgOutbox:
                      recipient_domain: str | None = None) -> dict[str, int]:
         """As store/guard_state.py's: events by type since `since_ms` for one group, and `bounce_hard`."""
         sql = ("SELECT event_type, count(*) AS n, count(*) FILTER (WHERE event_type = 'bounce'"
-               " AND coalesce(bounce_type, '') = 'Permanent') AS hard FROM events WHERE ts >= %s")
+               " AND coalesce(bounce_type, '') = 'Permanent') AS hard FROM events e WHERE ts >= %s"
+               f" AND {RATE_COUNTED_RECIPIENT.replace('%', '%%')}")
         params: list[Any] = [since_ms]
         if configuration_set:  # an identity notification names no set: its message's records do
             sql += (" AND (configuration_set = %s OR (configuration_set IS NULL AND EXISTS (SELECT 1 FROM messages m"
-                    " WHERE m.message_id = events.message_id AND m.configuration_set = %s)))")
+                    " WHERE m.message_id = e.message_id AND m.configuration_set = %s)))")
             params += [configuration_set, configuration_set]
         if recipient_domain:
             sql += r" AND recipient ILIKE %s ESCAPE '\'"

@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES
+from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, RATE_COUNTED_RECIPIENT
 from sestui.store import rollups
 from sestui.store.base import BreakdownRow, now_ms
 
 _subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
 _feedback = ", ".join(f"'{f}'" for f in NOT_COUNTED_FEEDBACK_TYPES)
 COMPLAINT_COUNTED = (f"(e.event_type != 'complaint' OR (coalesce(e.complaint_sub_type, '') NOT IN ({_subs})"
-                     f" AND lower(coalesce(e.complaint_feedback_type, '')) NOT IN ({_feedback})))")
+                     f" AND lower(coalesce(e.complaint_feedback_type, '')) NOT IN ({_feedback})))"
+                     f" AND {RATE_COUNTED_RECIPIENT.replace('%', '%%')}")  # psycopg: a literal %
 
 
 def _domain(expr: str, strip: str = "") -> str:
@@ -57,6 +58,7 @@ class PgReportsMixin:
             f" sum(CASE WHEN {_HARD} THEN 1 ELSE 0 END) AS hard FROM events e{_MESSAGE}"
             " WHERE e.event_type = ANY(%s) AND e.ts >= %s"
             " AND NOT (e.event_type = 'complaint' AND coalesce(e.complaint_feedback_type, '') = 'not-spam')"
+            f" AND {RATE_COUNTED_RECIPIENT.replace('%', '%%')}"
             " GROUP BY 1, e.event_type", (types, since_ms))
         out: dict[str | None, tuple[dict[str, int], int]] = {}
         for row in rows:
