@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -40,6 +41,9 @@ def account_settings(options: SandboxOptions) -> AccountSettings:
         raise SandboxError(str(exc)) from None
 
 
+STOP_GRACE_S = 5.0
+
+
 def run_sandbox(options: SandboxOptions) -> int:
     """Start, print the info JSON as the first stdout line, serve until told to stop."""
     sandbox = Sandbox(
@@ -63,7 +67,13 @@ def run_sandbox(options: SandboxOptions) -> int:
         while not stop.wait(0.5):
             pass
     finally:
+        # Told to stop (often because the console that started it died): a call stuck inside the
+        # sandbox must not keep this process, and its traffic, alive. Seen after a tmux kill-session.
+        watchdog = threading.Timer(STOP_GRACE_S, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
         sandbox.stop()
+        watchdog.cancel()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
