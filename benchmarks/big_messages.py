@@ -32,6 +32,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from console import wait_until  # noqa: E402  (benchmarks/ on the path)
+
 CASES = ("subject", "recipients")
 
 
@@ -85,15 +87,6 @@ def build(case: str, recipients: int, subject_bytes: int, cache: Path) -> tuple[
     return work, message_id
 
 
-async def wait_until(pilot, condition, timeout: float = 120.0) -> float:
-    start = time.perf_counter()
-    while not condition():
-        if time.perf_counter() - start > timeout:
-            raise TimeoutError("condition not reached")
-        await pilot.pause(0.002)
-    return time.perf_counter() - start
-
-
 async def measure(db: Path, message_id: str) -> dict:
     from textual import events
 
@@ -105,14 +98,14 @@ async def measure(db: Path, message_id: str) -> dict:
     app = SestuiApp(ctx)
     async with app.run_test(size=(120, 40)) as pilot:
         flow = app.pane("flow")
-        await wait_until(pilot, lambda: flow.table.row_count > 0)
+        await wait_until(pilot, timeout=120.0, condition=lambda: flow.table.row_count > 0)
         await pilot.pause()
         assert flow.message_ids.get(flow.table.selected_key()) == message_id, "the big message is not on top"
         timeline = app.pane("timeline")
         raw = timeline.query_one("#tl-raw")
         start = time.perf_counter()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.current == "timeline" and timeline.table.row_count
+        await wait_until(pilot, timeout=120.0, condition=lambda: app.current == "timeline" and timeline.table.row_count
                          and str(raw.render()).strip())
         await pilot.pause()
         open_s = time.perf_counter() - start

@@ -27,23 +27,13 @@ from test_collector import (  # noqa: F401  (fixtures: make_queue, topic_arn)
     topic_arn,
     wait_running,
 )
+from fixtures import RULES_CONTRACT
 from webhook_receiver import Receiver
 
 from sestui.store import open_store
 
 SECRETS = {"killed": "secret-of-the-killed-one", "survivor": "secret-of-the-survivor"}
-RULE = """
-[[rules]]
-name = "feedback-to-app"
-mode = "on"
-when.event_types = ["bounce", "complaint"]
-
-[[rules.do]]
-action = "webhook"
-url = "{url}"
-secret_env = "SESTUI_WEBHOOK_SECRET"
-timeout = 10
-"""
+RULE = RULES_CONTRACT.replace("http://127.0.0.1:8765/ses", "{url}") + "timeout = 10\n"  # the contract's, here
 
 
 class WhoSent(Receiver):
