@@ -26,16 +26,14 @@ def save_guard_state(conn: sqlite3.Connection, name: str, state: str, since: int
 def local_counts(conn: sqlite3.Connection, since_ms: int, *, configuration_set: str | None = None,
                  recipient_domain: str | None = None) -> dict[str, int]:
     """Events by type since `since_ms` for one group (a configuration set, a recipient domain), and
-    `bounce_hard`: the Permanent bounces among them. An event of the set's mail that came through an
-    identity notification names no set (SES's notifications carry no tags): it counts by its
-    message's set, as the message's records say."""
+    `bounce_hard`: the Permanent bounces among them. An identity notification names no set (SES's
+    notifications carry no tags): the write path gives its event the message's (rollups.after_write)."""
     sql = ("SELECT event_type, count(*), sum(event_type = 'bounce' AND coalesce(bounce_type, '') = 'Permanent')"
            f" FROM events e WHERE ts >= ? AND {RATE_COUNTED_RECIPIENT}")
     params: list[Any] = [since_ms]
     if configuration_set:
-        sql += (" AND (configuration_set = ? OR (configuration_set IS NULL AND EXISTS (SELECT 1 FROM messages m"
-                " WHERE m.message_id = e.message_id AND m.configuration_set = ?)))")
-        params += [configuration_set, configuration_set]
+        sql += " AND configuration_set = ?"
+        params.append(configuration_set)
     if recipient_domain:
         sql += " AND recipient LIKE ? ESCAPE '\\'"
         params.append("%@" + recipient_domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"))

@@ -280,11 +280,10 @@ class Store(StateQueries, HistoryQueries):
         """configuration set (None: sent without one) -> (counts by event type, hard bounces), for the
         types the reputation rates are made of."""
         types = ("send", "delivery", "bounce", "complaint", "reject")
-        rows = self._query(  # an event that came before its message's set was known: the message's
-            f"SELECT coalesce(e.configuration_set, m.configuration_set) AS cs, e.event_type, count(*) AS n,"
+        rows = self._query(  # an event's set is its message's: the write path fills it in (rollups.after_write)
+            f"SELECT e.configuration_set AS cs, e.event_type, count(*) AS n,"
             f" sum(CASE WHEN e.event_type = 'bounce' AND e.bounce_type = 'Permanent' THEN 1 ELSE 0 END) AS hard"
-            f" FROM events e LEFT JOIN messages m ON m.message_id = e.message_id"
-            f" WHERE e.event_type IN ({', '.join('?' * len(types))}) AND e.ts >= ?"
+            f" FROM events e WHERE e.event_type IN ({', '.join('?' * len(types))}) AND e.ts >= ?"
             # a not-spam feedback report is not a complaint
             f" AND NOT (e.event_type = 'complaint' AND coalesce(e.complaint_feedback_type, '') = 'not-spam')"
             f" AND {RATE_COUNTED_RECIPIENT}"
