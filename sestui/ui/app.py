@@ -179,10 +179,16 @@ class SestuiApp(App):
 
     # -- the tick ---------------------------------------------------------------------------------
 
+    @property
+    def showing(self) -> bool:
+        """The main screen is up. A worker's message can arrive after shutdown began (the screens are
+        gone then): every handler that reaches into the screen asks this first."""
+        return self.is_running and not self._exit and bool(self.screen_stack)
+
     def tick(self) -> None:
         """Once a second: the header, and the visible pane if it is live (and not paused)."""
-        if not self.is_running or self._exit:
-            return  # shutting down: the panes are being removed
+        if not self.showing:
+            return
         self._ticks += 1
         if not busy(self, "health"):
             self._load_health()
@@ -204,6 +210,8 @@ class SestuiApp(App):
 
     @on(HealthLoaded)
     def _health_loaded(self, message: HealthLoaded) -> None:
+        if not self.showing:
+            return
         self.summary = message.summary
         self.reputation = message.reputation
         self.main_screen.query_one(HealthHeader).dlq_backlog = message.dlq_backlog
@@ -211,7 +219,7 @@ class SestuiApp(App):
         self._show_bars()
 
     def _show_health(self) -> None:
-        if self.is_running and self.screen_stack and self.summary is not None:  # not while shutting down
+        if self.showing and self.summary is not None:
             self.main_screen.query_one(HealthHeader).show(self.summary, self.ctx.now_ms(), self._stale_since(),
                                                               self.reputation)
 
@@ -231,7 +239,7 @@ class SestuiApp(App):
             del self.faults[group]
         else:
             return
-        if self.screen_stack:
+        if self.showing:
             self._show_health()
             self._show_bars()
 
@@ -248,7 +256,7 @@ class SestuiApp(App):
 
     @on(ActionFinished)
     def _action_finished(self, message: ActionFinished) -> None:
-        if not self.screen_stack:
+        if not self.showing:
             return
         detail = safe(message.detail)
         self.notify(detail, title=message.title, severity="information" if message.ok else "error",
@@ -303,7 +311,7 @@ class SestuiApp(App):
         self.refresh_bindings()
 
     def _show_bars(self) -> None:
-        if not self.is_running or not self.screen_stack:
+        if not self.showing:
             return
         screen = self.main_screen
         width = self.size.width
@@ -345,6 +353,8 @@ class SestuiApp(App):
 
     @on(OpenTimeline)
     def open_timeline(self, message: OpenTimeline) -> None:
+        if not self.showing:
+            return
         self.pane("timeline").show(message.message_id)
         self.action_pane("timeline", remember=message.remember)
 

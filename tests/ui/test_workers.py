@@ -123,3 +123,22 @@ def test_every_pane_failing_at_once_still_leaves_a_working_console(store):
         assert type(app.screen).__name__ == "HelpScreen"
 
     run(app, scenario)
+
+
+def test_a_workers_message_that_lands_after_shutdown_is_dropped(store):
+    """A worker can post its result just as the console quits; when the message is handled the
+    screens are gone (CI caught this as an IndexError on screen_stack). Each app-level handler
+    must drop it instead of failing the exit."""
+    from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
+
+    app = make_app(store)
+
+    async def quit_now(pilot):
+        pass
+
+    run(app, quit_now)
+    assert not app.screen_stack  # the state the late message meets
+    app._health_loaded(HealthLoaded(app.ctx.health_summary(), dlq_backlog=3))
+    app._action_finished(ActionFinished("send", True, "sent", message_id=message_id(1)))
+    app.open_timeline(OpenTimeline(message_id(1)))
+    app.tick()
