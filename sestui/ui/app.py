@@ -61,7 +61,7 @@ from sestui.ui.widgets.common import ReadOnlyAware
 from sestui.ui.widgets.header import HealthHeader
 from sestui.ui.dlq import dlq_backlog
 from sestui.ui.widgets.rates import saved_reputation
-from sestui.ui.workers import busy, deliver, io_worker, one_line
+from sestui.ui.workers import busy, deliver, io_worker, landed, one_line
 
 PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressions"),
          ("reputation", "Reputation"), ("send", "Send"), ("doctor", "Doctor"), ("breakdown", "Breakdown"),
@@ -208,10 +208,8 @@ class SestuiApp(App):
         deliver(self, HealthLoaded(self.ctx.health_summary(), saved_reputation(self.ctx.store),
                                    dlq_backlog(self.ctx.store, self.ctx.queue_url)))
 
-    @on(HealthLoaded)
+    @landed(HealthLoaded)
     def _health_loaded(self, message: HealthLoaded) -> None:
-        if not self.showing:
-            return
         self.summary = message.summary
         self.reputation = message.reputation
         self.main_screen.query_one(HealthHeader).dlq_backlog = message.dlq_backlog
@@ -254,10 +252,8 @@ class SestuiApp(App):
             reasons.append(f"account: {safe(s.account_error)}")
         return reasons
 
-    @on(ActionFinished)
+    @landed(ActionFinished)
     def _action_finished(self, message: ActionFinished) -> None:
-        if not self.showing:
-            return
         detail = safe(message.detail)
         self.notify(detail, title=message.title, severity="information" if message.ok else "error",
                     markup=False, timeout=6 if message.ok else 12)
@@ -351,10 +347,8 @@ class SestuiApp(App):
         elif quit_at_root:
             self.exit()
 
-    @on(OpenTimeline)
+    @landed(OpenTimeline)
     def open_timeline(self, message: OpenTimeline) -> None:
-        if not self.showing:
-            return
         self.pane("timeline").show(message.message_id)
         self.action_pane("timeline", remember=message.remember)
 

@@ -64,13 +64,6 @@ class SuppressionDetail(Message):
 
 
 @dataclass
-class StatsLoaded(Message):
-    points: list[Row]
-    local: dict[str, dict[int, int]]
-    summary: Summary
-
-
-@dataclass
 class IdentitiesLoaded(Message):
     identities: list[str]
     error: str | None = None

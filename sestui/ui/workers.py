@@ -9,10 +9,11 @@ never kept in a flag.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -28,6 +29,20 @@ def io_worker(group: str, *, exclusive: bool = True) -> Callable:
 def run_io(app: App, fn: Callable[[], Any], group: str, *, exclusive: bool = False) -> Worker:
     """The same idiom for a callable (the ask-then-do flows in actions.py)."""
     return app.run_worker(fn, thread=True, exclusive=exclusive, group=group, exit_on_error=False)
+
+
+def landed(message_type: type[Message]) -> Callable:
+    """`@on(message_type)` for a worker's result. A worker can finish just as the console quits;
+    its message is then handled while the screens are taken down (a pane's children may be gone
+    already), so it is dropped unless the console is still showing."""
+    def decorate(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def guarded(self, message):
+            if self.app.showing:
+                return handler(self, message)
+            return None
+        return on(message_type)(guarded)
+    return decorate
 
 
 def busy(app: App, group: str) -> bool:

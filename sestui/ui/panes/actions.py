@@ -37,7 +37,7 @@ from sestui.ui.widgets.common import (
     theme_style,
 )
 from sestui.ui.widgets.header import HealthHeader
-from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 if TYPE_CHECKING:
     from sestui.ui.app import SestuiApp
@@ -189,7 +189,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             guard["volume"] = states.get(guard["name"], {}).get("volume")
         deliver(self, ActionsLoaded(view, ctx.actions is not None))
 
-    @on(ActionsLoaded)
+    @landed(ActionsLoaded)
     def _loaded(self, message: ActionsLoaded) -> None:
         message.stop()
         view = message.view
@@ -293,7 +293,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             paused = by_guard
         deliver(self, PausedSets(paused))
 
-    @on(PausedSets)
+    @landed(PausedSets)
     def _paused(self, message: PausedSets) -> None:
         message.stop()
         if message.names == self.paused_sets:

@@ -23,7 +23,7 @@ from sestui.ui.filters import parse_flow_filter
 from sestui.ui.text import count
 from sestui.ui.widgets.common import KeyTable, fitted, theme_style
 from sestui.ui.widgets.rates import percent_of, rate_style
-from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 HOUR_MS = 3_600_000
 # (store dimension, label, the flow filter for one of its groups; None: the flow cannot narrow to it)
@@ -112,7 +112,7 @@ class BreakdownPane(AppWorkers, Vertical):
             rows = [r for r in rows if r["group"] and r[SHARE_ONLY[group_by]]]
         deliver(self, BreakdownLoaded(group_by, window, rows))
 
-    @on(BreakdownLoaded)
+    @landed(BreakdownLoaded)
     def _loaded(self, message: BreakdownLoaded) -> None:
         message.stop()
         if (message.group_by, message.window) != (self.group_by, self.window):

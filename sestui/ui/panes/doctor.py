@@ -26,7 +26,7 @@ from sestui.ops.doctor import (
 from sestui.ui.messages import DoctorChecked, DoctorFinished, OpenTimeline
 from sestui.ui.text import literal, safe
 from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, fitted, theme_style
-from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 STATUS_COLOURS = {OK: "success", WARN: "warning", FAIL: "error", SKIP: "text-muted"}
 ROUND_TRIP_TIMEOUT = 60.0
@@ -153,7 +153,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
             deliver(self, DoctorChecked(run, check))
         deliver(self, DoctorFinished(run, doctor.facts))
 
-    @on(DoctorChecked)
+    @landed(DoctorChecked)
     def _checked(self, message: DoctorChecked) -> None:
         message.stop()
         if message.run != self.run_number:
@@ -164,7 +164,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         if len(self.checks) == 1 or self.table.selected_key() == check.name:
             self._show_fix(check.name)
 
-    @on(DoctorFinished)
+    @landed(DoctorFinished)
     def _finished(self, message: DoctorFinished) -> None:
         message.stop()
         if message.run != self.run_number:

@@ -24,7 +24,7 @@ from sestui.ui.widgets.common import (
     theme_style,
     type_cell,
 )
-from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 PAGE = 200
 LIVE_ROWS = 600  # rows kept while following the newest; paging back may load more
@@ -169,7 +169,7 @@ class FlowPane(AppWorkers, Vertical):
         else:
             deliver(self, FlowLoaded(rows, "newer", gen, counts))
 
-    @on(FlowLoaded)
+    @landed(FlowLoaded)
     def _loaded(self, message: FlowLoaded) -> None:
         message.stop()
         if message.generation != self.generation:

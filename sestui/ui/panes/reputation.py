@@ -47,7 +47,7 @@ from sestui.ui.widgets.rates import (
     rate_style,
     threshold_for,
 )
-from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 # (label, label in 6 columns, count, colour)
 COUNT_ROWS = (("Sends", "Sends", "send", "primary"), ("Delivered", "Dlvd", "delivery", "success"),
@@ -131,14 +131,14 @@ class ReputationPane(AppWorkers, Vertical):
         start = ctx.now_ms() // DAY_MS * DAY_MS - (DAYS - 1) * DAY_MS
         deliver(self, IspLoaded(load_isp(ctx, scope, start, self.isp_views.get(scope), time.monotonic())))
 
-    @on(IspLoaded)
+    @landed(IspLoaded)
     def _isp_loaded(self, message: IspLoaded) -> None:
         message.stop()
         self.isp_views[message.view.scope] = message.view
         if self.per_isp and message.view.scope == self.selected:
             self._show_body()
 
-    @on(ReputationLoaded)
+    @landed(ReputationLoaded)
     def _loaded(self, message: ReputationLoaded) -> None:
         message.stop()
         self.scopes, self.start_ms, self.error, self.cache = message.scopes, message.start_ms, message.error, message.cache

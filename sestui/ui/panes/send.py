@@ -17,7 +17,7 @@ from sestui.ops.suppressions import email_problem
 from sestui.ui.messages import IdentitiesLoaded
 from sestui.ui.text import safe
 from sestui.ui.widgets.common import ReadOnlyAware
-from sestui.ui.workers import AppWorkers, deliver, io_worker, one_line
+from sestui.ui.workers import AppWorkers, deliver, io_worker, landed, one_line
 
 SIMULATOR = {
     "success": "success@simulator.amazonses.com",
@@ -179,7 +179,7 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         except AwsError:
             deliver(self, ConfigSetsLoaded(None))  # not known: SES's answer to the send will say
 
-    @on(IdentitiesLoaded)
+    @landed(IdentitiesLoaded)
     def _identities(self, message: IdentitiesLoaded) -> None:
         message.stop()
         self.verified = message.identities
@@ -202,7 +202,7 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             select.prompt = "(no verified identity: see below)"
             problems.update(Text(NO_IDENTITY))
 
-    @on(ConfigSetsLoaded)
+    @landed(ConfigSetsLoaded)
     def _config_sets(self, message: ConfigSetsLoaded) -> None:
         message.stop()
         self.config_sets = message.names

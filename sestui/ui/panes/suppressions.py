@@ -34,7 +34,7 @@ from sestui.ui.widgets.common import (
     fitted,
     theme_style,
 )
-from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv"})  # act on the list
 HINT = "enter: details · f: its events · / filters by " + SYNTAX
@@ -155,7 +155,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         reason = Text(row["reason"], style=theme_style(self.app, "error" if row["reason"] == "COMPLAINT" else "warning"))
         return [address_cell(row["email"]), reason, Text(utc(row["last_update"]))]
 
-    @on(SuppressionsLoaded)
+    @landed(SuppressionsLoaded)
     def _loaded(self, message: SuppressionsLoaded) -> None:
         message.stop()
         table = self.table
@@ -276,7 +276,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
                                                   if a.get("message_id")), None)}
         deliver(self, SuppressionDetail(email, entry))
 
-    @on(SuppressionDetail)
+    @landed(SuppressionDetail)
     def _detail(self, message: SuppressionDetail) -> None:
         message.stop()
         if message.email != self.table.selected_key():

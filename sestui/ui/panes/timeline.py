@@ -37,7 +37,7 @@ from sestui.ui.widgets.common import (
     theme_style,
     type_cell,
 )
-from sestui.ui.workers import AppWorkers, busy, deliver, io_worker
+from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 WINDOW = 300  # events the table holds at once
 EDGE = 10  # rows from the window's edge at which it moves on
@@ -172,7 +172,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
                       for r in store.suppressions_for(addresses[i:i + SUPPRESSIONS_CHUNK])}
         deliver(self, TimelineLoaded(message_id, store.message(message_id), events, suppressed))
 
-    @on(TimelineLoaded)
+    @landed(TimelineLoaded)
     def _loaded(self, message: TimelineLoaded) -> None:
         message.stop()
         if message.message_id != self.message_id:
@@ -292,7 +292,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         body = self.app.ctx.store.record(event["message_id"], event["event_type"], event["ts"])
         deliver(self, RecordLoaded(event["id"], None if body is None else pretty_record(body)))
 
-    @on(RecordLoaded)
+    @landed(RecordLoaded)
     def _record_loaded(self, message: RecordLoaded) -> None:
         message.stop()
         self.records[message.event_id] = message.body
