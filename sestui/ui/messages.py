@@ -70,6 +70,11 @@ class IdentitiesLoaded(Message):
 
 
 @dataclass
+class ConfigSetsLoaded(Message):
+    names: list[str] | None  # None: not known (the list could not be read)
+
+
+@dataclass
 class OpenTimeline(Message):
     """Ask the app to show one message's timeline. `remember`: escape returns to where it was
     opened from (a drill-down); a sent message's timeline is not a drill-down of the form."""

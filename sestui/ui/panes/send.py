@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
-from textual.message import Message
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from sestui.ops.suppressions import email_problem
-from sestui.ui.messages import IdentitiesLoaded
+from sestui.ui.messages import ConfigSetsLoaded, IdentitiesLoaded
 from sestui.ui.text import safe
 from sestui.ui.widgets.common import ReadOnlyAware
 from sestui.ui.workers import AppWorkers, deliver, io_worker, landed, one_line
@@ -83,12 +82,6 @@ def validate(sender: str, to: str, subject: str, body: str, config_set: str, tag
     if problems:
         return None, problems
     return Draft(sender, recipients, subject.strip(), body, config_set or None, parsed_tags), []
-
-
-class ConfigSetsLoaded(Message):
-    def __init__(self, names: list[str] | None):
-        super().__init__()
-        self.names = names  # None: not known (the list could not be read)
 
 
 class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
