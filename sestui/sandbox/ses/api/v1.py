@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from ...http.protocol import ApiError, Call
 from ..outbound_mail import raw_mail, simple_mail
 from ..records import NOTIFICATION_TYPES
-from ..regional_account import SesAccount
+from ..regional_account import NotificationSettings, SesAccount
 from .paging import BadToken, page
 from .registry import (
     V1_REFUSALS,
@@ -79,35 +80,26 @@ def update_account_sending_enabled(account: SesAccount, call: Call, p: dict) -> 
     return {}
 
 
-def _notification_type(p: dict) -> str:
+def _change_notifications(account: SesAccount, p: dict,
+                          change: Callable[[NotificationSettings, str], None]) -> dict:
+    """`change(settings, kind)` on the identity's notification settings, for a valid NotificationType."""
     kind = p.get("NotificationType")
     if kind not in NOTIFICATION_TYPES:
         raise ApiError("InvalidParameterValue", f"Invalid notification type: {kind}")
-    return kind
+    with account.lock:
+        change(account.notification_settings(p["Identity"]), kind)
+    return {}
 
 
 @handles("ses", "SetIdentityNotificationTopic")
 def set_identity_notification_topic(account: SesAccount, call: Call, p: dict) -> dict:
-    kind = _notification_type(p)
-    with account.lock:
-        settings = account.notification_settings(p["Identity"])
-        if p.get("SnsTopic"):
-            settings.topics[kind] = p["SnsTopic"]
-        else:
-            settings.topics.pop(kind, None)
-    return {}
+    return _change_notifications(account, p, lambda settings, kind: settings.set_topic(kind, p.get("SnsTopic")))
 
 
 @handles("ses", "SetIdentityHeadersInNotificationsEnabled")
 def set_identity_headers_in_notifications(account: SesAccount, call: Call, p: dict) -> dict:
-    kind = _notification_type(p)
-    with account.lock:
-        settings = account.notification_settings(p["Identity"])
-        if p.get("Enabled"):
-            settings.with_headers.add(kind)
-        else:
-            settings.with_headers.discard(kind)
-    return {}
+    return _change_notifications(account, p,
+                                 lambda settings, kind: settings.include_headers(kind, bool(p.get("Enabled"))))
 
 
 @handles("ses", "SetIdentityFeedbackForwardingEnabled")
