@@ -14,7 +14,7 @@ from ...http.protocol import ApiError, Call
 from ..outbound_mail import OutboundMail
 from ..records import EVENT_KINDS
 from ..regional_account import SendRefused, SesAccount
-from .paging import BadToken, page
+from .paging import api_page
 
 Handler = Callable[[SesAccount, Call, dict], "dict | None"]
 HANDLERS: dict[tuple[str, str], Handler] = {}
@@ -92,11 +92,4 @@ def email_identity(account: SesAccount, name: str):
 
 
 def v2_page(names: list[str], p: dict) -> tuple[list[str], str | None]:
-    """One page of a SESv2 List operation (PageSize 1-1000, default 1000 as SES documents)."""
-    size = p.get("PageSize") or 1000
-    if not 1 <= size <= 1000:
-        raise ApiError("BadRequestException", "PageSize must be between 1 and 1000.")
-    try:
-        return page(names, p.get("NextToken"), size)
-    except BadToken:
-        raise ApiError("BadRequestException", "The NextToken is invalid.") from None
+    return api_page(names, p, "PageSize", "BadRequestException")

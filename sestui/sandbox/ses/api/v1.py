@@ -9,7 +9,7 @@ from ...http.protocol import ApiError, Call
 from ..outbound_mail import raw_mail, simple_mail
 from ..records import NOTIFICATION_TYPES
 from ..regional_account import NotificationSettings, SesAccount
-from .paging import BadToken, page
+from .paging import api_page
 from .registry import (
     V1_REFUSALS,
     accept,
@@ -142,13 +142,7 @@ def delete_configuration_set_v1(account: SesAccount, call: Call, p: dict) -> dic
 
 
 def _v1_page(names: list[str], p: dict) -> tuple[list[str], str | None]:
-    size = p.get("MaxItems") or 1000
-    if not 1 <= size <= 1000:
-        raise ApiError("InvalidParameterValue", "MaxItems must be between 1 and 1000.")
-    try:
-        return page(names, p.get("NextToken"), size)
-    except BadToken:
-        raise ApiError("InvalidParameterValue", "The NextToken is invalid.") from None
+    return api_page(names, p, "MaxItems", "InvalidParameterValue")
 
 
 @handles("ses", "ListIdentities")
