@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ...http.protocol import ApiError, Call
-from ..outbound_mail import OutboundMail
+from ..outbound_mail import OutboundMail, simple_mail
 from ..records import EVENT_KINDS
 from ..regional_account import SendRefused, SesAccount
 from .paging import api_page
@@ -58,6 +58,25 @@ def now() -> datetime:
 
 def message_tags(items: list[dict] | None) -> dict[str, list[str]]:
     return {t["Name"]: [t.get("Value", "")] for t in items or []}
+
+
+def simple_message(source: str, destination: dict, message: dict, p: dict, tags: dict[str, list[str]]) -> OutboundMail:
+    """The mail of a simple send: v1's Message and v2's Content.Simple have the same members
+    (Subject, Body.Text, Body.Html); both versions name the reply-to and the set the same way."""
+    body = message.get("Body", {})
+    return simple_mail(
+        when=now(),
+        source=source,
+        to=destination.get("ToAddresses", []),
+        cc=destination.get("CcAddresses", []),
+        bcc=destination.get("BccAddresses", []),
+        reply_to=p.get("ReplyToAddresses", []),
+        subject=message.get("Subject", {}).get("Data"),
+        text=body.get("Text", {}).get("Data"),
+        html=body.get("Html", {}).get("Data"),
+        configuration_set=p.get("ConfigurationSetName"),
+        tags=tags,
+    )
 
 
 def accept(account: SesAccount, call: Call, mail: OutboundMail, codes: dict[str, str]) -> dict:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from ...http.protocol import ApiError, Call
-from ..outbound_mail import raw_mail, simple_mail
+from ..outbound_mail import raw_mail
 from ..records import NOTIFICATION_TYPES
 from ..regional_account import NotificationSettings, SesAccount
 from .paging import api_page
@@ -17,27 +17,15 @@ from .registry import (
     message_tags,
     now,
     remove_identity,
+    simple_message,
 )
 from .v2_configuration_sets import delete_configuration_set
 
 
 @handles("ses", "SendEmail")
 def send_email_v1(account: SesAccount, call: Call, p: dict) -> dict:
-    destination, message = p.get("Destination", {}), p.get("Message", {})
-    body = message.get("Body", {})
-    mail = simple_mail(
-        when=now(),
-        source=p.get("Source", ""),
-        to=destination.get("ToAddresses", []),
-        cc=destination.get("CcAddresses", []),
-        bcc=destination.get("BccAddresses", []),
-        reply_to=p.get("ReplyToAddresses", []),
-        subject=message.get("Subject", {}).get("Data"),
-        text=body.get("Text", {}).get("Data"),
-        html=body.get("Html", {}).get("Data"),
-        configuration_set=p.get("ConfigurationSetName"),
-        tags=message_tags(p.get("Tags")),
-    )
+    mail = simple_message(p.get("Source", ""), p.get("Destination", {}), p.get("Message", {}), p,
+                          message_tags(p.get("Tags")))
     return accept(account, call, mail, V1_REFUSALS)
 
 
