@@ -17,7 +17,8 @@ from pathlib import Path
 
 from sestui.aws import Aws
 from sestui.ops.collector import Collector, CollectorOptions
-from sestui.cli.launch import start_sandbox, stop_process
+from sestui.cli.children import stop_process
+from sestui.cli.launch import start_sandbox
 from sestui.store import Store
 from sestui.ui.app import ConsoleContext, SestuiApp
 from sestui.ui.messages import OpenTimeline

@@ -25,18 +25,40 @@ def sandbox():
     no random delays, opens or clicks (tests that want them set `engagement`), and quotas that a
     test burst cannot reach (tests that want limits use the `account` fixture). It publishes no
     Reputation.* figures of its own: tests put the points they read (tests/sandbox has its own)."""
-    import sestui.sandbox as sandbox_module  # the test extra includes the demo extra: no skipping
-
-    box = sandbox_module.Sandbox(
-        delay_scale=0.01,
-        seed=20240601,
-        engagement=sandbox_module.Engagement(open_share=0.0, click_share=0.0, delay_share=0.0),
-        account=sandbox_module.AccountSettings(max_send_rate=100000, max_24_hour_send=-1),
-        reputation_metrics=False,
-    )
+    box = quick_sandbox(seed=20240601, reputation_metrics=False)
     box.start()
     yield box
     box.stop()
+
+
+def quick_sandbox(**options):
+    """A Sandbox as the tests want one: simulated delays cut to a few milliseconds, no random
+    delays, opens or clicks, quotas a test burst cannot reach; `options` change any of it."""
+    import sestui.sandbox as sandbox_module  # the test extra includes the demo extra: no skipping
+
+    return sandbox_module.Sandbox(**{
+        "delay_scale": 0.01,
+        "engagement": sandbox_module.Engagement(open_share=0.0, click_share=0.0, delay_share=0.0),
+        "account": sandbox_module.AccountSettings(max_send_rate=100000, max_24_hour_send=-1),
+        **options})
+
+
+@pytest.fixture
+def own_sandbox(clients_for):
+    """`own_sandbox(seed=..., **options)` -> a started quick_sandbox of the test's own, with
+    `box.clients` (ses, sesv2, sqs, sns) for it; each is stopped afterwards."""
+    started: list = []
+
+    def start(**options):
+        box = quick_sandbox(**options)
+        info = box.start()
+        box.clients = clients_for(info.endpoint_url, info.region)
+        started.append(box)
+        return box
+
+    yield start
+    for box in started:
+        box.stop()
 
 
 @pytest.fixture

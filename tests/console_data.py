@@ -176,6 +176,14 @@ def scenario(*keys: str, timeline: str | None = None):
     return run_before
 
 
+def terminal_writes(app) -> list[str]:
+    """What the app writes to its terminal from now on (OSC 52 clipboard sequences, ...), collected."""
+    written: list[str] = []
+    original = app._driver.write
+    app._driver.write = lambda data: (written.append(data), original(data))[1]
+    return written
+
+
 def plain_rows(app, pane: str) -> list[list[str]]:
     """The rows of a pane's table in display order, each cell as plain text."""
     table = app.pane(pane).table

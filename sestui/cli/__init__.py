@@ -70,7 +70,7 @@ def _known_failure(exc: Exception) -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     if os.environ.get("SESTUI_PARENT_FD"):  # a child of the console: end with it (where no PDEATHSIG)
-        from sestui.cli.launch import watch_parent_pipe
+        from sestui.cli.children import watch_parent_pipe
 
         watch_parent_pipe()
     args = build_parser().parse_args(argv)

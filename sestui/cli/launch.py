@@ -4,12 +4,11 @@ Owns the processes around the UI: the collector (a `sestui collect` child proces
 competes with the UI for the interpreter lock; the console only reads the database), the sandbox
 child of the demo, the checks before the screen opens, and a prompt exit (quitting must not wait
 for a slow AWS call). Every child dies with the console, whatever kills it: a parent-death signal
-on Linux, elsewhere a pipe the child watches (watch_parent_pipe).
+on Linux, elsewhere a pipe the child watches (cli/children.py).
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sestui.aws import Aws, AwsError
+from sestui.cli.children import release_parent_pipe, spawn_child
 from sestui.config.settings import Settings, default_db_path, load
 from sestui.ops.build import BuildError, build_collector
 from sestui.ops.collector import CollectorOptions
@@ -84,64 +84,6 @@ def side_file(db: Path | str, suffix: str) -> Path:
 
         return default_db_path().with_name(f"pg-{hashlib.sha256(str(db).encode()).hexdigest()[:16]}{suffix}")
     return Path(f"{Path(db).absolute()}{suffix}")
-
-
-# -- children that die with the console ---------------------------------------------------------
-
-PARENT_FD_ENV = "SESTUI_PARENT_FD"
-_parent_pipes: dict[int, int] = {}  # child pid -> the write end of its parent pipe
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with(parent: int):
-    """A preexec_fn: the child gets SIGTERM when the process that started it ends (Linux). libc
-    is loaded here, before the fork, so that the child only makes two system calls before exec."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
-
-    def preexec() -> None:
-        if prctl is not None:
-            prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the signal was armed
-            os._exit(1)
-
-    return preexec
-
-
-def spawn_child(cmd: list[str], *, env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
-    """Popen a child that dies with this process whatever kills it: a parent-death signal on
-    Linux; elsewhere the child holds the read end of a pipe whose write end only this process
-    has, and watch_parent_pipe() in the child ends it at EOF."""
-    env = dict(os.environ if env is None else env)
-    read_end, write_end = os.pipe()
-    os.set_inheritable(read_end, True)
-    env[PARENT_FD_ENV] = str(read_end)
-    try:
-        # preexec_fn and threads: the child runs only the two system calls above before exec.
-        proc = subprocess.Popen(cmd, env=env, pass_fds=(read_end,),
-                                preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509
-                                start_new_session=True, **popen)
-    finally:
-        os.close(read_end)
-    _parent_pipes[proc.pid] = write_end  # kept open for the child's lifetime
-    return proc
-
-
-def watch_parent_pipe() -> None:
-    """In a child made by spawn_child: exit (SIGTERM to itself, so its handlers stop it cleanly)
-    once the parent's end of the pipe closes, i.e. the parent is gone. The CLI calls it at start."""
-    fd = os.environ.pop(PARENT_FD_ENV, None)
-    if not fd or not fd.isdigit():
-        return
-
-    def watch(descriptor: int) -> None:
-        try:
-            while os.read(descriptor, 1):
-                pass
-        except OSError:
-            pass
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, args=(int(fd),), name="sestui-parent-watch", daemon=True).start()
 
 
 def start_sandbox(rate: float, extra: list[str] | None = None) -> tuple[subprocess.Popen, dict]:
@@ -323,9 +265,7 @@ def stop_collector_process(proc: subprocess.Popen) -> None:
     proc.stopped_by_console = True  # type: ignore[attr-defined]
     if proc.poll() is None:
         proc.terminate()
-    fd = _parent_pipes.pop(proc.pid, None)
-    if fd is not None:
-        os.close(fd)
+    release_parent_pipe(proc)
 
 
 def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap: dict[str, str],
@@ -383,15 +323,6 @@ def _exit_on_hangup(app) -> None:
         app.exit(return_code=129)
 
     signal.signal(signal.SIGHUP, hangup)
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _actions(settings: Settings):

@@ -33,6 +33,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         Report,  # rich: imported only by the commands that draw
     )
     from sestui.ops import setup as wiring
+    from sestui.ops.setup_apply import Setup
 
     for attr, (limit, flag) in _NAME_RULES.items():
         value = getattr(args, attr)
@@ -60,7 +61,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print(f"{todo} to create or change" if todo else "nothing to change")
         return 0
     try:
-        done = wiring.Setup(aws, request, current).apply(
+        done = Setup(aws, request, current).apply(
             steps, on_step=lambda step: out.line(wiring.DONE[step.action], step.label, step.detail))
     except AwsError as exc:
         raise CliError(f"setup stopped: {exc} (what was done is kept; run `sestui setup` again)") from None

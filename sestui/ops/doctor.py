@@ -21,19 +21,15 @@ from sestui.aws import Aws, AwsError, ErrorKind
 from sestui.core.events import Parsed, Verifier
 from sestui.ops import setup as wiring
 from sestui.ops.collector import Collector
-from sestui.ops.doctor_base import (  # noqa: F401
-    DISCOVERY_LIMIT,
+from sestui.ops.doctor_base import (
     FAIL,
     OK,
-    SIMULATOR_SUCCESS,
     SKIP,
-    STALE_EVENTS_MS,
     WARN,
-    count_text,
     Check,
     DoctorOptions,
     Facts,
-    failed,
+    count_text,
     queue_region,
     queue_url_parts,
 )

@@ -20,6 +20,7 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from polling import wait_for
@@ -208,6 +209,39 @@ def wait_running(store: Store, proc) -> dict:
     return wait_for(row, 30, "sestui collect to start")
 
 
+def killable_collect(spawn_collect, queue_url: str, db, store) -> Callable[[], subprocess.Popen]:
+    """`collect()` -> a running `sestui collect` child on `queue_url` into `db` (read as `store`),
+    with a short visibility timeout: what a killed collector had in flight comes back in 2 s."""
+    def collect() -> subprocess.Popen:
+        proc = spawn_collect(queue_url, db, "--visibility-timeout", "2")
+        wait_running(store, proc)
+        return proc
+    return collect
+
+
+def kill_9(proc, burst) -> bool:
+    """kill -9 the collector `proc`; whether the burst was still being sent when it died."""
+    proc.kill()
+    while_sending = not burst.done()
+    assert proc.wait() == -signal.SIGKILL
+    return while_sending
+
+
+def stop_all(*procs) -> None:
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        assert proc.wait(10) == 0, log_of(proc)
+
+
+def exported(db, sent, capsys) -> Counter:
+    """What `sestui export` prints of these messages' events, counted."""
+    capsys.readouterr()
+    assert cli.main(["export", "--db", str(db)]) == 0
+    return Counter((e["message_id"], e["event_type"], e["recipient"], e["timestamp"])
+                   for e in map(json.loads, capsys.readouterr().out.splitlines()) if e["message_id"] in sent)
+
+
 # --- end to end ----------------------------------------------------------------------------------
 
 
@@ -233,13 +267,7 @@ def test_kill_9_at_random_moments_then_restart_loses_and_duplicates_nothing(
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     queue, reference = make_queue(), make_queue()
-
-    def collect():
-        # A short visibility timeout: what a killed collector had in flight comes back in 2 s.
-        proc = spawn_collect(queue.url, store.path, "--visibility-timeout", "2")
-        wait_running(store, proc)
-        return proc
-
+    collect = killable_collect(spawn_collect, queue.url, store.path, store)
     proc = collect()
     burst = send_in_background(200)
     kills_while_sending = 0
@@ -247,22 +275,14 @@ def test_kill_9_at_random_moments_then_restart_loses_and_duplicates_nothing(
         before = store.count("events")
         wait_for(lambda before=before: store.count("events") > before, 30, f"the collector to store (seed {seed})")
         time.sleep(rng.uniform(0.0, 0.3))  # a random moment of its work
-        proc.kill()
-        kills_while_sending += not burst.done()
-        assert proc.wait() == -signal.SIGKILL
+        kills_while_sending += kill_9(proc, burst)
         proc = collect()
     sent = burst.result()
     assert kills_while_sending >= 1
     expected = published(sandbox, reference, sent)
     wait_all_stored(store, aws, queue.url, sent, expected)
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(10) == 0, log_of(proc)
-
-    capsys.readouterr()
-    assert cli.main(["export", "--db", str(store.path)]) == 0
-    exported = Counter((e["message_id"], e["event_type"], e["recipient"], e["timestamp"])
-                       for e in map(json.loads, capsys.readouterr().out.splitlines()) if e["message_id"] in sent)
-    assert_exactly_once(exported, {(m, t, r, iso_ms(ts)) for m, t, r, ts in expected})
+    stop_all(proc)
+    assert_exactly_once(exported(store.path, sent, capsys), {(m, t, r, iso_ms(ts)) for m, t, r, ts in expected})
 
 
 def test_an_endpoint_outage_is_reported_and_survived(sandbox, aws, make_queue, store, start_collector):

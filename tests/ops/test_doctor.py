@@ -12,6 +12,7 @@ import pytest
 
 from sestui import cli
 from sestui.ops import setup as wiring
+from sestui.ops.setup_apply import Setup
 from sestui.aws import Aws
 from sestui.aws.signatures import SnsVerifier
 from sestui.config.settings import load
@@ -54,7 +55,7 @@ def queue(account) -> str:
     """A fresh operator queue, wired by setup."""
     request = wiring.Request(IDENTITY, queue=f"ops-{next(_queues)}")
     current = wiring.survey(account.aws, request)
-    wiring.Setup(account.aws, request, current).apply(wiring.plan(request, current))
+    Setup(account.aws, request, current).apply(wiring.plan(request, current))
     return current.queue_url
 
 

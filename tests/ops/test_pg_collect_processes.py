@@ -5,11 +5,8 @@ stored would be missing at the end). The SQLite twins are in test_collector.py."
 
 from __future__ import annotations
 
-import json
 import random
-import signal
 import time
-from collections import Counter
 
 import pytest
 from polling import wait_for
@@ -18,12 +15,11 @@ import pg_server as pg_helpers
 import test_collector
 import test_pg_collector_policies
 from pg_server import PgServer
-from sestui import cli
 from sestui.core.health import feed_state
 from sestui.store import StoreError, iso_ms, now_ms
 from sestui.store.postgres import PostgresStore
-from test_collector import (assert_exactly_once, log_of, published, queue_empty, send_burst, stored,
-                            wait_all_stored, wait_running)
+from test_collector import (assert_exactly_once, exported, kill_9, killable_collect, log_of, published, queue_empty,
+                            send_burst, stop_all, stored, wait_all_stored, wait_running)
 
 # The fixtures: PostgreSQL's, this module's own sandbox (as test_pg_collector_policies.py makes it:
 # test_collector's wiring would collide with its own in a shared one), and test_collector's helpers.
@@ -34,34 +30,13 @@ spawn_collect, send_in_background = test_collector.spawn_collect, test_collector
 no_user_config = test_collector.no_user_config
 
 
-def exported(url: str, sent, capsys) -> Counter:
-    """What `sestui export` prints of these messages' events, counted."""
-    capsys.readouterr()
-    assert cli.main(["export", "--db", url]) == 0
-    return Counter((e["message_id"], e["event_type"], e["recipient"], e["timestamp"])
-                   for e in map(json.loads, capsys.readouterr().out.splitlines()) if e["message_id"] in sent)
-
-
-def stop_all(*procs) -> None:
-    for proc in procs:
-        proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        assert proc.wait(10) == 0, log_of(proc)
-
-
 def test_two_collectors_with_kill_9_of_each_during_a_burst_store_every_event_once(
         sandbox, aws, make_queue, pg_url, spawn_collect, send_in_background, capsys):
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     queue, reference = make_queue(), make_queue()
-
-    def collect():
-        # A short visibility timeout: what a killed collector had in flight comes back in 2 s.
-        proc = spawn_collect(queue.url, pg_url, "--visibility-timeout", "2")
-        wait_running(store, proc)
-        return proc
-
     with PostgresStore(pg_url) as store:
+        collect = killable_collect(spawn_collect, queue.url, pg_url, store)
         procs = [collect(), collect()]
         burst = send_in_background(200)
         kills_while_sending = 0
@@ -73,9 +48,7 @@ def test_two_collectors_with_kill_9_of_each_during_a_burst_store_every_event_onc
                 break
             time.sleep(rng.uniform(0.0, 0.3))  # a random moment of their work
             victim = round_ % 2  # each of the two in turn
-            procs[victim].kill()
-            kills_while_sending += not burst.done()
-            assert procs[victim].wait() == -signal.SIGKILL
+            kills_while_sending += kill_9(procs[victim], burst)
             procs[victim] = collect()
         sent = burst.result()
         assert kills_while_sending >= 1

@@ -267,6 +267,17 @@ def test_list_suppressed_destinations_rejects_bad_input(aws):
     assert error_of(aws.sesv2.list_suppressed_destinations, Reasons=["SPAM"])[0] == "BadRequestException"
 
 
+def test_list_operations_refuse_a_bad_page_size_or_token_in_their_api_versions_words(aws):
+    assert error_of(aws.sesv2.list_email_identities, NextToken="garbage")[:2] == (
+        "BadRequestException", "The NextToken is invalid.")
+    assert error_of(aws.sesv2.list_configuration_sets, PageSize=1001)[:2] == (
+        "BadRequestException", "PageSize must be between 1 and 1000.")
+    assert error_of(aws.ses.list_configuration_sets, NextToken="garbage")[:2] == (
+        "InvalidParameterValue", "The NextToken is invalid.")
+    assert error_of(aws.ses.list_identities, MaxItems=1001)[:2] == (
+        "InvalidParameterValue", "MaxItems must be between 1 and 1000.")
+
+
 # --- configuration sets, event destinations, identities -----------------------------------------
 
 

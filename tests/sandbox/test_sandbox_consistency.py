@@ -99,6 +99,35 @@ def test_a_v1_event_destination_publishes_and_shows_in_v2(aws, sandbox, queue_fa
         "EventDestinations"] == []
 
 
+def test_v1_firehose_and_cloudwatch_destinations_translate_both_ways_and_refuse_as_v1(aws):
+    aws.ses.create_configuration_set(ConfigurationSet={"Name": "consistency-kinds"})
+    firehose = {"IAMRoleARN": "arn:aws:iam::123456789012:role/f", "DeliveryStreamARN": "arn:aws:firehose:s"}
+    cloudwatch = {"DimensionConfigurations": [{"DimensionName": "set", "DimensionValueSource": "messageTag",
+                                               "DefaultDimensionValue": "none"}]}
+    for name, member, value in (("fh", "KinesisFirehoseDestination", firehose),
+                                ("cw", "CloudWatchDestination", cloudwatch)):
+        aws.ses.create_configuration_set_event_destination(ConfigurationSetName="consistency-kinds", EventDestination={
+            "Name": name, "Enabled": True, "MatchingEventTypes": ["bounce"], member: value})
+    v2 = {d["Name"]: d for d in aws.sesv2.get_configuration_set_event_destinations(
+        ConfigurationSetName="consistency-kinds")["EventDestinations"]}
+    assert v2["fh"]["KinesisFirehoseDestination"] == {"IamRoleArn": firehose["IAMRoleARN"],
+                                                      "DeliveryStreamArn": firehose["DeliveryStreamARN"]}
+    assert v2["cw"]["CloudWatchDestination"] == cloudwatch
+    v1 = {d["Name"]: d for d in aws.ses.describe_configuration_set(
+        ConfigurationSetName="consistency-kinds", ConfigurationSetAttributeNames=["eventDestinations"])[
+        "EventDestinations"]}
+    assert v1["fh"]["KinesisFirehoseDestination"] == firehose and v1["cw"]["CloudWatchDestination"] == cloudwatch
+    again = {"Name": "fh", "Enabled": False, "MatchingEventTypes": ["send"], "KinesisFirehoseDestination": firehose}
+    assert error_of(aws.ses.create_configuration_set_event_destination, ConfigurationSetName="consistency-kinds",
+                    EventDestination=again)[0] == "EventDestinationAlreadyExists"
+    aws.ses.update_configuration_set_event_destination(ConfigurationSetName="consistency-kinds", EventDestination=again)
+    assert [d["Enabled"] for d in aws.sesv2.get_configuration_set_event_destinations(
+        ConfigurationSetName="consistency-kinds")["EventDestinations"] if d["Name"] == "fh"] == [False]
+    for call, args in ((aws.ses.update_configuration_set_event_destination, {"EventDestination": {**again, "Name": "no"}}),
+                       (aws.ses.delete_configuration_set_event_destination, {"EventDestinationName": "no"})):
+        assert error_of(call, ConfigurationSetName="consistency-kinds", **args)[0] == "EventDestinationDoesNotExist"
+
+
 def test_a_paused_configuration_set_refuses_sends(aws):
     aws.sesv2.create_configuration_set(ConfigurationSetName="consistency-paused")
     send_v2(aws, ConfigurationSetName="consistency-paused")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from sestui.sandbox import AccountSettings, Engagement, Sandbox
+from sestui.sandbox import AccountSettings, Sandbox
 
 SIMULATOR = "@simulator.amazonses.com"
 MARKETING = "marketing"  # reputation metrics on in the ready-made wiring
@@ -17,14 +17,10 @@ DEFAULT = "sestui-default"  # reputation metrics off
 
 
 @pytest.fixture
-def box(clients_for):
-    sandbox = Sandbox(delay_scale=0.01, seed=11, engagement=Engagement(open_share=0.0, click_share=0.0, delay_share=0.0),
-                      account=AccountSettings(max_send_rate=100000, max_24_hour_send=-1))
-    info = sandbox.start()
-    sandbox.clients = clients_for(info.endpoint_url, info.region)
-    sandbox.cloudwatch = clients_for(info.endpoint_url, info.region, "cloudwatch")
-    yield sandbox
-    sandbox.stop()
+def box(own_sandbox, clients_for):
+    sandbox = own_sandbox(seed=11)
+    sandbox.cloudwatch = clients_for(sandbox.info.endpoint_url, sandbox.info.region, "cloudwatch")
+    return sandbox
 
 
 def send(box, recipients: list[str], configuration_set: str) -> None:

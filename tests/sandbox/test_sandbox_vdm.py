@@ -9,18 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from sestui.sandbox import AccountSettings, Engagement, Sandbox
 from sestui.sandbox.ses.deliverability_metrics import UNKNOWN_ISP, isp_of
 
 
 @pytest.fixture
-def box(clients_for):
-    sandbox = Sandbox(delay_scale=0.01, seed=5, engagement=Engagement(open_share=0.0, click_share=0.0, delay_share=0.0),
-                      account=AccountSettings(max_send_rate=100000, max_24_hour_send=-1))
-    info = sandbox.start()
-    sandbox.clients = clients_for(info.endpoint_url, info.region)
-    yield sandbox
-    sandbox.stop()
+def box(own_sandbox):
+    return own_sandbox(seed=5)
 
 
 def enable(box) -> None:

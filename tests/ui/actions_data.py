@@ -1,9 +1,11 @@
 """Deterministic data of the Actions pane tests: the console's store plus rules, guards, a guard
-state and outbox items in every state, all written through store/outbox.py and store/guard_state.py."""
+state and outbox items in every state, all written through store/outbox.py and store/guard_state.py;
+and the steps and checks the SQLite and PostgreSQL pane tests share."""
 
 from __future__ import annotations
 
-from console_data import NOW_MS, fill
+import pytest
+from console_data import NOW_MS, fill, make_app, on_screen, press
 
 from sestui.ops import routing
 from sestui.store import Store, guard_state
@@ -50,3 +52,55 @@ def build(tmp_path, *, paused: bool = True) -> tuple[Store, dict[str, int]]:
         if paused:
             guard_state.save_guard_state(store.conn, "bounce-kill", "paused", NOW_MS - 600_000, 0.0625, 32)
     return store, {"dead": dead, "retrying": retrying}
+
+
+# -- driving pane 8 (shared by the SQLite and PostgreSQL pane tests) --------------------------------
+
+@pytest.fixture
+def app(data):
+    """The console, routed by TABLES, on the test module's `data` fixture: (store, ids)."""
+    return make_app(data[0], actions=config())
+
+
+def keys(table) -> list[str]:
+    return [row.key.value for row in table.ordered_rows]
+
+
+async def select(pilot, item_id: int) -> None:
+    """Open the Actions pane (8) and put the outbox cursor on `item_id`."""
+    await press(pilot, "8")
+    table = pilot.app.pane("actions").table("outbox")
+    table.focus()
+    table.move_cursor(row=table.get_row_index(str(item_id)))
+    await pilot.pause()
+
+
+async def press_on(pilot, item_id: int, key: str) -> None:
+    """Put the outbox cursor on `item_id` and press `key`."""
+    await select(pilot, item_id)
+    await pilot.press(key)
+    await pilot.pause()
+
+
+async def confirm(pilot, item_id: int, key: str) -> None:
+    """Press `key` on `item_id`, see the confirmation asked, answer y."""
+    from sestui.ui.screens.confirm import ConfirmScreen
+
+    await press_on(pilot, item_id, key)
+    assert isinstance(pilot.app.screen, ConfirmScreen)
+    await press(pilot, "y")
+
+
+def assert_pane_shows_the_data(app, items: list) -> None:
+    """Pane 8 as either store shows this module's data; `items`: the store's open outbox items."""
+    pane = app.pane("actions")
+    assert app.current == "actions"
+    assert keys(pane.table("rules")) == ["feedback-to-app", "[bold]unsub[/]", "quiet"]
+    assert keys(pane.table("outbox")) == [str(i["id"]) for i in items]  # newest first, as the store lists
+    hits = {r.key.value: pane.table("rules").get_row(r.key)[2].plain for r in pane.table("rules").ordered_rows}
+    assert hits == {"feedback-to-app": "5", "[bold]unsub[/]": "1", "quiet": "0"}
+    guards = on_screen(app, pane.table("guards"))
+    assert "PAUSED since 11:50:00" in guards and "6.25% of 32" in guards
+    outbox = on_screen(app, pane.table("outbox"))
+    assert "retrying" in outbox and "next 12:01:30" in outbox and "dead" in outbox
+    assert "3 pending, 1 retrying, 1 dead" in on_screen(app, pane.query_one("#act-status"))

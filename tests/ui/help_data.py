@@ -20,6 +20,13 @@ def help_text(app) -> str:
     return capture.get()
 
 
+async def open_help(pilot) -> str:
+    """Press ? and return the help's whole text."""
+    await pilot.press("question_mark")
+    await pilot.pause()
+    return help_text(pilot.app)
+
+
 def scrollbar_columns(app) -> list[int]:
     """Columns of the top screen drawn by a vertical scrollbar: one scrollbar of width 1 is one
     column. (What shows through a modal is drawn without the scrollbar's marks: a test that the

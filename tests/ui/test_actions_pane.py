@@ -6,13 +6,17 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from actions_data import HOSTILE_ERROR, build, config
+import actions_data
+from actions_data import HOSTILE_ERROR, assert_pane_shows_the_data, build, config, confirm, keys, press_on, select
 from console_data import NOW_MS, make_app, on_screen, press, run, screen_text, settle
 
 from sestui.store import outbox as sql
 from sestui.ui.panes.actions import NO_CONFIG
 from sestui.ui.screens.confirm import ConfirmScreen
 from sestui.ui.widgets.header import HealthHeader, render_health
+
+
+app = actions_data.app  # the fixture: the console on this module's `data`
 
 
 @pytest.fixture(autouse=True)
@@ -28,51 +32,19 @@ def data(tmp_path):
     store.close()
 
 
-def keys(table) -> list[str]:
-    return [row.key.value for row in table.ordered_rows]
-
-
-async def open_pane(pilot) -> None:
-    await press(pilot, "8")
-
-
-async def select(pilot, item_id: int) -> None:
-    table = pilot.app.pane("actions").table("outbox")
-    table.focus()
-    table.move_cursor(row=table.get_row_index(str(item_id)))
-    await pilot.pause()
-
-
-async def press_on(pilot, item_id: int, key: str) -> None:
-    """Put the outbox cursor on `item_id` and press `key`."""
-    await select(pilot, item_id)
-    await pilot.press(key)
-    await pilot.pause()
-
-
-def test_the_pane_shows_rules_guards_and_the_outbox_from_the_store(data):
+def test_the_pane_shows_rules_guards_and_the_outbox_from_the_store(data, app):
     store, ids = data
-    app = make_app(store, actions=config())
 
     async def scenario(pilot):
-        await open_pane(pilot)
+        await press(pilot, "8")
+        assert_pane_shows_the_data(app, sql.list_items(store.conn, ("pending", "running", "retrying", "dead")))
         pane = app.pane("actions")
-        assert app.current == "actions"
-        assert keys(pane.table("rules")) == ["feedback-to-app", "[bold]unsub[/]", "quiet"]
         assert keys(pane.table("guards")) == ["bounce-kill", "complaints"]
-        items = sql.list_items(store.conn, ("pending", "running", "retrying", "dead"))
-        assert keys(pane.table("outbox")) == [str(i["id"]) for i in items]  # newest first, as the store lists
         text = screen_text(app)
         assert "feedback-to-app" in text and "dry-run" in text and "off" in text
         rules = on_screen(app, pane.table("rules"))
         assert "[bold]unsub[/]" in rules  # a rule name is data, not markup
-        hits = {r.key.value: pane.table("rules").get_row(r.key)[2].plain for r in pane.table("rules").ordered_rows}
-        assert hits == {"feedback-to-app": "5", "[bold]unsub[/]": "1", "quiet": "0"}
-        guards = on_screen(app, pane.table("guards"))
-        assert "PAUSED since 11:50:00" in guards and "6.25% of 32" in guards and "armed" in guards
-        outbox = on_screen(app, pane.table("outbox"))
-        assert "retrying" in outbox and "next 12:01:30" in outbox and "dead" in outbox and "pending" in outbox
-        assert "3 pending, 1 retrying, 1 dead" in on_screen(app, pane.query_one("#act-status"))
+        assert "armed" in on_screen(app, pane.table("guards")) and "pending" in on_screen(app, pane.table("outbox"))
         await select(pilot, ids["dead"])
         detail = on_screen(app, pane.query_one("#act-detail"))
         assert "[red]HTTP 500[/] \\x1b[2J" in detail  # the error literally, its escape made visible
@@ -86,7 +58,7 @@ def test_without_a_config_the_pane_says_so_and_shows_the_outbox(data):
     app = make_app(store)  # no ActionsConfig in the context
 
     async def scenario(pilot):
-        await open_pane(pilot)
+        await press(pilot, "8")
         pane = app.pane("actions")
         assert NO_CONFIG in on_screen(app, pane.query_one("#act-status"))
         assert keys(pane.table("rules")) == [] and keys(pane.table("guards")) == []
@@ -95,12 +67,10 @@ def test_without_a_config_the_pane_says_so_and_shows_the_outbox(data):
     run(app, scenario)
 
 
-def test_retry_a_dead_item_through_the_confirmation_changes_the_store(data):
+def test_retry_a_dead_item_through_the_confirmation_changes_the_store(data, app):
     store, ids = data
-    app = make_app(store, actions=config())
 
     async def scenario(pilot):
-        await open_pane(pilot)
         await press_on(pilot, ids["dead"], "r")
         assert isinstance(app.screen, ConfirmScreen)
         assert HOSTILE_ERROR.replace("\x1b", "\\x1b") in str(app.screen.body)
@@ -120,27 +90,21 @@ def test_retry_a_dead_item_through_the_confirmation_changes_the_store(data):
     run(app, scenario)
 
 
-def test_discard_a_dead_item_through_the_confirmation_changes_the_store(data):
+def test_discard_a_dead_item_through_the_confirmation_changes_the_store(data, app):
     store, ids = data
-    app = make_app(store, actions=config())
 
     async def scenario(pilot):
-        await open_pane(pilot)
-        await press_on(pilot, ids["dead"], "d")
-        assert isinstance(app.screen, ConfirmScreen)
-        await press(pilot, "y")
+        await confirm(pilot, ids["dead"], "d")
         assert sql.get(store.conn, ids["dead"])["state"] == "discarded"
         assert str(ids["dead"]) not in keys(app.pane("actions").table("outbox"))  # only what needs a look
 
     run(app, scenario)
 
 
-def test_a_pending_item_is_not_retried(data):
+def test_a_pending_item_is_not_retried(data, app):
     store, _ = data
-    app = make_app(store, actions=config())
 
     async def scenario(pilot):
-        await open_pane(pilot)
         pending = next(i["id"] for i in sql.list_items(store.conn, ("pending",)))
         await press_on(pilot, pending, "r")
         assert len(app.screen_stack) == 1
@@ -149,14 +113,12 @@ def test_a_pending_item_is_not_retried(data):
     run(app, scenario)
 
 
-def test_new_items_are_added_by_key_and_the_cursor_keeps_its_row(data):
+def test_new_items_are_added_by_key_and_the_cursor_keeps_its_row(data, app):
     store, ids = data
-    app = make_app(store, actions=config())
 
     async def scenario(pilot):
-        await open_pane(pilot)
-        pane = app.pane("actions")
         await select(pilot, ids["dead"])
+        pane = app.pane("actions")
         before = keys(pane.table("outbox"))
         item = sql.item("feedback-to-app", 0, "webhook", {"url": "http://x"}, {"n": 9}, ("m9",),
                         recipient="new@example.org", now=NOW_MS)
@@ -176,7 +138,6 @@ def test_read_only_hides_retry_discard_resume_and_says_why(data):
     app = make_app(store, actions=config(), read_only=True)
 
     async def scenario(pilot):
-        await open_pane(pilot)
         await select(pilot, ids["dead"])
         shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
         assert not shown & {"retry", "discard", "resume"}
@@ -192,10 +153,7 @@ def test_read_only_hides_retry_discard_resume_and_says_why(data):
     run(app, scenario)
 
 
-def test_a_paused_guard_shows_its_set_red_in_the_header(data):
-    store, _ = data
-    app = make_app(store, actions=config())
-
+def test_a_paused_guard_shows_its_set_red_in_the_header(app):
     async def scenario(pilot):
         header = app.query_one(HealthHeader)
         assert header.paused_sets == ("default",)
@@ -245,7 +203,7 @@ def test_a_set_paused_in_aws_is_red_and_one_key_resumes_it(tmp_path, sestui_aws)
         header = app.query_one(HealthHeader)
         assert header.paused_sets == (name,)
         assert f"SET {name} PAUSED" in on_screen(app, header)
-        await open_pane(pilot)
+        await press(pilot, "8")
         app.pane("actions").table("guards").focus()
         await pilot.press("s")
         await pilot.pause()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from help_data import help_text
+from help_data import open_help
 from console_data import (
     HOSTILE_RECIPIENT,
     HOSTILE_SUBJECT,
@@ -263,9 +263,7 @@ def test_help_lists_bindings_with_their_ids(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("question_mark")
-        await pilot.pause()
-        text = help_text(app)
+        text = await open_help(pilot)
         for binding_id in ("flow.filter", "app.pause", "timeline.suppress", "suppressions.remove", "send.send"):
             assert binding_id in text
 

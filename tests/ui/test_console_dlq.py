@@ -3,33 +3,20 @@ it (asked first, refused read-only) so that the collector stores each message ex
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from polling import wait_for
 from test_console_aws import make_app, run, settle, until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ops"))
-from test_holding import fill, queue_count, record  # noqa: E402  (the queue helpers of the ops tests)
+import test_holding  # noqa: E402  (the queue helpers of the ops tests)
+from test_holding import fill, queue_count, record  # noqa: E402
 
-from sestui.ops.setup import MAX_RECEIVE_COUNT  # noqa: E402
 from sestui.store import now_ms  # noqa: E402
 
-_names = iter(range(1, 100_000))
-
-
-@pytest.fixture
-def wired(aws):
-    name = f"console-dlq-{next(_names)}-{os.getpid()}"
-    dlq = aws.sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-    arn = aws.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    url = aws.sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps(
-        {"deadLetterTargetArn": arn, "maxReceiveCount": MAX_RECEIVE_COUNT})})["QueueUrl"]
-    return url, dlq
+wired_queue = test_holding.wired_queue  # the fixture: (queue url, DLQ url), wired as `sestui setup` wires it
 
 
 def report_dlq(store, url: str, depth: int) -> None:
@@ -46,8 +33,8 @@ def header_text(app) -> str:
 
 
 def test_d_redrives_the_dlq_after_a_confirm_and_the_collector_stores_it_exactly_once(
-        store, sestui_aws, sandbox, aws, wired, start_collector):
-    url, dlq = wired
+        store, sestui_aws, sandbox, aws, wired_queue, start_collector):
+    url, dlq = wired_queue
     ids = fill(aws, dlq, 12, "console-redrive")
     report_dlq(store, url, 12)
     app = make_app(store, sestui_aws, sandbox, queue_url=url)
@@ -73,8 +60,8 @@ def test_d_redrives_the_dlq_after_a_confirm_and_the_collector_stores_it_exactly_
     assert record(0, "console-redrive")["mail"]["messageId"] in found
 
 
-def test_d_in_a_read_only_console_says_why_and_moves_nothing(store, sestui_aws, sandbox, aws, wired):
-    url, dlq = wired
+def test_d_in_a_read_only_console_says_why_and_moves_nothing(store, sestui_aws, sandbox, aws, wired_queue):
+    url, dlq = wired_queue
     fill(aws, dlq, 3, "console-ro")
     report_dlq(store, url, 3)
     app = make_app(store, sestui_aws, sandbox, queue_url=url)
@@ -92,8 +79,8 @@ def test_d_in_a_read_only_console_says_why_and_moves_nothing(store, sestui_aws, 
     assert queue_count(aws, dlq) == 3
 
 
-def test_the_header_shows_an_empty_dlq_dimmed_and_none_when_unknown(store, sestui_aws, sandbox, wired):
-    url, _ = wired
+def test_the_header_shows_an_empty_dlq_dimmed_and_none_when_unknown(store, sestui_aws, sandbox, wired_queue):
+    url, _ = wired_queue
     report_dlq(store, url, 0)
     app = make_app(store, sestui_aws, sandbox, queue_url=url)
 

@@ -4,7 +4,7 @@ escape comes back; `y` copies the command a fix names."""
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, press, rendered, run
+from console_data import make_app, press, rendered, run, terminal_writes
 from test_console_aws import run as sandbox_run
 from test_console_aws import until
 
@@ -81,9 +81,7 @@ def test_y_copies_the_selected_check_fix_command_through_osc52(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        written: list[str] = []
-        original = app._driver.write
-        app._driver.write = lambda data: (written.append(data), original(data))[1]
+        written = terminal_writes(app)
         await press(pilot, "6")
         doctor = app.pane("doctor")
         doctor.post_message(DoctorChecked(doctor.run_number, Check(

@@ -44,6 +44,12 @@ def table_rows(table) -> dict[str, list[str]]:
     return {str(key.value): [cell.plain for cell in table.get_row(key)] for key in table.rows}
 
 
+async def reputation_rows(pilot) -> dict[str, list[str]]:
+    """Open pane 4; its table's rows by key."""
+    await press(pilot, "4")
+    return table_rows(pilot.app.pane("reputation").table)
+
+
 # -- the header ---------------------------------------------------------------------------------
 
 
@@ -78,8 +84,7 @@ def test_reputation_table_shows_each_scopes_figure_and_marks_local_ones(streams)
     app = make_app(streams)
 
     async def scenario(pilot):
-        await press(pilot, "4")
-        rows = table_rows(app.pane("reputation").table)
+        rows = await reputation_rows(pilot)
         assert rows["account"][:3] == ["account", "1.23% aws", "0.045% aws"]
         assert rows["set:marketing"][:3] == ["marketing", "4.56% aws", "0.020% aws"]
         assert rows["set:transactional"][1:3] == ["4.0% local", "0.00% local"]  # metrics off: the local figure
@@ -92,8 +97,7 @@ def test_reputation_projection_uses_the_last_day_against_awss_figure(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await press(pilot, "4")
-        rows = table_rows(app.pane("reputation").table)
+        rows = await reputation_rows(pilot)
         # marketing: 4.56% now, the last 24 h bounced 4 of 50 (8%): it crosses 5%.
         assert rows["set:marketing"][3].startswith("at this pace: review in ~")
         pane = app.pane("reputation")

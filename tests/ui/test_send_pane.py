@@ -6,7 +6,7 @@ alt+y copies the MessageId."""
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, press, rendered, run, screen_text
+from console_data import make_app, press, rendered, run, screen_text, terminal_writes
 from test_console_aws import make_app as sandbox_app
 from test_console_aws import run as sandbox_run
 from test_console_aws import until
@@ -158,9 +158,7 @@ def test_after_a_send_escape_returns_to_the_form_and_alt_y_copies_its_message_id
     app = sandbox_app(store, sestui_aws, sandbox)
 
     async def scenario(pilot):
-        written: list[str] = []
-        original = app._driver.write
-        app._driver.write = lambda data: (written.append(data), original(data))[1]
+        written = terminal_writes(app)
         await pilot.press("5")
         send = app.pane("send")
         await until(pilot, lambda: send.verified)

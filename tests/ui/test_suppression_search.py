@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from console_data import NOW, HOSTILE_RECIPIENT, make_app, plain_rows, press, rendered, run, screen_text, settle
+from console_data import (NOW, HOSTILE_RECIPIENT, make_app, plain_rows, press, rendered, run, screen_text, settle,
+                          terminal_writes)
 
 from sestui.store import to_ms
 from sestui.ui.panes.suppression_filter import parse_suppression_filter
@@ -91,18 +92,23 @@ def test_parse_ages_and_dates_in_utc():
     assert parse_suppression_filter("since:99999999999d", now).error  # too long ago: said, not raised
 
 
+async def select_bob(pilot, view: str) -> None:
+    """Pane 3 with bob@example.net under the cursor: in the list, or in the audit (`view`)."""
+    await press(pilot, "3")
+    if view == "audit":
+        await press(pilot, "u")  # its one row: bob, added by ops@prod
+    else:
+        rows = [r[0] for r in plain_rows(pilot.app, "suppressions")]
+        pilot.app.pane("suppressions").table.move_cursor(row=rows.index("bob@example.net"))
+        await settle(pilot)
+
+
 @pytest.mark.parametrize("view", ["list", "audit"])
 def test_f_shows_the_selected_address_events_and_escape_comes_back(store, view):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        if view == "audit":
-            await press(pilot, "u")  # its one row: bob, added by ops@prod
-        else:
-            pane = app.pane("suppressions")
-            pane.table.move_cursor(row=[r[0] for r in plain_rows(app, "suppressions")].index("bob@example.net"))
-            await settle(pilot)
+        await select_bob(pilot, view)
         await press(pilot, "f")
         assert app.current == "flow"
         assert app.pane("flow").text == "bob@example.net"
@@ -118,16 +124,8 @@ def test_y_copies_the_address_on_screen_through_osc52(store, view):
     app = make_app(store)
 
     async def scenario(pilot):
-        written: list[str] = []
-        original = app._driver.write
-        app._driver.write = lambda data: (written.append(data), original(data))[1]
-        await press(pilot, "3")
-        if view == "audit":
-            await press(pilot, "u")
-        else:
-            pane = app.pane("suppressions")
-            pane.table.move_cursor(row=[r[0] for r in plain_rows(app, "suppressions")].index("bob@example.net"))
-            await settle(pilot)
+        written = terminal_writes(app)
+        await select_bob(pilot, view)
         await press(pilot, "y")
         assert app.clipboard == "bob@example.net"
         assert "\x1b]52;c;Ym9iQGV4YW1wbGUubmV0\a" in "".join(written)  # base64 of the address

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from help_data import help_text
+from help_data import open_help
 from console_data import NOW_MS, add_event, make_app, on_screen, press, rendered, run, screen_text, settle
 
 from sestui.core import health
@@ -192,9 +192,7 @@ def test_help_lists_every_key_of_a_binding_and_scrolls_with_j(store):
     app = make_app(store, keymap={"flow.filter": "f"})
 
     async def scenario(pilot):
-        await pilot.press("question_mark")
-        await pilot.pause()
-        text = help_text(app)
+        text = await open_help(pilot)
         remove = next(line for line in text.split("\n") if "(suppressions.remove)" in line)
         assert remove.strip().startswith("d/del"), "every key of suppressions.remove (d, delete)"
         assert "Panes (pane.flow)" not in text and "pane 1: Flow" in text

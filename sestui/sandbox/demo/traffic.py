@@ -186,7 +186,8 @@ class TrafficGenerator:
             recipient = self._recipient(name, n)
             config = {"ConfigurationSetName": self._configuration_set} if self._configuration_set and rng.random() < 0.2 else {}
         style = rng.random()
-        try:
+
+        def send() -> None:
             if style < 0.7:
                 senders["v2"].send_email(
                     FromEmailAddress=source, Destination={"ToAddresses": [recipient]},
@@ -210,13 +211,9 @@ class TrafficGenerator:
                     Content={"Raw": {"Data": message.as_bytes()}}, EmailTags=[{"Name": "campaign", "Value": tag}],
                     **config,
                 )
+
+        if self._call(send):
             self.sent += 1
-        except ClientError as exc:
-            self.errors[exc.response.get("Error", {}).get("Code", "Unknown")] += 1
-            log.debug("traffic send refused: %s", exc)
-        except BotoCoreError as exc:
-            self.errors[type(exc).__name__] += 1
-            log.debug("traffic send failed: %s", exc)
 
     def _recipient(self, name: str, n: int) -> str:
         roll, bound = self._rng.random(), 0.0

@@ -54,6 +54,18 @@ class NotificationSettings:
     with_headers: set[str] = field(default_factory=set)
     forwarding_enabled: bool = True
 
+    def set_topic(self, kind: str, topic: str | None) -> None:
+        if topic:
+            self.topics[kind] = topic
+        else:
+            self.topics.pop(kind, None)
+
+    def include_headers(self, kind: str, enabled: bool) -> None:
+        if enabled:
+            self.with_headers.add(kind)
+        else:
+            self.with_headers.discard(kind)
+
 
 def configuration_set_sending_enabled(config_set) -> bool:
     """moto keeps a set's sending switch as a dict, a bool, or {} for "never set" (enabled)."""
@@ -116,6 +128,20 @@ class SesAccount:
     def forget_identity(self, identity: str) -> None:
         with self.lock:
             self.notifications.pop(identity.lower(), None)
+
+    def put_destination(self, config_set: str, name: str, definition: dict, *, new: bool) -> bool:
+        """Create (`new`) or replace a configuration set's event destination; False, and nothing
+        changed, when it already exists (`new`) or does not (replace)."""
+        with self.lock:
+            existing = self.destinations.setdefault(config_set, {}) if new else self.destinations.get(config_set, {})
+            if (name in existing) == new:
+                return False
+            existing[name] = definition
+            return True
+
+    def delete_destination(self, config_set: str, name: str) -> bool:
+        with self.lock:
+            return self.destinations.get(config_set, {}).pop(name, None) is not None
 
     def send(self, mail: OutboundMail, source_ip: str) -> str:
         """Accept a send (or raise SendRefused) and schedule what happens to it."""

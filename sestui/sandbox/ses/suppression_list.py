@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+
+from .next_token import key_of, token_after
 
 MAX_PAGE_SIZE = 1000
 
@@ -26,10 +25,6 @@ class Suppressed:
     last_update_time: datetime  # aware UTC
     message_id: str | None = None
     feedback_id: str | None = None
-
-
-class InvalidToken(ValueError):
-    """A NextToken this list did not issue."""
 
 
 class SuppressionList:
@@ -65,7 +60,7 @@ class SuppressionList:
         size: int = MAX_PAGE_SIZE,
     ) -> tuple[list[Suppressed], str | None]:
         """One page of entries updated within [start, end] with one of `reasons`."""
-        after = _decode_token(token) if token else None
+        after = key_of(token) if token else None
         with self._lock:
             keys = sorted(k for k in self._entries if after is None or k > after)
             selected: list[tuple[str, Suppressed]] = []
@@ -81,19 +76,5 @@ class SuppressionList:
                 if len(selected) > size:
                     break
         if len(selected) > size:
-            return [e for _, e in selected[:size]], _encode_token(selected[size - 1][0])
+            return [e for _, e in selected[:size]], token_after(selected[size - 1][0])
         return [e for _, e in selected], None
-
-
-def _encode_token(key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": key}).encode()).decode()
-
-
-def _decode_token(token: str) -> str:
-    try:
-        value = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise InvalidToken(token) from None
-    if not isinstance(value, str):
-        raise InvalidToken(token)
-    return value

@@ -13,16 +13,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from sestui.ops.doctor import (
-    FAIL,
-    OK,
-    SIMULATOR_SUCCESS,
-    SKIP,
-    WARN,
-    Check,
-    Doctor,
-    DoctorOptions,
-)
+from sestui.ops.doctor import FAIL, OK, SKIP, WARN, Check, Doctor, DoctorOptions
+from sestui.ops.doctor_base import SIMULATOR_SUCCESS
 from sestui.ui.messages import DoctorChecked, DoctorFinished, OpenTimeline
 from sestui.ui.text import literal, safe
 from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, fitted, theme_style

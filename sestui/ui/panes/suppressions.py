@@ -18,6 +18,7 @@ from sestui.aws import AwsError
 from sestui.ops import suppressions as service
 from sestui.ops.policies import RULES
 from sestui.ui.panes.suppression_filter import SYNTAX, SuppressionQuery, parse_suppression_filter
+from sestui.ui.panes.suppression_view import audit_cells, detail_text, list_cells
 from sestui.ui.messages import (
     FilterApplied,
     OpenTimeline,
@@ -30,20 +31,12 @@ from sestui.ui.widgets.common import (
     FilterBox,
     KeyTable,
     ReadOnlyAware,
-    address_cell,
-    fitted,
     theme_style,
 )
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv"})  # act on the list
 HINT = "enter: details · f: its events · / filters by " + SYNTAX
-
-
-def utc(ms: int | None) -> str:
-    from datetime import datetime
-
-    return "-" if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
@@ -152,8 +145,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         deliver(self, SuppressionsLoaded(rows, ctx.store.audit(200), error, total))
 
     def _cells(self, row: Row) -> list[Text]:
-        reason = Text(row["reason"], style=theme_style(self.app, "error" if row["reason"] == "COMPLAINT" else "warning"))
-        return [address_cell(row["email"]), reason, Text(utc(row["last_update"]))]
+        return list_cells(row, theme_style(self.app, "error" if row["reason"] == "COMPLAINT" else "warning"))
 
     @landed(SuppressionsLoaded)
     def _loaded(self, message: SuppressionsLoaded) -> None:
@@ -204,11 +196,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         return "policies: " + (", ".join(active) if active else "all off") + " (p)"
 
     def _audit_cells(self, row: Row) -> list[Text]:
-        outcome = row["outcome"] + (f": {row['detail']}" if row.get("detail") else "")
         colour = "error" if row["outcome"] == "failed" else ""
-        return [Text(clock_time(row["at"], self.app.ctx.now_ms())), fitted(row["actor"] or ""),
-                Text(f"{row['action']}{' ' + row['reason'] if row.get('reason') else ''}"),
-                address_cell(row["email"] or ""), fitted(outcome, style=theme_style(self.app, colour))]
+        return audit_cells(row, self.app.ctx.now_ms(), theme_style(self.app, colour))
 
     def _show_audit(self, rows: list[Row]) -> None:
         if [r["id"] for r in rows] == [r["id"] for r in self.audit_rows]:
@@ -294,19 +283,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def _show_detail(self, e: Row) -> None:
         self.detail = e
-        lines = Text.assemble(
-            ("Address ", "bold"), literal(e["email"]), ("   reason ", "bold"), e["reason"],
-            ("\nLast update ", "bold"), f"{utc(e.get('last_update'))} UTC",
-            ("\nCaused by message ", "bold"), literal(e.get("message_id") or "not recorded"),
-            ("   feedback ", "bold"), literal(e.get("feedback_id") or "-"),
-        )
-        muted = theme_style(self.app, "text-muted")
-        if e.get("message_id"):
-            lines.append("\nenter opens that message's timeline · f this address's events", style=muted)
-        else:
-            lines.append("\n" + ("" if e.get("checked") else "enter asks SES for the details · ")
-                         + "f this address's events", style=muted)
-        self.query_one("#sup-detail", Static).update(lines)
+        self.query_one("#sup-detail", Static).update(detail_text(e, theme_style(self.app, "text-muted")))
 
     # -- actions ----------------------------------------------------------------------------------
 

@@ -13,6 +13,13 @@ from .registry import handles
 # v2 EventType -> v1 EventType
 _V1_EVENT_TYPES = {enum: key if key != "failure" else "renderingFailure" for key, enum in EVENT_KINDS.values()}
 _V2_EVENT_TYPES = {v1: v2 for v2, v1 in _V1_EVENT_TYPES.items()}
+# v2 destination member -> (its v1 member, {v2 field: v1 field}, or None where the fields are the same)
+_V1_DESTINATIONS: dict[str, tuple[str, dict[str, str] | None]] = {
+    "SnsDestination": ("SNSDestination", {"TopicArn": "TopicARN"}),
+    "CloudWatchDestination": ("CloudWatchDestination", None),
+    "KinesisFirehoseDestination": ("KinesisFirehoseDestination",
+                                   {"IamRoleArn": "IAMRoleARN", "DeliveryStreamArn": "DeliveryStreamARN"}),
+}
 
 
 def _set(account: SesAccount, p: dict, v1: bool = False):
@@ -64,20 +71,19 @@ def update_sending_enabled_v1(account: SesAccount, call: Call, p: dict) -> dict:
     return {}
 
 
+def _set_reputation_metrics(config_set, enabled) -> dict:
+    config_set.reputation_options = {**(config_set.reputation_options or {}), "ReputationMetricsEnabled": bool(enabled)}
+    return {}
+
+
 @handles("sesv2", "PutConfigurationSetReputationOptions")
 def put_reputation_options(account: SesAccount, call: Call, p: dict) -> dict:
-    config_set = _set(account, p)
-    config_set.reputation_options = {**(config_set.reputation_options or {}),
-                                     "ReputationMetricsEnabled": bool(p.get("ReputationMetricsEnabled", False))}
-    return {}
+    return _set_reputation_metrics(_set(account, p), p.get("ReputationMetricsEnabled", False))
 
 
 @handles("ses", "UpdateConfigurationSetReputationMetricsEnabled")
 def update_reputation_metrics_v1(account: SesAccount, call: Call, p: dict) -> dict:
-    config_set = _set(account, p, v1=True)
-    config_set.reputation_options = {**(config_set.reputation_options or {}),
-                                     "ReputationMetricsEnabled": bool(p.get("Enabled", False))}
-    return {}
+    return _set_reputation_metrics(_set(account, p, v1=True), p.get("Enabled", False))
 
 
 @handles("sesv2", "PutConfigurationSetTrackingOptions")
@@ -113,14 +119,10 @@ def describe_configuration_set_v1(account: SesAccount, call: Call, p: dict) -> d
 def _v1_destination(name: str, definition: dict) -> dict:
     out: dict = {"Name": name, "Enabled": bool(definition.get("Enabled")),
                  "MatchingEventTypes": [_V1_EVENT_TYPES[t] for t in definition.get("MatchingEventTypes", [])]}
-    if definition.get("SnsDestination"):
-        out["SNSDestination"] = {"TopicARN": definition["SnsDestination"]["TopicArn"]}
-    if definition.get("CloudWatchDestination"):
-        out["CloudWatchDestination"] = definition["CloudWatchDestination"]
-    if definition.get("KinesisFirehoseDestination"):
-        firehose = definition["KinesisFirehoseDestination"]
-        out["KinesisFirehoseDestination"] = {"IAMRoleARN": firehose.get("IamRoleArn"),
-                                             "DeliveryStreamARN": firehose.get("DeliveryStreamArn")}
+    for kind, (v1_kind, fields) in _V1_DESTINATIONS.items():
+        if definition.get(kind):
+            value = definition[kind]
+            out[v1_kind] = value if fields is None else {v1: value.get(v2) for v2, v1 in fields.items()}
     return out
 
 
@@ -129,55 +131,46 @@ def _v2_definition(destination: dict) -> dict:
     unknown = [t for t in types if t not in _V2_EVENT_TYPES]
     if not types or unknown:
         raise ApiError("InvalidParameterValue", f"Invalid event type: {(unknown or ['(none)'])[0]}.")
-    definition: dict = {"Enabled": bool(destination.get("Enabled", False)),
-                        "MatchingEventTypes": [_V2_EVENT_TYPES[t] for t in types]}
-    if destination.get("SNSDestination"):
-        topic = str(destination["SNSDestination"].get("TopicARN", ""))
-        if not topic.startswith("arn:"):
-            raise ApiError("InvalidSNSDestination", "SNSDestination.TopicARN must be an SNS topic ARN.")
-        definition["SnsDestination"] = {"TopicArn": topic}
-    elif destination.get("CloudWatchDestination"):
-        definition["CloudWatchDestination"] = destination["CloudWatchDestination"]
-    elif destination.get("KinesisFirehoseDestination"):
-        firehose = destination["KinesisFirehoseDestination"]
-        definition["KinesisFirehoseDestination"] = {"IamRoleArn": firehose.get("IAMRoleARN"),
-                                                    "DeliveryStreamArn": firehose.get("DeliveryStreamARN")}
-    else:
+    kind = next((kind for kind, (v1_kind, _) in _V1_DESTINATIONS.items() if destination.get(v1_kind)), None)
+    if kind is None:
         raise ApiError("InvalidParameterValue", "An event destination needs exactly one destination.")
-    return definition
+    v1_kind, fields = _V1_DESTINATIONS[kind]
+    value = destination[v1_kind]
+    if kind == "SnsDestination" and not str(value.get("TopicARN", "")).startswith("arn:"):
+        raise ApiError("InvalidSNSDestination", "SNSDestination.TopicARN must be an SNS topic ARN.")
+    return {"Enabled": bool(destination.get("Enabled", False)),
+            "MatchingEventTypes": [_V2_EVENT_TYPES[t] for t in types],
+            kind: value if fields is None else {v2: value.get(v1) for v2, v1 in fields.items()}}
+
+
+def _put_destination_v1(account: SesAccount, p: dict, *, new: bool) -> dict:
+    config_set = _set(account, p, v1=True).configuration_set_name
+    destination = p.get("EventDestination") or {}
+    name = destination.get("Name", "")
+    if not account.put_destination(config_set, name, _v2_definition(destination), new=new):
+        if new:
+            raise ApiError("EventDestinationAlreadyExists", f"Event destination {name} already exists.")
+        raise _v1_destination_missing(name)
+    return {}
+
+
+def _v1_destination_missing(name: str) -> ApiError:
+    return ApiError("EventDestinationDoesNotExist", f"Event destination {name} does not exist.")
 
 
 @handles("ses", "CreateConfigurationSetEventDestination")
 def create_event_destination_v1(account: SesAccount, call: Call, p: dict) -> dict:
-    config_set = _set(account, p, v1=True).configuration_set_name
-    destination = p.get("EventDestination") or {}
-    name, definition = destination.get("Name", ""), _v2_definition(destination)
-    with account.lock:
-        existing = account.destinations.setdefault(config_set, {})
-        if name in existing:
-            raise ApiError("EventDestinationAlreadyExists", f"Event destination {name} already exists.")
-        existing[name] = definition
-    return {}
+    return _put_destination_v1(account, p, new=True)
 
 
 @handles("ses", "UpdateConfigurationSetEventDestination")
 def update_event_destination_v1(account: SesAccount, call: Call, p: dict) -> dict:
-    config_set = _set(account, p, v1=True).configuration_set_name
-    destination = p.get("EventDestination") or {}
-    name, definition = destination.get("Name", ""), _v2_definition(destination)
-    with account.lock:
-        existing = account.destinations.get(config_set, {})
-        if name not in existing:
-            raise ApiError("EventDestinationDoesNotExist", f"Event destination {name} does not exist.")
-        existing[name] = definition
-    return {}
+    return _put_destination_v1(account, p, new=False)
 
 
 @handles("ses", "DeleteConfigurationSetEventDestination")
 def delete_event_destination_v1(account: SesAccount, call: Call, p: dict) -> dict:
-    config_set = _set(account, p, v1=True).configuration_set_name
     name = p.get("EventDestinationName", "")
-    with account.lock:
-        if account.destinations.get(config_set, {}).pop(name, None) is None:
-            raise ApiError("EventDestinationDoesNotExist", f"Event destination {name} does not exist.")
+    if not account.delete_destination(_set(account, p, v1=True).configuration_set_name, name):
+        raise _v1_destination_missing(name)
     return {}

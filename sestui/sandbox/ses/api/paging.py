@@ -1,36 +1,29 @@
-"""Pages of names for the List operations: ordered case-insensitively, NextToken is an opaque
-pointer after the last name returned (so it stays valid while entries come and go)."""
+"""Pages of names for the List operations: ordered case-insensitively, NextToken an opaque
+pointer after the last name returned (ses/next_token.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-
-
-class BadToken(ValueError):
-    """A NextToken this sandbox did not issue."""
+from ...http.protocol import ApiError
+from ..next_token import BadToken, key_of, token_after
 
 
 def page(names: list[str], token: str | None, size: int) -> tuple[list[str], str | None]:
     ordered = sorted(names, key=lambda n: (n.lower(), n))
     if token:
-        after = _decode(token)
+        after = key_of(token)
         ordered = [n for n in ordered if (n.lower(), n) > (after.lower(), after)]
     if len(ordered) > size:
-        return ordered[:size], _encode(ordered[size - 1])
+        return ordered[:size], token_after(ordered[size - 1])
     return ordered, None
 
 
-def _encode(name: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": name}).encode()).decode()
-
-
-def _decode(token: str) -> str:
+def api_page(names: list[str], p: dict, size_member: str, code: str) -> tuple[list[str], str | None]:
+    """One page of a List operation: the page size in `size_member` (1-1000, default 1000 as SES
+    documents); a bad size or token is refused with the error `code` of that API version."""
+    size = p.get(size_member) or 1000
+    if not 1 <= size <= 1000:
+        raise ApiError(code, f"{size_member} must be between 1 and 1000.")
     try:
-        value = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise BadToken(token) from None
-    if not isinstance(value, str):
-        raise BadToken(token)
-    return value
+        return page(names, p.get("NextToken"), size)
+    except BadToken:
+        raise ApiError(code, "The NextToken is invalid.") from None

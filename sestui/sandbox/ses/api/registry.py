@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ...http.protocol import ApiError, Call
-from ..outbound_mail import OutboundMail
+from ..outbound_mail import OutboundMail, simple_mail
 from ..records import EVENT_KINDS
 from ..regional_account import SendRefused, SesAccount
-from .paging import BadToken, page
+from .paging import api_page
 
 Handler = Callable[[SesAccount, Call, dict], "dict | None"]
 HANDLERS: dict[tuple[str, str], Handler] = {}
@@ -60,6 +60,25 @@ def message_tags(items: list[dict] | None) -> dict[str, list[str]]:
     return {t["Name"]: [t.get("Value", "")] for t in items or []}
 
 
+def simple_message(source: str, destination: dict, message: dict, p: dict, tags: dict[str, list[str]]) -> OutboundMail:
+    """The mail of a simple send: v1's Message and v2's Content.Simple have the same members
+    (Subject, Body.Text, Body.Html); both versions name the reply-to and the set the same way."""
+    body = message.get("Body", {})
+    return simple_mail(
+        when=now(),
+        source=source,
+        to=destination.get("ToAddresses", []),
+        cc=destination.get("CcAddresses", []),
+        bcc=destination.get("BccAddresses", []),
+        reply_to=p.get("ReplyToAddresses", []),
+        subject=message.get("Subject", {}).get("Data"),
+        text=body.get("Text", {}).get("Data"),
+        html=body.get("Html", {}).get("Data"),
+        configuration_set=p.get("ConfigurationSetName"),
+        tags=tags,
+    )
+
+
 def accept(account: SesAccount, call: Call, mail: OutboundMail, codes: dict[str, str]) -> dict:
     try:
         return {"MessageId": account.send(mail, call.source_ip)}
@@ -92,11 +111,4 @@ def email_identity(account: SesAccount, name: str):
 
 
 def v2_page(names: list[str], p: dict) -> tuple[list[str], str | None]:
-    """One page of a SESv2 List operation (PageSize 1-1000, default 1000 as SES documents)."""
-    size = p.get("PageSize") or 1000
-    if not 1 <= size <= 1000:
-        raise ApiError("BadRequestException", "PageSize must be between 1 and 1000.")
-    try:
-        return page(names, p.get("NextToken"), size)
-    except BadToken:
-        raise ApiError("BadRequestException", "The NextToken is invalid.") from None
+    return api_page(names, p, "PageSize", "BadRequestException")

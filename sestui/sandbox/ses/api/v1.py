@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from ...http.protocol import ApiError, Call
-from ..outbound_mail import raw_mail, simple_mail
+from ..outbound_mail import raw_mail
 from ..records import NOTIFICATION_TYPES
-from ..regional_account import SesAccount
-from .paging import BadToken, page
+from ..regional_account import NotificationSettings, SesAccount
+from .paging import api_page
 from .registry import (
     V1_REFUSALS,
     accept,
@@ -16,27 +17,15 @@ from .registry import (
     message_tags,
     now,
     remove_identity,
+    simple_message,
 )
 from .v2_configuration_sets import delete_configuration_set
 
 
 @handles("ses", "SendEmail")
 def send_email_v1(account: SesAccount, call: Call, p: dict) -> dict:
-    destination, message = p.get("Destination", {}), p.get("Message", {})
-    body = message.get("Body", {})
-    mail = simple_mail(
-        when=now(),
-        source=p.get("Source", ""),
-        to=destination.get("ToAddresses", []),
-        cc=destination.get("CcAddresses", []),
-        bcc=destination.get("BccAddresses", []),
-        reply_to=p.get("ReplyToAddresses", []),
-        subject=message.get("Subject", {}).get("Data"),
-        text=body.get("Text", {}).get("Data"),
-        html=body.get("Html", {}).get("Data"),
-        configuration_set=p.get("ConfigurationSetName"),
-        tags=message_tags(p.get("Tags")),
-    )
+    mail = simple_message(p.get("Source", ""), p.get("Destination", {}), p.get("Message", {}), p,
+                          message_tags(p.get("Tags")))
     return accept(account, call, mail, V1_REFUSALS)
 
 
@@ -79,35 +68,26 @@ def update_account_sending_enabled(account: SesAccount, call: Call, p: dict) -> 
     return {}
 
 
-def _notification_type(p: dict) -> str:
+def _change_notifications(account: SesAccount, p: dict,
+                          change: Callable[[NotificationSettings, str], None]) -> dict:
+    """`change(settings, kind)` on the identity's notification settings, for a valid NotificationType."""
     kind = p.get("NotificationType")
     if kind not in NOTIFICATION_TYPES:
         raise ApiError("InvalidParameterValue", f"Invalid notification type: {kind}")
-    return kind
+    with account.lock:
+        change(account.notification_settings(p["Identity"]), kind)
+    return {}
 
 
 @handles("ses", "SetIdentityNotificationTopic")
 def set_identity_notification_topic(account: SesAccount, call: Call, p: dict) -> dict:
-    kind = _notification_type(p)
-    with account.lock:
-        settings = account.notification_settings(p["Identity"])
-        if p.get("SnsTopic"):
-            settings.topics[kind] = p["SnsTopic"]
-        else:
-            settings.topics.pop(kind, None)
-    return {}
+    return _change_notifications(account, p, lambda settings, kind: settings.set_topic(kind, p.get("SnsTopic")))
 
 
 @handles("ses", "SetIdentityHeadersInNotificationsEnabled")
 def set_identity_headers_in_notifications(account: SesAccount, call: Call, p: dict) -> dict:
-    kind = _notification_type(p)
-    with account.lock:
-        settings = account.notification_settings(p["Identity"])
-        if p.get("Enabled"):
-            settings.with_headers.add(kind)
-        else:
-            settings.with_headers.discard(kind)
-    return {}
+    return _change_notifications(account, p,
+                                 lambda settings, kind: settings.include_headers(kind, bool(p.get("Enabled"))))
 
 
 @handles("ses", "SetIdentityFeedbackForwardingEnabled")
@@ -150,13 +130,7 @@ def delete_configuration_set_v1(account: SesAccount, call: Call, p: dict) -> dic
 
 
 def _v1_page(names: list[str], p: dict) -> tuple[list[str], str | None]:
-    size = p.get("MaxItems") or 1000
-    if not 1 <= size <= 1000:
-        raise ApiError("InvalidParameterValue", "MaxItems must be between 1 and 1000.")
-    try:
-        return page(names, p.get("NextToken"), size)
-    except BadToken:
-        raise ApiError("InvalidParameterValue", "The NextToken is invalid.") from None
+    return api_page(names, p, "MaxItems", "InvalidParameterValue")
 
 
 @handles("ses", "ListIdentities")

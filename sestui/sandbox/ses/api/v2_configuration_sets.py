@@ -37,13 +37,9 @@ def _destination_missing(config_set: str, name: str) -> ApiError:
 @handles("sesv2", "CreateConfigurationSetEventDestination")
 def create_event_destination(account: SesAccount, call: Call, p: dict) -> dict:
     config_set, name = configuration_set(account, p), p.get("EventDestinationName", "")
-    definition = _event_destination(p)
-    with account.lock:
-        existing = account.destinations.setdefault(config_set, {})
-        if name in existing:
-            raise ApiError("AlreadyExistsException",
-                           f"Event destination <{name}> already exists in configuration set <{config_set}>.")
-        existing[name] = definition
+    if not account.put_destination(config_set, name, _event_destination(p), new=True):
+        raise ApiError("AlreadyExistsException",
+                       f"Event destination <{name}> already exists in configuration set <{config_set}>.")
     return {}
 
 
@@ -58,21 +54,16 @@ def get_event_destinations(account: SesAccount, call: Call, p: dict) -> dict:
 @handles("sesv2", "UpdateConfigurationSetEventDestination")
 def update_event_destination(account: SesAccount, call: Call, p: dict) -> dict:
     config_set, name = configuration_set(account, p), p.get("EventDestinationName", "")
-    definition = _event_destination(p)
-    with account.lock:
-        existing = account.destinations.get(config_set, {})
-        if name not in existing:
-            raise _destination_missing(config_set, name)
-        existing[name] = definition
+    if not account.put_destination(config_set, name, _event_destination(p), new=False):
+        raise _destination_missing(config_set, name)
     return {}
 
 
 @handles("sesv2", "DeleteConfigurationSetEventDestination")
 def delete_event_destination(account: SesAccount, call: Call, p: dict) -> dict:
     config_set, name = configuration_set(account, p), p.get("EventDestinationName", "")
-    with account.lock:
-        if account.destinations.get(config_set, {}).pop(name, None) is None:
-            raise _destination_missing(config_set, name)
+    if not account.delete_destination(config_set, name):
+        raise _destination_missing(config_set, name)
     return {}
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from ...http.protocol import ApiError, Call
-from ..outbound_mail import raw_mail, simple_mail
+from ..outbound_mail import raw_mail
 from ..regional_account import SesAccount
-from .registry import V2_REFUSALS, accept, handles, message_tags, now
+from .registry import V2_REFUSALS, accept, handles, message_tags, now, simple_message
 from .v2_templates import templated_mail
 
 
@@ -26,23 +26,9 @@ def send_email_v2(account: SesAccount, call: Call, p: dict) -> dict:
             tags=tags,
         )
     elif "Simple" in content:
-        simple = content["Simple"]
         if not p.get("FromEmailAddress"):
             raise ApiError("BadRequestException", "Missing required parameter FromEmailAddress.")
-        body = simple.get("Body", {})
-        mail = simple_mail(
-            when=now(),
-            source=p["FromEmailAddress"],
-            to=destination.get("ToAddresses", []),
-            cc=destination.get("CcAddresses", []),
-            bcc=destination.get("BccAddresses", []),
-            reply_to=p.get("ReplyToAddresses", []),
-            subject=simple.get("Subject", {}).get("Data"),
-            text=body.get("Text", {}).get("Data"),
-            html=body.get("Html", {}).get("Data"),
-            configuration_set=p.get("ConfigurationSetName"),
-            tags=tags,
-        )
+        mail = simple_message(p["FromEmailAddress"], destination, content["Simple"], p, tags)
     elif "Template" in content:
         if not p.get("FromEmailAddress"):
             raise ApiError("BadRequestException", "Missing required parameter FromEmailAddress.")

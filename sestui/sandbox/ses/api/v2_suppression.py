@@ -8,7 +8,8 @@ from ...http.protocol import ApiError, Call
 from ...http.unsupported import unsupported
 from ..regional_account import SesAccount
 from ..settings import SUPPRESSION_REASONS
-from ..suppression_list import MAX_PAGE_SIZE, InvalidToken, Suppressed, is_email_address
+from ..next_token import BadToken
+from ..suppression_list import MAX_PAGE_SIZE, Suppressed, is_email_address
 from .registry import handles, now
 
 
@@ -77,7 +78,7 @@ def list_suppressed_destinations(account: SesAccount, call: Call, p: dict) -> di
     try:
         entries, token = account.suppression.page(reasons=reasons, start=start, end=end,
                                                   token=p.get("NextToken"), size=size)
-    except InvalidToken:
+    except BadToken:
         raise ApiError("InvalidNextTokenException", "The specified NextToken is invalid or expired.") from None
     result: dict = {"SuppressedDestinationSummaries": [
         {"EmailAddress": e.email_address, "Reason": e.reason, "LastUpdateTime": e.last_update_time} for e in entries
