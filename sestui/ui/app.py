@@ -57,7 +57,7 @@ from sestui.ui.panes.timeline import TimelinePane
 from sestui.ui.screens.help import HelpScreen
 from sestui.ui.text import clock_time, safe
 from sestui.ui.widgets.bars import outcome_line, pane_bar
-from sestui.ui.widgets.common import ReadOnlyAware
+from sestui.ui.widgets.common import ReadOnlyAware, show_line
 from sestui.ui.widgets.header import HealthHeader
 from sestui.ui.dlq import dlq_backlog
 from sestui.ui.widgets.rates import saved_reputation
@@ -320,11 +320,11 @@ class SestuiApp(App):
             flags.append(("PAUSED (space)", "warning"))
         if self.ctx.read_only:
             flags.append(("READ-ONLY", "warning"))
-        screen.query_one("#pane-bar", Static).update(pane_bar(self, PANES, self.current, flags, width - 2))
+        show_line(screen.query_one("#pane-bar", Static), pane_bar(self, PANES, self.current, flags, width - 2))
         line = screen.query_one("#outcome", Static)
         reasons = self.stale_reasons()
         line.set_class(bool(reasons), "stale")
-        line.update(outcome_line(self, reasons, self._stale_since(), self.last_outcome, self.ctx.now_ms()))
+        show_line(line, outcome_line(self, reasons, self._stale_since(), self.last_outcome, self.ctx.now_ms()))
 
     def on_resize(self, event: Resize) -> None:
         # Textual's App._on_resize, which sets self.size, runs after this handler: draw after it.

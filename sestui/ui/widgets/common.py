@@ -12,7 +12,8 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
-from textual.widgets import DataTable, Input
+from textual.geometry import Size
+from textual.widgets import DataTable, Input, Static
 
 from sestui.ui.messages import FilterApplied
 from sestui.ui.text import ellipsize, ellipsize_address, ellipsize_middle, safe, short_message_id
@@ -81,6 +82,21 @@ class ReadOnlyAware:
         return self.why_hidden(action) is None
 
 
+def show_line(widget: Static, content: Text) -> None:
+    """Update a line whose height the stylesheet fixes, only when what it says changed and without
+    a layout pass: the header and bars are rewritten every tick, and a layout of the whole screen
+    (then a repaint of what it moved) is most of a tick's work on the UI thread."""
+    # (Text's == ignores its base style and overflow: compare them too.)
+    shown = (content.plain, str(content.style), tuple(content.spans), content.overflow, content.no_wrap)
+    if getattr(widget, "shown_line", None) == shown:
+        return
+    widget.shown_line = shown  # type: ignore[attr-defined]
+    widget.update(content, layout=False)
+
+
+_ONE_LINE = Text("\n")  # joins one line the way Text.__rich_console__ does (its style becomes a span)
+
+
 class FittedText(Text):
     """A cell that shortens itself to the width it is drawn at (so a table re-laid for a new terminal
     size needs no new cells), in its own way; `plain` keeps the value up to CELL_CAP characters."""
@@ -95,6 +111,12 @@ class FittedText(Text):
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
         if self.cell_len <= width:
+            if (self.justify or options.justify or "default") == "default" and not any(
+                    c in self.plain for c in "\n\t"):
+                # One line that fits: what Text's own path gives once its wrap, split and truncate
+                # (no-ops here) are done. A repaint of the following flow draws ~200 cells.
+                yield from _ONE_LINE.join([self]).render(console, end=self.end)
+                return
             yield from super().__rich_console__(console, options)
             return
         short = Text(self.fit(width), style=self.style, no_wrap=True, end="")
@@ -191,6 +213,18 @@ class KeyTable(DataTable):
                 self.add_row(*cells, key=key)
             if keep is not None and keep in self.rows:
                 self.move_cursor(row=self.get_row_index(keep))
+
+    def _update_dimensions(self, new_rows: Iterable) -> None:
+        # DataTable measures every cell of every new row (through a fresh ConsoleOptions each) to
+        # size auto-width columns: ~20 ms for the 200 rows of a following flow's tick. Columns laid
+        # out with widths and one-line rows need no measure, only the new virtual size.
+        # (Overrides a private method of Textual 8's DataTable; anything else takes its path.)
+        if not self.columns or any(c.auto_width for c in self.columns.values()) or any(
+                row.label is not None or row.auto_height for row in self.rows.values()):
+            super()._update_dimensions(new_rows)
+            return
+        width = sum(column.get_render_width(self) for column in self.columns.values()) + self._row_label_column_width
+        self.virtual_size = Size(width, self._total_row_height + (self.header_height if self.show_header else 0))
 
     def action_cursor_first(self) -> None:
         if self.row_count:
