@@ -14,7 +14,6 @@ console.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -44,6 +43,7 @@ from sestui.ui.keys import (
     keymap_problems,
     scopes,
 )
+from sestui.ui.gc_pacing import GcPacing
 from sestui.ui.live import LiveRefresh
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
 from sestui.ui.panes.breakdown import BreakdownPane
@@ -57,7 +57,7 @@ from sestui.ui.panes.timeline import TimelinePane
 from sestui.ui.screens.help import HelpScreen
 from sestui.ui.text import clock_time, safe
 from sestui.ui.widgets.bars import outcome_line, pane_bar
-from sestui.ui.widgets.common import ReadOnlyAware
+from sestui.ui.widgets.common import ReadOnlyAware, show_line
 from sestui.ui.widgets.header import HealthHeader
 from sestui.ui.dlq import dlq_backlog
 from sestui.ui.widgets.rates import saved_reputation
@@ -134,7 +134,8 @@ class SestuiApp(App):
         self.summary: health.Summary | None = None
         self.reputation = None  # ops.reputation.Reputation saved by the collector, for the header's rates
         self.last_outcome: tuple[str, bool] | None = None  # (text, ok)
-        self.live = LiveRefresh(self)  # new events between the ticks, where the store announces them
+        self.live = LiveRefresh(self)
+        self.gc = GcPacing()  # new events between the ticks, where the store announces them
 
     def compose(self) -> ComposeResult:
         yield HealthHeader(id="health")
@@ -169,13 +170,12 @@ class SestuiApp(App):
             self.last_outcome = (self.ctx.notice, False)
         self.tick()
         self.set_interval(self.tick_seconds, self.tick)
-        # What exists now (modules, widgets, styles) lives as long as the console: take it out of the
-        # cyclic collector's way, or every full collection walks it all (a 70-300 ms stall).
-        gc.freeze()
+        self.gc.start()  # what exists now out of the collector's way; full collections on the tick
         self.live.start()
 
     def on_unmount(self) -> None:
         self.live.stop()
+        self.gc.stop()
 
     # -- the tick ---------------------------------------------------------------------------------
 
@@ -190,6 +190,7 @@ class SestuiApp(App):
         if not self.showing:
             return
         self._ticks += 1
+        self.gc.tick(self._ticks)
         if not busy(self, "health"):
             self._load_health()
         current = self.current
@@ -316,11 +317,11 @@ class SestuiApp(App):
             flags.append(("PAUSED (space)", "warning"))
         if self.ctx.read_only:
             flags.append(("READ-ONLY", "warning"))
-        screen.query_one("#pane-bar", Static).update(pane_bar(self, PANES, self.current, flags, width - 2))
+        show_line(screen.query_one("#pane-bar", Static), pane_bar(self, PANES, self.current, flags, width - 2))
         line = screen.query_one("#outcome", Static)
         reasons = self.stale_reasons()
         line.set_class(bool(reasons), "stale")
-        line.update(outcome_line(self, reasons, self._stale_since(), self.last_outcome, self.ctx.now_ms()))
+        show_line(line, outcome_line(self, reasons, self._stale_since(), self.last_outcome, self.ctx.now_ms()))
 
     def on_resize(self, event: Resize) -> None:
         # Textual's App._on_resize, which sets self.size, runs after this handler: draw after it.

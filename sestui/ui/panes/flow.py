@@ -12,15 +12,16 @@ from textual.widgets import DataTable, Static
 from sestui.core.events import EVENT_TYPES
 from sestui.ui.filters import parse_flow_filter
 from sestui.ui.messages import FilterApplied, FlowLoaded, OpenTimeline
-from sestui.ui.text import clock_time, literal
+from sestui.ui.panes.flow_lines import PROBLEM_TYPES, columns_for, counters_line, detail, empty_hint
+from sestui.ui.text import clock_time
 from sestui.ui.widgets.common import (
     FilterBox,
     KeyTable,
-    TYPE_WIDTH,
     OrderedText,
     address_cell,
     fitted,
     message_id_cell,
+    show_line,
     theme_style,
     type_cell,
 )
@@ -28,11 +29,11 @@ from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 PAGE = 200
 LIVE_ROWS = 600  # rows kept while following the newest; paging back may load more
-CATCH_UP = 2000  # newer rows fetched per tick; beyond that, jump to the newest page
-PROBLEM_TYPES = frozenset({"bounce", "complaint", "reject", "delivery_delay", "rendering_failure"})
-COUNTER_LABELS = (("send", "snd"), ("delivery", "dlv"), ("bounce", "bnc"), ("complaint", "cmp"),
-                  ("delivery_delay", "dly"), ("open", "opn"), ("click", "clk"), ("reject", "rej"))
-DROP_FIRST = ("click", "open", "send", "delivery", "delivery_delay")  # counters given up when the line is full
+# Following, the table is laid again from the newest FOLLOW_ROWS (at least two screens) when more
+# arrive in a tick than it keeps, or it would outgrow LIVE_ROWS: at 500 events/s that is every
+# tick, and each row added costs the UI thread ~50 us (moving the cursor down leaves following;
+# paging back then loads older rows as before).
+FOLLOW_ROWS = 100
 
 
 class FlowTable(KeyTable):
@@ -91,26 +92,8 @@ class FlowPane(AppWorkers, Vertical):
         self.relayout()
         self._show_counters()
 
-    def columns_for(self, width: int) -> list[tuple[str, str, int]]:
-        """80 columns: time, type, recipient, subject. From 120 the message id and room for
-        "bounce undetermined", from 140 a detail."""
-        width = max(60, width)
-        id_width = 16 if width >= 120 else 0
-        type_width = len("bounce undetermined") if width >= 120 else TYPE_WIDTH
-        detail = max(16, (width - 110) // 2) if width >= 140 else 0
-        count = 4 + bool(id_width) + bool(detail)
-        spare = width - 8 - type_width - id_width - detail - count * 2 - 1
-        columns = [("Time UTC", "time", 8), ("Type", "type", type_width),
-                   ("Recipient", "recipient", spare * 55 // 100),
-                   ("Subject", "subject", spare - spare * 55 // 100)]
-        if detail:
-            columns.append(("Detail", "detail", detail))
-        if id_width:
-            columns.append(("Message id", "message", id_width))
-        return columns
-
     def relayout(self) -> None:
-        columns = self.columns_for(self.size.width or self.app.size.width)
+        columns = columns_for(self.size.width or self.app.size.width)
         if columns != self.table.column_layout:
             rows = sorted(self.data.values(), key=lambda r: r["id"], reverse=True)
             self.table.lay_out(columns, ((str(r["id"]), self._cells(r)) for r in rows))
@@ -122,7 +105,10 @@ class FlowPane(AppWorkers, Vertical):
         shift under a cursor the operator is using."""
         if busy(self.app, "flow"):
             return
-        self._load(self.generation, self.last_id, self.query(), self.following)
+        self._load(self.generation, self.last_id, self.query(), self.following, self.follow_rows())
+
+    def follow_rows(self) -> int:
+        return max(FOLLOW_ROWS, 2 * self.table.size.height)
 
     def follow_newest(self) -> None:
         """g/home: to the newest event, loading what waits above, and follow from there."""
@@ -149,8 +135,10 @@ class FlowPane(AppWorkers, Vertical):
         deliver(self, FlowLoaded(rows, "older", gen, exhausted=len(rows) < PAGE))
 
     @io_worker("flow")
-    def _load(self, gen: int, after: int | None, where: dict, following: bool = True) -> None:
-        """Worker thread: read the store, post the rows back."""
+    def _load(self, gen: int, after: int | None, where: dict, following: bool = True, keep: int = FOLLOW_ROWS) -> None:
+        """Worker thread: read the store, post the rows back. Following, only the newest `keep`
+        events are read: when all are newer than the table's, they replace it (whatever lies
+        between is paged back on demand), else the newer ones go on top."""
         ctx = self.app.ctx
         store = ctx.store
         counts = store.counts_by_type(ctx.now_ms() - 3_600_000)
@@ -162,12 +150,12 @@ class FlowPane(AppWorkers, Vertical):
             waiting = store.flow_count(after_id=after, **where)
             deliver(self, FlowLoaded([], "waiting", gen, counts, waiting=waiting))
             return
-        rows = store.flow_page(after_id=after, **where, limit=CATCH_UP + 1)
-        if len(rows) > CATCH_UP:  # far behind: show the newest page instead of a gap
-            rows = store.flow_page(**where, limit=PAGE)
-            deliver(self, FlowLoaded(rows, "reset", gen, counts, exhausted=len(rows) < PAGE))
+        rows = store.flow_page(**where, limit=keep)
+        newer = [row for row in rows if row["id"] > after]
+        if len(newer) == len(rows) and rows:
+            deliver(self, FlowLoaded(rows, "reset", gen, counts, exhausted=False))
         else:
-            deliver(self, FlowLoaded(rows, "newer", gen, counts))
+            deliver(self, FlowLoaded(newer[::-1], "newer", gen, counts))
 
     @landed(FlowLoaded)
     def _loaded(self, message: FlowLoaded) -> None:
@@ -183,36 +171,31 @@ class FlowPane(AppWorkers, Vertical):
         table = self.table
         with self.app.batch_update():
             if message.mode == "reset":
-                table.clear()
-                self.message_ids.clear()
-                self.data.clear()
-                self.last_id = self.oldest_id = None
-                self._append(message.rows)
-                self.exhausted = message.exhausted
-                table.move_cursor(row=0)
+                self._replace(message.rows, message.exhausted)
             elif message.mode == "older":
                 self._append(message.rows)
                 self.exhausted = message.exhausted
             elif self.following and table.row_count + len(message.rows) > LIVE_ROWS:
-                # Following, and the table would outgrow what is worth keeping: start again from
-                # the newest page (cheaper than removing rows one by one; the cursor is on the
+                # Following, and the table would outgrow what is worth keeping: lay it again from
+                # the newest rows (cheaper than removing rows one by one; the cursor is on the
                 # newest row either way, so nothing under it moves).
-                newest = message.rows[::-1][:PAGE]
-                if len(newest) < PAGE:
-                    self.reload()
-                else:
-                    table.clear()
-                    self.message_ids.clear()
-                    self.data.clear()
-                    self.last_id = self.oldest_id = None
-                    self._append(newest)
-                    self.exhausted = False
-                    table.move_cursor(row=0)
+                kept = sorted(self.data.values(), key=lambda r: r["id"], reverse=True)
+                self._replace((message.rows[::-1] + kept)[:self.follow_rows()], False)
             else:
                 self._prepend(message.rows)
         self.set_class(table.row_count == 0, "empty")
         if table.row_count == 0:
             self._show_empty()
+
+    def _replace(self, rows: list[dict], exhausted: bool) -> None:
+        """The table holds `rows` (newest first) and nothing else; the cursor on the newest."""
+        self.table.clear()
+        self.message_ids.clear()
+        self.data.clear()
+        self.last_id = self.oldest_id = None
+        self._append(rows)
+        self.exhausted = exhausted
+        self.table.move_cursor(row=0)
 
     def _append(self, rows: list[dict]) -> None:
         """Rows older than everything loaded (newest first) go at the bottom."""
@@ -257,7 +240,7 @@ class FlowPane(AppWorkers, Vertical):
                              address_cell(row["recipient"]), fitted(row["subject"] or "")]
         keys = [column for _, column, _ in self.table.column_layout]
         if "detail" in keys:
-            cells.append(fitted(_detail(row), style=theme_style(app, "text-muted")))
+            cells.append(fitted(detail(row), style=theme_style(app, "text-muted")))
         if "message" in keys:
             cells.append(message_id_cell(row["message_id"]))
         return cells
@@ -265,52 +248,13 @@ class FlowPane(AppWorkers, Vertical):
     # -- header lines ----------------------------------------------------------------------------
 
     def _show_counters(self) -> None:
-        """The flags (new rows waiting, the filter, the types) keep their room; counters give way,
-        the least telling first. The counters are the store's, of every event: under a filter the
-        line says so ("1h unfiltered")."""
-        app = self.app
-        flags = Text(end="")
-        if self.waiting:
-            flags.append(f"{self.waiting} new above (g) ", style=theme_style(app, "accent", bold=True))
-        if self.text:
-            flags.append("filter /", style="bold")
-            flags.append_text(literal(self.text, width=24))
-            flags.append(" ")
-        if self.types is not None:
-            shown = "problems" if self.types == PROBLEM_TYPES else ",".join(sorted(self.types))
-            flags.append("types ", style="bold")
-            flags.append_text(literal(shown, width=30))
-        room = max(0, (self.size.width or app.size.width) - 2 - flags.cell_len)
-        dropped: set[str] = set()
-        while True:
-            filtered = bool(self.text) or self.types is not None
-            counters = Text("1h unfiltered " if filtered else "1h ", style="bold", end="")
-            for event_type, label in COUNTER_LABELS:
-                if event_type in dropped:
-                    continue
-                n = self.counts.get(event_type, 0)
-                colour = "error" if event_type in ("bounce", "complaint", "reject") and n else ""
-                counters.append(f"{label} {n}  ", style=theme_style(app, colour))
-            if counters.cell_len <= room or len(dropped) == len(DROP_FIRST):
-                break
-            dropped.add(DROP_FIRST[len(dropped)])
-        counters.truncate(room)
-        self.query_one("#flow-counters", Static).update(
-            Text.assemble(counters, flags, no_wrap=True, overflow="ellipsis"))
+        show_line(self.query_one("#flow-counters", Static),
+                  counters_line(self.app, self.counts, self.waiting, self.text, self.types,
+                                self.size.width or self.app.size.width))
 
     def _show_empty(self) -> None:
-        ctx = self.app.ctx
-        if self.text or self.types is not None:
-            hint = "No events match the filter. Press escape to clear it, or t to choose types."
-        elif ctx.queue_url:
-            hint = ("Waiting for events from the queue.\n\n"
-                    "Send a test message from pane 5, or run `sestui doctor` if nothing arrives.")
-        else:
-            hint = ("No queue is configured, so no events arrive.\n\n"
-                    "Connect one with `sestui --queue-url URL` (or queue_url in the config file),\n"
-                    "or create the SES -> SNS -> SQS wiring with `sestui setup`.\n"
-                    "Try everything without AWS: `sestui demo`.")
-        self.query_one("#flow-empty", Static).update(Text(hint))
+        filtered = bool(self.text) or self.types is not None
+        self.query_one("#flow-empty", Static).update(Text(empty_hint(filtered, self.app.ctx.queue_url)))
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -389,10 +333,3 @@ class FlowPane(AppWorkers, Vertical):
         if event.cursor_row >= self.table.row_count - 5:
             self.page_older()
 
-
-def _detail(row: dict) -> str:
-    for key in ("diagnostic_code", "delay_type", "reject_reason", "error_message", "link",
-                "complaint_feedback_type", "bounce_subtype"):
-        if row.get(key):
-            return row[key]
-    return ""

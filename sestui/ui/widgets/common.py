@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import islice
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import App
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
-from textual.widgets import DataTable, Input
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widgets import DataTable, Input, Static
 
 from sestui.ui.messages import FilterApplied
 from sestui.ui.text import ellipsize, ellipsize_address, ellipsize_middle, safe, short_message_id
@@ -81,6 +85,21 @@ class ReadOnlyAware:
         return self.why_hidden(action) is None
 
 
+def show_line(widget: Static, content: Text) -> None:
+    """Update a line whose height the stylesheet fixes, only when what it says changed and without
+    a layout pass: the header and bars are rewritten every tick, and a layout of the whole screen
+    (then a repaint of what it moved) is most of a tick's work on the UI thread."""
+    # (Text's == ignores its base style and overflow: compare them too.)
+    shown = (content.plain, str(content.style), tuple(content.spans), content.overflow, content.no_wrap)
+    if getattr(widget, "shown_line", None) == shown:
+        return
+    widget.shown_line = shown  # type: ignore[attr-defined]
+    widget.update(content, layout=False)
+
+
+_ONE_LINE = Text("\n")  # joins one line the way Text.__rich_console__ does (its style becomes a span)
+
+
 class FittedText(Text):
     """A cell that shortens itself to the width it is drawn at (so a table re-laid for a new terminal
     size needs no new cells), in its own way; `plain` keeps the value up to CELL_CAP characters."""
@@ -95,6 +114,12 @@ class FittedText(Text):
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
         if self.cell_len <= width:
+            if (self.justify or options.justify or "default") == "default" and not any(
+                    c in self.plain for c in "\n\t"):
+                # One line that fits: what Text's own path gives once its wrap, split and truncate
+                # (no-ops here) are done. A repaint of the following flow draws ~200 cells.
+                yield from _ONE_LINE.join([self]).render(console, end=self.end)
+                return
             yield from super().__rich_console__(console, options)
             return
         short = Text(self.fit(width), style=self.style, no_wrap=True, end="")
@@ -191,6 +216,69 @@ class KeyTable(DataTable):
                 self.add_row(*cells, key=key)
             if keep is not None and keep in self.rows:
                 self.move_cursor(row=self.get_row_index(keep))
+
+    _frame_style: Style | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Each line asks DataTable for `rich_style`, which walks every ancestor's styles: ~15% of a
+        # repaint of the flow. It cannot change while one render runs: work it out once for all.
+        self._frame_style = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
+    @property
+    def rich_style(self) -> Style:
+        return self._frame_style if self._frame_style is not None else super().rich_style
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        # DataTable draws a cell as console.render_lines(Styled(Padding(cell))): three renderables
+        # deep, ~60% of a repaint of the flow (every visible row moves each tick while following).
+        # A one-line Text cell in a body row gets the same segments here, built directly; anything
+        # else (header, labels, fixed or multi-line rows, other renderables) takes DataTable's path.
+        # (Overrides a private method of Textual 8's DataTable, like _update_dimensions above.)
+        if min(row_index, column_index) < 0 or row_index < self.fixed_rows or column_index < self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        key = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
+               self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        cache = self._cell_render_cache
+        if key in cache:
+            return cache[key]
+        row = self.rows.get(row_key)
+        pad = self.cell_padding
+        inner = width - 2 * pad
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if row is None or row.height != 1 or row.auto_height or inner < 1 or not isinstance(cell, Text):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component, post = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component
+        console = self.app.console
+        null = console.get_style("none")  # Padding's style
+        options = self.app.console_options.update_dimensions(inner, 1).update(no_wrap=True)
+        lines = list(islice(Segment.split_and_crop_lines(console.render(cell, options), inner, style=null,
+                                                         pad=True, include_new_lines=False), 1))
+        line = lines[0] if lines else [Segment(" " * inner, null)]
+        if pad:
+            line = [Segment(" " * pad, null), *line, Segment(" " * pad, null)]
+        cache[key] = rendered = [list(Segment.apply_style(line, style=pre, post_style=post))]
+        return rendered
+
+    def _update_dimensions(self, new_rows: Iterable) -> None:
+        # DataTable measures every cell of every new row (through a fresh ConsoleOptions each) to
+        # size auto-width columns: ~20 ms for the 200 rows of a following flow's tick. Columns laid
+        # out with widths and one-line rows need no measure, only the new virtual size.
+        # (Overrides a private method of Textual 8's DataTable; anything else takes its path.)
+        if not self.columns or any(c.auto_width for c in self.columns.values()) or any(
+                row.label is not None or row.auto_height for row in self.rows.values()):
+            super()._update_dimensions(new_rows)
+            return
+        width = sum(column.get_render_width(self) for column in self.columns.values()) + self._row_label_column_width
+        self.virtual_size = Size(width, self._total_row_height + (self.header_height if self.show_header else 0))
 
     def action_cursor_first(self) -> None:
         if self.row_count:

@@ -15,7 +15,7 @@ from sestui.core import health
 from sestui.core.reputation import CLOUDWATCH, LOCAL, SEND_STATISTICS, Figure
 from sestui.ops.reputation import Reputation
 from sestui.ui.text import age, clock_time, count, ellipsize, literal, safe
-from sestui.ui.widgets.common import theme_style
+from sestui.ui.widgets.common import show_line, theme_style
 from sestui.ui.widgets.rates import short_figure
 
 
@@ -27,9 +27,9 @@ class HealthHeader(Static):
              reputation: Reputation | None = None) -> None:
         # The screen's width, not self.size (the content area, and 0 before the first layout): the
         # same line whenever it is drawn.
-        self.update(render_health(self.app, s, now_ms, self.app.size.width, stale_since, reputation,
-                                  paused=self.paused_sets, frozen=bool(getattr(self.app, "paused", False)),
-                                  dlq=self.dlq_backlog))
+        show_line(self, render_health(self.app, s, now_ms, self.app.size.width, stale_since, reputation,
+                                      paused=self.paused_sets, frozen=bool(getattr(self.app, "paused", False)),
+                                      dlq=self.dlq_backlog))
 
 
 def quota_used_up(s: health.Summary) -> bool:

@@ -1,0 +1,60 @@
+"""The following flow at a high rate: it keeps the newest rows on top, a bounded table, and no gap."""
+
+from __future__ import annotations
+
+from console_data import NOW, envelope, make_app, press, record, run, settle
+
+from sestui.core.events import parse_body
+from sestui.store import Store
+from sestui.ui.panes.flow import FOLLOW_ROWS, LIVE_ROWS
+
+
+def add_many(store: Store, first: int, n: int) -> None:
+    items = []
+    for i in range(first, first + n):
+        body = envelope(record("Delivery", i, f"r{i}@example.com", NOW, NOW, "bulk"))
+        items.append((body, parse_body(body)))
+    store.add(items)
+
+
+def test_a_burst_while_following_shows_the_newest_and_pages_back_without_a_gap(tmp_path):
+    store = Store(tmp_path / "burst.db")
+    add_many(store, 1000, 50)
+    app = make_app(store)
+
+    async def scenario(pilot):
+        flow = app.pane("flow")
+        assert flow.following and flow.table.row_count == 50
+        add_many(store, 2000, 700)  # more in one tick than the table keeps while following
+        flow.poll()
+        await settle(pilot)
+        newest = store.flow_page(limit=1)[0]
+        assert flow.table.cursor_row == 0 and flow.table.selected_key() == str(newest["id"])
+        assert flow.table.row_count <= max(FOLLOW_ROWS, 2 * flow.table.size.height) < LIVE_ROWS
+        for _ in range(20):  # to the end, loading older pages on the way
+            await press(pilot, "G")
+            if flow.exhausted:
+                break
+        shown = sorted(int(key.value) for key in flow.table.rows)
+        assert shown == [row["id"] for row in store.flow_page(limit=10_000)][::-1], "every event, none twice"
+
+    run(app, scenario, size=(80, 24))
+    store.close()
+
+
+def test_a_few_new_events_while_following_go_on_top_of_what_is_shown(tmp_path):
+    store = Store(tmp_path / "few.db")
+    add_many(store, 1000, 30)
+    app = make_app(store)
+
+    async def scenario(pilot):
+        flow = app.pane("flow")
+        before = set(flow.table.rows)
+        add_many(store, 2000, 5)
+        flow.poll()
+        await settle(pilot)
+        assert flow.table.row_count == 35 and before <= set(flow.table.rows)
+        assert flow.table.get_row_at(0)[2].plain == "r2004@example.com"
+
+    run(app, scenario, size=(80, 24))
+    store.close()
