@@ -1,4 +1,4 @@
-"""The console application: a health header, six panes, modals, an outcome line.
+"""The console application: a health header, eight panes, modals, an outcome line.
 
 How work is done (one idiom, see ui/workers.py): every read of the store and every AWS call runs
 in a thread worker started by `@io_worker(group)` — that is `@work(thread=True, exclusive=True,
@@ -14,8 +14,7 @@ console.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -27,14 +26,9 @@ from textual.theme import ThemeProvider
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from sestui.aws import Aws
-from sestui.config.schema import Breakdown
 from sestui.core import health
-from sestui.ops.collector import Collector
-from sestui.ops.policies import PolicyConfig
-from sestui.ops.routing import ActionsConfig
-from sestui.store import Store, now_ms
 from sestui.ui.actions import Actions
+from sestui.ui.context import ConsoleContext
 from sestui.ui.keys import (
     APP_BINDINGS,
     EXTRA_KEYS,
@@ -69,43 +63,6 @@ PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressi
 REPUTATION_EVERY = 30  # ticks
 SUPPRESSIONS_EVERY = 5
 SWITCH_ACCOUNT = "switch-account"  # exit(result=(SWITCH_ACCOUNT, name)): the launcher restarts on that account
-
-
-@dataclass
-class ConsoleContext:
-    """What the panes need from outside the UI: the store, AWS, settings and a clock."""
-
-    store: Store
-    aws: Aws | None
-    profile: str | None = None
-    region: str | None = None
-    account: str | None = None
-    queue_url: str | None = None
-    configuration_set: str | None = None
-    read_only: bool = False
-    clock: Callable[[], int] = now_ms
-    collector: Collector | None = None  # built by ops.build; started only when the console has no queue
-    keymap: dict[str, str] = field(default_factory=dict)
-    theme: str | None = None
-    policies: PolicyConfig | None = None  # the policies the collector applies; toggled live
-    accounts: list[str] = field(default_factory=list)  # configured accounts the console can switch to
-    account_name: str | None = None
-    notice: str | None = None  # shown once at start (e.g. why a switch of account failed)
-    actions: ActionsConfig | None = None  # the rules and guards (the Actions pane; None: none configured)
-    breakdown: Breakdown = field(default_factory=Breakdown)  # [breakdown]: min volume, campaign tag
-
-    def now_ms(self) -> int:
-        return self.clock()
-
-    def health_summary(self) -> health.Summary:
-        now = self.now_ms()
-        store = self.store
-        return health.summarize(
-            profile=self.profile, region=self.region, account=self.account,
-            snapshot=store.account_snapshot(), last_ok=store.account_snapshot(ok_only=True),
-            stats=store.send_stats(now - 14 * 86_400_000), counts_24h=store.counts_by_type(now - 86_400_000),
-            collectors=store.collector_states(), now_ms=now, queue_url=self.queue_url, db_path=str(store.path),
-        )
 
 
 class Palette(CommandPalette):
