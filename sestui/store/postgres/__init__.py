@@ -32,7 +32,7 @@ from sestui.store.postgres.outbox import PgOutbox  # outbox hook
 from sestui.store.postgres.messages import connect_error, display_url, first_line, lost_error
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.state import PgStateMixin
-from sestui.store.postgres.write import WRITERS, forget_staging, has_nul
+from sestui.store.postgres.write import WRITERS, has_nul, write_pipeline
 from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
@@ -236,6 +236,7 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
         if not len(rows):
             return AddResult()
         fresh = clean = False
+        write_rows = self._write_rows
         with self._conn() as conn:
             while True:
                 self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=fresh)
@@ -243,15 +244,16 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                     with conn.transaction():
                         # ids in commit order: a reader of "id > last seen" never misses a row
                         conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
-                        result = self._write_rows(conn, rows, clean=clean)
+                        result = write_rows(conn, rows, clean=clean)
                         if self.outbox_rules:  # outbox hook: the actions these events trigger, same transaction
                             pgoutbox.route(conn, rows, self.outbox_rules)
                         if result.stored:  # delivered to listeners when (and if) this commits
                             conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
                     return result
                 except BaseException as exc:
-                    forget_staging(conn)  # made in the transaction that rolled back: gone with it
-                    if isinstance(exc, errors.CheckViolation) and not fresh:  # "no partition for row": pruned
+                    if isinstance(exc, errors.UniqueViolation) and write_rows is not write_pipeline:
+                        write_rows = write_pipeline  # a row the fast path took for new was stored: ON CONFLICT
+                    elif isinstance(exc, errors.CheckViolation) and not fresh:  # "no partition for row": pruned
                         fresh = True  # by another process
                     elif isinstance(exc, psycopg.DataError) and not clean and has_nul(exc):
                         clean = True  # a NUL, which PostgreSQL text cannot hold: again, cleaned
