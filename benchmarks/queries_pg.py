@@ -10,7 +10,9 @@ ANALYZEd as autovacuum would. Then, through the store's methods, the median of `
   * flow_{set,tag}_{nomatch,match} the first page filtered by `set:NAME` / `tag:campaign=X`, for a
                                    name nothing carries (target: under 20 ms at 1M) and a common one;
   * flow_tag_few                   filtered by a tag ~300 messages carry;
-  * breakdown_24h_{configuration_set,campaign}  (PostgreSQL groups the window's events directly).
+  * timeline, recipient_history, latest, counts_by_type_5min: as benchmarks/queries.py;
+  * breakdown_{1h,24h,14d}_{dim}   the breakdown pane's queries.
+Each size is measured --rounds times, alternating; the median of the rounds counts.
 The last line printed is one JSON object: medians (ms) per size and the largest/smallest ratio.
 """
 
@@ -29,7 +31,7 @@ from urllib.parse import urlsplit
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
-from queries import CAMPAIGNS, SETS, generate  # noqa: E402
+from queries import check_flow_filters, flow_filters, generate  # noqa: E402
 
 from sestui.store.postgres import PostgresStore  # noqa: E402
 from sestui.store.rows import Rows  # noqa: E402
@@ -63,24 +65,26 @@ def measure(store: PostgresStore, lookups: int, seed: int, n_messages: int) -> d
     n = lookups + 10
     newest = store.flow_page(limit=1)[0]["id"]
     now = store._query("SELECT max(ts) AS ts FROM events WHERE event_type = 'send'")[0]["ts"]
-    flows = {
-        "set_nomatch": [{"configuration_set": f"no-such-set-{i}"} for i in range(n)],
-        "set_match": [{"configuration_set": SETS[i % len(SETS)]} for i in range(n)],
-        "tag_nomatch": [{"tag": ("campaign", f"no-such-{i}")} for i in range(n)],
-        "tag_match": [{"tag": ("campaign", CAMPAIGNS[i % len(CAMPAIGNS)])} for i in range(n)],
-        "tag_few": [{"tag": ("batch", f"b{rng.randrange(max(1, n_messages // 300))}")} for _ in range(n)],
-    }
+    mids = [r["message_id"] for r in store._query("SELECT message_id FROM messages ORDER BY random() LIMIT %s", (n,))]
+    addrs = [rng.choice([a, a.upper()]) for a in (r["recipient"] for r in store._query(
+        "SELECT recipient FROM message_recipients ORDER BY random() LIMIT %s", (n,)))]
+    flows = flow_filters(n, rng, n_messages)
     result = {"events": store.count("events"),
+              "timeline": median_ms([lambda m=m: store.timeline(m) for m in mids], lookups),
+              "recipient_history": median_ms([lambda a=a: store.recipient_history(a) for a in addrs], lookups),
+              "latest": median_ms([lambda: store.latest(200)] * n, lookups),
+              "counts_by_type_5min": median_ms([lambda: store.counts_by_type(now - 300_000)] * n, lookups),
               "flow_page": median_ms([lambda: store.flow_page(limit=200)] * n, lookups)}
     for name, wheres in flows.items():
         result[f"flow_{name}"] = median_ms([lambda w=w: store.flow_page(limit=200, **w) for w in wheres], lookups)
         result[f"flow_count_{name}"] = median_ms(
             [lambda w=w: store.flow_count(after_id=newest - 200, **w) for w in wheres], lookups)
-    for dim in ("configuration_set", "campaign"):
-        result[f"breakdown_24h_{dim}"] = median_ms([lambda d=dim: store.breakdown(86_400_000, d, now=now)] * n,
-                                                   max(5, lookups // 10))
-    assert store.flow_page(**flows["set_nomatch"][0]) == [] and store.flow_page(**flows["set_match"][0])
-    assert store.flow_page(**flows["tag_nomatch"][0]) == [] and store.flow_page(**flows["tag_few"][0])
+    for window, label in ((3_600_000, "1h"), (86_400_000, "24h"), (14 * 86_400_000, "14d")):
+        for dim in ("configuration_set", "recipient_domain", "campaign", "bounce_class"):
+            result[f"breakdown_{label}_{dim}"] = median_ms(
+                [lambda w=window, d=dim: store.breakdown(w, d, now=now)] * n, max(5, lookups // 10))
+    check_flow_filters(store, flows)
+    assert store.timeline(mids[0]) and store.recipient_history(addrs[0])
     return result
 
 
@@ -91,6 +95,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--lookups", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3, help="measure each size this many times, alternating;"
+                        " the median of the rounds counts (default 3)")
     parser.add_argument("--db", help="a server's admin URL (default: a throwaway server)")
     args = parser.parse_args(argv)
 
@@ -101,24 +107,29 @@ def main(argv: list[str] | None = None) -> dict:
 
         server = PgServer().start()
         url = server.url()
-    figures: dict[int, dict] = {}
+    rounds: dict[int, list[dict]] = {}
+    stores: dict[int, PostgresStore] = {}
     try:
         for size in sorted(args.sizes):
             name = f"sestui_bench_q_{os.getpid()}_{size}"
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name}")
                 conn.execute(f"CREATE DATABASE {name}")
-            db = urlsplit(url)._replace(path=f"/{name}").geturl()
-            with PostgresStore(db) as store:
-                start = time.perf_counter()
-                fill(store, size, args.seed)
-                print(f"filled {size} in {time.perf_counter() - start:.1f}s", file=sys.stderr)
-                messages = store.count("messages")
-                figures[size] = measure(store, args.lookups, args.seed, messages)
-                print(f"{size}: {json.dumps(figures[size])}", file=sys.stderr)
+            stores[size] = store = PostgresStore(urlsplit(url)._replace(path=f"/{name}").geturl())
+            start = time.perf_counter()
+            fill(store, size, args.seed)
+            print(f"filled {size} in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+        for round_ in range(args.rounds):  # alternating sizes, so a burst of load elsewhere hits both
+            for size, store in stores.items():
+                got = measure(store, args.lookups, args.seed + round_, store.count("messages"))
+                rounds.setdefault(size, []).append(got)
+                print(f"round {round_ + 1}, {size}: {json.dumps(got)}", file=sys.stderr)
     finally:
+        for store in stores.values():
+            store.close()
         if server is not None:
             server.stop()
+    figures = {size: {k: statistics.median(r[k] for r in got) for k in got[0]} for size, got in rounds.items()}
     sizes = sorted(figures)
     small, large = figures[sizes[0]], figures[sizes[-1]]
     queries = [k for k in small if k != "events"]

@@ -30,3 +30,11 @@ def test_a_batch_repeating_an_event_and_a_stored_messages_new_event_stores_each_
         batch = [synthetic_delivery(2), synthetic_delivery(2), first, synthetic_delivery(3)]
         assert s.add([(b, parse_body(b)) for b in batch]) == AddResult(2, 2, 0)
         assert len(event_keys(s)) == 3 and s.count("records") == 3
+
+
+def test_a_server_on_this_machine_counts_as_a_core_the_writing_takes(pg_url):
+    with PostgresStore(pg_url) as s:  # the test server listens on a unix socket
+        assert s.writing_cores == 2
+        s.url = "postgresql://u@db.example.com/sestui"
+        del s.__dict__["writing_cores"]
+        assert s.writing_cores == 1

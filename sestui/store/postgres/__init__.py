@@ -10,6 +10,7 @@ transaction that stores them; `wait_for_events` is how a console learns of them 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import psycopg
 from psycopg import errors
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -25,6 +27,7 @@ from sestui.core.events import Parsed
 from sestui.store import queries
 from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
 from sestui.store.history import HistoryQueries
+from sestui.store.reads import SharedReads
 from sestui.store.postgres import filters
 from sestui.store.postgres import outbox as pgoutbox  # outbox hook
 from sestui.store.postgres import schema as pgschema
@@ -82,11 +85,14 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
+class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
     """A pool of connections to one PostgreSQL database holding the sestui schema."""
 
     COLLECTOR_FIELDS = COLLECTOR_FIELDS
-    _p = "%s"  # psycopg's placeholder, for store/history.py
+    _p = "%s"  # psycopg's placeholder, for store/history.py, state.py and reads.py
+    _AFTER_KEY = ("(ts, id) > (%s, %s)", ("ts", "id"))
+    _BYTE_ORDER = ' COLLATE "C"'  # SQLite's text order
+    _event_where = staticmethod(_event_where)
     outbox_rules = None  # outbox hook: a core.rules.RuleSet, set by store.outbox.attach()
 
     @functools.cached_property
@@ -121,6 +127,14 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                                    configure=self._configure,
                                    # a connection the server dropped (a restart) is replaced, not handed out
                                    check=ConnectionPool.check_connection)
+
+    @functools.cached_property
+    def writing_cores(self) -> int:
+        """Cores a write keeps busy on this machine: this process's, and the server's where it runs here
+        (a unix socket or a loopback address): ops/ingest.py parses in a second process only beyond them."""
+        host = conninfo_to_dict(self.url).get("host") or os.environ.get("PGHOST") or ""
+        local = not host or any(h.startswith("/") or h in ("localhost", "127.0.0.1", "::1") for h in host.split(","))
+        return 2 if local else 1
 
     def _not_a_member(self, conn: psycopg.Connection) -> StoreError:
         user, owner = conn.execute(
@@ -337,24 +351,6 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         with self._conn() as conn:
             conn.execute(sql, tuple(params))
-
-    def iter_events(self, *, event_type: str | None = None, message_id: str | None = None,
-                    recipient: str | None = None, since_ms: int | None = None, until_ms: int | None = None,
-                    batch: int = 5000) -> Iterator[EventRow]:
-        where, params = _event_where(event_type=event_type, message_id=message_id, recipient=recipient,
-                                     since_ms=since_ms, until_ms=until_ms)
-        last: tuple[int, int] | None = None
-        while True:
-            clauses, page_params = list(where), list(params)
-            if last is not None:
-                clauses.append("(ts, id) > (%s, %s)")
-                page_params += [last[0], last[1]]
-            rows = self._query(f"SELECT {COLS} FROM events{_where_sql(clauses)} ORDER BY ts, id LIMIT {int(batch)}",
-                               page_params)
-            yield from rows
-            if len(rows) < batch:
-                return
-            last = (rows[-1]["ts"], rows[-1]["id"])
 
     def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[EventRow]:
         if before is None:

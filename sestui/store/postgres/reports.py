@@ -11,6 +11,7 @@ from typing import Any
 from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, RATE_COUNTED_RECIPIENT
 from sestui.store import rollups
 from sestui.store.base import BreakdownRow, now_ms
+from sestui.store.reads import by_configuration_set
 
 _subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
 _feedback = ", ".join(f"'{f}'" for f in NOT_COUNTED_FEEDBACK_TYPES)
@@ -60,12 +61,7 @@ class PgReportsMixin:
             " AND NOT (e.event_type = 'complaint' AND coalesce(e.complaint_feedback_type, '') = 'not-spam')"
             f" AND {RATE_COUNTED_RECIPIENT.replace('%', '%%')}"
             " GROUP BY 1, e.event_type", (types, since_ms))
-        out: dict[str | None, tuple[dict[str, int], int]] = {}
-        for row in rows:
-            counts, hard = out.get(row["cs"], ({}, 0))
-            counts[row["event_type"]] = row["n"]
-            out[row["cs"]] = (counts, hard + (row["hard"] or 0))
-        return out
+        return by_configuration_set(rows)
 
     def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None,
                   campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:

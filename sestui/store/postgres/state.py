@@ -1,4 +1,4 @@
-"""PostgresStore, continued: messages and raw records, retention, collector/account/statistics state,
+"""PostgresStore, continued: retention, collector/account/statistics state,
 the suppression cache and the audit log. Same signatures and results as the SQLite store's (store/sqlite.py, store/state.py).
 
 Ordering notes (to match SQLite): text is ordered with COLLATE "C" (SQLite compares bytes), and
@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 
 import psycopg
 
-from sestui.store.base import AuditRow, MessageRow, PruneCounts, QuarantineRow, SuppressionRow
+from sestui.store.base import AuditRow, PruneCounts, SuppressionRow
 from sestui.store.postgres import schema as pgschema
 from sestui.store.state import StateQueries
 
@@ -30,33 +30,6 @@ class PgStateMixin(StateQueries):
 
     @staticmethod
     def _partition_list(conn: psycopg.Connection) -> dict[str, tuple[int, int]]: raise NotImplementedError
-
-    # -- messages, records, quarantine ---------------------------------------------------------
-
-    def message(self, message_id: str) -> MessageRow | None:
-        rows = self._query("SELECT * FROM messages WHERE message_id = %s", (message_id,))
-        if not rows:
-            return None
-        msg = rows[0]
-        msg["destinations"] = json.loads(msg["destinations"]) if msg["destinations"] else []
-        msg["tags"] = json.loads(msg["tags"]) if msg["tags"] else {}
-        msg["recipients"] = self._query(
-            'SELECT recipient, status, ts FROM message_recipients WHERE message_id = %s ORDER BY recipient COLLATE "C"',
-            (message_id,))
-        return msg
-
-    def record(self, message_id: str, event_type: str, ts: int) -> str | None:
-        rows = self._query("SELECT body FROM records WHERE message_id = %s AND event_type = %s AND ts = %s",
-                           (message_id, event_type, ts))
-        return rows[0]["body"] if rows else None
-
-    def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
-        return self._query("SELECT * FROM quarantine ORDER BY id DESC LIMIT %s", (limit,))
-
-    def count(self, table: str) -> int:
-        if table not in ("events", "messages", "quarantine", "records"):
-            raise ValueError(table)
-        return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
     # -- retention ----------------------------------------------------------------------------
 

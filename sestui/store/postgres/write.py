@@ -17,29 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from sestui.store.base import AddResult
-from sestui.store.rows import EVENT_COLUMNS
+from sestui.store.history import RECORD_COLUMNS
+from sestui.store.rows import EVENT_COLUMNS, MESSAGE_COLUMNS, RECIPIENT_COLUMNS, RECIPIENT_MERGE, message_merge
 
-MESSAGE_COLUMNS = ("message_id", "first_seen", "mail_ts", "last_event_ts", "source", "subject", "destinations",
-                   "configuration_set", "tags")
-RECIPIENT_COLUMNS = ("message_id", "recipient", "status", "rank", "ts")
-RECORD_COLUMNS = ("message_id", "event_type", "ts", "body")
 QUARANTINE_COLUMNS = ("received", "reason", "body")
 
 EVENTS_CONFLICT = "ON CONFLICT (message_id, event_type, recipient, ts) DO NOTHING"
 RECORDS_CONFLICT = "ON CONFLICT (message_id, event_type, ts) DO NOTHING"
-MESSAGES_CONFLICT = """ON CONFLICT (message_id) DO UPDATE SET
-  mail_ts = coalesce(messages.mail_ts, excluded.mail_ts),
-  last_event_ts = greatest(coalesce(messages.last_event_ts, 0), excluded.last_event_ts),
-  source = coalesce(messages.source, excluded.source),
-  subject = coalesce(messages.subject, excluded.subject),
-  destinations = CASE WHEN messages.destinations IS NULL OR messages.destinations = '[]'
-                      THEN excluded.destinations ELSE messages.destinations END,
-  configuration_set = coalesce(messages.configuration_set, excluded.configuration_set),
-  tags = CASE WHEN messages.tags IS NULL OR messages.tags = '{}' THEN excluded.tags ELSE messages.tags END"""
-RECIPIENTS_CONFLICT = """ON CONFLICT (message_id, recipient) DO UPDATE SET
-  status = excluded.status, rank = excluded.rank, ts = excluded.ts
-  WHERE excluded.rank > message_recipients.rank
-     OR (excluded.rank = message_recipients.rank AND excluded.ts > message_recipients.ts)"""
+MESSAGES_CONFLICT = message_merge("greatest")
+RECIPIENTS_CONFLICT = RECIPIENT_MERGE
 
 TABLES = (  # (table, columns, conflict clause)
     ("events", EVENT_COLUMNS, EVENTS_CONFLICT),
