@@ -33,7 +33,9 @@ from sestui.store.postgres import outbox as pgoutbox  # outbox hook
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.outbox import PgOutbox  # outbox hook
 from sestui.store.postgres.messages import connect_error, display_url, first_line, lost_error
+from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres.reports import PgReportsMixin
+from sestui.store.postgres.reports import pg_sql as _pg
 from sestui.store.postgres.state import PgStateMixin
 from sestui.store.postgres.write import WRITERS, has_nul, write_pipeline
 from sestui.store.rows import EVENT_COLUMNS, Rows
@@ -70,11 +72,6 @@ def _event_where(*, types: Iterable[str] | None = None, text: str | None = None,
         where.append(r"(recipient ILIKE %s ESCAPE '\' OR message_id ILIKE %s ESCAPE '\' OR subject ILIKE %s ESCAPE '\')")
         params += [like, like, like]
     return where, params
-
-
-def _pg(sql: str) -> str:
-    """A statement of store/queries.py (portable SQL, `?` placeholders) in psycopg's placeholders."""
-    return sql.replace("%", "%%").replace("?", "%s")
 
 
 def _where_sql(clauses: list[str]) -> str:
@@ -132,7 +129,7 @@ class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
     def writing_cores(self) -> int:
         """Cores a write keeps busy on this machine: this process's, and the server's where it runs here
         (a unix socket or a loopback address): ops/ingest.py parses in a second process only beyond them."""
-        host = conninfo_to_dict(self.url).get("host") or os.environ.get("PGHOST") or ""
+        host = str(conninfo_to_dict(self.url).get("host") or os.environ.get("PGHOST") or "")
         local = not host or any(h.startswith("/") or h in ("localhost", "127.0.0.1", "::1") for h in host.split(","))
         return 2 if local else 1
 
@@ -258,7 +255,12 @@ class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
                     with conn.transaction():
                         # ids in commit order: a reader of "id > last seen" never misses a row
                         conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
+                        if rows.events:
+                            ids = list({m[0] for m in rows.messages} | {e[0] for e in rows.events})
+                            newest, before = pgrollups.before_write(conn, ids)
                         result = write_rows(conn, rows, clean=clean)
+                        if rows.events:
+                            pgrollups.after_write(conn, newest, before, ids)
                         if self.outbox_rules:  # outbox hook: the actions these events trigger, same transaction
                             pgoutbox.route(conn, rows, self.outbox_rules)
                         if result.stored:  # delivered to listeners when (and if) this commits

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 import psycopg
 
 from sestui.store.base import AuditRow, PruneCounts, SuppressionRow
+from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres import schema as pgschema
 from sestui.store.state import StateQueries
 
@@ -38,6 +39,8 @@ class PgStateMixin(StateQueries):
         `before_ms` (DROP TABLE, no dead rows), by DELETE in the one partition it cuts."""
         with self._conn() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.PARTITION_LOCK,))
+            # no write between the DELETEs and the roll-ups' recount of the hour the cut falls in
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
             events = 0
             for name, (lo, hi) in sorted(self._partition_list(conn).items(), key=lambda kv: kv[1]):
                 if hi <= before_ms:
@@ -55,6 +58,7 @@ class PgStateMixin(StateQueries):
             conn.execute(
                 "DELETE FROM message_recipients WHERE ts < %s AND NOT EXISTS "
                 "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))
+            pgrollups.prune(conn, before_ms)
         return PruneCounts(events=events, records=records, quarantine=quarantine, messages=messages)
 
     def vacuum(self) -> None:
