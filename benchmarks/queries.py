@@ -189,8 +189,8 @@ def database(n_events: int, seed: int, cache_dir: Path, rebuild: bool) -> Path:
     return path
 
 
-def median_ms(calls, lookups: int) -> float:
-    for call in calls[:20]:  # warm up the page cache and SQLite's statement cache
+def median_ms(calls, lookups: int, warm: int = 20) -> float:
+    for call in calls[:warm]:  # warm up the page cache and SQLite's statement cache
         call()
     times = []
     for call in calls[:lookups]:
@@ -254,11 +254,17 @@ def measure(path: Path, lookups: int, seed: int) -> dict[str, float]:
     return result
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
-    parser.add_argument("--lookups", type=int, default=200)
+def parser_for(doc: str, sizes: list[int], lookups: int) -> argparse.ArgumentParser:
+    """The options this benchmark and queries_pg.py share."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=sizes)
+    parser.add_argument("--lookups", type=int, default=lookups)
     parser.add_argument("--seed", type=int, default=7)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = parser_for(__doc__, [10_000, 1_000_000], 200)
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached databases")
     parser.add_argument("--rounds", type=int, default=3,

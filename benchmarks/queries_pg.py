@@ -1,6 +1,6 @@
 """The flow's set:/tag: filters and the breakdown on PostgreSQL, against history size.
 
-    python benchmarks/queries_pg.py [--sizes 10000 100000] [--lookups 100] [--db URL]
+    python benchmarks/queries_pg.py [--sizes 10000 1000000] [--lookups 100] [--db URL]
 
 Without --db a throwaway server is started (tests/pg_server.py). For each size a fresh database is
 filled through PostgresStore.write with benchmarks/queries.py's generated history (three
@@ -18,7 +18,6 @@ The last line printed is one JSON object: medians (ms) per size and the largest/
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -31,7 +30,7 @@ from urllib.parse import urlsplit
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
-from queries import check_flow_filters, flow_filters, generate  # noqa: E402
+from queries import check_flow_filters, flow_filters, generate, median_ms, parser_for  # noqa: E402
 
 from sestui.store.postgres import PostgresStore  # noqa: E402
 from sestui.store.rows import Rows  # noqa: E402
@@ -47,17 +46,6 @@ def fill(store: PostgresStore, n_events: int, seed: int) -> None:
             rows = Rows(0)
     store.write(rows)
     store._write("ANALYZE")
-
-
-def median_ms(calls, lookups: int, warm: int = 10) -> float:
-    for call in calls[:warm]:
-        call()
-    times = []
-    for call in calls[:lookups]:
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def measure(store: PostgresStore, lookups: int, seed: int, n_messages: int) -> dict[str, float]:
@@ -91,10 +79,7 @@ def measure(store: PostgresStore, lookups: int, seed: int, n_messages: int) -> d
 def main(argv: list[str] | None = None) -> dict:
     import psycopg
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--lookups", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = parser_for(__doc__, [10_000, 1_000_000], 100)
     parser.add_argument("--rounds", type=int, default=3, help="measure each size this many times, alternating;"
                         " the median of the rounds counts (default 3)")
     parser.add_argument("--db", help="a server's admin URL (default: a throwaway server)")

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Callable
 
 from sestui.store.base import EventRow, MessageRow, QuarantineRow
+from sestui.store import queries
 from sestui.store.queries import where_sql
 from sestui.store.rows import EVENT_COLUMNS
 
@@ -22,6 +23,11 @@ class SharedReads:
     _AFTER_KEY: tuple[str, tuple[str, ...]] = ("(ts > ? OR (ts = ? AND id > ?))", ("ts", "ts", "id"))
     _BYTE_ORDER = ""  # SQLite compares text by bytes already; PostgreSQL says COLLATE "C"
     _event_where: Callable[..., tuple[list[str], list[Any]]]
+
+    @staticmethod
+    def _portable(sql: str) -> str:
+        """A statement of store/queries.py (`?` placeholders) as this backend takes it."""
+        return sql
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]: raise NotImplementedError
 
@@ -44,6 +50,18 @@ class SharedReads:
             if len(rows) < batch:
                 return
             last = rows[-1]
+
+    def counts_by_type(self, since_ms: int, until_ms: int | None = None) -> dict[str, int]:
+        """Events per type in a window; complaints only where they are the recipient's (core.classify)."""
+        sql, params = queries.counts_by_type(since_ms, until_ms)
+        return {row["event_type"]: row["n"] for row in self._query(self._portable(sql), params) if row["n"]}
+
+    def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]:
+        """event_type -> {hour (ms) -> count} since a time; bounces split into bounce_hard/bounce_soft."""
+        out: dict[str, dict[int, int]] = {}
+        for row in self._query(self._portable(queries.HOURLY_COUNTS), (since_ms,)):
+            out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
+        return out
 
     def message(self, message_id: str) -> MessageRow | None:
         p = self._p

@@ -245,11 +245,6 @@ class Store(SharedReads, StateQueries, HistoryQueries):
             (recipient, limit),
         )
 
-    def counts_by_type(self, since_ms: int, until_ms: int | None = None) -> dict[str, int]:
-        """Events per type in a window; complaints only where they are the recipient's (core.classify)."""
-        sql, params = queries.counts_by_type(since_ms, until_ms)
-        return {row["event_type"]: row["n"] for row in self._query(sql, params) if row["n"]}
-
     def counts_by_configuration_set(self, since_ms: int) -> dict[str | None, tuple[dict[str, int], int]]:
         """configuration set (None: sent without one) -> (counts by event type, hard bounces), for the
         types the reputation rates are made of."""
@@ -263,13 +258,6 @@ class Store(SharedReads, StateQueries, HistoryQueries):
             f" AND {RATE_COUNTED_RECIPIENT}"
             f" GROUP BY cs, e.event_type", [*types, since_ms])
         return by_configuration_set(rows)
-
-    def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]:
-        """event_type -> {hour (ms) -> count} since a time; bounces split into bounce_hard/bounce_soft."""
-        out: dict[str, dict[int, int]] = {}
-        for row in self._query(queries.HOURLY_COUNTS, (since_ms,)):
-            out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
-        return out
 
     def bounces_for(self, recipient: str, since_ms: int) -> list[BounceRow]:
         """A recipient's bounces since a time (case-insensitive address), for the soft-bounce policy."""

@@ -24,7 +24,6 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sestui.core.events import Parsed
-from sestui.store import queries
 from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
 from sestui.store.history import HistoryQueries
 from sestui.store.reads import SharedReads
@@ -90,6 +89,7 @@ class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
     _AFTER_KEY = ("(ts, id) > (%s, %s)", ("ts", "id"))
     _BYTE_ORDER = ' COLLATE "C"'  # SQLite's text order
     _event_where = staticmethod(_event_where)
+    _portable = staticmethod(_pg)
     outbox_rules = None  # outbox hook: a core.rules.RuleSet, set by store.outbox.attach()
 
     @functools.cached_property
@@ -385,17 +385,6 @@ class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
     def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE lower(recipient) = lower(%s) "
                            f"ORDER BY ts DESC, id DESC LIMIT %s", (recipient, limit))
-
-    def counts_by_type(self, since_ms: int, until_ms: int | None = None) -> dict[str, int]:
-        """Events per type in a window; complaints only where they are the recipient's (core.classify)."""
-        sql, params = queries.counts_by_type(since_ms, until_ms)
-        return {row["event_type"]: row["n"] for row in self._query(_pg(sql), params) if row["n"]}
-
-    def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]:
-        out: dict[str, dict[int, int]] = {}
-        for row in self._query(_pg(queries.HOURLY_COUNTS), (since_ms,)):
-            out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
-        return out
 
     def bounces_for(self, recipient: str, since_ms: int) -> list[BounceRow]:
         return self._query(
