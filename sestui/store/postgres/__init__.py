@@ -141,6 +141,9 @@ class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
                           f"administrator to run GRANT {owner} TO {user}")
 
     def _configure(self, conn: psycopg.Connection) -> None:
+        # Short statements whose row estimates can pass jit_above_cost (a write's roll-up upsert
+        # guesses 600k rows for 2k): compiling them cost more than running them (~20 ms each).
+        conn.execute("SET jit = off")
         if self.readonly:
             conn.execute("SET default_transaction_read_only = on")
 
