@@ -1,6 +1,7 @@
 """Draining a backlog: `sestui collect` against a naive consumer on the same queue and the same N.
 
     python benchmarks/drain.py [--n 3000] [--receivers N]
+    python benchmarks/drain.py --db pg|postgresql://... [--collectors 2]
 
 1. Starts `sestui sandbox` (its own process, delays off) and fills its SQS queue with N realistic
    SNS-wrapped SES notifications (benchmarks/corpus.py; a few are SQS redeliveries).
@@ -12,6 +13,10 @@
    exit with start-up included, with getrusage(RUSAGE_CHILDREN) around the child.
 3. naive: fills another queue with the same N and runs the loop of a basic tutorial in this
    process: receive one message, parse and store it (one transaction), delete it, repeat.
+
+With --db, into PostgreSQL instead: one collector, then --collectors collectors in parallel on one
+queue and one database (each run a fresh queue and database); the last line compares their rates
+from the moment every collector said "collecting from" (start-up left out).
 
 The sandbox's queue (moto) is slow, and its receive cost grows with the queue's depth, so the rates
 say more about the sandbox than about sestui: the collector's own CPU seconds per 1,000
@@ -33,7 +38,9 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -100,11 +107,28 @@ def stored_rows(db: Path) -> dict[str, int]:
         conn.close()
 
 
-def wait_stored(db: Path, expected: dict[str, int], timeout: float) -> float:
+def pg_rows(url: str) -> Callable[[], dict[str, int]]:
+    """stored_rows for a PostgreSQL database, on one connection of its own."""
+    import psycopg
+
+    conn: list = []
+
+    def stored() -> dict[str, int]:
+        try:
+            if not conn:
+                conn.append(psycopg.connect(url, autocommit=True))
+            return {table: conn[0].execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                    for table in ("records", "quarantine")}
+        except psycopg.Error:  # no schema yet
+            return {}
+    return stored
+
+
+def wait_stored(stored: Callable[[], dict[str, int]], expected: dict[str, int], timeout: float) -> float:
     deadline = time.monotonic() + timeout
-    while stored_rows(db) != expected:
+    while stored() != expected:
         if time.monotonic() > deadline:
-            raise RuntimeError(f"not drained after {timeout:.0f}s: {stored_rows(db)} of {expected}")
+            raise RuntimeError(f"not drained after {timeout:.0f}s: {stored()} of {expected}")
         time.sleep(0.02)
     return time.monotonic()
 
@@ -123,60 +147,112 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_collector(info: dict, url: str, expected: dict[str, int], db: Path, receivers: int | None) -> dict:
+def run_collector(info: dict, url: str, expected: dict[str, int], db: str, receivers: int | None,
+                  stored: Callable[[], dict[str, int]], config: Path, collectors: int = 1) -> dict:
+    """`collectors` `sestui collect` processes on one queue and one database (SQLite path or URL)."""
     sqs = client(info, "sqs")
     args = [*SESTUI, "collect", "--queue-url", url, "--endpoint-url", info["endpoint_url"],
-            "--region", info["region"], "--db", str(db)]
+            "--region", info["region"], "--db", db]
     if receivers:
         args += ["--receivers", str(receivers)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESTUI_")}
-    env["SESTUI_CONFIG"] = str(db.with_suffix(".toml"))  # absent: no user config applies
+    env["SESTUI_CONFIG"] = str(config)  # absent: no user config applies
     cpu_before = children_cpu()
     started = time.monotonic()
-    child = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env)
-    ready = threading.Event()
-    ready_cpu: list[float | None] = []
+    children = [subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env) for _ in range(collectors)]
+    ready = [threading.Event() for _ in children]
+    ready_cpu: list[float | None] = [None] * collectors
     log: list[str] = []
 
-    def read_log() -> None:
+    def read_log(i: int, child: subprocess.Popen) -> None:
         for line in child.stderr:
             log.append(line)
-            if not ready.is_set() and "collecting from" in line:
-                ready_cpu.append(proc_cpu(child.pid))
-                ready.set()
+            if not ready[i].is_set() and "collecting from" in line:
+                ready_cpu[i] = proc_cpu(child.pid)
+                ready[i].set()
 
-    reader = threading.Thread(target=read_log, daemon=True)
-    reader.start()
+    readers = [threading.Thread(target=read_log, args=(i, c), daemon=True) for i, c in enumerate(children)]
+    for reader in readers:
+        reader.start()
     try:
-        if not ready.wait(60):
-            raise RuntimeError("sestui collect did not start:\n" + "".join(log))
+        for event in ready:
+            if not event.wait(60):
+                raise RuntimeError("sestui collect did not start:\n" + "".join(log))
         ready_at = time.monotonic()
-        drained = wait_stored(db, expected, timeout=600)
-        drained_cpu = proc_cpu(child.pid)
+        drained = wait_stored(stored, expected, timeout=600)
+        drained_cpu = [proc_cpu(c.pid) for c in children]
         deadline = time.monotonic() + 30  # the last deletes follow their commit closely
         while (leftover := depth(sqs, url)) and time.monotonic() < deadline:
             time.sleep(0.05)
         signalled = time.monotonic()
-        child.send_signal(signal.SIGTERM)
-        child.wait(timeout=10)
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            child.wait(timeout=10)
         stopped = time.monotonic()
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    reader.join(5)
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    for reader in readers:
+        reader.join(5)
     total_cpu = children_cpu() - cpu_before
-    steady_cpu = drained_cpu - ready_cpu[0] if ready_cpu and ready_cpu[0] is not None and drained_cpu else None
+    steady = [d - r for d, r in zip(drained_cpu, ready_cpu, strict=True) if d is not None and r is not None]
     return {
+        "collectors": collectors,
         "seconds": drained - started,
         "seconds_after_start": drained - ready_at,
         "stop_seconds": stopped - signalled,
-        "exit_status": child.returncode,
-        "cpu_s": steady_cpu,
+        "exit_status": [c.returncode for c in children],
+        "cpu_s": sum(steady) if len(steady) == collectors else None,
         "cpu_s_with_startup": total_cpu,
         "left_in_queue": leftover,
-        **stored_rows(db),
+        **stored(),
     }
+
+
+def run_pg(info: dict, sqs, bodies: list[str], expected: dict[str, int], args, tmp: Path) -> int:
+    """One collector, then `--collectors` collectors, on a fresh queue and PostgreSQL database each."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    import psycopg
+    from pg_server import PgServer
+
+    server = None
+    admin = args.db
+    if admin == "pg":
+        server = PgServer().start()
+        admin = server.url()
+    runs = []
+    try:
+        for collectors in (1, args.collectors):
+            name = f"sestui_drain_{os.getpid()}_{collectors}"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                conn.execute(f"CREATE DATABASE {name}")
+            db = urlsplit(admin)._replace(path=f"/{name}").geturl()
+            url = sqs.create_queue(QueueName=f"drain-pg-{collectors}")["QueueUrl"]
+            fill(info, url, bodies)
+            run = run_collector(info, url, expected, db, args.receivers, pg_rows(db), tmp / "absent.toml",
+                                collectors)
+            print(json.dumps({"collector": run}), flush=True)
+            if run["left_in_queue"] or any(run[k] != v for k, v in expected.items()):
+                raise SystemExit(f"the collectors left something behind: {run} / expected {expected}")
+            runs.append(run)
+    finally:
+        if server is not None:
+            server.stop()
+    one, many = (len(bodies) / r["seconds_after_start"] for r in runs)
+    print(json.dumps({
+        "benchmark": "drain_pg",
+        "n": len(bodies),
+        "collectors": args.collectors,
+        "one_collector_per_s": round(one, 1),
+        f"{args.collectors}_collectors_per_s": round(many, 1),
+        "ratio_many_over_one": round(many / one, 2),
+        "cpu_s_per_1000": [round(r["cpu_s"] / len(bodies) * 1000, 3) if r["cpu_s"] else None for r in runs],
+    }))
+    return 0
 
 
 def run_naive(info: dict, url: str, n: int, db: Path) -> dict:
@@ -205,6 +281,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=3000, help="notifications in the queue (default 3000)")
     parser.add_argument("--receivers", type=int, help="collector receivers (default: the collector's own)")
+    parser.add_argument("--db", metavar="URL", help="postgresql://... (a role that may create databases), or `pg`"
+                        " for a throwaway server: drain into PostgreSQL with one collector, then --collectors")
+    parser.add_argument("--collectors", type=int, default=2, help="with --db: how many collectors share the queue"
+                        " and the database in the second run (default 2)")
     args = parser.parse_args()
     n = args.n
 
@@ -217,9 +297,14 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="sestui-drain-") as tmp:
             # A queue each: the long polls the stopped collector leaves behind would take messages.
             url = sqs.create_queue(QueueName="drain-collector")["QueueUrl"]
-            fill(info, url, bodies)
+            if not args.db:
+                fill(info, url, bodies)
             expected = expected_rows(bodies, Path(tmp) / "expected.db")
-            collector = run_collector(info, url, expected, Path(tmp) / "collector.db", args.receivers)
+            if args.db:
+                return run_pg(info, sqs, bodies, expected, args, Path(tmp))
+            db = Path(tmp) / "collector.db"
+            collector = run_collector(info, url, expected, str(db), args.receivers, lambda: stored_rows(db),
+                                      db.with_suffix(".toml"))
             print(json.dumps({"collector": collector}), flush=True)
             url = sqs.create_queue(QueueName="drain-naive")["QueueUrl"]
             fill(info, url, bodies)

@@ -95,14 +95,23 @@ def run_limit(batches: list[Batch], db: Path) -> float:
     return elapsed
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--events", type=int, default=100_000, help="notifications to generate (default 100000)")
+def parse_args(doc: str, events: int, db_help: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options this benchmark and ingest_pg.py share."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=events, help=f"notifications to generate (default {events})")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best counts (default 3)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--db", metavar="URL", help="postgresql://...: measure the PostgreSQL store on that server "
-                        "instead (benchmarks/ingest_pg.py; `--db pg` starts a throwaway server)")
+    parser.add_argument("--db", metavar="URL", help=db_help)
     args = parser.parse_args(argv)
+    if args.db and args.db != "pg" and not args.db.startswith(("postgresql://", "postgres://")):
+        # `sestui ingest --db` takes anything else for a SQLite path: files named "user=... dbname=..."
+        parser.error("--db must be a postgresql:// URL (not a key=value conninfo string)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(__doc__, 100_000, "postgresql://...: measure the PostgreSQL store on that server instead "
+                      "(benchmarks/ingest_pg.py; `--db pg` starts a throwaway server)", argv)
     if args.db:
         import ingest_pg
 

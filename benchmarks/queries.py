@@ -122,6 +122,24 @@ def generate(n_events: int, seed: int):
         yield message, rows
 
 
+def flow_filters(n: int, rng: random.Random, n_messages: int) -> dict[str, list[dict]]:
+    """n flow_page/flow_count keyword sets for each set:/tag: filter measured (queries_pg.py too)."""
+    return {
+        "set_nomatch": [{"configuration_set": f"no-such-set-{i}"} for i in range(n)],
+        "set_match": [{"configuration_set": SETS[i % len(SETS)]} for i in range(n)],
+        "tag_nomatch": [{"tag": ("campaign", f"no-such-{i}")} for i in range(n)],
+        "tag_match": [{"tag": ("campaign", CAMPAIGNS[i % len(CAMPAIGNS)])} for i in range(n)],
+        # a tag ~300 messages carry, spread over the history (looked up by message id)
+        "tag_few": [{"tag": ("batch", f"b{rng.randrange(max(1, n_messages // 300))}")} for _ in range(n)],
+    }
+
+
+def check_flow_filters(store, flows: dict[str, list[dict]]) -> None:
+    """The filters find what they look for (and nothing where nothing carries the name)."""
+    assert store.flow_page(**flows["set_nomatch"][0]) == [] and store.flow_page(**flows["set_match"][0])
+    assert store.flow_page(**flows["tag_nomatch"][0]) == [] and store.flow_page(**flows["tag_few"][0])
+
+
 def build(path: Path, n_events: int, seed: int) -> None:
     tmp = path.with_name(path.name + ".building")
     for suffix in ("", "-wal", "-shm"):
@@ -171,8 +189,8 @@ def database(n_events: int, seed: int, cache_dir: Path, rebuild: bool) -> Path:
     return path
 
 
-def median_ms(calls, lookups: int) -> float:
-    for call in calls[:20]:  # warm up the page cache and SQLite's statement cache
+def median_ms(calls, lookups: int, warm: int = 20) -> float:
+    for call in calls[:warm]:  # warm up the page cache and SQLite's statement cache
         call()
     times = []
     for call in calls[:lookups]:
@@ -212,15 +230,7 @@ def measure(path: Path, lookups: int, seed: int) -> dict[str, float]:
                                                 lookups)
         assert store.flow_page(text=nomatch[0]) == [] and store.flow_page(text=locals_[0])
         if hasattr(store, "_tag_messages"):  # set: and tag: filters (schema 6 on)
-            flows = {
-                "set_nomatch": [{"configuration_set": f"no-such-set-{i}"} for i in range(lookups + 20)],
-                "set_match": [{"configuration_set": SETS[i % len(SETS)]} for i in range(lookups + 20)],
-                "tag_nomatch": [{"tag": ("campaign", f"no-such-{i}")} for i in range(lookups + 20)],
-                "tag_match": [{"tag": ("campaign", CAMPAIGNS[i % len(CAMPAIGNS)])} for i in range(lookups + 20)],
-                # a tag ~300 messages carry, spread over the history (looked up by message id)
-                "tag_few": [{"tag": ("batch", f"b{rng.randrange(max(1, len(message_ids) // 300))}")}
-                            for _ in range(lookups + 20)],
-            }
+            flows = flow_filters(lookups + 20, rng, len(message_ids))
             for name, wheres in flows.items():
                 result[f"flow_{name}"] = median_ms([lambda w=w: store.flow_page(limit=200, **w) for w in wheres],
                                                    lookups)
@@ -229,8 +239,7 @@ def measure(path: Path, lookups: int, seed: int) -> dict[str, float]:
                 # what the console asks every tick while the operator reads: how many arrived since
                 result[f"flow_count_{name}"] = median_ms(
                     [lambda w=w: store.flow_count(after_id=newest - 200, **w) for w in flows[name]], lookups)
-            assert store.flow_page(**flows["set_nomatch"][0]) == [] and store.flow_page(**flows["set_match"][0])
-            assert store.flow_page(**flows["tag_nomatch"][0]) == [] and store.flow_page(**flows["tag_few"][0])
+            check_flow_filters(store, flows)
         if hasattr(store, "breakdown"):  # the roll-ups (schema 4 on)
             for window, name in ((3_600_000, "1h"), (86_400_000, "24h"), (14 * 86_400_000, "14d")):
                 for dim in ("configuration_set", "recipient_domain", "campaign", "bounce_class"):
@@ -245,11 +254,17 @@ def measure(path: Path, lookups: int, seed: int) -> dict[str, float]:
     return result
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
-    parser.add_argument("--lookups", type=int, default=200)
+def parser_for(doc: str, sizes: list[int], lookups: int) -> argparse.ArgumentParser:
+    """The options this benchmark and queries_pg.py share."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=sizes)
+    parser.add_argument("--lookups", type=int, default=lookups)
     parser.add_argument("--seed", type=int, default=7)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = parser_for(__doc__, [10_000, 1_000_000], 200)
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached databases")
     parser.add_argument("--rounds", type=int, default=3,

@@ -60,7 +60,9 @@ class Ingester:
         self.total = AddResult()
         self.on_progress = on_progress or (lambda total: None)
         self._pool = None
-        if parallel and (os.cpu_count() or 1) > 1:
+        # a spare core: one beyond those the writing takes (SQLite's is this process; a PostgreSQL
+        # server on this machine takes another, and a parse worker would slow its writes down)
+        if parallel and (os.cpu_count() or 1) > getattr(store, "writing_cores", 1):
             self._pool = multiprocessing.get_context("spawn").Pool(1)
 
     @staticmethod

@@ -17,6 +17,31 @@ from sestui.store.base import AddResult, to_ms
 
 EVENT_COLUMNS = ("message_id", "event_type", "recipient", "ts") + DETAIL_FIELDS
 
+MESSAGE_COLUMNS = ("message_id", "first_seen", "mail_ts", "last_event_ts", "source", "subject", "destinations",
+                   "configuration_set", "tags")
+RECIPIENT_COLUMNS = ("message_id", "recipient", "status", "rank", "ts")
+
+
+def message_merge(greatest: str) -> str:
+    """How a message row merges with the stored one (both backends; `greatest` is the backend's
+    two-argument maximum: SQLite's max, PostgreSQL's greatest)."""
+    return f"""ON CONFLICT (message_id) DO UPDATE SET
+  mail_ts = coalesce(messages.mail_ts, excluded.mail_ts),
+  last_event_ts = {greatest}(coalesce(messages.last_event_ts, 0), excluded.last_event_ts),
+  source = coalesce(messages.source, excluded.source),
+  subject = coalesce(messages.subject, excluded.subject),
+  destinations = CASE WHEN messages.destinations IS NULL OR messages.destinations = '[]'
+                      THEN excluded.destinations ELSE messages.destinations END,
+  configuration_set = coalesce(messages.configuration_set, excluded.configuration_set),
+  tags = CASE WHEN messages.tags IS NULL OR messages.tags = '{{}}' THEN excluded.tags ELSE messages.tags END"""
+
+
+# A recipient's status moves to a higher rank, or at the same rank to a later event.
+RECIPIENT_MERGE = """ON CONFLICT (message_id, recipient) DO UPDATE SET
+  status = excluded.status, rank = excluded.rank, ts = excluded.ts
+  WHERE excluded.rank > message_recipients.rank
+     OR (excluded.rank = message_recipients.rank AND excluded.ts > message_recipients.ts)"""
+
 _json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) without a new encoder per call
 _details = attrgetter(*DETAIL_FIELDS)
 
@@ -30,28 +55,10 @@ class Rows:
         f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
     )
     RECORD_SQL = "INSERT OR IGNORE INTO records (message_id, event_type, ts, body) VALUES (?, ?, ?, ?)"
-    MESSAGE_SQL = """
-        INSERT INTO messages (message_id, first_seen, mail_ts, last_event_ts, source, subject,
-                              destinations, configuration_set, tags)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (message_id) DO UPDATE SET
-          mail_ts = coalesce(messages.mail_ts, excluded.mail_ts),
-          last_event_ts = max(coalesce(messages.last_event_ts, 0), excluded.last_event_ts),
-          source = coalesce(messages.source, excluded.source),
-          subject = coalesce(messages.subject, excluded.subject),
-          destinations = CASE WHEN messages.destinations IS NULL OR messages.destinations = '[]'
-                              THEN excluded.destinations ELSE messages.destinations END,
-          configuration_set = coalesce(messages.configuration_set, excluded.configuration_set),
-          tags = CASE WHEN messages.tags IS NULL OR messages.tags = '{}'
-                      THEN excluded.tags ELSE messages.tags END
-    """
-    RECIPIENT_SQL = """
-        INSERT INTO message_recipients (message_id, recipient, status, rank, ts) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (message_id, recipient) DO UPDATE SET
-          status = excluded.status, rank = excluded.rank, ts = excluded.ts
-        WHERE excluded.rank > message_recipients.rank
-           OR (excluded.rank = message_recipients.rank AND excluded.ts > message_recipients.ts)
-    """
+    MESSAGE_SQL = (f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join('?' * len(MESSAGE_COLUMNS))}) "
+                   + message_merge("max"))
+    RECIPIENT_SQL = (f"INSERT INTO message_recipients ({', '.join(RECIPIENT_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' * len(RECIPIENT_COLUMNS))}) {RECIPIENT_MERGE}")
     QUARANTINE_SQL = "INSERT INTO quarantine (received, reason, body) VALUES (?, ?, ?)"
 
     def __init__(self, received_ms: int):

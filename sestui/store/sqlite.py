@@ -8,7 +8,6 @@ store/rows.py; every other SQL statement is here or in store/queries.py.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sqlite3
 import threading
@@ -33,8 +32,9 @@ from sestui.store.base import (  # noqa: F401
     now_ms,
     to_ms,
 )
-from sestui.store.base import BounceRow, BreakdownRow, EventRow, MessageRow, PruneCounts, QuarantineRow
+from sestui.store.base import BounceRow, BreakdownRow, EventRow, PruneCounts
 from sestui.store.history import HistoryQueries
+from sestui.store.reads import SharedReads, by_configuration_set
 from sestui.store.rows import EVENT_COLUMNS, Rows
 from sestui.store.schema import APPLICATION_ID, MIGRATIONS, SESTUI_TABLES, migrate
 from sestui.store.state import StateQueries
@@ -55,11 +55,12 @@ def _open_private(path: Path) -> None:
     os.close(fd)
 
 
-class Store(StateQueries, HistoryQueries):
+class Store(SharedReads, StateQueries, HistoryQueries):
     """One connection to the event database. Safe to share between threads (calls are serialized).
     The operational state (collector, account, suppressions, audit) is in store/state.py."""
 
     COLLECTOR_FIELDS = COLLECTOR_FIELDS
+    _event_where = staticmethod(queries.event_where)  # for store/reads.py
 
     outbox_rules = None  # outbox hook: a core.rules.RuleSet, set by store.outbox.attach()
 
@@ -191,33 +192,6 @@ class Store(StateQueries, HistoryQueries):
         with self._lock, self._translated():
             return list(self.db.query(sql, tuple(params)))
 
-    def iter_events(
-        self,
-        *,
-        event_type: str | None = None,
-        message_id: str | None = None,
-        recipient: str | None = None,
-        since_ms: int | None = None,
-        until_ms: int | None = None,
-        batch: int = 5000,
-    ) -> Iterator[EventRow]:
-        """Events in timestamp order (ties by arrival), streamed in keyset pages."""
-        where, params = queries.event_where(event_type=event_type, message_id=message_id, recipient=recipient,
-                                            since_ms=since_ms, until_ms=until_ms)
-        last: tuple[int, int] | None = None
-        while True:
-            clauses = list(where)
-            page_params = list(params)
-            if last is not None:
-                clauses.append("(ts > ? OR (ts = ? AND id > ?))")
-                page_params += [last[0], last[0], last[1]]
-            sql = f"SELECT {_EVENT_COLS} FROM events{queries.where_sql(clauses)} ORDER BY ts, id LIMIT {int(batch)}"
-            rows = self._query(sql, page_params)
-            yield from rows
-            if len(rows) < batch:
-                return
-            last = (rows[-1]["ts"], rows[-1]["id"])
-
     def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[EventRow]:
         """The newest events, newest first; `before` = (ts, id) of the last row of the previous page."""
         if before is None:
@@ -271,11 +245,6 @@ class Store(StateQueries, HistoryQueries):
             (recipient, limit),
         )
 
-    def counts_by_type(self, since_ms: int, until_ms: int | None = None) -> dict[str, int]:
-        """Events per type in a window; complaints only where they are the recipient's (core.classify)."""
-        sql, params = queries.counts_by_type(since_ms, until_ms)
-        return {row["event_type"]: row["n"] for row in self._query(sql, params) if row["n"]}
-
     def counts_by_configuration_set(self, since_ms: int) -> dict[str | None, tuple[dict[str, int], int]]:
         """configuration set (None: sent without one) -> (counts by event type, hard bounces), for the
         types the reputation rates are made of."""
@@ -288,19 +257,7 @@ class Store(StateQueries, HistoryQueries):
             f" AND NOT (e.event_type = 'complaint' AND coalesce(e.complaint_feedback_type, '') = 'not-spam')"
             f" AND {RATE_COUNTED_RECIPIENT}"
             f" GROUP BY cs, e.event_type", [*types, since_ms])
-        out: dict[str | None, tuple[dict[str, int], int]] = {}
-        for row in rows:
-            counts, hard = out.get(row["cs"], ({}, 0))
-            counts[row["event_type"]] = row["n"]
-            out[row["cs"]] = (counts, hard + (row["hard"] or 0))
-        return out
-
-    def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]:
-        """event_type -> {hour (ms) -> count} since a time; bounces split into bounce_hard/bounce_soft."""
-        out: dict[str, dict[int, int]] = {}
-        for row in self._query(queries.HOURLY_COUNTS, (since_ms,)):
-            out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
-        return out
+        return by_configuration_set(rows)
 
     def bounces_for(self, recipient: str, since_ms: int) -> list[BounceRow]:
         """A recipient's bounces since a time (case-insensitive address), for the soft-bounce policy."""
@@ -337,34 +294,6 @@ class Store(StateQueries, HistoryQueries):
     def vacuum(self) -> None:
         with self._lock, self._translated():
             self.db.vacuum()
-
-    def message(self, message_id: str) -> MessageRow | None:
-        rows = self._query("SELECT * FROM messages WHERE message_id = ?", (message_id,))
-        if not rows:
-            return None
-        msg = rows[0]
-        msg["destinations"] = json.loads(msg["destinations"]) if msg["destinations"] else []
-        msg["tags"] = json.loads(msg["tags"]) if msg["tags"] else {}
-        msg["recipients"] = self._query(
-            "SELECT recipient, status, ts FROM message_recipients WHERE message_id = ? ORDER BY recipient",
-            (message_id,),
-        )
-        return msg
-
-    def record(self, message_id: str, event_type: str, ts: int) -> str | None:
-        rows = self._query(
-            "SELECT body FROM records WHERE message_id = ? AND event_type = ? AND ts = ?",
-            (message_id, event_type, ts),
-        )
-        return rows[0]["body"] if rows else None
-
-    def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
-        return self._query("SELECT * FROM quarantine ORDER BY id DESC LIMIT ?", (limit,))
-
-    def count(self, table: str) -> int:
-        if table not in ("events", "messages", "quarantine", "records"):
-            raise ValueError(table)
-        return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
     # -- plumbing -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ transaction that stores them; `wait_for_events` is how a console learns of them 
 from __future__ import annotations
 
 import functools
+import os
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -18,21 +19,24 @@ from typing import TYPE_CHECKING, Any, Self
 
 import psycopg
 from psycopg import errors
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sestui.core.events import Parsed
-from sestui.store import queries
 from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
 from sestui.store.history import HistoryQueries
+from sestui.store.reads import SharedReads
 from sestui.store.postgres import filters
 from sestui.store.postgres import outbox as pgoutbox  # outbox hook
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.outbox import PgOutbox  # outbox hook
 from sestui.store.postgres.messages import connect_error, display_url, first_line, lost_error
+from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres.reports import PgReportsMixin
+from sestui.store.postgres.reports import pg_sql as _pg
 from sestui.store.postgres.state import PgStateMixin
-from sestui.store.postgres.write import WRITERS, forget_staging, has_nul
+from sestui.store.postgres.write import WRITERS, has_nul, write_pipeline
 from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
@@ -69,11 +73,6 @@ def _event_where(*, types: Iterable[str] | None = None, text: str | None = None,
     return where, params
 
 
-def _pg(sql: str) -> str:
-    """A statement of store/queries.py (portable SQL, `?` placeholders) in psycopg's placeholders."""
-    return sql.replace("%", "%%").replace("?", "%s")
-
-
 def _where_sql(clauses: list[str]) -> str:
     return " WHERE " + " AND ".join(clauses) if clauses else ""
 
@@ -82,11 +81,15 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
+class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
     """A pool of connections to one PostgreSQL database holding the sestui schema."""
 
     COLLECTOR_FIELDS = COLLECTOR_FIELDS
-    _p = "%s"  # psycopg's placeholder, for store/history.py
+    _p = "%s"  # psycopg's placeholder, for store/history.py, state.py and reads.py
+    _AFTER_KEY = ("(ts, id) > (%s, %s)", ("ts", "id"))
+    _BYTE_ORDER = ' COLLATE "C"'  # SQLite's text order
+    _event_where = staticmethod(_event_where)
+    _portable = staticmethod(_pg)
     outbox_rules = None  # outbox hook: a core.rules.RuleSet, set by store.outbox.attach()
 
     @functools.cached_property
@@ -122,6 +125,14 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                                    # a connection the server dropped (a restart) is replaced, not handed out
                                    check=ConnectionPool.check_connection)
 
+    @functools.cached_property
+    def writing_cores(self) -> int:
+        """Cores a write keeps busy on this machine: this process's, and the server's where it runs here
+        (a unix socket or a loopback address): ops/ingest.py parses in a second process only beyond them."""
+        host = str(conninfo_to_dict(self.url).get("host") or os.environ.get("PGHOST") or "")
+        local = not host or any(h.startswith("/") or h in ("localhost", "127.0.0.1", "::1") for h in host.split(","))
+        return 2 if local else 1
+
     def _not_a_member(self, conn: psycopg.Connection) -> StoreError:
         user, owner = conn.execute(
             "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'sestui_schema' "
@@ -130,6 +141,9 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                           f"administrator to run GRANT {owner} TO {user}")
 
     def _configure(self, conn: psycopg.Connection) -> None:
+        # Short statements whose row estimates can pass jit_above_cost (a write's roll-up upsert
+        # guesses 600k rows for 2k): compiling them cost more than running them (~20 ms each).
+        conn.execute("SET jit = off")
         if self.readonly:
             conn.execute("SET default_transaction_read_only = on")
 
@@ -236,6 +250,7 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
         if not len(rows):
             return AddResult()
         fresh = clean = False
+        write_rows = self._write_rows
         with self._conn() as conn:
             while True:
                 self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=fresh)
@@ -243,15 +258,21 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
                     with conn.transaction():
                         # ids in commit order: a reader of "id > last seen" never misses a row
                         conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
-                        result = self._write_rows(conn, rows, clean=clean)
+                        if rows.events:
+                            ids = list({m[0] for m in rows.messages} | {e[0] for e in rows.events})
+                            newest, before = pgrollups.before_write(conn, ids)
+                        result = write_rows(conn, rows, clean=clean)
+                        if rows.events:
+                            pgrollups.after_write(conn, newest, before, ids)
                         if self.outbox_rules:  # outbox hook: the actions these events trigger, same transaction
                             pgoutbox.route(conn, rows, self.outbox_rules)
                         if result.stored:  # delivered to listeners when (and if) this commits
                             conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
                     return result
                 except BaseException as exc:
-                    forget_staging(conn)  # made in the transaction that rolled back: gone with it
-                    if isinstance(exc, errors.CheckViolation) and not fresh:  # "no partition for row": pruned
+                    if isinstance(exc, errors.UniqueViolation) and write_rows is not write_pipeline:
+                        write_rows = write_pipeline  # a row the fast path took for new was stored: ON CONFLICT
+                    elif isinstance(exc, errors.CheckViolation) and not fresh:  # "no partition for row": pruned
                         fresh = True  # by another process
                     elif isinstance(exc, psycopg.DataError) and not clean and has_nul(exc):
                         clean = True  # a NUL, which PostgreSQL text cannot hold: again, cleaned
@@ -336,24 +357,6 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
         with self._conn() as conn:
             conn.execute(sql, tuple(params))
 
-    def iter_events(self, *, event_type: str | None = None, message_id: str | None = None,
-                    recipient: str | None = None, since_ms: int | None = None, until_ms: int | None = None,
-                    batch: int = 5000) -> Iterator[EventRow]:
-        where, params = _event_where(event_type=event_type, message_id=message_id, recipient=recipient,
-                                     since_ms=since_ms, until_ms=until_ms)
-        last: tuple[int, int] | None = None
-        while True:
-            clauses, page_params = list(where), list(params)
-            if last is not None:
-                clauses.append("(ts, id) > (%s, %s)")
-                page_params += [last[0], last[1]]
-            rows = self._query(f"SELECT {COLS} FROM events{_where_sql(clauses)} ORDER BY ts, id LIMIT {int(batch)}",
-                               page_params)
-            yield from rows
-            if len(rows) < batch:
-                return
-            last = (rows[-1]["ts"], rows[-1]["id"])
-
     def latest(self, limit: int = 200, *, before: tuple[int, int] | None = None) -> list[EventRow]:
         if before is None:
             return self._query(f"SELECT {COLS} FROM events ORDER BY ts DESC, id DESC LIMIT %s", (limit,))
@@ -385,17 +388,6 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
     def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE lower(recipient) = lower(%s) "
                            f"ORDER BY ts DESC, id DESC LIMIT %s", (recipient, limit))
-
-    def counts_by_type(self, since_ms: int, until_ms: int | None = None) -> dict[str, int]:
-        """Events per type in a window; complaints only where they are the recipient's (core.classify)."""
-        sql, params = queries.counts_by_type(since_ms, until_ms)
-        return {row["event_type"]: row["n"] for row in self._query(_pg(sql), params) if row["n"]}
-
-    def hourly_counts(self, since_ms: int) -> dict[str, dict[int, int]]:
-        out: dict[str, dict[int, int]] = {}
-        for row in self._query(_pg(queries.HOURLY_COUNTS), (since_ms,)):
-            out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
-        return out
 
     def bounces_for(self, recipient: str, since_ms: int) -> list[BounceRow]:
         return self._query(

@@ -1,7 +1,7 @@
-"""PostgresStore, continued: the reputation and breakdown queries the SQLite store answers from its
-hourly roll-ups (store/rollups.py). PostgreSQL keeps no roll-up table yet: these group the events
-of the window's hours directly, with the same dimensions, complaint rule and result order. As
-there, an event's configuration set and tags are its message's (any record of it)."""
+"""PostgresStore, continued: the reputation and breakdown queries. The breakdown reads the hourly
+roll-ups (store/postgres/rollups.py keeps them, with the expressions below); the per-set counts
+group the events. As in SQLite, an event's configuration set and tags are its message's (any
+record of it)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, RATE_COUNTED_RECIPIENT
 from sestui.store import rollups
 from sestui.store.base import BreakdownRow, now_ms
+from sestui.store.reads import by_configuration_set
 
 _subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
 _feedback = ", ".join(f"'{f}'" for f in NOT_COUNTED_FEEDBACK_TYPES)
@@ -36,15 +37,17 @@ GROUP_EXPR = {
     "configuration_set": CONFIG_SET,
     "from_domain": _domain("coalesce(e.source, '')", "> "),
     "recipient_domain": _domain("e.recipient"),
-    "campaign": "v.value",
     "bounce_class": "coalesce(e.bounce_class, '')",
     "feedback_type": "coalesce(e.complaint_feedback_type, '')",
 }
-assert set(GROUP_EXPR) == set(rollups.DIMENSIONS)
-_HARD = "(e.event_type = 'bounce' AND coalesce(e.bounce_type, '') = 'Permanent')"
+assert set(GROUP_EXPR) == set(rollups.DIMENSIONS) - {"campaign"}  # campaign: rollup_tags
+HARD = "(e.event_type = 'bounce' AND coalesce(e.bounce_type, '') = 'Permanent')"
 _MESSAGE = " LEFT JOIN messages m ON m.message_id = e.message_id"
-_TAG_VALUES = (" CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof((m.tags::jsonb) -> %s) = 'array'"
-               " THEN (m.tags::jsonb) -> %s ELSE '[]'::jsonb END) AS v(value)")
+
+
+def pg_sql(sql: str) -> str:
+    """A statement in portable SQL (`?` placeholders, store/queries.py and rollups.py) in psycopg's."""
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 class PgReportsMixin:
@@ -55,37 +58,16 @@ class PgReportsMixin:
         types = ["send", "delivery", "bounce", "complaint", "reject"]
         rows = self._query(
             "SELECT coalesce(e.configuration_set, m.configuration_set) AS cs, e.event_type, count(*) AS n,"
-            f" sum(CASE WHEN {_HARD} THEN 1 ELSE 0 END) AS hard FROM events e{_MESSAGE}"
+            f" sum(CASE WHEN {HARD} THEN 1 ELSE 0 END) AS hard FROM events e{_MESSAGE}"
             " WHERE e.event_type = ANY(%s) AND e.ts >= %s"
             " AND NOT (e.event_type = 'complaint' AND coalesce(e.complaint_feedback_type, '') = 'not-spam')"
             f" AND {RATE_COUNTED_RECIPIENT.replace('%', '%%')}"
             " GROUP BY 1, e.event_type", (types, since_ms))
-        out: dict[str | None, tuple[dict[str, int], int]] = {}
-        for row in rows:
-            counts, hard = out.get(row["cs"], ({}, 0))
-            counts[row["event_type"]] = row["n"]
-            out[row["cs"]] = (counts, hard + (row["hard"] or 0))
-        return out
+        return by_configuration_set(rows)
 
     def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None,
                   campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
-        """As the SQLite store's: events per type (and hard bounces) for each value of a dimension,
-        over the whole hours that overlap the last `window_ms`; "campaign" by the tag `campaign_tag`,
-        its group "" what the window holds without it; the groups adding the most hard bounces first."""
-        if group_by not in rollups.DIMENSIONS:
-            raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
-        end = now if now is not None else now_ms()
-        since = (end - window_ms) // rollups.HOUR_MS * rollups.HOUR_MS
-        until = end // rollups.HOUR_MS * rollups.HOUR_MS + rollups.HOUR_MS  # roll-up hours <= end
-        window = (since, until)
-
-        def grouped(expr: str, joins: str, params: tuple) -> list[dict]:
-            return self._query(f"SELECT {expr} AS grp, e.event_type, {_HARD}::int AS hard, count(*) AS n FROM events e"
-                               f"{joins} WHERE e.ts >= %s AND e.ts < %s AND {COMPLAINT_COUNTED}"
-                               f" GROUP BY 1, 2, 3", params + window)
-
-        if group_by == "campaign":
-            tagged = grouped("v.value", _MESSAGE + _TAG_VALUES, (campaign_tag, campaign_tag))
-            return rollups.breakdown_rows(tagged, untagged=grouped("''", "", ()))
-        joins = _MESSAGE if group_by == "configuration_set" else ""
-        return rollups.breakdown_rows(grouped(GROUP_EXPR[group_by], joins, ()))
+        """As the SQLite store's: events per type (and hard bounces) for each value of a dimension over
+        the hours that overlap the last `window_ms`, from the roll-ups (store/postgres/rollups.py)."""
+        return rollups.breakdown(lambda sql, params: self._query(pg_sql(sql), params), window_ms, group_by,
+                                 now if now is not None else now_ms(), campaign_tag)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sestui.store.postgres import rollups as pgrollups
+
 
 # pg_advisory_xact_lock keys (any constant bigint; chosen once, never change them).
 MIGRATION_LOCK = 0x5E57_0001
@@ -230,7 +232,10 @@ CREATE INDEX messages_set ON messages(configuration_set);
 CREATE INDEX messages_tags ON messages USING gin ((tags::jsonb) jsonb_path_ops)
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+# Version 5: the hourly roll-ups (store/postgres/rollups.py), filled from the events already stored.
+_V5 = pgrollups.migration()
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 
 
 def statements(script: str) -> list[str]:

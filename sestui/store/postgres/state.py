@@ -1,4 +1,4 @@
-"""PostgresStore, continued: messages and raw records, retention, collector/account/statistics state,
+"""PostgresStore, continued: retention, collector/account/statistics state,
 the suppression cache and the audit log. Same signatures and results as the SQLite store's (store/sqlite.py, store/state.py).
 
 Ordering notes (to match SQLite): text is ordered with COLLATE "C" (SQLite compares bytes), and
@@ -13,7 +13,8 @@ from contextlib import AbstractContextManager
 
 import psycopg
 
-from sestui.store.base import AuditRow, MessageRow, PruneCounts, QuarantineRow, SuppressionRow
+from sestui.store.base import AuditRow, PruneCounts, SuppressionRow
+from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres import schema as pgschema
 from sestui.store.state import StateQueries
 
@@ -31,33 +32,6 @@ class PgStateMixin(StateQueries):
     @staticmethod
     def _partition_list(conn: psycopg.Connection) -> dict[str, tuple[int, int]]: raise NotImplementedError
 
-    # -- messages, records, quarantine ---------------------------------------------------------
-
-    def message(self, message_id: str) -> MessageRow | None:
-        rows = self._query("SELECT * FROM messages WHERE message_id = %s", (message_id,))
-        if not rows:
-            return None
-        msg = rows[0]
-        msg["destinations"] = json.loads(msg["destinations"]) if msg["destinations"] else []
-        msg["tags"] = json.loads(msg["tags"]) if msg["tags"] else {}
-        msg["recipients"] = self._query(
-            'SELECT recipient, status, ts FROM message_recipients WHERE message_id = %s ORDER BY recipient COLLATE "C"',
-            (message_id,))
-        return msg
-
-    def record(self, message_id: str, event_type: str, ts: int) -> str | None:
-        rows = self._query("SELECT body FROM records WHERE message_id = %s AND event_type = %s AND ts = %s",
-                           (message_id, event_type, ts))
-        return rows[0]["body"] if rows else None
-
-    def quarantined(self, limit: int = 100) -> list[QuarantineRow]:
-        return self._query("SELECT * FROM quarantine ORDER BY id DESC LIMIT %s", (limit,))
-
-    def count(self, table: str) -> int:
-        if table not in ("events", "messages", "quarantine", "records"):
-            raise ValueError(table)
-        return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
-
     # -- retention ----------------------------------------------------------------------------
 
     def prune(self, before_ms: int) -> PruneCounts:
@@ -65,6 +39,8 @@ class PgStateMixin(StateQueries):
         `before_ms` (DROP TABLE, no dead rows), by DELETE in the one partition it cuts."""
         with self._conn() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.PARTITION_LOCK,))
+            # no write between the DELETEs and the roll-ups' recount of the hour the cut falls in
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
             events = 0
             for name, (lo, hi) in sorted(self._partition_list(conn).items(), key=lambda kv: kv[1]):
                 if hi <= before_ms:
@@ -82,6 +58,7 @@ class PgStateMixin(StateQueries):
             conn.execute(
                 "DELETE FROM message_recipients WHERE ts < %s AND NOT EXISTS "
                 "(SELECT 1 FROM messages m WHERE m.message_id = message_recipients.message_id)", (before_ms,))
+            pgrollups.prune(conn, before_ms)
         return PruneCounts(events=events, records=records, quarantine=quarantine, messages=messages)
 
     def vacuum(self) -> None:

@@ -1,9 +1,10 @@
 """Writing a `Rows` batch (see store/rows.py) into PostgreSQL, inside the caller's transaction.
 
 Two ways, same result (tests run both):
-- "copy": COPY each table's rows into a temporary table, then one INSERT ... SELECT ... ON CONFLICT
-  per table;
-- "pipeline": executemany of the row-by-row statements, which psycopg sends in pipeline mode.
+- "copy" (the default, write_copy): COPY straight into the tables for every row that cannot
+  collide with a stored one, one upsert statement per table for the rest (see write_copy);
+- "pipeline": executemany of the row-by-row ON CONFLICT statements, which psycopg sends in
+  pipeline mode; also what a "copy" batch is redone with should a row collide after all.
 
 Messages and per-recipient statuses are upserts that merge with what is stored. A single INSERT
 may not update one row twice, so the batch is first folded in Python into one row per key with
@@ -13,33 +14,18 @@ statement-per-row executemany.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from sestui.store.base import AddResult
-from sestui.store.rows import EVENT_COLUMNS
+from sestui.store.history import RECORD_COLUMNS
+from sestui.store.rows import EVENT_COLUMNS, MESSAGE_COLUMNS, RECIPIENT_COLUMNS, RECIPIENT_MERGE, message_merge
 
-MESSAGE_COLUMNS = ("message_id", "first_seen", "mail_ts", "last_event_ts", "source", "subject", "destinations",
-                   "configuration_set", "tags")
-RECIPIENT_COLUMNS = ("message_id", "recipient", "status", "rank", "ts")
-RECORD_COLUMNS = ("message_id", "event_type", "ts", "body")
 QUARANTINE_COLUMNS = ("received", "reason", "body")
 
 EVENTS_CONFLICT = "ON CONFLICT (message_id, event_type, recipient, ts) DO NOTHING"
 RECORDS_CONFLICT = "ON CONFLICT (message_id, event_type, ts) DO NOTHING"
-MESSAGES_CONFLICT = """ON CONFLICT (message_id) DO UPDATE SET
-  mail_ts = coalesce(messages.mail_ts, excluded.mail_ts),
-  last_event_ts = greatest(coalesce(messages.last_event_ts, 0), excluded.last_event_ts),
-  source = coalesce(messages.source, excluded.source),
-  subject = coalesce(messages.subject, excluded.subject),
-  destinations = CASE WHEN messages.destinations IS NULL OR messages.destinations = '[]'
-                      THEN excluded.destinations ELSE messages.destinations END,
-  configuration_set = coalesce(messages.configuration_set, excluded.configuration_set),
-  tags = CASE WHEN messages.tags IS NULL OR messages.tags = '{}' THEN excluded.tags ELSE messages.tags END"""
-RECIPIENTS_CONFLICT = """ON CONFLICT (message_id, recipient) DO UPDATE SET
-  status = excluded.status, rank = excluded.rank, ts = excluded.ts
-  WHERE excluded.rank > message_recipients.rank
-     OR (excluded.rank = message_recipients.rank AND excluded.ts > message_recipients.ts)"""
+MESSAGES_CONFLICT = message_merge("greatest")
+RECIPIENTS_CONFLICT = RECIPIENT_MERGE
 
 TABLES = (  # (table, columns, conflict clause)
     ("events", EVENT_COLUMNS, EVENTS_CONFLICT),
@@ -112,8 +98,8 @@ def batch_tables(rows, *, clean: bool = False) -> list[tuple[str, tuple, str, li
 
 def write_pipeline(conn, rows, *, clean: bool = False) -> AddResult:
     stored = 0
-    with conn.cursor() as cur:
-        for table, cols, conflict, data in batch_tables(rows, clean=clean):
+    with conn.cursor() as cur:  # quarantine first: a NUL, the usual failure, fails before ids are drawn
+        for table, cols, conflict, data in sorted(batch_tables(rows, clean=clean), key=lambda t: t[0] != "quarantine"):
             sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) {conflict}")
             cur.executemany(sql, data)
             if table == "events":
@@ -121,45 +107,73 @@ def write_pipeline(conn, rows, *, clean: bool = False) -> AddResult:
     return AddResult(stored, len(rows.events) - stored, len(rows.quarantine))
 
 
-_STAGED: weakref.WeakSet = weakref.WeakSet()  # connections that hold the staging tables
+def _first_of_each(rows: list[tuple], width: int) -> list[tuple]:
+    """The rows whose identity (the first `width` values) has not come earlier in the batch."""
+    seen: set[tuple] = set()
+    return [row for row in rows if (key := row[:width]) not in seen and not seen.add(key)]  # type: ignore[func-returns-value]
 
 
-def _staging_tables(conn, cur) -> None:
-    """The temporary tables COPY fills, once per connection (they live as long as it). `_seq`, an
-    identity, keeps the batch's order for the INSERT ... SELECT (ids in the order SQLite gives)."""
-    if conn in _STAGED:
-        return
-    for table, cols, _conflict in TABLES:
-        if table != "quarantine":
-            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS _in_{table} ON COMMIT DELETE ROWS AS "
-                        f"SELECT {', '.join(cols)} FROM {table} WITH NO DATA")
-            cur.execute(f"ALTER TABLE _in_{table} ADD COLUMN IF NOT EXISTS _seq BIGINT GENERATED ALWAYS AS IDENTITY")
-    _STAGED.add(conn)
+def _stored(conn, sql: str, params: tuple) -> set[tuple]:
+    return set(conn.execute(sql, params).fetchall())
 
 
-def forget_staging(conn) -> None:
-    """After a rollback: the staging tables made in that transaction are gone."""
-    _STAGED.discard(conn)
+def _copy(cur, table: str, cols: tuple, data: list[tuple]) -> None:
+    if data:
+        with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in data:
+                copy.write_row(row)
+
+
+def _upsert(cur, table: str, cols: tuple, types: tuple, conflict: str, data: list[tuple]) -> None:
+    """One INSERT ... SELECT FROM unnest(column arrays) ON CONFLICT: a statement per table, however many rows."""
+    if data:
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays}) {conflict}",
+                    [list(column) for column in zip(*data, strict=True)])
+
+
+MESSAGE_TYPES = ("text", "bigint", "bigint", "bigint", "text", "text", "text", "text", "text")
+RECIPIENT_TYPES = ("text", "text", "text", "integer", "bigint")
 
 
 def write_copy(conn, rows, *, clean: bool = False) -> AddResult:
-    stored = 0
+    """COPY straight into the tables, with no conflict handling, every row that cannot collide with a
+    stored one; merge the rest. Which can: one primary-key probe per message of the batch finds the
+    messages already stored (an event, record or recipient row is always written with its message's
+    row, and pruned before it); only those messages' events and records are looked up, and only their
+    message and recipient rows are upserts. Safe because writers hold EVENTS_WRITE_LOCK: nothing is
+    stored between the look-up and the COPY. Should a row collide anyway (a message row deleted by
+    hand), COPY fails with a unique violation and PostgresStore.write redoes the batch with
+    write_pipeline, whose every statement is ON CONFLICT."""
+    data = dict((table, rows_) for table, _cols, _conflict, rows_ in batch_tables(rows, clean=clean))
+    events = _first_of_each(data.get("events", []), 4)
+    records = _first_of_each(data.get("records", []), 3)
+    messages, recipients = data.get("messages", []), data.get("message_recipients", [])
+    ids = list({m[0] for m in messages} | {e[0] for e in events} | {r[0] for r in records})
+    known = {m for (m,) in _stored(conn, "SELECT message_id FROM messages WHERE message_id = ANY(%s)", (ids,))} \
+        if ids else set()
+    if known:
+        probe = [e for e in events if e[0] in known]
+        if probe:  # the ts bounds let the planner read only the partitions those events fall in
+            have = _stored(conn, "SELECT message_id, event_type, recipient, ts FROM events WHERE message_id = ANY(%s)"
+                                 " AND ts BETWEEN %s AND %s",
+                           (list({e[0] for e in probe}), min(e[3] for e in probe), max(e[3] for e in probe)))
+            events = [e for e in events if e[:4] not in have]
+        if any(r[0] in known for r in records):
+            have = _stored(conn, "SELECT message_id, event_type, ts FROM records WHERE message_id = ANY(%s)",
+                           (list({r[0] for r in records if r[0] in known}),))
+            records = [r for r in records if r[:3] not in have]
     with conn.cursor() as cur:
-        for table, cols, conflict, data in batch_tables(rows, clean=clean):
-            names = ", ".join(cols)
-            if table == "quarantine":  # nothing to merge: straight in
-                target = f"quarantine ({names})"
-            else:
-                target = f"_in_{table} ({names})"
-                _staging_tables(conn, cur)
-            with cur.copy(f"COPY {target} FROM STDIN") as copy:
-                for row in data:
-                    copy.write_row(row)
-            if table != "quarantine":
-                cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _in_{table} ORDER BY _seq {conflict}")
-                if table == "events":
-                    stored = cur.rowcount
-    return AddResult(stored, len(rows.events) - stored, len(rows.quarantine))
+        _copy(cur, "quarantine", QUARANTINE_COLUMNS, data.get("quarantine", []))
+        _copy(cur, "events", EVENT_COLUMNS, events)
+        _copy(cur, "records", RECORD_COLUMNS, records)
+        _copy(cur, "messages", MESSAGE_COLUMNS, [m for m in messages if m[0] not in known])
+        _copy(cur, "message_recipients", RECIPIENT_COLUMNS, [r for r in recipients if r[0] not in known])
+        _upsert(cur, "messages", MESSAGE_COLUMNS, MESSAGE_TYPES, MESSAGES_CONFLICT,
+                [m for m in messages if m[0] in known])
+        _upsert(cur, "message_recipients", RECIPIENT_COLUMNS, RECIPIENT_TYPES, RECIPIENTS_CONFLICT,
+                [r for r in recipients if r[0] in known])
+    return AddResult(len(events), len(rows.events) - len(events), len(rows.quarantine))
 
 
 WRITERS = {"copy": write_copy, "pipeline": write_pipeline}
