@@ -175,7 +175,13 @@ def _v7(db: sqlite_utils.Database) -> None:
     rollups.rebuild(db.conn)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(db: sqlite_utils.Database) -> None:
+    """Breakdowns read rollup_groups (the hourly roll-ups summed per dimension: store/rollups.py)."""
+    db.conn.execute(rollups.GROUPS_TABLE)
+    rollups.regroup(db.conn)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 
 
 def migrate(db: sqlite_utils.Database, from_version: int) -> None:
