@@ -78,12 +78,14 @@ def test_status_and_the_metrics_endpoint_agree_on_every_figure(demo_box, tmp_pat
         port = wait_for("collect says where its metrics are", lambda: re.search(
             r"metrics at http://127\.0\.0\.1:(\d+)/metrics", collector.stderr.readline()))
         wait_for("the collector read AWS's figures", reputation_saved(db))
-        # More mail after that reading, to the set whose figure is sestui's own: AWS publishes
-        # nothing new meanwhile (as between its hourly points), the stored events change.
-        box.ses_account(box.region).reputation.publishing = False
+        # More mail after that reading, to the set whose figure is sestui's own: the stored events
+        # change, and so does AWS's figure for the account (published again before the collector's
+        # next reading, as when an hourly point lands between two).
         for n in range(30, 50):
             send(box, f"buyer{n}@" + ("old.invalid" if n % 4 == 0 else "example.net"), "sestui-default")
         wait_for("every bounce stored", bounces_stored(db, {"marketing": 5, "sestui-default": 8}))
+        assert box.wait_idle(30)
+        box.ses_account(box.region).reputation.publish()
         with urllib.request.urlopen(f"http://127.0.0.1:{port.group(1)}/metrics", timeout=10) as resp:
             families = {f.name: f for f in text_string_to_metric_families(resp.read().decode())}
         status = subprocess.run([sys.executable, "-m", "sestui", "status", "--json", *where],
