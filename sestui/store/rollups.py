@@ -6,10 +6,12 @@ from-domain x recipient domain x bounce class x complaint feedback type, with it
 that carry the tag (any key, so which key is "the campaign" is a setting read at query time). A
 message's tags are those its first record with tags carried (the messages table keeps them).
 `rollup_groups`: one row per dimension x hour x event type x hard x that dimension's value (dimension ""
-holds the hour's totals): rollup_hourly summed per dimension, which is what a breakdown reads. A
-breakdown by one dimension over rollup_hourly reads every combination of all of them, and the
-combinations an hour holds grow with its mail (measured, 14 days of history: 8,400 rows at 10k
-events, 50,000 at 1M); per dimension they stop growing once each value has shown up.
+holds the hour's totals): rollup_hourly summed per dimension, which is what a breakdown reads; and
+per UTC day (dimension "day:X", hour = the day's start), so a long window reads its whole days as
+one row per group each and only the hours at its ends hourly. A breakdown by one dimension over
+rollup_hourly read every combination of all of them, and the combinations an hour holds grow with
+its mail (measured, 14 days of history: 8,400 rows at 10k events, 50,000 at 1M); per dimension they
+stop growing once each value has shown up, and per day sooner.
 All three are kept in the transaction that writes the events (store/rows.py) and the one that prunes
 them. Complaints that are not the recipient's (core.classify.complaint_counts) and mail to the
 mailbox simulator (which counts toward none of AWS's rates) are not rolled up.
@@ -42,6 +44,10 @@ COLUMNS = ("hour", "event_type", "hard", "configuration_set", "from_domain", "re
 TAG_COLUMNS = ("tag_key", "hour", "event_type", "hard", "tag_value")
 GROUP_DIMENSIONS = ("configuration_set", "from_domain", "recipient_domain", "bounce_class", "feedback_type")
 TOTALS = ""  # rollup_groups' dimension of the hour's totals
+DAY_MS = 86_400_000
+DAILY = "day:"  # rollup_groups' dimension "day:X": dimension X summed over a whole UTC day (hour = its start)
+_HOURLY_DIMS = ", ".join(f"'{d}'" for d in (TOTALS, *GROUP_DIMENSIONS))
+_DAILY_DIMS = ", ".join(f"'{DAILY}{d}'" for d in (TOTALS, *GROUP_DIMENSIONS))
 GROUPS_TABLE = ("CREATE TABLE IF NOT EXISTS rollup_groups (dimension TEXT NOT NULL, hour INTEGER NOT NULL,"
                 " event_type TEXT NOT NULL, hard INTEGER NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
                 " PRIMARY KEY (dimension, hour, event_type, hard, value)) WITHOUT ROWID")
@@ -129,10 +135,32 @@ _TOUCHED_BY_NEW = f"INSERT OR IGNORE INTO temp._sestui_hours (hour) SELECT DISTI
 _TOUCHED_BY_MOVED = f"INSERT OR IGNORE INTO temp._sestui_hours (hour) SELECT DISTINCT {HOUR} FROM events e WHERE {{moved}}"
 
 
+_REDAY = f"""
+    INSERT INTO rollup_groups (dimension, hour, event_type, hard, value, n)
+    SELECT '{DAILY}' || g.dimension, d.day, g.event_type, g.hard, g.value, sum(g.n)
+    FROM temp._sestui_days d JOIN rollup_groups g
+      ON g.dimension IN ({_HOURLY_DIMS}) AND g.hour >= d.day AND g.hour < d.day + {DAY_MS}
+    GROUP BY g.dimension, d.day, g.event_type, g.hard, g.value
+"""
+ALL_DAYS = f"SELECT DISTINCT hour / {DAY_MS} * {DAY_MS} FROM rollup_hourly"
+
+
 def regroup(conn: sqlite3.Connection, where: str = "1", params: tuple = ()) -> None:
-    """rollup_groups made again from rollup_hourly for the hours `where` selects (all by default)."""
-    conn.execute(f"DELETE FROM rollup_groups WHERE {where}", params)
+    """rollup_groups' hourly rows made again from rollup_hourly for the hours `where` selects (all by
+    default); the daily rows of their days are reday's."""
+    conn.execute(f"DELETE FROM rollup_groups WHERE dimension IN ({_HOURLY_DIMS}) AND {where}", params)
     conn.execute(_groups(where), params * (len(GROUP_DIMENSIONS) + 1))
+
+
+def reday(conn: sqlite3.Connection, days: str = ALL_DAYS, params: tuple = ()) -> None:
+    """rollup_groups' daily rows made again from its hourly ones, for the days (UTC midnights, ms)
+    the SELECT `days` returns."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _sestui_days (day INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp._sestui_days")
+    conn.execute(f"INSERT OR IGNORE INTO temp._sestui_days (day) {days}", params)
+    conn.execute(f"DELETE FROM rollup_groups WHERE dimension IN ({_DAILY_DIMS})"
+                 f" AND hour IN (SELECT day FROM temp._sestui_days)")
+    conn.execute(_REDAY)
 
 
 def _temp_tables(conn: sqlite3.Connection) -> None:
@@ -180,6 +208,7 @@ def after_write(conn: sqlite3.Connection, newest: int, message_ids: list[str]) -
     conn.execute(ADD_NEW_TAGS, (newest,))
     conn.execute(_TOUCHED_BY_NEW, (newest,))
     regroup(conn, _TOUCHED)
+    reday(conn, f"SELECT DISTINCT hour / {DAY_MS} * {DAY_MS} FROM temp._sestui_hours")
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
@@ -189,7 +218,9 @@ def rebuild(conn: sqlite3.Connection) -> None:
     conn.execute(ADD_NEW, (0,))
     conn.execute(ADD_NEW_TAGS, (0,))
     conn.execute(GROUPS_TABLE)
+    conn.execute("DELETE FROM rollup_groups")
     regroup(conn)
+    reday(conn)
 
 
 def prune(conn: sqlite3.Connection, before_ms: int) -> None:
@@ -200,8 +231,9 @@ def prune(conn: sqlite3.Connection, before_ms: int) -> None:
     conn.execute("DELETE FROM rollup_tags WHERE hour < ?", (boundary + HOUR_MS,))
     conn.execute(ADD_RANGE, (boundary, boundary + HOUR_MS))
     conn.execute(ADD_RANGE_TAGS, (boundary, boundary + HOUR_MS))
-    conn.execute("DELETE FROM rollup_groups WHERE hour < ?", (boundary,))
+    conn.execute("DELETE FROM rollup_groups WHERE hour < ?", (boundary,))  # the cut day's daily rows too
     regroup(conn, "hour = ?", (boundary,))
+    reday(conn, "SELECT ?", (boundary // DAY_MS * DAY_MS,))
 
 
 def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,
@@ -217,9 +249,15 @@ def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, n
         tagged = query("SELECT tag_value AS grp, event_type, hard, sum(n) AS n FROM rollup_tags"
                        " WHERE tag_key = ? AND hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
                        (campaign_tag, since, now))
+    dimension = TOTALS if tagged is not None else group_by
+    # Whole days inside the window from the daily rows, the hours at either end from the hourly ones.
+    first_day, last_day = -(-since // DAY_MS) * DAY_MS, now // DAY_MS * DAY_MS
+    if first_day >= last_day:
+        first_day = last_day = since
     rows = query("SELECT value AS grp, event_type, hard, sum(n) AS n FROM rollup_groups"
-                 " WHERE dimension = ? AND hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
-                 (TOTALS if tagged is not None else group_by, since, now))
+                 " WHERE dimension = ? AND hour >= ? AND hour < ? OR dimension = ? AND hour >= ? AND hour <= ?"
+                 " OR dimension = ? AND hour >= ? AND hour < ? GROUP BY grp, event_type, hard",
+                 (dimension, since, first_day, dimension, last_day, now, DAILY + dimension, first_day, last_day))
     # a tag's group "": what the tagged groups do not hold of the window's totals
     return breakdown_rows(rows) if tagged is None else breakdown_rows(tagged, untagged=rows)
 

@@ -104,14 +104,17 @@ def rolled_up(store: Store) -> tuple[Counter, Counter]:
 
 
 def groups_of(store: Store) -> tuple[Counter, Counter]:
-    """(rollup_groups as stored, the recount summed per dimension; dimension "" = the hour's totals)."""
-    from sestui.store.rollups import COLUMNS, GROUP_DIMENSIONS
+    """(rollup_groups as stored, the recount summed per dimension, per hour and per day (dimension
+    "day:X"); dimension "" = the totals)."""
+    from sestui.store.rollups import COLUMNS, DAILY, DAY_MS, GROUP_DIMENSIONS
 
     expected: Counter = Counter()
     for key, n in recount(store)[0].items():
         row = dict(zip(COLUMNS, key, strict=True))
         for dim in ("", *GROUP_DIMENSIONS):
             expected[(dim, row["hour"], row["event_type"], row["hard"], row[dim] if dim else "")] += n
+            expected[(DAILY + dim, row["hour"] // DAY_MS * DAY_MS, row["event_type"], row["hard"],
+                      row[dim] if dim else "")] += n
     stored = Counter({tuple(r[:-1]): r[-1] for r in store.conn.execute(
         "SELECT dimension, hour, event_type, hard, value, n FROM rollup_groups")})
     return stored, expected
@@ -177,10 +180,14 @@ def breakdown_store(tmp_path):
 
 @pytest.mark.parametrize("group_by", ["configuration_set", "from_domain", "recipient_domain", "campaign",
                                       "bounce_class", "feedback_type"])
-def test_breakdown_sums_the_events_of_its_window_per_group(breakdown_store, group_by):
+@pytest.mark.parametrize("now, window", [
+    (T0 + timedelta(days=3), timedelta(hours=24)),  # one whole day, and the hour `now` starts
+    (T0 + timedelta(days=4, hours=5, minutes=17), timedelta(days=3)),  # whole days, hours at both ends
+    (T0 + timedelta(days=2, hours=20), timedelta(hours=7)),  # hours only
+])
+def test_breakdown_sums_the_events_of_its_window_per_group(breakdown_store, group_by, now, window):
     store = breakdown_store
-    now = to_ms(T0 + timedelta(days=3))
-    window = 24 * 3_600_000
+    now, window = to_ms(now), int(window.total_seconds() * 1000)
     since = (now - window) // 3_600_000 * 3_600_000
     messages = {m: (cs, json.loads(t or "{}"))
                 for m, cs, t in store.conn.execute("SELECT message_id, configuration_set, tags FROM messages")}
