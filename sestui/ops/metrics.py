@@ -91,6 +91,9 @@ def _rates(store: Store, now: int) -> Iterator[Any]:
     snapshot = store.account_snapshot(ok_only=True)
     reading = reputation.Reputation.from_json(((snapshot or {}).get("status") or {}).get("reputation"))
     if reading is not None:
+        # AWS's figures as the collector last read them; its local estimates counted again now, as
+        # `sestui status` counts them (the saved ones are up to a poll interval old).
+        reading = reputation.with_fresh_estimates(reading, store, now)
         for rates in [reading.account, *reading.configuration_sets]:
             for kind, figure in (("bounce", rates.bounce), ("complaint", rates.complaint)):
                 if figure.value is not None:

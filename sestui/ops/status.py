@@ -10,6 +10,8 @@ One JSON object (or one Nagios plugin line with performance data), and the plugi
   (CRITICAL) or nearly (WARNING, 90%);
 - the feed STALE or STOPPED (WARNING);
 - AWS unreachable or the account unreadable: UNKNOWN.
+When a collector of the database read AWS's rates within its re-read interval, those are the figures
+(as its metrics endpoint serves them: the two agree), not a reading of its own.
 """
 
 from __future__ import annotations
@@ -22,10 +24,14 @@ from sestui.core import health
 from sestui.core.reputation import (CLOUDWATCH, CRITICAL, OK, THRESHOLDS, UNKNOWN, WARNING, Rates,
                                     level, worst)
 from sestui.ops import reputation
+from sestui.ops.poller import Poller
 from sestui.store import Store, iso_ms
 
 FEED_NAMES = {"live": "LIVE", "stale": "STALE", "stopped": "STOPPED", "none": "NO FEED"}
 QUOTA_WARNING = 0.9
+# A collector reads AWS's rates again every Poller.REPUTATION_EVERY_MS, at its next account poll:
+# a reading older than that and a minute is not a running collector's.
+COLLECTOR_READING_MS = Poller.REPUTATION_EVERY_MS + 60_000
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,7 @@ def report(aws, store: Store, *, now_ms: int, queue_url: str | None, limits: Lim
         quota = {"max_24h": status.max_24_hour_send, "sent_24h": status.sent_last_24_hours,
                  "max_rate": status.max_send_rate}
         problems += _account_problems(account, quota)
-    rep = reputation.read(aws, store, now_ms=now_ms)
+    rep = collector_reading(aws, store, now_ms) or reputation.read(aws, store, now_ms=now_ms)
     if rep.error:
         problems.append((OK, f"AWS's rates unavailable, estimates shown: {rep.error}"))
     problems += _rate_problems("account", rep.account, limits, paged=True)
@@ -88,6 +94,20 @@ def report(aws, store: Store, *, now_ms: int, queue_url: str | None, limits: Lim
         "feed": feed,
         "problems": [{"status": s, "message": m} for s, m in problems],
     }
+
+
+def collector_reading(aws, store: Store, now_ms: int) -> reputation.Reputation | None:
+    """AWS's figures as a running collector of this database last read them for this account and
+    region (the figures its metrics endpoint serves), its local estimates counted again now; None
+    when it read none within its re-read interval (and an account poll), or could not read them."""
+    snapshot = store.account_snapshot(ok_only=True)
+    if (snapshot is None or snapshot["region"] != getattr(aws, "region", None)
+            or snapshot["profile"] != getattr(aws, "profile", None)):
+        return None
+    reading = reputation.Reputation.from_json((snapshot["status"] or {}).get("reputation"))
+    if reading is None or reading.error or not 0 <= now_ms - (reading.taken_ms or 0) <= COLLECTOR_READING_MS:
+        return None
+    return reputation.with_fresh_estimates(reading, store, now_ms)
 
 
 def _account_problems(account: dict[str, Any], quota: dict[str, Any]) -> list[tuple[str, str]]:

@@ -175,7 +175,15 @@ def _v7(db: sqlite_utils.Database) -> None:
     rollups.rebuild(db.conn)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(db: sqlite_utils.Database) -> None:
+    """Breakdowns read rollup_groups (the hourly roll-ups summed per dimension: store/rollups.py)."""
+    db.conn.execute(rollups.GROUPS_TABLE)
+    db.conn.execute("DELETE FROM rollup_groups")
+    rollups.regroup(db.conn)
+    rollups.reday(db.conn)
+
+
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 
 
 def migrate(db: sqlite_utils.Database, from_version: int) -> None:

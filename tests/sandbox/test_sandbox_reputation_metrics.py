@@ -173,3 +173,18 @@ def test_a_sandbox_told_not_to_publishes_no_figures(clients_for):
         assert latest(quiet, None) == latest(quiet, MARKETING) == {"bounce": None, "complaint": None}
     finally:
         quiet.stop()
+
+
+def test_a_preloaded_past_is_carried_on_by_new_sends_not_evicted_bounces_first():
+    """The demo preloads the account's full window at 2.4%; each clean send pushes the oldest entry
+    out. Seen in `sestui demo`: with the past's bounces all at its oldest end, the account's figure
+    fell from 2.4% to 0.08% within its first 250 sends."""
+    from sestui.sandbox.ses.reputation_metrics import WINDOW, ReputationMetrics
+
+    metrics = ReputationMetrics("123456789012", "us-east-1", lambda delay, fn: None, set)
+    metrics.preload(None, WINDOW, 0.024, 0.0005)
+    for n in range(WINDOW // 10):
+        metrics.sent(f"m{n}", None, [f"r{n}@example.com"])
+    bounce, complaint = metrics.figures()[None]
+    assert bounce == pytest.approx(0.024 * 0.9, abs=0.0005)
+    assert complaint == pytest.approx(0.0005 * 0.9, abs=0.0002)

@@ -103,6 +103,23 @@ def rolled_up(store: Store) -> tuple[Counter, Counter]:
     return Counter({tuple(r[:-1]): r[-1] for r in rows}), Counter({tuple(r[:-1]): r[-1] for r in tags})
 
 
+def groups_of(store: Store) -> tuple[Counter, Counter]:
+    """(rollup_groups as stored, the recount summed per dimension, per hour and per day (dimension
+    "day:X"); dimension "" = the totals)."""
+    from sestui.store.rollups import COLUMNS, DAILY, DAY_MS, GROUP_DIMENSIONS
+
+    expected: Counter = Counter()
+    for key, n in recount(store)[0].items():
+        row = dict(zip(COLUMNS, key, strict=True))
+        for dim in ("", *GROUP_DIMENSIONS):
+            expected[(dim, row["hour"], row["event_type"], row["hard"], row[dim] if dim else "")] += n
+            expected[(DAILY + dim, row["hour"] // DAY_MS * DAY_MS, row["event_type"], row["hard"],
+                      row[dim] if dim else "")] += n
+    stored = Counter({tuple(r[:-1]): r[-1] for r in store.conn.execute(
+        "SELECT dimension, hour, event_type, hard, value, n FROM rollup_groups")})
+    return stored, expected
+
+
 def tags_of_messages(store: Store) -> tuple[set, set]:
     """(message_tags as stored, the tags each stored message row holds): equal after every write and prune."""
     stored = set(store.conn.execute("SELECT message_id, tag_key, tag_value FROM message_tags"))
@@ -123,18 +140,21 @@ def test_rollups_equal_a_recount_after_ingest_prune_and_duplicates(tmp_path):
     with Store(tmp_path / "events.db") as store:
         _ingest(store, list(bodies), rng)
         assert rolled_up(store) == recount(store) and sum(recount(store)[0].values()) > 500
+        assert groups_of(store)[0] == groups_of(store)[1]
         stored, expected = tags_of_messages(store)
         assert stored == expected and len(expected) > 400
         cut = to_ms(T0 + timedelta(days=2, minutes=17, seconds=5))  # inside an hour, not on its edge
         store.prune(cut)
         after_prune = recount(store)
         assert rolled_up(store) == after_prune
+        assert groups_of(store)[0] == groups_of(store)[1]
         assert min(key[0] for key in after_prune[0]) == cut // 3_600_000 * 3_600_000
         stored, expected = tags_of_messages(store)
         assert stored == expected and store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] < 400
         _ingest(store, rng.sample(bodies, 600), rng)  # duplicates, and what the prune removed, again
         assert rolled_up(store) == recount(store)
         assert tags_of_messages(store)[0] == tags_of_messages(store)[1]
+        assert groups_of(store)[0] == groups_of(store)[1]
 
 
 def test_a_database_from_before_rollups_gets_them_from_its_events(tmp_path):
@@ -147,6 +167,7 @@ def test_a_database_from_before_rollups_gets_them_from_its_events(tmp_path):
         store.conn.execute("PRAGMA user_version = 3")
     with Store(path) as store:
         assert rolled_up(store) == expected
+        assert groups_of(store)[0] == groups_of(store)[1]
 
 
 @pytest.fixture
@@ -159,10 +180,14 @@ def breakdown_store(tmp_path):
 
 @pytest.mark.parametrize("group_by", ["configuration_set", "from_domain", "recipient_domain", "campaign",
                                       "bounce_class", "feedback_type"])
-def test_breakdown_sums_the_events_of_its_window_per_group(breakdown_store, group_by):
+@pytest.mark.parametrize("now, window", [
+    (T0 + timedelta(days=3), timedelta(hours=24)),  # one whole day, and the hour `now` starts
+    (T0 + timedelta(days=4, hours=5, minutes=17), timedelta(days=3)),  # whole days, hours at both ends
+    (T0 + timedelta(days=2, hours=20), timedelta(hours=7)),  # hours only
+])
+def test_breakdown_sums_the_events_of_its_window_per_group(breakdown_store, group_by, now, window):
     store = breakdown_store
-    now = to_ms(T0 + timedelta(days=3))
-    window = 24 * 3_600_000
+    now, window = to_ms(now), int(window.total_seconds() * 1000)
     since = (now - window) // 3_600_000 * 3_600_000
     messages = {m: (cs, json.loads(t or "{}"))
                 for m, cs, t in store.conn.execute("SELECT message_id, configuration_set, tags FROM messages")}
@@ -195,8 +220,8 @@ def test_breakdown_reads_only_the_rollups(breakdown_store):
     finally:
         breakdown_store.conn.set_trace_callback(None)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert selects and all("events" not in s and ("rollup_hourly" in s or "rollup_tags" in s) for s in selects)
-    for select, table in zip(selects, ("rollup_tags", "rollup_hourly"), strict=True):  # the tag's, the totals
+    assert selects and all("events" not in s and ("rollup_groups" in s or "rollup_tags" in s) for s in selects)
+    for select, table in zip(selects, ("rollup_tags", "rollup_groups"), strict=True):  # the tag's, the totals
         plan = [r[3] for r in breakdown_store.conn.execute("EXPLAIN QUERY PLAN " + select)]
         assert any(step.startswith(f"SEARCH {table}") for step in plan), plan
 

@@ -7,7 +7,8 @@ loop shows without any setup.
   (a receiver the demo runs on 127.0.0.1, receiver.py);
 - `marketing-complaints`: a guard on the "marketing" set's complaint rate, as sestui counts it
   over the last 15 minutes: it warns the application at 1% and pauses the set at 3%. The
-  traffic's bought list (traffic.BOUGHT_LIST) takes the set to about 10% within the first minute.
+  traffic's bought list (traffic.BOUGHT_LIST, after its first few minutes) takes the set to about
+  10%, and the guard pauses it a minute or two later.
 
 Plain data (the sandbox imports nothing of sestui); cli/demo.py writes it into the demo's config.
 """

@@ -78,9 +78,12 @@ class ReputationMetrics:
 
     def preload(self, configuration_set: str | None, recipients: int, bounce_rate: float,
                 complaint_rate: float) -> None:
-        """A past: `recipients` older outcomes at the given rates, before anything sent so far."""
+        """A past: `recipients` older outcomes at the given rates, before anything sent so far,
+        spread evenly over it (so that new sends, which push the oldest out, carry the rates on
+        rather than evicting every past bounce first)."""
         bounced, complained = round(recipients * bounce_rate), round(recipients * complaint_rate)
-        past = [[i < bounced, i >= recipients - complained] for i in range(recipients)]
+        past = [[_spread(i, bounced, recipients), _spread(i + recipients // 2, complained, recipients)]
+                for i in range(recipients)]
         with self._lock:
             window = self._windows.setdefault(configuration_set or "", deque(maxlen=WINDOW))
             live = list(window)
@@ -142,3 +145,9 @@ class ReputationMetrics:
                 return
             self._pending = True
         self._call_later(0.0, self.publish)
+
+
+def _spread(i: int, marked: int, total: int) -> bool:
+    """Whether entry i (mod total) is one of `marked` entries spaced evenly over `total`."""
+    i %= total
+    return (i + 1) * marked // total > i * marked // total
