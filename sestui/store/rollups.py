@@ -236,19 +236,27 @@ def prune(conn: sqlite3.Connection, before_ms: int) -> None:
     reday(conn, "SELECT ?", (boundary // DAY_MS * DAY_MS,))
 
 
+def _window_start(window_ms: int, group_by: str, now: int) -> int:
+    if group_by not in DIMENSIONS:
+        raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(DIMENSIONS)}")
+    return (now - window_ms) // HOUR_MS * HOUR_MS
+
+
+def _tagged(query: Callable[..., list[dict]], campaign_tag: str, since: int, now: int) -> list[dict]:
+    return query("SELECT tag_value AS grp, event_type, hard, sum(n) AS n FROM rollup_tags"
+                 " WHERE tag_key = ? AND hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
+                 (campaign_tag, since, now))
+
+
 def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,
               campaign_tag: str = CAMPAIGN_TAG) -> list[BreakdownRow]:
     """The SQLite store's breakdown: over the hours that overlap the last `window_ms` before `now`.
     "campaign" groups by the message tag `campaign_tag`; its group "" is every event of the window
     without that tag. The groups that add the most hard bounces come first (`contribution`)."""
-    if group_by not in DIMENSIONS:
-        raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(DIMENSIONS)}")
-    since = (now - window_ms) // HOUR_MS * HOUR_MS
+    since = _window_start(window_ms, group_by, now)
     tagged = None
     if group_by == "campaign":
-        tagged = query("SELECT tag_value AS grp, event_type, hard, sum(n) AS n FROM rollup_tags"
-                       " WHERE tag_key = ? AND hour >= ? AND hour <= ? GROUP BY grp, event_type, hard",
-                       (campaign_tag, since, now))
+        tagged = _tagged(query, campaign_tag, since, now)
     dimension = TOTALS if tagged is not None else group_by
     # Whole days inside the window from the daily rows, the hours at either end from the hourly ones.
     first_day, last_day = -(-since // DAY_MS) * DAY_MS, now // DAY_MS * DAY_MS
@@ -260,6 +268,20 @@ def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, n
                  (dimension, since, first_day, dimension, last_day, now, DAILY + dimension, first_day, last_day))
     # a tag's group "": what the tagged groups do not hold of the window's totals
     return breakdown_rows(rows) if tagged is None else breakdown_rows(tagged, untagged=rows)
+
+
+def breakdown_from_hourly(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,
+                          campaign_tag: str = CAMPAIGN_TAG) -> list[BreakdownRow]:
+    """`breakdown` read straight from rollup_hourly and rollup_tags, for a store that keeps only those
+    (PostgreSQL): the same answer, at a cost that grows with the combinations an hour holds."""
+    since = _window_start(window_ms, group_by, now)
+    if group_by == "campaign":
+        tagged = _tagged(query, campaign_tag, since, now)
+        every = query("SELECT '' AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
+                      " WHERE hour >= ? AND hour <= ? GROUP BY event_type, hard", (since, now))
+        return breakdown_rows(tagged, untagged=every)
+    return breakdown_rows(query(f"SELECT {group_by} AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
+                                f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type, hard", (since, now)))
 
 
 def breakdown_rows(rows: Iterable[dict], untagged: Iterable[dict] = ()) -> list[BreakdownRow]:

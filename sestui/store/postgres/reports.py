@@ -69,5 +69,5 @@ class PgReportsMixin:
                   campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
         """As the SQLite store's: events per type (and hard bounces) for each value of a dimension over
         the hours that overlap the last `window_ms`, from the roll-ups (store/postgres/rollups.py)."""
-        return rollups.breakdown(lambda sql, params: self._query(pg_sql(sql), params), window_ms, group_by,
+        return rollups.breakdown_from_hourly(lambda sql, params: self._query(pg_sql(sql), params), window_ms, group_by,
                                  now if now is not None else now_ms(), campaign_tag)
