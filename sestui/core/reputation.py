@@ -124,14 +124,15 @@ def hours_to_cross(current: float | None, recent: float | None, sends_per_hour: 
     return fraction * representative_volume / sends_per_hour
 
 
-def pace_text(hours: float | None, line_name: str = "review") -> str:
-    """ "at this pace: review in ~9 h" (or minutes / days), "" when the rate is not heading there."""
+def pace_text(hours: float | None, line_name: str = "review", *, lead: str = "at this pace: ") -> str:
+    """ "at this pace: review in ~9 h" (or minutes / days), "" when the rate is not heading there.
+    `lead=""` where a heading already says "at this pace"."""
     if hours is None:
         return ""
     if hours <= 0:
         return f"past the {line_name} line"
     if hours < 1:
-        return f"at this pace: {line_name} in ~{max(1, round(hours * 60))} min"
+        return f"{lead}{line_name} in ~{max(1, round(hours * 60))} min"
     if hours < 48:
-        return f"at this pace: {line_name} in ~{round(hours)} h"
-    return f"at this pace: {line_name} in ~{round(hours / 24)} d"
+        return f"{lead}{line_name} in ~{round(hours)} h"
+    return f"{lead}{line_name} in ~{round(hours / 24)} d"

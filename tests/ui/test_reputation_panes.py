@@ -99,7 +99,7 @@ def test_reputation_projection_uses_the_last_day_against_awss_figure(streams):
     async def scenario(pilot):
         rows = await reputation_rows(pilot)
         # marketing: 4.56% now, the last 24 h bounced 4 of 50 (8%): it crosses 5%.
-        assert rows["set:marketing"][3].startswith("at this pace: review in ~")
+        assert rows["set:marketing"][3].startswith("review in ~")  # the column's heading says "At this pace"
         pane = app.pane("reputation")
         marketing = next(s for s in pane.scopes if s.name == "marketing")
         sends_14d = 14 * 50
@@ -107,7 +107,7 @@ def test_reputation_projection_uses_the_last_day_against_awss_figure(streams):
         assert marketing.pace["bounce"] == pytest.approx(expected)
         account = pane.scopes[0].pace
         assert account["complaint"] < account["bounce"]  # 1 complaint in the last day's ~80 sends: 0.1% passed
-        assert rows["account"][3] == pace_text(account["complaint"]) + " (complaints)"
+        assert rows["account"][3] == pace_text(account["complaint"], lead="") + " (complaints)"
         transactional = next(s for s in pane.scopes if s.name == "transactional")
         assert transactional.pace["bounce"] is None  # 4% heading to 1 in 25 = 4%: stays below
 
@@ -332,3 +332,38 @@ def test_reputation_table_says_a_set_the_header_marks_paused_is_paused(streams):
         assert rows["account"][-1] != "sending PAUSED" and rows["set:transactional"][-1] != "sending PAUSED"
 
     run(app, scenario)
+
+
+# -- narrow terminals: never a number cut to its last digits ----------------------------------------
+
+
+def test_at_60_columns_no_count_or_rate_is_cut_to_a_wrong_number(streams):
+    """At 60x20 a day's column is 3 characters: "104" used to show as "04", and the breakdown's
+    last column, cut at the screen's edge, showed "1" for "1.37%". Now a count too wide for its
+    day is "…" (the cursor line says the day's counts), the breakdown drops whole columns, and
+    the pace says its unit."""
+    import re
+
+    app = make_app(streams)
+
+    async def scenario(pilot):
+        await press(pilot, "4")
+        pane = app.pane("reputation")
+        body = rendered(pane.query_one("#rep-body")).splitlines()
+        sends = next(line for line in body if line.startswith("Sends"))
+        shown = {int(n) for n in re.findall(r"\b\d+\b", sends)}
+        counts = {day["send"] for day in pane.scope.days}
+        assert shown <= counts and "…" in sends  # daily sends are thousands: too wide, never cut
+        cursor = next(line for line in body if "now" in line)
+        assert "snd " in cursor  # the cursor day's counts in short form
+        for row in table_rows(pane.table).values():
+            assert not re.search(r"~\d+$", row[3])  # "review ~48 d", not "review in ~48"
+        await press(pilot, "7")
+        breakdown = app.pane("breakdown")
+        widths = sum(w for _, _, w in breakdown.table.column_layout) + 2 * len(breakdown.table.column_layout)
+        assert widths <= app.size.width
+        for row in table_rows(breakdown.table).values():
+            for cell in row[1:]:
+                assert re.fullmatch(r"-|[\d,]+|\d+\.\d+%", cell.strip()), cell
+
+    run(app, scenario, size=(60, 20))

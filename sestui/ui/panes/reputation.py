@@ -36,6 +36,7 @@ from sestui.ui.widgets.rate_chart import (
     DAY_MS,
     Grid,
     day_axis,
+    compact,
     day_row,
     render_chart,
     value_at,
@@ -202,20 +203,24 @@ class ReputationPane(AppWorkers, Vertical):
     def _cursor_line(self, scope: Scope, width: int) -> Text:
         app = self.app
         muted = theme_style(app, "text-muted")
-        day = self.start_ms + self.cursor * DAY_MS
-        when = datetime.fromtimestamp(day / 1000, tz=UTC).strftime("%Y-%m-%d")
+        day = datetime.fromtimestamp((self.start_ms + self.cursor * DAY_MS) / 1000, tz=UTC)
         value = self.day_value()
         counts = scope.days[self.cursor] if scope.days else {}
         estimate = scope.series_source != CLOUDWATCH
-        line = Text.assemble((f"{when} ", theme_style(app, "", True)), (f"{self.kind} ", muted),
-                             (percent_of(value, self.kind, estimate=estimate), rate_style(app, value, self.kind)),
-                             (f" {SOURCE_LABEL.get(scope.series_source, scope.series_source)}", muted),
-                             (" at day end" if self.cursor < DAYS - 1 else " now", muted),
-                             no_wrap=True, overflow="ellipsis", end="")
-        counts_text = (f" · sends {counts.get('send', 0):,} bounces {counts.get('bounce', 0):,}"
-                       f" complaints {counts.get('complaint', 0):,} rejects {counts.get('reject', 0):,}")
-        if line.cell_len + len(counts_text) <= width:  # the rows below show them too
-            line.append(counts_text, style=muted)
+        full = (f" · sends {counts.get('send', 0):,} bounces {counts.get('bounce', 0):,}"
+                f" complaints {counts.get('complaint', 0):,} rejects {counts.get('reject', 0):,}")
+        short = " · " + " ".join(f"{name} {compact(counts.get(key, 0))}" for name, key in
+                                 (("snd", "send"), ("bnc", "bounce"), ("cmp", "complaint"), ("rej", "reject")))
+        # the day's counts in full when they fit, else short: the rows below cut a count too wide for its day
+        for date, counts_text in (("%Y-%m-%d", full), ("%Y-%m-%d", short), ("%m-%d", short)):
+            line = Text.assemble((f"{day.strftime(date)} ", theme_style(app, "", True)), (f"{self.kind} ", muted),
+                                 (percent_of(value, self.kind, estimate=estimate), rate_style(app, value, self.kind)),
+                                 (f" {SOURCE_LABEL.get(scope.series_source, scope.series_source)}", muted),
+                                 (" at day end" if self.cursor < DAYS - 1 else " now", muted),
+                                 no_wrap=True, overflow="ellipsis", end="")
+            if line.cell_len + len(counts_text) <= width:
+                line.append(counts_text, style=muted)
+                break
         line.truncate(width)
         return line
 
@@ -224,11 +229,10 @@ class ReputationPane(AppWorkers, Vertical):
     def columns_for(self, width: int) -> list[tuple[str, str, int]]:
         """Scope, AWS's (or the estimated) bounce and complaint figures, and the pace; at 80
         columns the pace column takes what the names leave."""
-        width = max(60, width)
-        name = 24 if width >= 110 else 16
+        name = 24 if width >= 110 else 16 if width >= 70 else 12
         figures = [("Bounce", "bounce", 11), ("Complaint", "complaint", 12)]
         pace = width - name - sum(w for _, _, w in figures) - 2 * 4 - 3
-        return [("Scope", "scope", name), *figures, ("At this pace", "pace", max(12, pace))]
+        return [("Scope", "scope", name), *figures, ("At this pace", "pace", max(8, pace))]
 
     def relayout(self, force: bool = False) -> None:
         columns = self.columns_for(self.size.width or self.app.size.width)
@@ -242,7 +246,7 @@ class ReputationPane(AppWorkers, Vertical):
     def _cells(self, scope: Scope, columns) -> list[Text]:
         app = self.app
         cells: list[Text] = []
-        for _, key, _ in columns:
+        for _, key, size in columns:
             if key == "scope":
                 cells.append(fitted(scope.label, style=theme_style(app, "", scope.name is None)))
             elif key in ("bounce", "complaint"):
@@ -250,18 +254,24 @@ class ReputationPane(AppWorkers, Vertical):
                 sends = sum(day["send"] for day in scope.days)
                 cells.append(figure_cell(app, figure, key, coloured=not figure.estimate or sends >= MIN_VOLUME))
             else:
-                cells.append(self._pace_cell(scope))
+                cells.append(self._pace_cell(scope, size))
         return cells
 
-    def _pace_cell(self, scope: Scope) -> Text:
-        """The sooner of the two crossings, named when it is the complaint rate's."""
+    def _pace_cell(self, scope: Scope, size: int = 40) -> Text:
+        """The sooner of the two crossings, named when it is the complaint rate's; in fewer words
+        when the column is narrow (cut, "~48 d" would read "~48")."""
         if scope.name is not None and scope.name in self._paused_sets():
             return Text("sending PAUSED", style=theme_style(self.app, "error", bold=True), end="")
         crossings = [(hours, kind) for kind, hours in scope.pace.items() if hours is not None]
         if not crossings:
             return Text("steady below review", style=theme_style(self.app, "text-muted"), end="")
         hours, kind = min(crossings)
-        text = pace_text(hours) + ("" if kind == "bounce" else " (complaints)")
+        past_pause = (getattr(scope.rates, kind).value or 0) >= threshold_for(kind).pause
+        text = ("past the pause line" if past_pause else pace_text(hours, lead="")) + (
+            "" if kind == "bounce" else " (complaints)")
+        if len(text) > size:
+            text = text.replace(" in ~", " ~").replace(" (complaints)", " cmp").replace("past the ", "past ").replace(
+                " line", "")
         return Text(text, style=theme_style(self.app, "error" if hours <= 0 else "warning", bold=hours < 24), end="")
 
     def _paused_sets(self) -> tuple[str, ...]:

@@ -123,11 +123,14 @@ def compact(n: float) -> str:
 
 
 def day_row(app: App, grid: Grid, label: str, values: list[int | None], colour: str, cursor: int | None) -> Text:
-    """One count per day, right-aligned under its day's columns; None (not known for that day) is "-"."""
+    """One count per day, right-aligned under its day's columns; None (not known for that day) is "-".
+    A count wider than its day's columns is "…", never cut to its last digits (104 is not 04): the
+    cursor line says the cursor day's counts in full."""
     line = Text(f"{label:<{grid.label}}"[: grid.label], style=theme_style(app, "", True), no_wrap=True, end="")
-    width = grid.per_day - 1
+    width = max(1, grid.per_day - 1)
     for day, n in enumerate(values):
         style = theme_style(app, colour if n else "text-muted")
-        text = f"{'-' if n is None else compact(n):>{width}} "[-grid.per_day:]
+        shown = "-" if n is None else compact(n)
+        text = f"{shown if len(shown) <= width else '…':>{width}} "[-grid.per_day:]
         line.append(text, style=style + cursor_style(app) if day == cursor else style)
     return line
