@@ -64,6 +64,28 @@ def test_header_shows_awss_figures_with_their_source(streams):
     run(app, scenario)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("read_ago_min, says", [(1, None), (20, "20m old")])
+def test_header_says_how_old_awss_figures_are_once_no_collector_reads_them(tmp_path, read_ago_min, says, size):
+    """The header shows the collector's reading; one older than a collector's poll and a minute is
+    not being renewed, and says its age (a trial saw 2.35% "aws" for minutes after AWS said 0.64%)."""
+    from dataclasses import replace
+
+    from rep_console_data import NOW_MS, READING
+
+    with Store(tmp_path / "aged.db") as store:
+        fill_streams(store, reading=replace(READING, taken_ms=NOW_MS - read_ago_min * 60_000))
+        app = make_app(store)
+
+        async def scenario(pilot):
+            text = header(app)
+            assert "bounce 1.23% aws" in text
+            assert (says in text) if says else (" old" not in text)
+            assert "rej" in text and "LIVE" in text  # at 80 columns too
+
+        run(app, scenario, size=size)
+
+
 def test_header_without_awss_figures_labels_the_estimate(estimates_only):
     app = make_app(estimates_only)
 

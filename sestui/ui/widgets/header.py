@@ -14,6 +14,7 @@ from textual.widgets import Static
 from sestui.core import health
 from sestui.core.reputation import CLOUDWATCH, LOCAL, SEND_STATISTICS, Figure
 from sestui.ops.reputation import Reputation
+from sestui.ops.status import COLLECTOR_READING_MS
 from sestui.ui.text import age, clock_time, count, ellipsize, literal, safe
 from sestui.ui.widgets.common import show_line, theme_style
 from sestui.ui.widgets.rates import short_figure
@@ -113,6 +114,9 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
     bounce_figure, complaint_figure, estimated = header_figures(s, reputation)
     bounce = Text.assemble(("bounce ", muted), short_figure(app, bounce_figure, "bounce"))
     complaint = Text.assemble(("complaint ", muted), short_figure(app, complaint_figure, "complaint"))
+    if reputation is not None and CLOUDWATCH in (bounce_figure.source, complaint_figure.source) and (
+            now_ms - (reputation.taken_ms or 0) > COLLECTOR_READING_MS):  # no collector is reading them now
+        complaint.append(f" {age(reputation.taken_ms, now_ms)} old", style=style("warning"))
     rejects = Text.assemble(("rejects 24h ", muted), (count(s.rejects_24h), style("error" if s.rejects_24h else "")))
     state = feed_text(app, s.feed, now_ms, frozen)
     feed = Text.assemble(state, dlq_text(app, dlq, sep))
