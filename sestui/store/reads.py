@@ -89,6 +89,10 @@ class SharedReads:
             raise ValueError(table)
         return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
+    def oldest_event_ms(self) -> int | None:
+        """When the oldest stored event happened (None: no events): where a window's history begins."""
+        return self._query("SELECT min(ts) AS ts FROM events")[0]["ts"]
+
 
 def by_configuration_set(rows: Iterable[dict]) -> dict[str | None, tuple[dict[str, int], int]]:
     """Rows of (cs, event_type, n, hard) -> configuration set -> (counts by event type, hard bounces)."""

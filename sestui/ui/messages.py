@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 from sestui.core.health import Summary
 from sestui.ops.doctor import Check, Facts
+
+if TYPE_CHECKING:
+    from sestui.ui.panes.reputation_data import Cache, Scope
+    from sestui.ui.panes.reputation_isp import IspView
 
 Row = dict[str, Any]  # one row as the store returns it
 
@@ -67,6 +71,27 @@ class SuppressionDetail(Message):
 class IdentitiesLoaded(Message):
     identities: list[str]
     error: str | None = None
+
+
+@dataclass
+class BreakdownLoaded(Message):
+    group_by: str
+    window: str
+    rows: list[Row]
+    oldest_ms: int | None = None  # the oldest stored event: a longer window holds only what came since
+
+
+@dataclass
+class ReputationLoaded(Message):
+    scopes: list[Scope]
+    start_ms: int  # the first day's midnight, UTC
+    error: str | None
+    cache: Cache
+
+
+@dataclass
+class IspLoaded(Message):
+    view: IspView
 
 
 @dataclass

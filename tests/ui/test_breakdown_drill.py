@@ -5,7 +5,7 @@ group: the flow it opens holds exactly that group's events. And the flow filter'
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, plain_rows, press, run, settle
+from console_data import make_app, plain_rows, press, rendered, run, settle
 from rep_console_data import fill_streams
 
 from sestui.config.schema import Breakdown
@@ -196,3 +196,29 @@ def test_a_local_guard_without_its_own_minimum_takes_the_breakdowns(tmp_path):
     assert [g.min_volume for g in routing.load(tables).guards] == [40, 7]
     aws = {**guard, "name": "aws", "source": "aws"}
     assert routing.load({"guards": [aws], "breakdown": {"min_volume": 40}}).guards[0].min_volume == 0
+
+
+def test_a_window_longer_than_the_stored_history_says_where_it_begins(tmp_path):
+    """`last 14d` over a store that holds two days would pass for 14 days of mail (a trial read the
+    demo's few minutes of events as its fortnight): the title says when the history begins."""
+    from datetime import timedelta
+
+    from console_data import NOW, envelope, record
+
+    from sestui.core.events import parse_body
+
+    with Store(tmp_path / "short.db") as store:
+        sent = NOW - timedelta(days=2)
+        body = envelope(record("Send", 1, "a@example.com", sent, sent, "Hello"))
+        store.add([(body, parse_body(body))])
+        app = make_app(store)
+
+        async def scenario(pilot):
+            await press(pilot, "7")
+            title = rendered(app.pane("breakdown").query_one("#bd-title"))
+            assert "last 24h" in title and "stored since" not in title  # the window holds no older mail
+            await press(pilot, "w", "w")  # 24h -> 7d -> 14d
+            title = rendered(app.pane("breakdown").query_one("#bd-title"))
+            assert "last 14d" in title and f"stored since {sent:%m-%d %H:%M}" in title
+
+        run(app, scenario, size=(120, 40))

@@ -153,3 +153,24 @@ def test_a_workers_message_that_lands_after_shutdown_is_dropped(store):
                         getattr(node, name)(object())  # not even looked at: the console is gone
                     handled.append(message_type.__name__)
     assert {"HealthLoaded", "FlowLoaded", "TimelineLoaded", "ActionFinished", "OpenTimeline"} <= set(handled)
+
+
+def test_every_message_class_of_the_console_lives_in_ui_messages():
+    """DESIGN: one place per concern; every Textual message class in ui/messages.py (the panes
+    had grown four of their own)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.message import Message
+
+    import sestui.ui
+
+    elsewhere = []
+    for info in pkgutil.walk_packages(sestui.ui.__path__, "sestui.ui."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if inspect.isclass(obj) and issubclass(obj, Message) and obj.__module__ == info.name:
+                if info.name != "sestui.ui.messages":
+                    elsewhere.append(f"{info.name}.{name}")
+    assert elsewhere == []

@@ -7,20 +7,19 @@ row; `enter` opens the flow filtered to it. The minimum volume and the campaign'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from sestui.config.schema import Breakdown
 from sestui.core.health import rates_from_counts
 from sestui.ui.filters import parse_flow_filter
-from sestui.ui.text import count
+from sestui.ui.messages import BreakdownLoaded
+from sestui.ui.text import clock_time, count
 from sestui.ui.widgets.common import KeyTable, fitted, theme_style
 from sestui.ui.widgets.rates import percent_of, rate_style
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
@@ -45,13 +44,6 @@ WINDOWS = (("1h", HOUR_MS), ("24h", 24 * HOUR_MS), ("7d", 7 * 24 * HOUR_MS), ("1
 MIN_VOLUMES = (20, 100, 500, 0)
 
 
-@dataclass
-class BreakdownLoaded(Message):
-    group_by: str
-    window: str
-    rows: list[dict]
-
-
 class BreakdownPane(AppWorkers, Vertical):
     BINDINGS = [
         Binding("b", "next_group", "Group by", id="breakdown.group", tooltip="group by the next dimension"),
@@ -66,6 +58,7 @@ class BreakdownPane(AppWorkers, Vertical):
         self.window = "24h"
         self.min_volume = MIN_VOLUMES[1]  # [breakdown] min_volume, once mounted
         self.rows: list[dict] = []
+        self.oldest_ms: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="bd-title")
@@ -110,14 +103,15 @@ class BreakdownPane(AppWorkers, Vertical):
                                    campaign_tag=ctx.breakdown.campaign_tag)
         if group_by in SHARE_ONLY:  # the group "" holds every event that is not of the kind
             rows = [r for r in rows if r["group"] and r[SHARE_ONLY[group_by]]]
-        deliver(self, BreakdownLoaded(group_by, window, rows))
+        deliver(self, BreakdownLoaded(group_by, window, rows, ctx.store.oldest_event_ms()))
 
     @landed(BreakdownLoaded)
     def _loaded(self, message: BreakdownLoaded) -> None:
         message.stop()
         if (message.group_by, message.window) != (self.group_by, self.window):
             return  # an answer to a question no longer asked
-        self.rows = message.rows
+        self.rows, self.oldest_ms = message.rows, message.oldest_ms
+        self._show_title()
         self.relayout(force=True)
         self.set_class(not self.rows, "empty")
         self.query_one("#bd-empty", Static).update(Text(
@@ -194,7 +188,11 @@ class BreakdownPane(AppWorkers, Vertical):
         if self.group_by == "campaign" and self.settings.campaign_tag != "campaign":
             label = f"campaign (tag {self.settings.campaign_tag})"
         bold, muted = theme_style(app, "", True), theme_style(app, "text-muted")
-        title = Text.assemble(("by ", muted), (label, bold), ("  last ", muted), (self.window, bold),
+        # a window longer than the history stored says where the history begins (sends before it are not here)
+        start = self.app.ctx.now_ms() - dict(WINDOWS)[self.window]
+        since = (Text.assemble((" stored since ", muted), (clock_time(self.oldest_ms, self.app.ctx.now_ms()), bold))
+                 if self.oldest_ms is not None and self.oldest_ms > start + HOUR_MS else "")
+        title = Text.assemble(("by ", muted), (label, bold), ("  last ", muted), (self.window, bold), since,
                               ("  min volume ", muted), (str(self.min_volume), bold),
                               ("   b group  w window  v volume  enter flow", muted), no_wrap=True, overflow="ellipsis")
         self.query_one("#bd-title", Static).update(title)

@@ -14,7 +14,6 @@ VDM is off, how to turn it on (reputation_isp)."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -23,10 +22,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from sestui.core.reputation import CLOUDWATCH, pace_text
+from sestui.ui.messages import IspLoaded, ReputationLoaded
 from sestui.ui.panes.reputation_data import DAYS, Cache, Scope, load
 from sestui.ui.panes.reputation_isp import IspView, load_isp, render_isp
 from sestui.ui.text import ellipsize, safe
@@ -57,19 +56,6 @@ COUNT_ROWS = (("Sends", "Sends", "send", "primary"), ("Delivered", "Dlvd", "deli
 MIN_VOLUME = 20  # an estimate over fewer sends is shown but not coloured (a few events make a noisy ratio)
 SOURCE_NAME = {CLOUDWATCH: "AWS CloudWatch, hourly", "send_statistics": "estimate from SES statistics, daily",
                "local": "estimate from stored events, daily"}
-
-
-@dataclass
-class IspLoaded(Message):
-    view: IspView
-
-
-@dataclass
-class ReputationLoaded(Message):
-    scopes: list[Scope]
-    start_ms: int  # the first day's midnight, UTC
-    error: str | None
-    cache: Cache
 
 
 class ReputationPane(AppWorkers, Vertical):
