@@ -59,7 +59,7 @@ class FaultyAws:
 # pane -> (keys that show it, the method that fails, what shows it recovered)
 CASES = {
     "flow": ("1", "flow_page", lambda app: app.pane("flow").table.row_count > 0),
-    "timeline": ("2", "timeline", lambda app: len(app.pane("timeline").rows) > 0),
+    "timeline": ("2", "timeline_index", lambda app: len(app.pane("timeline").rows) > 0),
     "suppressions": ("3", "suppressions", lambda app: len(app.pane("suppressions").rows) == 3),
     "reputation": ("4", "hourly_counts", lambda app: "Delivered" in rendered(app.pane("reputation").query_one("#rep-body"))),
     "send": ("5", "verified_identities", lambda app: app.pane("send").verified == ["mail.example.com"]),

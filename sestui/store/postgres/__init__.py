@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Self
 
 import psycopg
 from psycopg import errors
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sestui.core.events import Parsed
 from sestui.store import queries
-from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
+from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, TimelineEntry, now_ms
 from sestui.store.history import HistoryQueries
 from sestui.store.postgres import filters
 from sestui.store.postgres import outbox as pgoutbox  # outbox hook
@@ -381,6 +381,13 @@ class PostgresStore(PgStateMixin, PgReportsMixin, HistoryQueries):
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE message_id = %s ORDER BY ts, id", (message_id,))
+
+    def timeline_index(self, message_id: str) -> list[TimelineEntry]:
+        with self._conn() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            return cur.execute(_pg(queries.TIMELINE_INDEX), (message_id,)).fetchall()
+
+    def events_by_id(self, ids: Iterable[int]) -> list[EventRow]:
+        return self._query(f"SELECT {COLS} FROM events WHERE id = ANY(%s) ORDER BY ts, id", ([int(i) for i in ids],))
 
     def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE lower(recipient) = lower(%s) "

@@ -1,0 +1,48 @@
+"""What the timeline pane reads from the store, in its workers, and the messages that bring it back.
+
+A message to 10,000 recipients has tens of thousands of events: the pane reads every event's place
+(store.timeline_index: four values each, no row dict) and whole rows only for the window it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from sestui.store.base import TimelineEntry
+
+SUPPRESSIONS_CHUNK = 500  # addresses per look-up in the suppression cache
+
+
+@dataclass
+class TimelineRead(Message):
+    message_id: str
+    message: dict | None
+    index: list[TimelineEntry]  # (ts, id, event type, recipient) of every event, in time order
+    latest: list[dict]  # whole rows of the latest events (none if the index did not change length)
+    suppressed: dict[str, str] = field(default_factory=dict)  # recipient -> reason, from the local cache
+
+
+@dataclass
+class WindowRead(Message):
+    message_id: str
+    start: int  # the window asked for: its first event and the cursor's (indexes in the timeline)
+    cursor: int
+    asked: list[int]  # the ids asked for; those not in `events` are no longer stored
+    events: list[dict]
+
+
+def read_timeline(store, message_id: str, known: int, latest: int) -> TimelineRead:
+    """The message, every event's place, whole rows for the `latest` newest events when the number of
+    events is not `known` (what the pane holds), and the suppressed among the recipients."""
+    index = store.timeline_index(message_id)
+    rows = store.events_by_id(entry[1] for entry in index[-latest:]) if len(index) != known else []
+    addresses = list({entry[3] for entry in index})
+    suppressed = {r["email"].lower(): r["reason"]
+                  for i in range(0, len(addresses), SUPPRESSIONS_CHUNK)
+                  for r in store.suppressions_for(addresses[i:i + SUPPRESSIONS_CHUNK])}
+    return TimelineRead(message_id, store.message(message_id), index, rows, suppressed)
+
+
+def read_window(store, message_id: str, start: int, cursor: int, ids: list[int]) -> WindowRead:
+    return WindowRead(message_id, start, cursor, ids, store.events_by_id(ids))
