@@ -59,6 +59,11 @@ def event_where(*, types: Iterable[str] | None = None, text: str | None = None, 
     return where, params
 
 
+# A message's timeline as the console reads it: every event's place (covered by events_identity),
+# then whole rows only for the window it shows, IDS_PER_QUERY ids at a time.
+TIMELINE_INDEX = "SELECT ts, id, event_type, recipient FROM events WHERE message_id = ? ORDER BY ts, id"
+IDS_PER_QUERY = 500
+
 FLOW_COLUMNS = ", ".join(f"e.{c}" for c in ("id",) + EVENT_COLUMNS)
 
 # A tag filter matching up to this many messages lists their events' ids (through the covering

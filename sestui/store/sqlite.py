@@ -32,7 +32,13 @@ from sestui.store.base import (  # noqa: F401
     now_ms,
     to_ms,
 )
-from sestui.store.base import BounceRow, BreakdownRow, EventRow, PruneCounts
+from sestui.store.base import (
+    BounceRow,
+    BreakdownRow,
+    EventRow,
+    PruneCounts,
+    TimelineEntry,
+)
 from sestui.store.history import HistoryQueries
 from sestui.store.reads import SharedReads, by_configuration_set
 from sestui.store.rows import EVENT_COLUMNS, Rows
@@ -238,6 +244,22 @@ class Store(SharedReads, StateQueries, HistoryQueries):
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {_EVENT_COLS} FROM events WHERE message_id = ? ORDER BY ts, id", (message_id,))
+
+    def timeline_index(self, message_id: str) -> list[TimelineEntry]:
+        """(ts, id, event type, recipient) of every event of a message in time order: tuples read
+        from the events_identity index alone, without a dict per row (a big message has tens of
+        thousands of events; the console reads whole rows only for the part it shows)."""
+        with self._lock, self._translated():
+            return self.conn.execute(queries.TIMELINE_INDEX, (message_id,)).fetchall()
+
+    def events_by_id(self, ids: Iterable[int]) -> list[EventRow]:
+        """The events with these ids (those still stored), in time order."""
+        ids = list(ids)
+        rows: list[EventRow] = []
+        for i in range(0, len(ids), queries.IDS_PER_QUERY):
+            chunk = ids[i:i + queries.IDS_PER_QUERY]
+            rows += self._query(f"SELECT {_EVENT_COLS} FROM events WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        return sorted(rows, key=lambda row: (row["ts"], row["id"]))
 
     def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
         return self._query(

@@ -11,6 +11,7 @@ from sestui.core.health import Summary
 from sestui.ops.doctor import Check, Facts
 
 if TYPE_CHECKING:
+    from sestui.store.base import TimelineEntry
     from sestui.ui.panes.reputation_data import Cache, Scope
     from sestui.ui.panes.reputation_isp import IspView
 
@@ -39,11 +40,21 @@ class FlowLoaded(Message):
 
 
 @dataclass
-class TimelineLoaded(Message):
+class TimelineRead(Message):
     message_id: str
     message: Row | None
-    events: list[Row]
+    index: list[TimelineEntry]  # (ts, id, event type, recipient) of every event, in time order
+    latest: list[Row]  # whole rows of the latest events (none if the index did not change length)
     suppressed: dict[str, str] = field(default_factory=dict)  # recipient -> reason, from the local cache
+
+
+@dataclass
+class WindowRead(Message):
+    message_id: str
+    start: int  # the window asked for: its first event and the cursor's (indexes in the timeline)
+    cursor: int
+    asked: list[int]  # the ids asked for; those not in `events` are no longer stored
+    events: list[Row]
 
 
 @dataclass

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures import record, sns_envelope
+from fixtures import raw_delivery, record, sns_envelope
 from sestui.store.base import BounceRow
-from test_store import add, ms, synthetic_delivery
+from test_store import M_RECEIPT, add, ms, synthetic_delivery
 from test_store_contract import BACKENDS, open_backend
 
 store_fixture = pytest.fixture(params=BACKENDS, name="store")(open_backend)
@@ -115,3 +115,26 @@ def test_collector_state_account_snapshots_and_send_stats(store):
 def test_count_refuses_other_tables(store):
     with pytest.raises(ValueError):
         store.count("audit")
+
+
+def test_timeline_index_and_events_by_id_read_what_timeline_reads(store):
+    """The console's windowed timeline: every event's place, then whole rows for some of them,
+    each as timeline() gives them (ties in time by arrival; more ids than one query takes)."""
+    rcpts = [f"user{i:04d}@example.com" for i in range(520)]
+    rec = record("minimal-delivery")
+    rec["mail"].update(messageId="m-big", destination=rcpts)
+    rec["delivery"].update(recipients=rcpts, timestamp="2024-05-17T06:00:02Z")
+    add(store, raw_delivery(rec), sns_envelope(record("event-send")), sns_envelope(record("event-open")),
+        synthetic_delivery(1, ts="2024-05-17T06:00:01Z", prefix="m-big-not"))
+    full = store.timeline("m-big")
+    assert len(full) == 520
+    index = store.timeline_index("m-big")
+    assert [tuple(entry) for entry in index] == [(e["ts"], e["id"], e["event_type"], e["recipient"]) for e in full]
+    ids = [e["id"] for e in reversed(full)]
+    assert store.events_by_id(ids) == full  # all 520, in time order whatever the order asked
+    assert store.events_by_id(ids[10:13] + [10**9]) == full[-13:-10]  # an id not stored: left out
+    assert store.events_by_id([]) == []
+    receipt = store.timeline_index(M_RECEIPT)
+    assert [entry[2] for entry in receipt] == ["send", "open"]
+    assert store.events_by_id([entry[1] for entry in receipt]) == store.timeline(M_RECEIPT)
+    assert store.timeline_index("no-such-id") == []

@@ -118,3 +118,35 @@ def test_a_huge_raw_record_is_drawn_in_parts_with_what_is_left(store):
         assert "(part 2 of" in second and second != first
 
     run(app, scenario, size=(120, 40))
+
+
+def test_opening_a_big_message_reads_whole_rows_only_for_the_window_and_its_record_once(store):
+    add_many(store)
+    reads = {"rows": 0, "record": 0}
+    events_by_id, read_record = getattr(store, "events_by_id", None), store.record  # (None: before it was)
+
+    def counted_rows(ids):
+        rows = events_by_id(ids)
+        reads["rows"] += len(rows)
+        return rows
+
+    def counted_record(*args):
+        reads["record"] += 1
+        return read_record(*args)
+
+    def every_row(message_id):
+        raise AssertionError("the timeline read every event's whole row")
+
+    store.events_by_id, store.record, store.timeline = counted_rows, counted_record, every_row
+    app = make_app(store)
+
+    async def scenario(pilot):
+        app.post_message(OpenTimeline(message_id(90)))
+        await settle(pilot)
+        timeline = app.pane("timeline")
+        assert len(timeline.rows) == 2 * MANY and timeline.table.row_count == WINDOW
+        assert reads["rows"] <= WINDOW  # 800 events known, the rows of one window read
+        assert reads["record"] == 1  # the latest event's raw record, read once
+        assert "delivery" in as_text(timeline.query_one("#tl-raw").content)
+
+    run(app, scenario, size=(120, 40))

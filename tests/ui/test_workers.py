@@ -59,7 +59,7 @@ class FaultyAws:
 # pane -> (keys that show it, the method that fails, what shows it recovered)
 CASES = {
     "flow": ("1", "flow_page", lambda app: app.pane("flow").table.row_count > 0),
-    "timeline": ("2", "timeline", lambda app: len(app.pane("timeline").rows) > 0),
+    "timeline": ("2", "timeline_index", lambda app: len(app.pane("timeline").rows) > 0),
     "suppressions": ("3", "suppressions", lambda app: len(app.pane("suppressions").rows) == 3),
     "reputation": ("4", "hourly_counts", lambda app: "Delivered" in rendered(app.pane("reputation").query_one("#rep-body"))),
     "send": ("5", "verified_identities", lambda app: app.pane("send").verified == ["mail.example.com"]),
@@ -126,7 +126,7 @@ def test_every_pane_failing_at_once_still_leaves_a_working_console(store):
 
 
 
-WORKER_RESULTS = ("Loaded", "Checked", "Finished", "Detail", "PausedSets", "OpenTimeline")
+WORKER_RESULTS = ("Loaded", "Read", "Checked", "Finished", "Detail", "PausedSets", "OpenTimeline")
 
 
 def test_a_workers_message_that_lands_after_shutdown_is_dropped(store):
@@ -152,7 +152,7 @@ def test_a_workers_message_that_lands_after_shutdown_is_dropped(store):
                     with app._context():  # what Textual sets around a handler
                         getattr(node, name)(object())  # not even looked at: the console is gone
                     handled.append(message_type.__name__)
-    assert {"HealthLoaded", "FlowLoaded", "TimelineLoaded", "ActionFinished", "OpenTimeline"} <= set(handled)
+    assert {"HealthLoaded", "FlowLoaded", "TimelineRead", "ActionFinished", "OpenTimeline"} <= set(handled)
 
 
 def test_every_message_class_of_the_console_lives_in_ui_messages():

@@ -20,18 +20,20 @@ from typing import TYPE_CHECKING, Any, Self
 import psycopg
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sestui.core.events import Parsed
-from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, now_ms
+from sestui.store import queries
+from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, TimelineEntry, now_ms
 from sestui.store.history import HistoryQueries
 from sestui.store.reads import SharedReads
 from sestui.store.postgres import filters
 from sestui.store.postgres import outbox as pgoutbox  # outbox hook
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.outbox import PgOutbox  # outbox hook
-from sestui.store.postgres.messages import connect_error, display_url, first_line, lost_error
+from sestui.store.postgres.messages import connect_error, display_url, lost_error
+from sestui.store.postgres.notify import CONNECT_TIMEOUT_S, PgNotify
 from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.reports import pg_sql as _pg
@@ -40,7 +42,6 @@ from sestui.store.postgres.write import WRITERS, has_nul, write_pipeline
 from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
-CONNECT_TIMEOUT_S = 10
 POOL_TIMEOUT_S = 10
 DEFAULT_WRITE_MODE = "copy"  # measured faster: benchmarks/ingest_pg.py
 
@@ -81,7 +82,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
+class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, HistoryQueries):
     """A pool of connections to one PostgreSQL database holding the sestui schema."""
 
     COLLECTOR_FIELDS = COLLECTOR_FIELDS
@@ -305,47 +306,6 @@ class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
             out[name] = (int(lo), int(hi))
         return out
 
-    # -- notifications ------------------------------------------------------------------------
-
-    def listen(self) -> None:
-        """Start listening (idempotent). Call it before reading the first page: what is stored
-        after this call wakes `wait_for_events`, nothing can slip between the read and the wait."""
-        with self._listen_lock:
-            if self._listener is None:
-                try:
-                    conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-                except psycopg.Error as exc:
-                    raise connect_error(exc, self.path) from exc
-                try:
-                    conn.execute(f"LISTEN {pgschema.NOTIFY_CHANNEL}")
-                except psycopg.Error as exc:  # e.g. a pooler in transaction mode refuses it
-                    conn.close()
-                    raise StoreError(f"{self.path}: LISTEN refused ({first_line(exc)})") from exc
-                self._listener = conn
-
-    def wait_for_events(self, timeout: float) -> bool:
-        """Block until another transaction stored new events (True) or `timeout` s pass (False)."""
-        self.listen()
-        with self._listen_lock:
-            listener = self._listener
-            if listener is None:  # closed meanwhile
-                return False
-            got = False
-            try:
-                for _ in listener.notifies(timeout=timeout, stop_after=1):
-                    got = True
-                # Drain what queued up behind it (one wake-up per wait): until a short wait finds
-                # nothing, as one call may stop after what a single read of the socket returned.
-                while got and any(True for _ in listener.notifies(timeout=0.01)):
-                    pass
-            except psycopg.OperationalError:
-                # The connection broke (server restart): notifications may have been lost, so say
-                # "look again"; the next wait listens on a new connection.
-                listener.close()
-                self._listener = None
-                return True
-            return got
-
     # -- reading ------------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
@@ -384,6 +344,13 @@ class PostgresStore(SharedReads, PgStateMixin, PgReportsMixin, HistoryQueries):
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE message_id = %s ORDER BY ts, id", (message_id,))
+
+    def timeline_index(self, message_id: str) -> list[TimelineEntry]:
+        with self._conn() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            return cur.execute(_pg(queries.TIMELINE_INDEX), (message_id,)).fetchall()
+
+    def events_by_id(self, ids: Iterable[int]) -> list[EventRow]:
+        return self._query(f"SELECT {COLS} FROM events WHERE id = ANY(%s) ORDER BY ts, id", ([int(i) for i in ids],))
 
     def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE lower(recipient) = lower(%s) "

@@ -1,17 +1,16 @@
 """Pane 2: one message's timeline — its envelope, every event in time order, a status per recipient,
 and the raw SES record of the selected event.
 
-Sized for big messages (issue 11): the event table holds a window of WINDOW events of a longer
-timeline and moves it as the cursor nears its edge; the header is rebuilt only when it changes and
-never longer than the screen; the raw record is drawn RAW_PART characters at a time."""
+Sized for big messages (issue 11): the pane knows every event's place in the timeline but reads
+whole rows only for the window of WINDOW events the table holds (timeline_reads.py), and moves the
+window as the cursor nears its edge; the header is rebuilt only when it changes and never longer than
+the screen; the raw record is drawn RAW_PART characters at a time."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 
-from rich.console import Group
 from rich.style import Style
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,13 +18,14 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from sestui.ui.messages import OpenTimeline, RecordLoaded, TimelineLoaded
+from sestui.ui.messages import OpenTimeline, RecordLoaded, TimelineRead, WindowRead
 from sestui.ui.panes.timeline_view import (
     event_detail,
     head_lines,
     pretty_record,
-    record_part,
+    record_view,
 )
+from sestui.ui.panes.timeline_reads import read_timeline, read_window
 from sestui.ui.text import clock_time, literal, safe
 from sestui.ui.widgets.common import (
     STATUS_COLOURS,
@@ -39,10 +39,10 @@ from sestui.ui.widgets.common import (
 )
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
-WINDOW = 300  # events the table holds at once
+WINDOW = 100  # events the table holds at once (a screenful is some 15: the rest lets the cursor run on)
 EDGE = 10  # rows from the window's edge at which it moves on
+DRAWN_KEPT = 8  # raw records kept drawn, the latest shown
 BIG_POLL_EVERY = 15  # a timeline longer than a window is re-read every 15th tick, not every tick
-SUPPRESSIONS_CHUNK = 500  # addresses per look-up in the suppression cache
 
 
 class EventTable(KeyTable):
@@ -68,7 +68,12 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.message_id: str | None = None
-        self.rows: dict[str, dict] = {}  # every event of the message, by row key
+        # Every event of the message, by row key: its whole row once read (those of the window, at
+        # least), else its place in the index (id, ts, event_type, recipient, message_id).
+        self.rows: dict[str, dict] = {}
+        self._read: set[str] = set()  # row keys whose whole row is in `rows`
+        self._reading_record: int | None = None  # the event whose record a worker is reading
+        self._drawn: dict[tuple, object] = {}  # (event id, part, note style) -> the raw record drawn
         self.order: list[tuple[int, int, str]] = []  # (ts, id, row key) of every event, in time order
         self.start = 0  # index in `order` of the table's first row
         self.records: dict[int, str | None] = {}  # event id -> the pretty record (None: not stored)
@@ -103,22 +108,53 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             self.table.lay_out(columns, self._window_rows())
 
     def _window_rows(self):
-        return ((key, self._cells(self.rows[key])) for _, _, key in self.order[self.start:self.start + WINDOW])
+        return ((key, self._cells(self.rows[key])) for _, _, key in self.order[self.start:self.start + WINDOW]
+                if key in self._read)
 
     @property
     def windowed(self) -> bool:
         return len(self.order) > WINDOW
 
-    def _fill(self, start: int, cursor: int) -> None:
-        """Show the window from `start`, the cursor on event `cursor` (indexes in `order`)."""
+    def _fill(self, start: int, cursor: int) -> bool:
+        """Show the window from `start`, the cursor on event `cursor` (indexes in `order`): now if its
+        rows were read (True), else once a worker has read them."""
+        start = max(0, min(start, len(self.order) - WINDOW))
+        missing = [int(key) for _, _, key in self.order[start:start + WINDOW] if key not in self._read]
+        if missing and self.message_id is not None:
+            self._read_window(self.message_id, start, cursor, missing)
+            return False
         table = self.table
-        self.start = max(0, min(start, len(self.order) - WINDOW))
+        self.start = start
         with self.app.batch_update():
             table.clear()
             for key, cells in self._window_rows():
                 table.add_row(*cells, key=key)
             table.move_cursor(row=cursor - self.start)
         self._show_window_note()
+        return True
+
+    @io_worker("timeline-window")
+    def _read_window(self, message_id: str, start: int, cursor: int, ids: list[int]) -> None:
+        deliver(self, read_window(self.app.ctx.store, message_id, start, cursor, ids))
+
+    @landed(WindowRead)
+    def _window_read(self, message: WindowRead) -> None:
+        message.stop()
+        if message.message_id != self.message_id:
+            return
+        self._keep_rows(message.events)
+        gone = {str(i) for i in message.asked} - self._read  # pruned since the index was read
+        if gone:
+            self.order = [item for item in self.order if item[2] not in gone]
+            for key in gone:
+                self.rows.pop(key, None)
+        self._fill(message.start, min(message.cursor, len(self.order) - 1))
+
+    def _keep_rows(self, events: list[dict]) -> None:
+        for event in events:
+            key = str(event["id"])
+            self.rows[key] = event
+            self._read.add(key)
 
     def jump(self, index: int) -> None:
         """The cursor to event `index` of the whole timeline (negative: from the end)."""
@@ -143,65 +179,66 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         if message_id != self.message_id:
             self.message_id = message_id
             self.rows.clear()
+            self._read.clear()
             self.order.clear()
             self.start = 0
             self.records.clear()
             self._by_record.clear()
+            self._drawn.clear()
             self._head = None
             self.table.clear()
             self.query_one("#tl-raw", Static).update("")
             self.query_one("#tl-head", Static).update(Text(f"Loading {safe(message_id)} …"))
         self.remove_class("-no-message")
         self.add_class("has-message")
-        self._load(message_id)  # replaces a load still running for the previous message
+        self._load(message_id, len(self.order))  # replaces a load still running for the previous message
 
     def poll(self) -> None:
         self._polls += 1
         if self.windowed and self._polls % BIG_POLL_EVERY:
             return  # reading tens of thousands of events every second buys nothing
         if self.message_id and not busy(self.app, "timeline"):
-            self._load(self.message_id)
+            self._load(self.message_id, len(self.order))
 
     @io_worker("timeline")
-    def _load(self, message_id: str) -> None:
-        store = self.app.ctx.store
-        events = store.timeline(message_id)
-        addresses = list({e["recipient"] for e in events})
-        suppressed = {r["email"].lower(): r["reason"]
-                      for i in range(0, len(addresses), SUPPRESSIONS_CHUNK)
-                      for r in store.suppressions_for(addresses[i:i + SUPPRESSIONS_CHUNK])}
-        deliver(self, TimelineLoaded(message_id, store.message(message_id), events, suppressed))
+    def _load(self, message_id: str, known: int) -> None:
+        deliver(self, read_timeline(self.app.ctx.store, message_id, known, WINDOW))
 
-    @landed(TimelineLoaded)
-    def _loaded(self, message: TimelineLoaded) -> None:
+    @landed(TimelineRead)
+    def _loaded(self, message: TimelineRead) -> None:
         message.stop()
         if message.message_id != self.message_id:
             return
         self.suppressed = message.suppressed
-        self._show_head(message.message, message.events)
+        self._msg, self._no_events = message.message, not message.index
         table = self.table
-        new = [e for e in message.events if str(e["id"]) not in self.rows]
+        new = [entry for entry in message.index if str(entry[1]) not in self.rows]
+        for ts, event_id, event_type, recipient in new:
+            self.rows[str(event_id)] = {"id": event_id, "ts": ts, "event_type": event_type, "recipient": recipient,
+                                        "message_id": message.message_id}
+        self._keep_rows([e for e in message.latest if str(e["id"]) not in self._read])
         if not new:
+            self._show_head_text()
             return
         keep = table.selected_key()
         # On the latest event (where a timeline opens: usually the outcome), stay on the latest as
         # more arrive; anywhere else, stay on the same event.
         following = keep is None or self.start + table.cursor_row == len(self.order) - 1
-        for event in new:
-            self.rows[str(event["id"])] = event
-        added = [(e["ts"], e["id"], str(e["id"])) for e in new]
+        added = [(ts, event_id, str(event_id)) for ts, event_id, _, _ in new]
         if len(added) > 100:
             self.order = sorted(self.order + added)
         else:
             for item in added:
                 insort(self.order, item)
-        if self.windowed:
+        self._show_head_text()
+        if self.windowed or any(key not in self._read for _, _, key in added):
             index = len(self.order) - 1 if following else self._index_of(keep)
-            self._fill(index - (WINDOW - EDGE - 1 if following else WINDOW // 2), index)
+            if not self._fill(index - (WINDOW - EDGE - 1 if following else WINDOW // 2), index):
+                return  # the window's rows are being read: their arrival fills it
         else:
             with self.app.batch_update():
-                for event in new:
-                    self.table.add_row(*self._cells(event), key=str(event["id"]))
+                for _, _, key in added:
+                    self.table.add_row(*self._cells(self.rows[key]), key=key)
                 table.sort("time", key=lambda cell: cell.order)
                 if following:
                     table.move_cursor(row=table.row_count - 1)
@@ -225,10 +262,6 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         time_cell.order = (event["ts"], event["id"])
         return [time_cell, type_cell(app, event["event_type"], event["bounce_type"]),
                 address_cell(event["recipient"]), fitted(event_detail(event), style=theme_style(app, "text-muted"))]
-
-    def _show_head(self, msg: dict | None, events: list[dict]) -> None:
-        self._msg, self._no_events = msg, not events
-        self._show_head_text()
 
     def _show_head_text(self) -> None:
         """The envelope lines, cut to the pane's width, drawn again only when they change."""
@@ -268,9 +301,8 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             return  # the cursor has moved on since (a window filled): its own event follows
         if self.windowed and table.row_count:  # near an edge of the window with more beyond: move it
             index = self.start + row
-            if (row >= table.row_count - EDGE and self.start + table.row_count < len(self.order)) or \
-                    (row < EDGE and self.start > 0):
-                self._fill(index - WINDOW // 2, index)
+            if ((row >= table.row_count - EDGE and self.start + table.row_count < len(self.order)) or
+                    (row < EDGE and self.start > 0)) and self._fill(index - WINDOW // 2, index):
                 return  # moving the cursor in the new window highlights the row again
         self._load_record(event.row_key.value if event.row_key else None)
 
@@ -283,8 +315,11 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             # One record lists many recipients: their events share it (one copy, read once).
             self.records[event["id"]] = self._by_record[_record_key(event)]
         if event["id"] in self.records:
-            self._show_record(self.records[event["id"]])
+            self._show_record(event["id"], self.records[event["id"]])
             return
+        if self._reading_record == event["id"] and busy(self.app, "record"):
+            return  # already on its way (the table highlights a row again as a window fills)
+        self._reading_record = event["id"]
         self._read_record(event)
 
     @io_worker("record")
@@ -301,16 +336,20 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             self._by_record[_record_key(event)] = message.body
         key = self.table.selected_key()
         if key is not None and self.rows.get(key, {}).get("id") == message.event_id:
-            self._show_record(message.body)
+            self._show_record(message.event_id, message.body)
 
-    def _show_record(self, pretty: str | None) -> None:
+    def _show_record(self, event_id: int, pretty: str | None) -> None:
         raw = self.query_one("#tl-raw", Static)
         if pretty is None:
             raw.update(Text("(raw record not stored)"))
             return
-        text, note = record_part(pretty, self.raw_part)
-        syntax = Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color="default")
-        raw.update(syntax if note is None else Group(syntax, Text(note, style=theme_style(self.app, "warning"))))
+        note_style = theme_style(self.app, "warning")
+        key = (event_id, self.raw_part, str(note_style))
+        if key not in self._drawn:  # kept: moving back to an event draws nothing again
+            if len(self._drawn) >= DRAWN_KEPT:
+                self._drawn.pop(next(iter(self._drawn)))
+            self._drawn[key] = record_view(pretty, self.raw_part, note_style)
+        raw.update(self._drawn[key])
         self.query_one("#tl-raw-box").scroll_home(animate=False)
 
     def action_more_raw(self) -> None:
@@ -319,7 +358,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         if pretty is None:
             return
         self.raw_part += 1
-        self._show_record(pretty)
+        self._show_record(event["id"], pretty)
 
     # -- actions ----------------------------------------------------------------------------------
 

@@ -10,7 +10,11 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
+from rich.syntax import Syntax
 from rich.text import Text
 
 from sestui.ui.text import full_time, literal, safe
@@ -122,6 +126,40 @@ def record_part(pretty: str, part: int) -> tuple[str, str | None]:
     else:
         note = f"(part {part + 1} of {parts}, the last; m goes back to the first)"
     return text, note
+
+
+class DrawnOnce:
+    """A renderable drawn once per width and kept: a Syntax lexes its whole text again each time it
+    is drawn, and the pane draws the raw record several times as it lays out (measuring its height,
+    adding a scroll bar) and again for each event a key moves to."""
+
+    def __init__(self, renderable: RenderableType):
+        self.renderable = renderable
+        self._lines: dict[tuple, list[list[Segment]]] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # What the record looks like depends on the width alone (its height only crops it: the
+        # caller does that), so Textual's measuring and drawing it share one rendering.
+        key = (options.max_width, options.justify, options.overflow, options.no_wrap)
+        lines = self._lines.get(key)
+        if lines is None:
+            if len(self._lines) > 4:
+                self._lines.clear()
+            lines = self._lines[key] = console.render_lines(self.renderable, options.update(height=None), pad=False)
+        new_line = Segment.line()
+        for line in lines:
+            yield from line
+            yield new_line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
+
+
+def record_view(pretty: str, part: int, note_style: Style) -> DrawnOnce:
+    """Part `part` of a pretty record as the pane draws it: highlighted JSON and what is left."""
+    text, note = record_part(pretty, part)
+    syntax = Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color="default")
+    return DrawnOnce(syntax if note is None else Group(syntax, Text(note, style=note_style)))
 
 
 def kb(chars: int) -> str:
