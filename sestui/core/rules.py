@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sestui.core.classify import SIMULATOR_DOMAIN
 from sestui.core.events import EVENT_TYPES, is_auto_response
 
 MODES = ("off", "dry-run", "on")
-SIMULATOR_DOMAIN = "simulator.amazonses.com"
 
 # action -> (required keys, optional keys)
 ACTIONS: dict[str, tuple[frozenset[str], frozenset[str]]] = {

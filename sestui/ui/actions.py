@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from sestui.aws import AwsError
+from sestui.core.rules import is_simulator
 from sestui.ops import suppressions as service
 from sestui.ui.messages import ActionFinished, Row
 from sestui.ui.screens.confirm import ConfirmScreen
@@ -77,8 +78,11 @@ class Actions:
             return
         if not self.writable():
             return
-        body = Text.assemble("Add ", literal(email, style="bold"), f" to the account suppression list (reason {reason})?\n"
-                             "SES will then refuse to deliver to it from every identity of this account.")
+        effect = ("A mailbox simulator address: the simulator decides what becomes of mail to it, and "
+                  "sestui's policies never suppress it." if is_simulator(email) else
+                  "SES will then refuse to deliver to it from every identity of this account.")
+        body = Text.assemble("Add ", literal(email, style="bold"), f" to the account suppression list (reason {reason})?\n",
+                             effect)
         ctx = self.ctx
 
         def work() -> str:

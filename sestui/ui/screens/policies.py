@@ -29,9 +29,9 @@ class PoliciesScreen(Modal[None]):
             yield OptionList(*self._options(), id="rules")
             yield Static(Text("dry-run only writes what it would do to the audit log (u in pane 3). Changes last "
                               "until the console exits; set them in the config file's [policies] table to keep.\n"
-                              "Addresses at @simulator.amazonses.com are never suppressed: they are the SES "
-                              "mailbox simulator's test addresses (every bounce and complaint of the demo goes "
-                              "there), and SES ignores the account suppression list for them."),
+                              "Addresses at @simulator.amazonses.com are never suppressed by these policies: they "
+                              "are the SES mailbox simulator's test addresses (pane 5's presets), whose bounces "
+                              "SES itself does not add to the list."),
                          classes="hint")
 
     def _options(self) -> list[Option]:
