@@ -1,0 +1,82 @@
+"""What a new-user trial of `sestui demo` found: the flow's counters under a filter, a filter's error
+left on the outcome line, pause across a drill-down, multi-word filters, j/k in the dialogs, help's
+words for pane 7, and the empty DLQ, a bad message id, a bad database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from console_data import NOW_MS, make_app, on_screen, press, rendered, run, settle
+
+from sestui.ui.filters import parse_flow_filter
+from sestui.ui.panes.flow_lines import counters_line
+
+
+class FakeApp:
+    theme_variables: dict[str, str] = {"error": "#ff0000", "warning": "#ffff00", "success": "#00ff00"}
+
+
+DEMO_COUNTS = {"send": 1204, "delivery": 1100, "bounce": 23, "complaint": 8, "delivery_delay": 6, "open": 310,
+               "click": 95, "reject": 2}
+
+
+# -- A: the counters line under a filter ----------------------------------------------------------
+
+def test_under_a_filter_the_counters_keep_sends_and_give_up_opens_clicks_delays_first():
+    line = counters_line(FakeApp(), DEMO_COUNTS, 0, "domain:example.org", None, 80).plain
+    assert line.startswith("1h unfiltered snd 1204"), line
+    for kept in ("bnc 23", "cmp 8", "rej 2"):
+        assert kept in line, line
+    assert "filter /domain:example.org" in line
+    # what gives way is the least telling: opens, clicks, delays go before deliveries, never before sends
+    assert "opn" not in line and "clk" not in line
+    assert len(line) <= 78
+
+
+@pytest.mark.parametrize("width", [60, 70, 80, 120])
+def test_the_filter_label_is_never_glued_to_the_counters(width):
+    for counts in (DEMO_COUNTS, {"send": 6, "delivery": 3, "bounce": 2, "complaint": 1, "reject": 4}):
+        line = counters_line(FakeApp(), counts, 0, "type:complaint", None, width).plain
+        assert "filter /type:complaint" in line, line
+        before = line[:line.index("filter /")]
+        assert before.endswith("  "), f"no gap before the filter: {line!r}"
+
+
+def test_the_counters_line_at_60_columns_with_a_filter_on_screen(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await pilot.press("slash", *"type:complaint", "enter")
+        await settle(pilot)
+        shown = on_screen(app, app.pane("flow").query_one("#flow-counters"))
+        assert re.search(r"\S  filter /type:complaint", shown), shown
+        assert "snd 6" in shown, shown
+
+    run(app, scenario, size=(60, 20))
+
+
+# -- F: rendering failures and subscriptions counted -------------------------------------------------
+
+def test_the_counters_name_rendering_failures_and_subscriptions_and_drop_them_early():
+    counts = {**DEMO_COUNTS, "rendering_failure": 3, "subscription": 1}
+    wide = counters_line(FakeApp(), counts, 0, None, None, 160).plain
+    assert "ren 3" in wide and "sub 1" in wide, wide
+    narrow = counters_line(FakeApp(), {**counts, "rendering_failure": 0, "subscription": 0}, 0, None, None, 80).plain
+    assert "ren 0" not in narrow and "opn 310" in narrow and "clk 95" in narrow, "a zero gives way before a count"
+
+
+def test_help_names_every_column_of_pane_7_and_the_new_counters(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        numbers = dict(dict(app.help_sections())["What the numbers mean"])
+        pane7 = " ".join(f"{k} {t}" for k, t in numbers.items() if k.startswith("7:"))
+        for header, _, _ in app.pane("breakdown").columns_for(120)[1:]:
+            assert re.search(rf"(^|\s){re.escape(header)}[\s,;:]", pane7), f"help does not explain pane 7's {header!r}"
+        assert "Bnc%" not in pane7, "no column is called Bnc%"
+        flow = " ".join(f"{k} {t}" for k, t in numbers.items() if k.startswith("1h"))
+        for label in ("ren", "sub"):
+            assert re.search(rf"\b{label} \w", flow), f"the counter {label} is not named"
+
+    run(app, scenario)
