@@ -232,6 +232,13 @@ class SestuiApp(App):
         self.last_outcome = (text, ok)
         self._show_bars()
 
+    def unsay(self, text: str | None) -> None:
+        """Take `text` off the outcome line if it is still what the line says (an error the
+        operator has since corrected, e.g. a filter replaced by a valid one)."""
+        if text is not None and self.last_outcome is not None and self.last_outcome[0] == text:
+            self.last_outcome = None
+            self._show_bars()
+
     # -- panes ------------------------------------------------------------------------------------
 
     @property

@@ -80,3 +80,41 @@ def test_help_names_every_column_of_pane_7_and_the_new_counters(store):
             assert re.search(rf"\b{label} \w", flow), f"the counter {label} is not named"
 
     run(app, scenario)
+
+
+# -- B: a filter's error leaves the outcome line once the filter is corrected or cleared --------------
+
+@pytest.mark.parametrize("then", ["valid", "cleared"])
+def test_a_filter_error_leaves_the_outcome_line_when_corrected_or_cleared(store, then):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        outcome = app.query_one("#outcome")
+        await pilot.press("slash", *"type:bogus", "enter")
+        await settle(pilot)
+        assert "type:bogus is not an event type" in on_screen(app, outcome)
+        if then == "valid":
+            await pilot.press("slash", "ctrl+u", *"domain:example.org", "enter")
+            await settle(pilot)
+            assert app.pane("flow").text == "domain:example.org"
+        else:
+            await press(pilot, "escape")
+        assert "bogus" not in on_screen(app, outcome), on_screen(app, outcome)
+        await press(pilot, "2")
+        assert "bogus" not in on_screen(app, outcome), "nor on the timeline"
+
+    run(app, scenario)
+
+
+def test_an_outcome_that_is_not_the_filters_error_stays(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await pilot.press("slash", *"type:bogus", "enter")
+        await settle(pilot)
+        app.say("Copied message id")
+        await pilot.press("slash", "ctrl+u", *"bob", "enter")
+        await settle(pilot)
+        assert "Copied message id" in on_screen(app, app.query_one("#outcome"))
+
+    run(app, scenario)

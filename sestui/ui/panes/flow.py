@@ -73,6 +73,7 @@ class FlowPane(AppWorkers, Vertical):
         # (at start, after a new filter, and after g/home). Any other move pins the cursor to its
         # event: newer events are then only counted ("N new above (g)"), nothing moves under it.
         self.following = True
+        self.filter_error: str | None = None  # the / line's last error, on the outcome line until corrected
 
     def compose(self) -> ComposeResult:
         yield Static(id="flow-counters")
@@ -273,11 +274,18 @@ class FlowPane(AppWorkers, Vertical):
     def set_filter(self, text: str | None) -> None:
         query = parse_flow_filter(text)
         if query.error:
+            self.app.unsay(self.filter_error)
+            self.filter_error = query.error
             self.app.say(query.error, ok=False)
             return
+        self._clear_filter_error()
         self.text = text
         self._show_counters()
         self.reload()
+
+    def _clear_filter_error(self) -> None:
+        self.app.unsay(self.filter_error)
+        self.filter_error = None
 
     def query(self) -> dict:
         """The store's filter arguments (ui/filters.py): the / line's, its types within the t types."""
@@ -312,7 +320,8 @@ class FlowPane(AppWorkers, Vertical):
         if self.query_one(FilterBox).close():
             self.table.focus()
             return True
-        if self.text or self.types is not None:
+        if self.text or self.types is not None or self.filter_error:
+            self._clear_filter_error()
             self.text, self.types = None, None
             self._show_counters()
             self.reload()
