@@ -267,7 +267,9 @@ class SestuiApp(App):
         self._show_bars()
         pane = self.pane(name)
         pane.focus_main()
-        if name in ("flow", "timeline", "reputation", "breakdown", "actions"):
+        if name == "flow" and self.paused:
+            pass  # paused: the rows and the cursor stay as they were left (space loads what came since)
+        elif name in ("flow", "timeline", "reputation", "breakdown", "actions"):
             pane.poll()
         self.refresh_bindings()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from console_data import NOW_MS, make_app, on_screen, press, rendered, run, settle
+from console_data import NOW_MS, add_event, make_app, on_screen, press, rendered, run, settle
 
 from sestui.ui.filters import parse_flow_filter
 from sestui.ui.panes.flow_lines import counters_line
@@ -116,5 +116,55 @@ def test_an_outcome_that_is_not_the_filters_error_stays(store):
         await pilot.press("slash", "ctrl+u", *"bob", "enter")
         await settle(pilot)
         assert "Copied message id" in on_screen(app, app.query_one("#outcome"))
+
+    run(app, scenario)
+
+
+# -- C: pause survives a drill-down ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("down", [0, 2])
+def test_paused_the_flow_keeps_its_rows_and_cursor_across_a_drill_down(store, down):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        flow = app.pane("flow")
+        await press(pilot, "space", *["j"] * down)
+        before = (plain(app), flow.table.cursor_row, flow.table.selected_key())
+        for n in range(5):
+            add_event(store, 300 + n, "Delivery", f"new{n}@example.com")
+        app.tick()
+        await press(pilot, "enter")
+        assert app.current == "timeline"
+        app.tick()
+        await press(pilot, "escape")
+        assert app.current == "flow" and app.paused
+        assert (plain(app), flow.table.cursor_row, flow.table.selected_key()) == before
+        await press(pilot, "space")  # resumed: what arrived meanwhile shows (or is counted above the cursor)
+        shown = " ".join(" ".join(row) for row in plain(app)) + rendered(flow.query_one("#flow-counters"))
+        assert "new4@example.com" in shown or "5 new above" in shown
+
+    run(app, scenario)
+
+
+def plain(app) -> list[list[str]]:
+    table = app.pane("flow").table
+    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def test_paused_the_header_still_shows_a_feed_that_goes_stale(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        header = app.query_one("#health")
+        await press(pilot, "space")
+        assert "PAUSED" in on_screen(app, header) and "ev/s" in on_screen(app, header)
+        store.save_collector_state("test", {"queue_url": app.ctx.queue_url, "state": "running",
+                                            "started": NOW_MS - 3_600_000, "heartbeat": NOW_MS - 900_000,
+                                            "last_success": NOW_MS - 900_000, "events_per_s": 0.0, "backlog": 0,
+                                            "received": 20, "stored": 20, "duplicates": 0, "quarantined": 0})
+        app.tick()  # paused, the header is still read every tick
+        await settle(pilot)
+        shown = on_screen(app, header)
+        assert "PAUSED" in shown and "STALE" in shown, shown
 
     run(app, scenario)
