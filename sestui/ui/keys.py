@@ -11,6 +11,8 @@ from textual.keys import (
     _normalize_key_list,  # Textual's own keymap normalisation ("?" -> question_mark)
 )
 
+from sestui.ui.filters import HELP as FLOW_FILTER_HELP
+
 APP_BINDINGS = [
     Binding("question_mark", "help", "Help", id="app.help", tooltip="every key, what each number means"),
     Binding("q", "back_or_quit", "Back/Quit", id="app.quit", tooltip="back one step; quit on pane 1"),
@@ -35,6 +37,7 @@ APP_BINDINGS = [
 # Keys Textual widgets handle themselves, listed in help beside the bindings of their pane.
 EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
     "Tables": [("enter", "open / drill down"), ("↑/↓ pgup/pgdn", "move"), ("^home/^end", "scroll to top / bottom")],
+    "1 Flow": [("/ terms", FLOW_FILTER_HELP)],
     "2 Timeline": [("tab", "into the raw JSON below (then j/k or arrows scroll it)")],
     "5 Send": [("tab/shift+tab", "next / previous field"), ("enter", "on a preset: put its address in To")],
     "Command palette": [("^p", "every pane and action by name; type to search")],

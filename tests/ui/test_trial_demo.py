@@ -168,3 +168,50 @@ def test_paused_the_header_still_shows_a_feed_that_goes_stale(store):
         assert "PAUSED" in shown and "STALE" in shown, shown
 
     run(app, scenario)
+
+
+# -- D: a filter of several words, its syntax shown, an unknown key said -------------------------------
+
+@pytest.mark.parametrize("line, text", [
+    ("Reset your password", "Reset your password"),
+    ('"Reset your password"', "Reset your password"),
+    ('type:bounce Winter  sale', "Winter sale"),
+    ('"foo:bar" baz', "foo:bar baz"),
+    ("Re: hello", "Re: hello"),  # a subject's Re: is not a key
+    ("https://example.com/offer", "https://example.com/offer"),
+    ("tag:ses:configuration-set=bulk", None),
+])
+def test_several_words_or_a_quoted_phrase_are_one_substring(line, text):
+    parsed = parse_flow_filter(line)
+    assert parsed.error is None and parsed.text == text
+
+
+@pytest.mark.parametrize("line, says", [
+    ("foo:bar", "unknown filter key foo: (known: type: domain: id: set: tag:)"),
+    ("Subject:x", "unknown filter key subject:"),
+    ("domain:example.org bob", "one substring at a time"),
+])
+def test_a_word_that_reads_as_an_unknown_key_is_refused_with_the_known_ones(line, says):
+    error = parse_flow_filter(line).error
+    assert error and says in error and "\n" not in error
+
+
+def test_the_flow_finds_a_subject_of_several_words_and_shows_the_syntax(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        flow = app.pane("flow")
+        await pilot.press("slash")
+        await settle(pilot)
+        hint = on_screen(app, flow.query_one("#flow-filter-hint"))
+        for term in ("type:", "domain:", "id:", "set:", "tag:"):
+            assert term in hint, hint
+        await pilot.press(*"Password reset", "enter")
+        await settle(pilot)
+        assert {row[2] for row in plain(app)} == {"gus@example.com"}
+        assert "type:" not in on_screen(app, flow), "the hint goes with the filter line"
+        await press(pilot, "question_mark")
+        flow_help = " ".join(t for k, t in dict(app.help_sections())["1 Flow"] if k == "/ terms")
+        assert all(term in flow_help for term in ("type:", "domain:", "id:", "set:", "tag:"))
+
+    run(app, scenario)

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sestui.core.events import EVENT_TYPES
-from sestui.ui.filters import parse_flow_filter
+from sestui.ui.filters import HINT, parse_flow_filter
 from sestui.ui.messages import FilterApplied, FlowLoaded, OpenTimeline
 from sestui.ui.panes.flow_lines import PROBLEM_TYPES, columns_for, counters_line, detail, empty_hint
 from sestui.ui.text import clock_time
@@ -77,8 +77,9 @@ class FlowPane(AppWorkers, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="flow-counters")
-        yield FilterBox(placeholder="filter: recipient, message id or subject (enter to apply, escape to clear)",
+        yield FilterBox(placeholder="filter: recipient, subject or message id (enter applies, escape clears)",
                         id="flow-filter")
+        yield Static(Text(HINT, no_wrap=True, overflow="ellipsis"), id="flow-filter-hint")
         yield Static(id="flow-empty")
         yield FlowTable(self.follow_newest, id="flow-table")
 
