@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from textual import events
 from console_data import NOW_MS, add_event, make_app, on_screen, press, rendered, run, settle
 
+from sestui.core.events import EVENT_TYPES
 from sestui.ui.filters import parse_flow_filter
 from sestui.ui.panes.flow_lines import counters_line
 
@@ -213,5 +215,43 @@ def test_the_flow_finds_a_subject_of_several_words_and_shows_the_syntax(store):
         await press(pilot, "question_mark")
         flow_help = " ".join(t for k, t in dict(app.help_sections())["1 Flow"] if k == "/ terms")
         assert all(term in flow_help for term in ("type:", "domain:", "id:", "set:", "tag:"))
+
+    run(app, scenario)
+
+
+# -- E: j/k do what help says ---------------------------------------------------------------------------
+
+def test_j_and_k_move_in_the_types_dialog(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await press(pilot, "t")
+        options = app.screen.query_one("OptionList")
+        first = options.highlighted
+        await press(pilot, "j", "j")
+        assert options.highlighted == first + 2
+        await press(pilot, "k")
+        assert options.highlighted == first + 1
+        await press(pilot, "space", "enter")  # the row j/k reached is the one toggled
+        assert app.pane("flow").types == frozenset(EVENT_TYPES) - {EVENT_TYPES[first + 1]}
+
+    run(app, scenario)
+
+
+def test_a_burst_of_j_scrolls_help_one_line_per_press(store):
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await press(pilot, "question_mark")
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.max_scroll_y > 30, "help is longer than the burst"
+        await pilot.press(*["j"] * 3)
+        await settle(pilot)
+        assert scroll.scroll_y == 3
+        # a burst from the terminal: the presses are handled before the screen refreshes again
+        for key in ["j"] * 30 + ["k"] * 10:
+            app.post_message(events.Key(key, key))
+        await settle(pilot)
+        assert scroll.scroll_y == 23
 
     run(app, scenario)
