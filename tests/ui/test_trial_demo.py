@@ -255,3 +255,44 @@ def test_a_burst_of_j_scrolls_help_one_line_per_press(store):
         assert scroll.scroll_y == 23
 
     run(app, scenario)
+
+
+# -- G: an empty DLQ, an id that is not one --------------------------------------------------------------
+
+def test_d_with_an_empty_dlq_says_so_and_asks_nothing(store):
+    store.save_collector_state("test", {"queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/ses-events",
+                                        "state": "running", "started": NOW_MS - 60_000, "heartbeat": NOW_MS - 1000,
+                                        "last_success": NOW_MS - 1000, "events_per_s": 2.5, "backlog": 0,
+                                        "dlq_backlog": 0, "received": 20, "stored": 20, "duplicates": 0,
+                                        "quarantined": 0})
+    app = make_app(store, aws=object())  # never called: nothing is asked, nothing is moved
+
+    async def scenario(pilot):
+        assert app.query_one("#health").dlq_backlog == 0
+        await press(pilot, "D")
+        assert type(app.screen).__name__ != "ConfirmScreen"
+        text, _ = app.last_outcome
+        assert "dead-letter queue is empty" in text and "Move" not in text
+
+    run(app, scenario)
+
+
+def test_opening_a_message_by_an_id_of_another_shape_says_it_is_not_an_ses_id(store):
+    from console_data import message_id
+
+    from sestui.ui.commands import open_message_by_id
+
+    app = make_app(store)
+
+    async def scenario(pilot):
+        open_message_by_id(app)
+        await settle(pilot)
+        await pilot.press(*"nosuchid", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PathScreen", "it stays open to correct the id"
+        assert "nosuchid is not an SES message id" in rendered(app.screen.query_one("#error"))
+        await pilot.press("ctrl+u", *message_id(2), "enter")
+        await settle(pilot)
+        assert app.current == "timeline" and app.pane("timeline").message_id == message_id(2)
+
+    run(app, scenario)
