@@ -36,7 +36,7 @@ class TypesScreen(Modal[frozenset | None]):
         with Vertical():
             yield Label("Event types to show", classes="title")
             yield OptionList(*[Option(self._prompt(t), id=t) for t in EVENT_TYPES])
-            yield Label("j/k move · space toggles · a all · n none · enter applies · escape cancels", id="types-hint",
+            yield Label("j/k move · space toggle · a all · n none · enter apply · esc cancel", id="types-hint",
                         classes="hint")
 
     def _prompt(self, event_type: str) -> Text:
