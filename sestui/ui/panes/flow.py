@@ -321,11 +321,14 @@ class FlowPane(AppWorkers, Vertical):
         if self.query_one(FilterBox).close():
             self.table.focus()
             return True
-        if self.text or self.types is not None or self.filter_error:
+        if self.text or self.types is not None:
             self._clear_filter_error()
             self.text, self.types = None, None
             self._show_counters()
             self.reload()
+            return True
+        if self.filter_error:  # nothing was filtered: only the refused line's error goes
+            self._clear_filter_error()
             return True
         return False
 
