@@ -45,7 +45,9 @@ __all__ = ["COMMANDS", "CliError", "Context", "build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sestui",
-        description="A terminal console for Amazon SES: account health, live events, timelines, suppressions.",
+        description="A terminal console for Amazon SES: account health, live events, timelines, suppressions. "
+                    "With no command, sestui opens the console (the options below are its); "
+                    "`sestui demo` opens it on a local sandbox, without AWS.",
         parents=[common_options()],
     )
     parser.add_argument("--version", action="version", version=f"sestui {__version__}")

@@ -232,6 +232,13 @@ class SestuiApp(App):
         self.last_outcome = (text, ok)
         self._show_bars()
 
+    def unsay(self, text: str | None) -> None:
+        """Take `text` off the outcome line if it is still what the line says (an error the
+        operator has since corrected, e.g. a filter replaced by a valid one)."""
+        if text is not None and self.last_outcome is not None and self.last_outcome[0] == text:
+            self.last_outcome = None
+            self._show_bars()
+
     # -- panes ------------------------------------------------------------------------------------
 
     @property
@@ -260,7 +267,9 @@ class SestuiApp(App):
         self._show_bars()
         pane = self.pane(name)
         pane.focus_main()
-        if name in ("flow", "timeline", "reputation", "breakdown", "actions"):
+        if name == "flow" and self.paused:
+            pass  # paused: the rows and the cursor stay as they were left (space loads what came since)
+        elif name in ("flow", "timeline", "reputation", "breakdown", "actions"):
             pane.poll()
         self.refresh_bindings()
 

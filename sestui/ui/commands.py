@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ def console_commands(app: SestuiApp) -> Iterator[SystemCommand]:
                         on("flow", "action_problems"))
     yield SystemCommand("Flow: choose event types", "Toggle event types in the flow", on("flow", "action_types"))
     yield SystemCommand("Open a message by id", "Its timeline: every event of one SES message",
-                        on("timeline", "action_open_id"))
+                        lambda: open_message_by_id(app))
     yield SystemCommand("Suppressions: reload from SES", "Fetch every page of the account suppression list",
                         on("suppressions", "action_reload_from_aws"))
     yield SystemCommand("Suppressions: export CSV", "Write the rows shown to a CSV file",
@@ -49,3 +50,28 @@ def console_commands(app: SestuiApp) -> Iterator[SystemCommand]:
             yield SystemCommand(f"Switch account: {name}", "Watch this account/region, its queue and database",
                                 lambda name=name: app.exit(result=(SWITCH_ACCOUNT, name)))
     yield SystemCommand("Help: keys", "Every key binding and what each number means", app.action_help)
+
+
+# SES message ids: 16 hex digits (0100 or 0101… and the time), then dash-separated hex groups
+SES_MESSAGE_ID = re.compile(r"[0-9a-fA-F]{16}(-[0-9a-fA-F]+){2,}")
+
+
+def message_id_problem(value: str) -> str | None:
+    if SES_MESSAGE_ID.fullmatch(value):
+        return None
+    return (f"{value[:40]} is not an SES message id: they look like 0100018c7a3b2c1d-1a2b…-000000"
+            " (y in the flow copies one)")
+
+
+def open_message_by_id(app: SestuiApp) -> None:
+    """Ask for an SES message id and open its timeline; a value of another shape is said at once
+    (an id of the right shape with nothing stored shows the timeline's own "no events yet")."""
+    from sestui.ui.messages import OpenTimeline
+    from sestui.ui.screens.path import PathScreen
+
+    def chosen(message_id: str | None) -> None:
+        if message_id:
+            app.post_message(OpenTimeline(message_id, remember=False))
+
+    app.push_screen(PathScreen("Open a message by its SES message id", "", placeholder="0100018c…-000000",
+                               check=message_id_problem), chosen)

@@ -37,6 +37,9 @@ def ask_redrive(app: SestuiApp) -> None:
         return
     queue_url = ctx.queue_url
     depth = app.main_screen.query_one("#health").dlq_backlog
+    if depth == 0:  # the collector's last reading: nothing to move, nothing to ask
+        app.say("Redrive the DLQ: the dead-letter queue is empty (dlq 0), nothing to move.")
+        return
     what = f"the {depth:,} messages" if depth else "every message"
     body = Text.assemble(f"Move {what} of the dead-letter queue back to ", literal(queue_url, style="bold"),
                          "?\nThe collector then stores each one once; an event already stored counts as a duplicate.")

@@ -1,8 +1,10 @@
-"""The flow's `/` line: a substring, or terms like `type:bounce domain:gmail.com id:0100… set:NAME
-tag:campaign=x`, parsed into the store's filter arguments (text, types, configuration set, tag)."""
+"""The flow's `/` line: words to find (several words are one substring, as is a "quoted phrase"), and
+terms like `type:bounce domain:gmail.com id:0100… set:NAME tag:campaign=x`, parsed into the store's
+filter arguments (text, types, configuration set, tag)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,12 @@ TYPE_ALIASES = {"delay": "delivery_delay", "dly": "delivery_delay", "bnc": "boun
                 "rej": "reject", "dlv": "delivery", "snd": "send", "opn": "open", "clk": "click",
                 "renderfail": "rendering_failure", "subscr": "subscription"}
 TERMS = ("type", "domain", "id", "set", "tag")
+HINT = "type:bounce,complaint domain:x id:… set:NAME tag:KEY=VALUE · any words"  # the / line's, under it
+HELP = ("filter: type:bounce,complaint (or bnc, cmp, dly, …) domain:gmail.com id:0100… set:NAME"
+        " tag:KEY=VALUE; every other word, together, is one text found in the recipient, subject or message"
+        " id (Reset your password); \"quote\" a text with a colon (\"Re:x\")")
+_TOKEN = re.compile(r'"([^"]*)"?|(\S+)')  # a quoted phrase (closed or not), or a word
+_KEY_LIKE = re.compile(r"[A-Za-z]+:[^/\s]")  # `foo:bar` reads as a key; `Re:` and `https://` do not
 
 
 @dataclass(frozen=True)
@@ -30,19 +38,30 @@ class FlowQuery:
 
 def parse_flow_filter(line: str | None) -> FlowQuery:
     """`type:bounce,complaint` -> types; `domain:x` -> text `@x`; `id:X` -> text X; `set:NAME` -> the
-    configuration set; `tag:KEY=VALUE` -> a tag; any other word -> text. The store matches one
-    substring, one set and one tag, so two of a kind are refused."""
+    configuration set; `tag:KEY=VALUE` -> a tag; the other words, and "quoted phrases", in order ->
+    one text. The store matches one substring, one set and one tag, so two of a kind are refused, and
+    so is a word that reads as a key no filter has (`foo:bar`): quoted, it is text."""
     if not line or not line.strip():
         return FlowQuery()
-    texts: list[str] = []
+    words: list[str] = []  # the free text, in order
+    texts: list[str] = []  # domain: and id:
     types: set[str] = set()
     sets: set[str] = set()
     tags: set[tuple[str, str]] = set()
-    for word in line.split():
+    for match in _TOKEN.finditer(line):
+        phrase, word = match.groups()
+        if word is None:
+            if phrase.strip():
+                words.append(phrase)
+            continue
         name, colon, value = word.partition(":")
         name = name.lower()
         if not colon or name not in TERMS:
-            texts.append(word)
+            if _KEY_LIKE.match(word):
+                known = " ".join(f"{t}:" for t in TERMS)
+                return FlowQuery(error=f"unknown filter key {name}: (known: {known}); "
+                                       f"to search for the text, quote it: \"{word}\"")
+            words.append(word)
             continue
         if not value:
             return FlowQuery(error=f"{name}: needs a value, e.g. {name}:{_EXAMPLES[name]}")
@@ -63,14 +82,16 @@ def parse_flow_filter(line: str | None) -> FlowQuery:
             tags.add((key, tag_value))
         else:
             texts.append(value)
+    if words:
+        texts.append(" ".join(words))
     if len(texts) > 1:
-        return FlowQuery(error="one substring at a time (domain: and id: count as one): " + " ".join(texts))
+        return FlowQuery(error="one substring at a time (domain:, id: and the other words are one each): "
+                               + " ".join(repr(t) for t in texts))
     if len(sets) > 1:
         return FlowQuery(error="one configuration set at a time: " + " ".join(f"set:{s}" for s in sorted(sets)))
     if len(tags) > 1:
         return FlowQuery(error="one tag at a time: " + " ".join(f"tag:{k}={v}" for k, v in sorted(tags)))
     return FlowQuery(texts[0] if texts else None, frozenset(types) if types else None,
                      configuration_set=next(iter(sets), None), tag=next(iter(tags), None))
-
 
 _EXAMPLES = {"type": "bounce", "domain": "gmail.com", "id": "0100018c…", "set": "NAME", "tag": "campaign=x"}

@@ -11,6 +11,8 @@ from textual.keys import (
     _normalize_key_list,  # Textual's own keymap normalisation ("?" -> question_mark)
 )
 
+from sestui.ui.filters import HELP as FLOW_FILTER_HELP
+
 APP_BINDINGS = [
     Binding("question_mark", "help", "Help", id="app.help", tooltip="every key, what each number means"),
     Binding("q", "back_or_quit", "Back/Quit", id="app.quit", tooltip="back one step; quit on pane 1"),
@@ -35,6 +37,7 @@ APP_BINDINGS = [
 # Keys Textual widgets handle themselves, listed in help beside the bindings of their pane.
 EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
     "Tables": [("enter", "open / drill down"), ("↑/↓ pgup/pgdn", "move"), ("^home/^end", "scroll to top / bottom")],
+    "1 Flow": [("/ terms", FLOW_FILTER_HELP)],
     "2 Timeline": [("tab", "into the raw JSON below (then j/k or arrows scroll it)")],
     "5 Send": [("tab/shift+tab", "next / previous field"), ("enter", "on a preset: put its address in To")],
     "Command palette": [("^p", "every pane and action by name; type to search")],
@@ -43,8 +46,10 @@ EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
 # Every number the console shows, what it counts and over which window.
 NUMBERS = [
     ("1h snd dlv bnc …", "pane 1: events stored in the last hour, by type: snd send, dlv delivery, bnc bounce,"
-                         " cmp complaint, dly delivery_delay, opn open, clk click, rej reject. Every event,"
-                         " whatever the filter: the line says \"1h unfiltered\" while a filter is on"),
+                         " cmp complaint, dly delivery_delay, opn open, clk click, rej reject, ren"
+                         " rendering_failure, sub subscription. Every event, whatever the filter: the line says"
+                         " \"1h unfiltered\" while a filter is on. When narrow, a zero ren/sub, then opn, clk,"
+                         " dly and dlv give way; snd bnc cmp rej stay"),
     ("N new above (g)", "pane 1: newer events not loaded, so nothing moves under the cursor; g goes to the"
                         " newest and follows the events as they arrive"),
     ("bounce / complaint", "header: the account's bounce and complaint rates. aws: AWS's own figures"
@@ -72,8 +77,11 @@ NUMBERS = [
                          " statistics, or the events stored here"),
     ("4: At this pace", "pane 4: when a rate would reach AWS's review line if mail bounces and complains as"
                         " in the last 24 hours"),
-    ("7: Bnc% Cmp% Of bnc", "pane 7: rates within the window (w), per group; Of bnc: the group's share of"
-                            " all bounces; a rate under the minimum volume (v) is not coloured"),
+    ("7: Hard% Cmp% Of bnc", "pane 7: per group within the window (w): Sends, Deliv deliveries, Hard / Soft"
+                             " bounces, Hard% hard bounces per send, Cmp complaints, Cmp% complaints per send,"
+                             " Rej rejects; Of bnc (from 100 columns): the group's share of all bounces (Share:"
+                             " of the bounces or complaints, grouped by their class or feedback type); a rate"
+                             " under the minimum volume (v) is not coloured"),
     ("8: Hits 24h", "pane 8: events a rule matched in the last 24 hours"),
 ]
 

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sestui.core.events import EVENT_TYPES
-from sestui.ui.filters import parse_flow_filter
+from sestui.ui.filters import HINT, parse_flow_filter
 from sestui.ui.messages import FilterApplied, FlowLoaded, OpenTimeline
 from sestui.ui.panes.flow_lines import PROBLEM_TYPES, columns_for, counters_line, detail, empty_hint
 from sestui.ui.text import clock_time
@@ -73,11 +73,13 @@ class FlowPane(AppWorkers, Vertical):
         # (at start, after a new filter, and after g/home). Any other move pins the cursor to its
         # event: newer events are then only counted ("N new above (g)"), nothing moves under it.
         self.following = True
+        self.filter_error: str | None = None  # the / line's last error, on the outcome line until corrected
 
     def compose(self) -> ComposeResult:
         yield Static(id="flow-counters")
-        yield FilterBox(placeholder="filter: recipient, message id or subject (enter to apply, escape to clear)",
+        yield FilterBox(placeholder="filter: recipient, subject or message id (enter applies, escape clears)",
                         id="flow-filter")
+        yield Static(Text(HINT, no_wrap=True, overflow="ellipsis"), id="flow-filter-hint")
         yield Static(id="flow-empty")
         yield FlowTable(self.follow_newest, id="flow-table")
 
@@ -273,11 +275,18 @@ class FlowPane(AppWorkers, Vertical):
     def set_filter(self, text: str | None) -> None:
         query = parse_flow_filter(text)
         if query.error:
+            self.app.unsay(self.filter_error)
+            self.filter_error = query.error
             self.app.say(query.error, ok=False)
             return
+        self._clear_filter_error()
         self.text = text
         self._show_counters()
         self.reload()
+
+    def _clear_filter_error(self) -> None:
+        self.app.unsay(self.filter_error)
+        self.filter_error = None
 
     def query(self) -> dict:
         """The store's filter arguments (ui/filters.py): the / line's, its types within the t types."""
@@ -313,9 +322,13 @@ class FlowPane(AppWorkers, Vertical):
             self.table.focus()
             return True
         if self.text or self.types is not None:
+            self._clear_filter_error()
             self.text, self.types = None, None
             self._show_counters()
             self.reload()
+            return True
+        if self.filter_error:  # nothing was filtered: only the refused line's error goes
+            self._clear_filter_error()
             return True
         return False
 

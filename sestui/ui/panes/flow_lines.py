@@ -11,8 +11,12 @@ from sestui.ui.widgets.common import TYPE_WIDTH, theme_style
 
 PROBLEM_TYPES = frozenset({"bounce", "complaint", "reject", "delivery_delay", "rendering_failure"})
 COUNTER_LABELS = (("send", "snd"), ("delivery", "dlv"), ("bounce", "bnc"), ("complaint", "cmp"),
-                  ("delivery_delay", "dly"), ("open", "opn"), ("click", "clk"), ("reject", "rej"))
-DROP_FIRST = ("click", "open", "send", "delivery", "delivery_delay")  # counters given up when the line is full
+                  ("delivery_delay", "dly"), ("open", "opn"), ("click", "clk"), ("reject", "rej"),
+                  ("rendering_failure", "ren"), ("subscription", "sub"))
+# Counters given up when the line is full, the least telling first; a zero goes before any count.
+# Sends (the rates' denominator), bounces, complaints and rejects stay.
+DROP_FIRST = ("rendering_failure", "subscription", "click", "open", "delivery_delay", "delivery")
+GAP = "  "
 
 
 def columns_for(width: int) -> list[tuple[str, str, int]]:
@@ -50,23 +54,26 @@ def counters_line(app: App, counts: dict[str, int], waiting: int, text: str | No
         shown = "problems" if types == PROBLEM_TYPES else ",".join(sorted(types))
         flags.append("types ", style="bold")
         flags.append_text(literal(shown, width=30))
-    room = max(0, width - 2 - flags.cell_len)
+    room = max(0, width - 2 - flags.cell_len - (len(GAP) if flags else 0))  # a gap before the flags, always
+    drop_order = sorted(DROP_FIRST, key=lambda t: counts.get(t, 0) != 0)  # stable: zeros first, in order
+    filtered = bool(text) or types is not None
     dropped: set[str] = set()
     while True:
-        filtered = bool(text) or types is not None
         counters = Text("1h unfiltered " if filtered else "1h ", style="bold", end="")
-        for event_type, label in COUNTER_LABELS:
-            if event_type in dropped:
-                continue
+        shown = [(event_type, label) for event_type, label in COUNTER_LABELS if event_type not in dropped]
+        for i, (event_type, label) in enumerate(shown):
             n = counts.get(event_type, 0)
-            colour = "error" if event_type in ("bounce", "complaint", "reject") and n else ""
-            counters.append(f"{label} {n}  ", style=theme_style(app, colour))
-        if counters.cell_len <= room or len(dropped) == len(DROP_FIRST):
+            colour = "error" if event_type in ("bounce", "complaint", "reject", "rendering_failure") and n else ""
+            counters.append(f"{label} {n}", style=theme_style(app, colour))
+            if i < len(shown) - 1:
+                counters.append(GAP)
+        if counters.cell_len <= room or len(dropped) == len(drop_order):
             break
-        dropped.add(DROP_FIRST[len(dropped)])
-    counters.truncate(room)
+        dropped.add(drop_order[len(dropped)])
+    counters.truncate(room, overflow="ellipsis")
+    if flags:
+        counters.append(GAP)
     return Text.assemble(counters, flags, no_wrap=True, overflow="ellipsis")
-
 
 def empty_hint(filtered: bool, queue_url: str | None) -> str:
     if filtered:

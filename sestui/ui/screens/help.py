@@ -56,7 +56,13 @@ class HelpScreen(Modal[None]):
                 yield Static(help_table(self.sections), id="help-text")
 
     def action_scroll(self, where: str) -> None:
-        getattr(self.query_one(VerticalScroll), f"scroll_{where}")(animate=False)
+        scroll = self.query_one(VerticalScroll)
+        if where in ("up", "down"):
+            # immediate: a deferred scroll starts from the target before the next refresh, so a
+            # burst of j would move once per refresh rather than one line per press
+            getattr(scroll, f"scroll_{where}")(animate=False, immediate=True)
+        else:
+            getattr(scroll, f"scroll_{where}")(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,13 +15,16 @@ from sestui.ui.screens.base import Modal
 
 
 class PathScreen(Modal[str | None]):
-    """Ask for a file path (CSV import and export)."""
+    """Ask for a file path (CSV import and export), or a message id. `check` says what is wrong
+    with a value (None: nothing), and the screen stays open until it is right or cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="path.cancel")]
 
-    def __init__(self, title: str, default: str = "", placeholder: str = "path/to/file.csv"):
+    def __init__(self, title: str, default: str = "", placeholder: str = "path/to/file.csv",
+                 check: Callable[[str], str | None] | None = None):
         super().__init__()
         self.title_text, self.default, self.placeholder = title, default, placeholder
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -34,6 +39,10 @@ class PathScreen(Modal[str | None]):
     def _submit(self, event: Input.Submitted) -> None:
         if not event.value.strip():
             self.query_one("#error", Static).update("a value is required (escape cancels)")
+            return
+        problem = self.check(event.value.strip()) if self.check else None
+        if problem:
+            self.query_one("#error", Static).update(Text(problem))  # the value is data, never markup
             return
         self.dismiss(event.value.strip())
 

@@ -22,6 +22,8 @@ class TypesScreen(Modal[frozenset | None]):
         Binding("escape", "cancel", "Cancel", id="types.cancel"),
         Binding("enter", "apply", "Apply", priority=True, id="types.apply"),
         Binding("space", "toggle", "Toggle", id="types.toggle"),
+        Binding("j", "move('down')", "Down", show=False, id="types.down"),
+        Binding("k", "move('up')", "Up", show=False, id="types.up"),
         Binding("a", "all", "All", id="types.all"),
         Binding("n", "none", "None", id="types.none"),
     ]
@@ -34,7 +36,7 @@ class TypesScreen(Modal[frozenset | None]):
         with Vertical():
             yield Label("Event types to show", classes="title")
             yield OptionList(*[Option(self._prompt(t), id=t) for t in EVENT_TYPES])
-            yield Label("space toggles · a all · n none · enter applies · escape cancels", id="types-hint",
+            yield Label("j/k move · space toggle · a all · n none · enter apply · esc cancel", id="types-hint",
                         classes="hint")
 
     def _prompt(self, event_type: str) -> Text:
@@ -45,6 +47,9 @@ class TypesScreen(Modal[frozenset | None]):
         options = self.query_one(OptionList)
         for t in EVENT_TYPES:
             options.replace_option_prompt(t, self._prompt(t))
+
+    def action_move(self, where: str) -> None:
+        getattr(self.query_one(OptionList), f"action_cursor_{where}")()
 
     def action_toggle(self) -> None:
         option = self.query_one(OptionList).highlighted_option
