@@ -53,8 +53,10 @@ NUMBERS = [
     ("N new above (g)", "pane 1: newer events not loaded, so nothing moves under the cursor; g goes to the"
                         " newest and follows the events as they arrive"),
     ("bounce / complaint", "header: the account's bounce and complaint rates. aws: AWS's own figures"
-                           " (CloudWatch reputation metrics); ~est: sestui's estimate, over 14 days of SES"
-                           " send statistics (14d) or 24 hours of stored events (24h)"),
+                           " (CloudWatch reputation metrics), as the collector last read them (every 5 min;"
+                           " '20m old' once no collector renews them); ~est: sestui's estimate, over 14 days"
+                           " of SES send statistics (14d) or 24 hours of stored events (24h). Mail to the"
+                           " mailbox simulator counts in none of sestui's rates, as in none of AWS's"),
     ("rejects 24h", "header (rej 24h when narrow): messages SES rejected in the last 24 hours"),
     ("quota N/M R/s", "header: messages sent in the last 24 hours / the 24-hour quota (yellow from 80%,"
                       " red when used up); R/s: the most messages SES accepts per second"),
