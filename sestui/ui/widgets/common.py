@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from itertools import islice
 
@@ -126,6 +127,28 @@ class FittedText(Text):
         yield from short.__rich_console__(console, options)
 
 
+_LONG_TOKEN = re.compile(r"[^\s()]{24,}")  # an id, an ARN, a URL: what can lose its middle
+
+
+class DetailCell(FittedText):
+    """A sentence that may carry ids: cut, it shortens its long tokens in their middle first, so
+    what follows them (`arrived after 2.3s`) stays in view; then its end."""
+
+    def fit(self, width: int) -> str:
+        over = self.cell_len - width
+
+        def shorten(match: re.Match) -> str:
+            nonlocal over
+            token = match.group(0)
+            keep = max(13, len(token) - over)
+            if over <= 0 or keep >= len(token):
+                return token
+            over -= len(token) - keep
+            return ellipsize_middle(token, keep)
+
+        return ellipsize(_LONG_TOKEN.sub(shorten, self.plain), width)
+
+
 class AddressCell(FittedText):
     def fit(self, width: int) -> str:
         return ellipsize_address(self.plain, width)
@@ -144,6 +167,10 @@ def _capped(value: object, shorten=ellipsize) -> str:
 def fitted(value: object, style: Style | str = "") -> FittedText:
     """Outside text as a cell: literal, one line, ellipsized at whatever width it is drawn."""
     return FittedText(_capped(value), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def detail_cell(value: object, style: Style | str = "") -> DetailCell:
+    return DetailCell(_capped(value), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
 def address_cell(value: object, style: Style | str = "") -> AddressCell:
