@@ -145,8 +145,9 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             if row.get("volume"):
                 rate += f" of {count(row['volume'])}"
             scope = row["configuration_set"] or ("the account" if row["source"] == "aws" else "all mail")
-            return [fitted(row["name"]), Text(label, style=self._style(STATE_COLOURS.get(state, ""), state in ("paused", RESUMED))),
-                    Text(rate), fitted(f"{row['source']} {row['metric']} of {scope}")]
+            style = self._style(STATE_COLOURS.get(state, ""), state in ("paused", RESUMED))
+            return [fitted(row["name"]), Text(label, style=style), Text(rate),
+                    fitted(f"{row['source']} {row['metric']} of {scope}")]
         state = row["state"]
         if state == "retrying":
             note = f"next {clock_time(row['next_attempt_ms'], now)}" + (f": {row['last_error']}" if row["last_error"] else "")
