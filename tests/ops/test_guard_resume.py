@@ -8,15 +8,28 @@ import itertools
 import json
 import logging
 
+import pytest
 from test_actions_aws import arrive
 
 from sestui.core.guards import Guard, Level, step
 from sestui.ops import routing, rules_cli
 from sestui.ops.guards import GuardWatcher
-from sestui.store import outbox as sql
+from sestui.store import open_store
 
 _serial = itertools.count(1)
 HOOK = {"action": "webhook", "url": "http://127.0.0.1:9/guard", "secret": "s"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """Either backend: the guard's state and its outbox items are written the same way."""
+    target = str(tmp_path / "events.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with open_store(target) as s:
+        yield s
+
+
+def items(store) -> list[dict]:
+    return store.outbox.list_items()
 
 
 def guarded(set_name: str) -> routing.ActionsConfig:
@@ -57,16 +70,16 @@ def test_a_resume_by_hand_overrides_the_guard_until_it_recovers_and_crosses_agai
     assert "over guard bounces" in said
     assert sestui_aws.configuration_sets.get(name).sending_enabled is True
     assert state(store)["state"] == "resumed"
-    warned = [i for i in sql.list_items(store.conn) if i["rule"] == "guard:bounces:warn"]
+    warned = [i for i in items(store) if i["rule"] == "guard:bounces:warn"]
     assert len(warned) == 2  # the first crossing's and the resume's: it warns again
     assert sorted(json.loads(i["payload"])["state"] for i in warned) == ["paused", "resumed"]
-    items = len(sql.list_items(store.conn))
+    count = len(items(store))
 
     traffic(store, 0, 8)  # still over the pause level, and worse: the resume stands
     assert watcher.check() == []
     assert state(store)["state"] == "resumed"
     assert state(store)["rate"] == 20 / 100  # live, not the rate of the pause
-    assert len(sql.list_items(store.conn)) == items  # nothing new to do
+    assert len(items(store)) == count  # nothing new to do
     assert sestui_aws.configuration_sets.get(name).sending_enabled is True
 
     traffic(store, 150, 0)  # 20 of 250: recovered below the pause level, still over warn
