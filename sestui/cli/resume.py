@@ -21,9 +21,14 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.aws import AwsError
     from sestui.ops import rules_cli
 
+    try:
+        guards = rules_cli.load_for_cli(ctx.settings).guards  # the guards this resume overrides
+    except ValueError:
+        guards = []  # a config the collector would refuse still lets a person resume sending
     aws, store = ctx.aws(), ctx.open_store()
     try:
-        say(rules_cli.resume(aws, store, configuration_set=args.configuration_set, account=args.whole_account))
+        say(rules_cli.resume(aws, store, configuration_set=args.configuration_set, account=args.whole_account,
+                             guards=guards))
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
     except AwsError as exc:

@@ -5,6 +5,11 @@ sestui's own arithmetic over a window of local events (`source = "local"`, a gro
 set or a recipient domain, with a minimum volume below which it decides nothing). Its state is
 armed, warned or paused; each crossing fires that level's actions once, and a recovery says so
 once more (resuming a paused set stays a person's decision: `sestui resume`).
+
+A person who resumes a paused set overrides its guard: the guard becomes `resumed` and warns again
+(the warn level's receivers hear of it, once). While its rate stays over the pause level it does not
+pause again (that would undo the person's decision at once); once the rate recovers below the pause
+level the guard is warned or armed again, and the next crossing pauses as any other.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 from sestui.core.rules import GUARD_ACTIONS, MODES, Action, RuleError, _actions
 
 STATES = ("armed", "warned", "paused")
+RESUMED = "resumed"  # paused, then resumed by a person while still over the pause level
 METRICS = ("bounce_rate", "complaint_rate")
 SOURCES = ("aws", "local")
 _LEVEL_OF = {"warned": "warn", "paused": "pause"}
@@ -66,6 +72,10 @@ def step(guard: Guard, state: str, rate: float | None, volume: int | None = None
     if guard.mode == "off" or rate is None or (volume is not None and volume < guard.min_volume):
         return state, []
     new = guard.target(rate)
+    if state == RESUMED:
+        if new == "paused":  # still over the line: the person's resume stands
+            return state, []
+        return new, [_recovery(guard, "paused", state, new, rate, volume)]
     if new == state:
         return state, []
     old_rank, new_rank = STATES.index(state), STATES.index(new)
@@ -76,11 +86,34 @@ def step(guard: Guard, state: str, rate: float | None, volume: int | None = None
             crossings.append(Crossing(guard.name, state, new, _LEVEL_OF[passed], rate, volume,
                                       level.do if level else ()))
     else:
-        # Recovery is a notice: to everyone the higher level told, never a pause.
-        told = getattr(guard, _LEVEL_OF[state])
-        notify = tuple(a for a in (told.do if told else ()) if a.kind != "pause_sending")
-        crossings.append(Crossing(guard.name, state, new, "recovered", rate, volume, notify))
+        crossings.append(_recovery(guard, state, state, new, rate, volume))
     return new, crossings
+
+
+def _notices(level: Level | None) -> tuple[Action, ...]:
+    return tuple(a for a in (level.do if level else ()) if a.kind != "pause_sending")
+
+
+def _recovery(guard: Guard, told: str, old: str, new: str, rate: float, volume: int | None) -> Crossing:
+    """Recovery is a notice: to everyone the higher level (`told`) told, never a pause."""
+    return Crossing(guard.name, old, new, "recovered", rate, volume, _notices(getattr(guard, _LEVEL_OF[told])))
+
+
+def resumed_by_hand(guard: Guard, rate: float | None, volume: int | None) -> Crossing:
+    """A person resumed the set this paused guard paused: the guard warns again (its warn level's
+    receivers, or its pause level's when it has no warn level; never a pause)."""
+    notify = _notices(guard.warn) if guard.warn is not None else _notices(guard.pause)
+    return Crossing(guard.name, "paused", RESUMED, "warn", rate if rate is not None else 0.0, volume, notify)
+
+
+def pause_target(guard: Guard) -> str | None:
+    """The configuration set this guard's pause level pauses ("account" for scope = "account"), or None."""
+    for action in guard.pause.do if guard.pause else ():
+        if action.kind == "pause_sending":
+            if action.params.get("scope") == "account":
+                return "account"
+            return action.params.get("configuration_set") or guard.configuration_set
+    return None
 
 
 def _fraction(where: str, key: str, value: Any) -> float:

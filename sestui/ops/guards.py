@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from sestui.aws import AwsError, outbound
-from sestui.core.guards import Crossing, Guard, step
+from sestui.core.guards import RESUMED, Crossing, Guard, pause_target, resumed_by_hand, step
 from sestui.store import outbox as sql
 
 log = logging.getLogger("sestui.guards")
@@ -46,20 +46,43 @@ class GuardWatcher:
         fired: list[Crossing] = []
         for guard in self.guards:
             rate, volume = self.measure(guard, now_ms)
-            state = self.outbox.guard_states().get(guard.name, {}).get("state", "armed")
+            stored = self.outbox.guard_states().get(guard.name, {})
+            state = stored.get("state", "armed")
             new, crossings = step(guard, state, rate, volume)
             if new == state:
+                if rate is not None and (rate, volume) != (stored.get("rate"), stored.get("volume")):
+                    # No crossing, but the rate shown beside the state stays the one measured now.
+                    self.outbox.enqueue_with([], (guard.name, state, state, stored.get("since", now_ms), rate, volume))
                 continue
             # The new state and its actions in one transaction, only if the state is still `state`:
             # with two collectors on one database, one of them acts on a crossing.
             items = [i for c in crossings for i in crossing_items(guard, c, now_ms)]
             if self.outbox.enqueue_with(items, (guard.name, state, new, now_ms, rate, volume)) < 0:
                 continue
-            for c in crossings:
-                log.warning("guard %s: %s -> %s (%s %.4f%s)", guard.name, c.old, c.new, guard.metric, c.rate,
-                            f" over {c.volume}" if c.volume is not None else "")
+            # One line per transition: armed -> paused passes warn too, but is one change of state.
+            log.warning("guard %s: %s -> %s (%s %.4f%s; %s)", guard.name, state, new, guard.metric, rate,
+                        f" over {volume}" if volume is not None else "", ", ".join(c.level for c in crossings))
             fired += crossings
         return fired
+
+
+def resume_guards(outbox: Any, guards: list[Guard], target: str, now_ms: int | None = None) -> list[str]:
+    """A person resumed `target` (a configuration set, or "account"): each paused guard that pauses
+    it becomes `resumed` and warns again, state and warning in one transaction. The guards' names."""
+    now_ms = now_ms if now_ms is not None else sql.now_ms()
+    states = outbox.guard_states()
+    overridden = []
+    for guard in guards:
+        stored = states.get(guard.name, {})
+        if stored.get("state") != "paused" or pause_target(guard) != target:
+            continue
+        c = resumed_by_hand(guard, stored.get("rate"), stored.get("volume"))
+        if outbox.enqueue_with(crossing_items(guard, c, now_ms),
+                               (guard.name, "paused", RESUMED, now_ms, stored.get("rate"), stored.get("volume"))) >= 0:
+            log.warning("guard %s: paused -> resumed by hand (it warns again; it pauses again after it recovers)",
+                        guard.name)
+            overridden.append(guard.name)
+    return overridden
 
 
 def crossing_payload(guard: Guard, c: Crossing, now_ms: int) -> dict:

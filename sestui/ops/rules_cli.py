@@ -9,8 +9,10 @@ from typing import Any
 
 from sestui.aws import Aws, outbound
 from sestui.core.events import parse_body
+from sestui.core.guards import Guard
 from sestui.core.rules import Rule, is_simulator
 from sestui.ops.actions import describe
+from sestui.ops.guards import resume_guards
 from sestui.ops.routing import ActionsConfig
 from sestui.store import Store, to_ms
 from sestui.store import outbox as sql
@@ -121,8 +123,9 @@ def outbox_discard(store: Store, ids: Iterable[int]) -> str:
 
 
 def resume(aws: Aws, store: Store | None, *, configuration_set: str | None = None, account: bool = False,
-           who: str = "sestui resume") -> str:
-    """Turn sending back on for a configuration set (or the account), and audit it."""
+           who: str = "sestui resume", guards: Iterable[Guard] = ()) -> str:
+    """Turn sending back on for a configuration set (or the account), and audit it. Each paused
+    guard of `guards` that paused it is overridden: it shows `resumed` and warns again."""
     if account:
         outbound.set_account_sending(aws, True)
         said = "sending resumed for the account"
@@ -132,6 +135,9 @@ def resume(aws: Aws, store: Store | None, *, configuration_set: str | None = Non
     else:
         raise ValueError("name the configuration set to resume (--configuration-set NAME)")
     if store is not None:
+        overridden = resume_guards(store.outbox, list(guards), "account" if account else str(configuration_set))
+        if overridden:
+            said += f" (over guard {', '.join(overridden)}: it warns again, and pauses again after it recovers)"
         store.add_audit(action="resume", origin=who, outcome="ok", actor=who,
                         detail=said)
     return said

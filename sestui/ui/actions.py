@@ -21,6 +21,7 @@ from sestui.ops import suppressions as service
 from sestui.ui.messages import ActionFinished, Row
 from sestui.ui.screens.confirm import ConfirmScreen
 from sestui.ui.text import BIDI_AND_INVISIBLE, ellipsize_middle, literal, safe
+from sestui.ui.widgets.common import theme_style
 from sestui.ui.workers import run_io
 
 if TYPE_CHECKING:
@@ -170,8 +171,13 @@ class Actions:
             return
         body = Text.assemble("Send ", literal(draft.subject, style="bold"), "\nfrom ", literal(draft.sender),
                              "\nto ", literal(", ".join(draft.to)),
-                             f"\nconfiguration set {draft.configuration_set or '(none)'}")
+                             "\nconfiguration set ", literal(draft.configuration_set or "(none)"))
         aws, app = self.ctx.aws, self.app
+        paused = draft.configuration_set is not None and draft.configuration_set in self.paused_sets()
+        if paused:
+            body.append_text(Text.assemble(
+                "\n", (f"{safe(draft.configuration_set)} is paused: SES will refuse this send", "bold"),
+                " (resume it first: pane 8, s)", style=theme_style(app, "error")))
 
         def work() -> None:
             try:
@@ -187,7 +193,20 @@ class Actions:
                 app.call_from_thread(done, True, "sent", message_id)
             app.post_message(ActionFinished("Send", True, f"sent, MessageId {message_id}", message_id))
 
-        self._ask("Send test message", body, "Send", lambda: run_io(app, work, group="send"), danger=False)
+        self._ask("Send test message", body, "Send anyway" if paused else "Send",
+                  lambda: run_io(app, work, group="send"), danger=paused)
+
+    def paused_sets(self) -> tuple[str, ...]:
+        """The configuration sets the header marks paused (pane 8 keeps that mark: AWS's word when it
+        can be asked, else the guards')."""
+        from textual.css.query import NoMatches
+
+        from sestui.ui.widgets.header import HealthHeader
+
+        try:
+            return self.app.main_screen.query_one(HealthHeader).paused_sets
+        except NoMatches:
+            return ()
 
 
 def clipboard_text(value: str | None, limit: int = 10_000) -> str | None:

@@ -51,9 +51,10 @@ def resume_set(app: SestuiApp, name: str) -> None:
     if not app.actions.writable():
         return
     body = Text.assemble("Resume sending through configuration set ", literal(name, style="bold"), "?\n"
-                         "SES will accept mail through it again; the guard that paused it stays as it is "
-                         "until its rate recovers.")
+                         "SES will accept mail through it again. The guard that paused it shows RESUMED by hand "
+                         "and warns again; it pauses again only after its rate recovers and crosses again.")
     ctx = app.ctx
+    guards = ctx.actions.guards if ctx.actions else []
     app.actions._ask("Resume sending", body, "Resume",
                      lambda: app.actions._run("Resume sending", lambda: rules_cli.resume(
-                         ctx.aws, ctx.store, configuration_set=name, who="console")))
+                         ctx.aws, ctx.store, configuration_set=name, who="console", guards=guards)))

@@ -69,6 +69,7 @@ class SuppressionsLoaded(Message):
     audit: list[Row]
     error: str | None = None
     total: int | None = None  # entries in the cache, however filtered
+    fetched: int | None = None  # when this load reloaded the whole list from SES
 
 
 @dataclass

@@ -219,3 +219,77 @@ def test_a_set_paused_in_aws_is_red_and_one_key_resumes_it(tmp_path, sestui_aws)
 
     run(app, scenario, size=(120, 40))
     store.close()
+
+
+@pytest.mark.skipif(not SANDBOX_PAUSES_SETS, reason="this branch's sandbox has no configuration-set sending switch")
+def test_a_resume_by_hand_says_so_in_the_guard_row(tmp_path, sestui_aws):
+    """The guard paused the set; s and y resume it: the guard's row says RESUMED by hand (over
+    pause), not PAUSED, and its warn level hears of it again (an outbox item)."""
+    import time
+
+    from sestui.ops import routing
+    from sestui.store import guard_state
+
+    name = f"rh-{time.monotonic_ns() % 10**9}"
+    sestui_aws.configuration_sets.create(name)
+    sestui_aws.configuration_sets.set_sending(name, False)
+    hook = {"action": "webhook", "url": "http://127.0.0.1:9/guard", "secret": "s"}
+    tables = {"guards": [{"name": "kill", "metric": "complaint_rate", "source": "local", "configuration_set": name,
+                          "min_volume": 10, "warn": {"level": "1%", "do": [hook]},
+                          "pause": {"level": "5%", "do": [{"action": "pause_sending"}]}}]}
+    store, _ = build(tmp_path, paused=False)
+    with store._lock:
+        guard_state.save_guard_state(store.conn, "kill", "paused", NOW_MS - 600_000, 0.0877, 57)
+    app = make_app(store, aws=sestui_aws, configuration_set=name, actions=routing.load(tables))
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        pane = app.pane("actions")
+        assert "PAUSED since 11:50:00" in on_screen(app, pane.table("guards"))
+        pane.table("guards").focus()
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "RESUMED by hand" in str(app.screen.body)
+        await pilot.press("y")
+        for _ in range(50):
+            await settle(pilot)
+            if "RESUMED" in on_screen(app, pane.table("guards")):
+                break
+        shown = on_screen(app, pane.table("guards"))
+        assert "RESUMED by hand" in shown and "(over pause)" in shown and "PAUSED" not in shown
+        assert store.outbox.guard_states()["kill"]["state"] == "resumed"
+        assert any(i["rule"] == "guard:kill:warn" for i in sql.list_items(store.conn))
+
+    run(app, scenario, size=(120, 40))
+    store.close()
+
+
+def test_free_room_goes_to_the_columns_that_are_cut(tmp_path):
+    """At 120x40 the demo's names and a mailbox-simulator recipient are whole while the last
+    column has room to spare: a column's width comes from what its cells hold."""
+    from sestui.ops import routing
+    from sestui.store import guard_state
+
+    recipient = "bounce+m2629a1b2c3@simulator.amazonses.com"
+    tables = {"rules": [{"name": "unsubscribe-complainers", "mode": "on", "when": {"event_types": ["complaint"]},
+                         "do": [{"action": "command", "argv": ["/bin/true"]}]}],
+              "guards": [{"name": "marketing-complaints", "metric": "complaint_rate", "source": "local",
+                          "configuration_set": "marketing", "min_volume": 10,
+                          "pause": {"level": "5%", "do": [{"action": "pause_sending"}]}}]}
+    store, _ = build(tmp_path, paused=False)
+    with store._lock:
+        sql.enqueue(store.conn, [sql.item("unsubscribe-complainers", 0, "command", {"argv": ["/bin/true"]}, {"n": 9},
+                                          ("m9",), recipient=recipient, message_id="m9", now=NOW_MS - 1000)])
+        guard_state.save_guard_state(store.conn, "marketing-complaints", "paused", NOW_MS - 600_000, 0.0877, 57)
+    app = make_app(store, actions=routing.load(tables))
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        pane = app.pane("actions")
+        assert "marketing-complaints" in on_screen(app, pane.table("guards"))
+        assert "unsubscribe-complainers" in on_screen(app, pane.table("rules"))
+        outbox = on_screen(app, pane.table("outbox"))
+        assert recipient in outbox and "unsubscribe-complainers" in outbox, outbox
+
+    run(app, scenario, size=(120, 40))
+    store.close()

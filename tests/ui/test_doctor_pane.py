@@ -4,7 +4,7 @@ escape comes back; `y` copies the command a fix names."""
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, press, rendered, run, terminal_writes
+from console_data import make_app, on_screen, press, rendered, run, terminal_writes
 from test_console_aws import run as sandbox_run
 from test_console_aws import until
 
@@ -93,5 +93,34 @@ def test_y_copies_the_selected_check_fix_command_through_osc52(store):
         assert any(chunk.startswith("\x1b]52;c;") for chunk in written)
         assert f"Copied fix command: {command}" in rendered(app.query_one("#outcome"))
         assert "y copies the command" in rendered(doctor.query_one("#doc-fix"))
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_the_time_of_the_round_trip_and_the_summary_keys_stay_in_view_at_120x40(store):
+    """The round trip's detail names a 60-character message id, then the time: the id loses its
+    middle, not the time; the check names leave the detail their room; the summary line keeps
+    its keys (long names lose their middle instead)."""
+    from sestui.ops.doctor_base import Facts
+    from sestui.ui.messages import DoctorChecked, DoctorFinished
+
+    message_id = "010001a2326c5a1b-7d3f0e21-9c4b-4e0f-a8d2-5b6c7d8e9f01-000000"
+    detail = f"Delivery of {message_id} arrived after 2.3s (read from the queue, through the console's collector)"
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await press(pilot, "6")
+        doctor = app.pane("doctor")
+        doctor.post_message(DoctorChecked(doctor.run_number, Check("queue", "OK", "sestui-events-queue exists")))
+        doctor.post_message(DoctorChecked(doctor.run_number, Check("round trip", "OK", detail)))
+        doctor.post_message(DoctorFinished(doctor.run_number, Facts(
+            topic_arn="arn:aws:sns:us-east-1:123456789012:sestui-demo-events-topic-for-the-console",
+            configuration_set="sestui-demo-events-configuration-set", identity="mail.demo-shop.example.com")))
+        await press(pilot, "6")
+        table = on_screen(app, doctor.table)
+        assert "arrived after 2.3s (read from the queue" in table, table
+        status = on_screen(app, doctor.query_one("#doc-status"))
+        assert status.rstrip().endswith("(r re-runs, t round trip)"), status
+        assert "2 OK · topic sestui-" in status and "set sestui-" in status and "identity mail." in status, status
 
     run(app, scenario, size=(120, 40))

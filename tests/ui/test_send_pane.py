@@ -209,3 +209,26 @@ def test_every_alt_key_of_the_form_reaches_it_from_a_real_terminal():
     for binding in SendPane.BINDINGS:
         if binding.key.startswith("alt+"):
             assert "\x1b" + binding.key.removeprefix("alt+") not in ANSI_SEQUENCES_KEYS, binding.key
+
+
+@pytest.mark.parametrize("config_set, warned", [("marketing", True), ("transactional", False), (None, False)])
+def test_the_send_confirm_warns_when_the_header_knows_the_set_is_paused(store, config_set, warned):
+    """The header marks marketing paused (pane 8 keeps that mark): the confirm says SES will refuse
+    the send before it is made, not only the SendingPausedException afterwards."""
+    from sestui.ui.panes.send import Draft
+    from sestui.ui.screens.confirm import ConfirmScreen
+    from sestui.ui.widgets.header import HealthHeader
+
+    app = make_app(store, aws=FakeAws(["mail.example.com"], sets=("marketing", "transactional")))
+
+    async def scenario(pilot):
+        await press(pilot, "5")
+        app.query_one(HealthHeader).paused_sets = ("marketing",)
+        app.actions.send(Draft("shop@mail.example.com", ["success@simulator.amazonses.com"], "hello", "x",
+                               config_set, {}))
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        body = str(app.screen.body)
+        assert ("marketing is paused: SES will refuse this send" in body) is warned, body
+
+    run(app, scenario, size=(120, 40))

@@ -22,7 +22,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sestui.aws import AwsError
-from sestui.core.guards import Guard
+from sestui.core.guards import RESUMED, pause_target
 from sestui.core.rules import RuleSet
 from sestui.ops import rules_cli
 from sestui.ops.routing import ActionsConfig
@@ -34,6 +34,7 @@ from sestui.ui.widgets.common import (
     ReadOnlyAware,
     address_cell,
     fitted,
+    share_room,
     theme_style,
 )
 from sestui.ui.widgets.header import HealthHeader
@@ -47,18 +48,8 @@ PAUSED_EVERY = 5  # ticks: guard states (the store)
 PAUSED_AWS_EVERY = 30  # ticks: GetConfigurationSet per candidate set
 NO_CONFIG = "no [[rules]] or [[guards]] in the config ([policies] act directly: pane 3, p)"
 STATE_COLOURS = {"pending": "", "running": "primary", "retrying": "warning", "dead": "error",
-                 "armed": "success", "warned": "warning", "paused": "error"}
+                 "armed": "success", "warned": "warning", "paused": "error", RESUMED: "warning"}
 MODE_COLOURS = {"on": "success", "dry-run": "warning", "off": "text-muted"}
-
-
-def pause_target(guard: Guard) -> str | None:
-    """The configuration set this guard's pause level pauses ("account" for scope = "account"), or None."""
-    for action in guard.pause.do if guard.pause else ():
-        if action.kind == "pause_sending":
-            if action.params.get("scope") == "account":
-                return "account"
-            return action.params.get("configuration_set") or guard.configuration_set
-    return None
 
 
 class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
@@ -118,14 +109,20 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
                        ("Next / last error", "note", rest(5, 8, rule, 8, recipient))],
         }
 
-    def relayout(self) -> None:
+    def relayout(self) -> bool:
+        """Widths from the width and what the rows hold (share_room): room a column does not use
+        goes to one that is cut. True if a table was laid out anew."""
         width = self.size.width or self.app.size.width
         source = {"rules": "rules", "guards": "guards", "outbox": "items"}
+        changed = False
         for name, columns in self.columns(width).items():
             table = self.table(name)
+            rows = [(key, self.cells(source[name], row)) for key, row in self.rows[source[name]].items()]
+            columns = share_room(max(40, width - 1), columns, (cells for _, cells in rows))
             if columns != table.column_layout:
-                rows = self.rows[source[name]]
-                table.lay_out(columns, ((key, self.cells(source[name], row)) for key, row in rows.items()))
+                table.lay_out(columns, rows)
+                changed = True
+        return changed
 
     # -- cells ------------------------------------------------------------------------------------
 
@@ -139,15 +136,18 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
                     Text(count(row["hits_24h"]), justify="right"), fitted("; ".join(row["actions"]) or "nothing")]
         if kind == "guards":
             state = row["state"]
-            label = state.upper() if state == "paused" else state
-            if row["since"] and state != "armed":
+            label = state.upper() if state in ("paused", RESUMED) else state
+            if state == RESUMED:  # a person overrode the pause while the rate was over it
+                label += f" by hand {clock_time(row['since'], now)} (over pause)"
+            elif row["since"] and state != "armed":
                 label += f" since {clock_time(row['since'], now)}"
             rate = "-" if row["rate"] is None else percent(row["rate"])
             if row.get("volume"):
                 rate += f" of {count(row['volume'])}"
             scope = row["configuration_set"] or ("the account" if row["source"] == "aws" else "all mail")
-            return [fitted(row["name"]), Text(label, style=self._style(STATE_COLOURS.get(state, ""), state == "paused")),
-                    Text(rate), fitted(f"{row['source']} {row['metric']} of {scope}")]
+            style = self._style(STATE_COLOURS.get(state, ""), state in ("paused", RESUMED))
+            return [fitted(row["name"]), Text(label, style=style), Text(rate),
+                    fitted(f"{row['source']} {row['metric']} of {scope}")]
         state = row["state"]
         if state == "retrying":
             note = f"next {clock_time(row['next_attempt_ms'], now)}" + (f": {row['last_error']}" if row["last_error"] else "")
@@ -199,6 +199,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             for kind, name in (("rules", "rules"), ("guards", "guards"), ("items", "outbox")):
                 self._sync(self.table(name), self.rows[kind], fresh[kind], kind)
                 self.rows[kind] = fresh[kind]
+            self.relayout()  # new contents, maybe new widths
             outbox = self.table("outbox")
             keep = outbox.selected_key()
             outbox.sort("id", key=lambda cell: int(cell.plain), reverse=True)  # newest first

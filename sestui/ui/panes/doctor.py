@@ -16,8 +16,8 @@ from textual.widgets import DataTable, Static
 from sestui.ops.doctor import FAIL, OK, SKIP, WARN, Check, Doctor, DoctorOptions
 from sestui.ops.doctor_base import SIMULATOR_SUCCESS
 from sestui.ui.messages import DoctorChecked, DoctorFinished, OpenTimeline
-from sestui.ui.text import literal, safe
-from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, fitted, theme_style
+from sestui.ui.text import ellipsize, ellipsize_middle, literal, safe
+from sestui.ui.widgets.common import KeyTable, ReadOnlyAware, detail_cell, share_room, theme_style
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 STATUS_COLOURS = {OK: "success", WARN: "warning", FAIL: "error", SKIP: "text-muted"}
@@ -54,6 +54,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         self.started = False
         self.checks: dict[str, Check] = {}
         self.facts = None
+        self._summary: tuple[str, list[tuple[str, str]], str, bool] | None = None  # the finished run's line
 
     def compose(self) -> ComposeResult:
         yield Static(id="doc-status")
@@ -67,15 +68,20 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         self.relayout()
 
     def relayout(self) -> None:
+        """Widths from the width and the checks shown: the detail takes what the names leave."""
         width = self.size.width or self.app.size.width
-        columns = [("Status", "status", 6), ("Check", "name", 18), ("Detail", "detail", max(20, width - 33))]
+        rows = [(name, self._cells(check)) for name, check in self.checks.items()]
+        columns = share_room(width - 3, [("Status", "status", 6), ("Check", "name", 18),
+                                         ("Detail", "detail", max(20, width - 33))], (cells for _, cells in rows))
         if columns != self.table.column_layout:
-            self.table.lay_out(columns, ((name, self._cells(check)) for name, check in self.checks.items()))
+            self.table.lay_out(columns, rows)
+        if self._summary is not None:
+            self._show_summary()
 
     def _cells(self, check: Check) -> list[Text]:
         colour = STATUS_COLOURS.get(check.status, "")
         return [Text(check.status, style=theme_style(self.app, colour, bold=check.status == FAIL)),
-                Text(check.name), fitted(check.detail)]
+                Text(check.name), detail_cell(check.detail)]
 
     @property
     def running(self) -> Doctor | None:
@@ -132,6 +138,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         doctor = Doctor(ctx.aws, ctx.store, options, collector=ctx.collector, clock=ctx.now_ms)
         self.doctor = doctor
         self.checks = {}
+        self._summary = None
         self.table.clear()
         self._fix(Text(""))
         self._status("Sending a test message and waiting for its Delivery…" if send else "Checking…")
@@ -153,6 +160,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         check = message.check
         self.checks[check.name] = check
         self.table.add_row(*self._cells(check), key=check.name)
+        self.relayout()  # a longer name or detail: maybe other widths
         if len(self.checks) == 1 or self.table.selected_key() == check.name:
             self._show_fix(check.name)
 
@@ -169,8 +177,9 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         keys = "r re-runs" if self.app.ctx.read_only else "r re-runs, t round trip"
         if self.round_trip_message_id():
             keys += ", o its timeline"
-        self._status(f"{summary} · topic {topic} · set {facts.configuration_set or '-'} · identity "
-                     f"{facts.identity or '-'}  ({keys})", error=bool(counts[FAIL]))
+        self._summary = (summary, [("topic", topic), ("set", facts.configuration_set or "-"),
+                                   ("identity", facts.identity or "-")], keys, bool(counts[FAIL]))
+        self._show_summary()
         first_problem = next((c.name for c in self.checks.values() if c.status in (FAIL, WARN)), None)
         if first_problem:
             self.table.move_cursor(row=self.table.get_row_index(first_problem))
@@ -212,6 +221,27 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         check = self.checks.get(self.table.selected_key() or "")
         command = fix_command(check.fix if check else None)
         self.app.actions.copy("fix command" if check and command != check.fix else "fix", command)
+
+    def _show_summary(self) -> None:
+        """The finished run's line, fitted to the pane: the longest names lose their middle
+        before the keys at its end are cut."""
+        assert self._summary is not None
+        summary, facts, keys, error = self._summary
+        room = (self.size.width or self.app.size.width) - 2  # the line's padding
+        values = [value for _, value in facts]
+
+        def line() -> str:
+            said = " · ".join(f"{label} {value}" for (label, _), value in zip(facts, values, strict=True))
+            return f"{summary} · {said}  ({keys})"
+
+        while len(line()) > room:  # the longest loses what makes it longer than the next, in turn
+            order = sorted(range(len(values)), key=lambda i: len(values[i]), reverse=True)
+            longest, runner_up = len(values[order[0]]), len(values[order[1]])
+            if longest <= 9:
+                break
+            cut = max(1, min(len(line()) - room, longest - runner_up + 1))
+            values[order[0]] = ellipsize_middle(facts[order[0]][1], max(9, longest - cut))
+        self._status(ellipsize(line(), room), error=error)
 
     def _fix(self, text: Text) -> None:
         self.query_one("#doc-fix", Static).update(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from rich.style import Style
@@ -9,7 +10,7 @@ from rich.text import Text
 
 from sestui.ui.messages import Row
 from sestui.ui.text import clock_time, literal
-from sestui.ui.widgets.common import address_cell, fitted
+from sestui.ui.widgets.common import address_cell, fitted, share_room
 
 
 def utc(ms: int | None) -> str:
@@ -29,12 +30,22 @@ def audit_cells(row: Row, now_ms: int, outcome_style: Style | str) -> list[Text]
             address_cell(row["email"] or ""), fitted(outcome, style=outcome_style)]
 
 
+def audit_columns(width: int, rows: list[list[Text]]) -> list[tuple[str, str, int]]:
+    """The audit's widths from the width and its rows (share_room): the outcome takes what is left."""
+    spare = max(24, width - 11 - 12 - 11 - 5 * 2 - 1)
+    return share_room(width - 1, [("When UTC", "at", 11), ("Who", "actor", 12), ("Action", "action", 11),
+                                  ("Address", "email", spare * 55 // 100),
+                                  ("Outcome", "outcome", spare - spare * 55 // 100)], rows)
+
+
 def detail_text(e: Row, muted: Style | str) -> Text:
     """The detail under the list: the entry, the message that caused it, and what enter and f do."""
     lines = Text.assemble(
         ("Address ", "bold"), literal(e["email"]), ("   reason ", "bold"), e["reason"],
         ("\nLast update ", "bold"), f"{utc(e.get('last_update'))} UTC",
-        ("\nCaused by message ", "bold"), literal(e.get("message_id") or "not recorded"),
+        *((("\nCaused by message ", "bold"), literal(e["message_id"])) if e.get("message_id") else
+          (("\nAdded ", "bold"), literal(e["added_by"])) if e.get("added_by") else
+          (("\nCaused by message ", "bold"), "not recorded")),
         ("   feedback ", "bold"), literal(e.get("feedback_id") or "-"),
     )
     if e.get("message_id"):
@@ -42,4 +53,34 @@ def detail_text(e: Row, muted: Style | str) -> Text:
     else:
         lines.append("\n" + ("" if e.get("checked") else "enter asks SES for the details · ")
                      + "f this address's events", style=muted)
+    return lines
+
+
+def audited_cause(audit: Iterable[Row], email: str) -> dict:
+    """What the audit (newest first) says of how `email` came on the list: the message that caused
+    it, or who added it ({"added_by": "by hand (console, ops@prod, ... UTC)"}); {} if it says nothing."""
+    for row in audit:
+        if (row.get("email") or "").lower() != email.lower():
+            continue
+        if row.get("message_id"):
+            return {"message_id": row["message_id"]}
+        if row.get("action") == "add" and row.get("outcome") == "ok":
+            origin = row.get("origin") or ""
+            how = f"by {origin}" if origin.startswith("rule") else "by hand"
+            return {"added_by": f"{how} ({origin}, {row.get('actor') or 'who: not recorded'}, {utc(row['at'])} UTC)"}
+    return {}
+
+
+def audit_detail_text(row: Row, muted: Style | str) -> Text:
+    """The detail under the audit log: the whole of the selected row."""
+    lines = Text.assemble(
+        ("When ", "bold"), f"{utc(row['at'])} UTC", ("   who ", "bold"), literal(row.get("actor") or "-"),
+        ("   origin ", "bold"), literal(row.get("origin") or "-"),
+        ("\nAction ", "bold"), literal(row["action"] + (f" {row['reason']}" if row.get("reason") else "")),
+        ("   address ", "bold"), literal(row.get("email") or "-"),
+        ("\nOutcome ", "bold"), literal(row["outcome"] + (f": {row['detail']}" if row.get("detail") else "")),
+    )
+    if row.get("message_id"):
+        lines.append_text(Text.assemble(("   message ", "bold"), literal(row["message_id"])))
+    lines.append("\nf this address's events · y copies it · u back to the list", style=muted)
     return lines

@@ -5,6 +5,7 @@ filter...) are not offered: an action acts on what the operator sees, or is not 
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -18,7 +19,7 @@ from sestui.aws import AwsError
 from sestui.ops import suppressions as service
 from sestui.ops.policies import RULES
 from sestui.ui.panes.suppression_filter import SYNTAX, SuppressionQuery, parse_suppression_filter
-from sestui.ui.panes.suppression_view import audit_cells, detail_text, list_cells
+from sestui.ui.panes import suppression_view as view
 from sestui.ui.messages import (
     FilterApplied,
     OpenTimeline,
@@ -65,6 +66,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         self.rows: dict[str, Row] = {}
         self.total: int | None = None
         self.audit_rows: list[Row] = []
+        self.fetched: int | None = None  # when this console last reloaded the whole list from SES
         self.shown_error: str | None | bool = False  # the status line's error; False: not shown yet
 
     def compose(self) -> ComposeResult:
@@ -88,11 +90,13 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
                    ("Last update UTC", "updated", 19)]
         if columns != self.table.column_layout:
             self.table.lay_out(columns, ((email, self._cells(row)) for email, row in self.rows.items()))
-        spare = max(24, width - 11 - 12 - 11 - 5 * 2 - 1)
-        audit_columns = [("When UTC", "at", 11), ("Who", "actor", 12), ("Action", "action", 11),
-                         ("Address", "email", spare * 55 // 100), ("Outcome", "outcome", spare - spare * 55 // 100)]
-        if audit_columns != self.audit.column_layout:
-            self.audit.lay_out(audit_columns, ((str(r["id"]), self._audit_cells(r)) for r in self.audit_rows))
+        self._lay_out_audit(force=False)
+
+    def _lay_out_audit(self, force: bool) -> None:
+        rows = [(str(r["id"]), self._audit_cells(r)) for r in self.audit_rows]
+        columns = view.audit_columns(max(60, self.size.width or self.app.size.width), [c for _, c in rows])
+        if force or columns != self.audit.column_layout:
+            self.audit.lay_out(columns, rows)
 
     @property
     def table(self) -> KeyTable:
@@ -110,9 +114,6 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         if not self.loaded_once:
             self.loaded_once = True
             self.load(from_aws=True)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.why_hidden(action) is None
 
     def why_hidden(self, action: str) -> str | None:
         if self.has_class("audit") and action in LIST_ACTIONS:
@@ -134,18 +135,19 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
     @io_worker("suppressions")
     def _load(self, from_aws: bool, query: SuppressionQuery) -> None:
         ctx = self.app.ctx
-        error = None
+        error, fetched = None, None
         if from_aws and ctx.aws is not None:
             try:
                 service.refresh(ctx.aws, ctx.store)
+                fetched = ctx.now_ms()
             except AwsError as exc:
                 error = service.plain_reason(exc, "")
         rows = query.apply(ctx.store.suppressions(query.text))
         total = len(rows) if query == SuppressionQuery() else len(ctx.store.suppressions())
-        deliver(self, SuppressionsLoaded(rows, ctx.store.audit(200), error, total))
+        deliver(self, SuppressionsLoaded(rows, ctx.store.audit(200), error, total, fetched))
 
     def _cells(self, row: Row) -> list[Text]:
-        return list_cells(row, theme_style(self.app, "error" if row["reason"] == "COMPLAINT" else "warning"))
+        return view.list_cells(row, theme_style(self.app, "error" if row["reason"] == "COMPLAINT" else "warning"))
 
     @landed(SuppressionsLoaded)
     def _loaded(self, message: SuppressionsLoaded) -> None:
@@ -154,6 +156,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         keep = table.selected_key()
         fresh = {row["email"]: row for row in message.rows}
         self.total = message.total
+        self.fetched = message.fetched or self.fetched
         with self.app.batch_update():
             for key in [k for k in self.rows if k not in fresh]:
                 table.remove_row(key)
@@ -176,7 +179,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         """The count (and filter), the policies' state and an error keep their room; the reload
         hint gives way first, then the fetch time (80 columns)."""
         self.shown_error = error
-        fetched = max((r["fetched"] for r in self.rows.values()), default=None)
+        # The last reload of the list: this console's, else the cache's (an entry added since is later)
+        fetched = self.fetched or min((r["fetched"] for r in self.rows.values()), default=None)
         shown = f"{len(self.rows)} suppressed" + (f" of {self.total}, filter /{safe(self.text)}" if self.text else "")
         when = f" · fetched {clock_time(fetched, self.app.ctx.now_ms())}" if fetched else ""
         tail = f" · could not reload from SES: {error}" if error else ""
@@ -197,13 +201,15 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def _audit_cells(self, row: Row) -> list[Text]:
         colour = "error" if row["outcome"] == "failed" else ""
-        return audit_cells(row, self.app.ctx.now_ms(), theme_style(self.app, colour))
+        return view.audit_cells(row, self.app.ctx.now_ms(), theme_style(self.app, colour))
 
     def _show_audit(self, rows: list[Row]) -> None:
         if [r["id"] for r in rows] == [r["id"] for r in self.audit_rows]:
             return
         self.audit_rows = rows
-        self.audit.lay_out(self.audit.column_layout, ((str(r["id"]), self._audit_cells(r)) for r in rows))
+        self._lay_out_audit(force=True)
+        if self.has_class("audit"):
+            self._follow_audit_cursor()
 
     def _status(self, text: str, error: bool = False) -> None:
         self.query_one("#sup-status", Static).update(
@@ -227,16 +233,20 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         if self.detail and self.detail.get("email") == email and self.detail.get("checked"):
             return  # already the full answer from SES for this address
         entry = dict(self.rows[email])
-        entry.setdefault("message_id", None)
         if not entry.get("message_id"):
-            entry["message_id"] = self._audited_message_id(email)
+            entry = {**entry, "message_id": None, **view.audited_cause(self.audit_rows, email)}
         self._show_detail(entry)
 
-    def _audited_message_id(self, email: str) -> str | None:
-        for row in self.audit_rows:  # newest first
-            if (row.get("email") or "").lower() == email.lower() and row.get("message_id"):
-                return row["message_id"]
-        return None
+    @on(DataTable.RowHighlighted, "#sup-audit")
+    def _audit_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if self.has_class("audit"):  # a hidden audit's cursor moves as it is laid out
+            self._follow_audit_cursor()
+
+    def _follow_audit_cursor(self) -> None:
+        row = next((r for r in self.audit_rows if str(r["id"]) == self.audit.selected_key()), None)
+        self.query_one("#sup-detail", Static).update(
+            view.audit_detail_text(row, theme_style(self.app, "text-muted")) if row else Text(""))
 
     @on(DataTable.RowSelected, "#sup-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -260,9 +270,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
             deliver(self, SuppressionDetail(email, None, service.plain_reason(exc, email)))
             return
         if entry is not None and not entry.get("message_id"):
-            # SES forgets the message of an entry added by hand; the audit remembers it.
-            entry = {**entry, "message_id": next((a["message_id"] for a in ctx.store.audit(50, email=email)
-                                                  if a.get("message_id")), None)}
+            # SES forgets the message of an entry added by hand; the audit remembers it, or who added it.
+            entry = {**entry, "message_id": None, **view.audited_cause(ctx.store.audit(50, email=email), email)}
         deliver(self, SuppressionDetail(email, entry))
 
     @landed(SuppressionDetail)
@@ -283,7 +292,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def _show_detail(self, e: Row) -> None:
         self.detail = e
-        self.query_one("#sup-detail", Static).update(detail_text(e, theme_style(self.app, "text-muted")))
+        self.query_one("#sup-detail", Static).update(view.detail_text(e, theme_style(self.app, "text-muted")))
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -320,6 +329,11 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         self.toggle_class("audit")
         self.focus_main()
         self.app.refresh_bindings()
+        self.detail = None  # the detail is the audit row's, or the list's
+        if self.has_class("audit"):
+            self._follow_audit_cursor()
+        else:
+            self._follow_cursor()
 
     def action_policies(self) -> None:
         from sestui.ui.screens.policies import PoliciesScreen
@@ -369,7 +383,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
     def action_export_csv(self) -> None:
         from sestui.ui.screens.path import PathScreen
 
-        self.app.push_screen(PathScreen("Export the suppression list to CSV", "suppressions.csv"), self._export)
+        # The whole path: where it will land is what the operator has to see.
+        self.app.push_screen(PathScreen("Export the suppression list to CSV", os.path.abspath("suppressions.csv")), self._export)
 
     def _export(self, path: str | None) -> None:
         if path:

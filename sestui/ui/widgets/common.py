@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from itertools import islice
 
@@ -126,6 +127,28 @@ class FittedText(Text):
         yield from short.__rich_console__(console, options)
 
 
+_LONG_TOKEN = re.compile(r"[^\s()]{24,}")  # an id, an ARN, a URL: what can lose its middle
+
+
+class DetailCell(FittedText):
+    """A sentence that may carry ids: cut, it shortens its long tokens in their middle first, so
+    what follows them (`arrived after 2.3s`) stays in view; then its end."""
+
+    def fit(self, width: int) -> str:
+        over = self.cell_len - width
+
+        def shorten(match: re.Match) -> str:
+            nonlocal over
+            token = match.group(0)
+            keep = max(13, len(token) - over)
+            if over <= 0 or keep >= len(token):
+                return token
+            over -= len(token) - keep
+            return ellipsize_middle(token, keep)
+
+        return ellipsize(_LONG_TOKEN.sub(shorten, self.plain), width)
+
+
 class AddressCell(FittedText):
     def fit(self, width: int) -> str:
         return ellipsize_address(self.plain, width)
@@ -146,12 +169,44 @@ def fitted(value: object, style: Style | str = "") -> FittedText:
     return FittedText(_capped(value), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
+def detail_cell(value: object, style: Style | str = "") -> DetailCell:
+    return DetailCell(_capped(value), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
 def address_cell(value: object, style: Style | str = "") -> AddressCell:
     return AddressCell(_capped(value, ellipsize_address), style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
 def message_id_cell(value: object, style: Style | str = "") -> MessageIdCell:
     return MessageIdCell(_capped(value, ellipsize_middle), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def share_room(room: int, columns: list[tuple[str, str, int]], rows: Iterable[Sequence[object]],
+               padding: int = 2) -> list[tuple[str, str, int]]:
+    """Widths from what the cells hold: each column of `columns` (label, key, its share when room is
+    tight) gives up what its widest cell and label do not use; the room that frees (and any left of
+    `room`, the table's width) goes one cell at a time to the other columns still cut, and what is
+    left after that to the last column (free text: the one to cut first). `padding`: the cells each
+    column spends around its text."""
+    want = [len(label) for label, _, _ in columns]
+    for cells in rows:
+        for i, cell in enumerate(cells):
+            if i < len(want):
+                n = cell.cell_len if isinstance(cell, Text) else len(str(cell))
+                want[i] = max(want[i], min(n, CELL_CAP))
+    widths = [min(width, need) for (_, _, width), need in zip(columns, want, strict=True)]
+    widths[-1] = min(widths[-1], max(len(columns[-1][0]), 10))  # what is left comes back to it
+    free = room - sum(widths) - padding * len(columns)
+    while free > 0:
+        cut = [i for i, (w, need) in enumerate(zip(widths[:-1], want, strict=False)) if w < need]
+        if not cut:
+            break
+        for i in cut[:free]:
+            widths[i] += 1
+        free -= min(free, len(cut))
+    if free > 0:
+        widths[-1] += free
+    return [(label, key, width) for (label, key, _), width in zip(columns, widths, strict=True)]
 
 
 class OrderedText(Text):

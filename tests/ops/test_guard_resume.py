@@ -1,0 +1,124 @@
+"""A guard after a person resumes the set it paused: the state says so (`resumed`), the guard warns
+again (once), its rate stays live, it does not pause again while the rate stays over the line, and
+it pauses again once the rate has recovered and crosses again. The collector logs each transition once."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+
+import pytest
+from test_actions_aws import arrive
+
+from sestui.core.guards import Guard, Level, step
+from sestui.ops import routing, rules_cli
+from sestui.ops.guards import GuardWatcher
+from sestui.store import open_store
+
+_serial = itertools.count(1)
+HOOK = {"action": "webhook", "url": "http://127.0.0.1:9/guard", "secret": "s"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """Either backend: the guard's state and its outbox items are written the same way."""
+    target = str(tmp_path / "events.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with open_store(target) as s:
+        yield s
+
+
+def items(store) -> list[dict]:
+    return store.outbox.list_items()
+
+
+def guarded(set_name: str) -> routing.ActionsConfig:
+    return routing.load({"guards": [{"name": "bounces", "metric": "bounce_rate", "source": "local",
+                                     "configuration_set": "default", "window": 3600, "min_volume": 50,
+                                     "warn": {"level": "5%", "do": [HOOK]},
+                                     "pause": {"level": "10%", "do": [
+                                         {"action": "pause_sending", "configuration_set": set_name}, HOOK]}}]})
+
+
+def watching(store, sestui_aws, config: routing.ActionsConfig) -> GuardWatcher:
+    store.outbox.ensure()  # as routing.wire does
+    return GuardWatcher(store.outbox, sestui_aws, config.guards)
+
+
+def traffic(store, sends: int, bounces: int) -> None:
+    for _ in range(sends):
+        arrive(store, "Send", f"s{next(_serial)}@example.org")
+    for _ in range(bounces):
+        arrive(store, "Bounce", f"b{next(_serial)}@example.org")
+
+
+def state(store) -> dict:
+    return store.outbox.guard_states()["bounces"]
+
+
+def test_a_resume_by_hand_overrides_the_guard_until_it_recovers_and_crosses_again(store, sestui_aws, aws):
+    name = f"resumed-{next(_serial)}"
+    aws.sesv2.create_configuration_set(ConfigurationSetName=name)
+    config = guarded(name)
+    watcher = watching(store, sestui_aws, config)
+    traffic(store, 100, 12)
+    assert [c.level for c in watcher.check()] == ["warn", "pause"]
+    assert state(store)["state"] == "paused"
+    sestui_aws.configuration_sets.set_sending(name, False)  # what the pause_sending item does
+
+    said = rules_cli.resume(sestui_aws, store, configuration_set=name, guards=config.guards)
+    assert "over guard bounces" in said
+    assert sestui_aws.configuration_sets.get(name).sending_enabled is True
+    assert state(store)["state"] == "resumed"
+    warned = [i for i in items(store) if i["rule"] == "guard:bounces:warn"]
+    assert len(warned) == 2  # the first crossing's and the resume's: it warns again
+    assert sorted(json.loads(i["payload"])["state"] for i in warned) == ["paused", "resumed"]
+    count = len(items(store))
+
+    traffic(store, 0, 8)  # still over the pause level, and worse: the resume stands
+    assert watcher.check() == []
+    assert state(store)["state"] == "resumed"
+    assert state(store)["rate"] == 20 / 100  # live, not the rate of the pause
+    assert len(items(store)) == count  # nothing new to do
+    assert sestui_aws.configuration_sets.get(name).sending_enabled is True
+
+    traffic(store, 150, 0)  # 20 of 250: recovered below the pause level, still over warn
+    [recovered] = watcher.check()
+    assert (recovered.level, recovered.old, recovered.new) == ("recovered", "resumed", "warned")
+
+    traffic(store, 0, 10)  # 30 of 250: crosses again, pauses again
+    [pause] = watcher.check()
+    assert pause.level == "pause" and state(store)["state"] == "paused"
+    assert any(a.kind == "pause_sending" for a in pause.actions)
+
+
+def test_a_paused_guard_keeps_its_rate_live(store, sestui_aws):
+    watcher = watching(store, sestui_aws, guarded("any"))
+    traffic(store, 100, 12)
+    watcher.check()
+    since = state(store)["since"]
+    traffic(store, 50, 8)  # 20 of 150: still paused, the rate shown moves
+    assert watcher.check() == []
+    assert (state(store)["state"], state(store)["rate"], state(store)["volume"]) == ("paused", 20 / 150, 150)
+    assert state(store)["since"] == since  # paused since the crossing, not since the last check
+
+
+def test_each_transition_is_logged_once(store, sestui_aws, caplog):
+    watcher = watching(store, sestui_aws, guarded("any"))
+    traffic(store, 100, 12)
+    with caplog.at_level(logging.WARNING, logger="sestui.guards"):
+        watcher.check()
+    lines = [r.getMessage() for r in caplog.records if r.name == "sestui.guards"]
+    assert len(lines) == 1, lines
+    assert "armed -> paused" in lines[0] and "warn, pause" in lines[0]
+
+
+def test_the_step_after_a_resume_by_hand():
+    from sestui.core.guards import resumed_by_hand
+
+    guard = Guard("g", "bounce_rate", "local", min_volume=1, warn=Level(0.05, ()), pause=Level(0.1, ()))
+    assert step(guard, "resumed", 0.5, 100) == ("resumed", [])
+    new, [c] = step(guard, "resumed", 0.01, 100)
+    assert (new, c.level, c.old) == ("armed", "recovered", "resumed")
+    c = resumed_by_hand(guard, 0.2, 100)
+    assert (c.old, c.new, c.level) == ("paused", "resumed", "warn")
