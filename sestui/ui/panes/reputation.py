@@ -255,9 +255,9 @@ class ReputationPane(AppWorkers, Vertical):
         past_pause = (getattr(scope.rates, kind).value or 0) >= threshold_for(kind).pause
         text = ("past the pause line" if past_pause else pace_text(hours, lead="")) + (
             "" if kind == "bounce" else " (complaints)")
-        if len(text) > size:
-            text = text.replace(" in ~", " ~").replace(" (complaints)", " cmp").replace("past the ", "past ").replace(
-                " line", "")
+        for long, short in ((" (complaints)", " (cmp)"), (" in ~", " ~"), ("past the ", "past "), (" line", "")):
+            if len(text) > size:
+                text = text.replace(long, short)
         return Text(text, style=theme_style(self.app, "error" if hours <= 0 else "warning", bold=hours < 24), end="")
 
     def _paused_sets(self) -> tuple[str, ...]:
