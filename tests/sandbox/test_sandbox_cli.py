@@ -139,3 +139,27 @@ def test_without_the_demo_extra():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip() == "sestui: error: the sandbox needs the demo extra: pip install 'sestui[demo]'"
+
+
+def test_a_thread_that_never_ends_does_not_keep_the_stopped_sandbox_alive():
+    """Told to stop, the sandbox stops its own threads and returns; then the interpreter waits for
+    every non-daemon thread. One that never ends (a library's worker stuck in a call) kept a demo's
+    sandbox serving its traffic after the demo quit (seen: still alive minutes later, deaf to
+    SIGTERM). The stop's watchdog now covers the interpreter's exit too."""
+    from sestui.sandbox.demo.runner import STOP_GRACE_S
+
+    code = ("import sys, threading, time\n"
+            "threading.Thread(target=time.sleep, args=(600,), name='stuck').start()\n"
+            "from sestui.cli import main\n"
+            "sys.exit(main(['sandbox']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert json.loads(proc.stdout.readline())["endpoint_url"]
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=STOP_GRACE_S + 20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+            pytest.fail("the sandbox was still running after SIGTERM")
+    assert proc.returncode == 0

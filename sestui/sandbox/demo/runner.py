@@ -69,11 +69,12 @@ def run_sandbox(options: SandboxOptions) -> int:
     finally:
         # Told to stop (often because the console that started it died): a call stuck inside the
         # sandbox must not keep this process, and its traffic, alive. Seen after a tmux kill-session.
+        # The watchdog stays armed after the stop: the interpreter's exit then waits for every
+        # non-daemon thread, and one stuck in a library kept a quit demo's sandbox alive.
         watchdog = threading.Timer(STOP_GRACE_S, os._exit, args=(0,))
         watchdog.daemon = True
         watchdog.start()
         sandbox.stop()
-        watchdog.cancel()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
