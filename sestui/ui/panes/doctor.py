@@ -223,25 +223,32 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         self.app.actions.copy("fix command" if check and command != check.fix else "fix", command)
 
     def _show_summary(self) -> None:
-        """The finished run's line, fitted to the pane: the longest names lose their middle
-        before the keys at its end are cut."""
+        """The finished run's line, fitted to the pane: the topic and the set lose their middle,
+        then the keys go (the footer has them), then the topic; the identity mail is sent from
+        stays whole while anything else can give way."""
         assert self._summary is not None
         summary, facts, keys, error = self._summary
         room = (self.size.width or self.app.size.width) - 2  # the line's padding
-        values = [value for _, value in facts]
 
-        def line() -> str:
-            said = " · ".join(f"{label} {value}" for (label, _), value in zip(facts, values, strict=True))
-            return f"{summary} · {said}  ({keys})"
+        def line(shown: list[tuple[str, str]], with_keys: bool) -> str:
+            said = " · ".join(f"{label} {value}" for label, value in shown)
+            return f"{summary} · {said}" + (f"  ({keys})" if with_keys else "")
 
-        while len(line()) > room:  # the longest loses what makes it longer than the next, in turn
-            order = sorted(range(len(values)), key=lambda i: len(values[i]), reverse=True)
-            longest, runner_up = len(values[order[0]]), len(values[order[1]])
-            if longest <= 9:
+        shown = list(facts)
+        cuttable = [i for i, (label, _) in enumerate(facts) if label != "identity"]
+        for with_keys in (True, False):
+            while len(line(shown, with_keys)) > room:  # the longer of topic and set gives way first
+                longest, other = sorted(cuttable, key=lambda i: len(shown[i][1]), reverse=True)
+                size, next_size = len(shown[longest][1]), len(shown[other][1])
+                if size <= 9:
+                    break
+                cut = max(1, min(len(line(shown, with_keys)) - room, size - next_size + 1))
+                shown[longest] = (shown[longest][0], ellipsize_middle(facts[longest][1], max(9, size - cut)))
+            if len(line(shown, with_keys)) <= room:
                 break
-            cut = max(1, min(len(line()) - room, longest - runner_up + 1))
-            values[order[0]] = ellipsize_middle(facts[order[0]][1], max(9, longest - cut))
-        self._status(ellipsize(line(), room), error=error)
+        if len(line(shown, False)) > room:
+            shown = [fact for fact in shown if fact[0] != "topic"]
+        self._status(ellipsize(line(shown, with_keys), room), error=error)
 
     def _fix(self, text: Text) -> None:
         self.query_one("#doc-fix", Static).update(text)
