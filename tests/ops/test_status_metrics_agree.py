@@ -9,10 +9,10 @@ import json
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
+from polling import wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 from sestui.store import Store
@@ -37,14 +37,8 @@ def send(box, to: str, configuration_set: str) -> None:
                          ConfigurationSetName=configuration_set)
 
 
-def wait_for(what: str, check, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"within {timeout:g}s: {what}")
+def wait(what: str, check, timeout: float = 60.0):
+    return wait_for(check, timeout, what)
 
 
 def all_stored(db, expected: dict[str, tuple[int, int]]):
@@ -78,15 +72,15 @@ def test_status_and_the_metrics_endpoint_agree_on_every_figure(demo_box, tmp_pat
     collector = subprocess.Popen([sys.executable, "-m", "sestui", "collect", "--queue-url", box.info.queue_url,
                                   "--wait-seconds", "1", "--metrics", "0", *where], stderr=subprocess.PIPE, text=True)
     try:
-        port = wait_for("collect says where its metrics are", lambda: re.search(
+        port = wait("collect says where its metrics are", lambda: re.search(
             r"metrics at http://127\.0\.0\.1:(\d+)/metrics", collector.stderr.readline()))
-        wait_for("the collector read AWS's figures", reputation_saved(db))
+        wait("the collector read AWS's figures", reputation_saved(db))
         # More mail after that reading, to the set whose figure is sestui's own: the stored events
         # change, and so does AWS's figure for the account (published again before the collector's
         # next reading, as when an hourly point lands between two).
         for n in range(30, 50):
             send(box, f"buyer{n}@" + ("old.invalid" if n % 4 == 0 else "example.net"), "sestui-default")
-        wait_for("every send and bounce stored", all_stored(db, {"marketing": (30, 5), "sestui-default": (50, 8)}))
+        wait("every send and bounce stored", all_stored(db, {"marketing": (30, 5), "sestui-default": (50, 8)}))
         assert box.wait_idle(30)
         box.ses_account(box.region).reputation.publish()
         with urllib.request.urlopen(f"http://127.0.0.1:{port.group(1)}/metrics", timeout=10) as resp:

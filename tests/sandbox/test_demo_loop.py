@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
+
+from polling import wait_for
 
 from sestui.aws import Aws
 from sestui.cli.common import Context
@@ -24,13 +25,7 @@ from sestui.store import outbox as outbox_sql
 
 
 def _wait(what: str, check, timeout: float = 90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"within {timeout:g}s: {what}")
+    return wait_for(check, timeout, what)
 
 
 def test_the_demo_unsubscribes_a_complainer_posts_the_webhook_and_pauses_the_bad_set(
