@@ -124,3 +124,29 @@ def test_the_time_of_the_round_trip_and_the_summary_keys_stay_in_view_at_120x40(
         assert "2 OK · topic sestui-" in status and "set sestui-" in status and "identity mail." in status, status
 
     run(app, scenario, size=(120, 40))
+
+
+def test_the_summary_names_stay_whole_where_dropping_the_keys_makes_room(store):
+    """At 100 columns the demo's summary (17 OK, 1 WARN, 1 SKIP; topic sestui-ses-events, set
+    sestui-default) fits whole once its keys go (the footer has them): the names were cut
+    anyway, because the try without keys began from the names the try with keys had cut."""
+    from sestui.ops.doctor_base import Facts
+    from sestui.ui.messages import DoctorChecked, DoctorFinished
+
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await press(pilot, "6")
+        doctor = app.pane("doctor")
+        for n in range(17):
+            doctor.post_message(DoctorChecked(doctor.run_number, Check(f"check {n}", "OK", "fine")))
+        doctor.post_message(DoctorChecked(doctor.run_number, Check("metrics", "WARN", "off")))
+        doctor.post_message(DoctorChecked(doctor.run_number, Check("round trip", "SKIP", "not sent")))
+        doctor.post_message(DoctorFinished(doctor.run_number, Facts(
+            topic_arn="arn:aws:sns:us-east-1:123456789012:sestui-ses-events",
+            configuration_set="sestui-default", identity="sestui.test")))
+        await press(pilot, "6")
+        status = on_screen(app, doctor.query_one("#doc-status"))
+        assert "topic sestui-ses-events · set sestui-default · identity sestui.test" in status, status
+
+    run(app, scenario, size=(100, 30))

@@ -234,9 +234,9 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
             said = " · ".join(f"{label} {value}" for label, value in shown)
             return f"{summary} · {said}" + (f"  ({keys})" if with_keys else "")
 
-        shown = list(facts)
         cuttable = [i for i, (label, _) in enumerate(facts) if label != "identity"]
         for with_keys in (True, False):
+            shown = list(facts)  # each try from the whole names: without the keys they may fit whole
             while len(line(shown, with_keys)) > room:  # the longer of topic and set gives way first
                 longest, other = sorted(cuttable, key=lambda i: len(shown[i][1]), reverse=True)
                 size, next_size = len(shown[longest][1]), len(shown[other][1])
