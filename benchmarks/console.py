@@ -131,6 +131,9 @@ async def measure(db: Path, rate: int) -> dict:
         app.post_message(events.Key("g", "g"))
         stalls, busy, pauses = [], [], []
         gc.callbacks.append(gc_pause_recorder(pauses))
+        trace = sys.modules.get("stall_trace")
+        if trace:
+            trace.recording[0] = True
         until = time.perf_counter() + 4.0
         while time.perf_counter() < until:
             t0, c0 = time.perf_counter(), time.thread_time()
@@ -138,6 +141,8 @@ async def measure(db: Path, rate: int) -> dict:
             stalls.append(time.perf_counter() - t0 - 0.001)
             busy.append(time.thread_time() - c0)
         gc.callbacks.pop()
+        if trace:
+            trace.recording[0] = False
         writer.terminate()
         writer.wait(10)
         written = newest_id(store) - before
@@ -179,6 +184,8 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=500, help="events/s written while keys are pressed")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--no-big", action="store_true", help="skip the big-message cases")
+    parser.add_argument("--trace", action="store_true",
+                        help="print what the longest stalls while following were made of (benchmarks/stall_trace.py)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one size here
     parser.add_argument("--feed", nargs=2, help=argparse.SUPPRESS)  # internal: be the collector child
     args = parser.parse_args()
@@ -186,12 +193,21 @@ def main() -> None:
         feeder(Path(args.feed[0]), int(args.feed[1]))
         return
     if args.one:
+        if args.trace:
+            import stall_trace
+
+            stall_trace.install()
         print(json.dumps(run_one(args.one, args.rate, args.cache_dir)))
+        if args.trace:
+            stall_trace.report()
         return
     results = {}
     for size in args.sizes:
         proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--rate", str(args.rate),
-                               "--cache-dir", str(args.cache_dir)], capture_output=True, text=True)
+                               "--cache-dir", str(args.cache_dir), *(["--trace"] if args.trace else [])],
+                              capture_output=True, text=True)
+        if args.trace:
+            print(proc.stderr, file=sys.stderr)
         if proc.returncode:
             raise SystemExit(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed")
         results[size] = json.loads(proc.stdout.strip().splitlines()[-1])

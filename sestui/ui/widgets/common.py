@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from itertools import islice
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
@@ -20,6 +19,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Input, Static
 
 from sestui.ui.messages import FilterApplied
+from sestui.ui.widgets.table_lines import one_cell, row_segments
 from sestui.ui.text import ellipsize, ellipsize_address, ellipsize_middle, safe, short_message_id
 
 CELL_CAP = 1000  # characters a cell keeps of a value: wider than any terminal (stored data is whole)
@@ -287,40 +287,19 @@ class KeyTable(DataTable):
     def rich_style(self) -> Style:
         return self._frame_style if self._frame_style is not None else super().rich_style
 
+    # Overrides of private methods of Textual 8's DataTable (see table_lines): a repaint of the
+    # following flow draws every visible row anew each tick.
+    def _render_line_in_row(self, row_key, line_no: int, base_style: Style, cursor_location, hover_location):
+        rendered = row_segments(self, row_key, line_no, base_style, cursor_location, hover_location)
+        if rendered is None:
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        return rendered
+
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
-        # DataTable draws a cell as console.render_lines(Styled(Padding(cell))): three renderables
-        # deep, ~60% of a repaint of the flow (every visible row moves each tick while following).
-        # A one-line Text cell in a body row gets the same segments here, built directly; anything
-        # else (header, labels, fixed or multi-line rows, other renderables) takes DataTable's path.
-        # (Overrides a private method of Textual 8's DataTable, like _update_dimensions above.)
-        if min(row_index, column_index) < 0 or row_index < self.fixed_rows or column_index < self.fixed_columns:
+        rendered = one_cell(self, row_index, column_index, base_style, width, cursor, hover)
+        if rendered is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        key = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
-               self._show_hover_cursor, self._update_count, self._pseudo_class_state)
-        cache = self._cell_render_cache
-        if key in cache:
-            return cache[key]
-        row = self.rows.get(row_key)
-        pad = self.cell_padding
-        inner = width - 2 * pad
-        cell = self._get_row_renderables(row_index).cells[column_index]
-        if row is None or row.height != 1 or row.auto_height or inner < 1 or not isinstance(cell, Text):
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        component, post = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
-        pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component
-        console = self.app.console
-        null = console.get_style("none")  # Padding's style
-        options = self.app.console_options.update_dimensions(inner, 1).update(no_wrap=True)
-        lines = list(islice(Segment.split_and_crop_lines(console.render(cell, options), inner, style=null,
-                                                         pad=True, include_new_lines=False), 1))
-        line = lines[0] if lines else [Segment(" " * inner, null)]
-        if pad:
-            line = [Segment(" " * pad, null), *line, Segment(" " * pad, null)]
-        cache[key] = rendered = [list(Segment.apply_style(line, style=pre, post_style=post))]
         return rendered
 
     def _update_dimensions(self, new_rows: Iterable) -> None:
