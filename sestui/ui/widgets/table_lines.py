@@ -3,7 +3,7 @@
 DataTable draws each cell as console.render_lines(Styled(Padding(cell))): three renderables deep,
 and a row is its cells one by one. While the flow follows the newest events every visible row is
 new each tick, so that is most of a repaint. A one-line body row of one-line text cells is built
-here directly, with the same segments and styles (tests/ui/test_table_lines.py compares the two);
+here directly, with the same styles (tests/ui/test_table_lines.py compares the two);
 anything else (the header, labels, fixed rows or columns, a cell cursor, other renderables) is left
 to DataTable.
 """
@@ -25,15 +25,21 @@ if TYPE_CHECKING:
 _NULL = Style.null()
 
 
-def plain_line(cell: object) -> bool:
-    """A cell drawn here: a one-line text that shortens itself (FittedText), without spans."""
-    return (isinstance(cell, Text) and type(cell).fit is not Text.fit and not cell.spans
-            and (cell.justify or "default") == "default" and "\n" not in cell.plain and "\t" not in cell.plain)
+def fitted(cell: Text) -> bool:
+    return type(cell).fit is not Text.fit  # FittedText: it shortens itself in its own way
 
 
-def cell_segments(cell: Any, inner: int, pad: int, pre: Style, post: Style, style: Style) -> list[Segment]:
+def plain_line(cell: object, inner: int) -> bool:
+    """A cell drawn here: one line of text without spans that fits `inner` cells, shortens itself
+    to fit (FittedText), or is cut at the edge (a Text's default overflow)."""
+    return (isinstance(cell, Text) and not cell.spans and (cell.justify or "default") == "default"
+            and (cell.cell_len <= inner or fitted(cell) or cell.overflow in (None, "fold", "crop"))
+            and "\n" not in cell.plain and "\t" not in cell.plain)
+
+
+def cell_segments(cell: Text, inner: int, pad: int, pre: Style, post: Style, style: Style) -> list[Segment]:
     """What Styled(Padding(cell, (0, pad)), pre, post) renders on one line `inner` cells wide."""
-    text = cell.plain if cell.cell_len <= inner else cell.fit(inner)
+    text = cell.plain if cell.cell_len <= inner or not fitted(cell) else cell.fit(inner)  # type: ignore[attr-defined]
     text = set_cell_size(text, inner) if cell_len(text) > inner else text
     fill = inner - cell_len(text)
     space = pre + _NULL + post
@@ -76,7 +82,7 @@ def row_segments(table: DataTable, row_key: Any, line_no: int, base_style: Style
         table_width += width
         cell = cells.get(column.key)
         inner = width - 2 * pad
-        if inner < 1 or not (plain_line(cell) or cell is None):
+        if inner < 1 or not (cell is None or plain_line(cell, inner)):
             scrollable.append(table._render_cell(row_index, column_index, row_style, width, cursor, hover)[0])
             continue
         pre = row_style + Style.from_meta({"row": row_index, "column": column_index}) + component
