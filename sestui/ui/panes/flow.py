@@ -98,7 +98,8 @@ class FlowPane(AppWorkers, Vertical):
         columns = columns_for(self.size.width or self.app.size.width)
         if columns != self.table.column_layout:
             rows = sorted(self.data.values(), key=lambda r: r["id"], reverse=True)
-            self.table.lay_out(columns, ((str(r["id"]), self._cells(r)) for r in rows))
+            table, now_ms = self.table, self.app.ctx.now_ms()
+            table.lay_out(columns, ((str(r["id"]), self._cells(r, table, now_ms)) for r in rows))
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -201,8 +202,9 @@ class FlowPane(AppWorkers, Vertical):
 
     def _append(self, rows: list[dict]) -> None:
         """Rows older than everything loaded (newest first) go at the bottom."""
+        table, now_ms = self.table, self.app.ctx.now_ms()
         for row in rows:
-            self._add(row)
+            self._add(table, row, now_ms)
         if rows:
             self.oldest_id = rows[-1]["id"] if self.oldest_id is None else min(self.oldest_id, rows[-1]["id"])
             self.last_id = max(self.last_id or 0, rows[0]["id"])
@@ -215,8 +217,9 @@ class FlowPane(AppWorkers, Vertical):
         table = self.table
         following = self.following
         keep = table.selected_key()
+        now_ms = self.app.ctx.now_ms()
         for row in rows:
-            self._add(row)
+            self._add(table, row, now_ms)
         self.last_id = rows[-1]["id"]
         if self.oldest_id is None:
             self.oldest_id = rows[0]["id"]
@@ -226,21 +229,21 @@ class FlowPane(AppWorkers, Vertical):
         elif keep is not None:
             table.move_cursor(row=table.get_row_index(keep), scroll=False)
 
-    def _add(self, row: dict) -> None:
+    def _add(self, table: FlowTable, row: dict, now_ms: int) -> None:
         key = str(row["id"])
-        if key in self.table.rows:
+        if key in table.rows:
             return
-        self.table.add_row(*self._cells(row), key=key)
+        table.add_row(*self._cells(row, table, now_ms), key=key)
         self.message_ids[key] = row["message_id"]
         self.data[key] = row
 
-    def _cells(self, row: dict) -> list[Text]:
+    def _cells(self, row: dict, table: FlowTable, now_ms: int) -> list[Text]:
         app = self.app
-        time_cell = OrderedText(clock_time(row["ts"], app.ctx.now_ms()), end="")
+        time_cell = OrderedText(clock_time(row["ts"], now_ms), end="")
         time_cell.order = row["id"]
         cells: list[Text] = [time_cell, type_cell(app, row["event_type"], row["bounce_type"]),
                              address_cell(row["recipient"]), fitted(row["subject"] or "")]
-        keys = [column for _, column, _ in self.table.column_layout]
+        keys = [column for _, column, _ in table.column_layout]
         if "detail" in keys:
             cells.append(fitted(detail(row), style=theme_style(app, "text-muted")))
         if "message" in keys:
