@@ -1,0 +1,29 @@
+"""The console's pacing of full garbage collections (ui/gc_pacing.py)."""
+
+from __future__ import annotations
+
+import gc
+
+from sestui.ui.gc_pacing import FULL_EVERY, SETTLED, GcPacing
+
+
+def test_full_collections_come_with_the_tick_and_what_the_first_screen_built_is_frozen():
+    saved = gc.get_threshold()
+    pacing = GcPacing()
+    pacing.start()
+    try:
+        assert gc.get_threshold()[2] > 1_000_000, "no full collection by allocation counts"
+        kept = [[i] for i in range(1000)]  # built after the start: not frozen yet
+        for tick in range(1, SETTLED):
+            pacing.tick(tick)
+        before = gc.get_freeze_count()
+        pacing.tick(SETTLED)
+        assert gc.get_freeze_count() >= before + len(kept), "the settled console's objects are frozen"
+        collections = gc.get_stats()[2]["collections"]
+        pacing.tick(FULL_EVERY + 1)
+        assert gc.get_stats()[2]["collections"] == collections
+        pacing.tick(FULL_EVERY * 2)
+        assert gc.get_stats()[2]["collections"] == collections + 1
+    finally:
+        pacing.stop()
+    assert gc.get_threshold() == saved
