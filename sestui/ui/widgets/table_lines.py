@@ -20,9 +20,9 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from textual.coordinate import Coordinate
-    from textual.widgets import DataTable
 
 _NULL = Style.null()
+# (`table` below is a KeyTable: typed Any, as what is read of it is DataTable's private state.)
 
 
 def fitted(cell: Text) -> bool:
@@ -37,9 +37,9 @@ def plain_line(cell: object, inner: int) -> bool:
             and "\n" not in cell.plain and "\t" not in cell.plain)
 
 
-def cell_segments(cell: Text, inner: int, pad: int, pre: Style, post: Style, style: Style) -> list[Segment]:
+def cell_segments(cell: Any, inner: int, pad: int, pre: Style, post: Style, style: Style) -> list[Segment]:
     """What Styled(Padding(cell, (0, pad)), pre, post) renders on one line `inner` cells wide."""
-    text = cell.plain if cell.cell_len <= inner or not fitted(cell) else cell.fit(inner)  # type: ignore[attr-defined]
+    text = cell.plain if cell.cell_len <= inner or not fitted(cell) else cell.fit(inner)
     text = set_cell_size(text, inner) if cell_len(text) > inner else text
     fill = inner - cell_len(text)
     space = pre + _NULL + post
@@ -51,7 +51,7 @@ def cell_segments(cell: Text, inner: int, pad: int, pre: Style, post: Style, sty
     return segments
 
 
-def row_segments(table: DataTable, row_key: Any, line_no: int, base_style: Style, cursor_location: Coordinate,
+def row_segments(table: Any, row_key: Any, line_no: int, base_style: Style, cursor_location: Coordinate,
                  hover_location: Coordinate) -> tuple[list, list] | None:
     """DataTable._render_line_in_row's result for a plain body row, or None to leave it to DataTable."""
     row = table.rows.get(row_key)
@@ -94,11 +94,12 @@ def row_segments(table: DataTable, row_key: Any, line_no: int, base_style: Style
                                                  False, False)
     extend_style = row_style + extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
     scrollable.append([Segment(" " * max(0, table.size.width - table_width), extend_style)])
-    table._row_render_cache[cache_key] = rendered = ([], scrollable)
+    rendered: tuple[list, list] = ([], scrollable)
+    table._row_render_cache[cache_key] = rendered
     return rendered
 
 
-def one_cell(table: DataTable, row_index: int, column_index: int, base_style: Style, width: int,
+def one_cell(table: Any, row_index: int, column_index: int, base_style: Style, width: int,
              cursor: bool, hover: bool) -> list[list[Segment]] | None:
     """DataTable._render_cell's result for a one-line text cell of a body row, or None."""
     if min(row_index, column_index) < 0 or row_index < table.fixed_rows or column_index < table.fixed_columns:
