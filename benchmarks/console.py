@@ -11,7 +11,10 @@ For each size, in a fresh process (so peak RSS is that run's own):
   * peak RSS.
 Then the two big-message cases of benchmarks/big_messages.py (a 1 MB subject, 10,000 recipients:
 open time, key latency; `--no-big` skips them).
-The last line is one JSON object with every figure and the large/small ratios.
+The last line is one JSON object with every figure and the large/small ratios. `--trace` also
+prints what the longest event-loop steps while following were made of (benchmarks/stall_trace.py:
+handlers, timer callbacks, layout, repaint, garbage collections); its timing wrappers slow the
+console, so its figures are for reading, not for comparing.
 Databases come from benchmarks/queries.py (cached under the temp folder).
 """
 
