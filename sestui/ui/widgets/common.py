@@ -19,8 +19,8 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Input, Static
 
 from sestui.ui.messages import FilterApplied
-from sestui.ui.widgets.table_lines import one_cell, row_segments
 from sestui.ui.text import ellipsize, ellipsize_address, ellipsize_middle, safe, short_message_id
+from sestui.ui.widgets.table_lines import one_cell, row_segments
 
 CELL_CAP = 1000  # characters a cell keeps of a value: wider than any terminal (stored data is whole)
 
