@@ -145,6 +145,12 @@ async def press(pilot, *keys: str) -> None:
         await settle(pilot)
 
 
+async def filter_flow(pilot, text: str, *, clear: bool = False) -> None:
+    """Open the flow's filter line, type `text` (over what it holds if `clear`), apply it, settle."""
+    await pilot.press("slash", *(["ctrl+u"] if clear else []), *text, "enter")
+    await settle(pilot)
+
+
 def run(app, scenario, size=(80, 24), settle=settle):
     """Run the app at `size`, let it settle (with `settle`), then run `scenario(pilot)`."""
     import asyncio

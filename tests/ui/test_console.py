@@ -9,6 +9,7 @@ from console_data import (
     NOW,
     add_event,
     envelope,
+    filter_flow,
     make_app,
     message_id,
     plain_rows,
@@ -44,8 +45,7 @@ def test_filter_narrows_to_matching_recipient_and_escape_clears_it(store):
 
     async def scenario(pilot):
         total = len(flow_rows(app))
-        await pilot.press("slash", *"BOB@", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "BOB@")
         rows = flow_rows(app)
         assert rows and all(r[2] == "bob@example.net" for r in rows)
         await press(pilot, "escape")
@@ -59,8 +59,7 @@ def test_a_filter_that_matches_nothing_can_be_cleared_and_filtering_still_works(
 
     async def scenario(pilot):
         flow = app.pane("flow")
-        await pilot.press("slash", *"no-such-thing", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "no-such-thing")
         assert flow.table.row_count == 0 and flow.has_class("empty")
         await press(pilot, "escape")
         assert flow.table.row_count > 0

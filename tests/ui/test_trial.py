@@ -12,6 +12,7 @@ from console_data import (
     NOW,
     add_event,
     envelope,
+    filter_flow,
     make_app,
     message_id,
     on_screen,
@@ -211,8 +212,7 @@ def test_the_flow_counters_say_they_are_unfiltered_under_a_filter(store):
     async def scenario(pilot):
         counters = app.pane("flow").query_one("#flow-counters")
         assert "unfiltered" not in rendered(counters)
-        await pilot.press("slash", *"bob", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "bob")
         assert {row[2] for row in plain_rows(app, "flow")} == {"bob@example.net"}
         shown = on_screen(app, counters)
         # bob has one bounce; the counter shows the store's two: the label must say so

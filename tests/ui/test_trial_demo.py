@@ -8,7 +8,7 @@ import re
 
 import pytest
 from textual import events
-from console_data import NOW_MS, add_event, make_app, on_screen, plain_rows, press, rendered, run, settle
+from console_data import NOW_MS, add_event, filter_flow, make_app, on_screen, plain_rows, press, rendered, run, settle
 
 from sestui.core.events import EVENT_TYPES
 from sestui.ui.panes.flow_lines import counters_line
@@ -48,8 +48,7 @@ def test_the_counters_line_at_60_columns_with_a_filter_on_screen(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("slash", *"type:complaint", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "type:complaint")
         shown = on_screen(app, app.pane("flow").query_one("#flow-counters"))
         assert re.search(r"\S  filter /type:complaint", shown), shown
         assert "snd 6" in shown, shown
@@ -91,12 +90,10 @@ def test_a_filter_error_leaves_the_outcome_line_when_corrected_or_cleared(store,
 
     async def scenario(pilot):
         outcome = app.query_one("#outcome")
-        await pilot.press("slash", *"type:bogus", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "type:bogus")
         assert "type:bogus is not an event type" in on_screen(app, outcome)
         if then == "valid":
-            await pilot.press("slash", "ctrl+u", *"domain:example.org", "enter")
-            await settle(pilot)
+            await filter_flow(pilot, "domain:example.org", clear=True)
             assert app.pane("flow").text == "domain:example.org"
         else:
             await press(pilot, "escape")
@@ -111,11 +108,9 @@ def test_an_outcome_that_is_not_the_filters_error_stays(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("slash", *"type:bogus", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "type:bogus")
         app.say("Copied message id")
-        await pilot.press("slash", "ctrl+u", *"bob", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "bob", clear=True)
         assert "Copied message id" in on_screen(app, app.query_one("#outcome"))
 
     run(app, scenario)
