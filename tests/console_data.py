@@ -145,6 +145,14 @@ async def press(pilot, *keys: str) -> None:
         await settle(pilot)
 
 
+async def open_pane(pilot, name: str):
+    """Switch to pane `name` with its number key (the pane bar's order), let it load, return it."""
+    from sestui.ui.app import PANES
+
+    await press(pilot, str([pane for pane, _ in PANES].index(name) + 1))
+    return pilot.app.pane(name)
+
+
 async def filter_flow(pilot, text: str, *, clear: bool = False) -> None:
     """Open the flow's filter line, type `text` (over what it holds if `clear`), apply it, settle."""
     await pilot.press("slash", *(["ctrl+u"] if clear else []), *text, "enter")

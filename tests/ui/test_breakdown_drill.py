@@ -5,18 +5,10 @@ test_filters.py)."""
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, plain_rows, press, rendered, run, settle
-from rep_console_data import fill_streams
+from console_data import make_app, open_pane, plain_rows, press, rendered, run, settle
 
 from sestui.config.schema import Breakdown
 from sestui.store import Store
-
-
-@pytest.fixture
-def streams(tmp_path):
-    with Store(tmp_path / "streams.db") as s:
-        fill_streams(s)
-        yield s
 
 
 def _group_events(store, *, config_set: str | None = None, tag: tuple[str, str] | None = None) -> set[int]:
@@ -87,8 +79,7 @@ def test_the_minimum_volume_is_the_setting(streams):
     app = make_app(streams, breakdown=Breakdown(min_volume=100))
 
     async def scenario(pilot):
-        await press(pilot, "7")
-        pane = app.pane("breakdown")
+        pane = await open_pane(pilot, "breakdown")
         assert pane.min_volume == 100 and "min volume 100" in str(pane.query_one("#bd-title").render())
         assert pane.table.get_row("g:marketing")[5].style.dim
         await press(pilot, "v")

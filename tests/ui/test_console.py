@@ -3,21 +3,8 @@
 from __future__ import annotations
 
 from help_data import open_help
-from console_data import (
-    HOSTILE_RECIPIENT,
-    HOSTILE_SUBJECT,
-    NOW,
-    add_event,
-    envelope,
-    filter_flow,
-    make_app,
-    message_id,
-    plain_rows,
-    press,
-    record,
-    run,
-    settle,
-)
+from console_data import (HOSTILE_RECIPIENT, HOSTILE_SUBJECT, NOW, add_event, envelope, filter_flow, make_app,
+                          message_id, open_pane, plain_rows, press, record, run, settle)
 
 from sestui.core.events import parse_body
 from sestui.store import Store
@@ -230,8 +217,7 @@ def test_send_form_refuses_invalid_input_before_any_confirmation(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         await pilot.press(*"not-an-address")
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -8,22 +8,8 @@ import re
 from dataclasses import replace
 
 import pytest
-from console_data import (
-    NOW,
-    add_event,
-    envelope,
-    filter_flow,
-    make_app,
-    message_id,
-    on_screen,
-    plain_rows,
-    press,
-    record,
-    rendered,
-    run,
-    screen_text,
-    settle,
-)
+from console_data import (NOW, add_event, envelope, filter_flow, make_app, message_id, on_screen, plain_rows, press,
+                          record, rendered, run, screen_text, settle)
 from help_data import help_text, scrollbar_columns
 
 from sestui.core import health

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from help_data import open_help
-from console_data import NOW_MS, add_event, filter_flow, make_app, on_screen, press, rendered, run, screen_text, settle
+from console_data import NOW_MS, add_event, filter_flow, make_app, open_pane, on_screen, press, rendered, run, screen_text, settle
 
 from sestui.core import health
 from sestui.ops.policies import PolicyConfig
@@ -148,8 +148,7 @@ def test_suppression_detail_follows_the_cursor_and_knows_the_message(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        pane = app.pane("suppressions")
+        pane = await open_pane(pilot, "suppressions")
         detail = pane.query_one("#sup-detail")
         first = pane.table.selected_key()
         assert first in rendered(detail)
