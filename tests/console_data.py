@@ -145,6 +145,20 @@ async def press(pilot, *keys: str) -> None:
         await settle(pilot)
 
 
+async def open_pane(pilot, name: str):
+    """Switch to pane `name` with its number key (the pane bar's order), let it load, return it."""
+    from sestui.ui.app import PANES
+
+    await press(pilot, str([pane for pane, _ in PANES].index(name) + 1))
+    return pilot.app.pane(name)
+
+
+async def filter_flow(pilot, text: str, *, clear: bool = False) -> None:
+    """Open the flow's filter line, type `text` (over what it holds if `clear`), apply it, settle."""
+    await pilot.press("slash", *(["ctrl+u"] if clear else []), *text, "enter")
+    await settle(pilot)
+
+
 def run(app, scenario, size=(80, 24), settle=settle):
     """Run the app at `size`, let it settle (with `settle`), then run `scenario(pilot)`."""
     import asyncio

@@ -28,6 +28,7 @@ from sestui.ops.collector import CollectorOptions
 from sestui.ops.policies import PolicyConfig
 from sestui.ops.policy_share import PublishedPolicies
 from sestui.store import Store, is_url, now_ms, open_store
+from sestui.store.outbox_items import pid_exists
 
 NO_CREDENTIALS_SCREEN = """\
 sestui could not use your AWS credentials.
@@ -115,7 +116,7 @@ def demo_db_path() -> Path:
     folder.mkdir(mode=0o700, exist_ok=True)
     for old in folder.glob("run-*"):
         pid = old.name[4:]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_exists(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     for suffix in ("", "-wal", "-shm"):  # what demos before per-run folders left
         Path(f"{folder / 'demo.db'}{suffix}").unlink(missing_ok=True)
@@ -123,16 +124,6 @@ def demo_db_path() -> Path:
     shutil.rmtree(run, ignore_errors=True)  # a dead demo that had this pid
     run.mkdir(mode=0o700)
     return run / "demo.db"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_credentials(aws: Aws) -> str | None:

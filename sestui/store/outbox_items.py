@@ -153,15 +153,22 @@ def process_start(pid: int) -> str | None:
     return "Z" if fields[0] in ("Z", "X") else fields[19]
 
 
-def process_alive(host: str, pid: int, started: str | None) -> bool:
-    if host != socket.gethostname():
-        return True  # cannot tell from here: its lease decides
+def pid_exists(pid: int) -> bool:
+    """Is there a process with this pid on this host (another user's, or a zombie, counts)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         pass
+    return True
+
+
+def process_alive(host: str, pid: int, started: str | None) -> bool:
+    if host != socket.gethostname():
+        return True  # cannot tell from here: its lease decides
+    if not pid_exists(pid):
+        return False
     mark = process_start(pid)
     if mark == "Z":
         return False

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from operator import attrgetter
 
 from sestui.core.classify import STATUS_RANK, status_of
 from sestui.core.events import DETAIL_FIELDS, Parsed, valid_text
 from sestui.store import rollups
-from sestui.store.base import AddResult, to_ms
+from sestui.store.base import AddResult, now_ms, to_ms
 
 EVENT_COLUMNS = ("message_id", "event_type", "recipient", "ts") + DETAIL_FIELDS
 
@@ -70,6 +71,15 @@ class Rows:
         self.quarantine: list[tuple] = []
         # message id -> (destinations, tags, their JSON): a message's records tend to share a batch
         self._mail_json: dict[str, tuple[list, dict, str, str]] = {}
+
+    @classmethod
+    def of(cls, items: Iterable[tuple[str | bytes, Parsed]], received_ms: int | None = None) -> Rows:
+        """The rows of (raw body, parsed) pairs received at `received_ms` (now if None): each
+        backend's Store.add."""
+        rows = cls(received_ms if received_ms is not None else now_ms())
+        for body, parsed in items:
+            rows.add(body, parsed)
+        return rows
 
     def add(self, body: str | bytes, parsed: Parsed) -> None:
         if not parsed.ok:

@@ -179,10 +179,7 @@ class Store(SharedReads, StateQueries, HistoryQueries):
 
         Returns what happened; after it returns, everything is committed.
         """
-        rows = Rows(received_ms if received_ms is not None else now_ms())
-        for body, parsed in items:
-            rows.add(body, parsed)
-        return self.write(rows)
+        return self.write(Rows.of(items, received_ms))
 
     def write(self, rows: Rows) -> AddResult:
         """Write rows flattened elsewhere (another process may have parsed them) in one transaction."""

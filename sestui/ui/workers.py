@@ -32,15 +32,17 @@ def run_io(app: App, fn: Callable[[], Any], group: str, *, exclusive: bool = Fal
 
 
 def landed(message_type: type[Message]) -> Callable:
-    """`@on(message_type)` for a worker's result. A worker can finish just as the console quits;
-    its message is then handled while the screens are taken down (a pane's children may be gone
-    already), so it is dropped unless the console is still showing."""
+    """`@on(message_type)` for a worker's result, which ends where it lands (stopped: it does not
+    bubble on to the app). A worker can finish just as the console quits; its message is then
+    handled while the screens are taken down (a pane's children may be gone already), so it is
+    dropped unless the console is still showing."""
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
         def guarded(self, message):
-            if self.app.showing:
-                return handler(self, message)
-            return None
+            if not self.app.showing:
+                return None
+            message.stop()
+            return handler(self, message)
         return on(message_type)(guarded)
     return decorate
 

@@ -8,7 +8,7 @@ import importlib.util
 import pytest
 import actions_data
 from actions_data import HOSTILE_ERROR, assert_pane_shows_the_data, build, config, confirm, keys, press_on, select
-from console_data import NOW_MS, make_app, on_screen, press, run, screen_text, settle
+from console_data import NOW_MS, make_app, open_pane, on_screen, press, run, screen_text, settle
 
 from sestui.store import outbox as sql
 from sestui.ui.panes.actions import NO_CONFIG
@@ -58,8 +58,7 @@ def test_without_a_config_the_pane_says_so_and_shows_the_outbox(data):
     app = make_app(store)  # no ActionsConfig in the context
 
     async def scenario(pilot):
-        await press(pilot, "8")
-        pane = app.pane("actions")
+        pane = await open_pane(pilot, "actions")
         assert NO_CONFIG in on_screen(app, pane.query_one("#act-status"))
         assert keys(pane.table("rules")) == [] and keys(pane.table("guards")) == []
         assert str(ids["dead"]) in keys(pane.table("outbox"))
@@ -243,8 +242,7 @@ def test_a_resume_by_hand_says_so_in_the_guard_row(tmp_path, sestui_aws):
     app = make_app(store, aws=sestui_aws, configuration_set=name, actions=routing.load(tables))
 
     async def scenario(pilot):
-        await press(pilot, "8")
-        pane = app.pane("actions")
+        pane = await open_pane(pilot, "actions")
         assert "PAUSED since 11:50:00" in on_screen(app, pane.table("guards"))
         pane.table("guards").focus()
         await pilot.press("s")
@@ -284,8 +282,7 @@ def test_free_room_goes_to_the_columns_that_are_cut(tmp_path):
     app = make_app(store, actions=routing.load(tables))
 
     async def scenario(pilot):
-        await press(pilot, "8")
-        pane = app.pane("actions")
+        pane = await open_pane(pilot, "actions")
         assert "marketing-complaints" in on_screen(app, pane.table("guards"))
         assert "unsubscribe-complainers" in on_screen(app, pane.table("rules"))
         outbox = on_screen(app, pane.table("outbox"))

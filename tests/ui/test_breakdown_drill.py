@@ -1,23 +1,14 @@
 """The breakdown pane (7) with its [breakdown] settings, and `enter` on a configuration-set or tag
-group: the flow it opens holds exactly that group's events. And the flow filter's `set:` and
-`tag:` terms as the parser reads them."""
+group: the flow it opens holds exactly that group's events (the parser's `set:` and `tag:` terms:
+test_filters.py)."""
 
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, plain_rows, press, rendered, run, settle
-from rep_console_data import fill_streams
+from console_data import make_app, open_pane, plain_rows, press, rendered, run, settle
 
 from sestui.config.schema import Breakdown
 from sestui.store import Store
-from sestui.ui.filters import parse_flow_filter
-
-
-@pytest.fixture
-def streams(tmp_path):
-    with Store(tmp_path / "streams.db") as s:
-        fill_streams(s)
-        yield s
 
 
 def _group_events(store, *, config_set: str | None = None, tag: tuple[str, str] | None = None) -> set[int]:
@@ -88,8 +79,7 @@ def test_the_minimum_volume_is_the_setting(streams):
     app = make_app(streams, breakdown=Breakdown(min_volume=100))
 
     async def scenario(pilot):
-        await press(pilot, "7")
-        pane = app.pane("breakdown")
+        pane = await open_pane(pilot, "breakdown")
         assert pane.min_volume == 100 and "min volume 100" in str(pane.query_one("#bd-title").render())
         assert pane.table.get_row("g:marketing")[5].style.dim
         await press(pilot, "v")
@@ -123,35 +113,6 @@ def test_hard_and_soft_bounces_are_told_apart_and_the_rate_is_the_hard_ones(tmp_
             assert [c.plain for c in row[1:6]] == ["40", "30", "2", "8", "5.0%"]  # 2 hard of 40, not 10
 
         run(app, scenario)
-
-
-@pytest.mark.parametrize("line,expected", [
-    ("set:marketing", {"configuration_set": "marketing"}),
-    ("tag:campaign=spring", {"tag": ("campaign", "spring")}),
-    ("tag:ses:configuration-set=bulk", {"tag": ("ses:configuration-set", "bulk")}),
-    ("tag:k=a=b", {"tag": ("k", "a=b")}),
-    ("SET:Marketing type:bounce rossi", {"configuration_set": "Marketing", "types": frozenset({"bounce"}),
-                                         "text": "rossi"}),
-    ("set:tx set:tx tag:c=x tag:c=x", {"configuration_set": "tx", "tag": ("c", "x")}),
-])
-def test_set_and_tag_terms_become_the_stores_arguments(line, expected):
-    parsed = parse_flow_filter(line)
-    assert parsed.error is None
-    assert parsed.store_args() == {"text": None, "types": None, "configuration_set": None, "tag": None, **expected}
-
-
-@pytest.mark.parametrize("line,says", [
-    ("set:", "set: needs a value"),
-    ("tag:", "tag: needs a value"),
-    ("tag:campaign", "needs a key and a value"),
-    ("tag:=x", "needs a key and a value"),
-    ("tag:campaign=", "needs a key and a value"),
-    ("set:a set:b", "one configuration set at a time"),
-    ("tag:c=a tag:c=b", "one tag at a time"),
-])
-def test_bad_set_and_tag_terms_say_why(line, says):
-    error = parse_flow_filter(line).error
-    assert error and says in error and "\n" not in error
 
 
 # -- [breakdown] in the config file -----------------------------------------------------------------

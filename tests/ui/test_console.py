@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 from help_data import open_help
-from console_data import (
-    HOSTILE_RECIPIENT,
-    HOSTILE_SUBJECT,
-    NOW,
-    add_event,
-    envelope,
-    make_app,
-    message_id,
-    plain_rows,
-    press,
-    record,
-    run,
-    settle,
-)
+from console_data import (HOSTILE_RECIPIENT, HOSTILE_SUBJECT, NOW, add_event, envelope, filter_flow, make_app,
+                          message_id, open_pane, plain_rows, press, record, run, settle)
 
 from sestui.core.events import parse_body
 from sestui.store import Store
@@ -44,8 +32,7 @@ def test_filter_narrows_to_matching_recipient_and_escape_clears_it(store):
 
     async def scenario(pilot):
         total = len(flow_rows(app))
-        await pilot.press("slash", *"BOB@", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "BOB@")
         rows = flow_rows(app)
         assert rows and all(r[2] == "bob@example.net" for r in rows)
         await press(pilot, "escape")
@@ -59,8 +46,7 @@ def test_a_filter_that_matches_nothing_can_be_cleared_and_filtering_still_works(
 
     async def scenario(pilot):
         flow = app.pane("flow")
-        await pilot.press("slash", *"no-such-thing", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "no-such-thing")
         assert flow.table.row_count == 0 and flow.has_class("empty")
         await press(pilot, "escape")
         assert flow.table.row_count > 0
@@ -231,8 +217,7 @@ def test_send_form_refuses_invalid_input_before_any_confirmation(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         await pilot.press(*"not-an-address")
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -4,7 +4,7 @@ escape comes back; `y` copies the command a fix names."""
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, on_screen, press, rendered, run, terminal_writes
+from console_data import make_app, open_pane, on_screen, press, rendered, run, terminal_writes
 from test_console_aws import run as sandbox_run
 from test_console_aws import until
 
@@ -82,8 +82,7 @@ def test_y_copies_the_selected_check_fix_command_through_osc52(store):
 
     async def scenario(pilot):
         written = terminal_writes(app)
-        await press(pilot, "6")
-        doctor = app.pane("doctor")
+        doctor = await open_pane(pilot, "doctor")
         doctor.post_message(DoctorChecked(doctor.run_number, Check(
             "account", "FAIL", "sending is paused for this account",
             "find out why (SES console), then: aws sesv2 put-account-sending-attributes --sending-enabled")))
@@ -109,8 +108,7 @@ def test_the_time_of_the_round_trip_and_the_summary_keys_stay_in_view_at_120x40(
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "6")
-        doctor = app.pane("doctor")
+        doctor = await open_pane(pilot, "doctor")
         doctor.post_message(DoctorChecked(doctor.run_number, Check("queue", "OK", "sestui-events-queue exists")))
         doctor.post_message(DoctorChecked(doctor.run_number, Check("round trip", "OK", detail)))
         doctor.post_message(DoctorFinished(doctor.run_number, Facts(
@@ -136,8 +134,7 @@ def test_the_summary_names_stay_whole_where_dropping_the_keys_makes_room(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "6")
-        doctor = app.pane("doctor")
+        doctor = await open_pane(pilot, "doctor")
         for n in range(17):
             doctor.post_message(DoctorChecked(doctor.run_number, Check(f"check {n}", "OK", "fine")))
         doctor.post_message(DoctorChecked(doctor.run_number, Check("metrics", "WARN", "off")))

@@ -17,17 +17,27 @@ def add_many(store: Store, first: int, n: int) -> None:
     store.add(items)
 
 
+def following(tmp_path, n: int):
+    """A store of `n` Deliveries (r1000@... on) and a console following its flow."""
+    store = Store(tmp_path / "follow.db")
+    add_many(store, 1000, n)
+    return store, make_app(store)
+
+
+async def arrive(pilot, store: Store, first: int, n: int) -> None:
+    """`n` more Deliveries arrive; the flow's next poll brings them."""
+    add_many(store, first, n)
+    pilot.app.pane("flow").poll()
+    await settle(pilot)
+
+
 def test_a_burst_while_following_shows_the_newest_and_pages_back_without_a_gap(tmp_path):
-    store = Store(tmp_path / "burst.db")
-    add_many(store, 1000, 50)
-    app = make_app(store)
+    store, app = following(tmp_path, 50)
 
     async def scenario(pilot):
         flow = app.pane("flow")
         assert flow.following and flow.table.row_count == 50
-        add_many(store, 2000, 700)  # more in one tick than the table keeps while following
-        flow.poll()
-        await settle(pilot)
+        await arrive(pilot, store, 2000, 700)  # more in one tick than the table keeps while following
         newest = store.flow_page(limit=1)[0]
         assert flow.table.cursor_row == 0 and flow.table.selected_key() == str(newest["id"])
         assert flow.table.row_count <= max(FOLLOW_ROWS, 2 * flow.table.size.height) < LIVE_ROWS
@@ -43,16 +53,12 @@ def test_a_burst_while_following_shows_the_newest_and_pages_back_without_a_gap(t
 
 
 def test_a_few_new_events_while_following_go_on_top_of_what_is_shown(tmp_path):
-    store = Store(tmp_path / "few.db")
-    add_many(store, 1000, 30)
-    app = make_app(store)
+    store, app = following(tmp_path, 30)
 
     async def scenario(pilot):
         flow = app.pane("flow")
         before = set(flow.table.rows)
-        add_many(store, 2000, 5)
-        flow.poll()
-        await settle(pilot)
+        await arrive(pilot, store, 2000, 5)
         assert flow.table.row_count == 35 and before <= set(flow.table.rows)
         assert flow.table.get_row_at(0)[2].plain == "r2004@example.com"
 

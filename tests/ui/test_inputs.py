@@ -4,7 +4,7 @@ must be on screen in a colour that differs from their background."""
 
 from __future__ import annotations
 
-from console_data import make_app, press, run, settle
+from console_data import make_app, open_pane, run, settle
 from rich.segment import Segment
 from textual.theme import BUILTIN_THEMES
 
@@ -99,8 +99,7 @@ def test_the_from_select_shows_its_choice_in_every_theme(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         send.post_message(IdentitiesLoaded([f"{MARKER.lower()}@mail.example.com"]))
         await settle(pilot)
         failures = []

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from console_data import SNAPSHOT_SIZES, make_app, press, rendered, run, scenario
-from rep_console_data import cloudwatch, fill_streams
+from rep_console_data import cloudwatch
 
 from sestui.aws import AwsError, ErrorKind
 from sestui.aws.vdm import OTHER, IspFigures, VdmState
@@ -46,20 +46,13 @@ def aws_with(vdm: Vdm):
     return aws
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "isp.db") as s:
-        fill_streams(s)
-        yield s
-
-
 def body(app) -> str:
     return rendered(app.pane("reputation").query_one("#rep-body"))
 
 
-def test_per_isp_rates_for_the_account_then_the_set_under_the_cursor(store):
+def test_per_isp_rates_for_the_account_then_the_set_under_the_cursor(streams):
     vdm = Vdm()
-    app = make_app(store, aws=aws_with(vdm))
+    app = make_app(streams, aws=aws_with(vdm))
 
     async def scenario_(pilot):
         await press(pilot, "4")
@@ -83,9 +76,9 @@ def test_per_isp_rates_for_the_account_then_the_set_under_the_cursor(store):
     run(app, scenario_, size=(120, 40))
 
 
-def test_vdm_off_says_how_to_turn_it_on(store):
+def test_vdm_off_says_how_to_turn_it_on(streams):
     vdm = Vdm(enabled=False)
-    app = make_app(store, aws=aws_with(vdm))
+    app = make_app(streams, aws=aws_with(vdm))
 
     async def scenario_(pilot):
         await press(pilot, "4", "i")
@@ -97,9 +90,9 @@ def test_vdm_off_says_how_to_turn_it_on(store):
     run(app, scenario_, size=(120, 40))
 
 
-def test_a_denied_vdm_names_the_iam_action(store):
+def test_a_denied_vdm_names_the_iam_action(streams):
     denied = AwsError("AccessDenied: not authorized to perform ses:GetAccount", kind=ErrorKind.DENIED)
-    app = make_app(store, aws=aws_with(Vdm(error=denied)))
+    app = make_app(streams, aws=aws_with(Vdm(error=denied)))
 
     async def scenario_(pilot):
         await press(pilot, "4", "i")
@@ -108,8 +101,8 @@ def test_a_denied_vdm_names_the_iam_action(store):
     run(app, scenario_, size=(120, 40))
 
 
-def test_without_aws_the_view_says_where_the_figures_come_from(store):
-    app = make_app(store)
+def test_without_aws_the_view_says_where_the_figures_come_from(streams):
+    app = make_app(streams)
 
     async def scenario_(pilot):
         await press(pilot, "4", "i")
@@ -119,11 +112,8 @@ def test_without_aws_the_view_says_where_the_figures_come_from(store):
 
 
 @pytest.fixture
-def snap_app(tmp_path):
-    store = Store(tmp_path / "snap.db")
-    fill_streams(store)
-    yield make_app(store, aws=aws_with(Vdm()))
-    store.close()
+def snap_app(streams):
+    return make_app(streams, aws=aws_with(Vdm()))
 
 
 @pytest.mark.parametrize("size", SNAPSHOT_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

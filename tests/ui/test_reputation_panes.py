@@ -6,7 +6,7 @@ and the tables re-lay their columns on resize."""
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, plain_rows, press, rendered, run, settle
+from console_data import make_app, open_pane, plain_rows, press, rendered, run, settle
 from rep_console_data import (
     ACCOUNT_DAILY,
     HOSTILE_SET,
@@ -20,13 +20,6 @@ from sestui.config.schema import Breakdown
 from sestui.core.reputation import hours_to_cross, pace_text
 from sestui.store import Store, now_ms
 from sestui.ui.text import safe
-
-
-@pytest.fixture
-def streams(tmp_path):
-    with Store(tmp_path / "streams.db") as s:
-        fill_streams(s)
-        yield s
 
 
 @pytest.fixture
@@ -141,8 +134,7 @@ def test_reputation_chart_is_cloudwatchs_series_and_the_cursor_shows_each_day(st
     app = make_app(streams, aws=aws)
 
     async def scenario(pilot):
-        await press(pilot, "4")
-        pane = app.pane("reputation")
+        pane = await open_pane(pilot, "reputation")
         body = rendered(pane.query_one("#rep-body"))
         assert "AWS CloudWatch, hourly" in body
         assert "2026-11-27 bounce 1.23% aws now" in body
@@ -170,8 +162,7 @@ def test_reputation_per_day_counts_come_from_ses_statistics(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await press(pilot, "4")
-        pane = app.pane("reputation")
+        pane = await open_pane(pilot, "reputation")
         account = pane.scopes[0]
         stats = streams.send_stats(pane.start_ms)
         assert sum(d["send"] for d in account.days) == sum(p["delivery_attempts"] for p in stats)
@@ -231,8 +222,7 @@ def test_breakdown_rate_below_the_minimum_volume_is_not_coloured(streams):
     app = make_app(streams, breakdown=Breakdown(min_volume=20))
 
     async def scenario(pilot):
-        await press(pilot, "7")
-        pane = app.pane("breakdown")
+        pane = await open_pane(pilot, "breakdown")
         table = pane.table
         hostile = table.get_row(f"g:{HOSTILE_SET}")  # 3 a day: under the minimum of 20
         marketing = table.get_row("g:marketing")
@@ -310,8 +300,7 @@ def test_the_rates_shown_are_what_the_sandboxs_cloudwatch_returns(sandbox, clien
         app.ctx.clock = now_ms  # CloudWatch's points are stamped with the real time
 
         async def scenario(pilot):
-            await press(pilot, "4")
-            pane = app.pane("reputation")
+            pane = await open_pane(pilot, "reputation")
             rows = table_rows(pane.table)
             assert rows["account"][1:3] == ["2.34% aws", "0.070% aws"]
             assert pane.scopes[0].series_source == "cloudwatch"
@@ -343,8 +332,7 @@ def test_reputation_table_says_a_set_the_header_marks_paused_is_paused(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await press(pilot, "4")
-        pane = app.pane("reputation")
+        pane = await open_pane(pilot, "reputation")
         assert table_rows(pane.table)["set:marketing"][-1] != "sending PAUSED"
         app.main_screen.query_one(HealthHeader).paused_sets = ("marketing",)  # as the Actions pane keeps it
         pane.relayout(force=True)
@@ -369,8 +357,7 @@ def test_at_60_columns_no_count_or_rate_is_cut_to_a_wrong_number(streams):
     app = make_app(streams)
 
     async def scenario(pilot):
-        await press(pilot, "4")
-        pane = app.pane("reputation")
+        pane = await open_pane(pilot, "reputation")
         body = rendered(pane.query_one("#rep-body")).splitlines()
         sends = next(line for line in body if line.startswith("Sends"))
         shown = {int(n) for n in re.findall(r"\b\d+\b", sends)}
@@ -380,8 +367,7 @@ def test_at_60_columns_no_count_or_rate_is_cut_to_a_wrong_number(streams):
         assert "snd " in cursor  # the cursor day's counts in short form
         for row in table_rows(pane.table).values():
             assert not re.search(r"~\d+$", row[3])  # "review ~48 d", not "review in ~48"
-        await press(pilot, "7")
-        breakdown = app.pane("breakdown")
+        breakdown = await open_pane(pilot, "breakdown")
         widths = sum(w for _, _, w in breakdown.table.column_layout) + 2 * len(breakdown.table.column_layout)
         assert widths <= app.size.width
         for row in table_rows(breakdown.table).values():

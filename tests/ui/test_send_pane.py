@@ -6,7 +6,7 @@ alt+y copies the MessageId."""
 from __future__ import annotations
 
 import pytest
-from console_data import make_app, press, rendered, run, screen_text, terminal_writes
+from console_data import make_app, open_pane, press, rendered, run, screen_text, terminal_writes
 from test_console_aws import make_app as sandbox_app
 from test_console_aws import run as sandbox_run
 from test_console_aws import until
@@ -51,8 +51,7 @@ def test_entering_the_pane_focuses_to_and_marks_the_focused_field_on_screen(stor
     app = make_app(store, aws=FakeAws(["mail.example.com"]))
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         assert app.focused is send.query_one("#send-to")
         assert bold_labels(app) == ["To"]
         await press(pilot, "shift+tab")
@@ -75,8 +74,7 @@ def test_the_from_select_never_stays_loading(store, aws, prompt, problem):
     app = make_app(store, aws=aws)
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         shown = screen_text(app)
         assert "loading identities" not in shown
         assert prompt in shown
@@ -90,8 +88,7 @@ def test_the_from_select_lists_the_identities(store):
     app = make_app(store, aws=FakeAws(["ops@example.org", "mail.example.com"]))
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         assert send.query_one("#send-from").value == "ops@example.org"
         assert "ops@example.org" in screen_text(app)
 
@@ -102,8 +99,7 @@ def test_a_configuration_set_the_account_lacks_is_refused_before_any_confirmatio
     app = make_app(store, aws=FakeAws(["mail.example.com"], sets=["sestui-default", "marketing"]))
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         send.query_one("#send-to").value = "success@simulator.amazonses.com"
         send.query_one("#send-config").value = "nope"
         await press(pilot, "ctrl+s")
@@ -127,8 +123,7 @@ def test_each_simulator_preset_is_one_key_from_any_field(store, key, address):
     app = make_app(store, aws=FakeAws(["mail.example.com"]))
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         await press(pilot, *"someone")
         await press(pilot, key)
         assert send.query_one("#send-to").value == address
@@ -145,8 +140,7 @@ def test_the_preset_letters_are_shown_on_the_buttons(store):
     app = make_app(store, aws=FakeAws(["mail.example.com"]))
 
     async def scenario(pilot):
-        await press(pilot, "5")
-        send = app.pane("send")
+        send = await open_pane(pilot, "send")
         assert "alt+underlined letter" in rendered(send.query_one("#send-hint"))
         label = send.query_one("#preset-bounce").label
         assert any("underline" in str(span.style) for span in getattr(label, "spans", []))

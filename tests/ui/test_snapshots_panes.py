@@ -8,17 +8,13 @@ from __future__ import annotations
 import pytest
 from console_data import SNAPSHOT_SIZES as SIZES
 from console_data import make_app, scenario
-from rep_console_data import cloudwatch, fill_streams
+from rep_console_data import cloudwatch
 
-from sestui.store import Store
 
 
 @pytest.fixture
-def app(tmp_path):
-    store = Store(tmp_path / "snap.db")
-    fill_streams(store)
-    yield make_app(store, aws=cloudwatch())
-    store.close()
+def app(streams):
+    return make_app(streams, aws=cloudwatch())
 
 
 PANES = {

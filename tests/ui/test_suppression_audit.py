@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from console_data import NOW_MS, make_app, on_screen, press, rendered, run, settle
+from console_data import NOW_MS, make_app, open_pane, on_screen, press, rendered, run, settle
 
 from sestui.ui.screens.path import PathScreen
 
@@ -31,8 +31,7 @@ def test_the_audit_shows_the_detail_of_its_own_row_and_the_list_its_own(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        pane = app.pane("suppressions")
+        pane = await open_pane(pilot, "suppressions")
         box = pane.query_one("#sup-detail")
         assert "Last update" in rendered(box)
         await press(pilot, "u")
@@ -51,8 +50,7 @@ def test_fetched_is_the_reload_of_the_list_not_the_newest_entry(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        pane = app.pane("suppressions")
+        pane = await open_pane(pilot, "suppressions")
         status = pane.query_one("#sup-status")
         assert "fetched 11:59:00" in rendered(status)
         store.cache_suppression("new@example.org", "BOUNCE", NOW_MS, NOW_MS)
@@ -74,8 +72,7 @@ def test_a_manual_add_says_added_by_hand(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        pane = app.pane("suppressions")
+        pane = await open_pane(pilot, "suppressions")
         pane.table.move_cursor(row=pane.table.get_row_index("bob@example.net"))
         await pilot.pause()
         shown = rendered(pane.query_one("#sup-detail"))

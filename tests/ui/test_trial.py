@@ -8,20 +8,8 @@ import re
 from dataclasses import replace
 
 import pytest
-from console_data import (
-    NOW,
-    add_event,
-    envelope,
-    make_app,
-    message_id,
-    on_screen,
-    press,
-    record,
-    rendered,
-    run,
-    screen_text,
-    settle,
-)
+from console_data import (NOW, add_event, envelope, filter_flow, make_app, message_id, on_screen, plain_rows, press,
+                          record, rendered, run, screen_text, settle)
 from help_data import help_text, scrollbar_columns
 
 from sestui.core import health
@@ -133,14 +121,9 @@ def test_types_dialog_has_one_mark_per_row_and_a_none_key(store):
         assert "[x] send" in dialog_rows(app)["send"] and "[ ] reject" in dialog_rows(app)["reject"]
         await press(pilot, "enter")
         assert app.pane("flow").types == frozenset({"send"})
-        assert {row[1] for row in flow_rows(app)} == {"send"}
+        assert {row[1] for row in plain_rows(app, "flow")} == {"send"}
 
     run(app, scenario)
-
-
-def flow_rows(app) -> list[list[str]]:
-    table = app.pane("flow").table
-    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 # -- 3: the header while paused ---------------------------------------------------------------------
@@ -215,9 +198,8 @@ def test_the_flow_counters_say_they_are_unfiltered_under_a_filter(store):
     async def scenario(pilot):
         counters = app.pane("flow").query_one("#flow-counters")
         assert "unfiltered" not in rendered(counters)
-        await pilot.press("slash", *"bob", "enter")
-        await settle(pilot)
-        assert {row[2] for row in flow_rows(app)} == {"bob@example.net"}
+        await filter_flow(pilot, "bob")
+        assert {row[2] for row in plain_rows(app, "flow")} == {"bob@example.net"}
         shown = on_screen(app, counters)
         # bob has one bounce; the counter shows the store's two: the label must say so
         assert "1h unfiltered" in shown and "bnc 2" in shown and "filter /bob" in shown
@@ -239,11 +221,11 @@ def test_the_cursor_stays_on_its_event_after_coming_back_to_the_top(store):
         assert flow.table.selected_key() == chosen, "the row under the cursor is the one the operator chose"
         assert "1 new above (g)" in rendered(flow.query_one("#flow-counters"))
         await press(pilot, "g")
-        assert flow_rows(app)[0][2] == "arrived@example.com" and flow.table.cursor_row == 0
+        assert plain_rows(app, "flow")[0][2] == "arrived@example.com" and flow.table.cursor_row == 0
         add_event(store, 61, "Delivery", "later@example.com")
         app.tick()
         await settle(pilot)
-        assert flow_rows(app)[flow.table.cursor_row][2] == "later@example.com", "after g: follows the newest"
+        assert plain_rows(app, "flow")[flow.table.cursor_row][2] == "later@example.com", "after g: follows the newest"
 
     run(app, scenario)
 

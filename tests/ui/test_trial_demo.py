@@ -8,10 +8,9 @@ import re
 
 import pytest
 from textual import events
-from console_data import NOW_MS, add_event, make_app, on_screen, press, rendered, run, settle
+from console_data import NOW_MS, add_event, filter_flow, make_app, on_screen, plain_rows, press, rendered, run, settle
 
 from sestui.core.events import EVENT_TYPES
-from sestui.ui.filters import parse_flow_filter
 from sestui.ui.panes.flow_lines import counters_line
 
 
@@ -49,8 +48,7 @@ def test_the_counters_line_at_60_columns_with_a_filter_on_screen(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("slash", *"type:complaint", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "type:complaint")
         shown = on_screen(app, app.pane("flow").query_one("#flow-counters"))
         assert re.search(r"\S  filter /type:complaint", shown), shown
         assert "snd 6" in shown, shown
@@ -92,12 +90,10 @@ def test_a_filter_error_leaves_the_outcome_line_when_corrected_or_cleared(store,
 
     async def scenario(pilot):
         outcome = app.query_one("#outcome")
-        await pilot.press("slash", *"type:bogus", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "type:bogus")
         assert "type:bogus is not an event type" in on_screen(app, outcome)
         if then == "valid":
-            await pilot.press("slash", "ctrl+u", *"domain:example.org", "enter")
-            await settle(pilot)
+            await filter_flow(pilot, "domain:example.org", clear=True)
             assert app.pane("flow").text == "domain:example.org"
         else:
             await press(pilot, "escape")
@@ -112,11 +108,9 @@ def test_an_outcome_that_is_not_the_filters_error_stays(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("slash", *"type:bogus", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "type:bogus")
         app.say("Copied message id")
-        await pilot.press("slash", "ctrl+u", *"bob", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "bob", clear=True)
         assert "Copied message id" in on_screen(app, app.query_one("#outcome"))
 
     run(app, scenario)
@@ -131,7 +125,7 @@ def test_paused_the_flow_keeps_its_rows_and_cursor_across_a_drill_down(store, do
     async def scenario(pilot):
         flow = app.pane("flow")
         await press(pilot, "space", *["j"] * down)
-        before = (plain(app), flow.table.cursor_row, flow.table.selected_key())
+        before = (plain_rows(app, "flow"), flow.table.cursor_row, flow.table.selected_key())
         for n in range(5):
             add_event(store, 300 + n, "Delivery", f"new{n}@example.com")
         app.tick()
@@ -140,17 +134,12 @@ def test_paused_the_flow_keeps_its_rows_and_cursor_across_a_drill_down(store, do
         app.tick()
         await press(pilot, "escape")
         assert app.current == "flow" and app.paused
-        assert (plain(app), flow.table.cursor_row, flow.table.selected_key()) == before
+        assert (plain_rows(app, "flow"), flow.table.cursor_row, flow.table.selected_key()) == before
         await press(pilot, "space")  # resumed: what arrived meanwhile shows (or is counted above the cursor)
-        shown = " ".join(" ".join(row) for row in plain(app)) + rendered(flow.query_one("#flow-counters"))
+        shown = " ".join(" ".join(row) for row in plain_rows(app, "flow")) + rendered(flow.query_one("#flow-counters"))
         assert "new4@example.com" in shown or "5 new above" in shown
 
     run(app, scenario)
-
-
-def plain(app) -> list[list[str]]:
-    table = app.pane("flow").table
-    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 def test_paused_the_header_still_shows_a_feed_that_goes_stale(store):
@@ -172,31 +161,7 @@ def test_paused_the_header_still_shows_a_feed_that_goes_stale(store):
     run(app, scenario)
 
 
-# -- D: a filter of several words, its syntax shown, an unknown key said -------------------------------
-
-@pytest.mark.parametrize("line, text", [
-    ("Reset your password", "Reset your password"),
-    ('"Reset your password"', "Reset your password"),
-    ('type:bounce Winter  sale', "Winter sale"),
-    ('"foo:bar" baz', "foo:bar baz"),
-    ("Re: hello", "Re: hello"),  # a subject's Re: is not a key
-    ("https://example.com/offer", "https://example.com/offer"),
-    ("tag:ses:configuration-set=bulk", None),
-])
-def test_several_words_or_a_quoted_phrase_are_one_substring(line, text):
-    parsed = parse_flow_filter(line)
-    assert parsed.error is None and parsed.text == text
-
-
-@pytest.mark.parametrize("line, says", [
-    ("foo:bar", "unknown filter key foo: (known: type: domain: id: set: tag:)"),
-    ("Subject:x", "unknown filter key subject:"),
-    ("domain:example.org bob", "one substring at a time"),
-])
-def test_a_word_that_reads_as_an_unknown_key_is_refused_with_the_known_ones(line, says):
-    error = parse_flow_filter(line).error
-    assert error and says in error and "\n" not in error
-
+# -- D: a filter of several words and its syntax shown (the parser's words: test_filters.py) ----------
 
 def test_the_flow_finds_a_subject_of_several_words_and_shows_the_syntax(store):
     app = make_app(store)
@@ -210,7 +175,7 @@ def test_the_flow_finds_a_subject_of_several_words_and_shows_the_syntax(store):
             assert term in hint, hint
         await pilot.press(*"Password reset", "enter")
         await settle(pilot)
-        assert {row[2] for row in plain(app)} == {"gus@example.com"}
+        assert {row[2] for row in plain_rows(app, "flow")} == {"gus@example.com"}
         assert "type:" not in on_screen(app, flow), "the hint goes with the filter line"
         await press(pilot, "question_mark")
         flow_help = " ".join(t for k, t in dict(app.help_sections())["1 Flow"] if k == "/ terms")

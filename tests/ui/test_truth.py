@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from help_data import open_help
-from console_data import NOW_MS, add_event, make_app, on_screen, press, rendered, run, screen_text, settle
+from console_data import NOW_MS, add_event, filter_flow, make_app, open_pane, on_screen, press, rendered, run, screen_text, settle
 
 from sestui.core import health
 from sestui.ops.policies import PolicyConfig
@@ -100,8 +100,7 @@ def test_an_active_filter_and_waiting_rows_keep_the_rejects_counter(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await pilot.press("slash", *"example", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "example")
         await pilot.press("j", "j")
         for n in range(23):
             add_event(store, 100 + n, "Delivery", f"n{n}@example.com")
@@ -149,8 +148,7 @@ def test_suppression_detail_follows_the_cursor_and_knows_the_message(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        pane = app.pane("suppressions")
+        pane = await open_pane(pilot, "suppressions")
         detail = pane.query_one("#sup-detail")
         first = pane.table.selected_key()
         assert first in rendered(detail)
@@ -230,8 +228,7 @@ def test_export_asks_before_replacing_and_says_how_many_of_how_many(store, tmp_p
 
     async def scenario(pilot):
         await press(pilot, "3")
-        await pilot.press("slash", *"bob", "enter")
-        await settle(pilot)
+        await filter_flow(pilot, "bob")
         await pilot.press("e")
         await pilot.pause()
         path = app.screen.query_one("#path")

@@ -155,6 +155,44 @@ def test_a_workers_message_that_lands_after_shutdown_is_dropped(store):
     assert {"HealthLoaded", "FlowLoaded", "TimelineRead", "ActionFinished", "OpenTimeline"} <= set(handled)
 
 
+def test_a_workers_result_stops_where_it_lands():
+    """`landed` stops the message it hands over: a pane's result does not bubble on to the app
+    (each pane's handler used to stop it by hand)."""
+    from textual import on
+    from textual.app import App
+    from textual.message import Message
+    from textual.widget import Widget
+
+    from sestui.ui.workers import landed
+
+    class Result(Message):
+        pass
+
+    seen = []
+
+    class Pane(Widget):
+        @landed(Result)
+        def _landed(self, message: Result) -> None:
+            seen.append("pane")
+
+    class Console(App):
+        showing = True
+
+        def compose(self):
+            yield Pane()
+
+        @on(Result)
+        def _bubbled(self, message: Result) -> None:
+            seen.append("app")
+
+    async def scenario(pilot):
+        pilot.app.query_one(Pane).post_message(Result())
+        await settle(pilot)
+
+    run(Console(), scenario)
+    assert seen == ["pane"]
+
+
 def test_every_message_class_of_the_console_lives_in_ui_messages():
     """DESIGN: one place per concern; every Textual message class in ui/messages.py (the panes
     had grown four of their own)."""

@@ -25,7 +25,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sestui.core.events import Parsed
 from sestui.store import queries
-from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, TimelineEntry, now_ms
+from sestui.store.base import COLLECTOR_FIELDS, AddResult, BounceRow, EventRow, StoreError, TimelineEntry
 from sestui.store.history import HistoryQueries
 from sestui.store.reads import SharedReads
 from sestui.store.postgres import filters
@@ -241,10 +241,7 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
     # -- writing ------------------------------------------------------------------------------
 
     def add(self, items: Iterable[tuple[str | bytes, Parsed]], *, received_ms: int | None = None) -> AddResult:
-        rows = Rows(received_ms if received_ms is not None else now_ms())
-        for body, parsed in items:
-            rows.add(body, parsed)
-        return self.write(rows)
+        return self.write(Rows.of(items, received_ms))
 
     def write(self, rows: Rows) -> AddResult:
         """Store a batch in one transaction; NOTIFY listeners in it when new events were stored."""

@@ -107,7 +107,6 @@ class BreakdownPane(AppWorkers, Vertical):
 
     @landed(BreakdownLoaded)
     def _loaded(self, message: BreakdownLoaded) -> None:
-        message.stop()
         if (message.group_by, message.window) != (self.group_by, self.window):
             return  # an answer to a question no longer asked
         self.rows, self.oldest_ms = message.rows, message.oldest_ms

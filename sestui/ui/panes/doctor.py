@@ -154,7 +154,6 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(DoctorChecked)
     def _checked(self, message: DoctorChecked) -> None:
-        message.stop()
         if message.run != self.run_number:
             return
         check = message.check
@@ -166,7 +165,6 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(DoctorFinished)
     def _finished(self, message: DoctorFinished) -> None:
-        message.stop()
         if message.run != self.run_number:
             return
         self.facts = message.facts

@@ -120,14 +120,12 @@ class ReputationPane(AppWorkers, Vertical):
 
     @landed(IspLoaded)
     def _isp_loaded(self, message: IspLoaded) -> None:
-        message.stop()
         self.isp_views[message.view.scope] = message.view
         if self.per_isp and message.view.scope == self.selected:
             self._show_body()
 
     @landed(ReputationLoaded)
     def _loaded(self, message: ReputationLoaded) -> None:
-        message.stop()
         self.scopes, self.start_ms, self.error, self.cache = message.scopes, message.start_ms, message.error, message.cache
         self.relayout(force=True)
         self._show_body()

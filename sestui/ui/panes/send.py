@@ -174,7 +174,6 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
 
     @landed(IdentitiesLoaded)
     def _identities(self, message: IdentitiesLoaded) -> None:
-        message.stop()
         self.verified = message.identities
         select = self.query_one("#send-from", Select)
         options = []
@@ -197,7 +196,6 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
 
     @landed(ConfigSetsLoaded)
     def _config_sets(self, message: ConfigSetsLoaded) -> None:
-        message.stop()
         self.config_sets = message.names
 
     @on(Button.Pressed, "#presets Button")

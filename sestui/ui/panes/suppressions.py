@@ -151,7 +151,6 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(SuppressionsLoaded)
     def _loaded(self, message: SuppressionsLoaded) -> None:
-        message.stop()
         table = self.table
         keep = table.selected_key()
         fresh = {row["email"]: row for row in message.rows}
@@ -276,7 +275,6 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(SuppressionDetail)
     def _detail(self, message: SuppressionDetail) -> None:
-        message.stop()
         if message.email != self.table.selected_key():
             return  # the cursor moved on
         box = self.query_one("#sup-detail", Static)
