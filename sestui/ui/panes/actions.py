@@ -5,8 +5,9 @@ and the last error, dead), from ops/rules_cli.overview; retry, discard and resum
 The pane also keeps the header's "paused set" mark: every few ticks it reads the guards' states
 and, with AWS, asks GetConfigurationSet of the console's set and of every set a guard can pause
 (one call each, every PAUSED_AWS_EVERY ticks or as soon as a guard's state changes). AWS is the
-truth when it can be asked (a person may have resumed a set whose guard is still paused); without
-AWS a paused guard's set is shown as paused.
+truth when it can be asked; without AWS a paused guard's set is shown as paused. A set resumed
+outside sestui (the SES console, the AWS CLI) while its guard is paused: the guard is recorded as
+resumed by hand (ops/guards.resumed_outside), here unless read-only, and by the collector's next check.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sestui.aws import AwsError
 from sestui.core.guards import RESUMED, pause_target
 from sestui.core.rules import RuleSet
 from sestui.ops import rules_cli
+from sestui.ops.guards import resumed_outside
 from sestui.ops.routing import ActionsConfig
 from sestui.ui import actions_outbox
 from sestui.ui.messages import ActionsLoaded, PausedSets, Row
@@ -282,16 +284,22 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         candidates = {t for t in targets.values() if t and t != "account"} | set(by_guard)
         if ctx.configuration_set:
             candidates.add(ctx.configuration_set)
-        paused = []
+        paused, sending = [], {}
         try:
             for name in sorted(candidates):
                 found = ctx.aws.configuration_sets.get(name)
-                if found is not None and not found.sending_enabled:
-                    paused.append(name)
+                if found is not None:
+                    sending[name] = found.sending_enabled
+                    if not found.sending_enabled:
+                        paused.append(name)
         except AwsError:
             # A secondary read: the account poll reports AWS trouble in the header already. Say
             # what the guards know rather than mark the console STALE for it.
             paused = by_guard
+        if not ctx.read_only and any(sending.get(name) for name in by_guard):
+            # Resumed outside sestui: the guard says so now, as the collector's next check would.
+            resumed_outside(ctx.store.outbox, guards, sending.get)
+            self.guard_states = {}  # read again next time: its state changed
         deliver(self, PausedSets(paused))
 
     @landed(PausedSets)
@@ -301,6 +309,8 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             return
         self.paused_sets = message.names
         self.app.main_screen.query_one(HealthHeader).paused_sets = tuple(message.names)
+        if self.loaded:
+            self.poll()  # a guard's row may say otherwise now
         self.app.call_after_refresh(self.app._show_health)  # laid out by then: the header's own width
 
     # -- actions ----------------------------------------------------------------------------------
