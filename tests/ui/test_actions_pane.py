@@ -264,6 +264,50 @@ def test_a_resume_by_hand_says_so_in_the_guard_row(tmp_path, sestui_aws):
     store.close()
 
 
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_set_resumed_outside_sestui_shows_its_guard_resumed_by_hand(tmp_path, sestui_aws, aws, read_only):
+    """The guard paused the set; someone resumes it in the SES console (here: the AWS API
+    directly). The header drops PAUSED and the guard's row says RESUMED by hand, not PAUSED, as after
+    a resume through sestui. Read-only, the console writes nothing: the header still drops PAUSED
+    and the guard's state is the collector's to record."""
+    import time
+
+    from sestui.ops import routing
+    from sestui.store import guard_state
+
+    name = f"ro-{time.monotonic_ns() % 10**9}"
+    sestui_aws.configuration_sets.create(name)
+    sestui_aws.configuration_sets.set_sending(name, False)
+    tables = {"guards": [{"name": "kill", "metric": "complaint_rate", "source": "local", "configuration_set": name,
+                          "min_volume": 10, "pause": {"level": "5%", "do": [{"action": "pause_sending"}]}}]}
+    store, _ = build(tmp_path, paused=False)
+    with store._lock:
+        guard_state.save_guard_state(store.conn, "kill", "paused", NOW_MS - 600_000, 0.0877, 57)
+    app = make_app(store, aws=sestui_aws, configuration_set=name, actions=routing.load(tables), read_only=read_only)
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        pane, header = app.pane("actions"), app.query_one(HealthHeader)
+        assert "PAUSED since 11:50:00" in on_screen(app, pane.table("guards"))
+        assert header.paused_sets == (name,)
+        aws.sesv2.put_configuration_set_sending_options(ConfigurationSetName=name, SendingEnabled=True)
+        pane.tick(1, True)  # the tick that asks AWS
+        for _ in range(20):
+            await settle(pilot)
+            if header.paused_sets == () and (read_only or "RESUMED" in on_screen(app, pane.table("guards"))):
+                break
+        assert header.paused_sets == () and "PAUSED" not in on_screen(app, header)
+        shown = on_screen(app, pane.table("guards"))
+        if read_only:
+            assert store.outbox.guard_states()["kill"]["state"] == "paused"
+        else:
+            assert "RESUMED by hand 12:00:00" in shown and "PAUSED" not in shown, shown
+            assert store.outbox.guard_states()["kill"]["state"] == "resumed"
+
+    run(app, scenario, size=(120, 40))
+    store.close()
+
+
 def test_free_room_goes_to_the_columns_that_are_cut(tmp_path):
     """At 120x40 the demo's names and a mailbox-simulator recipient are whole while the last
     column has room to spare: a column's width comes from what its cells hold."""
