@@ -337,3 +337,30 @@ def test_free_room_goes_to_the_columns_that_are_cut(tmp_path):
 
     run(app, scenario, size=(120, 40))
     store.close()
+
+
+def test_at_80_columns_an_empty_note_column_gives_its_room_to_the_recipients(tmp_path):
+    """Every item delivered (the demo's outbox): no "Next / last error" to show, so that column
+    leaves the recipients whole; an item with a note brings it back."""
+    from actions_data import DELIVERED_RECIPIENTS, build_delivered
+
+    store = build_delivered(tmp_path)
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        pane = app.pane("actions")
+        outbox = on_screen(app, pane.table("outbox"))
+        for recipient in DELIVERED_RECIPIENTS[::2]:
+            assert recipient in outbox, outbox
+        assert "Next / last error" not in outbox
+        with store._lock:
+            sql.enqueue(store.conn, [sql.item("unsubscribe-complainers", 0, "webhook", {"url": "http://127.0.0.1:9/"},
+                                              {"n": 9}, ("d9",), recipient="new@example.org", now=NOW_MS)])
+        pane.poll()
+        await settle(pilot)
+        outbox = on_screen(app, pane.table("outbox"))
+        assert "Next / last error" in outbox and "due 12:00:00" in outbox, outbox
+
+    run(app, scenario)
+    store.close()

@@ -120,6 +120,10 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         for name, columns in self.columns(width).items():
             table = self.table(name)
             rows = [(key, self.cells(source[name], row)) for key, row in self.rows[source[name]].items()]
+            if name == "outbox" and width < 100 and not any(cells[-1].plain for _, cells in rows):
+                # Every item is done: the empty "Next / last error" would keep its label's width
+                # while the recipients are cut. It comes back with the first item that has a note.
+                columns, rows = columns[:-1], [(key, cells[:-1]) for key, cells in rows]
             columns = share_room(max(40, width - 1), columns, (cells for _, cells in rows))
             if columns != table.column_layout:
                 table.lay_out(columns, rows)
@@ -217,7 +221,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         for key in [k for k in old if k not in fresh]:
             table.remove_row(key)
         for key, row in fresh.items():
-            cells = self.cells(kind, row)
+            cells = self.cells(kind, row)[:len(keys)]  # the columns shown (relayout may leave one out)
             if key in old:
                 if old[key] != row:
                     for column, value in zip(keys, cells, strict=False):
