@@ -364,3 +364,25 @@ def test_at_80_columns_an_empty_note_column_gives_its_room_to_the_recipients(tmp
 
     run(app, scenario)
     store.close()
+
+
+def test_at_80_columns_the_detail_shows_the_message_id_and_the_delivery_id_whole(tmp_path):
+    """A message id is 60 characters: sharing a line with the rest, it wrapped and pushed the
+    delivery id off the box. Each has its line."""
+    from actions_data import build_delivered
+
+    store = build_delivered(tmp_path)
+    message_id = "010001a232e17e7b-73b42768-27a1-4f77-95a3-ab4d0d42734d-000000"
+    with store._lock:
+        store.conn.execute("UPDATE outbox SET message_id = ?", (message_id,))
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        pane = app.pane("actions")
+        item = pane.selected_item()
+        detail = on_screen(app, pane.query_one("#act-detail"))
+        assert message_id in detail and item["dedup"] in detail, detail
+
+    run(app, scenario)
+    store.close()

@@ -260,12 +260,14 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
                             style=self._style("text-muted")))
             return
         bold = self._style("", True)
-        text = Text.assemble(("Item ", bold), str(item["id"]), ("  attempts ", bold), str(item["attempts"]),
-                             *((("  message ", bold), literal(item["message_id"])) if item.get("message_id") else ()),
-                             ("  delivery id ", bold), item["dedup"], no_wrap=True, overflow="ellipsis")
+        # One line each: a message id is 60 characters, and a line it shares is wrapped at 80 columns.
+        lines = [Text.assemble(("Item ", bold), str(item["id"]), ("  attempts ", bold), str(item["attempts"]),
+                               ("  delivery id ", bold), item["dedup"])]
+        if item.get("message_id"):
+            lines.append(Text.assemble(("Message ", bold), literal(item["message_id"])))
         if item.get("last_error"):
-            text.append_text(Text.assemble(("\nLast error ", bold), literal(item["last_error"])))
-        box.update(text)
+            lines.append(Text.assemble(("Last error ", bold), literal(item["last_error"])))
+        box.update(Text("\n", no_wrap=True, overflow="ellipsis").join(lines))
 
     # -- the header's paused mark -------------------------------------------------------------------
 
