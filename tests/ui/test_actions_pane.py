@@ -386,3 +386,16 @@ def test_at_80_columns_the_detail_shows_the_message_id_and_the_delivery_id_whole
 
     run(app, scenario)
     store.close()
+
+
+def test_help_says_what_the_paused_set_mark_and_the_guard_states_mean(app):
+    """The header's SET NAME PAUSED and pane 8's guard and outbox states are explained in help."""
+    from help_data import open_help
+
+    async def scenario(pilot):
+        text = " ".join((await open_help(pilot)).split())
+        assert "SET NAME PAUSED" in text and "SendingEnabled off" in text
+        assert "RESUMED by hand HH:MM (over pause)" in text
+        assert "dead (gave up: r retries it)" in text
+
+    run(app, scenario, size=(120, 40))
