@@ -399,3 +399,28 @@ def test_help_says_what_the_paused_set_mark_and_the_guard_states_mean(app):
         assert "dead (gave up: r retries it)" in text
 
     run(app, scenario, size=(120, 40))
+
+
+def test_at_80_columns_a_guards_long_rule_name_shares_the_room_with_the_recipients(tmp_path):
+    """A guard's items are named guard:NAME:LEVEL (32 characters in the demo): the Rule column took
+    all it wanted and left the recipients 16. The two share what there is."""
+    from actions_data import build_delivered
+
+    store = build_delivered(tmp_path)
+    rule = "guard:marketing-complaints:pause"
+    with store._lock:
+        sql.enqueue(store.conn, [sql.item(rule, 0, "pause_sending", {}, {"n": 1}, ("g1",), now=NOW_MS - 10_000)])
+        [claimed] = sql.claim(store.conn, now=NOW_MS - 5_000, lease_ms=60_000, limit=1)
+        sql.finish(store.conn, claimed["id"], "done", now=NOW_MS - 4_000)
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        table = app.pane("actions").table("outbox")
+        widths = {key: width for _, key, width in table.column_layout}
+        outbox = on_screen(app, table)
+        assert "j.doe+news@example.org" in outbox and "guard:marketing-co" in outbox, outbox
+        assert abs(widths["recipient"] - widths["rule"]) <= 1, widths
+
+    run(app, scenario)
+    store.close()

@@ -54,6 +54,21 @@ STATE_COLOURS = {"pending": "", "running": "primary", "retrying": "warning", "de
 MODE_COLOURS = {"on": "success", "dry-run": "warning", "off": "text-muted"}
 
 
+def even_out(columns: list[tuple[str, str, int]], rows: list[list[Text]], i: int) -> list[tuple[str, str, int]]:
+    """share_room leaves the last column only what the others do not want: when column `i` (a
+    guard's long rule name) and the last (the recipients) are both cut, they share their room evenly."""
+    def want(n: int) -> int:
+        return max([len(columns[n][0])] + [cells[n].cell_len for cells in rows if len(cells) > n])
+
+    widths = [width for _, _, width in columns]
+    total, need_i, need_last = widths[i] + widths[-1], want(i), want(len(columns) - 1)
+    if widths[-1] >= need_last:
+        return columns
+    widths[i] = min(need_i, max(total // 2, total - need_last))
+    widths[-1] = total - widths[i]
+    return [(label, key, width) for (label, key, _), width in zip(columns, widths, strict=True)]
+
+
 class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
     WRITE_ACTIONS = frozenset({"retry", "discard", "resume"})
     BINDINGS = [
@@ -120,11 +135,14 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         for name, columns in self.columns(width).items():
             table = self.table(name)
             rows = [(key, self.cells(source[name], row)) for key, row in self.rows[source[name]].items()]
-            if name == "outbox" and width < 100 and not any(cells[-1].plain for _, cells in rows):
+            noteless = name == "outbox" and width < 100 and not any(cells[-1].plain for _, cells in rows)
+            if noteless:
                 # Every item is done: the empty "Next / last error" would keep its label's width
                 # while the recipients are cut. It comes back with the first item that has a note.
                 columns, rows = columns[:-1], [(key, cells[:-1]) for key, cells in rows]
             columns = share_room(max(40, width - 1), columns, (cells for _, cells in rows))
+            if noteless:
+                columns = even_out(columns, [cells for _, cells in rows], 2)
             if columns != table.column_layout:
                 table.lay_out(columns, rows)
                 changed = True
