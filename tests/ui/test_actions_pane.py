@@ -264,8 +264,8 @@ def test_a_resume_by_hand_says_so_in_the_guard_row(tmp_path, sestui_aws):
     store.close()
 
 
-@pytest.mark.parametrize("read_only", [False, True])
-def test_a_set_resumed_outside_sestui_shows_its_guard_resumed_by_hand(tmp_path, sestui_aws, aws, read_only):
+@pytest.mark.parametrize(("read_only", "size"), [(False, (120, 40)), (True, (120, 40)), (False, (80, 24))])
+def test_a_set_resumed_outside_sestui_shows_its_guard_resumed_by_hand(tmp_path, sestui_aws, aws, read_only, size):
     """The guard paused the set; someone resumes it in the SES console (here: the AWS API
     directly). The header drops PAUSED and the guard's row says RESUMED by hand, not PAUSED, as after
     a resume through sestui. Read-only, the console writes nothing: the header still drops PAUSED
@@ -303,8 +303,11 @@ def test_a_set_resumed_outside_sestui_shows_its_guard_resumed_by_hand(tmp_path, 
         else:
             assert "RESUMED by hand 12:00:00" in shown and "PAUSED" not in shown, shown
             assert store.outbox.guard_states()["kill"]["state"] == "resumed"
+            # whole at 80 columns too: "(over pause)" is the help's to say there, not cut in two
+            assert "(over pause)" in shown or size[0] < 100, shown
+            assert "(ove" not in shown or "(over pause)" in shown, shown
 
-    run(app, scenario, size=(120, 40))
+    run(app, scenario, size=size)
     store.close()
 
 

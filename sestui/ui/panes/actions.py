@@ -162,7 +162,9 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             state = row["state"]
             label = state.upper() if state in ("paused", RESUMED) else state
             if state == RESUMED:  # a person overrode the pause while the rate was over it
-                label += f" by hand {clock_time(row['since'], now)} (over pause)"
+                label += f" by hand {clock_time(row['since'], now)}"
+                if (self.size.width or self.app.size.width) >= 100:  # narrower, help says it (over pause)
+                    label += " (over pause)"
             elif row["since"] and state != "armed":
                 label += f" since {clock_time(row['since'], now)}"
             rate = "-" if row["rate"] is None else percent(row["rate"])
