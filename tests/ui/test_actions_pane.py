@@ -278,11 +278,11 @@ def test_a_set_resumed_outside_sestui_shows_its_guard_resumed_by_hand(tmp_path, 
     name = f"ro-{time.monotonic_ns() % 10**9}"
     sestui_aws.configuration_sets.create(name)
     sestui_aws.configuration_sets.set_sending(name, False)
-    tables = {"guards": [{"name": "kill", "metric": "complaint_rate", "source": "local", "configuration_set": name,
+    tables = {"guards": [{"name": "marketing-complaints", "metric": "complaint_rate", "source": "local", "configuration_set": name,
                           "min_volume": 10, "pause": {"level": "5%", "do": [{"action": "pause_sending"}]}}]}
     store, _ = build(tmp_path, paused=False)
     with store._lock:
-        guard_state.save_guard_state(store.conn, "kill", "paused", NOW_MS - 600_000, 0.0877, 57)
+        guard_state.save_guard_state(store.conn, "marketing-complaints", "paused", NOW_MS - 600_000, 0.0877, 57)
     app = make_app(store, aws=sestui_aws, configuration_set=name, actions=routing.load(tables), read_only=read_only)
 
     async def scenario(pilot):
@@ -299,10 +299,10 @@ def test_a_set_resumed_outside_sestui_shows_its_guard_resumed_by_hand(tmp_path, 
         assert header.paused_sets == () and "PAUSED" not in on_screen(app, header)
         shown = on_screen(app, pane.table("guards"))
         if read_only:
-            assert store.outbox.guard_states()["kill"]["state"] == "paused"
+            assert store.outbox.guard_states()["marketing-complaints"]["state"] == "paused"
         else:
             assert "RESUMED by hand 12:00:00" in shown and "PAUSED" not in shown, shown
-            assert store.outbox.guard_states()["kill"]["state"] == "resumed"
+            assert store.outbox.guard_states()["marketing-complaints"]["state"] == "resumed"
             # whole at 80 columns too: "(over pause)" is the help's to say there, not cut in two
             assert "(over pause)" in shown or size[0] < 100, shown
             assert "(ove" not in shown or "(over pause)" in shown, shown
