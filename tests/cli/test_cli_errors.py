@@ -92,3 +92,16 @@ def test_suppress_export_to_a_place_it_cannot_write_names_the_path_and_why(sandb
     assert status == 1
     assert one_line_error(capsys.readouterr().err) == f"sestui: error: cannot write {target}: {reason}"
     assert not os.path.exists(target)
+
+
+@pytest.mark.parametrize("argv", [["config"], ["rules", "list"], ["outbox", "list"], ["export"]])
+def test_a_reader_that_stops_early_is_normal_use_not_an_internal_error(db, argv):
+    """`sestui outbox list | head`: the pipe's reader is gone before the output ends. Exit 0 and
+    nothing on stderr (it was `internal error: BrokenPipeError`, exit 70)."""
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first line: every write fails
+    try:
+        done = sestui(*argv, "--db", db, stdout=write)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
