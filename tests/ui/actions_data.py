@@ -107,7 +107,7 @@ def assert_pane_shows_the_data(app, items: list) -> None:
 
 
 DELIVERED_RECIPIENTS = ("marta.rossi@mail.example.com", "complaint@simulator.amazonses.com",
-                        "j.doe+news@example.org")
+                        "j.doe+news@example.org", "suppressionlist+m1116@simulator.amazonses.com")
 
 
 def build_delivered(tmp_path) -> Store:

@@ -135,7 +135,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         for name, columns in self.columns(width).items():
             table = self.table(name)
             rows = [(key, self.cells(source[name], row)) for key, row in self.rows[source[name]].items()]
-            noteless = name == "outbox" and width < 100 and not any(cells[-1].plain for _, cells in rows)
+            noteless = name == "outbox" and not any(cells[-1].plain for _, cells in rows)
             if noteless:
                 # Every item is done: the empty "Next / last error" would keep its label's width
                 # while the recipients are cut. It comes back with the first item that has a note.
