@@ -91,7 +91,8 @@ NUMBERS = [
                        " hand HH:MM (over pause): a person turned sending back on (s, sestui resume, or in"
                        " AWS itself) while the rate was over the pause level: the guard warned again, and"
                        " pauses again only after the rate recovers and crosses once more"),
-    ("8: guard Rate", "pane 8: the rate the guard last measured, of N events in its window"),
+    ("8: guard Rate", "pane 8: the rate the guard last measured, of N events in its window; - : none yet"
+                      " (the collector measures every guard once a minute; no mail in the window, no rate)"),
     ("8: outbox State", "pane 8: pending (due at the time shown), running, retrying (the next attempt and"
                         " the last error), dead (gave up: r retries it), done (delivered)"),
 ]
