@@ -428,3 +428,44 @@ def test_at_80_columns_a_guards_long_rule_name_shares_the_room_with_the_recipien
 
     run(app, scenario)
     store.close()
+
+
+def test_the_footer_offers_retry_discard_and_resume_only_where_they_act(data, app):
+    """Nothing paused and a delivered item under the cursor: the footer said "r Retry d Discard
+    s Resume sending" all the same. It offers each where it would act; pressed anyway, it says why."""
+    store, ids = data
+
+    def shown() -> set[str]:
+        return {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+
+    async def scenario(pilot):
+        await select(pilot, ids["dead"])
+        assert {"retry", "discard", "resume"} <= shown()  # a dead item; the default set is paused
+        pane = app.pane("actions")
+        pending = next(i["id"] for i in sql.list_items(store.conn, ("pending",)))
+        pane.table("outbox").move_cursor(row=pane.table("outbox").get_row_index(str(pending)))
+        await settle(pilot)
+        assert "retry" not in shown() and "discard" in shown()
+        await pilot.press("r")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and "only dead or retrying" in app.last_outcome[0]
+
+    run(app, scenario)
+
+
+def test_without_a_paused_set_the_footer_has_no_resume(tmp_path):
+    from actions_data import build_delivered
+
+    store = build_delivered(tmp_path)
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+        assert not shown & {"retry", "discard", "resume"}, "a delivered item, no paused set"
+        await pilot.press("s")
+        await pilot.pause()
+        assert "no configuration set is paused" in app.last_outcome[0]
+
+    run(app, scenario)
+    store.close()
