@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sestui: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `sestui outbox list | head` is normal use: the reader has what it wanted. Nothing more is
+        # written (not even the buffer's flush at exit).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         status = _known_failure(exc)
         if status is not None:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 PARENT_FD_ENV = "SESTUI_PARENT_FD"
 _parent_pipes: dict[int, int] = {}  # child pid -> the write end of its parent pipe
@@ -81,3 +82,26 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+class SignalStop:
+    """What SIGINT/SIGTERM set, with no lock taken (the sandbox's runner has its twin: it imports
+    nothing of sestui). Python runs a handler on the main thread between two of its steps, maybe
+    inside threading.Event.wait while it holds the Event's lock: Event.set in the handler then
+    waits for that lock forever, and the process ignores every later SIGTERM."""
+
+    def __init__(self) -> None:
+        self.signalled: int | None = None
+
+    def handler(self, signum: int, _frame: object) -> None:
+        self.signalled = signum
+
+    def is_set(self) -> bool:
+        return self.signalled is not None
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True once a signal came."""
+        if self.signalled is None:
+            time.sleep(seconds)
+        return self.signalled is not None
+

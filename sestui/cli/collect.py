@@ -7,8 +7,8 @@ import itertools
 import logging
 import signal
 import sys
-import threading
 
+from sestui.cli.children import SignalStop
 from sestui.cli.common import CliError, Context, add_command, collector_flags
 from sestui.core.safe_text import safe_line
 
@@ -45,9 +45,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
-    stop = threading.Event()
+    stop = SignalStop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, stop.handler)
     aws = ctx.aws()
     try:
         aws.sqs.depth(settings.queue_url)  # fail fast on a wrong queue, region or credentials

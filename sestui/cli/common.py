@@ -68,7 +68,7 @@ def add_command(subparsers: Any, name: str, run: Any, **kwargs: Any) -> argparse
 
 
 def collector_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--queue-url", metavar="URL", help="SQS queue URL")
+    p.add_argument("--queue-url", metavar="URL", default=argparse.SUPPRESS, help="SQS queue URL")
     p.add_argument("--receivers", type=int, metavar="N", help="parallel receivers (default 4)")
     p.add_argument("--wait-seconds", type=int, metavar="S", help="SQS long-poll wait, 0..20 (default 20)")
     p.add_argument("--visibility-timeout", type=int, metavar="S", help="seconds a message stays hidden (default 60)")

@@ -17,7 +17,8 @@ def register(subparsers) -> None:
     for name, text in (("depth", "how many messages wait in the dead-letter queue"),
                        ("redrive", "move them back to the queue")):
         q = actions.add_parser(name, parents=common, help=text)
-        q.add_argument("--queue-url", metavar="URL", help="the queue (default: queue_url from the config)")
+        q.add_argument("--queue-url", metavar="URL", default=argparse.SUPPRESS,
+                       help="the queue (default: queue_url from the config)")
         if name == "redrive":
             q.add_argument("--limit", type=int, metavar="N", help="at most N messages")
 

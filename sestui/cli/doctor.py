@@ -13,7 +13,8 @@ def register(subparsers) -> None:
                                 "identity, dead-letter queue and stored events, then send one message to "
                                 "success@simulator.amazonses.com and wait for its Delivery. Exit status 1 if "
                                 "any check FAILs.")
-    p.add_argument("--queue-url", metavar="URL", help="SQS queue URL (default: queue_url from the config)")
+    p.add_argument("--queue-url", metavar="URL", default=argparse.SUPPRESS,  # `sestui --queue-url X doctor` too
+                   help="SQS queue URL (default: queue_url from the config)")
     p.add_argument("--identity", metavar="DOMAIN_OR_ADDRESS", help="identity to check and send from")
     p.add_argument("--configuration-set", metavar="NAME", help="configuration set to check and send with")
     p.add_argument("--no-send", action="store_true", help="skip the round trip (sends no mail)")

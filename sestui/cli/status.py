@@ -22,7 +22,8 @@ def register(subparsers) -> None:
                                    "plugin: 0 OK, 1 WARNING (a review line crossed, probation, feed stale), "
                                    "2 CRITICAL (a pause line, sending disabled, quota used up), 3 UNKNOWN.")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the plugin line")
-    p.add_argument("--queue-url", metavar="URL", help="SQS queue the feed is for (default: queue_url from the config)")
+    p.add_argument("--queue-url", metavar="URL", default=argparse.SUPPRESS,
+                   help="SQS queue the feed is for (default: queue_url from the config)")
     p.add_argument("--warning", action="append", default=[], metavar="KIND=RATE",
                    help="WARNING from this rate instead of AWS's review line, e.g. bounce=0.03 or complaint=0.08%%")
     p.add_argument("--critical", action="append", default=[], metavar="KIND=RATE",

@@ -73,6 +73,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError(service.plain_reason(exc, " ".join(getattr(args, "emails", [])))) from None
     except ValueError as exc:
         raise CliError(str(exc), 2) from None
+    except BrokenPipeError:
+        raise  # `| head`: cli.main ends quietly
     except OSError as exc:
         raise CliError(f"{exc.filename}: {exc.strerror}") from None
     finally:

@@ -5,6 +5,7 @@ acted on exactly once even across restarts."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sestui.aws import AwsError, outbound
@@ -43,6 +44,8 @@ class GuardWatcher:
 
     def check(self, now_ms: int | None = None) -> list[Crossing]:
         now_ms = now_ms if now_ms is not None else sql.now_ms()
+        if self.aws is not None:
+            resumed_outside(self.outbox, self.guards, aws_sending(self.aws), now_ms)
         fired: list[Crossing] = []
         for guard in self.guards:
             rate, volume = self.measure(guard, now_ms)
@@ -66,7 +69,8 @@ class GuardWatcher:
         return fired
 
 
-def resume_guards(outbox: Any, guards: list[Guard], target: str, now_ms: int | None = None) -> list[str]:
+def resume_guards(outbox: Any, guards: list[Guard], target: str, now_ms: int | None = None, *,
+                  where: str = "through sestui") -> list[str]:
     """A person resumed `target` (a configuration set, or "account"): each paused guard that pauses
     it becomes `resumed` and warns again, state and warning in one transaction. The guards' names."""
     now_ms = now_ms if now_ms is not None else sql.now_ms()
@@ -79,10 +83,54 @@ def resume_guards(outbox: Any, guards: list[Guard], target: str, now_ms: int | N
         c = resumed_by_hand(guard, stored.get("rate"), stored.get("volume"))
         if outbox.enqueue_with(crossing_items(guard, c, now_ms),
                                (guard.name, "paused", RESUMED, now_ms, stored.get("rate"), stored.get("volume"))) >= 0:
-            log.warning("guard %s: paused -> resumed by hand (it warns again; it pauses again after it recovers)",
-                        guard.name)
+            log.warning("guard %s: paused -> resumed by hand %s (it warns again; it pauses again after it recovers)",
+                        guard.name, where)
             overridden.append(guard.name)
     return overridden
+
+
+# The pause of a guard in one of these states has not reached AWS (or never will): AWS's "sending
+# enabled" then means "not paused yet", not "resumed".
+_PAUSE_NOT_APPLIED = ("pending", "running", "retrying", "dead")
+
+
+def resumed_outside(outbox: Any, guards: list[Guard], sending_enabled: Callable[[str], bool | None],
+                    now_ms: int | None = None) -> list[str]:
+    """Paused guards whose set (or account) sends again though nobody resumed it through sestui (the
+    SES console, `aws sesv2 put-configuration-set-sending-options --sending-enabled`): each is
+    recorded as `sestui resume` records it (resumed by hand, warns again). `sending_enabled(target)`
+    is AWS's word for a set's name or "account", None when unknown. A guard in dry-run, or whose
+    pause is not delivered yet (or failed), stays paused. The guards' names."""
+    states = outbox.guard_states()
+    paused = [g for g in guards if g.mode == "on" and pause_target(g) and states.get(g.name, {}).get("state") == "paused"]
+    if not paused:
+        return []
+    not_applied = {(i["rule"], i["created"]) for i in outbox.list_items(_PAUSE_NOT_APPLIED, limit=1000)
+                   if i["action_kind"] == "pause_sending"}
+    resumed: list[str] = []
+    for guard in paused:
+        since = states[guard.name].get("since") or 0
+        if any(rule == f"guard:{guard.name}:pause" and created >= since for rule, created in not_applied):
+            continue
+        target = str(pause_target(guard))
+        if sending_enabled(target) is True:
+            resumed += resume_guards(outbox, [guard], target, now_ms, where="outside sestui")
+    return resumed
+
+
+def aws_sending(aws: Any) -> Callable[[str], bool | None]:
+    """AWS's word on whether a configuration set (or "account") sends: None when it cannot say."""
+    def sending(target: str) -> bool | None:
+        try:
+            if target == "account":
+                enabled = aws.ses.account_status().sending_enabled
+                return enabled if isinstance(enabled, bool) else None
+            found = aws.configuration_sets.get(target)
+        except AwsError as exc:
+            log.warning("guards: cannot read the sending state of %s: %s", target, exc)
+            return None
+        return None if found is None else found.sending_enabled
+    return sending
 
 
 def crossing_payload(guard: Guard, c: Crossing, now_ms: int) -> dict:

@@ -51,8 +51,15 @@ def list_rules(config: ActionsConfig, store: Store | None) -> list[str]:
             level = getattr(guard, name)
             if level is not None:
                 lines.append(f"  {name} at {level.threshold:.2%}: "
-                             + (", ".join(describe(a.kind, a.params) for a in level.do) or "say so"))
+                             + (", ".join(describe(a.kind, _guard_params(guard, a)) for a in level.do) or "say so"))
     return lines or ["no rules or guards: add [[rules]] or [[guards]] to the config file"]
+
+
+def _guard_params(guard: Guard, action: Any) -> dict:
+    """A guard's pause_sending without a set pauses the guard's own (its crossing names it)."""
+    if action.kind == "pause_sending" and not action.params.get("configuration_set") and guard.configuration_set:
+        return {**action.params, "configuration_set": guard.configuration_set}
+    return action.params
 
 
 def test_rule(config: ActionsConfig, name: str, body: str) -> list[str]:

@@ -7,7 +7,8 @@ One JSON object (or one Nagios plugin line with performance data), and the plugi
 - a configuration set's rates when AWS publishes them (a local figure is shown, never paged on:
   a small set's few events make a noisy ratio);
 - sending disabled or enforcement SHUTDOWN (CRITICAL), PROBATION (WARNING), the daily quota used up
-  (CRITICAL) or nearly (WARNING, 90%);
+  (CRITICAL) or nearly (WARNING, 90%); a configuration set's sending paused (WARNING: a guard's kill
+  switch, or a person's);
 - the feed STALE or STOPPED (WARNING);
 - AWS unreachable or the account unreadable: UNKNOWN.
 When a collector of the database read AWS's rates within its re-read interval, those are the figures
@@ -77,9 +78,15 @@ def report(aws, store: Store, *, now_ms: int, queue_url: str | None, limits: Lim
     if rep.error:
         problems.append((OK, f"AWS's rates unavailable, estimates shown: {rep.error}"))
     problems += _rate_problems("account", rep.account, limits, paged=True)
+    sets = []
     for rates in rep.configuration_sets:
         problems += _rate_problems(f"configuration set {rates.name}", rates, limits,
                                    paged=rates.bounce.source == CLOUDWATCH)
+        sending = _set_sending(aws, rates.name)
+        if sending is False:
+            problems.append((WARNING, f"configuration set {rates.name}: sending paused (SES refuses mail through it;"
+                                      f" `sestui resume --configuration-set {rates.name}`)"))
+        sets.append({**rates.to_json(), "sending_enabled": sending})
     feed = _feed(store, now_ms, queue_url)
     if feed["state"] in ("STALE", "STOPPED"):
         problems.append((WARNING, f"feed {feed['state']}" + (f": {feed['reason']}" if feed.get("reason") else "")))
@@ -90,10 +97,21 @@ def report(aws, store: Store, *, now_ms: int, queue_url: str | None, limits: Lim
         "account": account,
         "quota": quota,
         "rates": rep.account.to_json(),
-        "configuration_sets": [r.to_json() for r in rep.configuration_sets],
+        "configuration_sets": sets,
         "feed": feed,
         "problems": [{"status": s, "message": m} for s, m in problems],
     }
+
+
+def _set_sending(aws, name: str | None) -> bool | None:
+    """GetConfigurationSet's SendingEnabled (a guard's pause, or a person's); None when unknown."""
+    if not name:
+        return None
+    try:
+        found = aws.configuration_sets.get(name)
+    except AwsError:
+        return None  # the account's reading already says what is wrong with AWS
+    return None if found is None else found.sending_enabled
 
 
 def collector_reading(aws, store: Store, now_ms: int) -> reputation.Reputation | None:

@@ -385,6 +385,8 @@ class SestuiApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from sestui.ui.commands import console_commands
 
-        yield from super().get_system_commands(screen)
+        # Textual's "Keys" panel takes 30 columns of 80, lists Textual's own wording and does not
+        # close with escape: `?` (Help: keys) is the console's help.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         yield from console_commands(self)
         yield from actions_commands(self)

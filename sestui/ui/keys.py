@@ -69,6 +69,8 @@ NUMBERS = [
                         " (since when)"),
     ("NO FEED", "header: no queue is configured, so no events arrive (sestui setup makes one)"),
     ("PAUSED", "header and pane bar: this console is paused (space); the collector goes on storing"),
+    ("SET NAME PAUSED", "header: SES sends nothing through configuration set NAME (SendingEnabled off: a"
+                        " guard's pause, or a person); pane 8, s resumes it"),
     ("bounce hard", "a permanent bounce: the address does not take mail; do not send to it again"),
     ("bounce soft", "a transient bounce (mailbox full, message too large, ...): SES gave up for now"),
     ("bounce undetermined", "a bounce SES could not classify"),
@@ -85,6 +87,14 @@ NUMBERS = [
                              " of the bounces or complaints, grouped by their class or feedback type); a rate"
                              " under the minimum volume (v) is not coloured"),
     ("8: Hits 24h", "pane 8: events a rule matched in the last 24 hours"),
+    ("8: guard State", "pane 8: armed (below its levels), warned or PAUSED since the crossing; RESUMED by"
+                       " hand HH:MM (over pause): a person turned sending back on (s, sestui resume, or in"
+                       " AWS itself) while the rate was over the pause level: the guard warned again, and"
+                       " pauses again only after the rate recovers and crosses once more"),
+    ("8: guard Rate", "pane 8: the rate the guard last measured, of N events in its window; - : none yet"
+                      " (the collector measures every guard once a minute; no mail in the window, no rate)"),
+    ("8: outbox State", "pane 8: pending (due at the time shown), running, retrying (the next attempt and"
+                        " the last error), dead (gave up: r retries it), done (delivered)"),
 ]
 
 

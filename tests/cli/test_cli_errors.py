@@ -92,3 +92,46 @@ def test_suppress_export_to_a_place_it_cannot_write_names_the_path_and_why(sandb
     assert status == 1
     assert one_line_error(capsys.readouterr().err) == f"sestui: error: cannot write {target}: {reason}"
     assert not os.path.exists(target)
+
+
+@pytest.mark.parametrize("argv", [["config"], ["rules", "list"], ["outbox", "list"], ["export"]])
+def test_a_reader_that_stops_early_is_normal_use_not_an_internal_error(db, argv):
+    """`sestui outbox list | head`: the pipe's reader is gone before the output ends. Exit 0 and
+    nothing on stderr (it was `internal error: BrokenPipeError`, exit 70)."""
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first line: every write fails
+    try:
+        done = sestui(*argv, "--db", db, stdout=write)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+
+
+def test_the_collectors_stop_signal_handler_takes_no_lock(tmp_path, monkeypatch):
+    """The console's collector child stops on SIGTERM like the demo's sandbox: its handler must take
+    no lock (Event.set from a handler that interrupted Event.wait waits forever for the Event's lock;
+    a quit demo's sandbox hung so, deaf to SIGTERM). Run as Python runs it, every C call recorded."""
+    import signal
+
+    from sestui.cli import collect
+
+    calls: list[str] = []
+
+    def install(sig, handler):
+        if sig == signal.SIGTERM:
+            def record(_frame, event, arg):
+                if event == "c_call":
+                    calls.append(f"{type(getattr(arg, '__self__', None)).__name__}.{arg.__name__}")
+
+            sys.setprofile(record)
+            try:
+                handler(sig, None)  # at once: the collector sees it was told to stop while starting
+            finally:
+                sys.setprofile(None)
+
+    monkeypatch.setattr(collect.signal, "signal", install)
+    status = main(["collect", "--db", str(tmp_path / "e.db"), "--queue-url", "http://127.0.0.1:9/123456789012/q",
+                   "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"])
+    assert status == 0  # told to stop while starting: it returned
+    locks = [c for c in calls if "lock" in c.lower() or c.split(".")[-1] in ("acquire", "__enter__")]
+    assert not locks, calls

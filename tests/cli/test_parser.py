@@ -119,3 +119,15 @@ def test_every_help_text_is_what_it_was_before_the_split(monkeypatch):
             found = subcommands(found)[name]
         shown[path] = found.format_help()
     assert shown == expected
+
+
+@pytest.mark.parametrize("command", [["dlq", "depth"], ["dlq", "redrive"], ["doctor"], ["status"], ["collect"],
+                                     ["config"]])
+def test_the_queue_url_before_the_command_is_the_commands_queue(command):
+    """`sestui --queue-url Q dlq depth` said "no queue: pass --queue-url": the subcommand's own
+    --queue-url, unset, overwrote the one given before it."""
+    parser = cli.build_parser()
+    queue = "http://127.0.0.1:1/123456789012/q"
+    assert parser.parse_args(["--queue-url", queue, *command]).queue_url == queue
+    assert parser.parse_args([*command, "--queue-url", queue]).queue_url == queue
+    assert parser.parse_args(command).queue_url is None

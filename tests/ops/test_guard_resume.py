@@ -32,8 +32,8 @@ def items(store) -> list[dict]:
     return store.outbox.list_items()
 
 
-def guarded(set_name: str) -> routing.ActionsConfig:
-    return routing.load({"guards": [{"name": "bounces", "metric": "bounce_rate", "source": "local",
+def guarded(set_name: str, mode: str = "on") -> routing.ActionsConfig:
+    return routing.load({"guards": [{"name": "bounces", "metric": "bounce_rate", "source": "local", "mode": mode,
                                      "configuration_set": "default", "window": 3600, "min_volume": 50,
                                      "warn": {"level": "5%", "do": [HOOK]},
                                      "pause": {"level": "10%", "do": [
@@ -122,3 +122,73 @@ def test_the_step_after_a_resume_by_hand():
     assert (new, c.level, c.old) == ("armed", "recovered", "resumed")
     c = resumed_by_hand(guard, 0.2, 100)
     assert (c.old, c.new, c.level) == ("paused", "resumed", "warn")
+
+
+def paused_by_the_guard(store, sestui_aws, aws, mode: str = "on"):
+    """A guard crossed its pause level (its pause_sending not delivered yet)."""
+    name = f"outside-{next(_serial)}"
+    aws.sesv2.create_configuration_set(ConfigurationSetName=name)
+    config = guarded(name, mode)
+    watcher = watching(store, sestui_aws, config)
+    traffic(store, 100, 12)
+    assert [c.level for c in watcher.check()] == ["warn", "pause"]
+    return name, config, watcher
+
+
+def deliver_all(store, sestui_aws, config) -> None:
+    """The collector's deliverer runs every item to its end (the hook at port 9 dies)."""
+    import time
+
+    from test_actions_aws import fast
+
+    from sestui.ops.outbox import Deliverer
+
+    deliverer = Deliverer(store, sestui_aws, config, options=fast()).start()
+    try:
+        deadline = time.monotonic() + 30
+        while any(i["state"] not in ("done", "dead") for i in items(store)):
+            assert time.monotonic() < deadline, items(store)
+            time.sleep(0.05)
+    finally:
+        deliverer.stop()
+
+
+def sending(aws, name: str) -> bool:
+    return aws.sesv2.get_configuration_set(ConfigurationSetName=name)["SendingOptions"]["SendingEnabled"]
+
+
+def test_a_set_resumed_outside_sestui_is_recorded_as_resumed_by_hand(store, sestui_aws, aws):
+    """Resumed through the AWS API directly (as the SES console or `aws sesv2
+    put-configuration-set-sending-options --sending-enabled` do): the guard's next check records
+    it as `sestui resume` would: resumed, warning again, and it does not pause again at once."""
+    name, config, watcher = paused_by_the_guard(store, sestui_aws, aws)
+    deliver_all(store, sestui_aws, config)  # the pause reaches AWS
+    assert sending(aws, name) is False
+    assert watcher.check() == [] and state(store)["state"] == "paused"  # still paused in AWS: no change
+
+    aws.sesv2.put_configuration_set_sending_options(ConfigurationSetName=name, SendingEnabled=True)
+    watcher.check()
+    assert state(store)["state"] == "resumed"
+    warned = [i for i in items(store) if i["rule"] == "guard:bounces:warn"]
+    assert sorted(json.loads(i["payload"])["state"] for i in warned) == ["paused", "resumed"]
+    watcher.check()  # still over the pause level: the person's resume stands
+    assert state(store)["state"] == "resumed" and sending(aws, name) is True
+    assert [i for i in items(store) if i["rule"] == "guard:bounces:pause"
+            and i["action_kind"] == "pause_sending"][0]["state"] == "done"
+    assert len([i for i in items(store) if i["rule"] == "guard:bounces:pause"]) == 2  # no second pause
+
+
+def test_a_pause_not_yet_delivered_is_not_taken_for_a_resume(store, sestui_aws, aws):
+    """Between the crossing and the delivery of its pause_sending, AWS says the set sends: that is
+    a pause still to come, not a resume."""
+    name, _, watcher = paused_by_the_guard(store, sestui_aws, aws)
+    assert sending(aws, name) is True
+    watcher.check()
+    assert state(store)["state"] == "paused"
+
+
+def test_a_dry_run_guard_that_would_pause_stays_paused(store, sestui_aws, aws):
+    """A dry-run guard never pauses AWS: its set sending is what dry-run means."""
+    name, _, watcher = paused_by_the_guard(store, sestui_aws, aws, mode="dry-run")
+    watcher.check()
+    assert state(store)["state"] == "paused" and sending(aws, name) is True

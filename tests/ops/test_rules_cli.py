@@ -120,3 +120,17 @@ def test_overview_shows_the_latest_delivered_items_after_those_that_need_a_look(
     assert [(i["id"], i["state"]) for i in view["items"]] == [(second, "dead"), (first, "done")]
     assert [i["id"] for i in rules_cli.overview(config, store, recent_done=0)["items"]] == [second]
     store.close()
+
+
+def test_rules_list_names_the_set_a_guard_pauses():
+    """The demo's guard pauses `marketing`: the list said "pause sending for configuration set of
+    the event", and a guard has no event."""
+    config = routing.load({"guards": [{"name": "marketing-complaints", "metric": "complaint_rate", "source": "local",
+                                       "configuration_set": "marketing", "pause": {"level": 0.03, "do": [
+                                           {"action": "pause_sending"}]}}],
+                           "rules": [{"name": "stop", "when": {"event_types": ["complaint"]},
+                                      "do": [{"action": "pause_sending"}]}]})
+    text = "\n".join(rules_cli.list_rules(config, None))
+    assert "pause at 3.00%: pause sending for configuration set marketing" in text
+    assert "do pause sending for the event's configuration set" in text
+    assert "of the event" not in text

@@ -254,3 +254,22 @@ def test_the_doctor_names_the_missing_iam_action_for_awss_rates(sandbox, region,
     denied = doctor.check_reputation()
     assert denied.status == WARN and "cloudwatch:GetMetricData" in denied.fix
     assert doctor.check_reputation().status == OK  # readable again
+
+
+def test_a_paused_configuration_set_is_a_warning(sandbox, clients_for, region, store):
+    """A guard paused a set (or a person did): SES refuses mail through it. status said only its
+    rates; it says the set is paused (WARNING) and how to resume it, and the JSON carries it."""
+    sesv2 = clients_for(sandbox.info.endpoint_url, region, "sesv2")
+    for name in ("paused-stream", "open-stream"):
+        sesv2.create_configuration_set(ConfigurationSetName=name)
+    sesv2.put_configuration_set_sending_options(ConfigurationSetName="paused-stream", SendingEnabled=False)
+    now = now_ms()
+    bodies = [event("Send", i, now - 60_000, "paused-stream") for i in range(5)]
+    bodies += [event("Send", i, now - 60_000, "open-stream") for i in range(10, 15)]
+    store.add((body, parse_body(body)) for body in bodies)
+    data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now, queue_url=None)
+    sending = {s["name"]: s["sending_enabled"] for s in data["configuration_sets"]}
+    assert sending == {"paused-stream": False, "open-stream": True}
+    assert data["status"] == "WARNING"
+    [paused] = [p for p in data["problems"] if "sending paused" in p["message"]]
+    assert paused["status"] == "WARNING" and "sestui resume --configuration-set paused-stream" in paused["message"]

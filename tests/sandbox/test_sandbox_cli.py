@@ -163,3 +163,43 @@ def test_a_thread_that_never_ends_does_not_keep_the_stopped_sandbox_alive():
             proc.communicate()
             pytest.fail("the sandbox was still running after SIGTERM")
     assert proc.returncode == 0
+
+
+def test_the_stop_signal_handler_takes_no_lock(monkeypatch):
+    """A quit demo's sandbox went on generating traffic, deaf to SIGTERM: gdb showed its main thread
+    inside a lock wait, running the SIGTERM handler, which waited for the same lock (Event.set from
+    a handler that interrupted Event.wait). The handler run_sandbox installs must take no lock:
+    every C call it makes is recorded, and none may be a lock's."""
+    from types import SimpleNamespace
+
+    from sestui.sandbox.demo import runner
+    from sestui.sandbox.options import SandboxOptions
+
+    calls: list[str] = []
+
+    class Fake:
+        def __init__(self, **_):
+            pass
+
+        def start(self):
+            handler = signal.getsignal(signal.SIGTERM)
+
+            def record(_frame, event, arg):
+                if event == "c_call":
+                    calls.append(f"{type(getattr(arg, '__self__', None)).__name__}.{arg.__name__}")
+
+            sys.setprofile(record)
+            try:
+                handler(signal.SIGTERM, None)  # as Python runs it: on the main thread, between two steps
+            finally:
+                sys.setprofile(None)
+            return SimpleNamespace(as_dict=dict, endpoint_url="http://127.0.0.1:1", region="us-east-1")
+
+        def stop(self):
+            pass
+
+    monkeypatch.setattr(runner, "Sandbox", Fake)
+    monkeypatch.setattr(runner.threading, "Timer", lambda *a, **k: SimpleNamespace(start=lambda: None, daemon=True))
+    assert runner.run_sandbox(SandboxOptions(port=0, rate=0)) == 0  # the handler's signal ended the loop
+    locks = [c for c in calls if "lock" in c.lower() or c.split(".")[-1] in ("acquire", "__enter__")]
+    assert not locks, calls

@@ -104,3 +104,21 @@ def assert_pane_shows_the_data(app, items: list) -> None:
     outbox = on_screen(app, pane.table("outbox"))
     assert "retrying" in outbox and "next 12:01:30" in outbox and "dead" in outbox
     assert "3 pending, 1 retrying, 1 dead" in on_screen(app, pane.query_one("#act-status"))
+
+
+DELIVERED_RECIPIENTS = ("marta.rossi@mail.example.com", "complaint@simulator.amazonses.com",
+                        "j.doe+news@example.org", "suppressionlist+m1116@simulator.amazonses.com")
+
+
+def build_delivered(tmp_path) -> Store:
+    """The demo's usual outbox: every item delivered (no note to show), the recipients long."""
+    store = Store(tmp_path / "delivered.db")
+    store.outbox.ensure()
+    hook = {"url": "http://127.0.0.1:8765/ses", "secret_env": "SESTUI_WEBHOOK_SECRET"}
+    items = [sql.item("unsubscribe-complainers", 0, "webhook", hook, {"n": n}, (f"d{n}",), recipient=r,
+                      message_id=f"d{n}", now=NOW_MS - 60_000) for n, r in enumerate(DELIVERED_RECIPIENTS)]
+    with store._lock:
+        sql.enqueue(store.conn, items)
+        for claimed in sql.claim(store.conn, now=NOW_MS - 30_000, lease_ms=60_000, limit=10):
+            sql.finish(store.conn, claimed["id"], "done", now=NOW_MS - 20_000)
+    return store

@@ -262,6 +262,53 @@ def test_a_resume_by_hand_says_so_in_the_guard_row(tmp_path, sestui_aws):
     store.close()
 
 
+@pytest.mark.parametrize(("read_only", "size"), [(False, (120, 40)), (True, (120, 40)), (False, (80, 24))])
+def test_a_set_resumed_outside_sestui_shows_its_guard_resumed_by_hand(tmp_path, sestui_aws, aws, read_only, size):
+    """The guard paused the set; someone resumes it in the SES console (here: the AWS API
+    directly). The header drops PAUSED and the guard's row says RESUMED by hand, not PAUSED, as after
+    a resume through sestui. Read-only, the console writes nothing: the header still drops PAUSED
+    and the guard's state is the collector's to record."""
+    import time
+
+    from sestui.ops import routing
+    from sestui.store import guard_state
+
+    name = f"ro-{time.monotonic_ns() % 10**9}"
+    sestui_aws.configuration_sets.create(name)
+    sestui_aws.configuration_sets.set_sending(name, False)
+    tables = {"guards": [{"name": "marketing-complaints", "metric": "complaint_rate", "source": "local", "configuration_set": name,
+                          "min_volume": 10, "pause": {"level": "5%", "do": [{"action": "pause_sending"}]}}]}
+    store, _ = build(tmp_path, paused=False)
+    with store._lock:
+        guard_state.save_guard_state(store.conn, "marketing-complaints", "paused", NOW_MS - 600_000, 0.0877, 57)
+    app = make_app(store, aws=sestui_aws, configuration_set=name, actions=routing.load(tables), read_only=read_only)
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        pane, header = app.pane("actions"), app.query_one(HealthHeader)
+        assert "PAUSED since 11:50:00" in on_screen(app, pane.table("guards"))
+        assert header.paused_sets == (name,)
+        aws.sesv2.put_configuration_set_sending_options(ConfigurationSetName=name, SendingEnabled=True)
+        pane.tick(1, True)  # the tick that asks AWS
+        for _ in range(20):
+            await settle(pilot)
+            if header.paused_sets == () and (read_only or "RESUMED" in on_screen(app, pane.table("guards"))):
+                break
+        assert header.paused_sets == () and "PAUSED" not in on_screen(app, header)
+        shown = on_screen(app, pane.table("guards"))
+        if read_only:
+            assert store.outbox.guard_states()["marketing-complaints"]["state"] == "paused"
+        else:
+            assert "RESUMED by hand 12:00:00" in shown and "PAUSED" not in shown, shown
+            assert store.outbox.guard_states()["marketing-complaints"]["state"] == "resumed"
+            # whole at 80 columns too: "(over pause)" is the help's to say there, not cut in two
+            assert "(over pause)" in shown or size[0] < 100, shown
+            assert "(ove" not in shown or "(over pause)" in shown, shown
+
+    run(app, scenario, size=size)
+    store.close()
+
+
 def test_free_room_goes_to_the_columns_that_are_cut(tmp_path):
     """At 120x40 the demo's names and a mailbox-simulator recipient are whole while the last
     column has room to spare: a column's width comes from what its cells hold."""
@@ -289,4 +336,133 @@ def test_free_room_goes_to_the_columns_that_are_cut(tmp_path):
         assert recipient in outbox and "unsubscribe-complainers" in outbox, outbox
 
     run(app, scenario, size=(120, 40))
+    store.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_an_empty_note_column_gives_its_room_to_the_recipients(tmp_path, size):
+    """Every item delivered (the demo's outbox): no "Next / last error" to show, so that column
+    leaves the recipients whole (at 120 columns, the longest too); an item with a note brings it back."""
+    from actions_data import DELIVERED_RECIPIENTS, build_delivered
+
+    store = build_delivered(tmp_path)
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        pane = app.pane("actions")
+        outbox = on_screen(app, pane.table("outbox"))
+        for recipient in DELIVERED_RECIPIENTS[::2] if size[0] < 100 else DELIVERED_RECIPIENTS:
+            assert recipient in outbox, outbox
+        assert "Next / last error" not in outbox
+        with store._lock:
+            sql.enqueue(store.conn, [sql.item("unsubscribe-complainers", 0, "webhook", {"url": "http://127.0.0.1:9/"},
+                                              {"n": 9}, ("d9",), recipient="new@example.org", now=NOW_MS)])
+        pane.poll()
+        await settle(pilot)
+        outbox = on_screen(app, pane.table("outbox"))
+        assert "Next / last error" in outbox and "due 12:00:00" in outbox, outbox
+
+    run(app, scenario, size=size)
+    store.close()
+
+
+def test_at_80_columns_the_detail_shows_the_message_id_and_the_delivery_id_whole(tmp_path):
+    """A message id is 60 characters: sharing a line with the rest, it wrapped and pushed the
+    delivery id off the box. Each has its line."""
+    from actions_data import build_delivered
+
+    store = build_delivered(tmp_path)
+    message_id = "010001a232e17e7b-73b42768-27a1-4f77-95a3-ab4d0d42734d-000000"
+    with store._lock:
+        store.conn.execute("UPDATE outbox SET message_id = ?", (message_id,))
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        pane = app.pane("actions")
+        item = pane.selected_item()
+        detail = on_screen(app, pane.query_one("#act-detail"))
+        assert message_id in detail and item["dedup"] in detail, detail
+
+    run(app, scenario)
+    store.close()
+
+
+def test_help_says_what_the_paused_set_mark_and_the_guard_states_mean(app):
+    """The header's SET NAME PAUSED and pane 8's guard and outbox states are explained in help."""
+    from help_data import open_help
+
+    async def scenario(pilot):
+        text = " ".join((await open_help(pilot)).split())
+        assert "SET NAME PAUSED" in text and "SendingEnabled off" in text
+        assert "RESUMED by hand HH:MM (over pause)" in text
+        assert "dead (gave up: r retries it)" in text
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_at_80_columns_a_guards_long_rule_name_shares_the_room_with_the_recipients(tmp_path):
+    """A guard's items are named guard:NAME:LEVEL (32 characters in the demo): the Rule column took
+    all it wanted and left the recipients 16. The two share what there is."""
+    from actions_data import build_delivered
+
+    store = build_delivered(tmp_path)
+    rule = "guard:marketing-complaints:pause"
+    with store._lock:
+        sql.enqueue(store.conn, [sql.item(rule, 0, "pause_sending", {}, {"n": 1}, ("g1",), now=NOW_MS - 10_000)])
+        [claimed] = sql.claim(store.conn, now=NOW_MS - 5_000, lease_ms=60_000, limit=1)
+        sql.finish(store.conn, claimed["id"], "done", now=NOW_MS - 4_000)
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        table = app.pane("actions").table("outbox")
+        widths = {key: width for _, key, width in table.column_layout}
+        outbox = on_screen(app, table)
+        assert "j.doe+news@example.org" in outbox and "guard:marketing-co" in outbox, outbox
+        assert abs(widths["recipient"] - widths["rule"]) <= 1, widths
+
+    run(app, scenario)
+    store.close()
+
+
+def test_the_footer_offers_retry_discard_and_resume_only_where_they_act(data, app):
+    """Nothing paused and a delivered item under the cursor: the footer said "r Retry d Discard
+    s Resume sending" all the same. It offers each where it would act; pressed anyway, it says why."""
+    store, ids = data
+
+    def shown() -> set[str]:
+        return {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+
+    async def scenario(pilot):
+        await select(pilot, ids["dead"])
+        assert {"retry", "discard", "resume"} <= shown()  # a dead item; the default set is paused
+        pane = app.pane("actions")
+        pending = next(i["id"] for i in sql.list_items(store.conn, ("pending",)))
+        pane.table("outbox").move_cursor(row=pane.table("outbox").get_row_index(str(pending)))
+        await settle(pilot)
+        assert "retry" not in shown() and "discard" in shown()
+        await pilot.press("r")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and "only dead or retrying" in app.last_outcome[0]
+
+    run(app, scenario)
+
+
+def test_without_a_paused_set_the_footer_has_no_resume(tmp_path):
+    from actions_data import build_delivered
+
+    store = build_delivered(tmp_path)
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        await press(pilot, "8")
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show}
+        assert not shown & {"retry", "discard", "resume"}, "a delivered item, no paused set"
+        await pilot.press("s")
+        await pilot.pause()
+        assert "no configuration set is paused" in app.last_outcome[0]
+
+    run(app, scenario)
     store.close()

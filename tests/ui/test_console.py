@@ -269,3 +269,15 @@ def test_user_keymap_rebinds_a_key_by_id(store):
 def test_hostile_subject_fixture_really_is_hostile():
     # Guard the guard: the strings above must contain what the literal-rendering tests look for.
     assert "\x1b" in HOSTILE_SUBJECT and "[bold]" in HOSTILE_SUBJECT and "[link=" in HOSTILE_RECIPIENT
+
+
+def test_the_palette_offers_the_consoles_help_not_textuals_keys_panel(store):
+    """Textual's "Keys" panel took 30 of 80 columns, spoke Textual's words ("First first row") and
+    did not close with escape: a new operator was stuck with it. `?` is the help."""
+    app = make_app(store)
+
+    async def scenario(pilot):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Keys" not in titles and "Help: keys" in titles
+
+    run(app, scenario)

@@ -95,5 +95,6 @@ def describe(kind: str, params: Mapping[str, Any]) -> str:
     if kind == "pause_sending":
         if params.get("scope") == "account":
             return "pause sending for the whole account"
-        return f"pause sending for configuration set {params.get('configuration_set') or 'of the event'}"
+        name = params.get("configuration_set")
+        return f"pause sending for configuration set {name}" if name else "pause sending for the event's configuration set"
     return kind

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 from ..local_aws import Sandbox, SandboxError
 from ..options import SandboxOptions
@@ -44,6 +45,25 @@ def account_settings(options: SandboxOptions) -> AccountSettings:
 STOP_GRACE_S = 5.0
 
 
+class SignalStop:
+    """What SIGINT/SIGTERM set, with no lock taken. Python runs a handler on the main thread between
+    two of its steps, maybe inside threading.Event.wait while it holds the Event's lock: Event.set
+    in the handler then waits for that lock forever. A quit demo's sandbox hung so (its traffic
+    going on, SIGTERM ignored: gdb showed the handler's acquire inside the wait's own)."""
+
+    def __init__(self) -> None:
+        self.signalled: int | None = None
+
+    def handler(self, signum: int, _frame: object) -> None:
+        self.signalled = signum
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True once a signal came."""
+        if self.signalled is None:
+            time.sleep(seconds)
+        return self.signalled is not None
+
+
 def run_sandbox(options: SandboxOptions) -> int:
     """Start, print the info JSON as the first stdout line, serve until told to stop."""
     sandbox = Sandbox(
@@ -55,8 +75,8 @@ def run_sandbox(options: SandboxOptions) -> int:
         seed=options.seed,
         account=account_settings(options),
     )
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stop = SignalStop()
+    previous = {sig: signal.signal(sig, stop.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         info = sandbox.start()
         if options.history:

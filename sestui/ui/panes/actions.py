@@ -5,8 +5,9 @@ and the last error, dead), from ops/rules_cli.overview; retry, discard and resum
 The pane also keeps the header's "paused set" mark: every few ticks it reads the guards' states
 and, with AWS, asks GetConfigurationSet of the console's set and of every set a guard can pause
 (one call each, every PAUSED_AWS_EVERY ticks or as soon as a guard's state changes). AWS is the
-truth when it can be asked (a person may have resumed a set whose guard is still paused); without
-AWS a paused guard's set is shown as paused.
+truth when it can be asked; without AWS a paused guard's set is shown as paused. A set resumed
+outside sestui (the SES console, the AWS CLI) while its guard is paused: the guard is recorded as
+resumed by hand (ops/guards.resumed_outside), here unless read-only, and by the collector's next check.
 """
 
 from __future__ import annotations
@@ -22,18 +23,18 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from sestui.aws import AwsError
-from sestui.core.guards import RESUMED, pause_target
+from sestui.core.guards import pause_target
 from sestui.core.rules import RuleSet
 from sestui.ops import rules_cli
+from sestui.ops.guards import resumed_outside
 from sestui.ops.routing import ActionsConfig
 from sestui.ui import actions_outbox
 from sestui.ui.messages import ActionsLoaded, PausedSets, Row
-from sestui.ui.text import clock_time, count, literal, percent
+from sestui.ui.panes.actions_cells import STATE_COLOURS, cells, even_out
+from sestui.ui.text import count, literal
 from sestui.ui.widgets.common import (
     KeyTable,
     ReadOnlyAware,
-    address_cell,
-    fitted,
     share_room,
     theme_style,
 )
@@ -47,9 +48,6 @@ REFRESH_EVERY = 5  # ticks, while shown
 PAUSED_EVERY = 5  # ticks: guard states (the store)
 PAUSED_AWS_EVERY = 30  # ticks: GetConfigurationSet per candidate set
 NO_CONFIG = "no [[rules]] or [[guards]] in the config ([policies] act directly: pane 3, p)"
-STATE_COLOURS = {"pending": "", "running": "primary", "retrying": "warning", "dead": "error",
-                 "armed": "success", "warned": "warning", "paused": "error", RESUMED: "warning"}
-MODE_COLOURS = {"on": "success", "dry-run": "warning", "off": "text-muted"}
 
 
 class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
@@ -118,7 +116,14 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         for name, columns in self.columns(width).items():
             table = self.table(name)
             rows = [(key, self.cells(source[name], row)) for key, row in self.rows[source[name]].items()]
+            noteless = name == "outbox" and not any(cells[-1].plain for _, cells in rows)
+            if noteless:
+                # Every item is done: the empty "Next / last error" would keep its label's width
+                # while the recipients are cut. It comes back with the first item that has a note.
+                columns, rows = columns[:-1], [(key, cells[:-1]) for key, cells in rows]
             columns = share_room(max(40, width - 1), columns, (cells for _, cells in rows))
+            if noteless:
+                columns = even_out(columns, [cells for _, cells in rows], 2)
             if columns != table.column_layout:
                 table.lay_out(columns, rows)
                 changed = True
@@ -130,34 +135,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         return theme_style(self.app, colour, bold)
 
     def cells(self, kind: str, row: Row) -> list[Text]:
-        now = self.app.ctx.now_ms()
-        if kind == "rules":
-            return [fitted(row["name"]), Text(row["mode"], style=self._style(MODE_COLOURS.get(row["mode"], ""))),
-                    Text(count(row["hits_24h"]), justify="right"), fitted("; ".join(row["actions"]) or "nothing")]
-        if kind == "guards":
-            state = row["state"]
-            label = state.upper() if state in ("paused", RESUMED) else state
-            if state == RESUMED:  # a person overrode the pause while the rate was over it
-                label += f" by hand {clock_time(row['since'], now)} (over pause)"
-            elif row["since"] and state != "armed":
-                label += f" since {clock_time(row['since'], now)}"
-            rate = "-" if row["rate"] is None else percent(row["rate"])
-            if row.get("volume"):
-                rate += f" of {count(row['volume'])}"
-            scope = row["configuration_set"] or ("the account" if row["source"] == "aws" else "all mail")
-            style = self._style(STATE_COLOURS.get(state, ""), state in ("paused", RESUMED))
-            return [fitted(row["name"]), Text(label, style=style), Text(rate),
-                    fitted(f"{row['source']} {row['metric']} of {scope}")]
-        state = row["state"]
-        if state == "retrying":
-            note = f"next {clock_time(row['next_attempt_ms'], now)}" + (f": {row['last_error']}" if row["last_error"] else "")
-        elif state == "pending":
-            note = f"due {clock_time(row['next_attempt_ms'], now)}"
-        else:
-            note = row["last_error"] or ""
-        return [Text(str(row["id"])), Text(state, style=self._style(STATE_COLOURS.get(state, ""), state == "dead")),
-                fitted(row["rule"]), fitted(row["action_kind"]), address_cell(row["recipient"] or "-"),
-                fitted(note)]
+        return cells(self.app, kind, row, self.size.width or self.app.size.width)
 
     # -- loading ----------------------------------------------------------------------------------
 
@@ -215,7 +193,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         for key in [k for k in old if k not in fresh]:
             table.remove_row(key)
         for key, row in fresh.items():
-            cells = self.cells(kind, row)
+            cells = self.cells(kind, row)[:len(keys)]  # the columns shown (relayout may leave one out)
             if key in old:
                 if old[key] != row:
                     for column, value in zip(keys, cells, strict=False):
@@ -245,6 +223,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail()
+        self.screen.refresh_bindings()  # r and d follow the item under the cursor
 
     def _show_detail(self) -> None:
         item = self.selected_item()
@@ -254,12 +233,14 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
                             style=self._style("text-muted")))
             return
         bold = self._style("", True)
-        text = Text.assemble(("Item ", bold), str(item["id"]), ("  attempts ", bold), str(item["attempts"]),
-                             *((("  message ", bold), literal(item["message_id"])) if item.get("message_id") else ()),
-                             ("  delivery id ", bold), item["dedup"], no_wrap=True, overflow="ellipsis")
+        # One line each: a message id is 60 characters, and a line it shares is wrapped at 80 columns.
+        lines = [Text.assemble(("Item ", bold), str(item["id"]), ("  attempts ", bold), str(item["attempts"]),
+                               ("  delivery id ", bold), item["dedup"])]
+        if item.get("message_id"):
+            lines.append(Text.assemble(("Message ", bold), literal(item["message_id"])))
         if item.get("last_error"):
-            text.append_text(Text.assemble(("\nLast error ", bold), literal(item["last_error"])))
-        box.update(text)
+            lines.append(Text.assemble(("Last error ", bold), literal(item["last_error"])))
+        box.update(Text("\n", no_wrap=True, overflow="ellipsis").join(lines))
 
     # -- the header's paused mark -------------------------------------------------------------------
 
@@ -282,16 +263,22 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         candidates = {t for t in targets.values() if t and t != "account"} | set(by_guard)
         if ctx.configuration_set:
             candidates.add(ctx.configuration_set)
-        paused = []
+        paused, sending = [], {}
         try:
             for name in sorted(candidates):
                 found = ctx.aws.configuration_sets.get(name)
-                if found is not None and not found.sending_enabled:
-                    paused.append(name)
+                if found is not None:
+                    sending[name] = found.sending_enabled
+                    if not found.sending_enabled:
+                        paused.append(name)
         except AwsError:
             # A secondary read: the account poll reports AWS trouble in the header already. Say
             # what the guards know rather than mark the console STALE for it.
             paused = by_guard
+        if not ctx.read_only and any(sending.get(name) for name in by_guard):
+            # Resumed outside sestui: the guard says so now, as the collector's next check would.
+            resumed_outside(ctx.store.outbox, guards, sending.get)
+            self.guard_states = {}  # read again next time: its state changed
         deliver(self, PausedSets(paused))
 
     @landed(PausedSets)
@@ -301,36 +288,51 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
             return
         self.paused_sets = message.names
         self.app.main_screen.query_one(HealthHeader).paused_sets = tuple(message.names)
+        self.app.main_screen.refresh_bindings()  # s shows while a set is paused
+        if self.loaded:
+            self.poll()  # a guard's row may say otherwise now
         self.app.call_after_refresh(self.app._show_health)  # laid out by then: the header's own width
 
     # -- actions ----------------------------------------------------------------------------------
 
+    def why_hidden(self, action: str) -> str | None:
+        """The footer offers r, d and s only where they would act; pressed anyway, the app says why."""
+        reason = super().why_hidden(action)
+        if reason or action not in self.WRITE_ACTIONS:
+            return reason
+        if action == "resume":
+            return None if self.paused_sets else "no configuration set is paused"
+        item = self.selected_item()
+        if item is None:
+            return "select an outbox item first"
+        if action == "retry" and item["state"] not in ("dead", "retrying"):
+            return f"item {item['id']} is {item['state']}; only dead or retrying items are retried"
+        if action == "discard" and item["state"] in ("running", "done"):
+            return f"item {item['id']} is " + ("being delivered now" if item["state"] == "running" else "delivered already")
+        return None
+
     def selected_item(self) -> Row | None:
         return self.rows["items"].get(self.table("outbox").selected_key() or "")
 
+    def _refused(self, action: str, label: str) -> bool:
+        """The palette runs an action whatever the footer shows: say why it does nothing here."""
+        reason = self.why_hidden(action)
+        if reason:
+            self.app.say(f"{label}: {reason}.", ok=False)
+        return reason is not None
+
     def action_retry(self) -> None:
-        item = self.selected_item()
-        if item is None:
-            self.app.say("Retry: select an outbox item first.", ok=False)
-        elif item["state"] not in ("dead", "retrying"):
-            self.app.say(f"Retry: item {item['id']} is {item['state']}; only dead or retrying items are retried.",
-                         ok=False)
-        else:
-            actions_outbox.retry_item(self.app, item)
+        if not self._refused("retry", "Retry"):
+            actions_outbox.retry_item(self.app, self.selected_item())
 
     def action_discard(self) -> None:
-        item = self.selected_item()
-        if item is None:
-            self.app.say("Discard: select an outbox item first.", ok=False)
-        elif item["state"] == "running":
-            self.app.say(f"Discard: item {item['id']} is being delivered now.", ok=False)
-        elif item["state"] == "done":
-            self.app.say(f"Discard: item {item['id']} is delivered already.", ok=False)
-        else:
-            actions_outbox.discard_item(self.app, item)
+        if not self._refused("discard", "Discard"):
+            actions_outbox.discard_item(self.app, self.selected_item())
 
     def action_resume(self) -> None:
         """The set of the highlighted guard if it is paused, else the one paused set there is."""
+        if self._refused("resume", "Resume"):
+            return
         guard_name = self.table("guards").selected_key()
         guards = {g.name: g for g in (self.app.ctx.actions.guards if self.app.ctx.actions else [])}
         target = pause_target(guards[guard_name]) if guard_name in guards else None
@@ -340,10 +342,7 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
         if target not in self.paused_sets:
             target = self.paused_sets[0] if len(self.paused_sets) == 1 else None
         if target is None:
-            which = ", ".join(self.paused_sets)
-            advice = f"select the guard of the set to resume ({which})" if which else "no configuration set is paused"
-            self.app.say(f"Resume: {advice}.",
-                         ok=False)
+            self.app.say(f"Resume: select the guard of the set to resume ({', '.join(self.paused_sets)}).", ok=False)
             return
         actions_outbox.resume_set(self.app, target)
 
