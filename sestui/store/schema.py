@@ -177,15 +177,16 @@ def _v7(db: sqlite_utils.Database) -> None:
 
 def _v8(db: sqlite_utils.Database) -> None:
     """Breakdowns read rollup_groups (the hourly roll-ups summed per dimension: store/rollups.py)."""
-    db.conn.execute(rollups.GROUPS_TABLE)
-    db.conn.execute("DELETE FROM rollup_groups")
-    rollups.regroup(db.conn)
-    rollups.reday(db.conn)
+    # Version 9 replaces the table this made (a row per event type) and fills it: nothing to do
+    # here that it would not undo.
 
 
 def _v9(db: sqlite_utils.Database) -> None:
-    """rollup_groups gains 6-hour rows, and its daily rows are summed from them (store/rollups.py's
-    TIERS): a 24-hour breakdown reads a few blocks instead of 25 hours."""
+    """rollup_groups in its new shape: a row per group with a count per event type (not a row per
+    type), and 6-hour rows beside the hourly and daily ones (store/rollups.py's TIERS)."""
+    db.conn.execute("DROP TABLE IF EXISTS rollup_groups")
+    db.conn.execute(rollups.GROUPS_TABLE)
+    rollups.regroup(db.conn)
     rollups.retier(db.conn)
 
 
