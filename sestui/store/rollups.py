@@ -284,10 +284,12 @@ def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, n
     wide = query(f"SELECT value AS grp, {', '.join(f'sum({c}) AS {c}' for c in _COUNTS.split(', '))}"
                  f" FROM ({' UNION ALL '.join([span] * len(spans))}) GROUP BY grp",
                  tuple(p for prefix, start, end in spans for p in (prefix + dimension, start, end)))
-    rows = [{"grp": r["grp"], "event_type": t, "hard": hard, "n": n} for r in wide
-            for t, hard, n in _by_type(r) if n]
+    if tagged is None:
+        groups: list[Any] = [{"group": r["grp"], **{c: r[c] for c in COUNTS}} for r in wide]
+        return sorted(groups, key=contribution)
     # a tag's group "": what the tagged groups do not hold of the window's totals
-    return breakdown_rows(rows) if tagged is None else breakdown_rows(tagged, untagged=rows)
+    return breakdown_rows(tagged, untagged=[{"grp": "", "event_type": t, "hard": hard, "n": n} for r in wide
+                                            for t, hard, n in _by_type(r) if n])
 
 
 def _by_type(counts: dict) -> Iterable[tuple[str, int, int]]:
