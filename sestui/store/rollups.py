@@ -13,8 +13,9 @@ row per group each and only the hours at its ends hourly (24 hours are at most 1
 hours). A breakdown by one dimension over rollup_hourly read every combination of all of them, and
 the combinations an hour holds grow with its mail (measured, 14 days of history: 8,400 rows at 10k
 events, 50,000 at 1M); per dimension they stop growing once each value has shown up. A row per event
-type as well (schema 8) still grew tenfold: an hour of 1M events' history held every type of
-every value, an hour of 10k events' a few (the 24 h breakdown read 1,750 rows against 450).
+type as well (schema 8) still grew threefold: an hour of 1M events' history held every type of
+every value, an hour of 10k events' a few (the 24 h breakdown by recipient domain read 1,441 rows
+against 447; now 100 against 48).
 All three are kept in the transaction that writes the events (store/rows.py) and the one that prunes
 them. Complaints that are not the recipient's (core.classify.complaint_counts) and mail to the
 mailbox simulator (which counts toward none of AWS's rates) are not rolled up.
