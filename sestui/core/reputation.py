@@ -124,6 +124,68 @@ def hours_to_cross(current: float | None, recent: float | None, sends_per_hour: 
     return fraction * representative_volume / sends_per_hour
 
 
+HOUR_MS = 3_600_000
+PACE_WINDOW_MS = 24 * HOUR_MS
+# Below these the stored mail is too little to take a pace from: a bounce among a dozen sends, or a
+# burst of a minute, swings the projection from "never" to "within the hour". (20 sends: as few as
+# the reputation pane colours an estimate over.)
+MIN_PACE_SENDS = 20
+MIN_PACE_MS = 2 * 60_000
+
+
+@dataclass(frozen=True)
+class PaceBasis:
+    """The mail a projection takes its pace from: the sends of the last 24 hours, over the part of
+    them the store holds (a fresh store holds minutes, not a day)."""
+
+    sends: int
+    span_ms: int
+
+    @property
+    def enough(self) -> bool:
+        return self.sends >= MIN_PACE_SENDS and self.span_ms >= MIN_PACE_MS
+
+    @property
+    def per_hour(self) -> float:
+        return self.sends * HOUR_MS / self.span_ms if self.span_ms > 0 else 0.0
+
+    @property
+    def whole(self) -> bool:
+        return self.span_ms >= PACE_WINDOW_MS
+
+    def text(self) -> str:
+        """What the pace is taken over, "" for the whole 24 hours: "12 min of mail"; or why there is
+        no projection: "too little mail (12 sends in 3 min)"."""
+        span = _duration(self.span_ms)
+        if not self.enough:
+            return f"too little mail ({self.sends:,} sends in {span})"
+        return "" if self.whole else f"{span} of mail"
+
+
+def pace_basis(sends: int, oldest_ms: int | None, now_ms: int) -> PaceBasis:
+    """The last 24 hours' `sends` over the part of those hours since the oldest stored event."""
+    span = 0 if oldest_ms is None else max(0, min(PACE_WINDOW_MS, now_ms - oldest_ms))
+    return PaceBasis(sends, span)
+
+
+def projection(current: float | None, bad: int, basis: PaceBasis, representative_volume: float,
+               line: float) -> float | None:
+    """hours_to_cross at the basis's pace (`bad` of its sends bounced, or complained); None when the
+    basis is too little mail to project from. A store holding less than a day does not know the
+    volume AWS's figure covers: it is taken as at least a day's mail at the stored pace."""
+    if not basis.enough:
+        return None
+    return hours_to_cross(current, bad / basis.sends, basis.per_hour,
+                          max(representative_volume, basis.per_hour * PACE_WINDOW_MS / HOUR_MS), line)
+
+
+def _duration(ms: int) -> str:
+    minutes = ms / 60_000
+    if minutes < 90:
+        return f"{max(0, round(minutes))} min"
+    return f"{round(minutes / 60)} h"
+
+
 def pace_text(hours: float | None, line_name: str = "review", *, lead: str = "at this pace: ") -> str:
     """ "at this pace: review in ~9 h" (or minutes / days), "" when the rate is not heading there.
     `lead=""` where a heading already says "at this pace"."""

@@ -15,7 +15,8 @@ from typing import Any
 
 from sestui.aws import AwsError, ErrorKind
 from sestui.core import health
-from sestui.core.reputation import CLOUDWATCH, LOCAL, SEND_STATISTICS, Figure, Rates, ratio
+from sestui.core.reputation import (CLOUDWATCH, LOCAL, SEND_STATISTICS, THRESHOLDS, Figure, PaceBasis, Rates,
+                                    pace_basis, projection, ratio)
 from sestui.store import Store
 
 WINDOW_MS = 14 * 86_400_000
@@ -124,6 +125,17 @@ def with_fresh_estimates(reading: Reputation, store: Any, now_ms: int) -> Reputa
 
     sets = [fresh(r, local_rates(*by_set.get(r.name, ({}, 0)), r.name)) for r in reading.configuration_sets]
     return replace(reading, account=fresh(reading.account, local_rates(*counts_over_sets(by_set))), configuration_sets=sets)
+
+
+def pace(current: Rates, counts_24h: Mapping[str, int], hard_24h: int, volume: float, *, oldest_ms: int | None,
+         now_ms: int) -> tuple[dict[str, float | None], PaceBasis]:
+    """Hours until each rate reaches review (None: it does not, or too little mail to tell) if mail
+    keeps bouncing and complaining as over the last 24 hours, or over the part of them the store
+    holds since its oldest event (`oldest_ms`); and that basis, which says which."""
+    basis = pace_basis(health.rates_from_counts(counts_24h).attempts, oldest_ms, now_ms)
+    bad = {"bounce": hard_24h, "complaint": counts_24h.get("complaint", 0)}
+    return {kind: projection(getattr(current, kind).value, n, basis, volume, THRESHOLDS[kind].review)
+            for kind, n in bad.items()}, basis
 
 
 def _pick(latest, target, kind: str, fallback: Figure) -> Figure:

@@ -5,13 +5,17 @@ from-domain x recipient domain x bounce class x complaint feedback type, with it
 `rollup_tags`: one row per tag key x hour x event type x hard x tag value: the events of messages
 that carry the tag (any key, so which key is "the campaign" is a setting read at query time). A
 message's tags are those its first record with tags carried (the messages table keeps them).
-`rollup_groups`: one row per dimension x hour x event type x hard x that dimension's value (dimension ""
-holds the hour's totals): rollup_hourly summed per dimension, which is what a breakdown reads; and
-per UTC day (dimension "day:X", hour = the day's start), so a long window reads its whole days as
-one row per group each and only the hours at its ends hourly. A breakdown by one dimension over
-rollup_hourly read every combination of all of them, and the combinations an hour holds grow with
-its mail (measured, 14 days of history: 8,400 rows at 10k events, 50,000 at 1M); per dimension they
-stop growing once each value has shown up, and per day sooner.
+`rollup_groups`: one row per dimension x hour x that dimension's value (dimension "" holds the
+hour's totals), with a count per event type and of hard bounces: rollup_hourly summed per
+dimension, which is what a breakdown reads; and the same per 6 hours (dimension "6h:X") and per UTC
+day ("day:X"), hour = the block's start, so a window reads its whole days and 6-hour blocks as one
+row per group each and only the hours at its ends hourly (24 hours are at most 13 blocks, not 25
+hours). A breakdown by one dimension over rollup_hourly read every combination of all of them, and
+the combinations an hour holds grow with its mail (measured, 14 days of history: 8,400 rows at 10k
+events, 50,000 at 1M); per dimension they stop growing once each value has shown up. A row per event
+type as well (schema 8) still grew threefold: an hour of 1M events' history held every type of
+every value, an hour of 10k events' a few (the 24 h breakdown by recipient domain read 1,441 rows
+against 447; now 100 against 48).
 All three are kept in the transaction that writes the events (store/rows.py) and the one that prunes
 them. Complaints that are not the recipient's (core.classify.complaint_counts) and mail to the
 mailbox simulator (which counts toward none of AWS's rates) are not rolled up.
@@ -46,11 +50,25 @@ GROUP_DIMENSIONS = ("configuration_set", "from_domain", "recipient_domain", "bou
 TOTALS = ""  # rollup_groups' dimension of the hour's totals
 DAY_MS = 86_400_000
 DAILY = "day:"  # rollup_groups' dimension "day:X": dimension X summed over a whole UTC day (hour = its start)
-_HOURLY_DIMS = ", ".join(f"'{d}'" for d in (TOTALS, *GROUP_DIMENSIONS))
-_DAILY_DIMS = ", ".join(f"'{DAILY}{d}'" for d in (TOTALS, *GROUP_DIMENSIONS))
+SIX_HOURS_MS = 6 * HOUR_MS
+SIX_HOURS = "6h:"  # dimension "6h:X": X summed over the 6 hours from 00, 06, 12 or 18 UTC (hour = its start)
+# rollup_groups' tiers, finest first, as (dimension prefix, block): each coarser tier is summed from
+# the one before it, so a write adds up 6 hours and then 4 blocks, not 24 hours.
+TIERS = (("", HOUR_MS), (SIX_HOURS, SIX_HOURS_MS), (DAILY, DAY_MS))
+
+
+def _dims(prefix: str) -> str:
+    return ", ".join(f"'{prefix}{d}'" for d in (TOTALS, *GROUP_DIMENSIONS))
+
+
+_HOURLY_DIMS = _dims("")
+COUNTS = (*EVENT_TYPES, "bounce_hard")  # rollup_groups' count columns
+_COUNTS = ", ".join(f'"{c}"' for c in COUNTS)
 GROUPS_TABLE = ("CREATE TABLE IF NOT EXISTS rollup_groups (dimension TEXT NOT NULL, hour INTEGER NOT NULL,"
-                " event_type TEXT NOT NULL, hard INTEGER NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
-                " PRIMARY KEY (dimension, hour, event_type, hard, value)) WITHOUT ROWID")
+                " value TEXT NOT NULL, " + ", ".join(f'"{c}" INTEGER NOT NULL' for c in COUNTS)
+                + ", PRIMARY KEY (dimension, hour, value)) WITHOUT ROWID")
+_PIVOT = ", ".join([f"sum(CASE WHEN event_type = '{t}' THEN n ELSE 0 END)" for t in EVENT_TYPES]
+                   + ["sum(CASE WHEN hard THEN n ELSE 0 END)"])
 
 
 def _domain(expr: str, strip: str = "") -> str:
@@ -123,11 +141,10 @@ _NEW_TAGS_ONLY = ("DELETE FROM temp._sestui_tags WHERE EXISTS (SELECT 1 FROM mes
 
 def _groups(where: str) -> str:
     """rollup_groups' rows of the rollup_hourly hours `where` selects, summed from them."""
-    selects = [f"SELECT '{d}', hour, event_type, hard, {d}, sum(n) FROM rollup_hourly WHERE {where}"
-               f" GROUP BY hour, event_type, hard, {d}" for d in GROUP_DIMENSIONS]
-    selects.append(f"SELECT '{TOTALS}', hour, event_type, hard, '', sum(n) FROM rollup_hourly WHERE {where}"
-                   f" GROUP BY hour, event_type, hard")
-    return "INSERT INTO rollup_groups (dimension, hour, event_type, hard, value, n) " + " UNION ALL ".join(selects)
+    selects = [f"SELECT '{d}', hour, {d}, {_PIVOT} FROM rollup_hourly WHERE {where} GROUP BY hour, {d}"
+               for d in GROUP_DIMENSIONS]
+    selects.append(f"SELECT '{TOTALS}', hour, '', {_PIVOT} FROM rollup_hourly WHERE {where} GROUP BY hour")
+    return f"INSERT INTO rollup_groups (dimension, hour, value, {_COUNTS}) " + " UNION ALL ".join(selects)
 
 
 _TOUCHED = "hour IN (SELECT hour FROM temp._sestui_hours)"
@@ -135,32 +152,37 @@ _TOUCHED_BY_NEW = f"INSERT OR IGNORE INTO temp._sestui_hours (hour) SELECT DISTI
 _TOUCHED_BY_MOVED = f"INSERT OR IGNORE INTO temp._sestui_hours (hour) SELECT DISTINCT {HOUR} FROM events e WHERE {{moved}}"
 
 
-_REDAY = f"""
-    INSERT INTO rollup_groups (dimension, hour, event_type, hard, value, n)
-    SELECT '{DAILY}' || g.dimension, d.day, g.event_type, g.hard, g.value, sum(g.n)
-    FROM temp._sestui_days d JOIN rollup_groups g
-      ON g.dimension IN ({_HOURLY_DIMS}) AND g.hour >= d.day AND g.hour < d.day + {DAY_MS}
-    GROUP BY g.dimension, d.day, g.event_type, g.hard, g.value
-"""
-ALL_DAYS = f"SELECT DISTINCT hour / {DAY_MS} * {DAY_MS} FROM rollup_hourly"
-
-
 def regroup(conn: sqlite3.Connection, where: str = "1", params: tuple = ()) -> None:
     """rollup_groups' hourly rows made again from rollup_hourly for the hours `where` selects (all by
-    default); the daily rows of their days are reday's."""
+    default); the 6-hour and daily rows of their blocks are retier's."""
     conn.execute(f"DELETE FROM rollup_groups WHERE dimension IN ({_HOURLY_DIMS}) AND {where}", params)
     conn.execute(_groups(where), params * (len(GROUP_DIMENSIONS) + 1))
 
 
-def reday(conn: sqlite3.Connection, days: str = ALL_DAYS, params: tuple = ()) -> None:
-    """rollup_groups' daily rows made again from its hourly ones, for the days (UTC midnights, ms)
-    the SELECT `days` returns."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _sestui_days (day INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM temp._sestui_days")
-    conn.execute(f"INSERT OR IGNORE INTO temp._sestui_days (day) {days}", params)
-    conn.execute(f"DELETE FROM rollup_groups WHERE dimension IN ({_DAILY_DIMS})"
-                 f" AND hour IN (SELECT day FROM temp._sestui_days)")
-    conn.execute(_REDAY)
+_RETIER = f"""
+    INSERT INTO rollup_groups (dimension, hour, value, {_COUNTS})
+    SELECT '{{prefix}}' || substr(g.dimension, {{cut}}), b.block, g.value, {", ".join(f'sum(g."{c}")' for c in COUNTS)}
+    FROM temp._sestui_blocks b JOIN rollup_groups g
+      ON g.dimension IN ({{finer}}) AND g.hour >= b.block AND g.hour < b.block + {{size}}
+    GROUP BY g.dimension, b.block, g.value
+"""
+
+
+def retier(conn: sqlite3.Connection, hours: str = "SELECT DISTINCT hour FROM rollup_hourly",
+           params: tuple = ()) -> None:
+    """rollup_groups' 6-hour and daily rows made again, each tier from the one before it, for the
+    blocks that hold the hours (ms) the SELECT `hours` returns (every stored hour by default)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _sestui_blocks (block INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _sestui_tier_hours (hour INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM temp._sestui_tier_hours")
+    conn.execute(f"INSERT OR IGNORE INTO temp._sestui_tier_hours (hour) {hours}", params)
+    for (finer, _), (prefix, size) in zip(TIERS, TIERS[1:], strict=False):
+        conn.execute("DELETE FROM temp._sestui_blocks")
+        conn.execute(f"INSERT OR IGNORE INTO temp._sestui_blocks (block)"
+                     f" SELECT hour / {size} * {size} FROM temp._sestui_tier_hours")
+        conn.execute(f"DELETE FROM rollup_groups WHERE dimension IN ({_dims(prefix)})"
+                     f" AND hour IN (SELECT block FROM temp._sestui_blocks)")
+        conn.execute(_RETIER.format(prefix=prefix, cut=len(finer) + 1, finer=_dims(finer), size=size))
 
 
 def _temp_tables(conn: sqlite3.Connection) -> None:
@@ -208,7 +230,7 @@ def after_write(conn: sqlite3.Connection, newest: int, message_ids: list[str]) -
     conn.execute(ADD_NEW_TAGS, (newest,))
     conn.execute(_TOUCHED_BY_NEW, (newest,))
     regroup(conn, _TOUCHED)
-    reday(conn, f"SELECT DISTINCT hour / {DAY_MS} * {DAY_MS} FROM temp._sestui_hours")
+    retier(conn, "SELECT hour FROM temp._sestui_hours")
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
@@ -220,7 +242,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
     conn.execute(GROUPS_TABLE)
     conn.execute("DELETE FROM rollup_groups")
     regroup(conn)
-    reday(conn)
+    retier(conn)
 
 
 def prune(conn: sqlite3.Connection, before_ms: int) -> None:
@@ -231,9 +253,9 @@ def prune(conn: sqlite3.Connection, before_ms: int) -> None:
     conn.execute("DELETE FROM rollup_tags WHERE hour < ?", (boundary + HOUR_MS,))
     conn.execute(ADD_RANGE, (boundary, boundary + HOUR_MS))
     conn.execute(ADD_RANGE_TAGS, (boundary, boundary + HOUR_MS))
-    conn.execute("DELETE FROM rollup_groups WHERE hour < ?", (boundary,))  # the cut day's daily rows too
+    conn.execute("DELETE FROM rollup_groups WHERE hour < ?", (boundary,))  # the cut's 6-hour and daily rows too
     regroup(conn, "hour = ?", (boundary,))
-    reday(conn, "SELECT ?", (boundary // DAY_MS * DAY_MS,))
+    retier(conn, "SELECT ?", (boundary,))
 
 
 def _window_start(window_ms: int, group_by: str, now: int) -> int:
@@ -258,16 +280,38 @@ def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, n
     if group_by == "campaign":
         tagged = _tagged(query, campaign_tag, since, now)
     dimension = TOTALS if tagged is not None else group_by
-    # Whole days inside the window from the daily rows, the hours at either end from the hourly ones.
-    first_day, last_day = -(-since // DAY_MS) * DAY_MS, now // DAY_MS * DAY_MS
-    if first_day >= last_day:
-        first_day = last_day = since
-    rows = query("SELECT value AS grp, event_type, hard, sum(n) AS n FROM rollup_groups"
-                 " WHERE dimension = ? AND hour >= ? AND hour < ? OR dimension = ? AND hour >= ? AND hour <= ?"
-                 " OR dimension = ? AND hour >= ? AND hour < ? GROUP BY grp, event_type, hard",
-                 (dimension, since, first_day, dimension, last_day, now, DAILY + dimension, first_day, last_day))
+    spans = window_spans(since, now // HOUR_MS * HOUR_MS + HOUR_MS)
+    span = f"SELECT value, {_COUNTS} FROM rollup_groups WHERE dimension = ? AND hour >= ? AND hour < ?"
+    wide = query(f"SELECT value AS grp, {', '.join(f'sum({c}) AS {c}' for c in _COUNTS.split(', '))}"
+                 f" FROM ({' UNION ALL '.join([span] * len(spans))}) GROUP BY grp",
+                 tuple(p for prefix, start, end in spans for p in (prefix + dimension, start, end)))
+    if tagged is None:
+        groups: list[Any] = [{"group": r["grp"], **{c: r[c] for c in COUNTS}} for r in wide]
+        return sorted(groups, key=contribution)
     # a tag's group "": what the tagged groups do not hold of the window's totals
-    return breakdown_rows(rows) if tagged is None else breakdown_rows(tagged, untagged=rows)
+    return breakdown_rows(tagged, untagged=[{"grp": "", "event_type": t, "hard": hard, "n": n} for r in wide
+                                            for t, hard, n in _by_type(r) if n])
+
+
+def _by_type(counts: dict) -> Iterable[tuple[str, int, int]]:
+    """(event type, hard, n) of a rollup_groups row's counts."""
+    for t in EVENT_TYPES:
+        hard = counts["bounce_hard"] if t == "bounce" else 0
+        yield t, 0, counts[t] - hard
+        if hard:
+            yield t, 1, hard
+
+
+def window_spans(start: int, end: int, tiers: tuple[tuple[str, int], ...] = TIERS) -> list[tuple[str, int, int]]:
+    """The hours [start, end) (whole hours) as (dimension prefix, first, end) spans of rollup_groups
+    rows: the coarsest tier's whole blocks, the parts at either end from the finer tiers."""
+    prefix, size = tiers[-1]
+    if len(tiers) == 1:
+        return [(prefix, start, end)] if start < end else []
+    first, last = -(-start // size) * size, end // size * size
+    if first >= last:
+        return window_spans(start, end, tiers[:-1])
+    return [*window_spans(start, first, tiers[:-1]), (prefix, first, last), *window_spans(last, end, tiers[:-1])]
 
 
 def breakdown_from_hourly(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,

@@ -177,13 +177,20 @@ def _v7(db: sqlite_utils.Database) -> None:
 
 def _v8(db: sqlite_utils.Database) -> None:
     """Breakdowns read rollup_groups (the hourly roll-ups summed per dimension: store/rollups.py)."""
+    # Version 9 replaces the table this made (a row per event type) and fills it: nothing to do
+    # here that it would not undo.
+
+
+def _v9(db: sqlite_utils.Database) -> None:
+    """rollup_groups in its new shape: a row per group with a count per event type (not a row per
+    type), and 6-hour rows beside the hourly and daily ones (store/rollups.py's TIERS)."""
+    db.conn.execute("DROP TABLE IF EXISTS rollup_groups")
     db.conn.execute(rollups.GROUPS_TABLE)
-    db.conn.execute("DELETE FROM rollup_groups")
     rollups.regroup(db.conn)
-    rollups.reday(db.conn)
+    rollups.retier(db.conn)
 
 
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 
 
 def migrate(db: sqlite_utils.Database, from_version: int) -> None:

@@ -80,3 +80,41 @@ def test_bad_limits_are_one_line_errors(text):
     with pytest.raises(ValueError) as info:
         parse_limit(text)
     assert "\n" not in str(info.value) and text.strip() in str(info.value)
+
+
+def test_a_short_history_takes_its_pace_over_what_is_stored():
+    from sestui.core.reputation import pace_basis, projection
+
+    now = 10 * 86_400_000
+    basis = pace_basis(200, oldest_ms=now - 30 * 60_000, now_ms=now)  # 200 sends in the 30 stored minutes
+    assert (basis.span_ms, basis.per_hour, basis.enough) == (30 * 60_000, 400.0, True)
+    assert basis.text() == "30 min of mail"
+    # 12 of those 200 bounced (6%): the rate moves from 4% toward 6% at 400 sends an hour; AWS's
+    # volume, unknown to a store this young, is at least a day at that pace (9,600 sends)
+    assert projection(0.04, 12, basis, representative_volume=200, line=0.05) == pytest.approx(
+        hours_to_cross(0.04, 0.06, sends_per_hour=400, representative_volume=9600, line=0.05))
+    assert projection(0.04, 12, basis, representative_volume=20_000, line=0.05) == pytest.approx(25.0)
+
+
+def test_a_whole_day_of_mail_paces_over_the_day():
+    from sestui.core.reputation import pace_basis, projection
+
+    now = 10 * 86_400_000
+    basis = pace_basis(2400, oldest_ms=now - 5 * 86_400_000, now_ms=now)
+    assert (basis.span_ms, basis.per_hour, basis.text()) == (86_400_000, 100.0, "")
+    assert projection(0.02, 192, basis, representative_volume=2000, line=0.05) == pytest.approx(
+        hours_to_cross(0.02, 0.08, sends_per_hour=100, representative_volume=2400, line=0.05))
+
+
+@pytest.mark.parametrize("sends, minutes, says", [
+    (19, 60, "too little mail (19 sends in 60 min)"),  # a handful of sends
+    (500, 1, "too little mail (500 sends in 1 min)"),  # a burst of a minute
+    (0, 0, "too little mail (0 sends in 0 min)"),  # an empty store
+])
+def test_too_little_mail_makes_no_projection(sends, minutes, says):
+    from sestui.core.reputation import pace_basis, projection
+
+    now = 10 * 86_400_000
+    basis = pace_basis(sends, oldest_ms=now - minutes * 60_000 if sends else None, now_ms=now)
+    assert not basis.enough and basis.text() == says
+    assert projection(0.04, sends, basis, representative_volume=10_000, line=0.05) is None  # every one bounced

@@ -94,7 +94,7 @@ def test_an_older_sestui_database_is_adopted_marked_and_migrated(tmp_path):
     _version_2_database(path)
     assert pragma(path, "application_id") == 0
     with Store(path) as store:
-        assert store.schema_version == len(MIGRATIONS) == 8
+        assert store.schema_version == len(MIGRATIONS) == 9
         (row,) = store.iter_events()
         assert row["bounce_class"] == "no_such_user" and row["complaint_sub_type"] is None
         assert [r["message_id"] for r in store.flow_page(text="newsletter")] == ["old-1"]  # indexed too

@@ -104,19 +104,28 @@ def rolled_up(store: Store) -> tuple[Counter, Counter]:
 
 
 def groups_of(store: Store) -> tuple[Counter, Counter]:
-    """(rollup_groups as stored, the recount summed per dimension, per hour and per day (dimension
-    "day:X"); dimension "" = the totals)."""
-    from sestui.store.rollups import COLUMNS, DAILY, DAY_MS, GROUP_DIMENSIONS
+    """(rollup_groups as stored, the recount summed per dimension, per hour, per 6 hours (dimension
+    "6h:X") and per day ("day:X"); dimension "" = the totals)."""
+    from sestui.store.rollups import COLUMNS, GROUP_DIMENSIONS
 
     expected: Counter = Counter()
     for key, n in recount(store)[0].items():
         row = dict(zip(COLUMNS, key, strict=True))
         for dim in ("", *GROUP_DIMENSIONS):
-            expected[(dim, row["hour"], row["event_type"], row["hard"], row[dim] if dim else "")] += n
-            expected[(DAILY + dim, row["hour"] // DAY_MS * DAY_MS, row["event_type"], row["hard"],
-                      row[dim] if dim else "")] += n
-    stored = Counter({tuple(r[:-1]): r[-1] for r in store.conn.execute(
-        "SELECT dimension, hour, event_type, hard, value, n FROM rollup_groups")})
+            for prefix, block in (("", 3_600_000), ("6h:", 6 * 3_600_000), ("day:", 86_400_000)):
+                expected[(prefix + dim, row["hour"] // block * block, row["event_type"], row["hard"],
+                          row[dim] if dim else "")] += n
+    stored: Counter = Counter()
+    rows = store.conn.execute("SELECT * FROM rollup_groups")
+    names = [c[0] for c in rows.description]
+    for row in rows:
+        counts = dict(zip(names, row, strict=True))
+        dim, hour, value = counts.pop("dimension"), counts.pop("hour"), counts.pop("value")
+        hard = counts.pop("bounce_hard")
+        for event_type, n in counts.items():
+            for h, part in ((0, n - hard), (1, hard)) if event_type == "bounce" else ((0, n),):
+                if part:
+                    stored[(dim, hour, event_type, h, value)] += part
     return stored, expected
 
 
@@ -170,6 +179,33 @@ def test_a_database_from_before_rollups_gets_them_from_its_events(tmp_path):
         assert groups_of(store)[0] == groups_of(store)[1]
 
 
+V8_GROUPS = ("CREATE TABLE rollup_groups (dimension TEXT NOT NULL, hour INTEGER NOT NULL, event_type TEXT NOT NULL,"
+             " hard INTEGER NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
+             " PRIMARY KEY (dimension, hour, event_type, hard, value)) WITHOUT ROWID")
+
+
+def test_a_schema_8_database_gets_the_new_rollup_groups(tmp_path):
+    """Migration 9 on a database written before it: rollup_groups in version 8's shape (a row per
+    event type, hourly and daily rows) is replaced by a row per group with 6-hour rows too."""
+    rng = random.Random(8)
+    path = tmp_path / "events.db"
+    with Store(path) as store:
+        _ingest(store, [b for i in range(80) for b in _message(rng, i)], rng)
+        expected = {w: store.breakdown(w, "recipient_domain", now=to_ms(T0 + timedelta(days=3, hours=7)))
+                    for w in (3_600_000, 86_400_000)}
+        store.conn.execute("DROP TABLE rollup_groups")
+        store.conn.execute(V8_GROUPS)
+        store.conn.execute("INSERT INTO rollup_groups SELECT '', hour, event_type, hard, '', sum(n) FROM rollup_hourly"
+                           " GROUP BY hour, event_type, hard")
+        store.conn.execute("PRAGMA user_version = 8")
+    with Store(path) as store:
+        assert store.schema_version == 9
+        assert groups_of(store)[0] == groups_of(store)[1]
+        assert store.conn.execute("SELECT count(*) FROM rollup_groups WHERE dimension LIKE '6h:%'").fetchone()[0]
+        assert {w: store.breakdown(w, "recipient_domain", now=to_ms(T0 + timedelta(days=3, hours=7)))
+                for w in expected} == expected
+
+
 @pytest.fixture
 def breakdown_store(tmp_path):
     rng = random.Random(11)
@@ -184,6 +220,9 @@ def breakdown_store(tmp_path):
     (T0 + timedelta(days=3), timedelta(hours=24)),  # one whole day, and the hour `now` starts
     (T0 + timedelta(days=4, hours=5, minutes=17), timedelta(days=3)),  # whole days, hours at both ends
     (T0 + timedelta(days=2, hours=20), timedelta(hours=7)),  # hours only
+    (T0 + timedelta(days=2, hours=17, minutes=40), timedelta(hours=24)),  # an hour, then 6-hour blocks
+    (T0 + timedelta(days=3, hours=14, minutes=5), timedelta(hours=20)),  # 6-hour blocks, then hours
+    (T0 + timedelta(days=2, hours=4, minutes=50), timedelta(hours=4)),  # hours inside one 6-hour block
 ])
 def test_breakdown_sums_the_events_of_its_window_per_group(breakdown_store, group_by, now, window):
     store = breakdown_store

@@ -2,7 +2,8 @@
 hourly) against the review and pause lines, for the account or the configuration set under the
 table's cursor; the value under a day cursor (left/right, h/l); sends, deliveries, bounces,
 complaints and rejects per day; and, for the account and each set, where the last 24 hours' pace
-takes the rate ("at this pace: review in ~9 h").
+takes the rate ("at this pace: review in ~9 h"; "… · 12 min of mail" when the store holds less
+than the day, and no projection from too little mail).
 
 Where AWS publishes no figure (a set with reputation metrics off, CloudWatch denied, no AWS), the
 figure and the chart are sestui's estimate and say so (`est`: GetSendStatistics, `local`: the
@@ -247,8 +248,12 @@ class ReputationPane(AppWorkers, Vertical):
         if scope.name is not None and scope.name in self._paused_sets():
             return Text("sending PAUSED", style=theme_style(self.app, "error", bold=True), end="")
         crossings = [(hours, kind) for kind, hours in scope.pace.items() if hours is not None]
+        basis = scope.pace_basis.text() if scope.pace_basis is not None else ""  # "" for the whole 24 h
         if not crossings:
-            return Text("steady below review", style=theme_style(self.app, "text-muted"), end="")
+            quiet = basis if scope.pace_basis is not None and not scope.pace_basis.enough else "steady below review"
+            if len(quiet) > size:
+                quiet = quiet.split(" (")[0]  # "too little mail": its counts cut would read as other counts
+            return Text(quiet, style=theme_style(self.app, "text-muted"), end="")
         hours, kind = min(crossings)
         past_pause = (getattr(scope.rates, kind).value or 0) >= threshold_for(kind).pause
         text = ("past the pause line" if past_pause else pace_text(hours, lead="")) + (
@@ -256,6 +261,8 @@ class ReputationPane(AppWorkers, Vertical):
         for long, short in ((" (complaints)", " (cmp)"), (" in ~", " ~"), ("past the ", "past "), (" line", "")):
             if len(text) > size:
                 text = text.replace(long, short)
+        if basis and len(text) + 3 + len(basis) <= size:  # the pace of minutes of mail says so
+            text += f" · {basis}"
         return Text(text, style=theme_style(self.app, "error" if hours <= 0 else "warning", bold=hours < 24), end="")
 
     def _paused_sets(self) -> tuple[str, ...]:

@@ -16,13 +16,13 @@ from sestui.core.reputation import (
     CLOUDWATCH,
     LOCAL,
     SEND_STATISTICS,
+    PaceBasis,
     Rates,
-    hours_to_cross,
 )
 from sestui.ops import reputation as ops_reputation
 from sestui.ops.reputation import Reputation, counts_over_sets, local_rates, statistics_rates
 from sestui.ui.widgets.rate_chart import DAY_MS
-from sestui.ui.widgets.rates import saved_reputation, threshold_for
+from sestui.ui.widgets.rates import saved_reputation
 
 DAYS = 14
 WINDOW_MS = DAYS * DAY_MS
@@ -42,6 +42,7 @@ class Scope:
     series_source: str
     days: list[dict[str, int]]  # per day, oldest first: send, delivery, bounce, complaint, reject
     pace: dict[str, float | None]  # bounce|complaint -> hours to the review line at the last 24 h's rate
+    pace_basis: PaceBasis | None = None  # what that rate is taken over (the stored part of the 24 h)
 
     @property
     def label(self) -> str:
@@ -167,15 +168,6 @@ def daily_rates(days: list[dict[str, int]], start_ms: int) -> dict[str, list[tup
     return out
 
 
-def pace(current: Rates, counts_24h: dict[str, int], hard_24h: int, volume: float) -> dict[str, float | None]:
-    """Hours until each rate reaches review if mail keeps bouncing and complaining as in the last 24 h."""
-    attempts = rates_from_counts(counts_24h).attempts
-    recent = {"bounce": hard_24h / attempts if attempts else None,
-              "complaint": counts_24h.get("complaint", 0) / attempts if attempts else None}
-    return {kind: hours_to_cross(getattr(current, kind).value, recent[kind], attempts / 24, volume,
-                                 threshold_for(kind).review) for kind in recent}
-
-
 def load(ctx, cache: Cache) -> tuple[list[Scope], int, str | None, Cache]:
     """Everything the pane shows (runs in its worker)."""
     cache = replace(cache)
@@ -190,6 +182,7 @@ def load(ctx, cache: Cache) -> tuple[list[Scope], int, str | None, Cache]:
     fortnight = store.counts_by_configuration_set(now - WINDOW_MS)
     account_counts, from_stats = account_days(store, start)
     per_set = set_days(store, start)
+    oldest = store.oldest_event_ms()
 
     def scope(name: str | None, rates: Rates, days: list[dict[str, int]], counts_24h, hard_24h, volume) -> Scope:
         aws_series = series.get(name, {})
@@ -198,7 +191,8 @@ def load(ctx, cache: Cache) -> tuple[list[Scope], int, str | None, Cache]:
         else:
             points = daily_rates(days, start)
             source = SEND_STATISTICS if name is None and from_stats else LOCAL
-        return Scope(name, rates, points, source, days, pace(rates, counts_24h, hard_24h, volume))
+        hours, basis = ops_reputation.pace(rates, counts_24h, hard_24h, volume, oldest_ms=oldest, now_ms=now)
+        return Scope(name, rates, points, source, days, hours, basis)
 
     totals_24h, hard_24h = counts_over_sets(last_day)
     volume = sum(d["send"] for d in account_counts) if from_stats else rates_from_counts(counts_over_sets(fortnight)[0]).attempts
