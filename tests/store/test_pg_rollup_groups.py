@@ -31,20 +31,24 @@ _TAGS = ("SELECT DISTINCT m.message_id, t.key, v.value #>> '{}' AS value FROM me
 
 
 def recount(pg: PostgresStore) -> tuple[Counter, Counter]:
-    """(rollup_groups, rollup_tags) as they should be, counted in SQL from every stored event."""
+    """(rollup_groups, rollup_tags) as they should be, counted in SQL from every stored event: per
+    hour, 6 hours (dimension "6h:X") and day ("day:X"); tags per hour, and in rollup_groups per 6
+    hours and day (dimension "6h:tag:KEY", "day:tag:KEY")."""
     groups: Counter = Counter()
     for dim in ("", *rollups.GROUP_DIMENSIONS):
         value = GROUP_EXPR[dim] if dim else "''"
         for r in pg._query(f"SELECT {_HOUR} AS hour, e.event_type, {HARD}::int AS hard, {value} AS value,"
                            f" count(*)::int AS n FROM events e LEFT JOIN messages m ON m.message_id = e.message_id"
                            f" WHERE {COMPLAINT_COUNTED} GROUP BY 1, 2, 3, 4"):
-            groups[(dim, r["hour"], r["event_type"], r["hard"], r["value"])] += r["n"]
-            day = r["hour"] // rollups.DAY_MS * rollups.DAY_MS
-            groups[(rollups.DAILY + dim, day, r["event_type"], r["hard"], r["value"])] += r["n"]
+            for prefix, unit in (("", 3_600_000), ("6h:", 6 * 3_600_000), ("day:", 86_400_000)):
+                groups[(prefix + dim, r["hour"] // unit * unit, r["event_type"], r["hard"], r["value"])] += r["n"]
     tags = Counter({(r["key"], r["hour"], r["event_type"], r["hard"], r["value"]): r["n"] for r in pg._query(
         f"SELECT mt.key, {_HOUR} AS hour, e.event_type, {HARD}::int AS hard, mt.value, count(*)::int AS n"
         f" FROM events e JOIN ({_TAGS}) mt ON mt.message_id = e.message_id WHERE {COMPLAINT_COUNTED}"
         f" GROUP BY 1, 2, 3, 4, 5")})
+    for (key, hour, event_type, hard, value), n in tags.items():
+        for prefix, unit in (("6h:", 6 * 3_600_000), ("day:", 86_400_000)):
+            groups[(f"{prefix}tag:{key}", hour // unit * unit, event_type, hard, value)] += n
     return groups, tags
 
 
@@ -132,3 +136,23 @@ def test_odd_addresses_and_tags_roll_up_as_in_sqlite(tmp_path, pg_url):
             expected = sqlite.breakdown(86_400_000, group_by, now=now)
             assert expected and pg.breakdown(86_400_000, group_by, now=now) == expected, group_by
         assert json.dumps(pg.breakdown(86_400_000, "recipient_domain", now=now))  # plain ints, not Decimals
+
+
+def test_a_window_is_covered_by_whole_units_once():
+    from sestui.store.postgres.rollups import TIERS, cover
+
+    units = dict(TIERS)
+    rng = random.Random(4)
+    for _ in range(500):
+        since = rng.randrange(0, 60 * 24) * 3_600_000
+        stop = since + rng.randrange(1, 24 * 20) * 3_600_000
+        ranges = sorted(cover(since, stop), key=lambda r: r[1])
+        assert ranges[0][1] == since and ranges[-1][2] == stop
+        assert all(a[2] == b[1] for a, b in zip(ranges, ranges[1:], strict=False))  # adjacent: no gap, no overlap
+        assert all(lo % units[p] == 0 and hi % units[p] == 0 and lo < hi for p, lo, hi in ranges)
+        assert sum(p == "" for p, _, _ in ranges) <= 2 and sum(p == "6h:" for p, _, _ in ranges) <= 2
+    day, hour = 86_400_000, 3_600_000
+    assert cover(0, 30 * day + 7 * hour) == [("day:", 0, 30 * day), ("6h:", 30 * day, 30 * day + 6 * hour),
+                                             ("", 30 * day + 6 * hour, 30 * day + 7 * hour)]
+    assert cover(5 * hour, 31 * hour) == [("6h:", 6 * hour, 30 * hour), ("", 5 * hour, 6 * hour),
+                                          ("", 30 * hour, 31 * hour)]

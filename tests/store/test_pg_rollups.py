@@ -12,7 +12,8 @@ from sestui.store.postgres import schema as pgschema
 from test_pg_breakdown import DIMENSIONS
 from test_rollups import T0, _ingest, _message
 
-WINDOWS = ((1, 1), (3, 24), (6, 24 * 7))
+# (days after T0 + 17 min, window in hours); the last two read 6-hour rows between hours and days
+WINDOWS = ((1, 1), (3, 24), (6, 24 * 7), (2.6, 30), (5.3, 24 * 4))
 
 
 def _same_breakdowns(sqlite: Store, pg: PostgresStore) -> int:

@@ -3,7 +3,7 @@ edit what a version creates, add a version.
 
 Version 5 rolled the events up hourly in SQL (rollup_hourly, one row per combination of every
 dimension, and rollup_tags); version 6 sums rollup_hourly into rollup_groups (one row per dimension
-per hour, and per whole UTC day: store/rollups.py describes the table) and drops it: from then on
+per hour, 6 hours and UTC day: store/postgres/rollups.py's TIERS) and drops it: from then on
 the write path keeps rollup_groups and rollup_tags from the batch (store/postgres/rollups.py).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sestui.store import rollups
 from sestui.store.postgres.reports import COMPLAINT_COUNTED, GROUP_EXPR, HARD
-from sestui.store.postgres.rollups import GROUP_COLUMNS, reday
+from sestui.store.postgres.rollups import GROUP_COLUMNS, TIERS, retier
 
 _HOUR = f"(e.ts / {rollups.HOUR_MS}) * {rollups.HOUR_MS}"
 _MESSAGE = "events e LEFT JOIN messages m ON m.message_id = e.message_id"
@@ -56,7 +56,8 @@ def migration_5() -> str:
 
 
 def migration_6() -> str:
-    """rollup_groups, summed from rollup_hourly (which the events filled), which then goes."""
+    """rollup_groups, summed from rollup_hourly (which the events filled) and rollup_tags; then
+    rollup_hourly goes."""
     hourly = [f"SELECT '{d}', hour, event_type, hard, {d}, sum(n) FROM rollup_hourly GROUP BY hour, event_type, hard, {d}"
               for d in rollups.GROUP_DIMENSIONS]
     hourly.append(f"SELECT '{rollups.TOTALS}', hour, event_type, hard, '', sum(n) FROM rollup_hourly"
@@ -65,6 +66,6 @@ def migration_6() -> str:
         f"CREATE TABLE rollup_groups ({', '.join(map(_column, GROUP_COLUMNS))}, n INTEGER NOT NULL,"
         f" PRIMARY KEY ({', '.join(GROUP_COLUMNS)}))",
         f"INSERT INTO rollup_groups ({', '.join(GROUP_COLUMNS)}, n) " + " UNION ALL ".join(hourly),
-        reday("TRUE"),
+        *(statement for prefix, unit in TIERS[1:] for statement in retier(prefix, unit, "TRUE")),
         "DROP TABLE rollup_hourly",
     ])

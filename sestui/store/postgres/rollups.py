@@ -36,9 +36,13 @@ _SIM_LEN = len(_SIMULATOR)
 _NONE = (None, None)
 _NO_TAGS = (None, "{}", "")
 
-# rollup_groups' dimensions: per hour (the totals, then each column), and per whole day
+# rollup_groups' tiers: (dimension prefix, length of its rows' time unit). The hourly rows are the
+# totals ("") and each column's; each coarser tier sums them per unit (hour = the unit's UTC start),
+# and sums rollup_tags too, as dimension "<prefix>tag:<key>".
+TIERS = (("", HOUR_MS), ("6h:", 6 * HOUR_MS), (rollups.DAILY, DAY_MS))
 HOURLY_DIMENSIONS = (rollups.TOTALS, *rollups.GROUP_DIMENSIONS)
-DAILY_DIMENSIONS = tuple(rollups.DAILY + d for d in HOURLY_DIMENSIONS)
+TIER_DIMENSIONS = tuple(tuple(prefix + d for d in HOURLY_DIMENSIONS) for prefix, _unit in TIERS)
+TAG = "tag:"
 GROUP_COLUMNS = ("dimension", "hour", "event_type", "hard", "value")
 
 
@@ -46,12 +50,16 @@ def _quoted(names: tuple[str, ...]) -> str:
     return ", ".join(f"'{n}'" for n in names)
 
 
-def reday(where: str) -> str:
-    """rollup_groups' daily rows summed from its hourly rows where `where` (on `hour`, whole days);
-    those days must hold no daily row yet."""
-    return (f"INSERT INTO rollup_groups ({', '.join(GROUP_COLUMNS)}, n)"
-            f" SELECT '{rollups.DAILY}' || dimension, hour / {DAY_MS} * {DAY_MS}, event_type, hard, value, sum(n)"
-            f" FROM rollup_groups WHERE dimension IN ({_quoted(HOURLY_DIMENSIONS)}) AND {where} GROUP BY 1, 2, 3, 4, 5")
+def retier(prefix: str, unit: int, where: str) -> list[str]:
+    """Statements making tier `prefix`'s rows (of `unit` ms) from the hourly rows and rollup_tags
+    where `where` (on `hour`, whole units, which must hold no row of that tier yet)."""
+    floor = f"hour / {unit} * {unit}"
+    return [f"INSERT INTO rollup_groups ({', '.join(GROUP_COLUMNS)}, n)"
+            f" SELECT '{prefix}' || dimension, {floor}, event_type, hard, value, sum(n) FROM rollup_groups"
+            f" WHERE dimension IN ({_quoted(HOURLY_DIMENSIONS)}) AND {where} GROUP BY 1, 2, 3, 4, 5",
+            f"INSERT INTO rollup_groups ({', '.join(GROUP_COLUMNS)}, n)"
+            f" SELECT '{prefix}{TAG}' || tag_key, {floor}, event_type, hard, tag_value, sum(n) FROM rollup_tags"
+            f" WHERE {where} GROUP BY 1, 2, 3, 4, 5"]
 
 
 Attribution = tuple[str | None, str | None]  # a message's (configuration set, tags JSON)
@@ -100,6 +108,11 @@ def tag_pairs(tags: str | None) -> tuple[tuple[str, str], ...]:
                          for v in values if isinstance(v, str)}))
 
 
+# (the tier's dimensions, its prefix for tags ("" for hourly: rollup_tags), its unit)
+_TIERS = tuple((dims, prefix + TAG if prefix else "", unit) for dims, (prefix, unit) in zip(TIER_DIMENSIONS, TIERS, strict=True))
+assert TIER_DIMENSIONS[0][1] == "configuration_set"
+
+
 class Counts:
     """Roll-up deltas: rollup_groups and rollup_tags keys -> how much to add."""
 
@@ -108,9 +121,10 @@ class Counts:
         self.tags: Counter[tuple] = Counter()
 
     def add_events(self, events: Iterable[tuple], attribution: Mapping[str, Attribution], *,
-                   daily: bool = True, groups: bool = True) -> None:
+                   coarse: bool = True, groups: bool = True) -> None:
         """Count `events` (rows in EVENT_COLUMNS order) under their message's set and tags
-        (`attribution`, by message id); `daily`: in the day rows too; not `groups`: in rollup_tags only."""
+        (`attribution`, by message id); `coarse`: in the 6-hour and day tiers too; not `groups`:
+        under their tags only."""
         combos: dict[tuple, int] = {}
         sources: dict[str, str] = {}
         for ev in events:  # the hot loop of a write: _counted and _domain inlined
@@ -129,19 +143,25 @@ class Counts:
                    message_tags)
             combos[key] = combos.get(key, 0) + 1
         counts, tag_counts = self.groups, self.tags
+        tiers = _TIERS if coarse else _TIERS[:1]
         for (hour, t, hard, *values, message_tags), n in combos.items():
-            for tag_key, value in tag_pairs(message_tags):
+            pairs = tag_pairs(message_tags)
+            for tag_key, value in pairs:
                 tag_counts[(tag_key, hour, t, hard, value)] += n
             if not groups:
+                for (_dims, tag_prefix, unit) in tiers[1:]:
+                    at = _floor(hour, unit)
+                    for tag_key, value in pairs:
+                        counts[(tag_prefix + tag_key, at, t, hard, value)] += n
                 continue
-            day = _floor(hour, DAY_MS)
-            counts[(rollups.TOTALS, hour, t, hard, "")] += n
-            if daily:
-                counts[(DAILY_DIMENSIONS[0], day, t, hard, "")] += n
-            for i, value in enumerate(values, start=1):
-                counts[(HOURLY_DIMENSIONS[i], hour, t, hard, value)] += n
-                if daily:
-                    counts[(DAILY_DIMENSIONS[i], day, t, hard, value)] += n
+            for dims, tag_prefix, unit in tiers:
+                at = _floor(hour, unit)
+                counts[(dims[0], at, t, hard, "")] += n
+                for i, value in enumerate(values, start=1):
+                    counts[(dims[i], at, t, hard, value)] += n
+                if tag_prefix:
+                    for tag_key, value in pairs:
+                        counts[(tag_prefix + tag_key, at, t, hard, value)] += n
 
     def move_set(self, events: Iterable[tuple], to: str) -> None:
         """Events counted under "(none)" that now count under their message's new set `to`."""
@@ -149,9 +169,10 @@ class Counts:
             if ev[_SET] is None and _counted(ev):
                 hour = _floor(ev[_TS], HOUR_MS)
                 hard = int(ev[_TYPE] == "bounce" and ev[_BTYPE] == "Permanent")
-                for dimension, at in (("configuration_set", hour), (DAILY_DIMENSIONS[1], _floor(hour, DAY_MS))):
-                    self.groups[(dimension, at, ev[_TYPE], hard, "")] -= 1
-                    self.groups[(dimension, at, ev[_TYPE], hard, to)] += 1
+                for dims, _tag_prefix, unit in _TIERS:
+                    at = _floor(hour, unit)
+                    self.groups[(dims[1], at, ev[_TYPE], hard, "")] -= 1
+                    self.groups[(dims[1], at, ev[_TYPE], hard, to)] += 1
 
     def store(self, conn: Any) -> None:
         """Add the counts to the tables; rows a move left at 0 go."""
@@ -223,8 +244,9 @@ _HOUR_EVENTS = (f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)}, m.configu
 
 
 def prune(conn: Any, before_ms: int) -> None:
-    """After events older than `before_ms` were deleted: drop the hours they filled (and the days,
-    the cut one included), count the hour the cut falls in again, and sum the cut day again."""
+    """After events older than `before_ms` were deleted: drop the hours they filled and the coarser
+    units that begin before the end of the hour the cut falls in; count that hour again, and sum the
+    units holding it again."""
     boundary = _floor(before_ms, HOUR_MS)
     conn.execute("DELETE FROM rollup_tags WHERE hour < %s", (boundary + HOUR_MS,))
     conn.execute("DELETE FROM rollup_groups WHERE hour < %s", (boundary + HOUR_MS,))
@@ -232,30 +254,63 @@ def prune(conn: Any, before_ms: int) -> None:
     width = len(EVENT_COLUMNS)
     messages = {r[0]: (r[width], r[width + 1]) for r in rows}
     counts = Counts()
-    counts.add_events((r[:width] for r in rows), messages, daily=False)
+    counts.add_events((r[:width] for r in rows), messages, coarse=False)
     counts.store(conn)
-    day = _floor(boundary, DAY_MS)
-    conn.execute(reday("hour >= %s AND hour < %s"), (day, day + DAY_MS))
+    for prefix, unit in TIERS[1:]:
+        start = _floor(boundary, unit)
+        for statement in retier(prefix, unit, "hour >= %s AND hour < %s"):
+            conn.execute(statement, (start, start + unit))
+
+
+def cover(since: int, stop: int) -> list[tuple[str, int, int]]:
+    """[since, stop) (whole hours) as (tier prefix, start, end) ranges: the coarsest units that fit
+    inside, then finer ones at the ends."""
+    out: list[tuple[str, int, int]] = []
+
+    def split(start: int, end: int, tiers: tuple[tuple[str, int], ...]) -> None:
+        if start >= end:
+            return
+        (prefix, unit), finer = tiers[-1], tiers[:-1]
+        if not finer:
+            out.append((prefix, start, end))
+            return
+        lo, hi = -(-start // unit) * unit, _floor(end, unit)
+        if lo >= hi:
+            split(start, end, finer)
+            return
+        out.append((prefix, lo, hi))
+        split(start, lo, finer)
+        split(hi, end, finer)
+
+    split(since, stop, TIERS)
+    return out
+
+
+def _ranges(ranges: list[tuple[str, int, int]], name: Callable[[str], str]) -> tuple[str, list]:
+    sql = " OR ".join("dimension = %s AND hour >= %s AND hour < %s" for _ in ranges) or "FALSE"
+    return f"({sql})", [v for prefix, lo, hi in ranges for v in (name(prefix), lo, hi)]
 
 
 def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,
               campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
-    """SQLite's breakdown (store/rollups.py) over PostgreSQL's rollup_groups: whole days inside the
-    window from their daily rows, the hours at either end from the hourly ones."""
+    """SQLite's breakdown (store/rollups.py) over PostgreSQL's rollup_groups: the hours that overlap
+    the last `window_ms` before `now`, read as the fewest hour, 6-hour and day rows that cover them."""
     if group_by not in rollups.DIMENSIONS:
         raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
-    since = _floor(now - window_ms, HOUR_MS)
+    ranges = cover(_floor(now - window_ms, HOUR_MS), _floor(now, HOUR_MS) + HOUR_MS)
     tagged = None
     if group_by == "campaign":
-        tagged = query("SELECT tag_value AS grp, event_type, hard, sum(n) AS n FROM rollup_tags"
-                       " WHERE tag_key = %s AND hour >= %s AND hour <= %s GROUP BY grp, event_type, hard",
-                       (campaign_tag, since, now))
+        hours = [(lo, hi) for prefix, lo, hi in ranges if not prefix]
+        coarse, params = _ranges([r for r in ranges if r[0]], lambda prefix: prefix + TAG + campaign_tag)
+        hourly = " OR ".join("hour >= %s AND hour < %s" for _ in hours) or "FALSE"
+        tagged = query("SELECT grp, event_type, hard, sum(n) AS n FROM ("
+                       f"SELECT tag_value AS grp, event_type, hard, n FROM rollup_tags WHERE tag_key = %s AND ({hourly})"
+                       f" UNION ALL SELECT value, event_type, hard, n FROM rollup_groups WHERE {coarse}"
+                       ") t GROUP BY grp, event_type, hard",
+                       [campaign_tag, *(v for r in hours for v in r), *params])
     dimension = rollups.TOTALS if tagged is not None else group_by
-    first_day, last_day = -(-since // DAY_MS) * DAY_MS, _floor(now, DAY_MS)
-    if first_day >= last_day:
-        first_day = last_day = since
-    rows = query("SELECT value AS grp, event_type, hard, sum(n) AS n FROM rollup_groups"
-                 " WHERE dimension = %s AND (hour >= %s AND hour < %s OR hour >= %s AND hour <= %s)"
-                 " OR dimension = %s AND hour >= %s AND hour < %s GROUP BY grp, event_type, hard",
-                 (dimension, since, first_day, last_day, now, rollups.DAILY + dimension, first_day, last_day))
+    where, params = _ranges(ranges, lambda prefix: prefix + dimension)
+    rows = query(f"SELECT value AS grp, event_type, hard, sum(n) AS n FROM rollup_groups WHERE {where}"
+                 " GROUP BY grp, event_type, hard", params)
+    # a tag's group "": what the tagged groups do not hold of the window's totals
     return rollups.breakdown_rows(rows) if tagged is None else rollups.breakdown_rows(tagged, untagged=rows)
