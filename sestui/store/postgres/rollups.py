@@ -1,5 +1,8 @@
-"""The roll-ups on PostgreSQL: rollup_groups (per dimension, per hour and per whole UTC day) and
-rollup_tags, as SQLite's (store/rollups.py), kept in the transaction that writes the events.
+"""The roll-ups on PostgreSQL, kept in the transaction that writes the events: rollup_tags (per tag
+key x hour x type x hard x tag value) as SQLite's, and rollup_groups as SQLite's (store/rollups.py:
+per dimension x hour x type x hard x value) with coarser tiers of the same sums, per 6 hours and
+per UTC day, the tags' included (TIERS). A breakdown reads the fewest units that cover its window
+(cover): a 14-day window about 13 day rows per group, not 336 hour rows.
 
 A write counts its batch in Python, from the rows it already holds, and adds the counts with one
 unnest upsert per table (keys in sorted order, so two writers never wait on each other's rows in
@@ -7,8 +10,9 @@ opposite orders). Nothing is read back from the events, except the earlier event
 write gives its first configuration set or tags (a Bounce through an identity topic before its
 Send): those move from "(none)" to the set, or start counting under the tags, as in SQLite.
 
-The values are SQLite's expressions (store/rollups.py) in Python: an event counts under its own set,
-else its message's; a message's tags are those of its stored row (its first record with tags).
+The values are SQLite's expressions (store/rollups.py) in Python, lower() as SQLite's (ASCII only):
+an event counts under its own set, else its message's; a message's tags are those of its stored row
+(its first record with tags).
 """
 
 from __future__ import annotations
