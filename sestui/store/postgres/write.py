@@ -177,6 +177,7 @@ def write_copy(conn, data: dict[str, list[tuple]], known: Iterable[str]) -> tupl
         _copy(cur, "records", RECORD_COLUMNS, records)
         _copy(cur, "messages", MESSAGE_COLUMNS, [m for m in messages if m[0] not in known])
         _copy(cur, "message_recipients", RECIPIENT_COLUMNS, [r for r in recipients if r[0] not in known])
+    with conn.pipeline(), conn.cursor() as cur:  # one round trip for both
         _upsert(cur, "messages", MESSAGE_COLUMNS, MESSAGE_TYPES, MESSAGES_CONFLICT,
                 [m for m in messages if m[0] in known])
         _upsert(cur, "message_recipients", RECIPIENT_COLUMNS, RECIPIENT_TYPES, RECIPIENTS_CONFLICT,
