@@ -1,7 +1,7 @@
 """Draining a backlog: `sestui collect` against a naive consumer on the same queue and the same N.
 
     python benchmarks/drain.py [--n 3000] [--receivers N]
-    python benchmarks/drain.py --db pg|postgresql://... [--collectors 2]
+    python benchmarks/drain.py --db pg|postgresql://... [--collectors 2] [--rounds R] [--probe] [--fake-store]
 
 1. Starts `sestui sandbox` (its own process, delays off) and fills its SQS queue with N realistic
    SNS-wrapped SES notifications (benchmarks/corpus.py; a few are SQS redeliveries).
@@ -16,7 +16,10 @@
 
 With --db, into PostgreSQL instead: one collector, then --collectors collectors in parallel on one
 queue and one database (each run a fresh queue and database); the last line compares their rates
-from the moment every collector said "collecting from" (start-up left out).
+from the moment every collector said "collecting from" (start-up left out). --rounds alternates the
+two R times (medians count); --probe samples each component's CPU and the database sessions' waits
+(drain_pg_probe.py); --fake-store makes the collectors' event writes no-ops, timed to the empty
+queue: the rate the sandbox's queue and this machine allow without the store.
 
 The sandbox's queue (moto) is slow, and its receive cost grows with the queue's depth, so the rates
 say more about the sandbox than about sestui: the collector's own CPU seconds per 1,000
@@ -32,6 +35,7 @@ import os
 import resource
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +43,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -148,10 +153,12 @@ def children_cpu() -> float:
 
 
 def run_collector(info: dict, url: str, expected: dict[str, int], db: str, receivers: int | None,
-                  stored: Callable[[], dict[str, int]], config: Path, collectors: int = 1) -> dict:
-    """`collectors` `sestui collect` processes on one queue and one database (SQLite path or URL)."""
+                  stored: Callable[[], dict[str, int]], config: Path, collectors: int = 1,
+                  program: list[str] = SESTUI, probe: Callable[[list[int]], Any] | None = None) -> dict:
+    """`collectors` `sestui collect` processes on one queue and one database (SQLite path or URL);
+    `probe(collector pids)`: a drain_pg_probe.Probe to run from their start to the drained queue."""
     sqs = client(info, "sqs")
-    args = [*SESTUI, "collect", "--queue-url", url, "--endpoint-url", info["endpoint_url"],
+    args = [*program, "collect", "--queue-url", url, "--endpoint-url", info["endpoint_url"],
             "--region", info["region"], "--db", db]
     if receivers:
         args += ["--receivers", str(receivers)]
@@ -179,8 +186,13 @@ def run_collector(info: dict, url: str, expected: dict[str, int], db: str, recei
             if not event.wait(60):
                 raise RuntimeError("sestui collect did not start:\n" + "".join(log))
         ready_at = time.monotonic()
+        sampling = probe([c.pid for c in children]) if probe else None
+        if sampling:
+            sampling.start()
         drained = wait_stored(stored, expected, timeout=600)
         drained_cpu = [proc_cpu(c.pid) for c in children]
+        if sampling:
+            sampling.stop()
         deadline = time.monotonic() + 30  # the last deletes follow their commit closely
         while (leftover := depth(sqs, url)) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -209,13 +221,29 @@ def run_collector(info: dict, url: str, expected: dict[str, int], db: str, recei
         "cpu_s_with_startup": total_cpu,
         "left_in_queue": leftover,
         **stored(),
+        **({"probe": sampling.report()} if sampling else {}),
     }
 
 
-def run_pg(info: dict, sqs, bodies: list[str], expected: dict[str, int], args, tmp: Path) -> int:
-    """One collector, then `--collectors` collectors, on a fresh queue and PostgreSQL database each."""
+def queue_drained(sqs, url: str, expected: dict[str, int]) -> Callable[[], dict[str, int]]:
+    """stored_rows for collectors that store nothing (--fake-store): `expected` once the queue is empty
+    (asked at most every 0.2 s: the sandbox's queue is what is measured)."""
+    last = [0.0]
+
+    def stored() -> dict[str, int]:
+        if time.monotonic() - last[0] < 0.2:
+            return {}
+        last[0] = time.monotonic()
+        return expected if depth(sqs, url) == 0 else {}
+    return stored
+
+
+def run_pg(info: dict, sqs, bodies: list[str], expected: dict[str, int], args, tmp: Path, sandbox_pid: int) -> int:
+    """One collector, then `--collectors` collectors, on a fresh queue and PostgreSQL database each;
+    --rounds times, alternating."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     import psycopg
+    from drain_pg_probe import Probe
     from pg_server import PgServer
 
     server = None
@@ -223,34 +251,47 @@ def run_pg(info: dict, sqs, bodies: list[str], expected: dict[str, int], args, t
     if admin == "pg":
         server = PgServer().start()
         admin = server.url()
-    runs = []
+    program = [sys.executable, str(Path(__file__).resolve().parent / "drain_pg_probe.py")] if args.fake_store \
+        else SESTUI
+    runs: dict[int, list[dict]] = {1: [], args.collectors: []}
     try:
-        for collectors in (1, args.collectors):
-            name = f"sestui_drain_{os.getpid()}_{collectors}"
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {name}")
-                conn.execute(f"CREATE DATABASE {name}")
-            db = urlsplit(admin)._replace(path=f"/{name}").geturl()
-            url = sqs.create_queue(QueueName=f"drain-pg-{collectors}")["QueueUrl"]
-            fill(info, url, bodies)
-            run = run_collector(info, url, expected, db, args.receivers, pg_rows(db), tmp / "absent.toml",
-                                collectors)
-            print(json.dumps({"collector": run}), flush=True)
-            if run["left_in_queue"] or any(run[k] != v for k, v in expected.items()):
-                raise SystemExit(f"the collectors left something behind: {run} / expected {expected}")
-            runs.append(run)
+        for round_ in range(args.rounds):
+            for collectors in (1, args.collectors):
+                name = f"sestui_drain_{os.getpid()}_{round_}_{collectors}"
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                    conn.execute(f"CREATE DATABASE {name}")
+                db = urlsplit(admin)._replace(path=f"/{name}").geturl()
+                url = sqs.create_queue(QueueName=f"drain-pg-{round_}-{collectors}")["QueueUrl"]
+                fill(info, url, bodies)
+                stored = queue_drained(sqs, url, expected) if args.fake_store else pg_rows(db)
+
+                def probe(pids: list[int], db_name: str = name) -> Probe:
+                    return Probe(admin, db_name, {"sandbox": [sandbox_pid], "collectors": pids},
+                                 server.proc.pid if server and server.proc else None)
+
+                run = run_collector(info, url, expected, db, args.receivers, stored, tmp / "absent.toml",
+                                    collectors, program=program, probe=probe if args.probe else None)
+                print(json.dumps({"collector": run}), flush=True)
+                if run["left_in_queue"] or any(run[k] != v for k, v in expected.items()):
+                    raise SystemExit(f"the collectors left something behind: {run} / expected {expected}")
+                runs[collectors].append(run)
     finally:
         if server is not None:
             server.stop()
-    one, many = (len(bodies) / r["seconds_after_start"] for r in runs)
+    rates = {c: [len(bodies) / r["seconds_after_start"] for r in got] for c, got in runs.items()}
+    one, many = (statistics.median(rates[c]) for c in (1, args.collectors))
     print(json.dumps({
-        "benchmark": "drain_pg",
+        "benchmark": "drain_pg" + ("_fake_store" if args.fake_store else ""),
         "n": len(bodies),
         "collectors": args.collectors,
+        "rounds": args.rounds,
         "one_collector_per_s": round(one, 1),
         f"{args.collectors}_collectors_per_s": round(many, 1),
         "ratio_many_over_one": round(many / one, 2),
-        "cpu_s_per_1000": [round(r["cpu_s"] / len(bodies) * 1000, 3) if r["cpu_s"] else None for r in runs],
+        "ratio_per_round": [round(m / o, 2) for o, m in zip(rates[1], rates[args.collectors], strict=True)],
+        "cpu_s_per_1000": {c: [round(r["cpu_s"] / len(bodies) * 1000, 3) if r["cpu_s"] else None for r in got]
+                           for c, got in runs.items()},
     }))
     return 0
 
@@ -285,6 +326,12 @@ def main() -> int:
                         " for a throwaway server: drain into PostgreSQL with one collector, then --collectors")
     parser.add_argument("--collectors", type=int, default=2, help="with --db: how many collectors share the queue"
                         " and the database in the second run (default 2)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --db: one collector then --collectors, this"
+                        " many times, alternating; medians count (default 1)")
+    parser.add_argument("--fake-store", action="store_true", help="with --db: collectors whose event writes are"
+                        " no-ops (drain_pg_probe.py), timed to the empty queue: what the sandbox's queue allows")
+    parser.add_argument("--probe", action="store_true", help="with --db: sample CPU per component and the"
+                        " sessions' waits while draining (drain_pg_probe.py)")
     args = parser.parse_args()
     n = args.n
 
@@ -301,7 +348,7 @@ def main() -> int:
                 fill(info, url, bodies)
             expected = expected_rows(bodies, Path(tmp) / "expected.db")
             if args.db:
-                return run_pg(info, sqs, bodies, expected, args, Path(tmp))
+                return run_pg(info, sqs, bodies, expected, args, Path(tmp), sandbox.pid)
             db = Path(tmp) / "collector.db"
             collector = run_collector(info, url, expected, str(db), args.receivers, lambda: stored_rows(db),
                                       db.with_suffix(".toml"))

@@ -32,7 +32,7 @@ def both(tmp_path, pg_url):
 @pytest.mark.parametrize("group_by", DIMENSIONS)
 def test_breakdown_equals_the_sqlite_rollups(both, group_by):
     sqlite, pg = both
-    for days, window_h in ((1, 1), (3, 24), (6, 24 * 7)):
+    for days, window_h in ((1, 1), (3, 24), (6, 24 * 7), (2.6, 30), (5.3, 24 * 4)):
         now = to_ms(T0 + timedelta(days=days, minutes=17))
         expected = sqlite.breakdown(window_h * 3_600_000, group_by, now=now)
         assert expected and pg.breakdown(window_h * 3_600_000, group_by, now=now) == expected

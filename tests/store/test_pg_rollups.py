@@ -12,7 +12,8 @@ from sestui.store.postgres import schema as pgschema
 from test_pg_breakdown import DIMENSIONS
 from test_rollups import T0, _ingest, _message
 
-WINDOWS = ((1, 1), (3, 24), (6, 24 * 7))
+# (days after T0 + 17 min, window in hours); the last two read 6-hour rows between hours and days
+WINDOWS = ((1, 1), (3, 24), (6, 24 * 7), (2.6, 30), (5.3, 24 * 4))
 
 
 def _same_breakdowns(sqlite: Store, pg: PostgresStore) -> int:
@@ -47,9 +48,9 @@ def test_a_database_from_before_rollups_gets_them_from_its_events(tmp_path, pg_u
     with PostgresStore(pg_url) as old:
         _ingest(old, list(bodies), random.Random(1))
         # as version 4 left it: the events, no roll-up tables
-        old._write("DROP TABLE rollup_hourly, rollup_tags")
+        old._write("DROP TABLE rollup_groups, rollup_tags")
         old._write("UPDATE sestui_schema SET version = 4")
     with Store(tmp_path / "events.db") as sqlite, PostgresStore(pg_url) as pg:
-        assert pg.schema_version == len(pgschema.MIGRATIONS) == 5
+        assert pg.schema_version == len(pgschema.MIGRATIONS) == 6
         _ingest(sqlite, list(bodies), random.Random(1))
         assert _same_breakdowns(sqlite, pg) > 12

@@ -38,10 +38,12 @@ from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.reports import pg_sql as _pg
 from sestui.store.postgres.state import PgStateMixin
-from sestui.store.postgres.write import WRITERS, has_nul, write_pipeline
+from sestui.store.postgres.write import WRITERS, batch_tables, has_nul, message_ids, write_pipeline
 from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
+EVENTS = ", ".join(EVENT_COLUMNS)
+NEWEST = "SELECT coalesce(max(id), 0) FROM events"
 POOL_TIMEOUT_S = 10
 DEFAULT_WRITE_MODE = "copy"  # measured faster: benchmarks/ingest_pg.py
 
@@ -252,20 +254,27 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
         with self._conn() as conn:
             while True:
                 self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=fresh)
+                data = batch_tables(rows, clean=clean)  # before the lock: other writers wait on it
+                ids = message_ids(data)
                 try:
                     with conn.transaction():
-                        # ids in commit order: a reader of "id > last seen" never misses a row
-                        conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
-                        if rows.events:
-                            ids = list({m[0] for m in rows.messages} | {e[0] for e in rows.events})
-                            newest, before = pgrollups.before_write(conn, ids)
-                        result = write_rows(conn, rows, clean=clean)
-                        if rows.events:
-                            pgrollups.after_write(conn, newest, before, ids)
+                        # ids in commit order: a reader of "id > last seen" never misses a row. Sent
+                        # with the first read (one round trip), as the last statements are together.
+                        with conn.pipeline():
+                            conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
+                            # the batch's stored messages, before it: what COPY may skip, what roll-ups move
+                            stored = pgrollups.stored_attribution(conn, ids) if ids else {}
+                        upkeep = pgrollups.Upkeep(conn, stored, data.get("messages", [])) if rows.events else None
+                        newest = (conn.execute(NEWEST).fetchone() or (0,))[0] if write_rows is write_pipeline else 0
+                        result, new_events = write_rows(conn, data, stored)
                         if self.outbox_rules:  # outbox hook: the actions these events trigger, same transaction
                             pgoutbox.route(conn, rows, self.outbox_rules)
-                        if result.stored:  # delivered to listeners when (and if) this commits
-                            conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
+                        with conn.pipeline():
+                            if upkeep is not None:
+                                upkeep.apply(conn, new_events if new_events is not None else
+                                             conn.execute(f"SELECT {EVENTS} FROM events WHERE id > %s", (newest,)))
+                            if result.stored:  # delivered to listeners when (and if) this commits
+                                conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
                     return result
                 except BaseException as exc:
                     if isinstance(exc, errors.UniqueViolation) and write_rows is not write_pipeline:

@@ -1,7 +1,6 @@
-"""PostgresStore, continued: the reputation and breakdown queries. The breakdown reads the hourly
-roll-ups (store/postgres/rollups.py keeps them, with the expressions below); the per-set counts
-group the events. As in SQLite, an event's configuration set and tags are its message's (any
-record of it)."""
+"""PostgresStore, continued: the reputation and breakdown queries. The breakdown reads the roll-ups
+per dimension (store/postgres/rollups.py keeps them); the per-set counts group the events. As in
+SQLite, an event's configuration set and tags are its message's (any record of it)."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from typing import Any
 from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, RATE_COUNTED_RECIPIENT
 from sestui.store import rollups
 from sestui.store.base import BreakdownRow, now_ms
+from sestui.store.postgres import rollups as pgrollups
 from sestui.store.reads import by_configuration_set
 
 _subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
@@ -69,5 +69,4 @@ class PgReportsMixin:
                   campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
         """As the SQLite store's: events per type (and hard bounces) for each value of a dimension over
         the hours that overlap the last `window_ms`, from the roll-ups (store/postgres/rollups.py)."""
-        return rollups.breakdown_from_hourly(lambda sql, params: self._query(pg_sql(sql), params), window_ms, group_by,
-                                 now if now is not None else now_ms(), campaign_tag)
+        return pgrollups.breakdown(self._query, window_ms, group_by, now if now is not None else now_ms(), campaign_tag)

@@ -1,109 +1,320 @@
-"""Hourly roll-ups on PostgreSQL: the same tables, dimensions and rules as SQLite's (store/rollups.py),
-kept in the transaction that writes the events, so a breakdown reads what its window's hours hold
-instead of grouping their events.
+"""The roll-ups on PostgreSQL, kept in the transaction that writes the events: rollup_tags (per tag
+key x hour x type x hard x tag value) as SQLite's, and rollup_groups as SQLite's (store/rollups.py:
+per dimension x hour x type x hard x value) with coarser tiers of the same sums, per 6 hours and
+per UTC day, the tags' included (TIERS). A breakdown reads the fewest units that cover its window
+(cover): a 14-day window about 13 day rows per group, not 336 hour rows.
 
-PostgreSQL does not copy a message's configuration set into its events: an event counts under its
-own set, else its message's (reports.GROUP_EXPR). A write that gives a stored message its first set
-or tags moves that message's earlier events from "(none)" (the set) or adds them (the tags), as
-SQLite's after_write does. Writers hold EVENTS_WRITE_LOCK, so "ids above the newest before the
-write" are exactly the events the write added.
+A write counts its batch in Python, from the rows it already holds, and adds the counts with one
+unnest upsert per table (keys in sorted order, so two writers never wait on each other's rows in
+opposite orders). Nothing is read back from the events, except the earlier events of a message this
+write gives its first configuration set or tags (a Bounce through an identity topic before its
+Send): those move from "(none)" to the set, or start counting under the tags, as in SQLite.
+
+The values are SQLite's expressions (store/rollups.py) in Python, lower() as SQLite's (ASCII only):
+an event counts under its own set, else its message's; a message's tags are those of its stored row
+(its first record with tags).
 """
 
 from __future__ import annotations
 
+import functools
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, SIMULATOR_DOMAIN
 from sestui.store import rollups
-from sestui.store.postgres.reports import COMPLAINT_COUNTED, GROUP_EXPR, HARD
+from sestui.store.base import BreakdownRow
+from sestui.store.rows import EVENT_COLUMNS, MESSAGE_COLUMNS
 
-HOUR = f"(e.ts / {rollups.HOUR_MS}) * {rollups.HOUR_MS}"
-_MESSAGE = "events e LEFT JOIN messages m ON m.message_id = e.message_id"
+HOUR_MS, DAY_MS = rollups.HOUR_MS, rollups.DAY_MS
+_E = {name: i for i, name in enumerate(EVENT_COLUMNS)}
+_TYPE, _RCPT, _TS, _SET = _E["event_type"], _E["recipient"], _E["ts"], _E["configuration_set"]
+_BTYPE, _SUB, _FB, _CLASS, _SOURCE = (_E["bounce_type"], _E["complaint_sub_type"], _E["complaint_feedback_type"],
+                                      _E["bounce_class"], _E["source"])
+_M_SET, _M_TAGS = MESSAGE_COLUMNS.index("configuration_set"), MESSAGE_COLUMNS.index("tags")
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # SQL lower(): ASCII
+_SIMULATOR = "@" + SIMULATOR_DOMAIN
+_SIM_LEN = len(_SIMULATOR)
+_NONE = (None, None)
+_NO_TAGS = (None, "{}", "")
 
-
-def _hourly(where: str, sign: str = "", configuration_set: str = GROUP_EXPR["configuration_set"]) -> str:
-    dims = ", ".join([configuration_set] + [GROUP_EXPR[d] for d in rollups.COLUMNS[4:]
-                                            if d != "configuration_set"])
-    return (f"INSERT INTO rollup_hourly ({', '.join(rollups.COLUMNS)}, n)"
-            f" SELECT {HOUR}, e.event_type, {HARD}::int, {dims}, {sign}count(*) FROM {_MESSAGE}"
-            f" WHERE {where} AND {COMPLAINT_COUNTED} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
-            f" ON CONFLICT ({', '.join(rollups.COLUMNS)}) DO UPDATE SET n = rollup_hourly.n + excluded.n")
-
-
-def _tags_of(messages: str) -> str:
-    """(message_id, tag_key, tag_value) of the messages `messages` selects: each string value of each
-    list in their tags object, once (SQLite's message_tags)."""
-    return ("SELECT DISTINCT m.message_id, t.key AS tag_key, v.value #>> '{}' AS tag_value FROM messages m"
-            " CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(m.tags::jsonb) = 'object'"
-            " THEN m.tags::jsonb ELSE '{}'::jsonb END) AS t"
-            " CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(t.value) = 'array'"
-            " THEN t.value ELSE '[]'::jsonb END) AS v"
-            f" WHERE jsonb_typeof(v.value) = 'string' AND m.message_id {messages}")
-
-
-def _tags(where: str, messages: str) -> str:
-    return (f"INSERT INTO rollup_tags ({', '.join(rollups.TAG_COLUMNS)}, n)"
-            f" SELECT mt.tag_key, {HOUR}, e.event_type, {HARD}::int, mt.tag_value, count(*)"
-            f" FROM events e JOIN ({_tags_of(messages)}) mt ON mt.message_id = e.message_id"
-            f" WHERE {where} AND {COMPLAINT_COUNTED} GROUP BY 1, 2, 3, 4, 5"
-            f" ON CONFLICT ({', '.join(rollups.TAG_COLUMNS)}) DO UPDATE SET n = rollup_tags.n + excluded.n")
+# rollup_groups' tiers: (dimension prefix, length of its rows' time unit). The hourly rows are the
+# totals ("") and each column's; each coarser tier sums them per unit (hour = the unit's UTC start),
+# and sums rollup_tags too, as dimension "<prefix>tag:<key>".
+TIERS = (("", HOUR_MS), ("6h:", 6 * HOUR_MS), (rollups.DAILY, DAY_MS))
+HOURLY_DIMENSIONS = (rollups.TOTALS, *rollups.GROUP_DIMENSIONS)
+TIER_DIMENSIONS = tuple(tuple(prefix + d for d in HOURLY_DIMENSIONS) for prefix, _unit in TIERS)
+TAG = "tag:"
+GROUP_COLUMNS = ("dimension", "hour", "event_type", "hard", "value")
 
 
-_ATTRIBUTION = ("SELECT message_id, configuration_set IS NOT NULL,"
-                " coalesce(tags, '{}') NOT IN ('{}', '') FROM messages WHERE message_id = ANY(%s)")
-NEWEST = "SELECT coalesce(max(id), 0) FROM events"
+def _quoted(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
 
 
-def before_write(conn: Any, message_ids: list[str]) -> tuple[int, dict[str, tuple[bool, bool]]]:
-    """The newest event id, and whether each stored message of the batch has a set and tags yet."""
-    newest = conn.execute(NEWEST).fetchone()[0]
-    return newest, {m: (has_set, has_tags) for m, has_set, has_tags in conn.execute(_ATTRIBUTION, (message_ids,))}
+def retier(prefix: str, unit: int, where: str) -> list[str]:
+    """Statements making tier `prefix`'s rows (of `unit` ms) from the hourly rows and rollup_tags
+    where `where` (on `hour`, whole units, which must hold no row of that tier yet)."""
+    floor = f"hour / {unit} * {unit}"
+    return [f"INSERT INTO rollup_groups ({', '.join(GROUP_COLUMNS)}, n)"
+            f" SELECT '{prefix}' || dimension, {floor}, event_type, hard, value, sum(n) FROM rollup_groups"
+            f" WHERE dimension IN ({_quoted(HOURLY_DIMENSIONS)}) AND {where} GROUP BY 1, 2, 3, 4, 5",
+            f"INSERT INTO rollup_groups ({', '.join(GROUP_COLUMNS)}, n)"
+            f" SELECT '{prefix}{TAG}' || tag_key, {floor}, event_type, hard, tag_value, sum(n) FROM rollup_tags"
+            f" WHERE {where} GROUP BY 1, 2, 3, 4, 5"]
 
 
-def after_write(conn: Any, newest: int, before: dict[str, tuple[bool, bool]], message_ids: list[str]) -> None:
-    """Roll up the events above `newest`; move or add the earlier events of the messages this write
-    gave their first set or tags."""
-    got_set: list[str] = []
-    got_tags: list[str] = []
-    incomplete = [m for m, (has_set, has_tags) in before.items() if not (has_set and has_tags)]
-    if incomplete:
-        for m, has_set, has_tags in conn.execute(_ATTRIBUTION, (incomplete,)):
-            if has_set and not before[m][0]:
-                got_set.append(m)
-            if has_tags and not before[m][1]:
-                got_tags.append(m)
-    if got_set:
-        earlier = "e.id <= %s AND e.message_id = ANY(%s) AND e.configuration_set IS NULL"
-        conn.execute(_hourly(earlier, "-", "''"), (newest, got_set))
-        conn.execute(_hourly(earlier), (newest, got_set))
-        conn.execute("DELETE FROM rollup_hourly WHERE n = 0")
-    if got_tags:
-        conn.execute(_tags("e.id <= %s AND e.message_id = ANY(%s)", "= ANY(%s)"), (got_tags, newest, got_tags))
-    conn.execute(_hourly("e.id > %s"), (newest,))
-    conn.execute(_tags("e.id > %s", "= ANY(%s)"), (message_ids, newest))
+Attribution = tuple[str | None, str | None]  # a message's (configuration set, tags JSON)
+
+
+def _lower(text: str) -> str:
+    return text.lower() if text.isascii() else text.translate(_LOWER)
+
+
+def _floor(ts: int, unit: int) -> int:
+    """SQL's (ts / unit) * unit: integer division truncates toward zero."""
+    return ts // unit * unit if ts >= 0 else -(-ts // unit * unit)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _tail(tail: str, strip: str) -> str:
+    return _lower((tail.rstrip(strip) if strip else tail).strip(" "))
+
+
+def _domain(address: str, strip: str = "") -> str:
+    """rollups._domain: the lower-cased part after the first @ ('' without one)."""
+    at = address.find("@")
+    return _tail(address[at + 1:], strip) if at >= 0 else ""
+
+
+def _counted(ev: tuple) -> bool:
+    """rollups.COUNTED: not a complaint that is not the recipient's, not mail to the simulator."""
+    if ev[_TYPE] == "complaint" and ((ev[_SUB] or "") in NOT_COUNTED_COMPLAINT_SUB_TYPES
+                                     or _lower(ev[_FB] or "") in NOT_COUNTED_FEEDBACK_TYPES):
+        return False
+    return not _lower((ev[_RCPT] or "")[-_SIM_LEN:]) == _SIMULATOR
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def tag_pairs(tags: str | None) -> tuple[tuple[str, str], ...]:
+    """(key, value) for each string value of each list in a tags JSON object, once."""
+    if tags in _NO_TAGS:
+        return ()
+    try:
+        obj = json.loads(tags)
+    except ValueError:
+        return ()
+    if not isinstance(obj, dict):
+        return ()
+    return tuple(sorted({(k, v) for k, values in obj.items() if isinstance(values, list)
+                         for v in values if isinstance(v, str)}))
+
+
+# (the tier's dimensions, its prefix for tags ("" for hourly: rollup_tags), its unit)
+_TIERS = tuple((dims, prefix + TAG if prefix else "", unit) for dims, (prefix, unit) in zip(TIER_DIMENSIONS, TIERS, strict=True))
+assert TIER_DIMENSIONS[0][1] == "configuration_set"
+
+
+class Counts:
+    """Roll-up deltas: rollup_groups and rollup_tags keys -> how much to add."""
+
+    def __init__(self) -> None:
+        self.groups: Counter[tuple] = Counter()
+        self.tags: Counter[tuple] = Counter()
+
+    def add_events(self, events: Iterable[tuple], attribution: Mapping[str, Attribution], *,
+                   coarse: bool = True, groups: bool = True) -> None:
+        """Count `events` (rows in EVENT_COLUMNS order) under their message's set and tags
+        (`attribution`, by message id); `coarse`: in the 6-hour and day tiers too; not `groups`:
+        under their tags only."""
+        combos: dict[tuple, int] = {}
+        sources: dict[str, str] = {}
+        for ev in events:  # the hot loop of a write: _counted and _domain inlined
+            t, recipient = ev[_TYPE], ev[_RCPT] or ""
+            if t == "complaint" and not _counted(ev) or _lower(recipient[-_SIM_LEN:]) == _SIMULATOR:
+                continue
+            message_set, message_tags = attribution.get(ev[0]) or _NONE
+            source = ev[_SOURCE] or ""
+            if (source_domain := sources.get(source)) is None:
+                source_domain = sources[source] = _domain(source, "> ")
+            at = recipient.find("@")
+            ts = ev[_TS]
+            key = (ts // HOUR_MS * HOUR_MS if ts >= 0 else _floor(ts, HOUR_MS), t,
+                   1 if t == "bounce" and ev[_BTYPE] == "Permanent" else 0, ev[_SET] or message_set or "",
+                   source_domain, _tail(recipient[at + 1:], "") if at >= 0 else "", ev[_CLASS] or "", ev[_FB] or "",
+                   message_tags)
+            combos[key] = combos.get(key, 0) + 1
+        counts, tag_counts = self.groups, self.tags
+        tiers = _TIERS if coarse else _TIERS[:1]
+        for (hour, t, hard, *values, message_tags), n in combos.items():
+            pairs = tag_pairs(message_tags)
+            for tag_key, value in pairs:
+                tag_counts[(tag_key, hour, t, hard, value)] += n
+            if not groups:
+                for (_dims, tag_prefix, unit) in tiers[1:]:
+                    at = _floor(hour, unit)
+                    for tag_key, value in pairs:
+                        counts[(tag_prefix + tag_key, at, t, hard, value)] += n
+                continue
+            for dims, tag_prefix, unit in tiers:
+                at = _floor(hour, unit)
+                counts[(dims[0], at, t, hard, "")] += n
+                for i, value in enumerate(values, start=1):
+                    counts[(dims[i], at, t, hard, value)] += n
+                if tag_prefix:
+                    for tag_key, value in pairs:
+                        counts[(tag_prefix + tag_key, at, t, hard, value)] += n
+
+    def move_set(self, events: Iterable[tuple], to: str) -> None:
+        """Events counted under "(none)" that now count under their message's new set `to`."""
+        for ev in events:
+            if ev[_SET] is None and _counted(ev):
+                hour = _floor(ev[_TS], HOUR_MS)
+                hard = int(ev[_TYPE] == "bounce" and ev[_BTYPE] == "Permanent")
+                for dims, _tag_prefix, unit in _TIERS:
+                    at = _floor(hour, unit)
+                    self.groups[(dims[1], at, ev[_TYPE], hard, "")] -= 1
+                    self.groups[(dims[1], at, ev[_TYPE], hard, to)] += 1
+
+    def store(self, conn: Any) -> None:
+        """Add the counts to the tables; rows a move left at 0 go."""
+        _upsert(conn, "rollup_groups", GROUP_COLUMNS, self.groups)
+        _upsert(conn, "rollup_tags", rollups.TAG_COLUMNS, self.tags)
+        emptied = sorted(k for k, n in self.groups.items() if n < 0)
+        if emptied:
+            conn.execute(f"DELETE FROM rollup_groups WHERE ({', '.join(GROUP_COLUMNS)}) IN"
+                         f" (SELECT * FROM unnest({_KEY_ARRAYS}))"
+                         f" AND n = 0", [list(c) for c in zip(*emptied, strict=True)])
+
+
+_KEY_TYPES = ("text", "bigint", "text", "int", "text")  # both tables' keys: (text, hour, type, hard, text)
+_KEY_ARRAYS = ", ".join(f"%s::{t}[]" for t in _KEY_TYPES)
+
+
+def _upsert(conn: Any, table: str, columns: tuple[str, ...], counts: Counter[tuple]) -> None:
+    rows = sorted((*key, n) for key, n in counts.items() if n)
+    if rows:
+        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}, n) SELECT * FROM unnest({_KEY_ARRAYS}, %s::int[])"
+                     f" ON CONFLICT ({', '.join(columns)}) DO UPDATE SET n = {table}.n + excluded.n",
+                     [list(c) for c in zip(*rows, strict=True)])
+
+
+STORED = "SELECT message_id, configuration_set, tags FROM messages WHERE message_id = ANY(%s)"
+EVENTS_OF = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE message_id = ANY(%s)"
+
+
+def stored_attribution(conn: Any, message_ids: list[str]) -> dict[str, Attribution]:
+    """The stored messages among `message_ids`: their set and tags before this write."""
+    return {m: (s, t) for m, s, t in conn.execute(STORED, (message_ids,))}
+
+
+class Upkeep:
+    """One write's roll-up upkeep: made after the write lock is held and before the rows go in
+    (`stored`: stored_attribution of the batch's messages; `messages`: the batch's message rows,
+    one per message as written), applied with the events the write stored."""
+
+    def __init__(self, conn: Any, stored: dict[str, Attribution], messages: list[tuple]):
+        self.counts = Counts()
+        self.final: dict[str, Attribution] = dict(stored)
+        got_set: dict[str, str] = {}
+        got_tags: list[str] = []
+        for m in messages:  # the merge messages' upsert does (store/rows.py message_merge)
+            was = stored.get(m[0])
+            if was is None:
+                self.final[m[0]] = (m[_M_SET], m[_M_TAGS])
+                continue
+            now = (was[0] if was[0] is not None else m[_M_SET], was[1] if was[1] not in (None, "{}") else m[_M_TAGS])
+            self.final[m[0]] = now
+            if was[0] is None and now[0] is not None:
+                got_set[m[0]] = now[0]
+            if was[1] in _NO_TAGS and now[1] not in _NO_TAGS:
+                got_tags.append(m[0])
+        if got_set or got_tags:
+            earlier = conn.execute(EVENTS_OF, (sorted(set(got_set) | set(got_tags)),)).fetchall()
+            for message_id, to in got_set.items():
+                self.counts.move_set((e for e in earlier if e[0] == message_id), to)
+            tagged = set(got_tags)  # their earlier events count under the tags from now on
+            self.counts.add_events((e for e in earlier if e[0] in tagged), self.final, groups=False)
+
+    def apply(self, conn: Any, new_events: Iterable[tuple]) -> None:
+        self.counts.add_events(new_events, self.final)
+        self.counts.store(conn)
+
+
+_HOUR_EVENTS = (f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)}, m.configuration_set, m.tags FROM events e"
+                " LEFT JOIN messages m ON m.message_id = e.message_id WHERE e.ts >= %s AND e.ts < %s")
 
 
 def prune(conn: Any, before_ms: int) -> None:
-    """After events older than `before_ms` were deleted: drop the hours they filled, recount the
-    hour the cut falls in."""
-    boundary = before_ms // rollups.HOUR_MS * rollups.HOUR_MS
-    for table in ("rollup_hourly", "rollup_tags"):
-        conn.execute(f"DELETE FROM {table} WHERE hour < %s", (boundary + rollups.HOUR_MS,))
-    hour = "e.ts >= %s AND e.ts < %s"
-    conn.execute(_hourly(hour), (boundary, boundary + rollups.HOUR_MS))
-    conn.execute(_tags(hour, "IN (SELECT message_id FROM events WHERE ts >= %s AND ts < %s)"),
-                 (boundary, boundary + rollups.HOUR_MS) * 2)
+    """After events older than `before_ms` were deleted: drop the hours they filled and the coarser
+    units that begin before the end of the hour the cut falls in; count that hour again, and sum the
+    units holding it again."""
+    boundary = _floor(before_ms, HOUR_MS)
+    conn.execute("DELETE FROM rollup_tags WHERE hour < %s", (boundary + HOUR_MS,))
+    conn.execute("DELETE FROM rollup_groups WHERE hour < %s", (boundary + HOUR_MS,))
+    rows = conn.execute(_HOUR_EVENTS, (boundary, boundary + HOUR_MS)).fetchall()
+    width = len(EVENT_COLUMNS)
+    messages = {r[0]: (r[width], r[width + 1]) for r in rows}
+    counts = Counts()
+    counts.add_events((r[:width] for r in rows), messages, coarse=False)
+    counts.store(conn)
+    for prefix, unit in TIERS[1:]:
+        start = _floor(boundary, unit)
+        for statement in retier(prefix, unit, "hour >= %s AND hour < %s"):
+            conn.execute(statement, (start, start + unit))
 
 
-def migration() -> str:
-    """Schema version 5: the tables, filled from the events already stored (statements without
-    parameters: psycopg's %% escapes undone)."""
-    cols = ", ".join(f"{c} {'BIGINT' if c == 'hour' else 'INTEGER' if c == 'hard' else 'TEXT'} NOT NULL"
-                     for c in rollups.COLUMNS)
-    tag_cols = ", ".join(f"{c} {'BIGINT' if c == 'hour' else 'INTEGER' if c == 'hard' else 'TEXT'} NOT NULL"
-                         for c in rollups.TAG_COLUMNS)
-    return ";\n".join([
-        f"CREATE TABLE rollup_hourly ({cols}, n INTEGER NOT NULL, PRIMARY KEY ({', '.join(rollups.COLUMNS)}))",
-        f"CREATE TABLE rollup_tags ({tag_cols}, n INTEGER NOT NULL, PRIMARY KEY ({', '.join(rollups.TAG_COLUMNS)}))",
-        _hourly("TRUE").replace("%%", "%"),
-        _tags("TRUE", "IS NOT NULL").replace("%%", "%"),
-    ])
+def cover(since: int, stop: int) -> list[tuple[str, int, int]]:
+    """[since, stop) (whole hours) as (tier prefix, start, end) ranges: the coarsest units that fit
+    inside, then finer ones at the ends."""
+    out: list[tuple[str, int, int]] = []
+
+    def split(start: int, end: int, tiers: tuple[tuple[str, int], ...]) -> None:
+        if start >= end:
+            return
+        (prefix, unit), finer = tiers[-1], tiers[:-1]
+        if not finer:
+            out.append((prefix, start, end))
+            return
+        lo, hi = -(-start // unit) * unit, _floor(end, unit)
+        if lo >= hi:
+            split(start, end, finer)
+            return
+        out.append((prefix, lo, hi))
+        split(start, lo, finer)
+        split(hi, end, finer)
+
+    split(since, stop, TIERS)
+    return out
+
+
+def _ranges(ranges: list[tuple[str, int, int]], name: Callable[[str], str]) -> tuple[str, list]:
+    sql = " OR ".join("dimension = %s AND hour >= %s AND hour < %s" for _ in ranges) or "FALSE"
+    return f"({sql})", [v for prefix, lo, hi in ranges for v in (name(prefix), lo, hi)]
+
+
+def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,
+              campaign_tag: str = rollups.CAMPAIGN_TAG) -> list[BreakdownRow]:
+    """SQLite's breakdown (store/rollups.py) over PostgreSQL's rollup_groups: the hours that overlap
+    the last `window_ms` before `now`, read as the fewest hour, 6-hour and day rows that cover them."""
+    if group_by not in rollups.DIMENSIONS:
+        raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
+    ranges = cover(_floor(now - window_ms, HOUR_MS), _floor(now, HOUR_MS) + HOUR_MS)
+    tagged = None
+    if group_by == "campaign":
+        hours = [(lo, hi) for prefix, lo, hi in ranges if not prefix]
+        coarse, params = _ranges([r for r in ranges if r[0]], lambda prefix: prefix + TAG + campaign_tag)
+        hourly = " OR ".join("hour >= %s AND hour < %s" for _ in hours) or "FALSE"
+        tagged = query("SELECT grp, event_type, hard, sum(n) AS n FROM ("
+                       f"SELECT tag_value AS grp, event_type, hard, n FROM rollup_tags WHERE tag_key = %s AND ({hourly})"
+                       f" UNION ALL SELECT value, event_type, hard, n FROM rollup_groups WHERE {coarse}"
+                       ") t GROUP BY grp, event_type, hard",
+                       [campaign_tag, *(v for r in hours for v in r), *params])
+    dimension = rollups.TOTALS if tagged is not None else group_by
+    where, params = _ranges(ranges, lambda prefix: prefix + dimension)
+    rows = query(f"SELECT value AS grp, event_type, hard, sum(n) AS n FROM rollup_groups WHERE {where}"
+                 " GROUP BY grp, event_type, hard", params)
+    # a tag's group "": what the tagged groups do not hold of the window's totals
+    return rollups.breakdown_rows(rows) if tagged is None else rollups.breakdown_rows(tagged, untagged=rows)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sestui.store.postgres import rollups as pgrollups
+from sestui.store.postgres import rollup_schema
 
 
 # pg_advisory_xact_lock keys (any constant bigint; chosen once, never change them).
@@ -232,10 +232,12 @@ CREATE INDEX messages_set ON messages(configuration_set);
 CREATE INDEX messages_tags ON messages USING gin ((tags::jsonb) jsonb_path_ops)
 """
 
-# Version 5: the hourly roll-ups (store/postgres/rollups.py), filled from the events already stored.
-_V5 = pgrollups.migration()
+# Version 5: the hourly roll-ups, filled from the events already stored; version 6: the roll-ups
+# per dimension the breakdowns read, summed from them (store/postgres/rollup_schema.py).
+_V5 = rollup_schema.migration_5()
+_V6 = rollup_schema.migration_6()
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 
 
 def statements(script: str) -> list[str]:

@@ -14,6 +14,7 @@ statement-per-row executemany.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sestui.store.base import AddResult
@@ -81,10 +82,10 @@ def has_nul(exc: Exception) -> bool:
     return "NUL" in str(exc) or "0x00" in str(exc)
 
 
-def batch_tables(rows, *, clean: bool = False) -> list[tuple[str, tuple, str, list[tuple]]]:
-    """(table, columns, conflict clause, rows) for each table with rows, in write order. `clean`:
-    replace NULs first (scanning every value costs a third of a write: done only for the rare
-    batch that failed on one, see has_nul)."""
+def batch_tables(rows, *, clean: bool = False) -> dict[str, list[tuple]]:
+    """Table -> its rows, for each table with rows, in write order; message and recipient rows one
+    per key. `clean`: replace NULs first (scanning every value costs a third of a write: done only
+    for the rare batch that failed on one, see has_nul)."""
     tidy = clean_rows if clean else list
     data = {
         "events": tidy(rows.events),
@@ -93,18 +94,28 @@ def batch_tables(rows, *, clean: bool = False) -> list[tuple[str, tuple, str, li
         "message_recipients": fold_recipients(tidy(rows.recipients)),
         "quarantine": tidy(rows.quarantine),
     }
-    return [(table, cols, conflict, data[table]) for table, cols, conflict in TABLES if data[table]]
+    return {table: data[table] for table, _cols, _conflict in TABLES if data[table]}
 
 
-def write_pipeline(conn, rows, *, clean: bool = False) -> AddResult:
+def message_ids(data: dict[str, list[tuple]]) -> list[str]:
+    """The messages a batch's rows belong to."""
+    return list({m[0] for m in data.get("messages", ())} | {e[0] for e in data.get("events", ())}
+                | {r[0] for r in data.get("records", ())})
+
+
+def write_pipeline(conn, data: dict[str, list[tuple]], known: Iterable[str] = ()) -> tuple[AddResult, None]:
+    """The batch as row-by-row ON CONFLICT statements (`known` unused: every row may collide). Which
+    events it stored is not told (None): they are those above the newest id before it."""
     stored = 0
     with conn.cursor() as cur:  # quarantine first: a NUL, the usual failure, fails before ids are drawn
-        for table, cols, conflict, data in sorted(batch_tables(rows, clean=clean), key=lambda t: t[0] != "quarantine"):
-            sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) {conflict}")
-            cur.executemany(sql, data)
-            if table == "events":
-                stored = cur.rowcount
-    return AddResult(stored, len(rows.events) - stored, len(rows.quarantine))
+        for table, cols, conflict in sorted(TABLES, key=lambda t: t[0] != "quarantine"):
+            if table in data:
+                sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) {conflict}"
+                cur.executemany(sql, data[table])
+                if table == "events":
+                    stored = cur.rowcount
+    events = len(data.get("events", ()))
+    return AddResult(stored, events - stored, len(data.get("quarantine", ()))), None
 
 
 def _first_of_each(rows: list[tuple], width: int) -> list[tuple]:
@@ -136,22 +147,19 @@ MESSAGE_TYPES = ("text", "bigint", "bigint", "bigint", "text", "text", "text", "
 RECIPIENT_TYPES = ("text", "text", "text", "integer", "bigint")
 
 
-def write_copy(conn, rows, *, clean: bool = False) -> AddResult:
+def write_copy(conn, data: dict[str, list[tuple]], known: Iterable[str]) -> tuple[AddResult, list[tuple]]:
     """COPY straight into the tables, with no conflict handling, every row that cannot collide with a
-    stored one; merge the rest. Which can: one primary-key probe per message of the batch finds the
-    messages already stored (an event, record or recipient row is always written with its message's
-    row, and pruned before it); only those messages' events and records are looked up, and only their
+    stored one; merge the rest; return the events it stored. Which can: `known`, the batch's messages
+    already stored (an event, record or recipient row is always written with its message's row, and
+    pruned before it); only those messages' events and records are looked up, and only their
     message and recipient rows are upserts. Safe because writers hold EVENTS_WRITE_LOCK: nothing is
     stored between the look-up and the COPY. Should a row collide anyway (a message row deleted by
     hand), COPY fails with a unique violation and PostgresStore.write redoes the batch with
     write_pipeline, whose every statement is ON CONFLICT."""
-    data = dict((table, rows_) for table, _cols, _conflict, rows_ in batch_tables(rows, clean=clean))
     events = _first_of_each(data.get("events", []), 4)
     records = _first_of_each(data.get("records", []), 3)
     messages, recipients = data.get("messages", []), data.get("message_recipients", [])
-    ids = list({m[0] for m in messages} | {e[0] for e in events} | {r[0] for r in records})
-    known = {m for (m,) in _stored(conn, "SELECT message_id FROM messages WHERE message_id = ANY(%s)", (ids,))} \
-        if ids else set()
+    known = frozenset(known)
     if known:
         probe = [e for e in events if e[0] in known]
         if probe:  # the ts bounds let the planner read only the partitions those events fall in
@@ -169,12 +177,15 @@ def write_copy(conn, rows, *, clean: bool = False) -> AddResult:
         _copy(cur, "records", RECORD_COLUMNS, records)
         _copy(cur, "messages", MESSAGE_COLUMNS, [m for m in messages if m[0] not in known])
         _copy(cur, "message_recipients", RECIPIENT_COLUMNS, [r for r in recipients if r[0] not in known])
+    with conn.pipeline(), conn.cursor() as cur:  # one round trip for both
         _upsert(cur, "messages", MESSAGE_COLUMNS, MESSAGE_TYPES, MESSAGES_CONFLICT,
                 [m for m in messages if m[0] in known])
         _upsert(cur, "message_recipients", RECIPIENT_COLUMNS, RECIPIENT_TYPES, RECIPIENTS_CONFLICT,
                 [r for r in recipients if r[0] in known])
-    return AddResult(len(events), len(rows.events) - len(events), len(rows.quarantine))
+    return AddResult(len(events), len(data.get("events", ())) - len(events), len(data.get("quarantine", ()))), events
 
 
-WRITERS = {"copy": write_copy, "pipeline": write_pipeline}
+# (conn, batch_tables(), ids of the batch's stored messages) -> (result, the events stored, or None: unknown)
+Writer = Callable[[Any, dict[str, list[tuple]], Iterable[str]], tuple[AddResult, list[tuple] | None]]
+WRITERS: dict[str, Writer] = {"copy": write_copy, "pipeline": write_pipeline}
 
