@@ -314,20 +314,6 @@ def window_spans(start: int, end: int, tiers: tuple[tuple[str, int], ...] = TIER
     return [*window_spans(start, first, tiers[:-1]), (prefix, first, last), *window_spans(last, end, tiers[:-1])]
 
 
-def breakdown_from_hourly(query: Callable[..., list[dict]], window_ms: int, group_by: str, now: int,
-                          campaign_tag: str = CAMPAIGN_TAG) -> list[BreakdownRow]:
-    """`breakdown` read straight from rollup_hourly and rollup_tags, for a store that keeps only those
-    (PostgreSQL): the same answer, at a cost that grows with the combinations an hour holds."""
-    since = _window_start(window_ms, group_by, now)
-    if group_by == "campaign":
-        tagged = _tagged(query, campaign_tag, since, now)
-        every = query("SELECT '' AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
-                      " WHERE hour >= ? AND hour <= ? GROUP BY event_type, hard", (since, now))
-        return breakdown_rows(tagged, untagged=every)
-    return breakdown_rows(query(f"SELECT {group_by} AS grp, event_type, hard, sum(n) AS n FROM rollup_hourly"
-                                f" WHERE hour >= ? AND hour <= ? GROUP BY grp, event_type, hard", (since, now)))
-
-
 def breakdown_rows(rows: Iterable[dict], untagged: Iterable[dict] = ()) -> list[BreakdownRow]:
     """Rows of (grp, event_type, hard, n) as breakdown groups, in contribution order. `untagged`:
     the window's totals, of which what the groups do not hold becomes the group "" (a tag's)."""
