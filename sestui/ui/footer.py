@@ -7,8 +7,10 @@ refresh, and not at all when the keys it would show are the ones it shows."""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 
 class Footer(TextualFooter):
@@ -24,6 +26,16 @@ class Footer(TextualFooter):
         if self.is_attached and screen is self.screen and not self._pending:
             self._pending = True
             self.call_after_refresh(self._recompose_if_changed)
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # A key's `compact` starts True and its binding to the footer's sets it False once
+                # mounted: its styles were updated twice as it mounted. It starts where it ends.
+                compact = self.compact if widget._reactive_connect else True
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
+            yield widget
 
     def keys_shown(self) -> tuple:
         """What compose() would draw: every shown binding's key, label, action and state."""
