@@ -216,3 +216,24 @@ def test_the_raw_record_draws_the_lines_its_syntax_draws():
                                                                                     options, pad=False)]
             assert drawn == [list(Segment.simplify(line)) for line in console.render_lines(expected, options,
                                                                                               pad=False)]
+
+
+def test_events_of_one_record_share_the_record_drawn(store):
+    """The 400 deliveries of one Delivery record: a key moving among them draws the record once."""
+    add_many(store)
+    app = make_app(store)
+
+    async def scenario(pilot):
+        app.post_message(OpenTimeline(message_id(90)))
+        await settle(pilot)
+        timeline = app.pane("timeline")
+        raw = timeline.query_one("#tl-raw")
+        drawn = raw.content
+        first = timeline.selected_event()
+        await pilot.press("k")
+        await settle(pilot)
+        assert timeline.selected_event() != first and timeline.selected_event()["event_type"] == "delivery"
+        assert raw.content is drawn  # the same record: not drawn again
+        assert "delivery" in as_text(raw.content)
+
+    run(app, scenario, size=(120, 40))

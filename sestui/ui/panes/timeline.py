@@ -70,7 +70,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         self.message_id: str | None = None
         self.rows = TimelineEvents()  # every event of the message by row key (whole rows: rows.read)
         self._reading_record: int | None = None  # the event whose record a worker is reading
-        self._drawn: dict[tuple, object] = {}  # (event id, part, note style) -> the raw record drawn
+        self._drawn: dict[tuple, object] = {}  # (record, part, note style) -> the raw record drawn
         self.order: list[tuple[int, int, str]] = []  # (ts, id, row key) of every event, in time order
         self.start = 0  # index in `order` of the table's first row
         self.records: dict[int, str | None] = {}  # event id -> the pretty record (None: not stored)
@@ -332,12 +332,16 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             raw.update(Text("(raw record not stored)"))
             return
         note_style = theme_style(self.app, "warning")
-        key = (event_id, self.raw_part, str(note_style))
-        if key not in self._drawn:  # kept: moving back to an event draws nothing again
+        event = self.rows.get(str(event_id))
+        # By record, not by event: the 10,000 deliveries of one record share what is drawn, and a
+        # key moving among them draws nothing again (nor does moving back to an event).
+        key = (_record_key(event) if event else event_id, self.raw_part, str(note_style))
+        if key not in self._drawn:
             if len(self._drawn) >= DRAWN_KEPT:
                 self._drawn.pop(next(iter(self._drawn)))
             self._drawn[key] = record_view(pretty, self.raw_part, note_style)
-        raw.update(self._drawn[key])
+        if raw.content is not self._drawn[key]:
+            raw.update(self._drawn[key])
         self.query_one("#tl-raw-box").scroll_home(animate=False)
 
     def action_more_raw(self) -> None:
