@@ -69,8 +69,8 @@ class EventRow(TypedDict):
     bounce_class: str | None
 
 
-# (ts, id, event_type, recipient) of one event: where it stands in its message's timeline.
-TimelineEntry = tuple[int, int, str, str]
+# (ts, id) of one event: where it stands in its message's timeline.
+TimelineEntry = tuple[int, int]
 
 
 class RecipientRow(TypedDict):
@@ -89,7 +89,9 @@ class MessageRow(TypedDict):
     destinations: list[str]
     configuration_set: str | None
     tags: dict[str, list[str]]
-    recipients: list[RecipientRow]
+    recipients: list[RecipientRow]  # in byte order; the first `recipients` of them if message() was given a number
+    recipient_count: int  # all of them
+    statuses: dict[str, int]  # status -> how many of all the recipients are in it
 
 
 class BounceRow(TypedDict):
@@ -274,7 +276,8 @@ class Store(Protocol):
     def breakdown(self, window_ms: int, group_by: str, *, now: int | None = None,
                   campaign_tag: str = "campaign") -> list[BreakdownRow]: ...
     def vacuum(self) -> None: ...
-    def message(self, message_id: str) -> MessageRow | None: ...
+    def message(self, message_id: str, recipients: int | None = None) -> MessageRow | None: ...
+    def recipients_suppressed(self, message_id: str) -> dict[str, str]: ...
     def record(self, message_id: str, event_type: str, ts: int) -> str | None: ...
     def quarantined(self, limit: int = 100) -> list[QuarantineRow]: ...
     def count(self, table: str) -> int: ...

@@ -61,7 +61,11 @@ def event_where(*, types: Iterable[str] | None = None, text: str | None = None, 
 
 # A message's timeline as the console reads it: every event's place (covered by events_identity),
 # then whole rows only for the window it shows, IDS_PER_QUERY ids at a time.
-TIMELINE_INDEX = "SELECT ts, id, event_type, recipient FROM events WHERE message_id = ? ORDER BY ts, id"
+TIMELINE_INDEX = "SELECT ts, id FROM events WHERE message_id = ? ORDER BY ts, id"
+# The local suppression cache's entries for a message's recipients (the cache's email is NOCASE:
+# each recipient is a look-up in its primary key).
+RECIPIENTS_SUPPRESSED = ("SELECT email, reason FROM suppressions WHERE email IN"
+                         " (SELECT recipient FROM message_recipients WHERE message_id = ?)")
 IDS_PER_QUERY = 500
 
 FLOW_COLUMNS = ", ".join(f"e.{c}" for c in ("id",) + EVENT_COLUMNS)

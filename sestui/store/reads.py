@@ -63,7 +63,9 @@ class SharedReads:
             out.setdefault(row["kind"], {})[row["hour"]] = row["n"]
         return out
 
-    def message(self, message_id: str) -> MessageRow | None:
+    def message(self, message_id: str, recipients: int | None = None) -> MessageRow | None:
+        """A message, its recipients counted by status and listed (all of them, or the first
+        `recipients`: a message to 10,000 is not read as 10,000 rows to show a line of them)."""
         p = self._p
         rows = self._query(f"SELECT * FROM messages WHERE message_id = {p}", (message_id,))
         if not rows:
@@ -71,9 +73,19 @@ class SharedReads:
         msg = rows[0]
         msg["destinations"] = json.loads(msg["destinations"]) if msg["destinations"] else []
         msg["tags"] = json.loads(msg["tags"]) if msg["tags"] else {}
+        limit = "" if recipients is None else f" LIMIT {int(recipients)}"
         msg["recipients"] = self._query(f"SELECT recipient, status, ts FROM message_recipients WHERE message_id = {p}"
-                                        f" ORDER BY recipient{self._BYTE_ORDER}", (message_id,))
+                                        f" ORDER BY recipient{self._BYTE_ORDER}{limit}", (message_id,))
+        msg["statuses"] = {row["status"]: row["n"] for row in self._query(
+            f"SELECT status, count(*) AS n FROM message_recipients WHERE message_id = {p} GROUP BY status",
+            (message_id,))}
+        msg["recipient_count"] = sum(msg["statuses"].values())
         return msg
+
+    def recipients_suppressed(self, message_id: str) -> dict[str, str]:
+        """The message's recipients on the local suppression cache: address (lower case) -> reason."""
+        return {row["email"].lower(): row["reason"]
+                for row in self._query(self._portable(queries.RECIPIENTS_SUPPRESSED), (message_id,))}
 
     def record(self, message_id: str, event_type: str, ts: int) -> str | None:
         p = self._p

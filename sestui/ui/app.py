@@ -23,7 +23,7 @@ from textual.command import CommandPalette, SearchIcon
 from textual.events import Key, Resize
 from textual.screen import Screen
 from textual.theme import ThemeProvider
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker, WorkerState
 
 from sestui.core import health
@@ -37,6 +37,7 @@ from sestui.ui.keys import (
     keymap_problems,
     scopes,
 )
+from sestui.ui.footer import Footer
 from sestui.ui.gc_pacing import GcPacing
 from sestui.ui.live import LiveRefresh
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline

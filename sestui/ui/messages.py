@@ -11,7 +11,6 @@ from sestui.core.health import Summary
 from sestui.ops.doctor import Check, Facts
 
 if TYPE_CHECKING:
-    from sestui.store.base import TimelineEntry
     from sestui.ui.panes.reputation_data import Cache, Scope
     from sestui.ui.panes.reputation_isp import IspView
 
@@ -43,7 +42,8 @@ class FlowLoaded(Message):
 class TimelineRead(Message):
     message_id: str
     message: Row | None
-    index: list[TimelineEntry]  # (ts, id, event type, recipient) of every event, in time order
+    index: list[tuple[int, int, str]]  # (ts, id, row key) of every event, in time order
+    places: dict[str, tuple[int, int]]  # row key -> (ts, id) of the same events
     latest: list[Row]  # whole rows of the latest events (none if the index did not change length)
     suppressed: dict[str, str] = field(default_factory=dict)  # recipient -> reason, from the local cache
 

@@ -483,6 +483,12 @@ HOT_QUERIES = {
                               r"SEARCH events USING (COVERING )?INDEX events_type_ts"),
     "record": (lambda s: s.record(M_RECEIPT, "send", 0), r"SEARCH records USING INDEX records_identity"),
     "message": (lambda s: s.message(M_RECEIPT), r"SEARCH messages USING INDEX sqlite_autoindex_messages_1"),
+    # the timeline's header: the recipients counted and those on the suppression cache, each one a
+    # look-up in the cache's primary key (not a scan of a cache holding the account's whole list)
+    "message_recipients": (lambda s: s.message(M_RECEIPT, recipients=20),
+                           r"SEARCH message_recipients USING PRIMARY KEY"),
+    "recipients_suppressed": (lambda s: s.recipients_suppressed(M_RECEIPT),
+                              r"SEARCH suppressions USING INDEX sqlite_autoindex_suppressions_1 \(email=\?\)"),
     "export_by_recipient": (lambda s: list(s.iter_events(recipient="user3@example.com")),
                             r"SEARCH events USING (COVERING )?INDEX events_recipient"),
     "export_by_message": (lambda s: list(s.iter_events(message_id=M_RECEIPT)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures import raw_delivery, record, sns_envelope
+from fixtures import raw_delivery, record, same_mail, sns_envelope
 from sestui.store.base import BounceRow
 from test_store import M_RECEIPT, add, ms, synthetic_delivery
 from test_store_contract import BACKENDS, open_backend
@@ -129,12 +129,34 @@ def test_timeline_index_and_events_by_id_read_what_timeline_reads(store):
     full = store.timeline("m-big")
     assert len(full) == 520
     index = store.timeline_index("m-big")
-    assert [tuple(entry) for entry in index] == [(e["ts"], e["id"], e["event_type"], e["recipient"]) for e in full]
+    assert [tuple(entry) for entry in index] == [(e["ts"], e["id"]) for e in full]
     ids = [e["id"] for e in reversed(full)]
     assert store.events_by_id(ids) == full  # all 520, in time order whatever the order asked
     assert store.events_by_id(ids[10:13] + [10**9]) == full[-13:-10]  # an id not stored: left out
     assert store.events_by_id([]) == []
     receipt = store.timeline_index(M_RECEIPT)
-    assert [entry[2] for entry in receipt] == ["send", "open"]
+    assert [e["event_type"] for e in store.events_by_id([entry[1] for entry in receipt])] == ["send", "open"]
     assert store.events_by_id([entry[1] for entry in receipt]) == store.timeline(M_RECEIPT)
     assert store.timeline_index("no-such-id") == []
+
+
+def test_a_message_lists_some_recipients_counts_all_and_finds_the_suppressed_among_them(store):
+    """The timeline's header of a message to many: its first recipients, all of them counted by
+    status, and those on the suppression cache (any case) without a look-up per address."""
+    rcpts = [f"User{i:04d}@example.com" for i in range(520)]
+    rec = record("minimal-delivery")
+    rec["mail"].update(messageId="m-big", destination=rcpts)
+    rec["delivery"].update(recipients=rcpts[:500], timestamp="2024-05-17T06:00:02Z")
+    add(store, raw_delivery(same_mail(rec, "Send", {})), raw_delivery(rec))
+    whole = store.message("m-big")
+    assert [r["recipient"] for r in whole["recipients"]] == sorted(rcpts)
+    assert whole["recipient_count"] == 520 and whole["statuses"] == {"delivered": 500, "sent": 20}
+    some = store.message("m-big", recipients=3)
+    assert some["recipients"] == whole["recipients"][:3]
+    assert (some["recipient_count"], some["statuses"]) == (520, whole["statuses"])
+    assert store.recipients_suppressed("m-big") == {}
+    store.replace_suppressions([("user0007@EXAMPLE.com", "BOUNCE", 1), ("user0511@example.com", "COMPLAINT", 2),
+                                ("someone@example.com", "BOUNCE", 3)], fetched_ms=1)
+    assert store.recipients_suppressed("m-big") == {"user0007@example.com": "BOUNCE",
+                                                    "user0511@example.com": "COMPLAINT"}
+    assert store.recipients_suppressed("no-such-id") == {}

@@ -7,12 +7,18 @@ import io
 import json
 from datetime import timedelta
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.segment import Segment
+from rich.style import Style
+from rich.syntax import Syntax
+from rich.text import Text
 from console_data import NOW, envelope, make_app, message_id, on_screen, record, run, settle
 
 from sestui.core.events import parse_body
 from sestui.ui.messages import OpenTimeline
 from sestui.ui.panes.timeline import EDGE, WINDOW
+from sestui.ui.panes.timeline_reads import RECIPIENTS_LISTED
+from sestui.ui.panes.timeline_view import event_first, pretty_record, record_part, record_view
 
 MANY = 400  # recipients: a Send and a Delivery each = 800 events, more than a window
 
@@ -148,5 +154,86 @@ def test_opening_a_big_message_reads_whole_rows_only_for_the_window_and_its_reco
         assert reads["rows"] <= WINDOW  # 800 events known, the rows of one window read
         assert reads["record"] == 1  # the latest event's raw record, read once
         assert "delivery" in as_text(timeline.query_one("#tl-raw").content)
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_the_header_of_a_message_to_many_reads_a_line_of_recipients_and_counts_them_all(store):
+    rcpts = add_many(store)
+    for address in rcpts[5:8]:
+        store.cache_suppression(address.upper(), "BOUNCE", 1, 1)
+    listed = []
+    read_message = store.message
+
+    def counted_message(*args, **kwargs):
+        msg = read_message(*args, **kwargs)
+        listed.append(len(msg["recipients"]))
+        return msg
+
+    store.message = counted_message
+    app = make_app(store)
+
+    async def scenario(pilot):
+        app.post_message(OpenTimeline(message_id(90)))
+        await settle(pilot)
+        head = str(app.pane("timeline").query_one("#tl-head").render())
+        assert f"{MANY} recipients: {MANY} delivered [3 suppressed]" in head
+        assert f"{rcpts[0]} delivered" in head  # the first of them listed
+        assert listed and max(listed) <= RECIPIENTS_LISTED < MANY  # not every recipient's row
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_the_raw_record_is_the_stdlib_json_text_whatever_orjson_refuses():
+    """pretty_record takes orjson's path when it can; its text is the stdlib's, and what orjson is too
+    strict for (NaN, a lone surrogate, a 70-bit integer, deep nesting) still shows."""
+    usual = {"eventType": "Bounce", "mail": {"subject": "Grüße \x1b[31m \u202e"}, "bounce": {"n": [1, 2.5, None]}}
+    bodies = [json.dumps(usual), json.dumps(usual, ensure_ascii=False), '{"mail": {}, "x": NaN}',
+              '{"mail": {"subject": "\\ud83d cut"}}', '{"n": 1180591620717411303424}',
+              "[" * 300 + "]" * 300, "not json at all"]
+    for body in bodies:
+        try:
+            expected = json.dumps(event_first(json.loads(body)), indent=2, ensure_ascii=False)
+        except ValueError:
+            expected = body
+        assert pretty_record(body) == expected, body[:40]
+
+
+def test_the_raw_record_draws_the_lines_its_syntax_draws():
+    """record_view renders the highlighted text itself (twice as fast as Syntax's line-by-line
+    word wrap): the same segments, at any width, with a long line and the note of a part."""
+    pretty = json.dumps({"delivery": {"recipients": [f"user{i}@example.com" for i in range(40)]},
+                         "mail": {"subject": "word " * 400}}, indent=2)
+    console = Console(width=120, file=io.StringIO(), color_system="truecolor")
+    style = Style(color="yellow")
+    for part in (0, 1):
+        text, note = record_part(pretty, part)
+        syntax = Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color="default")
+        expected = syntax if note is None else Group(syntax, Text(note, style=style))
+        for width in (20, 61, 116):
+            options = console.options.update(width=width)
+            drawn = [list(Segment.simplify(line)) for line in console.render_lines(record_view(pretty, part, style),
+                                                                                    options, pad=False)]
+            assert drawn == [list(Segment.simplify(line)) for line in console.render_lines(expected, options,
+                                                                                              pad=False)]
+
+
+def test_events_of_one_record_share_the_record_drawn(store):
+    """The 400 deliveries of one Delivery record: a key moving among them draws the record once."""
+    add_many(store)
+    app = make_app(store)
+
+    async def scenario(pilot):
+        app.post_message(OpenTimeline(message_id(90)))
+        await settle(pilot)
+        timeline = app.pane("timeline")
+        raw = timeline.query_one("#tl-raw")
+        drawn = raw.content
+        first = timeline.selected_event()
+        await pilot.press("k")
+        await settle(pilot)
+        assert timeline.selected_event() != first and timeline.selected_event()["event_type"] == "delivery"
+        assert raw.content is drawn  # the same record: not drawn again
+        assert "delivery" in as_text(raw.content)
 
     run(app, scenario, size=(120, 40))

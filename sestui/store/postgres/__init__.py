@@ -358,6 +358,11 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
     def events_by_id(self, ids: Iterable[int]) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE id = ANY(%s) ORDER BY ts, id", ([int(i) for i in ids],))
 
+    def recipients_suppressed(self, message_id: str) -> dict[str, str]:
+        rows = self._query("SELECT email, reason FROM suppressions WHERE lower(email) IN"  # its index: lower(email)
+                           " (SELECT lower(recipient) FROM message_recipients WHERE message_id = %s)", (message_id,))
+        return {row["email"].lower(): row["reason"] for row in rows}
+
     def recipient_history(self, recipient: str, limit: int = 200) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE lower(recipient) = lower(%s) "
                            f"ORDER BY ts DESC, id DESC LIMIT %s", (recipient, limit))

@@ -25,7 +25,7 @@ from sestui.ui.panes.timeline_view import (
     pretty_record,
     record_view,
 )
-from sestui.ui.panes.timeline_reads import read_timeline, read_window
+from sestui.ui.panes.timeline_reads import TimelineEvents, read_timeline, read_window
 from sestui.ui.text import clock_time, literal, safe
 from sestui.ui.widgets.common import (
     STATUS_COLOURS,
@@ -68,12 +68,9 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.message_id: str | None = None
-        # Every event of the message, by row key: its whole row once read (those of the window, at
-        # least), else its place in the index (id, ts, event_type, recipient, message_id).
-        self.rows: dict[str, dict] = {}
-        self._read: set[str] = set()  # row keys whose whole row is in `rows`
+        self.rows = TimelineEvents()  # every event of the message by row key (whole rows: rows.read)
         self._reading_record: int | None = None  # the event whose record a worker is reading
-        self._drawn: dict[tuple, object] = {}  # (event id, part, note style) -> the raw record drawn
+        self._drawn: dict[tuple, object] = {}  # (record, part, note style) -> the raw record drawn
         self.order: list[tuple[int, int, str]] = []  # (ts, id, row key) of every event, in time order
         self.start = 0  # index in `order` of the table's first row
         self.records: dict[int, str | None] = {}  # event id -> the pretty record (None: not stored)
@@ -108,8 +105,9 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             self.table.lay_out(columns, self._window_rows())
 
     def _window_rows(self):
-        return ((key, self._cells(self.rows[key])) for _, _, key in self.order[self.start:self.start + WINDOW]
-                if key in self._read)
+        read = self.rows.read
+        return ((key, self._cells(read[key])) for _, _, key in self.order[self.start:self.start + WINDOW]
+                if key in read)
 
     @property
     def windowed(self) -> bool:
@@ -119,7 +117,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         """Show the window from `start`, the cursor on event `cursor` (indexes in `order`): now if its
         rows were read (True), else once a worker has read them."""
         start = max(0, min(start, len(self.order) - WINDOW))
-        missing = [int(key) for _, _, key in self.order[start:start + WINDOW] if key not in self._read]
+        missing = [int(key) for _, _, key in self.order[start:start + WINDOW] if key not in self.rows.read]
         if missing and self.message_id is not None:
             self._read_window(self.message_id, start, cursor, missing)
             return False
@@ -142,19 +140,12 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         message.stop()
         if message.message_id != self.message_id:
             return
-        self._keep_rows(message.events)
-        gone = {str(i) for i in message.asked} - self._read  # pruned since the index was read
+        self.rows.keep(message.events)
+        gone = {str(i) for i in message.asked} - self.rows.read.keys()  # pruned since the index was read
         if gone:
             self.order = [item for item in self.order if item[2] not in gone]
-            for key in gone:
-                self.rows.pop(key, None)
+            self.rows.forget(gone)
         self._fill(message.start, min(message.cursor, len(self.order) - 1))
-
-    def _keep_rows(self, events: list[dict]) -> None:
-        for event in events:
-            key = str(event["id"])
-            self.rows[key] = event
-            self._read.add(key)
 
     def jump(self, index: int) -> None:
         """The cursor to event `index` of the whole timeline (negative: from the end)."""
@@ -178,8 +169,7 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
     def show(self, message_id: str) -> None:
         if message_id != self.message_id:
             self.message_id = message_id
-            self.rows.clear()
-            self._read.clear()
+            self.rows.clear(message_id)
             self.order.clear()
             self.start = 0
             self.records.clear()
@@ -189,8 +179,8 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             self.table.clear()
             self.query_one("#tl-raw", Static).update("")
             self.query_one("#tl-head", Static).update(Text(f"Loading {safe(message_id)} …"))
-        self.remove_class("-no-message")
-        self.add_class("has-message")
+        self.remove_class("-no-message", update=False)
+        self.add_class("has-message")  # the pane's styles updated once
         self._load(message_id, len(self.order))  # replaces a load still running for the previous message
 
     def poll(self) -> None:
@@ -212,11 +202,8 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         self.suppressed = message.suppressed
         self._msg, self._no_events = message.message, not message.index
         table = self.table
-        new = [entry for entry in message.index if str(entry[1]) not in self.rows]
-        for ts, event_id, event_type, recipient in new:
-            self.rows[str(event_id)] = {"id": event_id, "ts": ts, "event_type": event_type, "recipient": recipient,
-                                        "message_id": message.message_id}
-        self._keep_rows([e for e in message.latest if str(e["id"]) not in self._read])
+        new = self.rows.new(message)
+        self.rows.keep(e for e in message.latest if str(e["id"]) not in self.rows.read)
         if not new:
             self._show_head_text()
             return
@@ -224,20 +211,21 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         # On the latest event (where a timeline opens: usually the outcome), stay on the latest as
         # more arrive; anywhere else, stay on the same event.
         following = keep is None or self.start + table.cursor_row == len(self.order) - 1
-        added = [(ts, event_id, str(event_id)) for ts, event_id, _, _ in new]
-        if len(added) > 100:
-            self.order = sorted(self.order + added)
+        if not self.order:
+            self.order = new  # in time order already
+        elif len(new) > 100:
+            self.order = sorted(self.order + new)
         else:
-            for item in added:
+            for item in new:
                 insort(self.order, item)
         self._show_head_text()
-        if self.windowed or any(key not in self._read for _, _, key in added):
+        if self.windowed or any(key not in self.rows.read for _, _, key in new):
             index = len(self.order) - 1 if following else self._index_of(keep)
             if not self._fill(index - (WINDOW - EDGE - 1 if following else WINDOW // 2), index):
                 return  # the window's rows are being read: their arrival fills it
         else:
             with self.app.batch_update():
-                for _, _, key in added:
+                for _, _, key in new:
                     self.table.add_row(*self._cells(self.rows[key]), key=key)
                 table.sort("time", key=lambda cell: cell.order)
                 if following:
@@ -344,12 +332,16 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
             raw.update(Text("(raw record not stored)"))
             return
         note_style = theme_style(self.app, "warning")
-        key = (event_id, self.raw_part, str(note_style))
-        if key not in self._drawn:  # kept: moving back to an event draws nothing again
+        event = self.rows.get(str(event_id))
+        # By record, not by event: the 10,000 deliveries of one record share what is drawn, and a
+        # key moving among them draws nothing again (nor does moving back to an event).
+        key = (_record_key(event) if event else event_id, self.raw_part, str(note_style))
+        if key not in self._drawn:
             if len(self._drawn) >= DRAWN_KEPT:
                 self._drawn.pop(next(iter(self._drawn)))
             self._drawn[key] = record_view(pretty, self.raw_part, note_style)
-        raw.update(self._drawn[key])
+        if raw.content is not self._drawn[key]:
+            raw.update(self._drawn[key])
         self.query_one("#tl-raw-box").scroll_home(animate=False)
 
     def action_more_raw(self) -> None:

@@ -1,0 +1,57 @@
+"""The key footer: Textual's, recomposed once per change of the keys it shows.
+
+Textual's Footer rebuilds all its key widgets each time the screen announces that its bindings were
+updated, and a switch of pane announces it three times (the old table's blur, the new one's focus,
+the app's refresh_bindings): some 50 ms each, for the same keys. This one rebuilds at most once per
+refresh, and not at all when the keys it would show are the ones it shows."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
+
+
+class Footer(TextualFooter):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._pending = False
+        self._shown: tuple | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._pending:
+            self._pending = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # A key's `compact` starts True and its binding to the footer's sets it False once
+                # mounted: its styles were updated twice as it mounted. It starts where it ends.
+                compact = self.compact if widget._reactive_connect else True
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
+            yield widget
+
+    def keys_shown(self) -> tuple:
+        """What compose() would draw: every shown binding's key, label, action and state."""
+        app = self.app
+        active = self.screen.active_bindings
+        keys = tuple((binding.key, app.get_key_display(binding), binding.description, binding.action,
+                      enabled, tooltip, binding.group)
+                     for _, binding, enabled, tooltip in active.values() if binding.show)
+        palette = active.get(app.COMMAND_PALETTE_BINDING)
+        return keys, self.compact, self.show_command_palette, palette and palette[1:]
+
+    async def _recompose_if_changed(self) -> None:
+        self._pending = False
+        if not self.is_attached:
+            return
+        shown = self.keys_shown()
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
