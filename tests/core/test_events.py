@@ -336,6 +336,18 @@ def test_non_string_scalar_fields_become_text():
     assert json.loads(event.diagnostic_code) == {"code": 550}
 
 
+
+@pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 10**30])
+def test_an_integer_beyond_64_bits_keeps_every_digit(number):
+    """orjson reads such a number as a float: 18446744073709551616 would become 1.8446744073709552e+19."""
+    rec = record("event-bounce")
+    rec["bounce"]["bounceSubType"] = number
+    rec["bounce"]["bouncedRecipients"][0]["diagnosticCode"] = {"code": number}
+    for body in (raw_delivery(rec), sns_envelope(rec)):
+        (event,) = parse_body(body).events
+        assert event.bounce_subtype == str(number)
+        assert json.loads(event.diagnostic_code) == {"code": number}
+
 # --- the optional signature hook ----------------------------------------------------------------
 
 

@@ -7,7 +7,6 @@ keeps it whole; these functions build only what the screen can show.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 
 import orjson
@@ -18,6 +17,7 @@ from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
 
+from sestui.core.values import exact_loads
 from sestui.ui.text import full_time, literal, safe
 
 STATUS_LABELS = {
@@ -29,7 +29,6 @@ STATUS_LABELS = {
 STATUS_ORDER = ("hard_bounce", "complained", "rejected", "rendering_failed", "soft_bounce", "delayed",
                 "delivered", "opened", "clicked", "auto_reply", "subscription", "sent")
 MANY_RECIPIENTS = 20  # above this, the To line starts with the recipients counted by status
-_MAYBE_HUGE_INTEGER = re.compile(r"\d{19}")
 RAW_PART = 6_000  # characters of the raw record drawn at once (some 150 lines: all of a usual record)
 
 
@@ -108,14 +107,12 @@ def event_first(record: object) -> object:
 def pretty_record(body: str) -> str:
     """The stored record as indented JSON, the event's object first (run in a worker: it reads all).
     Not yet safe to draw: record_part makes the part drawn inert."""
-    # orjson: the stdlib's text (tiny floats' exponents aside: 1e-7, not 1e-07), five times sooner
-    # (a record can be 1 MB). Not for what it refuses (NaN, a lone surrogate, nesting deeper than
-    # 254) nor for a number of 19 digits or more, which it may read as a float.
-    if not _MAYBE_HUGE_INTEGER.search(body):
-        try:
-            return orjson.dumps(event_first(orjson.loads(body)), option=orjson.OPT_INDENT_2).decode()
-        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-            pass
+    # orjson's (exact_loads) is the stdlib's text, tiny floats' exponents aside (1e-7, not 1e-07),
+    # five times sooner: a record can be 1 MB.
+    try:
+        return orjson.dumps(event_first(exact_loads(body)), option=orjson.OPT_INDENT_2).decode()
+    except (ValueError, orjson.JSONEncodeError):
+        pass
     try:
         return json.dumps(event_first(json.loads(body)), indent=2, ensure_ascii=False)
     except ValueError:
