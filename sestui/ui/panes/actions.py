@@ -169,7 +169,6 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(ActionsLoaded)
     def _loaded(self, message: ActionsLoaded) -> None:
-        message.stop()
         view = message.view
         fresh = {"rules": {r["name"]: r for r in view["rules"]}, "guards": {g["name"]: g for g in view["guards"]},
                  "items": {str(i["id"]): i for i in view["items"]}}
@@ -283,7 +282,6 @@ class ActionsPane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(PausedSets)
     def _paused(self, message: PausedSets) -> None:
-        message.stop()
         if message.names == self.paused_sets:
             return
         self.paused_sets = message.names

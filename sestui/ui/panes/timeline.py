@@ -137,7 +137,6 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(WindowRead)
     def _window_read(self, message: WindowRead) -> None:
-        message.stop()
         if message.message_id != self.message_id:
             return
         self.rows.keep(message.events)
@@ -196,7 +195,6 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(TimelineRead)
     def _loaded(self, message: TimelineRead) -> None:
-        message.stop()
         if message.message_id != self.message_id:
             return
         self.suppressed = message.suppressed
@@ -317,7 +315,6 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
 
     @landed(RecordLoaded)
     def _record_loaded(self, message: RecordLoaded) -> None:
-        message.stop()
         self.records[message.event_id] = message.body
         event = self.rows.get(str(message.event_id))
         if event is not None:
