@@ -344,7 +344,10 @@ class FlowPane(AppWorkers, Vertical):
 
     @on(DataTable.RowHighlighted, "#flow-table")
     def _moved(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row != 0:
+        # Where the cursor is now, not where the message says it was: a highlight lands after
+        # what came later (j then g before it is handled; the palette's screen) and must not
+        # stop the following that g, a new filter or a reset has started since.
+        if self.table.cursor_row != 0:
             self.following = False  # the operator chose this event: it stays under the cursor
         if event.cursor_row >= self.table.row_count - 5:
             self.page_older()
