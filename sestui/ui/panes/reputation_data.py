@@ -42,6 +42,8 @@ class Scope:
     series_source: str
     days: list[dict[str, int]]  # per day, oldest first: send, delivery, bounce, complaint, reject
     pace: dict[str, float | None]  # bounce|complaint -> hours to the review line at the last 24 h's rate
+    taken_ms: int | None = None  # when `rates` were read (the collector's reading, or the pane's own)
+    counts_from_stats: bool = False  # days' sends/bounces/complaints/rejects are SES's statistics (deliveries never are)
 
     @property
     def label(self) -> str:
@@ -198,7 +200,8 @@ def load(ctx, cache: Cache) -> tuple[list[Scope], int, str | None, Cache]:
         else:
             points = daily_rates(days, start)
             source = SEND_STATISTICS if name is None and from_stats else LOCAL
-        return Scope(name, rates, points, source, days, pace(rates, counts_24h, hard_24h, volume))
+        return Scope(name, rates, points, source, days, pace(rates, counts_24h, hard_24h, volume), reading.taken_ms,
+                     name is None and from_stats)
 
     totals_24h, hard_24h = counts_over_sets(last_day)
     volume = sum(d["send"] for d in account_counts) if from_stats else rates_from_counts(counts_over_sets(fortnight)[0]).attempts
