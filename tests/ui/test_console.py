@@ -62,7 +62,7 @@ def test_problems_only_toggle_shows_bounces_complaints_rejects_delays(store):
     async def scenario(pilot):
         await press(pilot, "exclamation_mark")
         types = {r[1] for r in flow_rows(app)}
-        assert types == {"bounce hard", "bounce soft", "COMPLAINT", "REJECT", "delay"}
+        assert types == {"bounce hard", "bounce soft", "complaint", "reject", "delay"}
 
     run(app, scenario)
 

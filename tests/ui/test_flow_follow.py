@@ -64,3 +64,43 @@ def test_a_few_new_events_while_following_go_on_top_of_what_is_shown(tmp_path):
 
     run(app, scenario, size=(80, 24))
     store.close()
+
+
+def test_back_to_the_newest_before_the_move_is_handled_keeps_following(tmp_path):
+    """j then g faster than the UI thread handles the highlights (a busy flow, a palette's screen in
+    between): the highlight of the row j left for lands after g and must not stop the following."""
+    store, app = following(tmp_path, 30)
+
+    async def scenario(pilot):
+        flow = app.pane("flow")
+        flow.table.action_cursor_down()
+        flow.table.action_cursor_first()  # both before either highlight message is handled
+        await settle(pilot)
+        assert flow.following
+        await arrive(pilot, store, 2000, 5)
+        assert flow.waiting == 0 and flow.table.cursor_row == 0
+        assert flow.table.get_row_at(0)[2].plain == "r2004@example.com"
+
+    run(app, scenario, size=(80, 24))
+    store.close()
+
+
+def test_the_palette_opened_closed_or_used_leaves_the_flow_following(tmp_path):
+    store, app = following(tmp_path, 30)
+
+    async def scenario(pilot):
+        flow = app.pane("flow")
+        first = 2000
+        for keys in (["ctrl+p", "escape"], ["ctrl+p", *"keys", "enter", "escape"],
+                     ["ctrl+p", "down", "down", "up", "escape"], ["ctrl+p", *"Pane 1", "enter"]):
+            await pilot.press(keys[0])
+            await settle(pilot)
+            await arrive(pilot, store, first, 3)  # events arrive while the palette is up
+            await press(pilot, *keys[1:])
+            await arrive(pilot, store, first + 3, 3)
+            assert flow.following and flow.waiting == 0, keys
+            assert flow.table.get_row_at(0)[2].plain == f"r{first + 5}@example.com", keys
+            first += 10
+
+    run(app, scenario, size=(80, 24))
+    store.close()

@@ -25,6 +25,7 @@ from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
+from sestui.core.fmt import duration
 from sestui.core.reputation import CLOUDWATCH, pace_text
 from sestui.ui.messages import IspLoaded, ReputationLoaded
 from sestui.ui.panes.reputation_data import DAYS, Cache, Scope, load
@@ -57,6 +58,16 @@ COUNT_ROWS = (("Sends", "Sends", "send", "primary"), ("Delivered", "Dlvd", "deli
 MIN_VOLUME = 20  # an estimate over fewer sends is shown but not coloured (a few events make a noisy ratio)
 SOURCE_NAME = {CLOUDWATCH: "AWS CloudWatch, hourly", "send_statistics": "estimate from SES statistics, daily",
                "local": "estimate from stored events, daily"}
+
+
+def counts_source(scope: Scope, names: dict[str, str]) -> str:
+    """Where the count rows come from: the account's sends, bounces, complaints and rejects from SES's
+    statistics when it has any, its deliveries only ever from the events stored here (SES counts
+    none), and a configuration set's all from the stored events."""
+    if scope.counts_from_stats:
+        sent = " ".join(names[key] for key in ("send", "bounce", "complaint", "reject"))
+        return f"{sent}: SES statistics · {names['delivery']}: only the events stored here"
+    return "Counts: the events stored here"
 
 
 class ReputationPane(AppWorkers, Vertical):
@@ -140,13 +151,21 @@ class ReputationPane(AppWorkers, Vertical):
                 return scope
         return self.scopes[0] if self.scopes else None
 
-    def day_value(self) -> float | None:
-        """The charted rate at the end of the cursor's day (today: now)."""
+    def day_figure(self) -> tuple[float | None, str, int | None]:
+        """The rate under the day cursor, where it comes from, and as of when (ms, None: not known).
+        A past day: the charted rate at its end. Today: the figure the table and the header show
+        (the latest reading), not the chart's last hourly point: one rate, one figure on the screen."""
         scope = self.scope
         if scope is None:
-            return None
+            return None, "", None
+        if self.cursor == DAYS - 1:
+            figure = getattr(scope.rates, self.kind)
+            return figure.value, figure.source, figure.at_ms or scope.taken_ms
         end = min(self.start_ms + (self.cursor + 1) * DAY_MS - 1, self.app.ctx.now_ms())
-        return value_at(scope.series.get(self.kind, []), end)
+        return value_at(scope.series.get(self.kind, []), end), scope.series_source, None
+
+    def day_value(self) -> float | None:
+        return self.day_figure()[0]
 
     def _show_body(self) -> None:
         self.query_one("#rep-body", Static).update(self.render_body())
@@ -164,7 +183,7 @@ class ReputationPane(AppWorkers, Vertical):
         threshold = threshold_for(self.kind)
         muted, bold = theme_style(app, "text-muted"), theme_style(app, "", True)
         table_rows = min(len(self.scopes), 4) + 1
-        chart_height = max(3, min(16, height - 3 - len(COUNT_ROWS) - table_rows - bool(self.error)))
+        chart_height = max(3, min(16, height - 4 - len(COUNT_ROWS) - table_rows - bool(self.error)))
         other = "complaint" if self.kind == "bounce" else "bounce"
         title = Text.assemble((f"{self.kind.capitalize()} rate ", bold), ("of ", muted),
                               (ellipsize(safe(scope.label), 24), bold),
@@ -177,9 +196,10 @@ class ReputationPane(AppWorkers, Vertical):
         title.truncate(width)
         lines = [title, render_chart(app, grid, scope.series.get(self.kind, []), threshold, chart_height, self.cursor),
                  day_axis(app, grid, self.cursor), self._cursor_line(scope, width)]
-        lines += [day_row(app, grid, label if len(label) < grid.label else short, [d[key] for d in scope.days],
-                          colour, self.cursor)
-                  for label, short, key, colour in COUNT_ROWS]
+        names = {key: label if len(label) < grid.label else short for label, short, key, _ in COUNT_ROWS}
+        lines += [day_row(app, grid, names[key], [d[key] for d in scope.days], colour, self.cursor)
+                  for _, _, key, colour in COUNT_ROWS]
+        lines.append(Text(ellipsize(counts_source(scope, names), width), style=muted, no_wrap=True, end=""))
         if self.error:
             lines.append(Text(ellipsize(f"AWS's figures: {safe(self.error)}", width), style=theme_style(app, "warning"),
                               no_wrap=True, end=""))
@@ -189,19 +209,23 @@ class ReputationPane(AppWorkers, Vertical):
         app = self.app
         muted = theme_style(app, "text-muted")
         day = datetime.fromtimestamp((self.start_ms + self.cursor * DAY_MS) / 1000, tz=UTC)
-        value = self.day_value()
+        value, source, as_of = self.day_figure()
         counts = scope.days[self.cursor] if scope.days else {}
-        estimate = scope.series_source != CLOUDWATCH
+        estimate = source != CLOUDWATCH
+        when = plain = " at day end" if self.cursor < DAYS - 1 else " now"
+        age = self.app.ctx.now_ms() - as_of if as_of is not None else 0
+        if plain == " now" and age >= 60_000:
+            when = f" now ({duration(age)} old)"  # a reading waits for AWS's next point, the chart is hourly
         full = (f" · sends {counts.get('send', 0):,} bounces {counts.get('bounce', 0):,}"
                 f" complaints {counts.get('complaint', 0):,} rejects {counts.get('reject', 0):,}")
         short = " · " + " ".join(f"{name} {compact(counts.get(key, 0))}" for name, key in
                                  (("snd", "send"), ("bnc", "bounce"), ("cmp", "complaint"), ("rej", "reject")))
         # the day's counts in full when they fit, else short: the rows below cut a count too wide for its day
-        for date, counts_text in (("%Y-%m-%d", full), ("%Y-%m-%d", short), ("%m-%d", short)):
+        for date, counts_text, said in (("%Y-%m-%d", full, when), ("%Y-%m-%d", short, when), ("%m-%d", short, when),
+                                        ("%m-%d", short, plain)):
             line = Text.assemble((f"{day.strftime(date)} ", theme_style(app, "", True)), (f"{self.kind} ", muted),
                                  (percent_of(value, self.kind, estimate=estimate), rate_style(app, value, self.kind)),
-                                 (f" {SOURCE_LABEL.get(scope.series_source, scope.series_source)}", muted),
-                                 (" at day end" if self.cursor < DAYS - 1 else " now", muted),
+                                 (f" {SOURCE_LABEL.get(source, source)}", muted), (said, muted),
                                  no_wrap=True, overflow="ellipsis", end="")
             if line.cell_len + len(counts_text) <= width:
                 line.append(counts_text, style=muted)

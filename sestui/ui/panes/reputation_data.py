@@ -43,6 +43,8 @@ class Scope:
     days: list[dict[str, int]]  # per day, oldest first: send, delivery, bounce, complaint, reject
     pace: dict[str, float | None]  # bounce|complaint -> hours to the review line at the last 24 h's rate
     pace_basis: PaceBasis | None = None  # what that rate is taken over (the stored part of the 24 h)
+    taken_ms: int | None = None  # when `rates` were read (the collector's reading, or the pane's own)
+    counts_from_stats: bool = False  # days' sends/bounces/complaints/rejects are SES's statistics (deliveries never are)
 
     @property
     def label(self) -> str:
@@ -192,7 +194,8 @@ def load(ctx, cache: Cache) -> tuple[list[Scope], int, str | None, Cache]:
             points = daily_rates(days, start)
             source = SEND_STATISTICS if name is None and from_stats else LOCAL
         hours, basis = ops_reputation.pace(rates, counts_24h, hard_24h, volume, oldest_ms=oldest, now_ms=now)
-        return Scope(name, rates, points, source, days, hours, basis)
+        return Scope(name, rates, points, source, days, hours, basis, taken_ms=reading.taken_ms,
+                     counts_from_stats=name is None and from_stats)
 
     totals_24h, hard_24h = counts_over_sets(last_day)
     volume = sum(d["send"] for d in account_counts) if from_stats else rates_from_counts(counts_over_sets(fortnight)[0]).attempts

@@ -24,16 +24,17 @@ from sestui.ui.widgets.table_lines import one_cell, row_segments
 
 CELL_CAP = 1000  # characters a cell keeps of a value: wider than any terminal (stored data is whole)
 
-# event_type -> (label, theme colour name or "")
+# event_type -> (label, theme colour name or ""). Every label is lower-case words, as "bounce hard":
+# a problem shows in its colour (bold for the errors), never in capitals; 11 cells at most (TYPE_WIDTH).
 TYPE_LABELS = {
     "send": ("send", ""),
     "delivery": ("delivery", "success"),
     "open": ("open", ""),
     "click": ("click", ""),
     "delivery_delay": ("delay", "warning"),
-    "reject": ("REJECT", "error"),
-    "complaint": ("COMPLAINT", "error"),
-    "rendering_failure": ("RENDERFAIL", "error"),
+    "reject": ("reject", "error"),
+    "complaint": ("complaint", "error"),
+    "rendering_failure": ("render fail", "error"),
     "subscription": ("subscr", ""),
 }
 
