@@ -139,8 +139,7 @@ class Actions:
         def write() -> None:
             def work() -> str:
                 try:
-                    with open(path, "w", newline="", encoding="utf-8") as f:
-                        service.write_csv(f, rows)
+                    service.write_csv_file(path, rows)
                 except OSError as exc:
                     raise ValueError(f"{safe(path)}: {exc.strerror}") from None
                 return f"wrote {shown} to {safe(path)}"
