@@ -170,7 +170,8 @@ class Actions:
             return
         body = Text.assemble("Send ", literal(draft.subject, style="bold"), "\nfrom ", literal(draft.sender),
                              "\nto ", literal(", ".join(draft.to)),
-                             "\nconfiguration set ", literal(draft.configuration_set or "(none)"))
+                             "\nconfiguration set ", literal(draft.configuration_set or "(none)"),
+                             "\ntags ", literal(", ".join(f"{k}={v}" for k, v in draft.tags.items()) or "(none)"))
         aws, app = self.ctx.aws, self.app
         paused = draft.configuration_set is not None and draft.configuration_set in self.paused_sets()
         if paused:
