@@ -4,9 +4,13 @@ once, the store and AWS openers), CliError, and the helpers that print data safe
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from sestui.core.safe_text import safe_line
@@ -106,6 +110,29 @@ class Context:
             raise CliError(str(exc), 2 if isinstance(exc, StoreUnreachable) else 1) from None
         return store
 
+    def existing_store(self, readonly: bool = False, *, outbox: bool = False) -> Store:
+        """The --db store for a command that only reads it: a SQLite file that is not there is a
+        one-line error (exit 1, as a store that cannot be opened), never a new empty file."""
+        missing = missing_database(self.settings.db_path)
+        if missing is not None:
+            raise CliError(f"{missing} (sestui collect or sestui ingest --db PATH creates it)")
+        return self.open_store(readonly, outbox=outbox)
+
+    @contextmanager
+    def store_or_scratch(self) -> Iterator[tuple[Store, str | None]]:
+        """(store, missing) for a command that mostly asks AWS and only caches in the store: a
+        database that is not there is said (`missing`: `no database at PATH`) and a scratch store
+        deleted afterwards stands in for it, so a mistyped --db leaves nothing behind."""
+        from sestui.store import Store as SqliteStore
+
+        missing = missing_database(self.settings.db_path)
+        with tempfile.TemporaryDirectory(prefix="sestui-scratch-") as empty:
+            store = self.open_store() if missing is None else SqliteStore(Path(empty) / "empty.db")
+            try:
+                yield store, missing
+            finally:
+                store.close()
+
     def aws(self) -> Aws:
         from sestui.aws import Aws, AwsError
 
@@ -144,3 +171,15 @@ class Context:
             return make(self.settings)
         except BuildError as exc:
             raise CliError(str(exc), 2) from None
+
+
+def missing_database(db: Path | str) -> str | None:
+    """`no database at PATH` when --db names an SQLite file that does not exist (None: it exists, or
+    it is a PostgreSQL URL, which the store reports itself)."""
+    from sestui.store import URL_PREFIXES
+
+    text = os.fspath(db)
+    if text.startswith(URL_PREFIXES):
+        return None
+    path = Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser()
+    return None if path.exists() else f"no database at {path}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack, closing
 
 from sestui.cli.common import CliError, Context, add_command
 
@@ -41,9 +42,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         topic_arn=None if explicit_queue else wiring.topic_arn,
         send=not args.no_send, timeout=args.timeout, verify_signatures=settings.verify_signatures)
     aws = ctx.aws()
-    store = ctx.open_store()
     out = Report()
-    try:
+    with ExitStack() as stack:
+        if options.send and options.queue_url:  # the round trip stores what it takes from the queue, as collect would
+            store = stack.enter_context(closing(ctx.open_store()))
+        else:  # only reads: a database that is not there is said, as `status` says it, never created
+            store, options.missing_database = stack.enter_context(ctx.store_or_scratch())
         try:  # the round trip receives exactly as `sestui collect` does
             collector = build_collector(settings, aws, store)
         except BuildError as exc:
@@ -51,8 +55,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         doctor = Doctor(aws, store, options, collector=collector)
         for check in doctor.run():
             out.line(check.status, check.name, check.detail, check.fix)
-    finally:
-        store.close()
     counts = {s: sum(1 for c in doctor.results if c.status == s) for s in ("OK", "WARN", "FAIL", "SKIP")}
     facts = doctor.facts
     out.text(" ".join(f"{n} {s}" for s, n in counts.items() if n) + f" | queue {options.queue_url or '-'}, topic "

@@ -38,7 +38,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError(str(exc), 2) from None
     if since is not None and until is not None and since >= until:
         raise CliError(f"--since {args.since} is not before --until {args.until}: no event can match", 2)
-    store = ctx.open_store(readonly=True)
+    store = ctx.existing_store(readonly=True)
+
     out = sys.stdout
     try:
         rows = store.iter_events(

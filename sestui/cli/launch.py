@@ -282,6 +282,7 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
     except BuildError as exc:
         store.close()
         raise LaunchError(str(exc)) from None
+    started_ms = now_ms()
     child = start_collector_process(target, options, settings, modes_file) if target.queue_url else None
     if child is not None:
         report_early_exit(child, store, target.queue_url or "")
@@ -289,7 +290,8 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
                          queue_url=target.queue_url, configuration_set=target.configuration_set,
                          read_only=read_only, collector=collector, keymap=keymap, theme=theme,
                          policies=None if read_only else policies, accounts=list(targets), account_name=name,
-                         notice=notice, actions=_actions(settings), breakdown=settings.breakdown)
+                         notice=notice, actions=_actions(settings), breakdown=settings.breakdown,
+                         collector_started_ms=started_ms if child is not None else None)
     app = SestuiApp(ctx)
     _exit_on_hangup(app)
     if child is None:

@@ -27,7 +27,7 @@ def register(subparsers) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.ops import rules_cli
 
-    store = ctx.open_store(outbox=True)
+    store = ctx.existing_store(outbox=True)
     try:
         if args.action == "list":
             lines = rules_cli.outbox_lines(store, args.state or None, args.limit)

@@ -37,7 +37,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         age = timedelta(days=settings.retention_days)
     else:
         raise CliError("say how old: --older-than 30d (or set retention_days in the config)", 2)
-    store = ctx.open_store()
+    store = ctx.existing_store()
     try:
         cutoff = now_ms() - int(age.total_seconds() * 1000)
         removed = {**store.prune(cutoff), "outbox": store.outbox.prune(cutoff)}

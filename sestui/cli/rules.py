@@ -32,7 +32,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     config = load_config(ctx)
     if args.action == "list":
-        store = ctx.open_store(outbox=True)
+        store = ctx.existing_store(outbox=True)
         try:
             lines = rules_cli.list_rules(config, store)
         finally:

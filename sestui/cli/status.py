@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from sestui.cli.common import CliError, Context, add_command, say
 
@@ -33,7 +30,7 @@ def register(subparsers) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.core.reputation import EXIT_CODES, UNKNOWN
     from sestui.ops.status import Limits, nagios_line, parse_limit, report
-    from sestui.store import Store, now_ms
+    from sestui.store import now_ms
 
     try:
         limits = Limits(dict(map(parse_limit, args.warning)), dict(map(parse_limit, args.critical)))
@@ -42,15 +39,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     try:
         settings = ctx.settings
         aws = ctx.aws()
-        missing = missing_database(settings.db_path)
-        with tempfile.TemporaryDirectory(prefix="sestui-status-") as empty:
-            # status only reads: a database that is not there is said, never created (a mistyped
-            # --db would otherwise leave a new empty file behind and report an empty feed)
-            store = ctx.open_store() if missing is None else Store(Path(empty) / "empty.db")
-            try:
-                data = report(aws, store, now_ms=now_ms(), queue_url=settings.queue_url, limits=limits)
-            finally:
-                store.close()
+        # status only reads: a database that is not there is said, never created (a mistyped
+        # --db would otherwise leave a new empty file behind and report an empty feed)
+        with ctx.store_or_scratch() as (store, missing):
+            data = report(aws, store, now_ms=now_ms(), queue_url=settings.queue_url, limits=limits)
     except CliError as exc:  # a monitoring check that cannot run is UNKNOWN, not a plain failure
         exc.status = EXIT_CODES[UNKNOWN]
         raise
@@ -65,14 +57,3 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             say(f"{problem['status']}: {problem['message']}")
     return EXIT_CODES[data["status"]]
 
-
-def missing_database(db: Path | str) -> str | None:
-    """`no database at PATH` when --db names an SQLite file that does not exist (None: it exists, or
-    it is a PostgreSQL URL, which the store reports itself)."""
-    from sestui.store import URL_PREFIXES
-
-    text = os.fspath(db)
-    if text.startswith(URL_PREFIXES):
-        return None
-    path = Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser()
-    return None if path.exists() else f"no database at {path}"

@@ -46,12 +46,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.ops import suppressions as service
 
     aws = ctx.aws()
+    if args.action in ("list", "export"):  # AWS holds the list: no database is made to cache it in
+        with ctx.store_or_scratch() as (store, _missing):
+            return _read(aws, store, args)
     store = ctx.open_store()
     try:
-        if args.action == "list":
-            service.refresh(aws, store)
-            _print_suppressions(store.suppressions(args.filter))
-        elif args.action == "add":
+        if args.action == "add":
             for email in args.emails:
                 service.add(aws, store, email, args.reason, origin="cli")
                 say(f"added {email} ({args.reason.upper()})")
@@ -64,9 +64,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                     missing += 1
                     warn(f"{email} was not on the list")
             return 1 if missing else 0
-        elif args.action == "export":
-            service.refresh(aws, store)
-            _export(args.path, store.suppressions())
         elif args.action == "import":
             return _import(aws, store, args)
     except AwsError as exc:
@@ -82,6 +79,22 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(aws, store, args: argparse.Namespace) -> int:
+    """`list` and `export`: the account's list, refreshed from AWS."""
+    from sestui.aws import AwsError
+    from sestui.ops import suppressions as service
+
+    try:
+        service.refresh(aws, store)
+        if args.action == "list":
+            _print_suppressions(store.suppressions(args.filter))
+        else:
+            _export(args.path, store.suppressions())
+    except AwsError as exc:
+        raise CliError(service.plain_reason(exc, "")) from None
+    return 0
+
+
 def _export(path: str, rows: list[dict]) -> None:
     from sestui.ops import suppressions as service
 
@@ -90,8 +103,7 @@ def _export(path: str, rows: list[dict]) -> None:
         n = service.write_csv(sys.stdout, rows)
     else:
         try:
-            with open(path, "w", newline="", encoding="utf-8") as f:
-                n = service.write_csv(f, rows)
+            n = service.write_csv_file(path, rows)
         except OSError as exc:
             raise CliError(output_error(path, exc)) from None
     print(f"exported {n} addresses", file=sys.stderr)

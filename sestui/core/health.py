@@ -98,10 +98,12 @@ class Feed:
              silent (no heartbeat for HEARTBEAT_STALE_MS; `since_ms` is its last heartbeat)
     stopped  the collector stopped (`since_ms`; `error` if it ended failing), or none ever reported
              here for the queue
+    starting the console started a collector for this queue (`since_ms`) that has not reported yet
+             (for up to STARTING_MS; then whatever the rows say)
     none     no queue configured and no collector feeds this database (`sestui setup` makes one)
     """
 
-    state: str  # live, stale, stopped, none
+    state: str  # live, stale, stopped, starting, none
     events_per_s: float = 0.0
     backlog: int | None = None
     error: str | None = None
@@ -129,6 +131,9 @@ class Summary:
 
 
 HEARTBEAT_STALE_MS = 10_000
+# A collector child checks in within a second or two (its first receive waits for nothing); one
+# silent for longer than this is not starting any more.
+STARTING_MS = 30_000
 # A receive may take its long-poll wait; one silent for longer than that plus this margin means
 # the endpoint hangs (the collector reports it as its error).
 RECEIVE_MARGIN_S = 10.0
@@ -139,12 +144,22 @@ def _failing(row: Mapping) -> bool:
 
 
 def feed_state(collectors: list[Mapping], now_ms: int, *, queue_url: str | None = None,
-               db_path: str | None = None) -> Feed:
+               db_path: str | None = None, started_ms: int | None = None) -> Feed:
     """The feed of this queue (None: any queue) into this database, from the collector rows.
     A row without a queue is a poller, not a feed; a row naming another database (a copied file)
-    is not this database's feed."""
+    is not this database's feed. `started_ms`: when the caller started a collector of its own for
+    the queue; until a row reports after it, a feed that is not live is `starting`, not the state
+    an earlier collector left behind (or none at all)."""
     rows = [r for r in collectors if r.get("queue_url") and (queue_url is None or r["queue_url"] == queue_url)
             and (db_path is None or r.get("db_path") in (None, str(db_path)))]
+    feed = _feed_from_rows(rows, now_ms, queue_url)
+    if (started_ms is not None and feed.state != "live" and 0 <= now_ms - started_ms <= STARTING_MS
+            and not any(r["heartbeat"] >= started_ms for r in rows)):
+        return Feed("starting", since_ms=started_ms)
+    return feed
+
+
+def _feed_from_rows(rows: list[Mapping], now_ms: int, queue_url: str | None) -> Feed:
     if not rows:
         if queue_url is None:
             return Feed("none")
@@ -168,7 +183,8 @@ def feed_state(collectors: list[Mapping], now_ms: int, *, queue_url: str | None 
 def summarize(*, profile: str | None, region: str | None, account: str | None = None,
               snapshot: Mapping | None, last_ok: Mapping | None,
               stats: list[Mapping], counts_24h: Mapping[str, int], collectors: list[Mapping],
-              now_ms: int, queue_url: str | None = None, db_path: str | None = None) -> Summary:
+              now_ms: int, queue_url: str | None = None, db_path: str | None = None,
+              collector_started_ms: int | None = None) -> Summary:
     """Everything the health header shows, from what the store holds."""
     status = (last_ok or {}).get("status") or {}
     error = snapshot.get("error") if snapshot else None
@@ -196,5 +212,5 @@ def summarize(*, profile: str | None, region: str | None, account: str | None = 
         rejects_24h=rejects_24h,
         account_error=error,
         account_ok_ms=last_ok.get("taken") if last_ok else None,
-        feed=feed_state(collectors, now_ms, queue_url=queue_url, db_path=db_path),
+        feed=feed_state(collectors, now_ms, queue_url=queue_url, db_path=db_path, started_ms=collector_started_ms),
     )

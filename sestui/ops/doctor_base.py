@@ -34,6 +34,7 @@ class DoctorOptions:
     timeout: float = 60.0
     verify_signatures: bool = False
     not_sent: str = "not sent (--no-send)"  # the round trip's SKIP detail when `send` is off
+    missing_database: str | None = None  # `no database at PATH`: the checks read an empty stand-in
 
 
 @dataclass

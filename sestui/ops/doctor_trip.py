@@ -32,7 +32,8 @@ class TripChecks:
         waiting = int(self.facts.queue_attributes.get("ApproximateNumberOfMessages", 0))
         if not rows:
             if waiting:
-                return Check("collector", WARN, f"none reads this queue into {self.store.path}; {waiting} waiting",
+                into = self.options.missing_database or self.store.path
+                return Check("collector", WARN, f"none reads this queue into {into}; {waiting} waiting",
                              "run `sestui collect` (or the console) with this queue and database")
             return Check("collector", OK, "none running on this database (the round trip reads the queue itself)")
         row = rows[0]
@@ -110,6 +111,10 @@ class TripChecks:
 
     def check_last_event(self) -> Check:
         latest = self.store.latest(1)
+        if self.options.missing_database:
+            return Check("last event", FAIL, self.options.missing_database,
+                         "run `sestui collect` (or the console) with this --db; `sestui doctor` without "
+                         "--no-send sends a test message and stores its events there")
         if not latest:
             return Check("last event", FAIL, f"no events stored in {self.store.path}",
                          "run `sestui collect` (or the console) on this queue; `sestui doctor` without "

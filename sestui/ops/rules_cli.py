@@ -4,10 +4,10 @@ line for the operator."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sestui.aws import Aws, outbound
+from sestui.aws import Aws, AwsError, outbound
 from sestui.core.events import parse_body
 from sestui.core.guards import Guard
 from sestui.core.rules import Rule, is_simulator
@@ -132,13 +132,17 @@ def outbox_discard(store: Store, ids: Iterable[int]) -> str:
 def resume(aws: Aws, store: Store | None, *, configuration_set: str | None = None, account: bool = False,
            who: str = "sestui resume", guards: Iterable[Guard] = ()) -> str:
     """Turn sending back on for a configuration set (or the account), and audit it. Each paused
-    guard of `guards` that paused it is overridden: it shows `resumed` and warns again."""
+    guard of `guards` that paused it is overridden: it shows `resumed` and warns again. Sending that
+    was already on is said (`... was already sending`), not claimed as resumed."""
     if account:
+        was_on = _sending_now(lambda: aws.ses.account_status().sending_enabled)
         outbound.set_account_sending(aws, True)
-        said = "sending resumed for the account"
+        said = "the account was already sending" if was_on else "sending resumed for the account"
     elif configuration_set:
+        was_on = _sending_now(lambda: outbound.configuration_set_sending(aws, configuration_set))
         outbound.set_configuration_set_sending(aws, configuration_set, True)
-        said = f"sending resumed for configuration set {configuration_set}"
+        said = (f"configuration set {configuration_set} was already sending" if was_on
+                else f"sending resumed for configuration set {configuration_set}")
     else:
         raise ValueError("name the configuration set to resume (--configuration-set NAME)")
     if store is not None:
@@ -148,6 +152,15 @@ def resume(aws: Aws, store: Store | None, *, configuration_set: str | None = Non
         store.add_audit(action="resume", origin=who, outcome="ok", actor=who,
                         detail=said)
     return said
+
+
+def _sending_now(read: Callable[[], bool | None]) -> bool:
+    """Whether sending is on before a resume; a state that cannot be read counts as off (the resume
+    still turns it on, and says so as before)."""
+    try:
+        return read() is True
+    except AwsError:
+        return False
 
 
 def load_for_cli(settings: Any) -> ActionsConfig:

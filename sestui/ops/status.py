@@ -76,7 +76,9 @@ def report(aws, store: Store, *, now_ms: int, queue_url: str | None, limits: Lim
         problems += _account_problems(account, quota)
     rep = collector_reading(aws, store, now_ms) or reputation.read(aws, store, now_ms=now_ms)
     if rep.error:
-        problems.append((OK, f"AWS's rates unavailable, estimates shown: {rep.error}"))
+        estimated = any(f.value is not None for r in (rep.account, *rep.configuration_sets) for f in (r.bounce, r.complaint))
+        shown = "estimates shown" if estimated else "and no local estimate to show (no sends counted yet)"
+        problems.append((OK, f"AWS's rates unavailable, {shown}: {rep.error}"))
     problems += _rate_problems("account", rep.account, limits, paged=True)
     sets = []
     for rates in rep.configuration_sets:

@@ -139,8 +139,7 @@ class Actions:
         def write() -> None:
             def work() -> str:
                 try:
-                    with open(path, "w", newline="", encoding="utf-8") as f:
-                        service.write_csv(f, rows)
+                    service.write_csv_file(path, rows)
                 except OSError as exc:
                     raise ValueError(f"{safe(path)}: {exc.strerror}") from None
                 return f"wrote {shown} to {safe(path)}"
@@ -171,7 +170,8 @@ class Actions:
             return
         body = Text.assemble("Send ", literal(draft.subject, style="bold"), "\nfrom ", literal(draft.sender),
                              "\nto ", literal(", ".join(draft.to)),
-                             "\nconfiguration set ", literal(draft.configuration_set or "(none)"))
+                             "\nconfiguration set ", literal(draft.configuration_set or "(none)"),
+                             "\ntags ", literal(", ".join(f"{k}={v}" for k, v in draft.tags.items()) or "(none)"))
         aws, app = self.ctx.aws, self.app
         paused = draft.configuration_set is not None and draft.configuration_set in self.paused_sets()
         if paused:

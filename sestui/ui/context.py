@@ -36,6 +36,7 @@ class ConsoleContext:
     notice: str | None = None  # shown once at start (e.g. why a switch of account failed)
     actions: ActionsConfig | None = None  # the rules and guards (the Actions pane; None: none configured)
     breakdown: Breakdown = field(default_factory=Breakdown)  # [breakdown]: min volume, campaign tag
+    collector_started_ms: int | None = None  # when the launcher started the collector child (the feed: STARTING)
 
     def now_ms(self) -> int:
         return self.clock()
@@ -48,4 +49,5 @@ class ConsoleContext:
             snapshot=store.account_snapshot(), last_ok=store.account_snapshot(ok_only=True),
             stats=store.send_stats(now - 14 * 86_400_000), counts_24h=store.counts_by_type(now - 86_400_000),
             collectors=store.collector_states(), now_ms=now, queue_url=self.queue_url, db_path=str(store.path),
+            collector_started_ms=self.collector_started_ms,
         )

@@ -41,3 +41,15 @@ def test_resume_marks_the_guard_that_paused_the_set_resumed(sandbox, sestui_aws,
     assert sestui_aws.configuration_sets.get(name).sending_enabled is True
     with Store(tmp_path / "events.db") as store:
         assert store.outbox.guard_states()["marketing-complaints"]["state"] == "resumed"
+
+
+def test_resume_of_a_set_that_was_sending_says_so(sandbox, sestui_aws, isolated_environment, capsys):
+    """Nothing to resume is not `sending resumed`: it says the set was already sending, and is no
+    failure (exit 0: the set sends, which is what was asked)."""
+    name = f"cli-sending-{time.monotonic_ns() % 10**9}"
+    sestui_aws.configuration_sets.create(name)
+    status = main(["resume", "--configuration-set", name, "--endpoint-url", sandbox.info.endpoint_url,
+                   "--region", sandbox.info.region])
+    out = capsys.readouterr().out
+    assert status == 0 and out == f"configuration set {name} was already sending\n", out
+    assert sestui_aws.configuration_sets.get(name).sending_enabled is True

@@ -191,3 +191,30 @@ def test_a_collector_child_that_cannot_start_says_why_in_the_feed(sandbox, tmp_p
         feed = feed_state(store.collector_states(), now_ms(), queue_url=url)
     assert proc.returncode == 1
     assert feed.state == "stopped" and "the SQS queue does not exist" in (feed.error or ""), feed
+
+
+def test_the_console_tells_its_header_when_it_started_its_collector_child(sandbox, tmp_path, monkeypatch):
+    """The feed is STARTING (not STOPPED) until the child checks in: the console says when it
+    started the child, and says nothing when it started none (no queue: it collects itself)."""
+    from sestui.ops import build
+    from sestui.store import now_ms
+    from sestui.ui.app import SestuiApp
+
+    for name in list(os.environ):
+        if name.startswith("SESTUI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "none.toml"))
+    seen = []
+    monkeypatch.setattr(SestuiApp, "run", lambda app: seen.append(app.ctx.collector_started_ms))
+    info = sandbox.info
+    settings = load()
+    for queue_url in (info.queue_url, None):
+        target = launch.Target(None, info.region, info.endpoint_url, queue_url, None, tmp_path / "events.db")
+        before = now_ms()
+        launch._run_once({"default": target}, "default", read_only=True, keymap={}, theme=None,
+                         collector_options=CollectorOptions(queue_url, wait_seconds=1),
+                         policies=build.policy_config(settings), settings=settings)
+        if queue_url:
+            assert seen[-1] is not None and before <= seen[-1] <= now_ms()
+        else:
+            assert seen[-1] is None

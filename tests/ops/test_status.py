@@ -243,6 +243,17 @@ def test_cloudwatch_denied_falls_back_to_the_labelled_estimate_and_names_the_act
     assert again["rates"]["bounce"]["source"] == "cloudwatch"  # the fault passed: AWS's figure again
 
 
+def test_cloudwatch_denied_without_an_estimate_does_not_say_estimates_are_shown(sandbox, region, store):
+    sandbox.faults.fail_next("GetMetricData", "AccessDenied",
+                             message="User: arn:aws:iam::123456789012:user/ops is not authorized to perform: "
+                                     "cloudwatch:GetMetricData")
+    data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now_ms(),
+                         queue_url=None)
+    assert data["rates"]["bounce"]["value"] is None and data["rates"]["complaint"]["value"] is None
+    (said,) = [p["message"] for p in data["problems"] if "cloudwatch:GetMetricData" in p["message"]]
+    assert "estimates shown" not in said and "no local estimate" in said, said
+
+
 def test_the_doctor_names_the_missing_iam_action_for_awss_rates(sandbox, region, store):
     from sestui.ops.doctor import OK, WARN, Doctor, DoctorOptions
 

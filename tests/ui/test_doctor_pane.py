@@ -147,3 +147,32 @@ def test_the_summary_names_stay_whole_where_dropping_the_keys_makes_room(store):
         assert "topic sestui-ses-events · set sestui-default · identity sestui.test" in status, status
 
     run(app, scenario, size=(100, 30))
+
+
+def test_at_80x24_the_fix_command_and_the_names_the_summary_cuts_are_whole_in_the_detail(store):
+    """The box below the table held 4 lines: a `sestui setup` fix naming a long set, topic and queue
+    ran past it. It grows (the table has the room) and ends with the names the summary line cut."""
+    from sestui.ops.doctor_base import Facts
+    from sestui.ui.messages import DoctorChecked, DoctorFinished
+
+    topic, cs = "sestui-demo-events-topic-for-the-console", "sestui-demo-events-configuration-set"
+    fix = (f"sestui setup --identity mail.demo-shop.example.com --configuration-set {cs} --topic {topic} "
+           "--queue sestui-demo-events-queue-for-the-console")
+    app = make_app(store)
+
+    async def scenario(pilot):
+        doctor = await open_pane(pilot, "doctor")
+        doctor.post_message(DoctorChecked(doctor.run_number, Check("queue", "OK", "sestui-events-queue exists")))
+        doctor.post_message(DoctorChecked(doctor.run_number, Check(
+            "subscription", "FAIL", f"the queue is not subscribed to topic {topic}", fix)))
+        doctor.post_message(DoctorFinished(doctor.run_number, Facts(
+            topic_arn=f"arn:aws:sns:us-east-1:123456789012:{topic}", configuration_set=cs,
+            identity="mail.demo-shop.example.com")))
+        await press(pilot, "6")
+        status = on_screen(app, doctor.query_one("#doc-status"))
+        assert f"set {cs}" not in status, "the summary cuts the set at 80 columns (else this test tests nothing)"
+        shown = " ".join(on_screen(app, doctor.query_one("#doc-fix")).split())
+        assert fix in shown and "(y copies it)" in shown, shown
+        assert f"topic {topic} · set {cs}" in shown, shown
+
+    run(app, scenario, size=(80, 24))

@@ -226,3 +226,48 @@ def test_the_send_confirm_warns_when_the_header_knows_the_set_is_paused(store, c
         assert ("marketing is paused: SES will refuse this send" in body) is warned, body
 
     run(app, scenario, size=(120, 40))
+
+
+def test_the_confirmation_lists_the_tags_that_will_be_sent(store, sestui_aws, sandbox):
+    app = sandbox_app(store, sestui_aws, sandbox)
+
+    async def scenario(pilot):
+        await pilot.press("5")
+        send = app.pane("send")
+        await until(pilot, lambda: send.verified and send.config_sets is not None)
+        send.query_one("#send-tags").value = "campaign=spring-2026, team=ops"
+        await pilot.press("alt+s", "ctrl+s")
+        await pilot.pause()
+        shown = " ".join(screen_text(app).split())
+        assert "tags campaign=spring-2026, team=ops" in shown, shown
+        await pilot.press("escape")
+
+    sandbox_run(app, scenario)
+
+
+def test_escape_from_a_sends_timeline_returns_to_the_field_it_left_as_it_was(store, sestui_aws, sandbox):
+    """Back from the timeline, focus is where the send left it and nothing in the field is selected:
+    a key typed there (a digit too, as in any text field) adds to it, never replaces it."""
+    app = sandbox_app(store, sestui_aws, sandbox)
+
+    async def scenario(pilot):
+        await pilot.press("5")
+        send = app.pane("send")
+        await until(pilot, lambda: send.verified and send.config_sets is not None)
+        await pilot.press("alt+s")
+        subject = send.query_one("#send-subject")
+        subject.focus()
+        await pilot.pause()
+        before = subject.value
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: app.current == "timeline" and app.pane("timeline").message_id)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current == "send")
+        assert app.focused is subject
+        await pilot.press("8")
+        assert subject.value == before + "8", subject.value
+        assert send.query_one("#send-to").value == "success@simulator.amazonses.com"
+
+    sandbox_run(app, scenario)

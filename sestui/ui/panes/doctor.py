@@ -55,6 +55,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         self.checks: dict[str, Check] = {}
         self.facts = None
         self._summary: tuple[str, list[tuple[str, str]], str, bool] | None = None  # the finished run's line
+        self.cut_facts: list[tuple[str, str]] = []  # the names the summary line cut: whole in the detail box
 
     def compose(self) -> ComposeResult:
         yield Static(id="doc-status")
@@ -139,6 +140,7 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
         self.doctor = doctor
         self.checks = {}
         self._summary = None
+        self.cut_facts = []
         self.table.clear()
         self._fix(Text(""))
         self._status("Sending a test message and waiting for its Delivery…" if send else "Checking…")
@@ -213,6 +215,9 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
                         style=theme_style(self.app, "text-muted"))
         if name == ROUND_TRIP and self.round_trip_message_id():
             text.append("\no or enter: its timeline", style=theme_style(self.app, "text-muted"))
+        if self.cut_facts:
+            text.append("\n" + " · ".join(f"{label} {safe(value)}" for label, value in self.cut_facts),
+                        style=theme_style(self.app, "text-muted"))
         self._fix(text)
 
     def action_copy(self) -> None:
@@ -246,7 +251,14 @@ class DoctorPane(AppWorkers, ReadOnlyAware, Vertical):
                 break
         if len(line(shown, False)) > room:
             shown = [fact for fact in shown if fact[0] != "topic"]
-        self._status(ellipsize(line(shown, with_keys), room), error=error)
+        said = ellipsize(line(shown, with_keys), room)
+        self._status(said, error=error)
+        cut = [(label, value) for label, value in facts if f"{label} {value}" not in said]
+        if cut != self.cut_facts:
+            self.cut_facts = cut
+            selected = self.table.selected_key()
+            if selected in self.checks:
+                self._show_fix(selected)
 
     def _fix(self, text: Text) -> None:
         self.query_one("#doc-fix", Static).update(text)

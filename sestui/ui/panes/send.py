@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from sestui.ops.suppressions import email_problem
@@ -100,10 +101,13 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         self.config_sets: list[str] | None = None
         self.loaded = False
         self.last_sent: str | None = None  # the MessageId of the last send from this form
+        self.sent_from: Widget | None = None  # the field a send left for its timeline: escape returns to it
 
     def on_mount(self) -> None:
         for field in self.query(Input):
             field.cursor_blink = False  # steady, like the filter lines
+            # coming back to a field never selects all of it: one keystroke (a pane's digit) would replace it
+            field.select_on_focus = False
 
     def compose(self) -> ComposeResult:
         ctx = self.app.ctx
@@ -140,7 +144,9 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         yield Static(Text(hint), id="send-hint")
 
     def focus_main(self) -> None:
-        self.query_one("#send-to", Input).focus()
+        """To, the first field to fill; back from a send's timeline, the field the send left."""
+        field, self.sent_from = self.sent_from or self.query_one("#send-to", Input), None
+        field.focus()
         if not self.loaded:
             self.loaded = True
             self._load_identities()
@@ -232,6 +238,8 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         """The send's outcome stays on the form (a toast goes; a refusal must be read)."""
         if ok:
             self.last_sent = message_id
+            focused = self.app.focused
+            self.sent_from = focused if focused is not None and self in focused.ancestors else None
             self.query_one("#send-problems", Static).update("")
         else:
             self.query_one("#send-problems", Static).update(Text(f"Not sent: {safe(detail)}"))

@@ -379,19 +379,21 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
         self.app.actions.copy("address", self.selected_email())
 
     def action_export_csv(self) -> None:
-        from sestui.ui.screens.path import PathScreen
+        from sestui.ui.screens.path import PathScreen, unwritable
 
-        # The whole path: where it will land is what the operator has to see.
-        self.app.push_screen(PathScreen("Export the suppression list to CSV", os.path.abspath("suppressions.csv")), self._export)
+        where = os.path.abspath("suppressions.csv")  # the whole path: where it lands is what the operator must see
+        self.app.push_screen(PathScreen("Export the suppression list to CSV", where, check=unwritable), self._export)
 
     def _export(self, path: str | None) -> None:
         if path:
             self.app.actions.export_suppressions(path, list(self.rows.values()), self.total, self.text)
 
     def action_import_csv(self) -> None:
-        from sestui.ui.screens.path import PathScreen
+        from sestui.ui.screens.path import PathScreen, unreadable
 
-        self.app.push_screen(PathScreen("Import addresses from CSV (email[,reason])"), self.app.actions.import_csv)
+        title = "Import addresses from CSV (email[,reason])"  # an unreadable path: the dialog says so, stays open
+        self.app.push_screen(PathScreen(title, check=unreadable), self.app.actions.import_csv)
 
     def refresh_after_edit(self) -> None:
         self.load()
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from rich.text import Text
@@ -48,3 +49,28 @@ class PathScreen(Modal[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def unreadable(path: str) -> str | None:
+    """Why PATH cannot be read as UTF-8 text (None: it can): a check for an import's dialog."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            while f.read(1 << 16):
+                pass
+    except OSError as exc:
+        return f"{path}: {exc.strerror}"
+    except UnicodeDecodeError:
+        return f"{path}: not UTF-8 text"
+    return None
+
+
+def unwritable(path: str) -> str | None:
+    """Why PATH cannot be written (None: it looks writable): a check for an export's dialog."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        return f"{path} is a folder: name a file in it"
+    if not os.path.isdir(folder):
+        return f"no folder {folder}"
+    if not os.access(folder, os.W_OK):
+        return f"cannot write in {folder}: permission denied"
+    return None

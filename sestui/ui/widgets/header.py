@@ -142,7 +142,8 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
 
 
 def feed_text(app: App, feed: health.Feed, now_ms: int, frozen: bool = False) -> Text:
-    """LIVE (rate, backlog) / STALE (age, reason) / STOPPED (since when) / NO FEED (how to get one).
+    """LIVE (rate, backlog) / STALE (age, reason) / STOPPED (since when) / STARTING (the console's own
+    collector, not yet reporting) / NO FEED (how to get one).
     `frozen` (the console paused): PAUSED in place of LIVE (the collector may still store events,
     but this console shows none of them), before any other state."""
     if frozen:
@@ -158,6 +159,9 @@ def feed_text(app: App, feed: health.Feed, now_ms: int, frozen: bool = False) ->
         return Text.assemble((f"STALE {age(feed.since_ms, now_ms)}", theme_style(app, "error", True)), " ",
                              literal(ellipsize(safe(feed.error or "no recent receive"), 40),
                                      style=theme_style(app, "error")))
+    if feed.state == "starting":  # the console's own collector, not yet checked in
+        return Text.assemble(("STARTING", theme_style(app, "warning", True)), (" collector",
+                                                                            theme_style(app, "text-muted")))
     if feed.state == "stopped":
         when = f" since {clock_time(feed.since_ms, now_ms)} ({age(feed.since_ms, now_ms)})" if feed.since_ms else ""
         return Text(f"STOPPED{when}", style=theme_style(app, "warning", True))

@@ -1,0 +1,64 @@
+"""Pane 3's CSV files: an export is readable by its owner only (addresses are personal data, the
+database is 0600), and a path the import or the export cannot use is said in its dialog, which stays
+open so the operator can correct it (it closed, and the failure was only a passing toast)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from console_data import make_app, press, rendered, run, settle
+
+from sestui.ui.screens.path import PathScreen
+
+
+async def type_path(pilot, app, path: str) -> None:
+    box = app.screen.query_one("#path")
+    box.value = path
+    await press(pilot, "enter")
+
+
+def test_the_console_export_is_written_0600(store, tmp_path):
+    target = tmp_path / "suppressions.csv"
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await press(pilot, "3")
+        await press(pilot, "e")
+        await type_path(pilot, app, str(target))
+        for _ in range(50):
+            if target.exists() and "bob@example.net" in target.read_text():
+                break
+            await settle(pilot)
+        assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_an_unreadable_import_path_keeps_the_dialog_open_with_the_reason(store, tmp_path):
+    app = make_app(store)
+    missing = tmp_path / "not-there.csv"
+
+    async def scenario(pilot):
+        await press(pilot, "3")
+        await press(pilot, "i")
+        await type_path(pilot, app, str(missing))
+        assert isinstance(app.screen, PathScreen), "it stays open to correct the path"
+        shown = rendered(app.screen.query_one("#error"))
+        assert str(missing) in shown and "No such file" in shown, shown
+
+    run(app, scenario, size=(120, 40))
+
+
+def test_an_export_into_a_missing_folder_keeps_the_dialog_open_with_the_reason(store, tmp_path):
+    app = make_app(store)
+    target = tmp_path / "no-such-folder" / "s.csv"
+
+    async def scenario(pilot):
+        await press(pilot, "3")
+        await press(pilot, "e")
+        await type_path(pilot, app, str(target))
+        assert isinstance(app.screen, PathScreen), "it stays open to correct the path"
+        assert f"no folder {target.parent}" in rendered(app.screen.query_one("#error"))
+
+    run(app, scenario, size=(120, 40))
