@@ -67,6 +67,7 @@ NUMBERS = [
                       " maxReceiveCount times; D moves them back and they are stored once)"),
     ("STALE / STOPPED", "header: the collector is failing or silent (for how long, why) / it stopped"
                         " (since when)"),
+    ("STARTING", "header: the console has just started its collector, which has not checked in yet"),
     ("NO FEED", "header: no queue is configured, so no events arrive (sestui setup makes one)"),
     ("PAUSED", "header and pane bar: this console is paused (space); the collector goes on storing"),
     ("SET NAME PAUSED", "header: SES sends nothing through configuration set NAME (SendingEnabled off: a"
@@ -74,6 +75,7 @@ NUMBERS = [
     ("bounce hard", "a permanent bounce: the address does not take mail; do not send to it again"),
     ("bounce soft", "a transient bounce (mailbox full, message too large, ...): SES gave up for now"),
     ("bounce undetermined", "a bounce SES could not classify"),
+    ("render fail", "a Rendering Failure: SES could not fill the message's template, so it sent nothing"),
     ("4: ╌ review ─ pause", "pane 4: the rate at which AWS reviews the account, and at which it may pause"
                             " sending (bounce 5% / 10%, complaint 0.1% / 0.5%)"),
     ("4: Sends … Rejects", "pane 4: per UTC day over 14 days; - : not known (before the first stored event)"),

@@ -161,7 +161,6 @@ class FlowPane(AppWorkers, Vertical):
 
     @landed(FlowLoaded)
     def _loaded(self, message: FlowLoaded) -> None:
-        message.stop()
         if message.generation != self.generation:
             return
         self.waiting = message.waiting
