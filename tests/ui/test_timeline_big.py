@@ -45,14 +45,19 @@ def add_huge_subject(store, n: int = 91, size: int = 1_000_000) -> str:
     return subject
 
 
+async def open_many(app, pilot):
+    """The timeline of add_many's message, opened and settled."""
+    app.post_message(OpenTimeline(message_id(90)))
+    await settle(pilot)
+    return app.pane("timeline")
+
+
 def test_a_message_to_many_recipients_holds_a_window_and_reaches_both_ends(store):
     add_many(store)
     app = make_app(store)
 
     async def scenario(pilot):
-        app.post_message(OpenTimeline(message_id(90)))
-        await settle(pilot)
-        timeline = app.pane("timeline")
+        timeline = await open_many(app, pilot)
         table = timeline.table
         assert len(timeline.rows) == 2 * MANY  # every event is known...
         assert table.row_count == WINDOW  # ...the table holds a window of them
@@ -147,9 +152,7 @@ def test_opening_a_big_message_reads_whole_rows_only_for_the_window_and_its_reco
     app = make_app(store)
 
     async def scenario(pilot):
-        app.post_message(OpenTimeline(message_id(90)))
-        await settle(pilot)
-        timeline = app.pane("timeline")
+        timeline = await open_many(app, pilot)
         assert len(timeline.rows) == 2 * MANY and timeline.table.row_count == WINDOW
         assert reads["rows"] <= WINDOW  # 800 events known, the rows of one window read
         assert reads["record"] == 1  # the latest event's raw record, read once
@@ -174,9 +177,7 @@ def test_the_header_of_a_message_to_many_reads_a_line_of_recipients_and_counts_t
     app = make_app(store)
 
     async def scenario(pilot):
-        app.post_message(OpenTimeline(message_id(90)))
-        await settle(pilot)
-        head = str(app.pane("timeline").query_one("#tl-head").render())
+        head = str((await open_many(app, pilot)).query_one("#tl-head").render())
         assert f"{MANY} recipients: {MANY} delivered [3 suppressed]" in head
         assert f"{rcpts[0]} delivered" in head  # the first of them listed
         assert listed and max(listed) <= RECIPIENTS_LISTED < MANY  # not every recipient's row
@@ -224,9 +225,7 @@ def test_events_of_one_record_share_the_record_drawn(store):
     app = make_app(store)
 
     async def scenario(pilot):
-        app.post_message(OpenTimeline(message_id(90)))
-        await settle(pilot)
-        timeline = app.pane("timeline")
+        timeline = await open_many(app, pilot)
         raw = timeline.query_one("#tl-raw")
         drawn = raw.content
         first = timeline.selected_event()
