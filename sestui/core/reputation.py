@@ -180,6 +180,8 @@ def projection(current: float | None, bad: int, basis: PaceBasis, representative
 
 
 def _duration(ms: int) -> str:
+    if ms < 59_500:  # what would round to "0 min" or "1 min" from seconds
+        return f"{max(0, round(ms / 1000))} s"
     minutes = ms / 60_000
     if minutes < 90:
         return f"{max(0, round(minutes))} min"

@@ -109,12 +109,13 @@ def test_a_whole_day_of_mail_paces_over_the_day():
 @pytest.mark.parametrize("sends, minutes, says", [
     (19, 60, "too little mail (19 sends in 60 min)"),  # a handful of sends
     (500, 1, "too little mail (500 sends in 1 min)"),  # a burst of a minute
-    (0, 0, "too little mail (0 sends in 0 min)"),  # an empty store
+    (118, 0.5, "too little mail (118 sends in 30 s)"),  # a demo's first seconds: not "0 min"
+    (0, 0, "too little mail (0 sends in 0 s)"),  # an empty store
 ])
 def test_too_little_mail_makes_no_projection(sends, minutes, says):
     from sestui.core.reputation import pace_basis, projection
 
     now = 10 * 86_400_000
-    basis = pace_basis(sends, oldest_ms=now - minutes * 60_000 if sends else None, now_ms=now)
+    basis = pace_basis(sends, oldest_ms=now - int(minutes * 60_000) if sends else None, now_ms=now)
     assert not basis.enough and basis.text() == says
     assert projection(0.04, sends, basis, representative_volume=10_000, line=0.05) is None  # every one bounced
