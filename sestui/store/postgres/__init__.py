@@ -45,6 +45,10 @@ COLS = ", ".join(("id",) + EVENT_COLUMNS)
 EVENTS = ", ".join(EVENT_COLUMNS)
 NEWEST = "SELECT coalesce(max(id), 0) FROM events"
 POOL_TIMEOUT_S = 10
+# psycopg_pool retries a failed connect with a doubling delay for reconnect_timeout (300 s by default),
+# and grows by one connection at a time: after a server restart a waiting write could time out while
+# the next try was still 16 s away. Giving up after a few seconds lets the next wait try at once.
+RECONNECT_GIVE_UP_S = 4
 DEFAULT_WRITE_MODE = "copy"  # measured faster: benchmarks/ingest_pg.py
 
 _EVENT_CONDITIONS = {
@@ -123,6 +127,7 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
         finally:
             first.close()
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=POOL_TIMEOUT_S, name="sestui",
+                                   reconnect_timeout=RECONNECT_GIVE_UP_S,
                                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
                                    configure=self._configure,
                                    # a connection the server dropped (a restart) is replaced, not handed out
