@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sestui.core.fmt import first_line
+
 log = logging.getLogger("sestui.watch")
 
 
@@ -80,7 +82,7 @@ class EventWatch:
         try:
             self.store.listen()
         except Exception as exc:  # psycopg's or the store's: either way, one line and polling
-            self.fallback = one_line(exc)
+            self.fallback = first_line(exc)
             log.warning("no notifications of new events (%s): polling instead", self.fallback)
             self.on_fallback(self.fallback)
             return
@@ -97,7 +99,3 @@ class EventWatch:
             if got and not self._stop.is_set():
                 self.notified += 1
                 self.on_new()
-
-
-def one_line(exc: BaseException) -> str:
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
