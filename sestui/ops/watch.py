@@ -60,7 +60,6 @@ class EventWatch:
         self.on_new = on_new
         self.on_fallback = on_fallback
         self.wait_s = wait_s
-        self.notified = 0  # wake-ups passed to on_new
         self.fallback: str | None = None  # why it polls instead, once the LISTEN failed
         self.listening = threading.Event()  # set once LISTEN took effect
         self._stop = threading.Event()
@@ -97,5 +96,4 @@ class EventWatch:
                 self._stop.wait(self.wait_s)
                 continue
             if got and not self._stop.is_set():
-                self.notified += 1
                 self.on_new()
