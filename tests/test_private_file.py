@@ -84,6 +84,48 @@ def test_a_failed_replace_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["modes.json"]
 
 
+def _store(path: Path) -> None:
+    from sestui.store import Store
+
+    Store(path).close()
+
+
+def _suppression_csv(path: Path) -> None:
+    from sestui.ops.suppressions import write_csv_file
+
+    write_csv_file(str(path), [{"email": "a@example.com", "reason": "BOUNCE", "last_update": None}])
+
+
+def _policy_modes(path: Path) -> None:
+    from sestui.ops.policies import PolicyConfig
+    from sestui.ops.policy_share import write_modes
+
+    write_modes(path, PolicyConfig.from_table({}))
+
+
+def _config(path: Path) -> None:
+    from sestui.config import file as configfile
+
+    configfile.update(path, {"region": "eu-west-1"})
+
+
+@pytest.mark.parametrize("write", [_store, _suppression_csv, _policy_modes, _config])
+def test_each_writer_makes_a_new_file_0600_whatever_the_umask(tmp_path, umask0, write):
+    path = tmp_path / "new" / "file"
+    path.parent.mkdir()
+    write(path)
+    assert mode_of(path) == 0o600
+
+
+@pytest.mark.parametrize("write", [_suppression_csv, _policy_modes])
+def test_each_writer_that_replaces_a_0644_file_leaves_it_0600(tmp_path, umask0, write):
+    path = tmp_path / "old"
+    path.write_text("")
+    path.chmod(0o644)
+    write(path)
+    assert mode_of(path) == 0o600
+
+
 # What writes a file, as a call: open(..., "w"), os.open, os.fdopen, Path.write_text, mkstemp, ...
 WRITE_MODE = set("wax+")
 ALWAYS = {("os", "open"), ("os", "fdopen"), ("io", "open"), ("tempfile", "mkstemp"),
