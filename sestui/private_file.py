@@ -54,7 +54,7 @@ def replace_private(path: str | os.PathLike, text: str, *, keep_mode: bool = Fal
     mode = PRIVATE
     if keep_mode:
         try:
-            mode = stat.S_IMODE(path.stat().st_mode)
+            mode = path.stat().st_mode & 0o777
         except FileNotFoundError:
             pass
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp makes it 0600
