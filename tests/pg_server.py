@@ -190,3 +190,19 @@ def pg_empty_url(pg_server):
     name = _database(pg_server, "template1")
     yield pg_server.url(name)
     _drop(pg_server, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request, tmp_path) -> str:
+    """Each backend in turn: an SQLite file, then a fresh PostgreSQL database (its URL)."""
+    return str(tmp_path / "events.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(name="store")
+def store_on_each_backend(target):
+    """The `store` fixture on each backend in turn: a module that imports it (with `target`) runs
+    its tests on SQLite, then on PostgreSQL, in place of tests/conftest.py's SQLite store."""
+    from sestui.store import open_store
+
+    with open_store(target) as s:
+        yield s

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 import botocore.exceptions as bce
 
+from sestui.core.fmt import one_line
+
 
 class ErrorKind(StrEnum):
     """What went wrong, as callers decide on it. A StrEnum: `kind == "no_queue"` still holds."""
@@ -145,6 +147,3 @@ def _refused_action(message: str) -> str | None:
     return match.group(1) if match else None
 
 
-def one_line(text: str, limit: int = 240) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

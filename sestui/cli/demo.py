@@ -36,6 +36,7 @@ def demo_settings(ctx: Context, db: Path | str, webhook_url: str):
     from sestui.cli.launch import side_file
     from sestui.config.settings import SETTINGS, ConfigError, load
     from sestui.config.file import read_document
+    from sestui.private_file import open_private
     from sestui.sandbox.demo import routes
 
     settings = ctx.settings
@@ -45,8 +46,7 @@ def demo_settings(ctx: Context, db: Path | str, webhook_url: str):
         raise CliError(str(exc), 2) from None
     document.update(routes.tables(webhook_url))
     path = side_file(db, "-demo.toml")
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with open_private(path, "w") as f:
         f.write("# Written by `sestui demo` for this run: your config file, with the demo's rules and guards.\n")
         f.write(tomlkit.dumps(document))
     flags = {name: getattr(ctx.args, name, None) for name in SETTINGS}

@@ -27,6 +27,7 @@ from sestui.ops.build import BuildError, build_collector
 from sestui.ops.collector import CollectorOptions
 from sestui.ops.policies import PolicyConfig
 from sestui.ops.policy_share import PublishedPolicies
+from sestui.private_file import open_private
 from sestui.store import Store, is_url, now_ms, open_store
 from sestui.store.outbox_items import pid_exists
 
@@ -217,8 +218,7 @@ def start_collector_process(target: Target, options: CollectorOptions, settings:
     cmd, env = collector_command(target, options, settings, modes_file)
     log_path = side_file(target.db_path, "-collect.log")
     log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(log_path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as log_file:
+    with open_private(log_path, "w") as log_file:
         return spawn_child(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file)
 
 

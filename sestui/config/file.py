@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import copy
 import os
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from sestui.config.schema import ConfigError, check_document
+from sestui.private_file import replace_private
 
 
 class ConfigWriteError(Exception):
@@ -137,23 +137,9 @@ def _lookup(values: dict[str, str], tables: dict[str, dict[str, str]], name: str
 
 
 def _write(path: Path, text: str) -> None:
+    """A new config file is 0600 (it may hold a webhook secret); one the user made 0640 stays so."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            mode = path.stat().st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o600
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        replace_private(path, text, keep_mode=True)
     except OSError as exc:
         raise ConfigWriteError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ConfigWriteError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -10,3 +10,14 @@ def duration(ms: int) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def one_line(text: str, limit: int | None = 240) -> str:
+    """`text` on one line (every run of whitespace, newlines too, one space), cut to `limit` with `…`."""
+    text = " ".join(text.split())
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's first non-blank line (psycopg's DETAIL and HINT lines follow it), else its type."""
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)

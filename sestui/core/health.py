@@ -9,15 +9,6 @@ from typing import Iterable, Mapping
 BOUNCE_REVIEW, BOUNCE_PAUSE = 0.05, 0.10
 COMPLAINT_REVIEW, COMPLAINT_PAUSE = 0.001, 0.005
 
-OK, WARN, BAD = "ok", "warning", "error"
-
-
-def level(rate: float | None, review: float, pause: float) -> str:
-    if rate is None or rate < review:
-        return OK
-    return WARN if rate < pause else BAD
-
-
 @dataclass(frozen=True)
 class Rates:
     attempts: int
@@ -32,14 +23,6 @@ class Rates:
     @property
     def complaint_rate(self) -> float | None:
         return self.complaints / self.attempts if self.attempts else None
-
-    @property
-    def bounce_level(self) -> str:
-        return level(self.bounce_rate, BOUNCE_REVIEW, BOUNCE_PAUSE)
-
-    @property
-    def complaint_level(self) -> str:
-        return level(self.complaint_rate, COMPLAINT_REVIEW, COMPLAINT_PAUSE)
 
 
 def rates_from_stats(points: Iterable[Mapping], since_ms: int | None = None) -> Rates:
@@ -66,26 +49,6 @@ def rates_from_counts(counts: Mapping[str, int], hard_bounces: int | None = None
     return Rates(attempts, bounces, counts.get("complaint", 0), counts.get("reject", 0))
 
 
-def headroom(rate: float | None, threshold: float) -> float | None:
-    """How far a rate is below a threshold, as a fraction of the threshold (negative = over)."""
-    if rate is None:
-        return None
-    return (threshold - rate) / threshold
-
-
-def bins(values: list[float], width: int, how: str = "sum") -> list[float]:
-    """Squeeze a series into `width` buckets (sum or max per bucket) for a sparkline."""
-    if width <= 0 or not values:
-        return []
-    if len(values) <= width:
-        return list(values)
-    out = []
-    for i in range(width):
-        lo = i * len(values) // width
-        hi = max(lo + 1, (i + 1) * len(values) // width)
-        chunk = values[lo:hi]
-        out.append(sum(chunk) if how == "sum" else max(chunk))
-    return out
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,11 @@ class Figure:
         return self.source != CLOUDWATCH
 
     def to_json(self, threshold: Threshold) -> dict[str, Any]:
-        return {"value": self.value, "source": self.source, "review": threshold.review, "pause": threshold.pause}
+        """What from_json reads back (at_ms only when known), with the lines it is measured against."""
+        out: dict[str, Any] = {"value": self.value, "source": self.source}
+        if self.at_ms is not None:
+            out["at_ms"] = self.at_ms
+        return {**out, "review": threshold.review, "pause": threshold.pause}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> "Figure | None":

@@ -32,11 +32,6 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def has_controls(text: str, *, allow: str = "") -> bool:
-    """True if `text` holds a control character (other than those in `allow`)."""
-    return any(ch not in allow for ch in _CONTROLS.findall(text))
-
-
 def safe_line(value: Any) -> str:
     """One line of plain text: every control escaped, newline and tab included."""
     return _CONTROLS.sub(_escape, str(value))

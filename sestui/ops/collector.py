@@ -139,10 +139,6 @@ class Collector(Poller, StateReporter):
         self._save_state("stopped")
 
     @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
-    @property
     def paused(self) -> str | None:
         """Why the collector is not receiving now, or None."""
         if self._halted:

@@ -49,9 +49,7 @@ class Facts:
     subscription: dict | None = None
     configuration_set: str | None = None
     identity: str | None = None
-    identity_verified: bool = False
     collector_live: bool = False
-    round_trip_ms: int | None = None
     round_trip_message_id: str | None = None  # the test message, once SES took it
 
 

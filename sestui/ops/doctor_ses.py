@@ -99,7 +99,6 @@ class SesChecks:
                          f"{self.setup_command()} (starts its verification)")
         status = verification.get("VerificationStatus")
         if status == "Success":
-            self.facts.identity_verified = True
             return Check("identity", OK, f"{identity}: verified")
         how = (f"click the link AWS mailed to {identity}" if "@" in identity else
                f"publish TXT _amazonses.{identity} = {verification.get('VerificationToken', '(token)')}")

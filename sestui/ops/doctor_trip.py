@@ -71,7 +71,6 @@ class TripChecks:
             self._receive_until(message_id, deadline)
         seconds = time.monotonic() - started
         if arrived:
-            self.facts.round_trip_ms = int(seconds * 1000)
             return Check(label, OK, f"Delivery of {message_id} arrived after {seconds:.1f}s ({how})")
         if self.cancel.is_set():
             return Check(label, SKIP, f"sent {message_id}; stopped waiting")

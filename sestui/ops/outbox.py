@@ -327,20 +327,3 @@ def _delivery(item: dict) -> Delivery:
     params = item.get("params") or json.loads(item["action"])
     return Delivery(item["id"], item["dedup"], item["rule"], item["action_kind"], params, item["payload"],
                     item["recipient"], item["message_id"], item["attempts"])
-
-
-def drain(store: Any, aws: Any, *, options: DeliveryOptions | None = None,
-          timeout: float = 30.0) -> int:
-    """Deliver everything due now, in this thread's time (for `sestui outbox` and tests); returns
-    how many were done."""
-    deliverer = Deliverer(store, aws, options=options)
-    deliverer.start()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if not deliverer.outbox.due_count(sql.now_ms()):
-                break
-            time.sleep(0.05)
-    finally:
-        deliverer.stop()
-    return deliverer.delivered

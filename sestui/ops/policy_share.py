@@ -10,17 +10,14 @@ import os
 from pathlib import Path
 
 from sestui.ops.policies import MODES, RULES, PolicyConfig
+from sestui.private_file import replace_private
 
 log = logging.getLogger("sestui.policies")
 
 
 def write_modes(path: Path, config: PolicyConfig) -> None:
     """Atomically replace `path` with the modes of `config` (readable by the owner only)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({rule: config.mode(rule) for rule in RULES}, f)
-    os.replace(tmp, path)
+    replace_private(path, json.dumps({rule: config.mode(rule) for rule in RULES}))
 
 
 class PublishedPolicies(PolicyConfig):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import getpass
-import os
 import re
-import stat
 from dataclasses import dataclass
 from typing import IO, Iterable
 
 from sestui.aws import Aws, AwsError, ErrorKind
+from sestui.private_file import open_private
 from sestui.store import Store, now_ms, to_ms
 
 REASONS = ("BOUNCE", "COMPLAINT")
@@ -155,14 +154,5 @@ def write_csv(f: IO[str], entries: Iterable[dict]) -> int:
 def write_csv_file(path: str, entries: Iterable[dict]) -> int:
     """write_csv into PATH, readable by its owner only (addresses are personal data, as in the
     database, which is 0600); a file it replaces is made 0600 too. OSError as open() raises it."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISREG(mode) and mode & 0o077:  # a file it replaces kept its mode: not readable by others
-            os.fchmod(fd, 0o600)
-        f = os.fdopen(fd, "w", newline="", encoding="utf-8")
-    except BaseException:
-        os.close(fd)
-        raise
-    with f:
+    with open_private(path, "w", newline="") as f:
         return write_csv(f, entries)

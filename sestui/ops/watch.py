@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sestui.core.fmt import first_line
+
 log = logging.getLogger("sestui.watch")
 
 
@@ -58,7 +60,6 @@ class EventWatch:
         self.on_new = on_new
         self.on_fallback = on_fallback
         self.wait_s = wait_s
-        self.notified = 0  # wake-ups passed to on_new
         self.fallback: str | None = None  # why it polls instead, once the LISTEN failed
         self.listening = threading.Event()  # set once LISTEN took effect
         self._stop = threading.Event()
@@ -80,7 +81,7 @@ class EventWatch:
         try:
             self.store.listen()
         except Exception as exc:  # psycopg's or the store's: either way, one line and polling
-            self.fallback = one_line(exc)
+            self.fallback = first_line(exc)
             log.warning("no notifications of new events (%s): polling instead", self.fallback)
             self.on_fallback(self.fallback)
             return
@@ -95,9 +96,4 @@ class EventWatch:
                 self._stop.wait(self.wait_s)
                 continue
             if got and not self._stop.is_set():
-                self.notified += 1
                 self.on_new()
-
-
-def one_line(exc: BaseException) -> str:
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)

@@ -14,12 +14,11 @@ import json
 import os
 import secrets
 import socket
-import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sestui.core.events import DETAIL_FIELDS
+from sestui.store.base import iso_ms, now_ms
 
 STATES = ("pending", "running", "retrying", "done", "dead", "dry-run", "discarded")
 COLUMNS = ("dedup", "channel", "recipient", "message_id", "event_type", "event_ts", "payload", "state",
@@ -31,15 +30,6 @@ EVENT_KEYS = ("message_id", "event_type", "recipient", "timestamp", "bounce_type
 EVENT_SELECT = ", ".join("ts" if k == "timestamp" else k for k in EVENT_KEYS)
 BOUNCE_CLASS_AT = 4 + DETAIL_FIELDS.index("bounce_class")  # after message_id, event_type, recipient, ts
 encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def iso_ms(ms: int) -> str:
-    when = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def dedup_key(rule: str, index: int, kind: str, identity: Sequence[Any]) -> bytes:

@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -21,6 +21,7 @@ import sqlite_utils
 from sestui.core.classify import RATE_COUNTED_RECIPIENT
 from sestui.core.classify import STATUS_RANK, status_of  # noqa: F401  (re-exported for older imports)
 from sestui.core.events import Parsed
+from sestui.private_file import open_private
 from sestui.store import base, queries, rollups
 from sestui.store.base import (  # noqa: F401
     COLLECTOR_FIELDS,
@@ -57,8 +58,8 @@ def _open_private(path: Path) -> None:
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
+    with suppress(FileExistsError), open_private(path, "x"):
+        pass
 
 
 class Store(SharedReads, StateQueries, HistoryQueries):

@@ -18,6 +18,8 @@ from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from sestui.core import fmt
+
 LIVE_STATES = (WorkerState.PENDING, WorkerState.RUNNING)
 
 
@@ -77,5 +79,5 @@ def one_line(error: BaseException | None) -> str:
     """`OperationalError: database is locked` — the reason shown beside STALE."""
     if error is None:
         return "unknown error"
-    text = " ".join(str(error).split()) or "no detail"
+    text = fmt.one_line(str(error), None) or "no detail"
     return f"{type(error).__name__}: {text}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sestui.core.reputation import (BOUNCE, COMPLAINT, CRITICAL, OK, UNKNOWN, WARNING, Figure, Rates,
@@ -59,9 +61,10 @@ def test_rates_round_trip_through_json():
     rates = Rates(Figure(0.0123, "cloudwatch", 1000), Figure(None, "local"), "marketing")
     data = rates.to_json()
     assert data == {"name": "marketing",
-                    "bounce": {"value": 0.0123, "source": "cloudwatch", "review": 0.05, "pause": 0.10},
+                    "bounce": {"value": 0.0123, "source": "cloudwatch", "at_ms": 1000, "review": 0.05, "pause": 0.10},
                     "complaint": {"value": None, "source": "local", "review": 0.001, "pause": 0.005}}
-    back = Rates.from_json(data)
+    back = Rates.from_json(json.loads(json.dumps(data)))
+    assert back == rates  # every field, the newest point's time (at_ms) too
     assert back is not None and back.bounce.value == 0.0123 and back.complaint.source == "local"
     assert back.name == "marketing" and back.bounce.estimate is False and back.complaint.estimate is True
     assert Rates.from_json({"bounce": {"value": 1, "source": "guess"}, "complaint": None}) is None

@@ -7,20 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from fixtures import record, sns_envelope
+from pg_server import store_on_each_backend, target  # noqa: F401  (fixtures: `store` on SQLite, then PostgreSQL)
 
 from sestui.core.events import parse_body
 from sestui.core.guards import Guard, Level
 from sestui.ops.guards import local_rate
-from sestui.store import open_store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    target = str(tmp_path / "events.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    with open_store(target) as s:
-        yield s
 
 
 def _store(store, rec: dict) -> None:

@@ -8,24 +8,15 @@ import itertools
 import json
 import logging
 
-import pytest
 from test_actions_aws import arrive
+from pg_server import store_on_each_backend, target  # noqa: F401  (fixtures: `store` on SQLite, then PostgreSQL)
 
 from sestui.core.guards import Guard, Level, step
 from sestui.ops import routing, rules_cli
 from sestui.ops.guards import GuardWatcher
-from sestui.store import open_store
 
 _serial = itertools.count(1)
 HOOK = {"action": "webhook", "url": "http://127.0.0.1:9/guard", "secret": "s"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    """Either backend: the guard's state and its outbox items are written the same way."""
-    target = str(tmp_path / "events.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    with open_store(target) as s:
-        yield s
 
 
 def items(store) -> list[dict]:

@@ -36,3 +36,14 @@ def test_a_reading_with_only_aws_figures_is_returned_as_it_is(store):
                        [Rates(Figure(0.03, CLOUDWATCH, 1), Figure(0.001, CLOUDWATCH, 1), "marketing")], None, 1)
     add(store, "Send", 1, "r1@example.org")
     assert with_fresh_estimates(saved, store, NOW_MS) is saved
+
+
+def test_a_saved_reading_round_trips_through_json():
+    """The poller saves the reading as JSON for the console: every field comes back, the time of
+    AWS's newest data point (at_ms) included (it was dropped, so the pane showed the poll's time)."""
+    import json
+
+    saved = Reputation(Rates(Figure(0.012, CLOUDWATCH, NOW_MS - 3_600_000), Figure(None, LOCAL)),
+                       [Rates(Figure(0.03, CLOUDWATCH, NOW_MS - 7_200_000), Figure(0.0, LOCAL), "default")],
+                       "cloudwatch:GetMetricData denied", NOW_MS)
+    assert Reputation.from_json(json.loads(json.dumps(saved.to_json()))) == saved

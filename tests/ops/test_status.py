@@ -52,9 +52,13 @@ def publish(sandbox, clients_for, region, **figures):
 
 
 def test_the_rates_shown_are_cloudwatchs(sandbox, clients_for, region, store):
+    before = now_ms()
     publish(sandbox, clients_for, region, bounce=0.0123, complaint=0.0004)
-    data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now_ms(),
+    now = now_ms()
+    data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now,
                          queue_url=None)
+    hours = {t - t % 3_600_000 for t in (before, now)}  # the period of AWS's newest point: this hour's
+    assert data["rates"]["bounce"].pop("at_ms") in hours and data["rates"]["complaint"].pop("at_ms") in hours
     assert data["rates"]["bounce"] == {"value": pytest.approx(0.0123), "source": "cloudwatch", "review": 0.05, "pause": 0.10}
     assert data["rates"]["complaint"] == {"value": pytest.approx(0.0004), "source": "cloudwatch", "review": 0.001,
                                           "pause": 0.005}
@@ -236,8 +240,8 @@ def test_cloudwatch_denied_falls_back_to_the_labelled_estimate_and_names_the_act
                              message="User: arn:aws:iam::123456789012:user/ops is not authorized to perform: "
                                      "cloudwatch:GetMetricData")
     data = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now, queue_url=None)
-    assert data["rates"]["bounce"] == {"value": pytest.approx(8 / 400), "source": "send_statistics", "review": 0.05,
-                                       "pause": 0.10}
+    assert data["rates"]["bounce"] == {"value": pytest.approx(8 / 400), "source": "send_statistics",
+                                       "at_ms": now - 3_600_000, "review": 0.05, "pause": 0.10}
     assert any("cloudwatch:GetMetricData" in p["message"] for p in data["problems"])
     again = status.report(Aws(region=region, endpoint_url=sandbox.info.endpoint_url), store, now_ms=now, queue_url=None)
     assert again["rates"]["bounce"]["source"] == "cloudwatch"  # the fault passed: AWS's figure again

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+from aws_errors import error_of
 
 SIM = "simulator.amazonses.com"
 SENDER = "rules@sestui.test"
@@ -20,13 +21,6 @@ def send_v2(aws, to: list[str], source: str = SENDER, **extra) -> str:
 def send_v1(aws, to: list[str], source: str = SENDER) -> str:
     return aws.ses.send_email(Source=source, Destination={"ToAddresses": to},
                               Message={"Subject": {"Data": "rules"}, "Body": {"Text": {"Data": "x"}}})["MessageId"]
-
-
-def error_of(call, *args, **kwargs) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as caught:
-        call(*args, **kwargs)
-    error = caught.value.response
-    return error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def totals(aws) -> list[int]:

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from aws_errors import error_of
 
 SIM = "simulator.amazonses.com"
 SENDER = "orders@sestui.test"
@@ -33,13 +34,6 @@ def send_v1(aws, to: list[str], source: str = SENDER, **extra) -> str:
     return aws.ses.send_email(Source=source, Destination={"ToAddresses": to},
                               Message={"Subject": {"Data": "api test"}, "Body": {"Text": {"Data": "x"}}},
                               **extra)["MessageId"]
-
-
-def error_of(call, *args, **kwargs) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as caught:
-        call(*args, **kwargs)
-    error = caught.value.response
-    return error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def wait_until(condition, timeout: float = 10.0):

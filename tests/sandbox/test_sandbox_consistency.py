@@ -4,17 +4,9 @@ sending switches of sets and of the account are honoured by sends."""
 
 from __future__ import annotations
 
-import pytest
-from botocore.exceptions import ClientError
+from aws_errors import error_of
 
 SIM = "simulator.amazonses.com"
-
-
-def error_of(call, *args, **kwargs) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as caught:
-        call(*args, **kwargs)
-    error = caught.value.response
-    return error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def send_v2(aws, **extra) -> str:

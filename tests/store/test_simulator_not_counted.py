@@ -7,18 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from console_data import NOW, NOW_MS, envelope, record
+from pg_server import store_on_each_backend, target  # noqa: F401  (fixtures: `store` on SQLite, then PostgreSQL)
 
 from sestui.core.events import parse_body
-from sestui.store import open_store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    target = str(tmp_path / "events.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    with open_store(target) as s:
-        yield s
 
 
 def add(store, kind: str, n: int, who: str) -> None:

@@ -44,42 +44,39 @@ def demo_marketing_mail(store: Store, sends: int, minutes: float) -> tuple[int, 
     return n, hard
 
 
-def marketing(pilot):
-    pane = pilot.app.pane("reputation")
-    scope = next(s for s in pane.scopes if s.name == "marketing")
-    return scope, pane.table.get_row("set:marketing")[3].plain
+def marketing_row(tmp_path, sends: int, minutes: float):
+    """Pane 4 on `sends` of the demo's marketing mail over the last `minutes`: (sends, hard bounces,
+    the marketing scope, its "At this pace" cell)."""
+    with Store(tmp_path / "demo.db") as store:
+        sends, hard = demo_marketing_mail(store, sends, minutes)
+        app = make_app(store)
+        shown = []
+
+        async def scenario(pilot):
+            await press(pilot, "4")
+            pane = pilot.app.pane("reputation")
+            scope = next(s for s in pane.scopes if s.name == "marketing")
+            shown.extend([scope, pane.table.get_row("set:marketing")[3].plain])
+
+        run(app, scenario, size=(120, 40))
+    scope, cell = shown
+    return sends, hard, scope, cell
 
 
 def test_minutes_of_demo_mail_project_the_marketing_crossing_at_their_own_pace(tmp_path):
     """Three minutes of the demo's marketing mail (about 1 message a second, before the bought list
     the guard pauses the set for) hard-bounce at about 5.7%: AWS's 4.5% heads past review."""
-    with Store(tmp_path / "demo.db") as store:
-        sends, hard = demo_marketing_mail(store, 160, 3)
-        app = make_app(store)
-
-        async def scenario(pilot):
-            await press(pilot, "4")
-            scope, cell = marketing(pilot)
-            per_hour = sends / (scope.pace_basis.span_ms / 3_600_000)
-            assert scope.pace_basis.sends == sends == 160 and 2.9 * 60_000 < scope.pace_basis.span_ms <= 3 * 60_000
-            assert scope.pace["bounce"] == pytest.approx(
-                hours_to_cross(MARKETING_NOW, hard / sends, per_hour, per_hour * 24, 0.05))
-            # 160 sends spread over 24 h would be 7 an hour: the old pace, 20 times too slow
-            assert cell.startswith("review in ~") and cell.endswith("3 min of mail"), cell
-
-        run(app, scenario, size=(120, 40))
+    sends, hard, scope, cell = marketing_row(tmp_path, 160, 3)
+    per_hour = sends / (scope.pace_basis.span_ms / 3_600_000)
+    assert scope.pace_basis.sends == sends == 160 and 2.9 * 60_000 < scope.pace_basis.span_ms <= 3 * 60_000
+    assert scope.pace["bounce"] == pytest.approx(
+        hours_to_cross(MARKETING_NOW, hard / sends, per_hour, per_hour * 24, 0.05))
+    # 160 sends spread over 24 h would be 7 an hour: the old pace, 20 times too slow
+    assert cell.startswith("review in ~") and cell.endswith("3 min of mail"), cell
 
 
 def test_a_minute_of_mail_makes_no_projection_and_says_why(tmp_path):
-    with Store(tmp_path / "fresh.db") as store:
-        sends, _ = demo_marketing_mail(store, 12, 1)
-        app = make_app(store)
-
-        async def scenario(pilot):
-            await press(pilot, "4")
-            scope, cell = marketing(pilot)
-            assert scope.pace == {"bounce": None, "complaint": None}
-            seconds = round(scope.pace_basis.span_ms / 1000)  # the first send, a few seconds into the minute
-            assert sends < 20 and 50 <= seconds < 60 and cell == f"too little mail ({sends} sends in {seconds} s)", cell
-
-        run(app, scenario, size=(120, 40))
+    sends, _, scope, cell = marketing_row(tmp_path, 12, 1)
+    assert scope.pace == {"bounce": None, "complaint": None}
+    seconds = round(scope.pace_basis.span_ms / 1000)  # the first send, a few seconds into the minute
+    assert sends < 20 and 50 <= seconds < 60 and cell == f"too little mail ({sends} sends in {seconds} s)", cell

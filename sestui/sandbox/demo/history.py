@@ -16,6 +16,7 @@ import math
 import random
 from datetime import UTC, datetime
 
+from ..ses.deliverability_history import binomial
 from ..ses.reputation_metrics import WINDOW, ReputationMetrics, put_points
 
 from ..ses.sending_ledger import SendingLedger
@@ -39,8 +40,8 @@ def backfill(ledger: SendingLedger, suppression: SuppressionList, now: float, da
         volume = 40 + 80 * max(0.0, math.sin(math.pi * (hour - 6) / 14))  # busy by day, quiet at night
         attempts = max(0, int(rng.gauss(volume, volume * 0.15)))
         bounce_rate = 0.09 if spike <= bucket < spike + 3 * 3600 else 0.012
-        bounces = _binomial(rng, attempts, bounce_rate)
-        complaints = _binomial(rng, attempts, 0.0004)
+        bounces = binomial(rng, attempts, bounce_rate)
+        complaints = binomial(rng, attempts, 0.0004)
         rejects = 1 if rng.random() < 0.002 else 0
         points[bucket] = [attempts, bounces, complaints, rejects]
         for _ in range(bounces if rng.random() < 0.2 else 0):
@@ -54,10 +55,6 @@ def backfill(ledger: SendingLedger, suppression: SuppressionList, now: float, da
 def _suppress(suppression: SuppressionList, rng: random.Random, reason: str, when: int) -> None:
     address = f"{rng.choice(_LOCALS)}{rng.randint(1, 999)}@{rng.choice(_DOMAINS)}"
     suppression.put(Suppressed(address, reason, datetime.fromtimestamp(when + rng.randint(0, _BUCKET), UTC)))
-
-
-def _binomial(rng: random.Random, n: int, p: float) -> int:
-    return sum(1 for _ in range(n) if rng.random() < p)
 
 
 # (scope, bounce rate then, bounce rate now, complaint rate then, complaint rate now); None = the account

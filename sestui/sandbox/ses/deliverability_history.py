@@ -31,16 +31,17 @@ def backfill_vdm(vdm: DeliverabilityMetrics, identity: str, now: float, days: in
                 if isp == "Hotmail":
                     bounce *= 1 + (worse - 1) * progress
                 sends = max(0, round(rng.gauss(volume * share, volume * share * 0.1)))
-                bounced = _binomial(rng, sends, bounce)
+                bounced = binomial(rng, sends, bounce)
                 delivered = sends - bounced
                 counts = {"SEND": sends, "DELIVERY": delivered, "PERMANENT_BOUNCE": bounced,
-                          "TRANSIENT_BOUNCE": _binomial(rng, sends, 0.004),
+                          "TRANSIENT_BOUNCE": binomial(rng, sends, 0.004),
                           "DELIVERY_COMPLAINT": 0 if isp in NO_FEEDBACK_LOOP else delivered,
-                          "COMPLAINT": 0 if isp in NO_FEEDBACK_LOOP else _binomial(rng, delivered, complaint)}
+                          "COMPLAINT": 0 if isp in NO_FEEDBACK_LOOP else binomial(rng, delivered, complaint)}
                 for metric, n in counts.items():
                     if n:
                         vdm.add(day, metric, identity, configuration_set, isp, n)
 
 
-def _binomial(rng: random.Random, n: int, p: float) -> int:
+def binomial(rng: random.Random, n: int, p: float) -> int:
+    """How many of `n` trials succeed at `p` (random.binomialvariate from Python 3.12 on)."""
     return sum(1 for _ in range(n) if rng.random() < p)
