@@ -104,6 +104,7 @@ class Context:
         from sestui.store import StoreError, open_store
         from sestui.store.base import StoreUnreachable
 
+        folder_check(self.settings.db_path)
         try:
             store = open_store(self.settings.db_path, readonly=readonly)
         except StoreError as exc:  # a server that is not there (yet): exit 2, as a bad configuration
@@ -176,10 +177,22 @@ class Context:
 def missing_database(db: Path | str) -> str | None:
     """`no database at PATH` when --db names an SQLite file that does not exist (None: it exists, or
     it is a PostgreSQL URL, which the store reports itself)."""
+    path = _sqlite_path(db)
+    return None if path is None or path.exists() else f"no database at {path}"
+
+
+def folder_check(db: Path | str) -> None:
+    """A CliError when a SQLite database path names a folder (SQLite would say only 'unable to open')."""
+    path = _sqlite_path(db)
+    if path is not None and path.is_dir():
+        raise CliError(f"{path} is a folder, not a database file (e.g. {path / 'events.db'})")
+
+
+def _sqlite_path(db: Path | str) -> Path | None:
+    """The file a SQLite --db names (None: a PostgreSQL URL)."""
     from sestui.store import URL_PREFIXES
 
     text = os.fspath(db)
     if text.startswith(URL_PREFIXES):
         return None
-    path = Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser()
-    return None if path.exists() else f"no database at {path}"
+    return Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser()

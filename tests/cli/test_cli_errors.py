@@ -135,3 +135,38 @@ def test_the_collectors_stop_signal_handler_takes_no_lock(tmp_path, monkeypatch)
     assert status == 0  # told to stop while starting: it returned
     locks = [c for c in calls if "lock" in c.lower() or c.split(".")[-1] in ("acquire", "__enter__")]
     assert not locks, calls
+
+
+@pytest.mark.parametrize("argv", [["export", "--db", "{folder}"], ["ingest", "--db", "{folder}", "{body}"],
+                                  ["migrate", "--from", "{db}", "--to", "{folder}"]])
+def test_a_db_that_is_a_folder_says_so(db, tmp_path, argv):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    proc = sestui(*(a.format(folder=folder, db=db, body=tmp_path / "bodies.jsonl") for a in argv))
+    assert proc.returncode == 1
+    assert f"{folder} is a folder, not a database file" in one_line_error(proc.stderr)
+    assert list(folder.iterdir()) == []
+
+
+def test_migrate_onto_itself_is_refused(db):
+    proc = sestui("migrate", "--from", db, "--to", f"sqlite:{db.parent}/./{db.name}")
+    assert proc.returncode == 2
+    assert "the same database" in one_line_error(proc.stderr)
+
+
+def test_a_bad_metrics_address_is_said_once(sandbox, db, capsys):
+    import logging
+
+    info = sandbox.info
+    argv = ["collect", "--db", str(db), "--queue-url", info.queue_url, "--endpoint-url", info.endpoint_url,
+            "--region", info.region, "--metrics", "nowhere"]
+    pool = logging.getLogger("psycopg.pool")
+    level = pool.level
+    try:
+        assert main(argv) == 2
+        # the pool's every failed reconnect would flood the collector's log while a server is down
+        assert pool.level == logging.ERROR
+    finally:
+        pool.setLevel(level)
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith("sestui: error: ") and err.count("--metrics") == 1, err
