@@ -65,8 +65,11 @@ def _known_failure(exc: Exception) -> int | None:
     from sestui.config.file import ConfigWriteError
     from sestui.config.settings import ConfigError
     from sestui.store import StoreError
+    from sestui.store.base import StoreUnreachable
 
-    statuses: dict[type[Exception], int] = {ConfigError: 2, ConfigWriteError: 1, StoreError: 1, AwsError: 1}
+    # A database server that cannot be reached is 2, as a bad configuration (the console's start too).
+    statuses: dict[type[Exception], int] = {ConfigError: 2, ConfigWriteError: 1, StoreUnreachable: 2, StoreError: 1,
+                                            AwsError: 1}
     return next((status for kind, status in statuses.items() if isinstance(exc, kind)), None)
 
 

@@ -113,6 +113,7 @@ def test_a_server_that_cannot_be_reached_at_start_is_one_line_and_exit_2(tmp_pat
     Store(source).close()
     for argv in (["export", "--db", nowhere],
                  ["migrate", "--from", str(source), "--to", nowhere],
+                 ["--db", nowhere, "--endpoint-url", info.endpoint_url, "--region", info.region],  # the console
                  ["collect", "--db", nowhere, "--queue-url", info.queue_url, "--endpoint-url", info.endpoint_url,
                   "--region", info.region]):
         assert main(argv) == 2, argv
