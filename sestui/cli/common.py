@@ -104,7 +104,7 @@ class Context:
         from sestui.store import StoreError, open_store
         from sestui.store.base import StoreUnreachable
 
-        folder_check(self.settings.db_path)
+        check_database_file(self.settings.db_path)
         try:
             store = open_store(self.settings.db_path, readonly=readonly)
         except StoreError as exc:  # a server that is not there (yet): exit 2, as a bad configuration
@@ -181,11 +181,16 @@ def missing_database(db: Path | str) -> str | None:
     return None if path is None or path.exists() else f"no database at {path}"
 
 
-def folder_check(db: Path | str) -> None:
-    """A CliError when a SQLite database path names a folder (SQLite would say only 'unable to open')."""
+def check_database_file(db: Path | str) -> None:
+    """A CliError when a SQLite database path names a folder or a file this user may not read
+    (SQLite would say only 'unable to open database file')."""
     path = _sqlite_path(db)
-    if path is not None and path.is_dir():
+    if path is None or not path.exists():
+        return
+    if path.is_dir():
         raise CliError(f"{path} is a folder, not a database file (e.g. {path / 'events.db'})")
+    if not os.access(path, os.R_OK):
+        raise CliError(f"cannot read {path}: permission denied")
 
 
 def _sqlite_path(db: Path | str) -> Path | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sestui.cli.common import CliError, Context, add_command, folder_check
+from sestui.cli.common import CliError, Context, add_command, check_database_file
 
 
 def register(subparsers) -> None:
@@ -22,8 +22,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.store import StoreError, open_store
     from sestui.store.base import StoreUnreachable
 
-    folder_check(args.source)
-    folder_check(args.target)
+    check_database_file(args.source)
+    check_database_file(args.target)
     if _same_database(args.source, args.target):
         raise CliError(f"--from and --to name the same database ({args.target}): nothing to copy", 2)
     try:

@@ -170,3 +170,16 @@ def test_a_bad_metrics_address_is_said_once(sandbox, db, capsys):
         pool.setLevel(level)
     err = capsys.readouterr().err.splitlines()[-1]
     assert err.startswith("sestui: error: ") and err.count("--metrics") == 1, err
+
+
+def test_a_db_this_user_may_not_read_says_so(db, monkeypatch, capsys):
+    import sestui.cli.common as common
+
+    real = os.access
+    # (as root every file is readable: deny it the way the kernel would for another user)
+    monkeypatch.setattr(common.os, "access", lambda p, mode: False if os.fspath(p) == str(db) else real(p, mode))
+    for argv in (["export", "--db", str(db)], ["migrate", "--from", str(db), "--to", str(db.parent / "copy.db")]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err == f"sestui: error: cannot read {db}: permission denied\n", err
+    assert not (db.parent / "copy.db").exists()
