@@ -181,6 +181,17 @@ def missing_database(db: Path | str) -> str | None:
     return None if path is None or path.exists() else f"no database at {path}"
 
 
+def need_terminal() -> None:
+    """A CliError (exit 2) unless the console can run: Textual draws on stderr and reads keys from
+    stdin. Without this, `sestui 2>log` fills the log with escape codes and `sestui </dev/null`
+    opens a console no key reaches."""
+    streams = {"stdin": sys.__stdin__, "stderr": sys.__stderr__}
+    missing = [name for name, stream in streams.items() if stream is None or not stream.isatty()]
+    if missing:
+        raise CliError(f"the console needs a terminal ({' and '.join(missing)} {'is' if len(missing) == 1 else 'are'}"
+                       " not one); from scripts: sestui status, sestui export, sestui collect", 2)
+
+
 def check_database_file(db: Path | str) -> None:
     """A CliError when a SQLite database path names a folder or a file this user may not read
     (SQLite would say only 'unable to open database file')."""

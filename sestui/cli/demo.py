@@ -14,7 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
-from sestui.cli.common import CliError, Context, add_command
+from sestui.cli.common import CliError, Context, add_command, need_terminal
 
 
 def register(subparsers) -> None:
@@ -68,6 +68,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.sandbox.demo import routes
     from sestui.sandbox.demo.receiver import WebhookReceiver
 
+    need_terminal()  # before the sandbox starts (it takes seconds)
     settings = ctx.settings
     db = settings.db_path if settings.values["db"] else demo_db_path()
     secret = secrets.token_hex(16)

@@ -183,3 +183,16 @@ def test_a_db_this_user_may_not_read_says_so(db, monkeypatch, capsys):
         err = capsys.readouterr().err
         assert err == f"sestui: error: cannot read {db}: permission denied\n", err
     assert not (db.parent / "copy.db").exists()
+
+
+@pytest.mark.parametrize("argv", [["--db", "{db}", "--endpoint-url", "{endpoint}", "--region", "{region}"],
+                                  ["demo", "--db", "{db}"]])
+def test_the_console_without_a_terminal_is_one_line_and_exit_2(db, sandbox, argv):
+    """`sestui 2>log` filled the log with escape codes; `sestui </dev/null` opened a console no key reached."""
+    info = sandbox.info
+    argv = [a.format(db=db, endpoint=info.endpoint_url, region=info.region) for a in argv]
+    proc = subprocess.run([sys.executable, "-m", "sestui.cli", *argv],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2, proc
+    assert "the console needs a terminal" in one_line_error(proc.stderr)
+    assert proc.stdout == ""
