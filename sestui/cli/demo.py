@@ -24,7 +24,7 @@ def register(subparsers) -> None:
                                 "with rules and guards of its own (a complaint unsubscribes the contact, bounces "
                                 "and complaints go to a local webhook, a guard pauses the marketing set).")
     p.add_argument("--rate", type=float, default=3.0, metavar="R", help="generated messages per second (default 3)")
-    p.add_argument("--read-only", action="store_const", const=True, default=None,
+    p.add_argument("--read-only", action="store_const", const=True, default=argparse.SUPPRESS,
                    help="hide every action that changes AWS")
 
 
