@@ -65,9 +65,22 @@ def _known_failure(exc: Exception) -> int | None:
     from sestui.config.file import ConfigWriteError
     from sestui.config.settings import ConfigError
     from sestui.store import StoreError
+    from sestui.store.base import StoreUnreachable
 
-    statuses: dict[type[Exception], int] = {ConfigError: 2, ConfigWriteError: 1, StoreError: 1, AwsError: 1}
+    # A database server that cannot be reached is 2, as a bad configuration (the console's start too).
+    statuses: dict[type[Exception], int] = {ConfigError: 2, ConfigWriteError: 1, StoreUnreachable: 2, StoreError: 1,
+                                            AwsError: 1}
     return next((status for kind, status in statuses.items() if isinstance(exc, kind)), None)
+
+
+def _console_option_of(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The console's own option (--account, --read-only) given with a command that has no such option."""
+    if not args.command:
+        return None
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    own = {action.dest for action in commands.choices[args.command]._actions}
+    return next((flag for flag, dest in (("--account", "account"), ("--read-only", "read_only"))
+                 if getattr(args, dest, None) and dest not in own), None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         from sestui.cli.children import watch_parent_pipe
 
         watch_parent_pipe()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    misplaced = _console_option_of(parser, args)
+    if misplaced:  # `sestui --read-only suppress add X` would change AWS all the same
+        parser.error(f"{misplaced} is an option of the console (sestui with no command), not of `sestui {args.command}`")
     try:
         return args.run(Context(args), args) or 0
     except CliError as exc:

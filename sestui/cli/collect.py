@@ -45,6 +45,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    # psycopg_pool logs each failed reconnect (twice a second while a server is down, a line of its
+    # own each): the collector says once that it cannot store, and again when it resumes.
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
     stop = SignalStop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop.handler)
@@ -82,9 +85,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         try:
             server, _ = metrics.serve(args.metrics, metrics.SestuiMetrics(lambda: ctx.open_store(readonly=True),
                                                                           counters))
-        except (ValueError, OSError) as exc:
+        except ValueError as exc:  # the message names --metrics and what it wants
             store.close()
-            raise CliError(f"--metrics {args.metrics}: {exc}", 2) from None
+            raise CliError(str(exc), 2) from None
+        except OSError as exc:
+            store.close()
+            raise CliError(f"--metrics {args.metrics}: cannot listen: {exc.strerror or exc}", 2) from None
         log.info("metrics at http://%s:%d/metrics", *server.server_address[:2])
     log.info("collecting from %s into %s", settings.queue_url, store.path)
     collector.start()

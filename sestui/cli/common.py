@@ -104,6 +104,7 @@ class Context:
         from sestui.store import StoreError, open_store
         from sestui.store.base import StoreUnreachable
 
+        check_database_file(self.settings.db_path)
         try:
             store = open_store(self.settings.db_path, readonly=readonly)
         except StoreError as exc:  # a server that is not there (yet): exit 2, as a bad configuration
@@ -176,10 +177,38 @@ class Context:
 def missing_database(db: Path | str) -> str | None:
     """`no database at PATH` when --db names an SQLite file that does not exist (None: it exists, or
     it is a PostgreSQL URL, which the store reports itself)."""
+    path = _sqlite_path(db)
+    return None if path is None or path.exists() else f"no database at {path}"
+
+
+def need_terminal() -> None:
+    """A CliError (exit 2) unless the console can run: Textual draws on stderr and reads keys from
+    stdin. Without this, `sestui 2>log` fills the log with escape codes and `sestui </dev/null`
+    opens a console no key reaches."""
+    streams = {"stdin": sys.__stdin__, "stderr": sys.__stderr__}
+    missing = [name for name, stream in streams.items() if stream is None or not stream.isatty()]
+    if missing:
+        raise CliError(f"the console needs a terminal ({' and '.join(missing)} {'is' if len(missing) == 1 else 'are'}"
+                       " not one); from scripts: sestui status, sestui export, sestui collect", 2)
+
+
+def check_database_file(db: Path | str) -> None:
+    """A CliError when a SQLite database path names a folder or a file this user may not read
+    (SQLite would say only 'unable to open database file')."""
+    path = _sqlite_path(db)
+    if path is None or not path.exists():
+        return
+    if path.is_dir():
+        raise CliError(f"{path} is a folder, not a database file (e.g. {path / 'events.db'})")
+    if not os.access(path, os.R_OK):
+        raise CliError(f"cannot read {path}: permission denied")
+
+
+def _sqlite_path(db: Path | str) -> Path | None:
+    """The file a SQLite --db names (None: a PostgreSQL URL)."""
     from sestui.store import URL_PREFIXES
 
     text = os.fspath(db)
     if text.startswith(URL_PREFIXES):
         return None
-    path = Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser()
-    return None if path.exists() else f"no database at {path}"
+    return Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser()

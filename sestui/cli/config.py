@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 from collections.abc import Callable
 
 from sestui.cli.common import Context, add_command, collector_flags, say, warn
@@ -42,14 +43,33 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     settings = ctx.settings
     exists = "" if settings.file.exists() else " (not present)"
     say(f"# config file: {settings.file}{exists}")
-    say(f"# database:    {settings.db_path}")
+    say(f"# database:    {without_password(str(settings.db_path))}")
     width = max(len(name) for name in SETTINGS)
     for name in SETTINGS:
         value = settings.values[name]
-        shown = json.dumps(value) if value is not None else "-"
+        shown = json.dumps(without_password(value) if name == "db" and isinstance(value, str) else value) \
+            if value is not None else "-"
         say(f"{name:<{width}} = {shown:<40} # {settings.sources[name]}")
     for table, values in settings.tables.items():
-        say(f"[{table}] {json.dumps(values)}")
+        say(f"[{table}] {json.dumps(_redacted(values))}")
     for problem in keymap_problems(settings.keymap):
         warn(f"sestui: warning: [keymap] {problem}")
     return 0
+
+
+_URL_PASSWORD = re.compile(r"^(postgres(?:ql)?://[^/@:]*):[^?]*@")
+_PARAM_PASSWORD = re.compile(r"([?&]password=)[^&]*")
+
+
+def without_password(db: str) -> str:
+    """A postgresql:// URL with its password (user:PASSWORD@ or ?password=) shown as ***."""
+    return _PARAM_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", db))
+
+
+def _redacted(value):
+    """A config table with every `db` value's password hidden (an [accounts.NAME] may hold one)."""
+    if isinstance(value, dict):
+        return {k: without_password(v) if k == "db" and isinstance(v, str) else _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value

@@ -14,7 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
-from sestui.cli.common import CliError, Context, add_command
+from sestui.cli.common import CliError, Context, add_command, need_terminal
 
 
 def register(subparsers) -> None:
@@ -24,7 +24,7 @@ def register(subparsers) -> None:
                                 "with rules and guards of its own (a complaint unsubscribes the contact, bounces "
                                 "and complaints go to a local webhook, a guard pauses the marketing set).")
     p.add_argument("--rate", type=float, default=3.0, metavar="R", help="generated messages per second (default 3)")
-    p.add_argument("--read-only", action="store_const", const=True, default=None,
+    p.add_argument("--read-only", action="store_const", const=True, default=argparse.SUPPRESS,
                    help="hide every action that changes AWS")
 
 
@@ -68,6 +68,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.sandbox.demo import routes
     from sestui.sandbox.demo.receiver import WebhookReceiver
 
+    need_terminal()  # before the sandbox starts (it takes seconds)
     settings = ctx.settings
     db = settings.db_path if settings.values["db"] else demo_db_path()
     secret = secrets.token_hex(16)

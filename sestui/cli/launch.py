@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sestui.aws import Aws, AwsError
 from sestui.cli.children import release_parent_pipe, spawn_child
+from sestui.cli.common import CliError, need_terminal
 from sestui.config.settings import Settings, default_db_path, load
 from sestui.ops.build import BuildError, build_collector
 from sestui.ops.collector import CollectorOptions
@@ -282,6 +283,11 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
     except BuildError as exc:
         store.close()
         raise LaunchError(str(exc)) from None
+    try:  # what could be checked without one is said first (credentials, the store, the config)
+        need_terminal()
+    except CliError:
+        store.close()
+        raise
     started_ms = now_ms()
     child = start_collector_process(target, options, settings, modes_file) if target.queue_url else None
     if child is not None:

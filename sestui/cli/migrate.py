@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sestui.cli.common import CliError, Context, add_command
+from sestui.cli.common import CliError, Context, add_command, check_database_file
 
 
 def register(subparsers) -> None:
@@ -20,7 +20,12 @@ def register(subparsers) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.ops.migrate import migrate
     from sestui.store import StoreError, open_store
+    from sestui.store.base import StoreUnreachable
 
+    check_database_file(args.source)
+    check_database_file(args.target)
+    if _same_database(args.source, args.target):
+        raise CliError(f"--from and --to name the same database ({args.target}): nothing to copy", 2)
     try:
         with open_store(args.source, readonly=True) as src, open_store(args.target) as dst:
             progress = _Bar(src.count("events")) if sys.stderr.isatty() else None
@@ -29,10 +34,25 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             finally:
                 if progress:
                     progress.stop()
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
+    except StoreError as exc:  # a server that is not there (yet): exit 2, as every command
+        raise CliError(str(exc), 2 if isinstance(exc, StoreUnreachable) else 1) from None
     print(result.summary())
     return 0
+
+
+def _same_database(source: str, target: str) -> bool:
+    """Both name one SQLite file (however spelled), or the very same URL."""
+    from pathlib import Path
+
+    from sestui.store import URL_PREFIXES
+
+    if source.startswith(URL_PREFIXES) or target.startswith(URL_PREFIXES):
+        return source == target
+
+    def file(text: str) -> Path:
+        return Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser().resolve()
+
+    return file(source) == file(target)
 
 
 class _Bar:

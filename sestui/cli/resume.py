@@ -12,7 +12,7 @@ def register(subparsers) -> None:
                     description="PutConfigurationSetSendingOptions SendingEnabled=true (or, with --account, "
                                 "PutAccountSendingAttributes), audited.")
     target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--configuration-set", metavar="NAME")
+    target.add_argument("--configuration-set", metavar="NAME", help="this configuration set (PutConfigurationSetSendingOptions)")
     target.add_argument("--account", dest="whole_account", action="store_true",
                         help="the whole account (PutAccountSendingAttributes)")
 

@@ -30,11 +30,12 @@ def register(subparsers) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from sestui.core.reputation import EXIT_CODES, UNKNOWN
     from sestui.ops.status import Limits, nagios_line, parse_limit, report
-    from sestui.store import now_ms
+    from sestui.store import StoreError, now_ms
 
     try:
         limits = Limits(dict(map(parse_limit, args.warning)), dict(map(parse_limit, args.critical)))
     except ValueError as exc:
+        _unknown(str(exc), args.json)
         raise CliError(str(exc), EXIT_CODES[UNKNOWN]) from None
     try:
         settings = ctx.settings
@@ -44,8 +45,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         with ctx.store_or_scratch() as (store, missing):
             data = report(aws, store, now_ms=now_ms(), queue_url=settings.queue_url, limits=limits)
     except CliError as exc:  # a monitoring check that cannot run is UNKNOWN, not a plain failure
+        # A monitoring system reads stdout: the plugin line (or the JSON object) says why too.
+        _unknown(str(exc), args.json)
         exc.status = EXIT_CODES[UNKNOWN]
         raise
+    except StoreError as exc:  # the database failed while it was read
+        _unknown(str(exc), args.json)
+        raise CliError(str(exc), EXIT_CODES[UNKNOWN]) from None
     if missing is not None:
         data["problems"].insert(0, {"status": "OK", "message": f"database: {missing}; the feed and the"
                                     " local figures are empty (sestui collect --db PATH creates it)"})
@@ -57,3 +63,14 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             say(f"{problem['status']}: {problem['message']}")
     return EXIT_CODES[data["status"]]
 
+
+
+def _unknown(reason: str, as_json: bool) -> None:
+    """The output of a check that could not run: `SESTUI UNKNOWN - reason`, or its JSON object."""
+    from sestui.core.reputation import UNKNOWN
+
+    if as_json:
+        data = {"status": UNKNOWN, "summary": reason, "problems": [{"status": UNKNOWN, "message": reason}]}
+        sys.stdout.write(json.dumps(data, ensure_ascii=True) + "\n")
+    else:
+        say(f"SESTUI {UNKNOWN} - {reason}")

@@ -135,3 +135,64 @@ def test_the_collectors_stop_signal_handler_takes_no_lock(tmp_path, monkeypatch)
     assert status == 0  # told to stop while starting: it returned
     locks = [c for c in calls if "lock" in c.lower() or c.split(".")[-1] in ("acquire", "__enter__")]
     assert not locks, calls
+
+
+@pytest.mark.parametrize("argv", [["export", "--db", "{folder}"], ["ingest", "--db", "{folder}", "{body}"],
+                                  ["migrate", "--from", "{db}", "--to", "{folder}"]])
+def test_a_db_that_is_a_folder_says_so(db, tmp_path, argv):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    proc = sestui(*(a.format(folder=folder, db=db, body=tmp_path / "bodies.jsonl") for a in argv))
+    assert proc.returncode == 1
+    assert f"{folder} is a folder, not a database file" in one_line_error(proc.stderr)
+    assert list(folder.iterdir()) == []
+
+
+def test_migrate_onto_itself_is_refused(db):
+    proc = sestui("migrate", "--from", db, "--to", f"sqlite:{db.parent}/./{db.name}")
+    assert proc.returncode == 2
+    assert "the same database" in one_line_error(proc.stderr)
+
+
+def test_a_bad_metrics_address_is_said_once(sandbox, db, capsys):
+    import logging
+
+    info = sandbox.info
+    argv = ["collect", "--db", str(db), "--queue-url", info.queue_url, "--endpoint-url", info.endpoint_url,
+            "--region", info.region, "--metrics", "nowhere"]
+    pool = logging.getLogger("psycopg.pool")
+    level = pool.level
+    try:
+        assert main(argv) == 2
+        # the pool's every failed reconnect would flood the collector's log while a server is down
+        assert pool.level == logging.ERROR
+    finally:
+        pool.setLevel(level)
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith("sestui: error: ") and err.count("--metrics") == 1, err
+
+
+def test_a_db_this_user_may_not_read_says_so(db, monkeypatch, capsys):
+    import sestui.cli.common as common
+
+    real = os.access
+    # (as root every file is readable: deny it the way the kernel would for another user)
+    monkeypatch.setattr(common.os, "access", lambda p, mode: False if os.fspath(p) == str(db) else real(p, mode))
+    for argv in (["export", "--db", str(db)], ["migrate", "--from", str(db), "--to", str(db.parent / "copy.db")]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err == f"sestui: error: cannot read {db}: permission denied\n", err
+    assert not (db.parent / "copy.db").exists()
+
+
+@pytest.mark.parametrize("argv", [["--db", "{db}", "--endpoint-url", "{endpoint}", "--region", "{region}"],
+                                  ["demo", "--db", "{db}"]])
+def test_the_console_without_a_terminal_is_one_line_and_exit_2(db, sandbox, argv):
+    """`sestui 2>log` filled the log with escape codes; `sestui </dev/null` opened a console no key reached."""
+    info = sandbox.info
+    argv = [a.format(db=db, endpoint=info.endpoint_url, region=info.region) for a in argv]
+    proc = subprocess.run([sys.executable, "-m", "sestui.cli", *argv],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2, proc
+    assert "the console needs a terminal" in one_line_error(proc.stderr)
+    assert proc.stdout == ""

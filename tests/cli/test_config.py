@@ -174,3 +174,14 @@ def test_collect_without_a_queue_says_where_to_give_one(config_file, capsys, tmp
     assert capsys.readouterr().err.strip() == (
         f"sestui: error: no queue: pass --queue-url, set SESTUI_QUEUE_URL, or put queue_url in {path} "
         "(`sestui setup` creates the wiring)")
+
+
+def test_sestui_config_never_prints_a_database_password(config_file, monkeypatch, capsys):
+    config_file('[accounts.team]\ndb = "postgresql://team:hunter2@db.internal/sestui"\n')
+    monkeypatch.setenv("SESTUI_DB", "postgresql://sestui:s3cr%2Ft@db.internal:5432/sestui?password=other&sslmode=require")
+    assert cli.main(["config"]) == 0
+    out = capsys.readouterr().out
+    for secret in ("hunter2", "s3cr", "other"):
+        assert secret not in out, out
+    assert "postgresql://sestui:***@db.internal:5432/sestui?password=***&sslmode=require" in out
+    assert "postgresql://team:***@db.internal/sestui" in out

@@ -206,6 +206,7 @@ def test_the_console_tells_its_header_when_it_started_its_collector_child(sandbo
     monkeypatch.setenv("SESTUI_CONFIG", str(tmp_path / "none.toml"))
     seen = []
     monkeypatch.setattr(SestuiApp, "run", lambda app: seen.append(app.ctx.collector_started_ms))
+    monkeypatch.setattr(launch, "need_terminal", lambda: None)  # run is faked: no terminal needed
     info = sandbox.info
     settings = load()
     for queue_url in (info.queue_url, None):

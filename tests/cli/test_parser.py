@@ -131,3 +131,22 @@ def test_the_queue_url_before_the_command_is_the_commands_queue(command):
     assert parser.parse_args(["--queue-url", queue, *command]).queue_url == queue
     assert parser.parse_args([*command, "--queue-url", queue]).queue_url == queue
     assert parser.parse_args(command).queue_url is None
+
+
+@pytest.mark.parametrize("argv", [["--read-only", "suppress", "add", "x@example.com"], ["--read-only", "send", "--from",
+                                  "a@example.com", "--to", "b@example.com"], ["--account", "eu", "config"],
+                                  ["--account", "eu", "export"]])
+def test_a_console_option_before_a_command_that_has_none_is_a_usage_error(argv, capsys):
+    """`sestui --read-only suppress add X` changed the list all the same: the flag was the console's."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(argv)
+    assert stopped.value.code == 2
+    assert f"is an option of the console (sestui with no command), not of `sestui {argv[2 if argv[0] == '--account' else 1]}`" \
+        in capsys.readouterr().err
+
+
+def test_read_only_before_or_after_demo_is_the_demos():
+    parser = cli.build_parser()
+    assert parser.parse_args(["--read-only", "demo"]).read_only is True
+    assert parser.parse_args(["demo", "--read-only"]).read_only is True
+    assert parser.parse_args(["resume", "--account"]).whole_account is True  # resume's own --account stays

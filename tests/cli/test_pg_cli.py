@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sestui.cli import main
+from sestui.store import Store
 from test_cli_ingest import BODIES, EXPECTED_ROWS, SUMMARY
 
 
@@ -108,7 +109,11 @@ def test_a_server_that_cannot_be_reached_at_start_is_one_line_and_exit_2(tmp_pat
                                                                           sandbox):
     nowhere = f"postgresql://sestui@/events?host={tmp_path / 'no-server-here'}"  # no socket: no server
     info = sandbox.info
+    source = tmp_path / "source.db"
+    Store(source).close()
     for argv in (["export", "--db", nowhere],
+                 ["migrate", "--from", str(source), "--to", nowhere],
+                 ["--db", nowhere, "--endpoint-url", info.endpoint_url, "--region", info.region],  # the console
                  ["collect", "--db", nowhere, "--queue-url", info.queue_url, "--endpoint-url", info.endpoint_url,
                   "--region", info.region]):
         assert main(argv) == 2, argv
