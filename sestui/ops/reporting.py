@@ -113,7 +113,7 @@ class StateReporter:
                 "heartbeat": now_ms(), "last_success": s.last_success, "last_error": s.last_error,
                 "last_error_at": s.last_error_at, "backlog": s.backlog, "dlq_backlog": s.dlq_backlog, "received": s.received,
                 "stored": totals.stored, "duplicates": totals.duplicates, "quarantined": totals.quarantined,
-                "db_path": str(self.store.path), "wait_seconds": self.options.wait_seconds,
+                "db_path": self.store.identity, "wait_seconds": self.options.wait_seconds,
             }
         if now_failing:
             row["last_error"], row["last_error_at"] = now_failing, row["heartbeat"]

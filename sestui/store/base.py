@@ -240,6 +240,9 @@ class Store(Protocol):
     """The event store as the collector, the console, the CLI and the policies use it."""
 
     path: Any
+    # What collector rows call this database, the same whoever connects and by whichever name
+    # (health.feed_state keeps only this database's feed: a copied file's rows are another's).
+    identity: str
     outbox_rules: Any  # a core.rules.RuleSet the write path enqueues for (store.outbox.attach)
 
     @property

@@ -48,6 +48,6 @@ class ConsoleContext:
             profile=self.profile, region=self.region, account=self.account,
             snapshot=store.account_snapshot(), last_ok=store.account_snapshot(ok_only=True),
             stats=store.send_stats(now - 14 * 86_400_000), counts_24h=store.counts_by_type(now - 86_400_000),
-            collectors=store.collector_states(), now_ms=now, queue_url=self.queue_url, db_path=str(store.path),
+            collectors=store.collector_states(), now_ms=now, queue_url=self.queue_url, db_path=store.identity,
             collector_started_ms=self.collector_started_ms,
         )

@@ -395,3 +395,39 @@ def test_a_listener_whose_connection_was_cut_says_look_again_and_listens_anew(pg
         add(collector, synthetic_delivery(1))
         assert console.wait_for_events(5) is True
         assert console.wait_for_events(0.2) is False
+
+
+# --- which database collector rows are of ----------------------------------------------------------
+
+
+def test_every_role_reading_a_database_sees_the_feed_its_collectors_report(pg_server, pg_url):
+    """A team's collector service connects as one role, each operator's console as another: the
+    header keeps the feed of this database, so the two must name it alike (their URLs differ)."""
+    from sestui.core.health import feed_state
+
+    dbname = pg_url.split("/")[3].split("?")[0]
+    with admin(pg_server) as conn:
+        conn.execute("DROP ROLE IF EXISTS bob")
+        conn.execute("CREATE ROLE bob LOGIN SUPERUSER PASSWORD 'bobs horse'")
+    try:
+        with PostgresStore(pg_url) as service, PostgresStore(pg_server.url(dbname, "bob", "bobs horse")) as console:
+            assert service.path != console.path and service.identity == console.identity
+            now = int(time.time() * 1000)
+            service.save_collector_state("c1", {"queue_url": "q", "state": "running", "started": now - 5000,
+                                                "heartbeat": now, "last_success": now, "events_per_s": 0.0, "received": 0,
+                                                "stored": 0, "duplicates": 0, "quarantined": 0,
+                                                "db_path": service.identity})
+            assert feed_state(console.collector_states(), now, queue_url="q", db_path=console.identity).state == "live"
+            identity = service.identity
+        with admin(pg_server) as conn:  # a copy made from it is another database, its rows another's
+            conn.execute(f"CREATE DATABASE {dbname}_copy TEMPLATE {dbname}")
+        try:
+            with PostgresStore(pg_server.url(f"{dbname}_copy")) as copy:
+                assert copy.identity != identity
+                assert feed_state(copy.collector_states(), now, queue_url="q", db_path=copy.identity).state != "live"
+        finally:
+            with admin(pg_server) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {dbname}_copy WITH (FORCE)")
+    finally:
+        with admin(pg_server) as conn:
+            conn.execute("DROP ROLE bob")
