@@ -120,9 +120,9 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
         try:
             # The database's own name and oid: the same for every role, host alias or pooler that
             # reaches it; a database made from it as a template (with its rows) has another oid.
-            name, oid = first.execute("SELECT current_database(), oid FROM pg_database"
-                                      " WHERE datname = current_database()").fetchone()
-            self.identity = f"postgresql:{name}#{oid}"
+            row = first.execute("SELECT current_database() || '#' || oid FROM pg_database"
+                                " WHERE datname = current_database()").fetchone()
+            self.identity = f"postgresql:{row[0] if row else self.path}"
             if readonly:
                 self._check_readable(first)
             else:
