@@ -257,8 +257,11 @@ class SestuiApp(App):
 
     def action_pane(self, name: str, remember: bool = False) -> None:
         """Show a pane. Drill-downs (`remember`) can be walked back with escape; switching with the
-        number keys cannot, so `q` never needs more than two presses to quit."""
+        number keys cannot, so `q` never needs more than two presses to quit. The pane shown already,
+        holding the focus itself (escape left pane 5's fields): back to its main place."""
         if name == self.current:
+            if self.focused is self.pane(name):
+                self.pane(name).focus_main()
             return
         if remember:
             self.history.append(self.current)

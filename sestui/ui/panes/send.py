@@ -151,6 +151,15 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
             self.loaded = True
             self._load_identities()
 
+    def back(self) -> bool:
+        """Escape in a field leaves it, as escape leaves a pane's filter line: focus on the form itself,
+        where the digits switch panes again (the footer shows them). True if it left a field."""
+        focused = self.app.focused
+        if focused is None or focused is self or self not in focused.ancestors:
+            return False
+        self.focus()
+        return True
+
     def poll(self) -> None:
         """ctrl+r: list the identities (and configuration sets) again if the last try found none."""
         if not self.verified or self.config_sets is None:
