@@ -3,29 +3,57 @@
 Textual's Footer rebuilds all its key widgets each time the screen announces that its bindings were
 updated, and a switch of pane announces it three times (the old table's blur, the new one's focus,
 the app's refresh_bindings): some 50 ms each, for the same keys. This one rebuilds at most once per
-refresh, and not at all when the keys it would show are the ones it shows."""
+refresh, and not at all when the keys it would show are the ones it shows.
+
+Its rebuild comes after the screen's refresh, so the frame that shows a new pane showed the previous
+pane's keys (under load, long enough to be read). From the announcement to the rebuild, the footer
+holds the app's painting (Textual's batch, as `batch_update`), so the new keys land in the frame that
+shows what changed them; a backstop releases the hold should the rebuild never come."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
+
+
+HOLD_AT_MOST = 0.5  # seconds: the backstop (a rebuild takes some 50 ms)
 
 
 class Footer(TextualFooter):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._pending = False
+        self._backstop: Timer | None = None  # while the footer holds the painting
         self._shown: tuple | None = None
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen and not self._pending:
+        if self.is_attached and screen is self.screen and not self._pending and self.keys_shown() != self._shown:
             self._pending = True
-            self.call_after_refresh(self._recompose_if_changed)
+            self._hold()
+            if not self.call_after_refresh(self._recompose_if_changed):
+                self._release()
+
+    def _hold(self) -> None:
+        if self._backstop is None:
+            self.app._begin_batch()
+            self._backstop = self.app.set_timer(HOLD_AT_MOST, self._release)
+
+    def _release(self) -> None:
+        self._pending = False  # a rebuild that never came (its screen went) does not block the next
+        if self._backstop is not None:
+            self._backstop.stop()
+            self._backstop = None
+            self.app._end_batch()
+
+    def on_unmount(self) -> None:
+        self._release()
+        super().on_unmount()
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
@@ -49,9 +77,12 @@ class Footer(TextualFooter):
 
     async def _recompose_if_changed(self) -> None:
         self._pending = False
-        if not self.is_attached:
-            return
-        shown = self.keys_shown()
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()
+        try:
+            if not self.is_attached:
+                return
+            shown = self.keys_shown()
+            if shown != self._shown:
+                self._shown = shown
+                await self.recompose()
+        finally:
+            self._release()
