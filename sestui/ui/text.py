@@ -66,26 +66,26 @@ def ellipsize_middle(text: str, width: int) -> str:
 
 def ellipsize_address(address: str, width: int) -> str:
     """Cut an address so who it is survives (an operator knows a person by the local part; for the
-    simulator it is the scenario: bounce@, complaint@). The domain goes first, from its left by whole
-    labels: down to its last two (`complaint@…amazonses.com`, `ben.lindqvist98@…example.net`), then
-    its last one (`margaret.holloway@…example`); only then is the local part cut in its middle,
-    beside the last two labels or, if that leaves it under 5, the last one
-    (`jonatha…n.smith@…example.net`). The one way the console cuts an address."""
+    simulator it is the scenario: bounce@, complaint@): the local part whole and the domain cut from
+    its left by whole labels, down to its last two (`complaint@…amazonses.com`,
+    `ben.lindqvist98@…example.net`); a local part too long for that is cut in its middle beside those
+    two labels (`jonatha…n.smith@…example.net`). The one way the console cuts an address."""
     if len(address) <= width:
         return address
     local, at, domain = address.rpartition("@")
     if not at:
         return ellipsize_middle(address, width)
     labels = domain.split(".")
-    suffixes = [".".join(labels[i:]) for i in range(1, len(labels))]  # whole labels only, longest first
-    for kept in suffixes:
-        if len(local) + 2 + len(kept) <= width:
+    room = width - len(local) - 2  # for the domain after "@…"
+    for i in range(1, max(1, len(labels) - 1)):  # whole labels only: …amazonses.com, not …ulator.amazonses.com
+        kept = ".".join(labels[i:])
+        if len(kept) <= room:
             return f"{local}@…{kept}"
     base = ".".join(labels[-2:])
-    for tail in dict.fromkeys((base if base == domain else "…" + base, "…" + labels[-1])):
-        if width - len(tail) - 1 >= 5:
-            return f"{ellipsize_middle(local, width - len(tail) - 1)}@{tail}"
-    return ellipsize_middle(address, width)
+    tail = base if base == domain else "…" + base
+    if width - len(tail) - 1 < 5:
+        return ellipsize_middle(address, width)
+    return f"{ellipsize_middle(local, width - len(tail) - 1)}@{tail}"
 
 
 _SES_ID = re.compile(r"^[0-9a-f]{16}-(.+)-0{6}$")
