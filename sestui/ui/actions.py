@@ -29,6 +29,26 @@ if TYPE_CHECKING:
     from sestui.ui.panes.send import Draft
 
 
+def rows_said(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def import_problem(path: str) -> str | None:
+    """Why PATH gives nothing to import (None: it has an address): the import dialog's check, so a
+    file without one is said there, not asked about ("Add 0 addresses?")."""
+    from sestui.ui.screens.path import unreadable
+
+    problem = unreadable(path)
+    if problem:
+        return problem
+    with open(path, newline="", encoding="utf-8") as f:
+        rows, errors = service.read_csv(f)
+    if rows:
+        return None
+    return f"no address to import in {path}" + (f" ({rows_said(len(errors), 'row', 'rows')} skipped, first: "
+                                                  f"{errors[0]})" if errors else "")
+
+
 class Actions:
     def __init__(self, app: SestuiApp):
         self.app = app
@@ -116,9 +136,9 @@ class Actions:
         except OSError as exc:
             self.app.notify(f"{safe(path)}: {exc.strerror}", severity="error", markup=False)
             return
-        body = Text(f"Add {len(rows)} addresses from {safe(path)} to the suppression list?")
+        body = Text(f"Add {rows_said(len(rows), 'address', 'addresses')} from {safe(path)} to the suppression list?")
         if errors:
-            body.append(f"\n{len(errors)} rows will be skipped, first: {safe(errors[0])}")
+            body.append(f"\n{rows_said(len(errors), 'row', 'rows')} will be skipped, first: {safe(errors[0])}")
         ctx = self.ctx
 
         def work() -> str:

@@ -374,8 +374,8 @@ class SestuiApp(App):
         """From the live bindings, with the user's keymap applied."""
         keymap = self.ctx.keymap
 
-        def display(key: str) -> str:
-            return self.get_key_display(Binding(key, ""))
+        def display(key: str) -> str:  # enter as every hint and the Tables section write it, not ⏎
+            return "enter" if key == "enter" else self.get_key_display(Binding(key, ""))
 
         sections = [(title, help_rows(bindings, keymap, display) + EXTRA_KEYS.get(title, []))
                     for title, bindings in scopes()]

@@ -43,7 +43,7 @@ EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
     "1 Flow": [("/ terms", FLOW_FILTER_HELP)],
     "2 Timeline": [("tab", "into the raw JSON below (then j/k or arrows scroll it)")],
     "5 Send": [("tab/shift+tab", "next / previous field"), ("enter", "on a preset: put its address in To"),
-               ("escape", "leave the field (then 1-8 switch panes, 5 comes back to To); again: back")],
+               ("esc", "leave the field (then 1-8 switch panes, 5 comes back to To); again: back")],
     "Command palette": [("^p", "every pane and action by name; type to search")],
 }
 
