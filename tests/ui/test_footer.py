@@ -88,3 +88,28 @@ def test_no_frame_shows_a_panes_keys_under_another_panes_name_while_panes_switch
         assert wrong == [], f"{len(wrong)} of {len(frames)} frames: {wrong[:3]}"
 
     run(app, scenario, size=(80, 24))
+
+
+def test_at_80_columns_every_panes_footer_shows_each_of_its_keys_whole(tmp_path):
+    """Pane 4's said "space Pa" (its c was "Bounce/complaint"): a key cut in the footer is no key."""
+    from actions_data import build, config
+
+    from sestui.ui.app import PANES
+
+    store, _ = build(tmp_path)  # pane 8 with its rules, a paused guard (s Resume sending) and dead items
+    app = make_app(store, actions=config())
+
+    async def scenario(pilot):
+        cut = {}
+        for i, (name, _) in enumerate(PANES, 1):
+            for key in [str(i), *(["escape"] if name == "send" else [])]:
+                await pilot.press(key)
+                await settle(pilot)
+                footer = app.screen.query_one("Footer")
+                palette = footer.query_one(".-command-palette")
+                for shown in footer.query("FooterKey").exclude(".-command-palette"):
+                    if shown.region.right > palette.region.x:  # under the palette's key, or past the edge
+                        cut.setdefault(name, []).append(shown.description)
+        assert cut == {}
+
+    run(app, scenario, size=(80, 24))
