@@ -293,8 +293,9 @@ def test_escape_leaves_a_field_then_the_digits_switch_panes_as_the_footer_and_he
         await press(pilot, "escape")
         assert app.current == "send" and app.focused is send, "escape left the field, not the pane"
         assert "1" in footer_keys(app), "the footer shows the digits again"
+        assert "Out of the fields: 1-8 switch panes" in rendered(send.query_one("#send-hint"))
         await press(pilot, "5")
-        assert app.focused is to
+        assert app.focused is to and "Out of the fields" not in rendered(send.query_one("#send-hint"))
         await press(pilot, "escape", "3")
         assert app.current == "suppressions" and to.value == "2q"
         await press(pilot, "5", "escape", "escape")
