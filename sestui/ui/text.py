@@ -69,7 +69,9 @@ def ellipsize_address(address: str, width: int) -> str:
     simulator it is the scenario: bounce@, complaint@): the local part whole and the domain cut from
     its left by whole labels, down to its last two (`complaint@…amazonses.com`,
     `ben.lindqvist98@…example.net`); a local part too long for that is cut in its middle beside those
-    two labels (`jonatha…n.smith@…example.net`). The one way the console cuts an address."""
+    two labels (`jonatha…n.smith@…example.net`). A column too narrow for them keeps the local part
+    beside the last label (`bounce+m1040@…com`), then beside "@…" alone. The one way the console
+    cuts an address."""
     if len(address) <= width:
         return address
     local, at, domain = address.rpartition("@")
@@ -82,10 +84,10 @@ def ellipsize_address(address: str, width: int) -> str:
         if len(kept) <= room:
             return f"{local}@…{kept}"
     base = ".".join(labels[-2:])
-    tail = base if base == domain else "…" + base
-    if width - len(tail) - 1 < 5:
-        return ellipsize_middle(address, width)
-    return f"{ellipsize_middle(local, width - len(tail) - 1)}@{tail}"
+    for tail in (base if base == domain else "…" + base, "…" + labels[-1], "…"):
+        if width - len(tail) - 1 >= 5:
+            return f"{ellipsize_middle(local, width - len(tail) - 1)}@{tail}"
+    return ellipsize_middle(address, width)
 
 
 _SES_ID = re.compile(r"^[0-9a-f]{16}-(.+)-0{6}$")

@@ -72,6 +72,9 @@ def test_every_pane_cuts_an_address_as_the_flow_does_keeping_its_local_part(tmp_
     ("jonathan.richardson.smith@mail.example.net", 28, "jonatha…n.smith@…example.net"),
     ("verylonglocalpart@gmail.com", 20, "very…lpart@gmail.com"),
     (LONG, 36, "margaret.holloway-smith@…example.org"),
+    ("bounce+m1040@simulator.amazonses.com", 18, "bounce+m1040@…com"),  # pane 8's column: not "bounce+m…onses.com"
+    ("bounce+m1040@simulator.amazonses.com", 12, "bou…040@…com"),
+    ("bounce+m1040@simulator.amazonses.com", 9, "bou…040@…"),
     ("no-at-sign-but-long-enough-to-cut", 20, "no-at-sig…ugh-to-cut"),
 ])
 def test_a_cut_address_keeps_its_local_part_and_its_registered_domain(address, width, expected):

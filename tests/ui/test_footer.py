@@ -113,3 +113,22 @@ def test_at_80_columns_every_panes_footer_shows_each_of_its_keys_whole(tmp_path)
         assert cut == {}
 
     run(app, scenario, size=(80, 24))
+
+
+def test_the_empty_timeline_offers_no_suppress_and_says_why_when_s_is_pressed(store):
+    from console_data import on_screen
+
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await pilot.press("2")
+        await settle(pilot)
+        assert "s" not in footer_keys(app), "nothing to suppress before a message is open"
+        await pilot.press("s")
+        await settle(pilot)
+        assert "no message open" in on_screen(app, app.query_one("#outcome"))
+        app.post_message(OpenTimeline(message_id(2)))
+        await settle(pilot)
+        assert "s" in footer_keys(app)
+
+    run(app, scenario, size=(80, 24))
