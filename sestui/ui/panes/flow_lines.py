@@ -59,6 +59,9 @@ def counters_line(app: App, counts: dict[str, int], waiting: int, text: str | No
     room = max(0, width - 2 - flags.cell_len - (len(GAP) if flags else 0))  # a gap before the flags, always
     drop_order = sorted(DROP_FIRST, key=lambda t: counts.get(t, 0) != 0)  # stable: zeros first, in order
     filtered = bool(text) or types is not None
+    # then, with no room even for those that stay, whole counters from the end and a "…" (never "r…")
+    kept_last = [event_type for event_type, _ in reversed(COUNTER_LABELS) if event_type not in DROP_FIRST]
+    removal = drop_order + kept_last
     dropped: set[str] = set()
     while True:
         counters = Text("1h unfiltered " if filtered else "1h ", style="bold", end="")
@@ -69,9 +72,11 @@ def counters_line(app: App, counts: dict[str, int], waiting: int, text: str | No
             counters.append(f"{label} {n}", style=theme_style(app, colour))
             if i < len(shown) - 1:
                 counters.append(GAP)
-        if counters.cell_len <= room or len(dropped) == len(drop_order):
+        if len(dropped) > len(drop_order):
+            counters.append("…" if not shown else " …")
+        if counters.cell_len <= room or len(dropped) == len(removal):
             break
-        dropped.add(drop_order[len(dropped)])
+        dropped.add(removal[len(dropped)])
     counters.truncate(room, overflow="ellipsis")
     if flags:
         counters.append(GAP)
