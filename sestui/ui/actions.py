@@ -33,22 +33,6 @@ def rows_said(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def import_problem(path: str) -> str | None:
-    """Why PATH gives nothing to import (None: it has an address): the import dialog's check, so a
-    file without one is said there, not asked about ("Add 0 addresses?")."""
-    from sestui.ui.screens.path import unreadable
-
-    problem = unreadable(path)
-    if problem:
-        return problem
-    with open(path, newline="", encoding="utf-8") as f:
-        rows, errors = service.read_csv(f)
-    if rows:
-        return None
-    return f"no address to import in {path}" + (f" ({rows_said(len(errors), 'row', 'rows')} skipped, first: "
-                                                  f"{errors[0]})" if errors else "")
-
-
 class Actions:
     def __init__(self, app: SestuiApp):
         self.app = app

@@ -267,8 +267,7 @@ class SestuiApp(App):
             self.history.append(self.current)
         else:
             self.history.clear()
-        # Nothing is painted until the new focus has landed (it comes through the app's queue) and
-        # the footer holds painting for its new keys: one frame shows the pane, its focus, its keys.
+        # No paint before the new focus lands (through the app's queue): see footer.py's hold
         self._begin_batch()
         self.call_later(self._end_batch)
         self.main_screen.query_one(ContentSwitcher).current = name

@@ -389,8 +389,7 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
             self.app.actions.export_suppressions(path, list(self.rows.values()), self.total, self.text)
 
     def action_import_csv(self) -> None:
-        from sestui.ui.actions import import_problem
-        from sestui.ui.screens.path import PathScreen
+        from sestui.ui.screens.path import PathScreen, import_problem
 
         title = "Import addresses from CSV (email[,reason])"  # a path it cannot use: the dialog says so, stays open
         self.app.push_screen(PathScreen(title, check=import_problem), self.app.actions.import_csv)
