@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from sestui.ui.panes.send import Draft
 
 
+def rows_said(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 class Actions:
     def __init__(self, app: SestuiApp):
         self.app = app
@@ -116,9 +120,9 @@ class Actions:
         except OSError as exc:
             self.app.notify(f"{safe(path)}: {exc.strerror}", severity="error", markup=False)
             return
-        body = Text(f"Add {len(rows)} addresses from {safe(path)} to the suppression list?")
+        body = Text(f"Add {rows_said(len(rows), 'address', 'addresses')} from {safe(path)} to the suppression list?")
         if errors:
-            body.append(f"\n{len(errors)} rows will be skipped, first: {safe(errors[0])}")
+            body.append(f"\n{rows_said(len(errors), 'row', 'rows')} will be skipped, first: {safe(errors[0])}")
         ctx = self.ctx
 
         def work() -> str:

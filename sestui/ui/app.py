@@ -257,13 +257,19 @@ class SestuiApp(App):
 
     def action_pane(self, name: str, remember: bool = False) -> None:
         """Show a pane. Drill-downs (`remember`) can be walked back with escape; switching with the
-        number keys cannot, so `q` never needs more than two presses to quit."""
+        number keys cannot, so `q` never needs more than two presses to quit. The pane shown already,
+        holding the focus itself (escape left pane 5's fields): back to its main place."""
         if name == self.current:
+            if self.focused is self.pane(name):
+                self.pane(name).focus_main()
             return
         if remember:
             self.history.append(self.current)
         else:
             self.history.clear()
+        # No paint before the new focus lands (through the app's queue): see footer.py's hold
+        self._begin_batch()
+        self.call_later(self._end_batch)
         self.main_screen.query_one(ContentSwitcher).current = name
         self._show_bars()
         pane = self.pane(name)
@@ -367,8 +373,8 @@ class SestuiApp(App):
         """From the live bindings, with the user's keymap applied."""
         keymap = self.ctx.keymap
 
-        def display(key: str) -> str:
-            return self.get_key_display(Binding(key, ""))
+        def display(key: str) -> str:  # enter as every hint and the Tables section write it, not ⏎
+            return "enter" if key == "enter" else self.get_key_display(Binding(key, ""))
 
         sections = [(title, help_rows(bindings, keymap, display) + EXTRA_KEYS.get(title, []))
                     for title, bindings in scopes()]

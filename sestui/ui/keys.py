@@ -16,7 +16,8 @@ from sestui.ui.filters import HELP as FLOW_FILTER_HELP
 APP_BINDINGS = [
     Binding("question_mark", "help", "Help", id="app.help", tooltip="every key, what each number means"),
     Binding("q", "back_or_quit", "Back/Quit", id="app.quit", tooltip="back one step; quit on pane 1"),
-    Binding("escape", "back", "Back", show=False, id="app.back", tooltip="close, clear the filter, or go back"),
+    Binding("escape", "back", "Back", show=False, id="app.back",
+            tooltip="leave a text field, close, clear the filter, or go back"),
     Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.force_quit", tooltip="quit at once"),
     Binding("1", "pane('flow')", "Panes", key_display="1-8", id="pane.flow", tooltip="pane 1: Flow"),
     Binding("2", "pane('timeline')", "Timeline", show=False, id="pane.timeline", tooltip="pane 2: Timeline"),
@@ -36,10 +37,13 @@ APP_BINDINGS = [
 
 # Keys Textual widgets handle themselves, listed in help beside the bindings of their pane.
 EXTRA_KEYS: dict[str, list[tuple[str, str]]] = {
+    "Everywhere": [("in a text field", "every key types, digits, q, ? and space too (the footer shows the keys"
+                                       " that still work); escape leaves the field, then they work as listed")],
     "Tables": [("enter", "open / drill down"), ("↑/↓ pgup/pgdn", "move"), ("^home/^end", "scroll to top / bottom")],
     "1 Flow": [("/ terms", FLOW_FILTER_HELP)],
     "2 Timeline": [("tab", "into the raw JSON below (then j/k or arrows scroll it)")],
-    "5 Send": [("tab/shift+tab", "next / previous field"), ("enter", "on a preset: put its address in To")],
+    "5 Send": [("tab/shift+tab", "next / previous field"), ("enter", "on a preset: put its address in To"),
+               ("esc", "leave the field (then 1-8 switch panes, 5 comes back to To); again: back")],
     "Command palette": [("^p", "every pane and action by name; type to search")],
 }
 

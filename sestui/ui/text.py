@@ -65,13 +65,29 @@ def ellipsize_middle(text: str, width: int) -> str:
 
 
 def ellipsize_address(address: str, width: int) -> str:
-    """Shorten the local part in its middle and keep the domain: `jonathan…son@gmail.com`."""
+    """Cut an address so who it is survives (an operator knows a person by the local part; for the
+    simulator it is the scenario: bounce@, complaint@): the local part whole and the domain cut from
+    its left by whole labels, down to its last two (`complaint@…amazonses.com`,
+    `ben.lindqvist98@…example.net`); a local part too long for that is cut in its middle beside those
+    two labels (`jonatha…n.smith@…example.net`). A column too narrow for them keeps the local part
+    beside the last label (`bounce+m1040@…com`), then beside "@…" alone. The one way the console
+    cuts an address."""
     if len(address) <= width:
         return address
     local, at, domain = address.rpartition("@")
-    if not at or len(domain) + 4 > width:
+    if not at:
         return ellipsize_middle(address, width)
-    return ellipsize_middle(local, width - len(domain) - 1) + "@" + domain
+    labels = domain.split(".")
+    room = width - len(local) - 2  # for the domain after "@…"
+    for i in range(1, max(1, len(labels) - 1)):  # whole labels only: …amazonses.com, not …ulator.amazonses.com
+        kept = ".".join(labels[i:])
+        if len(kept) <= room:
+            return f"{local}@…{kept}"
+    base = ".".join(labels[-2:])
+    for tail in (base if base == domain else "…" + base, "…" + labels[-1], "…"):
+        if width - len(tail) - 1 >= 5:
+            return f"{ellipsize_middle(local, width - len(tail) - 1)}@{tail}"
+    return ellipsize_middle(address, width)
 
 
 _SES_ID = re.compile(r"^[0-9a-f]{16}-(.+)-0{6}$")

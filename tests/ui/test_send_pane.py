@@ -271,3 +271,61 @@ def test_escape_from_a_sends_timeline_returns_to_the_field_it_left_as_it_was(sto
         assert send.query_one("#send-to").value == "success@simulator.amazonses.com"
 
     sandbox_run(app, scenario)
+
+
+def footer_keys(app) -> set[str]:
+    return {key.key for key in app.screen.query("FooterKey")}
+
+
+def test_escape_leaves_a_field_then_the_digits_switch_panes_as_the_footer_and_help_say(store):
+    """In a field every key types and the footer says so (no 1-8 there); escape leaves the field,
+    as it leaves the flow's filter line, and the digits switch panes again; 5 goes back to To."""
+    from help_data import open_help
+
+    app = make_app(store, aws=FakeAws(["mail.example.com"]))
+
+    async def scenario(pilot):
+        send = await open_pane(pilot, "send")
+        to = send.query_one("#send-to")
+        await press(pilot, "2", "q")
+        assert (app.current, to.value) == ("send", "2q"), "in a field the keys type"
+        assert "1" not in footer_keys(app)
+        await press(pilot, "escape")
+        assert app.current == "send" and app.focused is send, "escape left the field, not the pane"
+        assert "1" in footer_keys(app), "the footer shows the digits again"
+        assert "Out of the fields: 1-8 switch panes" in rendered(send.query_one("#send-hint"))
+        await press(pilot, "5")
+        assert app.focused is to and "Out of the fields" not in rendered(send.query_one("#send-hint"))
+        await press(pilot, "escape", "3")
+        assert app.current == "suppressions" and to.value == "2q"
+        await press(pilot, "5", "escape", "escape")
+        assert app.current == "flow", "escape again: back"
+        shown = " ".join((await open_help(pilot)).split())
+        assert "in a text field every key types" in shown and "escape leaves the field" in shown
+
+    run(app, scenario)
+
+
+def test_after_a_sends_timeline_escape_twice_leaves_the_field_then_a_digit_switches(store, sestui_aws, sandbox):
+    app = sandbox_app(store, sestui_aws, sandbox)
+
+    async def scenario(pilot):
+        await pilot.press("5")
+        send = app.pane("send")
+        await until(pilot, lambda: send.verified and send.config_sets is not None)
+        await pilot.press("alt+s", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: app.current == "timeline" and app.pane("timeline").message_id)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.current == "send")
+        to = send.query_one("#send-to")
+        assert app.focused is to and "1" not in footer_keys(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.focused is send)
+        assert "1" in footer_keys(app)
+        await pilot.press("1")
+        await until(pilot, lambda: app.current == "flow")
+        assert to.value == "success@simulator.amazonses.com", "the digit typed nothing"
+
+    sandbox_run(app, scenario)

@@ -62,3 +62,27 @@ def test_an_export_into_a_missing_folder_keeps_the_dialog_open_with_the_reason(s
         assert f"no folder {target.parent}" in rendered(app.screen.query_one("#error"))
 
     run(app, scenario, size=(120, 40))
+
+
+def test_an_import_file_without_an_address_is_said_in_its_dialog_not_asked_about(store, tmp_path):
+    """It asked "Add 0 addresses from … to the suppression list?" (and "1 rows will be skipped")."""
+    from sestui.ui.screens.confirm import ConfirmScreen
+
+    app = make_app(store, aws=object())  # an AWS connection (never called: nothing is confirmed)
+    nothing, some = tmp_path / "nothing.csv", tmp_path / "some.csv"
+    nothing.write_text("keep\n\n")
+    some.write_text("email,reason\nnew.one@example.org,BOUNCE\nnot-an-address\n")
+
+    async def scenario(pilot):
+        await press(pilot, "3")
+        await press(pilot, "i")
+        await type_path(pilot, app, str(nothing))
+        assert isinstance(app.screen, PathScreen), "it stays open to name another file"
+        shown = rendered(app.screen.query_one("#error"))
+        assert f"no address to import in {nothing}" in shown and "1 row skipped, first: line 1" in shown, shown
+        await type_path(pilot, app, str(some))
+        assert isinstance(app.screen, ConfirmScreen)
+        body = str(app.screen.body)
+        assert "Add 1 address from" in body and "1 row will be skipped, first: line 3" in body, body
+
+    run(app, scenario, size=(120, 40))

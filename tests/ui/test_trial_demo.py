@@ -44,6 +44,15 @@ def test_the_filter_label_is_never_glued_to_the_counters(width):
         assert before.endswith("  "), f"no gap before the filter: {line!r}"
 
 
+@pytest.mark.parametrize("width", range(56, 101, 4))
+def test_a_counter_without_room_goes_whole_never_a_cut_label(width):
+    """A long filter at 80 columns drew "cmp 3  r…": rej's label cut, its count gone."""
+    line = counters_line(FakeApp(), DEMO_COUNTS, 0, "ünïcødé 日本語 [bold]x[/] " + "a" * 20, None, width).plain
+    counters = line[:line.index("filter /")].rstrip()
+    assert re.fullmatch(r"1h unfiltered( \S+ \d+(  \S+ \d+)*)?( …)?", counters), counters
+    assert "snd 1204" in counters or counters.endswith("…"), counters
+
+
 def test_the_counters_line_at_60_columns_with_a_filter_on_screen(store):
     app = make_app(store)
 

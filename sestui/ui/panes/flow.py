@@ -12,12 +12,13 @@ from textual.widgets import DataTable, Static
 from sestui.core.events import EVENT_TYPES
 from sestui.ui.filters import HINT, parse_flow_filter
 from sestui.ui.messages import FilterApplied, FlowLoaded, OpenTimeline
-from sestui.ui.panes.flow_lines import PROBLEM_TYPES, columns_for, counters_line, detail, empty_hint, recipient_cell
+from sestui.ui.panes.flow_lines import PROBLEM_TYPES, columns_for, counters_line, detail, empty_hint
 from sestui.ui.text import clock_time
 from sestui.ui.widgets.common import (
     FilterBox,
     KeyTable,
     OrderedText,
+    address_cell,
     fitted,
     message_id_cell,
     show_line,
@@ -240,7 +241,7 @@ class FlowPane(AppWorkers, Vertical):
         time_cell = OrderedText(clock_time(row["ts"], now_ms), end="")
         time_cell.order = row["id"]
         cells: list[Text] = [time_cell, type_cell(app, row["event_type"], row["bounce_type"]),
-                             recipient_cell(row["recipient"]), fitted(row["subject"] or "")]
+                             address_cell(row["recipient"]), fitted(row["subject"] or "")]
         keys = [column for _, column, _ in table.column_layout]
         if "detail" in keys:
             cells.append(fitted(detail(row), style=theme_style(app, "text-muted")))

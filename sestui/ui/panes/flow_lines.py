@@ -1,13 +1,13 @@
 """The flow pane's layout and lines: its columns for a width, the counters line, the empty hint,
-a row's recipient and detail cells."""
+a row's detail."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App
 
-from sestui.ui.text import ellipsize_middle, literal
-from sestui.ui.widgets.common import TYPE_WIDTH, FittedText, fitted, theme_style
+from sestui.ui.text import literal
+from sestui.ui.widgets.common import TYPE_WIDTH, theme_style
 
 PROBLEM_TYPES = frozenset({"bounce", "complaint", "reject", "delivery_delay", "rendering_failure"})
 COUNTER_LABELS = (("send", "snd"), ("delivery", "dlv"), ("bounce", "bnc"), ("complaint", "cmp"),
@@ -59,6 +59,9 @@ def counters_line(app: App, counts: dict[str, int], waiting: int, text: str | No
     room = max(0, width - 2 - flags.cell_len - (len(GAP) if flags else 0))  # a gap before the flags, always
     drop_order = sorted(DROP_FIRST, key=lambda t: counts.get(t, 0) != 0)  # stable: zeros first, in order
     filtered = bool(text) or types is not None
+    # then, with no room even for those that stay, whole counters from the end and a "…" (never "r…")
+    kept_last = [event_type for event_type, _ in reversed(COUNTER_LABELS) if event_type not in DROP_FIRST]
+    removal = drop_order + kept_last
     dropped: set[str] = set()
     while True:
         counters = Text("1h unfiltered " if filtered else "1h ", style="bold", end="")
@@ -69,9 +72,11 @@ def counters_line(app: App, counts: dict[str, int], waiting: int, text: str | No
             counters.append(f"{label} {n}", style=theme_style(app, colour))
             if i < len(shown) - 1:
                 counters.append(GAP)
-        if counters.cell_len <= room or len(dropped) == len(drop_order):
+        if len(dropped) > len(drop_order):
+            counters.append("…" if not shown else " …")
+        if counters.cell_len <= room or len(dropped) == len(removal):
             break
-        dropped.add(drop_order[len(dropped)])
+        dropped.add(removal[len(dropped)])
     counters.truncate(room, overflow="ellipsis")
     if flags:
         counters.append(GAP)
@@ -95,36 +100,3 @@ def detail(row: dict) -> str:
         if row.get(key):
             return row[key]
     return ""
-
-
-def fit_recipient(address: str, width: int) -> str:
-    """Cut an address so who it is survives: the local part whole (for the simulator it is the
-    scenario: bounce@, complaint@) and the domain cut from its left by whole labels, down to its
-    last two (`complaint@…amazonses.com`, `ben.lindqvist98@…example.net`); a local part too long
-    for that is cut in its middle beside those two labels (`jonatha…n.smith@…example.net`)."""
-    if len(address) <= width:
-        return address
-    local, at, domain = address.rpartition("@")
-    if not at:
-        return ellipsize_middle(address, width)
-    labels = domain.split(".")
-    room = width - len(local) - 2  # for the domain after "@…"
-    for i in range(1, max(1, len(labels) - 1)):  # whole labels only: …amazonses.com, not …ulator.amazonses.com
-        kept = ".".join(labels[i:])
-        if len(kept) <= room:
-            return f"{local}@…{kept}"
-    base = ".".join(labels[-2:])
-    tail = base if base == domain else "…" + base
-    if width - len(tail) - 1 < 5:
-        return ellipsize_middle(address, width)
-    return f"{ellipsize_middle(local, width - len(tail) - 1)}@{tail}"
-
-
-class RecipientCell(FittedText):
-    def fit(self, width: int) -> str:
-        return fit_recipient(self.plain, width)
-
-
-def recipient_cell(value: object) -> RecipientCell:
-    """Outside text (literal, capped) as the flow's Recipient cell."""
-    return RecipientCell(fitted(value).plain, no_wrap=True, overflow="ellipsis", end="")

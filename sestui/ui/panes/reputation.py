@@ -75,7 +75,7 @@ class ReputationPane(AppWorkers, Vertical):
         Binding("left,h", "day(-1)", "Day", priority=True, id="reputation.earlier", tooltip="cursor one day earlier"),
         Binding("right,l", "day(1)", "Day", show=False, priority=True, id="reputation.later",
                 tooltip="cursor one day later"),
-        Binding("c", "toggle_kind", "Bounce/complaint", id="reputation.kind",
+        Binding("c", "toggle_kind", "Bnc/cmp", id="reputation.kind",
                 tooltip="chart the bounce rate or the complaint rate"),
         Binding("i", "toggle_isp", "Per ISP", show=False, id="reputation.isp",
                 tooltip="AWS's rates per recipient ISP (Virtual Deliverability Manager) instead of the chart"),

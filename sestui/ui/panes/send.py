@@ -30,6 +30,8 @@ SIMULATOR = {
 PRESET_KEYS = {"success": "s", "bounce": "u", "ooto": "o", "complaint": "c", "suppressionlist": "l"}
 NO_IDENTITY = ("No verified identity in this account and region — verify an address or a domain in SES "
                "(SES console, or aws sesv2 create-email-identity), then ctrl+r.")
+OUT_OF_THE_FIELDS = ("Out of the fields: 1-8 switch panes, ctrl+s sends, tab (or 5) goes back into the form, "
+                     "escape goes back")
 _TAG = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _CONFIG_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -141,7 +143,16 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         else:
             hint = ("alt+underlined letter: a simulator address in To · ctrl+s sends (asks first) and opens "
                     "the message's timeline, escape comes back · alt+y copies the last MessageId")
+        self.hint = hint
         yield Static(Text(hint), id="send-hint")
+
+    def on_focus(self) -> None:
+        """The form itself holds the focus (escape left a field; tab passes here after Tags): nothing
+        in it is marked, so the hint says where the keys go."""
+        self.query_one("#send-hint", Static).update(Text(OUT_OF_THE_FIELDS))
+
+    def on_descendant_focus(self) -> None:
+        self.query_one("#send-hint", Static).update(Text(self.hint))
 
     def focus_main(self) -> None:
         """To, the first field to fill; back from a send's timeline, the field the send left."""
@@ -150,6 +161,15 @@ class SendPane(AppWorkers, ReadOnlyAware, VerticalScroll):
         if not self.loaded:
             self.loaded = True
             self._load_identities()
+
+    def back(self) -> bool:
+        """Escape in a field leaves it, as escape leaves a pane's filter line: focus on the form itself,
+        where the digits switch panes again (the footer shows them). True if it left a field."""
+        focused = self.app.focused
+        if focused is None or focused is self or self not in focused.ancestors:
+            return False
+        self.focus()
+        return True
 
     def poll(self) -> None:
         """ctrl+r: list the identities (and configuration sets) again if the last try found none."""

@@ -389,10 +389,10 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
             self.app.actions.export_suppressions(path, list(self.rows.values()), self.total, self.text)
 
     def action_import_csv(self) -> None:
-        from sestui.ui.screens.path import PathScreen, unreadable
+        from sestui.ui.screens.path import PathScreen, import_problem
 
-        title = "Import addresses from CSV (email[,reason])"  # an unreadable path: the dialog says so, stays open
-        self.app.push_screen(PathScreen(title, check=unreadable), self.app.actions.import_csv)
+        title = "Import addresses from CSV (email[,reason])"  # a path it cannot use: the dialog says so, stays open
+        self.app.push_screen(PathScreen(title, check=import_problem), self.app.actions.import_csv)
 
     def refresh_after_edit(self) -> None:
         self.load()

@@ -167,7 +167,9 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
 
     def show(self, message_id: str) -> None:
         if message_id != self.message_id:
-            self.message_id = message_id
+            first, self.message_id = self.message_id is None, message_id
+            if first:
+                self.app.refresh_bindings()  # s is offered from the first message on
             self.rows.clear(message_id)
             self.order.clear()
             self.start = 0
@@ -350,6 +352,11 @@ class TimelinePane(AppWorkers, ReadOnlyAware, Vertical):
         self._show_record(event["id"], pretty)
 
     # -- actions ----------------------------------------------------------------------------------
+
+    def why_hidden(self, action: str) -> str | None:
+        if action == "suppress" and self.message_id is None:  # the footer offered s on "No message open"
+            return "no message open (enter on an event in the flow opens one)"
+        return super().why_hidden(action)
 
     def selected_event(self) -> dict | None:
         key = self.table.selected_key()

@@ -74,3 +74,19 @@ def unwritable(path: str) -> str | None:
     if not os.access(folder, os.W_OK):
         return f"cannot write in {folder}: permission denied"
     return None
+
+
+def import_problem(path: str) -> str | None:
+    """Why PATH gives nothing to import (None: it has an address): the import dialog's check, so a
+    file without one is said there, not asked about ("Add 0 addresses?")."""
+    from sestui.ops.suppressions import read_csv
+
+    problem = unreadable(path)
+    if problem:
+        return problem
+    with open(path, newline="", encoding="utf-8") as f:
+        rows, errors = read_csv(f)
+    if rows or not errors:
+        return None if rows else f"no address to import in {path}"
+    skipped = f"{len(errors)} row{'' if len(errors) == 1 else 's'} skipped"
+    return f"no address to import in {path} ({skipped}, first: {errors[0]})"
