@@ -217,7 +217,7 @@ class Store(SharedReads, StateQueries, HistoryQueries):
         order = "ASC" if after_id is not None else "DESC"
         source, where, params, key = queries.flow_where(after_id=after_id, before_id=before_id, types=types,
                                                         text=text, configuration_set=configuration_set, tag=tag,
-                                                        tag_messages=tagged)
+                                                        tag_messages=tagged, match=self._text_match(text))
         return self._query(f"SELECT {queries.FLOW_COLUMNS} {source}{queries.where_sql(where)}"
                            f" ORDER BY {key} {order} LIMIT ?", params + [limit])
 
@@ -229,8 +229,22 @@ class Store(SharedReads, StateQueries, HistoryQueries):
             return 0
         source, where, params, _ = queries.flow_where(after_id=after_id, types=types, text=text,
                                                       configuration_set=configuration_set, tag=tag,
-                                                      tag_messages=tagged)
+                                                      tag_messages=tagged, match=self._text_match(text))
         return self._query(f"SELECT count(*) AS n {source}{queries.where_sql(where)}", params)[0]["n"]
+
+    def _text_match(self, text: str | None) -> str | None:
+        """The trigram index's query for the flow's text, from how common each trigram is (probed)."""
+        if not text or len(text) < queries.FTS_MIN_CHARS:
+            return None
+        with self._lock, self._translated():
+            lowest, highest = self.conn.execute(queries.ID_RANGE).fetchone()
+            if lowest is None:
+                return None
+            estimates = {}
+            for trigram in queries.trigrams(text):
+                found, last_id = self.conn.execute(queries.TRIGRAM_PROBE, (trigram,)).fetchone()
+                estimates[trigram] = queries.estimated_rows(found, last_id, (lowest, highest))
+        return queries.rare_trigrams_match(text, estimates, highest - lowest + 1)
 
     def _tag_messages(self, tag: tuple[str, str] | None) -> int | None:
         """How many messages carry the tag, counted up to just past queries.TAG_LOOKUP_MAX (None: no tag)."""

@@ -9,7 +9,7 @@ import pytest
 from fixtures import raw_delivery, record, sns_envelope
 
 from sestui.core.events import parse_body
-from sestui.store import Store
+from sestui.store import Store, queries
 
 ALPHABET = "abcXYZ019.@-_%\\\" 'éÉßİıΣσ日本😀"
 
@@ -136,3 +136,56 @@ def test_a_text_filter_reads_the_index_not_the_table(corpus_store, call):
     assert any(re.match(r"SCAN events_fts VIRTUAL TABLE", step) for step in plan), plan
     assert not any(step.startswith("SCAN e") and "events_fts" not in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.parametrize("rare_share", [1.0, -1.0], ids=["rarest-trigrams", "whole-phrase"])
+def test_either_index_query_gives_the_like_scans_rows(corpus_store, monkeypatch, rare_share):
+    # The index is asked for the text's rarest trigrams, or for the whole phrase when none is rare:
+    # both narrow to a superset that LIKE re-checks, so the rows are LIKE's either way.
+    monkeypatch.setattr(queries, "RARE_SHARE", rare_share)
+    for text in _queries(random.Random(9), corpus_store, 150):
+        expected = _like_ids(corpus_store, text)
+        assert [r["id"] for r in corpus_store.flow_page(text=text, limit=10_000)] == expected, text
+        assert corpus_store.flow_count(after_id=0, text=text) == len(expected), text
+
+
+@pytest.fixture(scope="module")
+def numbered_store(tmp_path_factory):
+    """300 deliveries to user0.smith@example.org .. user299.smith@example.org."""
+    with Store(tmp_path_factory.mktemp("numbered") / "events.db") as store:
+        bodies = []
+        for i in range(300):
+            rec = record("minimal-delivery")
+            addr = f"user{i}.smith@example.org"
+            rec["mail"].update(messageId=f"m-{i:05d}", destination=[addr], commonHeaders={"subject": "Receipt"})
+            rec["delivery"]["recipients"] = [addr]
+            bodies.append(raw_delivery(rec))
+        store.add([(b, parse_body(b)) for b in bodies])
+        yield store
+
+
+def _match_argument(store: Store, text: str) -> str:
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        rows = store.flow_page(text=text)
+    finally:
+        store.conn.set_trace_callback(None)
+    assert rows and all(text in r["recipient"] for r in rows)
+    flow = [s for s in statements if "JOIN events e" in s]
+    assert len(flow) == 1, statements
+    return re.search(r"MATCH '((?:[^']|'')*)'", flow[0]).group(1)
+
+
+def test_a_rare_text_asks_the_index_for_its_rarest_trigrams_only(numbered_store):
+    # "use", "ser", ".sm", "smi", "mit", "ith" are in every recipient: a phrase costs as much as
+    # their lists; "r12", "123", "23." are in a few.
+    match = _match_argument(numbered_store, "user123.smith")
+    asked = re.fullmatch(r'\{recipient message_id subject\} : \(("[^"]{3}"(?: AND "[^"]{3}")*)\)', match)
+    assert asked, match
+    trigrams = set(re.findall(r'"([^"]{3})"', asked.group(1)))
+    assert trigrams == {"123", "23.", "r12"}, match
+
+
+def test_a_text_every_row_holds_keeps_the_phrase(numbered_store):
+    assert _match_argument(numbered_store, "smith@example") == '{recipient message_id subject} : "smith@example"'
