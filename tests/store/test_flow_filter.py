@@ -189,3 +189,18 @@ def test_a_rare_text_asks_the_index_for_its_rarest_trigrams_only(numbered_store)
 
 def test_a_text_every_row_holds_keeps_the_phrase(numbered_store):
     assert _match_argument(numbered_store, "smith@example") == '{recipient message_id subject} : "smith@example"'
+
+
+def test_vacuum_merges_the_index_into_one_segment(tmp_path):
+    def segments(store: Store) -> int:  # FTS5's own table of its segments' leaf pages
+        return store.conn.execute("SELECT count(DISTINCT segid) FROM events_fts_idx").fetchone()[0]
+
+    with Store(tmp_path / "events.db") as store:
+        bodies = _bodies(random.Random(4), 400)
+        for i in range(0, len(bodies), 20):  # a transaction per batch: a segment each, some merged
+            store.add([(b, parse_body(b)) for b in bodies[i:i + 20]])
+        before = segments(store)
+        expected = {text: _like_ids(store, text) for text in ("example", "Example.ORG", "0@c", "zz-none")}
+        store.vacuum()
+        assert before > 1 and segments(store) == 1
+        assert {text: [r["id"] for r in store.flow_page(text=text, limit=10_000)] for text in expected} == expected
