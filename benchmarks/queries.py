@@ -243,6 +243,8 @@ def measure(path: Path, lookups: int, seed: int) -> dict[str, float]:
         result["flow_filter_match"] = median_ms([lambda t=t: store.flow_page(text=t, limit=200) for t in locals_],
                                                 lookups)
         assert store.flow_page(text=nomatch[0]) == [] and store.flow_page(text=locals_[0])
+        # the text filter's look-ups cost per segment of its index (Store.vacuum merges them into one)
+        result["fts_segments"] = store.conn.execute("SELECT count(DISTINCT segid) FROM events_fts_idx").fetchone()[0]
         if hasattr(store, "_tag_messages"):  # set: and tag: filters (schema 6 on)
             flows = flow_filters(lookups + 20, rng, len(message_ids))
             for name, wheres in flows.items():
@@ -306,6 +308,7 @@ def main(argv: list[str] | None = None) -> dict:
         "stored_events": [figures[s]["events"] for s in sizes],
         "median_ms": {q: {str(s): round(figures[s][q], 4) for s in sizes} for q in queries},
         "events_in_5min_window": [figures[s]["events_in_5min_window"] for s in sizes],
+        "fts_segments": [figures[s]["fts_segments"] for s in sizes],
         "ratio_large_small": {q: round(large[q] / small[q], 2) for q in queries if q != "counts_by_type_5min"},
     }
     per_event = [figures[s]["counts_by_type_5min"] / figures[s]["events_in_5min_window"] for s in (sizes[0], sizes[-1])]

@@ -244,6 +244,8 @@ class Store(SharedReads, StateQueries, HistoryQueries):
             for trigram in queries.trigrams(text):
                 found, last_id = self.conn.execute(queries.TRIGRAM_PROBE, (trigram,)).fetchone()
                 estimates[trigram] = queries.estimated_rows(found, last_id, (lowest, highest))
+                if not found:  # in no event: the text matches nothing, as the index says at once
+                    break
         return queries.rare_trigrams_match(text, estimates, highest - lowest + 1)
 
     def _tag_messages(self, tag: tuple[str, str] | None) -> int | None:

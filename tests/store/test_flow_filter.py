@@ -164,17 +164,24 @@ def numbered_store(tmp_path_factory):
         yield store
 
 
-def _match_argument(store: Store, text: str) -> str:
+def _flow_statements(store: Store, text: str) -> tuple[str, list[str]]:
+    """(the flow query's MATCH argument, the trigram probes run before it) for a first page."""
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
     try:
         rows = store.flow_page(text=text)
     finally:
         store.conn.set_trace_callback(None)
-    assert rows and all(text in r["recipient"] for r in rows)
+    assert all(text in r["recipient"] for r in rows)
     flow = [s for s in statements if "JOIN events e" in s]
     assert len(flow) == 1, statements
-    return re.search(r"MATCH '((?:[^']|'')*)'", flow[0]).group(1)
+    probes = [s for s in statements if "LIMIT 64" in s]
+    return re.search(r"MATCH '((?:[^']|'')*)'", flow[0]).group(1), probes
+
+
+def _match_argument(store: Store, text: str) -> str:
+    assert store.flow_page(text=text)
+    return _flow_statements(store, text)[0]
 
 
 def test_a_rare_text_asks_the_index_for_its_rarest_trigrams_only(numbered_store):
@@ -204,3 +211,10 @@ def test_vacuum_merges_the_index_into_one_segment(tmp_path):
         store.vacuum()
         assert before > 1 and segments(store) == 1
         assert {text: [r["id"] for r in store.flow_page(text=text, limit=10_000)] for text in expected} == expected
+
+
+def test_a_trigram_in_no_event_ends_the_probes(numbered_store):
+    # "h@q" (the 11th trigram) is in no event: nothing can match, and the trigrams after it are not probed.
+    match, probes = _flow_statements(numbered_store, "user1.smith@qux.example")
+    assert len(probes) == 11 and '"h@q"' in probes[-1], probes
+    assert match.startswith('{recipient message_id subject} : ("h@q" AND '), match
