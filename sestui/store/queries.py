@@ -117,7 +117,7 @@ def fts_phrase(text: str) -> str:
 
 
 # A phrase costs as much as its commonest trigrams' lists ("use" is in every address), so the index
-# is asked instead for the few rarest of the text's trigrams, all of them (LIKE re-checks the rest).
+# is asked instead for rows holding all of the text's few rarest trigrams (LIKE re-checks the rest).
 # How common each is, is measured: the first PROBE_ROWS entries of its list in rowid order (a
 # common one fills them fast, a rare one ends first), scaled to the history by how far they reach.
 PROBE_ROWS = 64
