@@ -20,7 +20,8 @@ Then, through the Store's own methods, `lookups` random calls each of:
                                    ratio is per window event);
   * flow_filter_nomatch            the flow's first page filtered by text that matches nothing
                                    (target: under 20 ms at 1M events), and flow_count of it;
-  * flow_filter_match              the flow's first page filtered by a stored recipient's address;
+  * flow_filter_match              the flow's first page filtered by a stored recipient's local part
+                                   (its cost follows the segments of the text index: fts_segments);
   * flow_{set,tag}_{nomatch,match} the flow's first page filtered by `set:NAME` / `tag:campaign=X`, for
                                    a name nothing carries (target: under 20 ms at 1M events) and for a
                                    common one; flow_tag_few: a tag ~300 messages carry; flow_count_*:
