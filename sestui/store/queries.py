@@ -85,7 +85,8 @@ _TAG_BY_EVENT = ("EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = e.me
 
 def flow_where(*, after_id: int | None = None, before_id: int | None = None, types: Iterable[str] | None = None,
                text: str | None = None, configuration_set: str | None = None,
-               tag: tuple[str, str] | None = None, tag_messages: int | None = None) -> tuple[str, list[str], list[Any], str]:
+               tag: tuple[str, str] | None = None, tag_messages: int | None = None,
+               match: str | None = None) -> tuple[str, list[str], list[Any], str]:
     """(FROM clause, WHERE clauses, parameters, the arrival-order key) for the flow.
 
     Text of 3 characters or more is looked up in the trigram index first, walking it in rowid order
@@ -93,7 +94,8 @@ def flow_where(*, after_id: int | None = None, before_id: int | None = None, typ
     (the index only narrows: its case folding is a superset of LIKE's). `configuration_set` is the
     event's (its message's: store/rollups.py), through events(configuration_set) in rowid order;
     `tag` (key, value) a tag of its message, shaped by how many messages carry it (`tag_messages`,
-    from TAG_COUNT)."""
+    from TAG_COUNT). `match` is the index's query for the text (rare_trigrams_match), by default
+    the text as one phrase."""
     extra, extra_params = event_where(configuration_set=configuration_set, prefix="e.")
     if tag is not None:
         extra.append(_TAG_BY_MESSAGE if (tag_messages or 0) <= TAG_LOOKUP_MAX else _TAG_BY_EVENT)
@@ -104,7 +106,7 @@ def flow_where(*, after_id: int | None = None, before_id: int | None = None, typ
         ids = [clause.replace("events_fts.id", "events_fts.rowid") for clause in ids]
         return ("FROM events_fts JOIN events e ON e.id = events_fts.rowid",
                 ["events_fts MATCH ?"] + ids + where + extra,
-                [fts_phrase(text)] + id_params + params + extra_params, "events_fts.rowid")
+                [match or fts_phrase(text)] + id_params + params + extra_params, "events_fts.rowid")
     where, params = event_where(after_id=after_id, before_id=before_id, types=types, text=text, prefix="e.")
     return "FROM events e", where + extra, params + extra_params, "e.id"
 
@@ -112,6 +114,46 @@ def flow_where(*, after_id: int | None = None, before_id: int | None = None, typ
 def fts_phrase(text: str) -> str:
     """An FTS5 query for `text` as one phrase (a substring, with trigrams) in the flow's columns."""
     return "{" + " ".join(FLOW_TEXT_COLUMNS) + "} : \"" + text.replace('"', '""') + '"'
+
+
+# A phrase costs as much as its commonest trigrams' lists ("use" is in every address), so the index
+# is asked instead for rows holding all of the text's few rarest trigrams (LIKE re-checks the rest).
+# How common each is, is measured: the first PROBE_ROWS entries of its list in rowid order (a
+# common one fills them fast, a rare one ends first), scaled to the history by how far they reach.
+PROBE_ROWS = 64
+MATCH_TRIGRAMS = 3
+# A text none of whose trigrams is rarer than this share of the events keeps the phrase: its
+# matches are common, so the newest page is found early, and the phrase narrows more than a few of
+# its trigrams would.
+RARE_SHARE = 0.05
+TRIGRAM_PROBE = ("SELECT count(*), max(rowid) FROM (SELECT rowid FROM events_fts WHERE events_fts MATCH ?"
+                 f" ORDER BY rowid LIMIT {PROBE_ROWS})")
+ID_RANGE = "SELECT (SELECT min(id) FROM events), (SELECT max(id) FROM events)"  # two look-ups, not a scan
+
+
+def trigrams(text: str) -> list[str]:
+    """The text's 3-character windows, each once (letter case aside), as FTS5 phrases."""
+    seen: dict[str, str] = {}
+    for i in range(len(text) - 2):
+        seen.setdefault(text[i:i + 3].lower(), text[i:i + 3])
+    return ['"' + t.replace('"', '""') + '"' for t in seen.values()]
+
+
+def estimated_rows(found: int, last_id: int | None, ids: tuple[int, int]) -> float:
+    """How many events hold a trigram whose first PROBE_ROWS entries were `found`, the last at
+    `last_id`, in a history of ids `ids` (lowest, highest)."""
+    if found < PROBE_ROWS or last_id is None:
+        return found
+    return PROBE_ROWS * (ids[1] - ids[0] + 1) / (last_id - ids[0] + 1)
+
+
+def rare_trigrams_match(text: str, estimates: dict[str, float], events: int) -> str:
+    """The index's query for `text` given each trigram's estimated count: the MATCH_TRIGRAMS
+    rarest together, or the whole phrase when none is rare (RARE_SHARE of `events`)."""
+    rarest = sorted(estimates, key=estimates.__getitem__)[:MATCH_TRIGRAMS]
+    if not rarest or estimates[rarest[0]] > RARE_SHARE * events:
+        return fts_phrase(text)
+    return "{" + " ".join(FLOW_TEXT_COLUMNS) + "} : (" + " AND ".join(rarest) + ")"
 
 
 def _complaint_counted(prefix: str = "") -> str:

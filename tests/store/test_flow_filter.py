@@ -9,7 +9,7 @@ import pytest
 from fixtures import raw_delivery, record, sns_envelope
 
 from sestui.core.events import parse_body
-from sestui.store import Store
+from sestui.store import Store, queries
 
 ALPHABET = "abcXYZ019.@-_%\\\" 'éÉßİıΣσ日本😀"
 
@@ -136,3 +136,85 @@ def test_a_text_filter_reads_the_index_not_the_table(corpus_store, call):
     assert any(re.match(r"SCAN events_fts VIRTUAL TABLE", step) for step in plan), plan
     assert not any(step.startswith("SCAN e") and "events_fts" not in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.parametrize("rare_share", [1.0, -1.0], ids=["rarest-trigrams", "whole-phrase"])
+def test_either_index_query_gives_the_like_scans_rows(corpus_store, monkeypatch, rare_share):
+    # The index is asked for the text's rarest trigrams, or for the whole phrase when none is rare:
+    # both narrow to a superset that LIKE re-checks, so the rows are LIKE's either way.
+    monkeypatch.setattr(queries, "RARE_SHARE", rare_share)
+    for text in _queries(random.Random(9), corpus_store, 150):
+        expected = _like_ids(corpus_store, text)
+        assert [r["id"] for r in corpus_store.flow_page(text=text, limit=10_000)] == expected, text
+        assert corpus_store.flow_count(after_id=0, text=text) == len(expected), text
+
+
+@pytest.fixture(scope="module")
+def numbered_store(tmp_path_factory):
+    """300 deliveries to user0.smith@example.org .. user299.smith@example.org."""
+    with Store(tmp_path_factory.mktemp("numbered") / "events.db") as store:
+        bodies = []
+        for i in range(300):
+            rec = record("minimal-delivery")
+            addr = f"user{i}.smith@example.org"
+            rec["mail"].update(messageId=f"m-{i:05d}", destination=[addr], commonHeaders={"subject": "Receipt"})
+            rec["delivery"]["recipients"] = [addr]
+            bodies.append(raw_delivery(rec))
+        store.add([(b, parse_body(b)) for b in bodies])
+        yield store
+
+
+def _flow_statements(store: Store, text: str) -> tuple[str, list[str]]:
+    """(the flow query's MATCH argument, the trigram probes run before it) for a first page."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        rows = store.flow_page(text=text)
+    finally:
+        store.conn.set_trace_callback(None)
+    assert all(text in r["recipient"] for r in rows)
+    flow = [s for s in statements if "JOIN events e" in s]
+    assert len(flow) == 1, statements
+    probes = [s for s in statements if "LIMIT 64" in s]
+    return re.search(r"MATCH '((?:[^']|'')*)'", flow[0]).group(1), probes
+
+
+def _match_argument(store: Store, text: str) -> str:
+    assert store.flow_page(text=text)
+    return _flow_statements(store, text)[0]
+
+
+def test_a_rare_text_asks_the_index_for_its_rarest_trigrams_only(numbered_store):
+    # "use", "ser", ".sm", "smi", "mit", "ith" are in every recipient: a phrase costs as much as
+    # their lists; "r12", "123", "23." are in a few.
+    match = _match_argument(numbered_store, "user123.smith")
+    asked = re.fullmatch(r'\{recipient message_id subject\} : \(("[^"]{3}"(?: AND "[^"]{3}")*)\)', match)
+    assert asked, match
+    trigrams = set(re.findall(r'"([^"]{3})"', asked.group(1)))
+    assert trigrams == {"123", "23.", "r12"}, match
+
+
+def test_a_text_every_row_holds_keeps_the_phrase(numbered_store):
+    assert _match_argument(numbered_store, "smith@example") == '{recipient message_id subject} : "smith@example"'
+
+
+def test_vacuum_merges_the_index_into_one_segment(tmp_path):
+    def segments(store: Store) -> int:  # FTS5's own table of its segments' leaf pages
+        return store.conn.execute("SELECT count(DISTINCT segid) FROM events_fts_idx").fetchone()[0]
+
+    with Store(tmp_path / "events.db") as store:
+        bodies = _bodies(random.Random(4), 400)
+        for i in range(0, len(bodies), 20):  # a transaction per batch: a segment each, some merged
+            store.add([(b, parse_body(b)) for b in bodies[i:i + 20]])
+        before = segments(store)
+        expected = {text: _like_ids(store, text) for text in ("example", "Example.ORG", "0@c", "zz-none")}
+        store.vacuum()
+        assert before > 1 and segments(store) == 1
+        assert {text: [r["id"] for r in store.flow_page(text=text, limit=10_000)] for text in expected} == expected
+
+
+def test_a_trigram_in_no_event_ends_the_probes(numbered_store):
+    # "h@q" (the 11th trigram) is in no event: nothing can match, and the trigrams after it are not probed.
+    match, probes = _flow_statements(numbered_store, "user1.smith@qux.example")
+    assert len(probes) == 11 and '"h@q"' in probes[-1], probes
+    assert match.startswith('{recipient message_id subject} : ("h@q" AND '), match
