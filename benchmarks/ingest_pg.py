@@ -11,7 +11,9 @@ settings for every side). Each run gets a fresh database holding the sestui sche
 2. store_write_pipeline / store_write_copy: PostgresStore.write of the pre-normalized batches with
    each write mode (executemany in pipeline mode, or COPY into temp tables + INSERT ... SELECT).
 3. limit: the same normalized rows COPYed straight into the tables (partitions made beforehand,
-   no conflict handling, no merging; one transaction per batch): what PostgreSQL can take at best.
+   no conflict handling, no merging; one transaction per batch; the binary format, as the store's,
+   which is faster than the text one: `limit_text_events_per_s` is that, for comparison with older
+   figures): what PostgreSQL can take at best.
 
 The best of R runs counts. The last line printed is one JSON object with events/s for each side
 and ratio = pipeline / limit.
@@ -37,7 +39,7 @@ from ingest import normalized_batches, parse_args  # noqa: E402
 
 from sestui.store.postgres import schema as pgschema  # noqa: E402
 from sestui.store.postgres import PostgresStore  # noqa: E402
-from sestui.store.postgres.write import TABLES  # noqa: E402
+from sestui.store.postgres.write import TABLES, copy_rows  # noqa: E402
 from sestui.store import Rows  # noqa: E402
 
 
@@ -106,20 +108,27 @@ def run_store(batches, url: str, mode: str) -> float:
         return time.perf_counter() - start
 
 
-def run_limit(batches, url: str) -> float:
+def _copy_text(cur, table: str, cols: tuple, data: list[tuple]) -> None:
+    if not data:
+        return
+    with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+        for row in data:
+            copy.write_row(row)
+
+
+def run_limit(batches, url: str, *, binary: bool = True) -> float:
     import psycopg
 
     with PostgresStore(url) as store:  # the partitions, made outside the clock
         with store._conn() as conn:
             store._ensure_partitions(conn, {ev[3] for b in batches for ev in b[0]})
+    copy = copy_rows if binary else _copy_text
     with psycopg.connect(url) as conn:
         start = time.perf_counter()
         for batch in batches:
             with conn.cursor() as cur:
                 for (table, cols, _), data in zip(TABLES, batch, strict=False):
-                    with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
-                        for row in data:
-                            copy.write_row(row)
+                    copy(cur, table, cols, data)
             conn.commit()
         return time.perf_counter() - start
 
@@ -149,7 +158,7 @@ def main(argv: list[str] | None = None) -> dict:
             gc.collect()
             events = sum(len(b[0]) for b in full)
             times: dict[str, list[float]] = {"pipeline": [], "store_write_pipeline": [], "store_write_copy": [],
-                                             "limit": []}
+                                             "limit": [], "limit_text": []}
             summary = ""
             for i in range(args.repeat):
                 elapsed, summary = run_pipeline(source, dbs.fresh())
@@ -157,6 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
                 times["store_write_pipeline"].append(run_store(full, dbs.fresh(), "pipeline"))
                 times["store_write_copy"].append(run_store(full, dbs.fresh(), "copy"))
                 times["limit"].append(run_limit(batches, dbs.fresh()))
+                times["limit_text"].append(run_limit(batches, dbs.fresh(), binary=False))
                 print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()) + f" ({summary})",
                       file=sys.stderr)
     finally:

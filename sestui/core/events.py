@@ -28,6 +28,7 @@ from sestui.core.values import (  # noqa: F401  (valid_text, parse_timestamp: pa
     _short,
     _str_list,
     _without_surrogates,
+    has_long_digit_run,
     parse_timestamp,
     valid_text,
 )
@@ -183,10 +184,12 @@ def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
     if not body.strip():
         raise _Reject("empty body")
     body = valid_text(body)
-    outer = _loads(body, "body")
+    long_digits = has_long_digit_run(body)
+    outer = _loads(body, "body", long_digits=long_digits)
     if isinstance(outer, str):  # a body that was JSON-encoded once more
         try:
             outer, body = json.loads(outer), outer
+            long_digits = has_long_digit_run(body)
         except json.JSONDecodeError:
             raise _Reject("body is a JSON string, not an object") from None
         outer = _without_surrogates(outer)
@@ -209,7 +212,9 @@ def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
             record_text = message
             if message.startswith(_SES_VALIDATION_TEXT):
                 raise _Reject("SES test message: SNS topic validated for event publishing (not an event)")
-            record = _loads(message, "SNS Message")
+            # a JSON string writes a digit as itself or as \u0030-\u0039: none in a row in the body, none in it
+            inner_digits = None if long_digits or "\\u003" in body else False
+            record = _loads(message, "SNS Message", long_digits=inner_digits)
         else:
             record = message
             record_text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))

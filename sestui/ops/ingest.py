@@ -1,14 +1,17 @@
 """`sestui ingest`: bodies from files -> parse -> store, in batches.
 
-Parsing costs more than writing, so for big inputs on a machine with a spare core a second
-process parses batch n+1 while this one commits batch n (at most a few batches in flight, in
-order). Small inputs are parsed in-process: starting a process would cost more than it saves.
+Batch n+1 is read and parsed while batch n is written, in order. For big inputs on a machine with
+a spare core a second process parses (at most a few batches in flight); otherwise a thread of this
+process does (a write mostly waits for the database, sqlite3 and psycopg release the GIL meanwhile),
+at most AHEAD batches ahead. The store is only ever used by the thread that opened it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
@@ -18,6 +21,7 @@ from sestui.store import AddResult, Rows, Store, now_ms
 
 BATCH = 2000
 IN_FLIGHT = 3
+AHEAD = 2  # parsed batches waiting for the writer (each a few MB)
 PARALLEL_MIN_BYTES = 4 << 20
 
 
@@ -52,6 +56,47 @@ def _batches(bodies: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+_END = object()
+
+
+def _parsed_ahead(bodies: Iterable, received_ms: int, depth: int = AHEAD) -> Iterator[Rows]:
+    """parse_batch of each batch, read and parsed by a thread ahead of the consumer, in order. An
+    error in reading is raised here once the batches before it were consumed; when the consumer
+    stops (its own error), so does the thread, before this generator returns."""
+    ready: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def hand_over(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in _batches(bodies, BATCH):
+                if not hand_over(parse_batch(batch, received_ms)):
+                    return
+        except BaseException as exc:  # noqa: BLE001  (raised in the consumer's thread)
+            hand_over(exc)
+            return
+        hand_over(_END)
+
+    thread = threading.Thread(target=produce, name="sestui-ingest-parse", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 class Ingester:
     """Stores every body it is given; `total` says what happened so far (also after an error)."""
 
@@ -72,8 +117,8 @@ class Ingester:
     def run(self, bodies: Iterable) -> None:
         received = now_ms()
         if self._pool is None:
-            for batch in _batches(bodies, BATCH):
-                self._write(parse_batch(batch, received))
+            for rows in _parsed_ahead(bodies, received):
+                self._write(rows)
             return
         pending: deque = deque()
         try:

@@ -348,6 +348,22 @@ def test_an_integer_beyond_64_bits_keeps_every_digit(number):
         assert event.bounce_subtype == str(number)
         assert json.loads(event.diagnostic_code) == {"code": number}
 
+
+def test_an_integer_beyond_64_bits_written_with_escaped_digits_keeps_every_digit():
+    """The parser looks for 19 digits in a row in the body before walking its values; in an SNS
+    Message, a JSON string, a digit may be written as \\u0031: the envelope then holds no digit run."""
+    number = 2**64
+    rec = record("event-bounce")
+    rec["bounce"]["bounceSubType"] = number
+    body = sns_envelope(rec)
+    escaped = "".join(f"\\u{ord(c):04x}" for c in str(number))
+    assert body.count(str(number)) == 1
+    twice = json.dumps(body).replace(str(number), escaped)  # the body JSON-encoded once more, escaped there
+    body = body.replace(str(number), escaped)
+    for text in (body, json.dumps(body), twice):
+        (event,) = parse_body(text).events
+        assert event.bounce_subtype == str(number)
+
 # --- the optional signature hook ----------------------------------------------------------------
 
 
