@@ -29,6 +29,22 @@ def email_problem(email: str) -> str | None:
         return "address is longer than 320 characters"
     if not _EMAIL.match(email):
         return f"not an email address: {email!r}"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in email):
+        return f"an address holds no control characters: {email!r}"
+    local, domain = email.rsplit("@", 1)
+    # SES does not speak SMTPUTF8 (RFC 6531): the local part must be 7-bit ASCII, and a domain
+    # with other characters is given in its Punycode form; RFC 5321 limits the lengths.
+    if not local.isascii():
+        return "SES takes only 7-bit ASCII before the @"
+    if not domain.isascii():
+        try:
+            return f"write the domain in Punycode: {local}@{domain.encode('idna').decode()}"
+        except UnicodeError:
+            return f"not a domain SES can send to: {domain!r}"
+    if len(local) > 64:
+        return "the part before the @ is longer than 64 characters"
+    if any(len(label) > 63 for label in domain.split(".")):
+        return "a part of the domain is longer than 63 characters"
     return None
 
 
