@@ -8,19 +8,23 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
+import psycopg
 import pytest
 from fixtures import sns_envelope
+from psycopg.rows import dict_row
 
-from sestui.core.events import parse_body
+from sestui.core.events import EVENT_TYPES, parse_body
 from sestui.store import Store, rollups, to_ms
 from sestui.store.postgres import PostgresStore
 from sestui.store.postgres import rollup_schema
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.reports import COMPLAINT_COUNTED, GROUP_EXPR, HARD
+from sestui.store.postgres.rollups import TIERS, cover
 from test_pg_breakdown import DIMENSIONS
-from test_pg_rollups import _same_breakdowns
+from test_pg_rollups import WINDOWS, at_version, upgraded
 from test_rollups import T0, _ingest, _message
 
 _HOUR = f"e.ts / {rollups.HOUR_MS} * {rollups.HOUR_MS}"
@@ -53,10 +57,17 @@ def recount(pg: PostgresStore) -> tuple[Counter, Counter]:
 
 
 def rolled_up(pg: PostgresStore) -> tuple[Counter, Counter]:
-    groups = pg._query("SELECT dimension, hour, event_type, hard, value, n FROM rollup_groups")
+    """The roll-ups as recount gives them: rollup_groups' count columns as a row per type and hard."""
+    groups: Counter = Counter()
+    for r in pg._query("SELECT * FROM rollup_groups"):
+        assert any(r[c] for c in rollups.COUNTS) and 0 <= r["bounce_hard"] <= r["bounce"], r  # no empty row
+        for t in EVENT_TYPES:
+            hard = r["bounce_hard"] if t == "bounce" else 0
+            for h, n in ((0, r[t] - hard), (1, hard)):
+                if n:
+                    groups[(r["dimension"], r["hour"], t, h, r["value"])] += n
     tags = pg._query("SELECT tag_key, hour, event_type, hard, tag_value, n FROM rollup_tags")
-    return (Counter({tuple(r.values())[:-1]: r["n"] for r in groups}),
-            Counter({tuple(r.values())[:-1]: r["n"] for r in tags}))
+    return groups, Counter({tuple(r.values())[:-1]: r["n"] for r in tags})
 
 
 @pytest.mark.parametrize("mode", ["copy", "pipeline"])
@@ -90,19 +101,48 @@ def test_breakdowns_read_only_the_rollups(pg_url):
 def test_a_version_5_database_gets_its_groups_from_what_it_holds(tmp_path, pg_url):
     rng = random.Random(8)
     bodies = [b for i in range(150) for b in _message(rng, i)]
-    with PostgresStore(pg_url) as old:
-        _ingest(old, list(bodies), random.Random(1))
-        # as version 5 left it: rollup_hourly and rollup_tags, filled from the events; no rollup_groups
-        old._write("DROP TABLE rollup_groups, rollup_tags")
-        for statement in pgschema.statements(rollup_schema.migration_5()):
-            old._write(statement.replace("%", "%%"))
-        old._write("UPDATE sestui_schema SET version = 5")
-    with Store(tmp_path / "events.db") as sqlite, PostgresStore(pg_url) as pg:
-        assert pg.schema_version == len(pgschema.MIGRATIONS) == 6
+    # as version 5 left it: rollup_hourly and rollup_tags, filled from the events; no rollup_groups
+    at_version(pg_url, bodies, 5, "DROP TABLE rollup_groups, rollup_tags", *pgschema.statements(rollup_schema.migration_5()))
+    with upgraded(tmp_path, pg_url, bodies) as pg:
         assert pg._query("SELECT to_regclass('rollup_hourly') AS t")[0]["t"] is None
         assert rolled_up(pg) == recount(pg)
-        _ingest(sqlite, list(bodies), random.Random(1))
-        assert _same_breakdowns(sqlite, pg) > 12
+
+
+def _v6_breakdown(query: Callable[[str, tuple], list[dict]], window_ms: int, group_by: str, now: int) -> list:
+    """A breakdown as version 6's code read its rollup_groups (a row per event type and hard)."""
+    hour = rollups.HOUR_MS
+    ranges = cover((now - window_ms) // hour * hour, now // hour * hour + hour)
+    campaign = group_by == "campaign"
+    rows, totals = [], Counter()
+    for prefix, lo, hi in ranges:
+        if campaign and not prefix:
+            rows += query("SELECT tag_value AS grp, event_type, hard, n FROM rollup_tags"
+                          " WHERE tag_key = 'campaign' AND hour >= %s AND hour < %s", (lo, hi))
+        else:
+            rows += query("SELECT value AS grp, event_type, hard, n FROM rollup_groups WHERE dimension = %s"
+                          " AND hour >= %s AND hour < %s", (prefix + ("tag:campaign" if campaign else group_by), lo, hi))
+        if campaign:
+            for r in query("SELECT event_type, hard, n FROM rollup_groups WHERE dimension = %s"
+                           " AND hour >= %s AND hour < %s", (prefix, lo, hi)):
+                totals[(r["event_type"], r["hard"])] += r["n"]
+    return rollups.breakdown_rows(rows, untagged=[{"event_type": t, "hard": h, "n": n} for (t, h), n in totals.items()])
+
+
+def test_a_version_6_database_keeps_its_breakdowns(tmp_path, pg_url):
+    rng = random.Random(9)
+    bodies = [b for i in range(200) for b in _message(rng, i)]
+    # version 6's rollup_groups (a row per type and hard), made as that migration made it
+    at_version(pg_url, bodies, 6, "DROP TABLE rollup_groups, rollup_tags",
+               *pgschema.statements(rollup_schema.migration_5()), *pgschema.statements(rollup_schema.migration_6()))
+    cases = [(w * 3_600_000, g, to_ms(T0 + timedelta(days=d, minutes=17))) for g in DIMENSIONS for d, w in WINDOWS]
+    with psycopg.connect(pg_url, row_factory=dict_row) as conn:  # opening a PostgresStore would migrate it
+        assert conn.execute("SELECT version FROM sestui_schema").fetchone()["version"] == 6
+        before = [_v6_breakdown(lambda sql, params: conn.execute(sql, params).fetchall(), *case) for case in cases]
+    assert sum(map(bool, before)) > 12
+    with upgraded(tmp_path, pg_url, bodies) as pg:
+        assert [pg.breakdown(*case[:2], now=case[2]) for case in cases] == before
+        assert rolled_up(pg) == recount(pg)
+        assert pg._query("SELECT to_regclass('rollup_groups_v6') AS t")[0]["t"] is None
 
 
 def _record(i: int, recipient: str, source: str, tags: object, event: dict) -> str:
@@ -139,8 +179,6 @@ def test_odd_addresses_and_tags_roll_up_as_in_sqlite(tmp_path, pg_url):
 
 
 def test_a_window_is_covered_by_whole_units_once():
-    from sestui.store.postgres.rollups import TIERS, cover
-
     units = dict(TIERS)
     rng = random.Random(4)
     for _ in range(500):
