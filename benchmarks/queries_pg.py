@@ -13,8 +13,8 @@ ANALYZEd as autovacuum would. Then, through the store's methods, the median of `
   * timeline, recipient_history, latest, counts_by_type_5min: as benchmarks/queries.py;
   * breakdown_{1h,24h,14d}_{dim}   the breakdown pane's queries.
 Each size is measured --rounds times, alternating; the median of the rounds counts.
---only breakdown measures the breakdowns alone; --explain prints, for the largest size, EXPLAIN
-(ANALYZE, BUFFERS) of every statement the 24h and 14d breakdowns send (to stderr).
+--only breakdown measures the breakdowns alone; --explain prints, for each size, EXPLAIN (ANALYZE,
+BUFFERS) of every statement the 24h and 14d breakdowns send (to stderr).
 The last line printed is one JSON object: medians (ms) per size and the largest/smallest ratio.
 """
 
@@ -67,7 +67,7 @@ def measure_breakdowns(store: PostgresStore, lookups: int, now: int) -> dict[str
 
 def explain_breakdowns(store: PostgresStore) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of each statement the 24h and 14d breakdowns send, to stderr."""
-    now, real = _now(store), store._query
+    now, real, events = _now(store), store._query, store.count("events")
 
     def explained(sql: str, params=()) -> list[dict]:
         plan = real("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
@@ -78,7 +78,7 @@ def explain_breakdowns(store: PostgresStore) -> None:
     try:
         for window, label, dim in BREAKDOWNS:
             if label != "1h":
-                print(f"--- breakdown {label} {dim} at {store.count('events')} events", file=sys.stderr)
+                print(f"--- breakdown {label} {dim} at {events} events", file=sys.stderr)
                 store.breakdown(window, dim, now=now)
     finally:
         del store._query
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
                         " the median of the rounds counts (default 3)")
     parser.add_argument("--db", help="a server's admin URL (default: a throwaway server)")
     parser.add_argument("--only", choices=["breakdown"], help="measure only these queries")
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the breakdowns at the largest size")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the breakdowns at each size")
     args = parser.parse_args(argv)
 
     server = None
@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> dict:
                 rounds.setdefault(size, []).append(got)
                 print(f"round {round_ + 1}, {size}: {json.dumps(got)}", file=sys.stderr)
         if args.explain:
-            explain_breakdowns(stores[max(stores)])
+            for store in stores.values():
+                explain_breakdowns(store)
     finally:
         for store in stores.values():
             store.close()

@@ -1,7 +1,8 @@
 """PostgreSQL's roll-ups per dimension (rollup_groups, kept from each batch in Python): equal to a
 recount of the events in SQL after ingest, prune and duplicates, on both write paths; the
-breakdowns read only the roll-ups; a database of schema 5 gets them from what it holds; odd
-addresses and tags roll up as SQLite's do."""
+breakdowns read only the roll-ups; a database of schema 5 gets them from what it holds, one of
+schema 6 (a row per event type) keeps its breakdowns in schema 7's shape (a count column per type);
+odd addresses and tags roll up as SQLite's do."""
 
 from __future__ import annotations
 

@@ -279,19 +279,21 @@ def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, n
     if group_by not in rollups.DIMENSIONS:
         raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
     ranges = cover(_floor(now - window_ms, HOUR_MS), _floor(now, HOUR_MS) + HOUR_MS)
-    tagged = None
-    if group_by == "campaign":
+    campaign = group_by == "campaign"
+    where, params = _ranges(ranges, lambda prefix: prefix + (rollups.TOTALS if campaign else group_by))
+    sql = f"SELECT false AS tagged, value AS grp, {_SUMS} FROM rollup_groups WHERE {where} GROUP BY value"
+    if campaign:  # and the tagged groups, in the same round trip
         hours = [(lo, hi) for prefix, lo, hi in ranges if not prefix]
-        coarse, params = _ranges([r for r in ranges if r[0]], lambda prefix: prefix + TAG + campaign_tag)
+        coarse, coarse_params = _ranges([r for r in ranges if r[0]], lambda prefix: prefix + TAG + campaign_tag)
         hourly = " OR ".join("hour >= %s AND hour < %s" for _ in hours) or "FALSE"
-        tagged = query(f"SELECT grp, {_SUMS} FROM ("
-                       f"SELECT tag_value AS grp, {TAG_PIVOT} FROM rollup_tags WHERE tag_key = %s AND ({hourly})"
-                       f" GROUP BY tag_value UNION ALL SELECT value, {_COUNTS} FROM rollup_groups WHERE {coarse}"
-                       ") t GROUP BY grp", [campaign_tag, *(v for r in hours for v in r), *params])
-    dimension = rollups.TOTALS if tagged is not None else group_by
-    where, params = _ranges(ranges, lambda prefix: prefix + dimension)
-    rows = query(f"SELECT value AS grp, {_SUMS} FROM rollup_groups WHERE {where} GROUP BY value", params)
-    if tagged is None:
+        sql += (f" UNION ALL SELECT true, grp, {_SUMS} FROM ("
+                f"SELECT tag_value AS grp, {TAG_PIVOT} FROM rollup_tags WHERE tag_key = %s AND ({hourly})"
+                f" GROUP BY tag_value UNION ALL SELECT value, {_COUNTS} FROM rollup_groups WHERE {coarse}"
+                ") t GROUP BY grp")
+        params += [campaign_tag, *(v for r in hours for v in r), *coarse_params]
+    rows = query(sql, params)
+    if not campaign:
         return rollups.wide_groups(rows)
     # a tag's group "": what the tagged groups do not hold of the window's totals
-    return rollups.breakdown_rows(rollups.long_rows(tagged), untagged=rollups.long_rows(rows))
+    return rollups.breakdown_rows(rollups.long_rows(r for r in rows if r["tagged"]),
+                                  untagged=rollups.long_rows(r for r in rows if not r["tagged"]))
