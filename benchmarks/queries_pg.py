@@ -14,7 +14,7 @@ ANALYZEd as autovacuum would. Then, through the store's methods, the median of `
   * breakdown_{1h,24h,14d}_{dim}   the breakdown pane's queries.
 Each size is measured --rounds times, alternating; the median of the rounds counts.
 --only breakdown measures the breakdowns alone; --explain prints, for each size, EXPLAIN (ANALYZE,
-BUFFERS) of every statement the 24h and 14d breakdowns send (to stderr).
+BUFFERS) of every statement the breakdowns send (to stderr).
 The last line printed is one JSON object: medians (ms) per size and the largest/smallest ratio.
 """
 
@@ -66,7 +66,7 @@ def measure_breakdowns(store: PostgresStore, lookups: int, now: int) -> dict[str
 
 
 def explain_breakdowns(store: PostgresStore) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of each statement the 24h and 14d breakdowns send, to stderr."""
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement the breakdowns send, to stderr."""
     now, real, events = _now(store), store._query, store.count("events")
 
     def explained(sql: str, params=()) -> list[dict]:
@@ -77,9 +77,8 @@ def explain_breakdowns(store: PostgresStore) -> None:
     store._query = explained  # type: ignore[method-assign]
     try:
         for window, label, dim in BREAKDOWNS:
-            if label != "1h":
-                print(f"--- breakdown {label} {dim} at {events} events", file=sys.stderr)
-                store.breakdown(window, dim, now=now)
+            print(f"--- breakdown {label} {dim} at {events} events", file=sys.stderr)
+            store.breakdown(window, dim, now=now)
     finally:
         del store._query
 
