@@ -103,7 +103,7 @@ def test_a_messages_tags_are_its_first_record_with_tags_on_both_backends(tmp_pat
                 for i, combo in enumerate(itertools.product(variants, repeat=3))]
     for together in (True, False):
         with Store(tmp_path / f"events-{together}.db") as sqlite, PostgresStore(pg_url) as pg:
-            pg._write("TRUNCATE events, records, messages, message_recipients, rollup_groups, rollup_tags")
+            pg._write("TRUNCATE events, records, messages, message_recipients, rollup_groups")
             for store in (sqlite, pg):
                 for bodies in messages:
                     batches = [list(reversed(bodies))] if together else [[b] for b in bodies]

@@ -29,7 +29,7 @@ GROUP_EXPR = {
     "bounce_class": "coalesce(e.bounce_class, '')",
     "feedback_type": "coalesce(e.complaint_feedback_type, '')",
 }
-assert set(GROUP_EXPR) == set(rollups.DIMENSIONS) - {"campaign"}  # campaign: rollup_tags
+assert set(GROUP_EXPR) == set(rollups.DIMENSIONS) - {"campaign"}  # campaign: a tag, rollups.TAG
 HARD = rollups.HARD
 _MESSAGE = " LEFT JOIN messages m ON m.message_id = e.message_id"
 

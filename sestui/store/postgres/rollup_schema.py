@@ -6,8 +6,10 @@ dimension, and rollup_tags); version 6 sums rollup_hourly into rollup_groups (on
 per hour, 6 hours and UTC day, and per event type and hard) and drops it: from then on the write
 path keeps rollup_groups and rollup_tags from the batch (store/postgres/rollups.py). Version 7 gives
 rollup_groups SQLite's shape (schema 9): one row per dimension x unit x value with a count per event
-type and of hard bounces, summed from version 6's rows. At 1M events an hour held nearly every type
-of every value, so a breakdown read several times the rows it reads at 10k; now a row per group.
+type and of hard bounces, summed from version 6's rows; and moves rollup_tags into it, as hourly
+rows of dimension "tag:KEY" beside the 6-hour and day ones version 6 kept there, so the campaign
+breakdown reads one table in one shape. At 1M events an hour held nearly every type of every
+value, so a breakdown read several times the rows it reads at 10k; now a row per group.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ assert _V7_COUNTS == pgrollups.COUNTS, "a new event type needs a migration addin
 
 def migration_7() -> str:
     """rollup_groups with a count column per event type and of hard bounces, summed from version 6's
-    row per type."""
+    row per type, and rollup_tags' rows as its hourly "tag:KEY" rows; then rollup_tags goes."""
     pivot = ", ".join([f"sum(CASE WHEN event_type = '{t}' THEN n ELSE 0 END)" for t in _V7_COUNTS[:-1]]
                       + ["sum(CASE WHEN hard = 1 THEN n ELSE 0 END)"])
     quoted = [f'"{c}"' for c in _V7_COUNTS]
@@ -109,5 +111,8 @@ def migration_7() -> str:
         f" {', '.join(f'{c} INTEGER NOT NULL' for c in quoted)}, PRIMARY KEY (dimension, hour, value))",
         f"INSERT INTO rollup_groups (dimension, hour, value, {counts})"
         f" SELECT dimension, hour, value, {pivot} FROM rollup_groups_v6 GROUP BY dimension, hour, value",
+        f"INSERT INTO rollup_groups (dimension, hour, value, {counts})"
+        f" SELECT 'tag:' || tag_key, hour, tag_value, {pivot} FROM rollup_tags GROUP BY tag_key, hour, tag_value",
         "DROP TABLE rollup_groups_v6",
+        "DROP TABLE rollup_tags",
     ])

@@ -1,9 +1,10 @@
-"""The roll-ups on PostgreSQL, kept in the transaction that writes the events: rollup_tags (per tag
-key x hour x type x hard x tag value) and rollup_groups (per dimension x hour x value, with a count
-per event type and of hard bounces: schema 7) as SQLite's (store/rollups.py), with coarser tiers
-of the same sums, per 6 hours and per UTC day, the tags' included (TIERS). A breakdown reads the
-fewest units that cover its window (cover): a 14-day window about 13 day rows per group, not 336
-hour rows.
+"""The roll-ups on PostgreSQL, kept in the transaction that writes the events: rollup_groups, per
+dimension x hour x value with a count per event type and of hard bounces, as SQLite's
+(store/rollups.py, schema 9), with coarser tiers of the same sums, per 6 hours and per UTC day
+(TIERS). Unlike SQLite, the tags are dimensions of rollup_groups too ("tag:KEY", value = the tag's
+value), in every tier, and there is no rollup_tags (schema 7): the campaign breakdown reads one
+table in one shape, as the others do. A breakdown reads the fewest units that cover its window
+(cover): a 14-day window about 13 day rows per group, not 336 hour rows.
 
 A write counts its batch in Python, from the rows it already holds, and adds the counts with one
 unnest upsert per table (keys in sorted order, so two writers never wait on each other's rows in
@@ -18,7 +19,6 @@ event counts under its own set, else its message's; a message's tags are those o
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -36,8 +36,8 @@ _M_SET, _M_TAGS = MESSAGE_COLUMNS.index("configuration_set"), MESSAGE_COLUMNS.in
 _NONE = (None, None)
 
 # rollup_groups' tiers: (dimension prefix, length of its rows' time unit). The hourly rows are the
-# totals ("") and each column's; each coarser tier sums them per unit (hour = the unit's UTC start),
-# and sums rollup_tags too, as dimension "<prefix>tag:<key>".
+# totals (""), each column's and each tag key's ("tag:<key>"); each coarser tier sums them per unit
+# (hour = the unit's UTC start), as dimension "<prefix><dimension>".
 TIERS = (("", HOUR_MS), ("6h:", 6 * HOUR_MS), (rollups.DAILY, DAY_MS))
 HOURLY_DIMENSIONS = (rollups.TOTALS, *rollups.GROUP_DIMENSIONS)
 TIER_DIMENSIONS = tuple(tuple(prefix + d for d in HOURLY_DIMENSIONS) for prefix, _unit in TIERS)
@@ -49,25 +49,19 @@ _HARD_COL = _COL["bounce_hard"]
 _QUOTED = tuple(f'"{c}"' for c in COUNTS)
 _COUNTS = ", ".join(_QUOTED)
 _SUMS = ", ".join(f'sum("{c}") AS "{c}"' for c in COUNTS)
-# rollup_tags' (event_type, hard, n) rows as rollup_groups' counts
-TAG_PIVOT = ", ".join([f"sum(CASE WHEN event_type = '{t}' THEN n ELSE 0 END)::int AS \"{t}\"" for t in COUNTS[:-1]]
-                      + ['sum(CASE WHEN hard = 1 THEN n ELSE 0 END)::int AS "bounce_hard"'])
 
 
 def _quoted(names: tuple[str, ...]) -> str:
     return ", ".join(f"'{n}'" for n in names)
 
 
-def retier(prefix: str, unit: int, where: str) -> list[str]:
-    """Statements making tier `prefix`'s rows (of `unit` ms) from the hourly rows and rollup_tags
-    where `where` (on `hour`, whole units, which must hold no row of that tier yet)."""
-    floor = f"hour / {unit} * {unit}"
-    return [f"INSERT INTO rollup_groups ({', '.join(GROUP_KEY)}, {_COUNTS})"
-            f" SELECT '{prefix}' || dimension, {floor}, value, {', '.join(f'sum({c})' for c in _QUOTED)}"
-            f" FROM rollup_groups WHERE dimension IN ({_quoted(HOURLY_DIMENSIONS)}) AND {where} GROUP BY 1, 2, 3",
-            f"INSERT INTO rollup_groups ({', '.join(GROUP_KEY)}, {_COUNTS})"
-            f" SELECT '{prefix}{TAG}' || tag_key, {floor}, tag_value, {TAG_PIVOT} FROM rollup_tags"
-            f" WHERE {where} GROUP BY 1, 2, 3"]
+def retier(prefix: str, unit: int, where: str) -> str:
+    """The statement making tier `prefix`'s rows (of `unit` ms) from the hourly rows where `where`
+    (on `hour`, whole units, which must hold no row of that tier yet)."""
+    return (f"INSERT INTO rollup_groups ({', '.join(GROUP_KEY)}, {_COUNTS})"
+            f" SELECT '{prefix}' || dimension, hour / {unit} * {unit}, value, {', '.join(f'sum({c})' for c in _QUOTED)}"
+            f" FROM rollup_groups WHERE (dimension IN ({_quoted(HOURLY_DIMENSIONS)}) OR dimension LIKE '{TAG}%%')"
+            f" AND {where} GROUP BY 1, 2, 3")
 
 
 Attribution = tuple[str | None, str | None]  # a message's (configuration set, tags JSON)
@@ -78,18 +72,16 @@ def _floor(ts: int, unit: int) -> int:
     return ts // unit * unit if ts >= 0 else -(-ts // unit * unit)
 
 
-# (the tier's dimensions, its prefix for tags ("" for hourly: rollup_tags), its unit)
-_TIERS = tuple((dims, prefix + TAG if prefix else "", unit) for dims, (prefix, unit) in zip(TIER_DIMENSIONS, TIERS, strict=True))
+# (the tier's dimensions, its prefix for tags, its unit)
+_TIERS = tuple((dims, prefix + TAG, unit) for dims, (prefix, unit) in zip(TIER_DIMENSIONS, TIERS, strict=True))
 assert TIER_DIMENSIONS[0][1] == "configuration_set"
 
 
 class Counts:
-    """Roll-up deltas: rollup_groups keys -> how much to add to each count column, rollup_tags keys ->
-    how much to add."""
+    """Roll-up deltas: rollup_groups keys -> how much to add to each count column."""
 
     def __init__(self) -> None:
         self.groups: dict[tuple, list[int]] = {}
-        self.tags: Counter[tuple] = Counter()
 
     def _add(self, key: tuple, col: int, hard: int, n: int) -> None:
         row = self.groups.get(key)
@@ -119,18 +111,15 @@ class Counts:
                    1 if t == "bounce" and ev[_BTYPE] == "Permanent" else 0, ev[_SET] or message_set or "",
                    source_domain, address_domain(recipient), ev[_CLASS] or "", ev[_FB] or "", message_tags)
             combos[key] = combos.get(key, 0) + 1
-        add, tag_counts = self._add, self.tags
+        add = self._add
         tiers = _TIERS if coarse else _TIERS[:1]
         for (hour, t, hard, *values, message_tags), n in combos.items():
             pairs = tag_pairs(message_tags)
             col = _COL[t]
-            for tag_key, value in pairs:
-                tag_counts[(tag_key, hour, t, hard, value)] += n
             for dims, tag_prefix, unit in tiers:
                 at = _floor(hour, unit)
-                if tag_prefix:
-                    for tag_key, value in pairs:
-                        add((tag_prefix + tag_key, at, value), col, hard, n)
+                for tag_key, value in pairs:
+                    add((tag_prefix + tag_key, at, value), col, hard, n)
                 if groups:
                     add((dims[0], at, ""), col, hard, n)
                     for i, value in enumerate(values, start=1):
@@ -156,12 +145,6 @@ class Counts:
                          f" ON CONFLICT ({', '.join(GROUP_KEY)}) DO UPDATE SET"
                          f" {', '.join(f'{c} = rollup_groups.{c} + excluded.{c}' for c in _QUOTED)}",
                          [list(c) for c in zip(*groups, strict=True)])
-        tags = sorted((*key, n) for key, n in self.tags.items() if n)
-        if tags:
-            conn.execute(f"INSERT INTO rollup_tags ({', '.join(rollups.TAG_COLUMNS)}, n)"
-                         f" SELECT * FROM unnest({_arrays(_TAG_TYPES)})"
-                         f" ON CONFLICT ({', '.join(rollups.TAG_COLUMNS)}) DO UPDATE SET n = rollup_tags.n + excluded.n",
-                         [list(c) for c in zip(*tags, strict=True)])
         emptied = sorted(k for k, counts in self.groups.items() if min(counts) < 0)
         if emptied:
             conn.execute(f"DELETE FROM rollup_groups WHERE ({', '.join(GROUP_KEY)}) IN"
@@ -171,7 +154,6 @@ class Counts:
 
 
 _GROUP_TYPES = ("text", "bigint", "text", *["int"] * len(COUNTS))
-_TAG_TYPES = ("text", "bigint", "text", "int", "text", "int")  # (tag_key, hour, event_type, hard, tag_value, n)
 
 
 def _arrays(types: Iterable[str]) -> str:
@@ -229,7 +211,6 @@ def prune(conn: Any, before_ms: int) -> None:
     units that begin before the end of the hour the cut falls in; count that hour again, and sum the
     units holding it again."""
     boundary = _floor(before_ms, HOUR_MS)
-    conn.execute("DELETE FROM rollup_tags WHERE hour < %s", (boundary + HOUR_MS,))
     conn.execute("DELETE FROM rollup_groups WHERE hour < %s", (boundary + HOUR_MS,))
     rows = conn.execute(_HOUR_EVENTS, (boundary, boundary + HOUR_MS)).fetchall()
     width = len(EVENT_COLUMNS)
@@ -239,8 +220,7 @@ def prune(conn: Any, before_ms: int) -> None:
     counts.store(conn)
     for prefix, unit in TIERS[1:]:
         start = _floor(boundary, unit)
-        for statement in retier(prefix, unit, "hour >= %s AND hour < %s"):
-            conn.execute(statement, (start, start + unit))
+        conn.execute(retier(prefix, unit, "hour >= %s AND hour < %s"), (start, start + unit))
 
 
 def cover(since: int, stop: int) -> list[tuple[str, int, int]]:
@@ -283,14 +263,9 @@ def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, n
     where, params = _ranges(ranges, lambda prefix: prefix + (rollups.TOTALS if campaign else group_by))
     sql = f"SELECT false AS tagged, value AS grp, {_SUMS} FROM rollup_groups WHERE {where} GROUP BY value"
     if campaign:  # and the tagged groups, in the same round trip
-        hours = [(lo, hi) for prefix, lo, hi in ranges if not prefix]
-        coarse, coarse_params = _ranges([r for r in ranges if r[0]], lambda prefix: prefix + TAG + campaign_tag)
-        hourly = " OR ".join("hour >= %s AND hour < %s" for _ in hours) or "FALSE"
-        sql += (f" UNION ALL SELECT true, grp, {_SUMS} FROM ("
-                f"SELECT tag_value AS grp, {TAG_PIVOT} FROM rollup_tags WHERE tag_key = %s AND ({hourly})"
-                f" GROUP BY tag_value UNION ALL SELECT value, {_COUNTS} FROM rollup_groups WHERE {coarse}"
-                ") t GROUP BY grp")
-        params += [campaign_tag, *(v for r in hours for v in r), *coarse_params]
+        tagged, tagged_params = _ranges(ranges, lambda prefix: prefix + TAG + campaign_tag)
+        sql += f" UNION ALL SELECT true, value, {_SUMS} FROM rollup_groups WHERE {tagged} GROUP BY value"
+        params += tagged_params
     rows = query(sql, params)
     if not campaign:
         return rollups.wide_groups(rows)
