@@ -74,7 +74,7 @@ def tag_pairs(tags: str | None) -> tuple[tuple[str, str], ...]:
     if tags in NO_TAGS:
         return ()
     try:
-        obj = json.loads(tags)  # type: ignore[arg-type]
+        obj = json.loads(tags)
     except ValueError:
         return ()
     if not isinstance(obj, dict):
