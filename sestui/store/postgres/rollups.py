@@ -7,8 +7,8 @@ table in one shape, as the others do. A breakdown reads the fewest units that co
 (cover): a 14-day window about 13 day rows per group, not 336 hour rows.
 
 A write counts its batch in Python, from the rows it already holds, and adds the counts with one
-unnest upsert per table (keys in sorted order, so two writers never wait on each other's rows in
-opposite orders). Nothing is read back from the events, except the earlier events of a message this
+unnest upsert (keys in sorted order, so two writers never wait on each other's rows in opposite
+orders). Nothing is read back from the events, except the earlier events of a message this
 write gives its first configuration set or tags (a Bounce through an identity topic before its
 Send): those move from "(none)" to the set, or start counting under the tags, as in SQLite.
 
