@@ -13,6 +13,8 @@ ANALYZEd as autovacuum would. Then, through the store's methods, the median of `
   * timeline, recipient_history, latest, counts_by_type_5min: as benchmarks/queries.py;
   * breakdown_{1h,24h,14d}_{dim}   the breakdown pane's queries.
 Each size is measured --rounds times, alternating; the median of the rounds counts.
+--only breakdown measures the breakdowns alone; --explain prints, for each size, EXPLAIN (ANALYZE,
+BUFFERS) of every statement the breakdowns send (to stderr).
 The last line printed is one JSON object: medians (ms) per size and the largest/smallest ratio.
 """
 
@@ -48,11 +50,44 @@ def fill(store: PostgresStore, n_events: int, seed: int) -> None:
     store._write("ANALYZE")
 
 
+BREAKDOWNS = tuple((window, label, dim) for window, label in ((3_600_000, "1h"), (86_400_000, "24h"),
+                                                               (14 * 86_400_000, "14d"))
+                   for dim in ("configuration_set", "recipient_domain", "campaign", "bounce_class"))
+
+
+def _now(store: PostgresStore) -> int:
+    return store._query("SELECT max(ts) AS ts FROM events WHERE event_type = 'send'")[0]["ts"]
+
+
+def measure_breakdowns(store: PostgresStore, lookups: int, now: int) -> dict[str, float]:
+    return {f"breakdown_{label}_{dim}": median_ms([lambda w=window, d=dim: store.breakdown(w, d, now=now)]
+                                                  * (lookups + 10), max(3, lookups // 10), warm=1)
+            for window, label, dim in BREAKDOWNS}
+
+
+def explain_breakdowns(store: PostgresStore) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of each statement the breakdowns send, to stderr."""
+    now, real, events = _now(store), store._query, store.count("events")
+
+    def explained(sql: str, params=()) -> list[dict]:
+        plan = real("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        print("\n".join(next(iter(r.values())) for r in plan), file=sys.stderr)
+        return real(sql, params)
+
+    store._query = explained  # type: ignore[method-assign]
+    try:
+        for window, label, dim in BREAKDOWNS:
+            print(f"--- breakdown {label} {dim} at {events} events", file=sys.stderr)
+            store.breakdown(window, dim, now=now)
+    finally:
+        del store._query
+
+
 def measure(store: PostgresStore, lookups: int, seed: int, n_messages: int) -> dict[str, float]:
     rng = random.Random(seed)
     n = lookups + 10
     newest = store.flow_page(limit=1)[0]["id"]
-    now = store._query("SELECT max(ts) AS ts FROM events WHERE event_type = 'send'")[0]["ts"]
+    now = _now(store)
     mids = [r["message_id"] for r in store._query("SELECT message_id FROM messages ORDER BY random() LIMIT %s", (n,))]
     recipients = [r["recipient"] for r in store._query("SELECT DISTINCT recipient FROM events LIMIT 20000")]
     addrs = [rng.choice([a, a.upper()]) for a in rng.sample(recipients, min(n, len(recipients)))]
@@ -68,10 +103,7 @@ def measure(store: PostgresStore, lookups: int, seed: int, n_messages: int) -> d
         result[f"flow_{name}"] = median_ms([lambda w=w: store.flow_page(limit=200, **w) for w in wheres], lookups)
         result[f"flow_count_{name}"] = median_ms(
             [lambda w=w: store.flow_count(after_id=newest - 200, **w) for w in wheres], lookups)
-    for window, label in ((3_600_000, "1h"), (86_400_000, "24h"), (14 * 86_400_000, "14d")):
-        for dim in ("configuration_set", "recipient_domain", "campaign", "bounce_class"):
-            result[f"breakdown_{label}_{dim}"] = median_ms(
-                [lambda w=window, d=dim: store.breakdown(w, d, now=now)] * n, max(3, lookups // 10), warm=1)
+    result.update(measure_breakdowns(store, lookups, now))
     check_flow_filters(store, flows)
     assert store.timeline(mids[0]) and store.recipient_history(addrs[0])
     return result
@@ -84,6 +116,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rounds", type=int, default=3, help="measure each size this many times, alternating;"
                         " the median of the rounds counts (default 3)")
     parser.add_argument("--db", help="a server's admin URL (default: a throwaway server)")
+    parser.add_argument("--only", choices=["breakdown"], help="measure only these queries")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the breakdowns at each size")
     args = parser.parse_args(argv)
 
     server = None
@@ -107,9 +141,15 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"filled {size} in {time.perf_counter() - start:.1f}s", file=sys.stderr)
         for round_ in range(args.rounds):  # alternating sizes, so a burst of load elsewhere hits both
             for size, store in stores.items():
-                got = measure(store, args.lookups, args.seed + round_, store.count("messages"))
+                if args.only:
+                    got = {"events": store.count("events"), **measure_breakdowns(store, args.lookups, _now(store))}
+                else:
+                    got = measure(store, args.lookups, args.seed + round_, store.count("messages"))
                 rounds.setdefault(size, []).append(got)
                 print(f"round {round_ + 1}, {size}: {json.dumps(got)}", file=sys.stderr)
+        if args.explain:
+            for store in stores.values():
+                explain_breakdowns(store)
     finally:
         for store in stores.values():
             store.close()
@@ -122,6 +162,9 @@ def main(argv: list[str] | None = None) -> dict:
     result = {"sizes": sizes, "stored_events": [figures[s]["events"] for s in sizes],
               "median_ms": {q: {str(s): round(figures[s][q], 3) for s in sizes} for q in queries},
               "ratio_large_small": {q: round(large[q] / small[q], 2) for q in queries}}
+    if args.only:
+        print(json.dumps(result))
+        return result
     # as in queries.py: counts_by_type's cost follows the events in its window, which differ a little
     per_event = [f["counts_by_type_5min"] / f["events_in_5min_window"] for f in (small, large)]
     result["events_in_5min_window"] = [figures[s]["events_in_5min_window"] for s in sizes]

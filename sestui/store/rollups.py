@@ -34,8 +34,8 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, RATE_COUNTED_RECIPIENT
 from sestui.core.events import EVENT_TYPES
+from sestui.core.rollup_rules import COUNTED_SQL, domain_sql
 from sestui.store.base import BreakdownRow
 
 HOUR_MS = 3_600_000
@@ -71,25 +71,13 @@ _PIVOT = ", ".join([f"sum(CASE WHEN event_type = '{t}' THEN n ELSE 0 END)" for t
                    + ["sum(CASE WHEN hard THEN n ELSE 0 END)"])
 
 
-def _domain(expr: str, strip: str = "") -> str:
-    """SQL for the lower-cased part of an address after its @ ('' without one)."""
-    tail = f"substr({expr}, instr({expr}, '@') + 1)"
-    if strip:
-        tail = f"rtrim({tail}, '{strip}')"
-    return f"CASE WHEN instr({expr}, '@') > 0 THEN lower(trim({tail})) ELSE '' END"
-
-
-_subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
-_feedback = ", ".join(f"'{f}'" for f in NOT_COUNTED_FEEDBACK_TYPES)
-COUNTED = (f"(e.event_type != 'complaint' OR (coalesce(e.complaint_sub_type, '') NOT IN ({_subs})"
-           f" AND lower(coalesce(e.complaint_feedback_type, '')) NOT IN ({_feedback})))"
-           f" AND {RATE_COUNTED_RECIPIENT}")
+COUNTED = COUNTED_SQL
 HOUR = f"(e.ts / {HOUR_MS}) * {HOUR_MS}"
 HARD = "(e.event_type = 'bounce' AND coalesce(e.bounce_type, '') = 'Permanent')"
 
 _HOURLY_SELECT = f"""
     SELECT {HOUR}, e.event_type, {HARD}, coalesce(e.configuration_set, ''),
-           {_domain("coalesce(e.source, '')", "> ")}, {_domain("e.recipient")},
+           {domain_sql("coalesce(e.source, '')", "> ")}, {domain_sql("e.recipient")},
            coalesce(e.bounce_class, ''), coalesce(e.complaint_feedback_type, ''), {{sign}} count(*)
     FROM events e WHERE {{where}} AND {COUNTED}
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
@@ -286,11 +274,21 @@ def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, n
                  f" FROM ({' UNION ALL '.join([span] * len(spans))}) GROUP BY grp",
                  tuple(p for prefix, start, end in spans for p in (prefix + dimension, start, end)))
     if tagged is None:
-        groups: list[Any] = [{"group": r["grp"], **{c: r[c] for c in COUNTS}} for r in wide]
-        return sorted(groups, key=contribution)
+        return wide_groups(wide)
     # a tag's group "": what the tagged groups do not hold of the window's totals
-    return breakdown_rows(tagged, untagged=[{"grp": "", "event_type": t, "hard": hard, "n": n} for r in wide
-                                            for t, hard, n in _by_type(r) if n])
+    return breakdown_rows(tagged, untagged=long_rows(wide))
+
+
+def wide_groups(wide: Iterable[dict]) -> list[BreakdownRow]:
+    """Rows of (grp, *COUNTS) summed per group as breakdown groups, in contribution order."""
+    groups: list[Any] = [{"group": r["grp"], **{c: r[c] for c in COUNTS}} for r in wide]
+    return sorted(groups, key=contribution)
+
+
+def long_rows(wide: Iterable[dict]) -> list[dict]:
+    """Rows of (grp, *COUNTS) as breakdown_rows' (grp, event_type, hard, n), the zeros left out."""
+    return [{"grp": r["grp"], "event_type": t, "hard": hard, "n": n} for r in wide
+            for t, hard, n in _by_type(r) if n]
 
 
 def _by_type(counts: dict) -> Iterable[tuple[str, int, int]]:

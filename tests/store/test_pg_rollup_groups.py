@@ -1,26 +1,31 @@
 """PostgreSQL's roll-ups per dimension (rollup_groups, kept from each batch in Python): equal to a
 recount of the events in SQL after ingest, prune and duplicates, on both write paths; the
-breakdowns read only the roll-ups; a database of schema 5 gets them from what it holds; odd
-addresses and tags roll up as SQLite's do."""
+breakdowns read only the roll-ups; a database of schema 5 gets them from what it holds, one of
+schema 6 (a row per event type) keeps its breakdowns in schema 7's shape (a count column per type);
+odd addresses and tags roll up as SQLite's do."""
 
 from __future__ import annotations
 
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
+import psycopg
 import pytest
 from fixtures import sns_envelope
+from psycopg.rows import dict_row
 
-from sestui.core.events import parse_body
+from sestui.core.events import EVENT_TYPES, parse_body
 from sestui.store import Store, rollups, to_ms
 from sestui.store.postgres import PostgresStore
 from sestui.store.postgres import rollup_schema
 from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.reports import COMPLAINT_COUNTED, GROUP_EXPR, HARD
+from sestui.store.postgres.rollups import TIERS, cover
 from test_pg_breakdown import DIMENSIONS
-from test_pg_rollups import _same_breakdowns
+from test_pg_rollups import WINDOWS, at_version, upgraded
 from test_rollups import T0, _ingest, _message
 
 _HOUR = f"e.ts / {rollups.HOUR_MS} * {rollups.HOUR_MS}"
@@ -30,10 +35,10 @@ _TAGS = ("SELECT DISTINCT m.message_id, t.key, v.value #>> '{}' AS value FROM me
          " WHERE jsonb_typeof(v.value) = 'string'")
 
 
-def recount(pg: PostgresStore) -> tuple[Counter, Counter]:
-    """(rollup_groups, rollup_tags) as they should be, counted in SQL from every stored event: per
-    hour, 6 hours (dimension "6h:X") and day ("day:X"); tags per hour, and in rollup_groups per 6
-    hours and day (dimension "6h:tag:KEY", "day:tag:KEY")."""
+def recount(pg: PostgresStore) -> Counter:
+    """rollup_groups as it should be, counted in SQL from every stored event, a row per type and
+    hard: per hour, 6 hours (dimension "6h:X") and day ("day:X"); tags as dimension "tag:KEY"
+    ("6h:tag:KEY", "day:tag:KEY")."""
     groups: Counter = Counter()
     for dim in ("", *rollups.GROUP_DIMENSIONS):
         value = GROUP_EXPR[dim] if dim else "''"
@@ -42,21 +47,25 @@ def recount(pg: PostgresStore) -> tuple[Counter, Counter]:
                            f" WHERE {COMPLAINT_COUNTED} GROUP BY 1, 2, 3, 4"):
             for prefix, unit in (("", 3_600_000), ("6h:", 6 * 3_600_000), ("day:", 86_400_000)):
                 groups[(prefix + dim, r["hour"] // unit * unit, r["event_type"], r["hard"], r["value"])] += r["n"]
-    tags = Counter({(r["key"], r["hour"], r["event_type"], r["hard"], r["value"]): r["n"] for r in pg._query(
-        f"SELECT mt.key, {_HOUR} AS hour, e.event_type, {HARD}::int AS hard, mt.value, count(*)::int AS n"
-        f" FROM events e JOIN ({_TAGS}) mt ON mt.message_id = e.message_id WHERE {COMPLAINT_COUNTED}"
-        f" GROUP BY 1, 2, 3, 4, 5")})
-    for (key, hour, event_type, hard, value), n in tags.items():
-        for prefix, unit in (("6h:", 6 * 3_600_000), ("day:", 86_400_000)):
-            groups[(f"{prefix}tag:{key}", hour // unit * unit, event_type, hard, value)] += n
-    return groups, tags
+    for r in pg._query(f"SELECT mt.key, {_HOUR} AS hour, e.event_type, {HARD}::int AS hard, mt.value,"
+                       f" count(*)::int AS n FROM events e JOIN ({_TAGS}) mt ON mt.message_id = e.message_id"
+                       f" WHERE {COMPLAINT_COUNTED} GROUP BY 1, 2, 3, 4, 5"):
+        for prefix, unit in (("", 3_600_000), ("6h:", 6 * 3_600_000), ("day:", 86_400_000)):
+            groups[(f"{prefix}tag:{r['key']}", r["hour"] // unit * unit, r["event_type"], r["hard"], r["value"])] += r["n"]
+    return groups
 
 
-def rolled_up(pg: PostgresStore) -> tuple[Counter, Counter]:
-    groups = pg._query("SELECT dimension, hour, event_type, hard, value, n FROM rollup_groups")
-    tags = pg._query("SELECT tag_key, hour, event_type, hard, tag_value, n FROM rollup_tags")
-    return (Counter({tuple(r.values())[:-1]: r["n"] for r in groups}),
-            Counter({tuple(r.values())[:-1]: r["n"] for r in tags}))
+def rolled_up(pg: PostgresStore) -> Counter:
+    """The roll-ups as recount gives them: rollup_groups' count columns as a row per type and hard."""
+    groups: Counter = Counter()
+    for r in pg._query("SELECT * FROM rollup_groups"):
+        assert any(r[c] for c in rollups.COUNTS) and 0 <= r["bounce_hard"] <= r["bounce"], r  # no empty row
+        for t in EVENT_TYPES:
+            hard = r["bounce_hard"] if t == "bounce" else 0
+            for h, n in ((0, r[t] - hard), (1, hard)):
+                if n:
+                    groups[(r["dimension"], r["hour"], t, h, r["value"])] += n
+    return groups
 
 
 @pytest.mark.parametrize("mode", ["copy", "pipeline"])
@@ -65,8 +74,8 @@ def test_groups_equal_a_recount_after_ingest_prune_and_duplicates(pg_url, mode):
     bodies = [b for i in range(300) for b in _message(rng, i)]
     with PostgresStore(pg_url, write_mode=mode) as pg:
         _ingest(pg, list(bodies), rng)
-        assert rolled_up(pg) == recount(pg) and sum(recount(pg)[0].values()) > 1000
-        assert any(k[0].startswith(rollups.DAILY) for k in rolled_up(pg)[0])
+        assert rolled_up(pg) == recount(pg) and sum(recount(pg).values()) > 1000
+        assert any(k[0].startswith(rollups.DAILY) for k in rolled_up(pg))
         pg.prune(to_ms(T0 + timedelta(days=2, minutes=17, seconds=5)))  # inside an hour, not on its edge
         assert rolled_up(pg) == recount(pg)
         _ingest(pg, rng.sample(bodies, 500), rng)  # duplicates, and what the prune removed, again
@@ -83,26 +92,56 @@ def test_breakdowns_read_only_the_rollups(pg_url):
         for group_by in DIMENSIONS:
             assert pg.breakdown(14 * 86_400_000, group_by, now=to_ms(T0 + timedelta(days=6)))
         del pg._query
-    assert seen and all("rollup_groups" in sql or "rollup_tags" in sql for sql in seen)
+    assert seen and all("rollup_groups" in sql for sql in seen)
     assert not any(" events" in sql or "rollup_hourly" in sql for sql in seen)
 
 
 def test_a_version_5_database_gets_its_groups_from_what_it_holds(tmp_path, pg_url):
     rng = random.Random(8)
     bodies = [b for i in range(150) for b in _message(rng, i)]
-    with PostgresStore(pg_url) as old:
-        _ingest(old, list(bodies), random.Random(1))
-        # as version 5 left it: rollup_hourly and rollup_tags, filled from the events; no rollup_groups
-        old._write("DROP TABLE rollup_groups, rollup_tags")
-        for statement in pgschema.statements(rollup_schema.migration_5()):
-            old._write(statement.replace("%", "%%"))
-        old._write("UPDATE sestui_schema SET version = 5")
-    with Store(tmp_path / "events.db") as sqlite, PostgresStore(pg_url) as pg:
-        assert pg.schema_version == len(pgschema.MIGRATIONS) == 6
+    # as version 5 left it: rollup_hourly and rollup_tags, filled from the events; no rollup_groups
+    at_version(pg_url, bodies, 5, "DROP TABLE IF EXISTS rollup_groups, rollup_tags", *pgschema.statements(rollup_schema.migration_5()))
+    with upgraded(tmp_path, pg_url, bodies) as pg:
         assert pg._query("SELECT to_regclass('rollup_hourly') AS t")[0]["t"] is None
         assert rolled_up(pg) == recount(pg)
-        _ingest(sqlite, list(bodies), random.Random(1))
-        assert _same_breakdowns(sqlite, pg) > 12
+
+
+def _v6_breakdown(query: Callable[[str, tuple], list[dict]], window_ms: int, group_by: str, now: int) -> list:
+    """A breakdown as version 6's code read its rollup_groups (a row per event type and hard)."""
+    hour = rollups.HOUR_MS
+    ranges = cover((now - window_ms) // hour * hour, now // hour * hour + hour)
+    campaign = group_by == "campaign"
+    rows, totals = [], Counter()
+    for prefix, lo, hi in ranges:
+        if campaign and not prefix:
+            rows += query("SELECT tag_value AS grp, event_type, hard, n FROM rollup_tags"
+                          " WHERE tag_key = 'campaign' AND hour >= %s AND hour < %s", (lo, hi))
+        else:
+            rows += query("SELECT value AS grp, event_type, hard, n FROM rollup_groups WHERE dimension = %s"
+                          " AND hour >= %s AND hour < %s", (prefix + ("tag:campaign" if campaign else group_by), lo, hi))
+        if campaign:
+            for r in query("SELECT event_type, hard, n FROM rollup_groups WHERE dimension = %s"
+                           " AND hour >= %s AND hour < %s", (prefix, lo, hi)):
+                totals[(r["event_type"], r["hard"])] += r["n"]
+    return rollups.breakdown_rows(rows, untagged=[{"event_type": t, "hard": h, "n": n} for (t, h), n in totals.items()])
+
+
+def test_a_version_6_database_keeps_its_breakdowns(tmp_path, pg_url):
+    rng = random.Random(9)
+    bodies = [b for i in range(200) for b in _message(rng, i)]
+    # version 6's rollup_groups (a row per type and hard), made as that migration made it
+    at_version(pg_url, bodies, 6, "DROP TABLE IF EXISTS rollup_groups, rollup_tags",
+               *pgschema.statements(rollup_schema.migration_5()), *pgschema.statements(rollup_schema.migration_6()))
+    cases = [(w * 3_600_000, g, to_ms(T0 + timedelta(days=d, minutes=17))) for g in DIMENSIONS for d, w in WINDOWS]
+    with psycopg.connect(pg_url, row_factory=dict_row) as conn:  # opening a PostgresStore would migrate it
+        assert conn.execute("SELECT version FROM sestui_schema").fetchone()["version"] == 6
+        before = [_v6_breakdown(lambda sql, params: conn.execute(sql, params).fetchall(), *case) for case in cases]
+    assert sum(map(bool, before)) > 12
+    with upgraded(tmp_path, pg_url, bodies) as pg:
+        assert [pg.breakdown(*case[:2], now=case[2]) for case in cases] == before
+        assert rolled_up(pg) == recount(pg)
+        assert pg._query("SELECT to_regclass('rollup_groups_v6') AS t, to_regclass('rollup_tags') AS u")[0] == \
+            {"t": None, "u": None}
 
 
 def _record(i: int, recipient: str, source: str, tags: object, event: dict) -> str:
@@ -139,8 +178,6 @@ def test_odd_addresses_and_tags_roll_up_as_in_sqlite(tmp_path, pg_url):
 
 
 def test_a_window_is_covered_by_whole_units_once():
-    from sestui.store.postgres.rollups import TIERS, cover
-
     units = dict(TIERS)
     rng = random.Random(4)
     for _ in range(500):

@@ -4,6 +4,8 @@ ingest with identity notifications arriving first, prune, duplicates, and a data
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sestui.store import Store, to_ms
@@ -42,15 +44,30 @@ def test_rollups_after_prune_and_duplicates_equal_sqlites(tmp_path, pg_url):
         assert _same_breakdowns(sqlite, pg) > 12
 
 
+def at_version(pg_url: str, bodies: list[str], version: int, *undo: str) -> None:
+    """The test database holding `bodies`, as schema `version` left it: the `undo` statements take
+    away what later versions made (statements without parameters: a literal % as is)."""
+    with PostgresStore(pg_url) as old:
+        _ingest(old, list(bodies), random.Random(1))
+        for statement in undo:
+            old._write(statement.replace("%", "%%"))
+        old._write("UPDATE sestui_schema SET version = %s", (version,))
+
+
+@contextmanager
+def upgraded(tmp_path, pg_url: str, bodies: list[str]) -> Iterator[PostgresStore]:
+    """The database at_version left, opened (so migrated to the last version); on leaving, its
+    breakdowns are SQLite's over the same bodies."""
+    with Store(tmp_path / "events.db") as sqlite, PostgresStore(pg_url) as pg:
+        assert pg.schema_version == len(pgschema.MIGRATIONS) == 7
+        yield pg
+        _ingest(sqlite, list(bodies), random.Random(1))
+        assert _same_breakdowns(sqlite, pg) > 12
+
+
 def test_a_database_from_before_rollups_gets_them_from_its_events(tmp_path, pg_url):
     rng = random.Random(8)
     bodies = [b for i in range(150) for b in _message(rng, i)]
-    with PostgresStore(pg_url) as old:
-        _ingest(old, list(bodies), random.Random(1))
-        # as version 4 left it: the events, no roll-up tables
-        old._write("DROP TABLE rollup_groups, rollup_tags")
-        old._write("UPDATE sestui_schema SET version = 4")
-    with Store(tmp_path / "events.db") as sqlite, PostgresStore(pg_url) as pg:
-        assert pg.schema_version == len(pgschema.MIGRATIONS) == 6
-        _ingest(sqlite, list(bodies), random.Random(1))
-        assert _same_breakdowns(sqlite, pg) > 12
+    at_version(pg_url, bodies, 4, "DROP TABLE IF EXISTS rollup_groups, rollup_tags")  # the events, no roll-up tables
+    with upgraded(tmp_path, pg_url, bodies):
+        pass

@@ -7,25 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, RATE_COUNTED_RECIPIENT
+from sestui.core.classify import RATE_COUNTED_RECIPIENT
+from sestui.core.rollup_rules import COUNTED_SQL, domain_sql
 from sestui.store import rollups
 from sestui.store.base import BreakdownRow, now_ms
 from sestui.store.postgres import rollups as pgrollups
 from sestui.store.reads import by_configuration_set
 
-_subs = ", ".join(f"'{s}'" for s in NOT_COUNTED_COMPLAINT_SUB_TYPES)
-_feedback = ", ".join(f"'{f}'" for f in NOT_COUNTED_FEEDBACK_TYPES)
-COMPLAINT_COUNTED = (f"(e.event_type != 'complaint' OR (coalesce(e.complaint_sub_type, '') NOT IN ({_subs})"
-                     f" AND lower(coalesce(e.complaint_feedback_type, '')) NOT IN ({_feedback})))"
-                     f" AND {RATE_COUNTED_RECIPIENT.replace('%', '%%')}")  # psycopg: a literal %
-
-
-def _domain(expr: str, strip: str = "") -> str:
-    """rollups._domain in PostgreSQL's functions: the lower-cased part after the first @ ('' without one)."""
-    tail = f"substr({expr}, strpos({expr}, '@') + 1)"
-    if strip:
-        tail = f"rtrim({tail}, '{strip}')"
-    return f"CASE WHEN strpos({expr}, '@') > 0 THEN lower(trim({tail})) ELSE '' END"
+COMPLAINT_COUNTED = COUNTED_SQL.replace("%", "%%")  # psycopg: a literal %
 
 
 # The configuration set of an event (e) of a message (m): its own, else the one another record of
@@ -35,13 +24,13 @@ CONFIG_SET = "coalesce(e.configuration_set, m.configuration_set, '')"
 # "campaign" is the tag named by the query's parameter (one row per value: LATERAL below).
 GROUP_EXPR = {
     "configuration_set": CONFIG_SET,
-    "from_domain": _domain("coalesce(e.source, '')", "> "),
-    "recipient_domain": _domain("e.recipient"),
+    "from_domain": domain_sql("coalesce(e.source, '')", "> ", find="strpos"),
+    "recipient_domain": domain_sql("e.recipient", find="strpos"),
     "bounce_class": "coalesce(e.bounce_class, '')",
     "feedback_type": "coalesce(e.complaint_feedback_type, '')",
 }
-assert set(GROUP_EXPR) == set(rollups.DIMENSIONS) - {"campaign"}  # campaign: rollup_tags
-HARD = "(e.event_type = 'bounce' AND coalesce(e.bounce_type, '') = 'Permanent')"
+assert set(GROUP_EXPR) == set(rollups.DIMENSIONS) - {"campaign"}  # campaign: a tag, rollups.TAG
+HARD = rollups.HARD
 _MESSAGE = " LEFT JOIN messages m ON m.message_id = e.message_id"
 
 

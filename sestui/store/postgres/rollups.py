@@ -1,29 +1,28 @@
-"""The roll-ups on PostgreSQL, kept in the transaction that writes the events: rollup_tags (per tag
-key x hour x type x hard x tag value) as SQLite's, and rollup_groups as SQLite's (store/rollups.py:
-per dimension x hour x type x hard x value) with coarser tiers of the same sums, per 6 hours and
-per UTC day, the tags' included (TIERS). A breakdown reads the fewest units that cover its window
+"""The roll-ups on PostgreSQL, kept in the transaction that writes the events: rollup_groups, per
+dimension x hour x value with a count per event type and of hard bounces, as SQLite's
+(store/rollups.py, schema 9), with coarser tiers of the same sums, per 6 hours and per UTC day
+(TIERS). Unlike SQLite, the tags are dimensions of rollup_groups too ("tag:KEY", value = the tag's
+value), in every tier, and there is no rollup_tags (schema 7): the campaign breakdown reads one
+table in one shape, as the others do. A breakdown reads the fewest units that cover its window
 (cover): a 14-day window about 13 day rows per group, not 336 hour rows.
 
 A write counts its batch in Python, from the rows it already holds, and adds the counts with one
-unnest upsert per table (keys in sorted order, so two writers never wait on each other's rows in
-opposite orders). Nothing is read back from the events, except the earlier events of a message this
+unnest upsert (keys in sorted order, so two writers never wait on each other's rows in opposite
+orders). Nothing is read back from the events, except the earlier events of a message this
 write gives its first configuration set or tags (a Bounce through an identity topic before its
 Send): those move from "(none)" to the set, or start counting under the tags, as in SQLite.
 
-The values are SQLite's expressions (store/rollups.py) in Python, lower() as SQLite's (ASCII only):
-an event counts under its own set, else its message's; a message's tags are those of its stored row
-(its first record with tags).
+What counts and under which values are core/rollup_rules.py's rules (the same as SQLite's SQL): an
+event counts under its own set, else its message's; a message's tags are those of its stored row
+(its first record with tags, on both backends).
 """
 
 from __future__ import annotations
 
-import functools
-import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sestui.core.classify import NOT_COUNTED_COMPLAINT_SUB_TYPES, NOT_COUNTED_FEEDBACK_TYPES, SIMULATOR_DOMAIN
+from sestui.core.rollup_rules import NO_TAGS, address_domain, counted, tag_pairs
 from sestui.store import rollups
 from sestui.store.base import BreakdownRow
 from sestui.store.rows import EVENT_COLUMNS, MESSAGE_COLUMNS
@@ -34,43 +33,38 @@ _TYPE, _RCPT, _TS, _SET = _E["event_type"], _E["recipient"], _E["ts"], _E["confi
 _BTYPE, _SUB, _FB, _CLASS, _SOURCE = (_E["bounce_type"], _E["complaint_sub_type"], _E["complaint_feedback_type"],
                                       _E["bounce_class"], _E["source"])
 _M_SET, _M_TAGS = MESSAGE_COLUMNS.index("configuration_set"), MESSAGE_COLUMNS.index("tags")
-_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # SQL lower(): ASCII
-_SIMULATOR = "@" + SIMULATOR_DOMAIN
-_SIM_LEN = len(_SIMULATOR)
 _NONE = (None, None)
-_NO_TAGS = (None, "{}", "")
 
 # rollup_groups' tiers: (dimension prefix, length of its rows' time unit). The hourly rows are the
-# totals ("") and each column's; each coarser tier sums them per unit (hour = the unit's UTC start),
-# and sums rollup_tags too, as dimension "<prefix>tag:<key>".
+# totals (""), each column's and each tag key's ("tag:<key>"); each coarser tier sums them per unit
+# (hour = the unit's UTC start), as dimension "<prefix><dimension>".
 TIERS = (("", HOUR_MS), ("6h:", 6 * HOUR_MS), (rollups.DAILY, DAY_MS))
 HOURLY_DIMENSIONS = (rollups.TOTALS, *rollups.GROUP_DIMENSIONS)
 TIER_DIMENSIONS = tuple(tuple(prefix + d for d in HOURLY_DIMENSIONS) for prefix, _unit in TIERS)
 TAG = "tag:"
-GROUP_COLUMNS = ("dimension", "hour", "event_type", "hard", "value")
+GROUP_KEY = ("dimension", "hour", "value")
+COUNTS = rollups.COUNTS  # rollup_groups' count columns: one per event type, then bounce_hard
+_COL = {t: i for i, t in enumerate(COUNTS)}
+_HARD_COL = _COL["bounce_hard"]
+_QUOTED = tuple(f'"{c}"' for c in COUNTS)
+_COUNTS = ", ".join(_QUOTED)
+_SUMS = ", ".join(f'sum("{c}") AS "{c}"' for c in COUNTS)
 
 
 def _quoted(names: tuple[str, ...]) -> str:
     return ", ".join(f"'{n}'" for n in names)
 
 
-def retier(prefix: str, unit: int, where: str) -> list[str]:
-    """Statements making tier `prefix`'s rows (of `unit` ms) from the hourly rows and rollup_tags
-    where `where` (on `hour`, whole units, which must hold no row of that tier yet)."""
-    floor = f"hour / {unit} * {unit}"
-    return [f"INSERT INTO rollup_groups ({', '.join(GROUP_COLUMNS)}, n)"
-            f" SELECT '{prefix}' || dimension, {floor}, event_type, hard, value, sum(n) FROM rollup_groups"
-            f" WHERE dimension IN ({_quoted(HOURLY_DIMENSIONS)}) AND {where} GROUP BY 1, 2, 3, 4, 5",
-            f"INSERT INTO rollup_groups ({', '.join(GROUP_COLUMNS)}, n)"
-            f" SELECT '{prefix}{TAG}' || tag_key, {floor}, event_type, hard, tag_value, sum(n) FROM rollup_tags"
-            f" WHERE {where} GROUP BY 1, 2, 3, 4, 5"]
+def retier(prefix: str, unit: int, where: str) -> str:
+    """The statement making tier `prefix`'s rows (of `unit` ms) from the hourly rows where `where`
+    (on `hour`, whole units, which must hold no row of that tier yet)."""
+    return (f"INSERT INTO rollup_groups ({', '.join(GROUP_KEY)}, {_COUNTS})"
+            f" SELECT '{prefix}' || dimension, hour / {unit} * {unit}, value, {', '.join(f'sum({c})' for c in _QUOTED)}"
+            f" FROM rollup_groups WHERE (dimension IN ({_quoted(HOURLY_DIMENSIONS)}) OR dimension LIKE '{TAG}%%')"
+            f" AND {where} GROUP BY 1, 2, 3")
 
 
 Attribution = tuple[str | None, str | None]  # a message's (configuration set, tags JSON)
-
-
-def _lower(text: str) -> str:
-    return text.lower() if text.isascii() else text.translate(_LOWER)
 
 
 def _floor(ts: int, unit: int) -> int:
@@ -78,51 +72,24 @@ def _floor(ts: int, unit: int) -> int:
     return ts // unit * unit if ts >= 0 else -(-ts // unit * unit)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _tail(tail: str, strip: str) -> str:
-    return _lower((tail.rstrip(strip) if strip else tail).strip(" "))
-
-
-def _domain(address: str, strip: str = "") -> str:
-    """rollups._domain: the lower-cased part after the first @ ('' without one)."""
-    at = address.find("@")
-    return _tail(address[at + 1:], strip) if at >= 0 else ""
-
-
-def _counted(ev: tuple) -> bool:
-    """rollups.COUNTED: not a complaint that is not the recipient's, not mail to the simulator."""
-    if ev[_TYPE] == "complaint" and ((ev[_SUB] or "") in NOT_COUNTED_COMPLAINT_SUB_TYPES
-                                     or _lower(ev[_FB] or "") in NOT_COUNTED_FEEDBACK_TYPES):
-        return False
-    return not _lower((ev[_RCPT] or "")[-_SIM_LEN:]) == _SIMULATOR
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def tag_pairs(tags: str | None) -> tuple[tuple[str, str], ...]:
-    """(key, value) for each string value of each list in a tags JSON object, once."""
-    if tags in _NO_TAGS:
-        return ()
-    try:
-        obj = json.loads(tags)
-    except ValueError:
-        return ()
-    if not isinstance(obj, dict):
-        return ()
-    return tuple(sorted({(k, v) for k, values in obj.items() if isinstance(values, list)
-                         for v in values if isinstance(v, str)}))
-
-
-# (the tier's dimensions, its prefix for tags ("" for hourly: rollup_tags), its unit)
-_TIERS = tuple((dims, prefix + TAG if prefix else "", unit) for dims, (prefix, unit) in zip(TIER_DIMENSIONS, TIERS, strict=True))
+# (the tier's dimensions, its prefix for tags, its unit)
+_TIERS = tuple((dims, prefix + TAG, unit) for dims, (prefix, unit) in zip(TIER_DIMENSIONS, TIERS, strict=True))
 assert TIER_DIMENSIONS[0][1] == "configuration_set"
 
 
 class Counts:
-    """Roll-up deltas: rollup_groups and rollup_tags keys -> how much to add."""
+    """Roll-up deltas: rollup_groups keys -> how much to add to each count column."""
 
     def __init__(self) -> None:
-        self.groups: Counter[tuple] = Counter()
-        self.tags: Counter[tuple] = Counter()
+        self.groups: dict[tuple, list[int]] = {}
+
+    def _add(self, key: tuple, col: int, hard: int, n: int) -> None:
+        row = self.groups.get(key)
+        if row is None:
+            row = self.groups[key] = [0] * len(COUNTS)
+        row[col] += n
+        if hard:
+            row[_HARD_COL] += n
 
     def add_events(self, events: Iterable[tuple], attribution: Mapping[str, Attribution], *,
                    coarse: bool = True, groups: bool = True) -> None:
@@ -131,74 +98,66 @@ class Counts:
         under their tags only."""
         combos: dict[tuple, int] = {}
         sources: dict[str, str] = {}
-        for ev in events:  # the hot loop of a write: _counted and _domain inlined
+        for ev in events:  # the hot loop of a write
             t, recipient = ev[_TYPE], ev[_RCPT] or ""
-            if t == "complaint" and not _counted(ev) or _lower(recipient[-_SIM_LEN:]) == _SIMULATOR:
+            if not counted(t, ev[_SUB], ev[_FB], recipient):
                 continue
             message_set, message_tags = attribution.get(ev[0]) or _NONE
             source = ev[_SOURCE] or ""
             if (source_domain := sources.get(source)) is None:
-                source_domain = sources[source] = _domain(source, "> ")
-            at = recipient.find("@")
+                source_domain = sources[source] = address_domain(source, "> ")
             ts = ev[_TS]
             key = (ts // HOUR_MS * HOUR_MS if ts >= 0 else _floor(ts, HOUR_MS), t,
                    1 if t == "bounce" and ev[_BTYPE] == "Permanent" else 0, ev[_SET] or message_set or "",
-                   source_domain, _tail(recipient[at + 1:], "") if at >= 0 else "", ev[_CLASS] or "", ev[_FB] or "",
-                   message_tags)
+                   source_domain, address_domain(recipient), ev[_CLASS] or "", ev[_FB] or "", message_tags)
             combos[key] = combos.get(key, 0) + 1
-        counts, tag_counts = self.groups, self.tags
+        add = self._add
         tiers = _TIERS if coarse else _TIERS[:1]
         for (hour, t, hard, *values, message_tags), n in combos.items():
             pairs = tag_pairs(message_tags)
-            for tag_key, value in pairs:
-                tag_counts[(tag_key, hour, t, hard, value)] += n
-            if not groups:
-                for (_dims, tag_prefix, unit) in tiers[1:]:
-                    at = _floor(hour, unit)
-                    for tag_key, value in pairs:
-                        counts[(tag_prefix + tag_key, at, t, hard, value)] += n
-                continue
+            col = _COL[t]
             for dims, tag_prefix, unit in tiers:
                 at = _floor(hour, unit)
-                counts[(dims[0], at, t, hard, "")] += n
-                for i, value in enumerate(values, start=1):
-                    counts[(dims[i], at, t, hard, value)] += n
-                if tag_prefix:
-                    for tag_key, value in pairs:
-                        counts[(tag_prefix + tag_key, at, t, hard, value)] += n
+                for tag_key, value in pairs:
+                    add((tag_prefix + tag_key, at, value), col, hard, n)
+                if groups:
+                    add((dims[0], at, ""), col, hard, n)
+                    for i, value in enumerate(values, start=1):
+                        add((dims[i], at, value), col, hard, n)
 
     def move_set(self, events: Iterable[tuple], to: str) -> None:
         """Events counted under "(none)" that now count under their message's new set `to`."""
         for ev in events:
-            if ev[_SET] is None and _counted(ev):
+            if ev[_SET] is None and counted(ev[_TYPE], ev[_SUB], ev[_FB], ev[_RCPT]):
                 hour = _floor(ev[_TS], HOUR_MS)
-                hard = int(ev[_TYPE] == "bounce" and ev[_BTYPE] == "Permanent")
+                col, hard = _COL[ev[_TYPE]], int(ev[_TYPE] == "bounce" and ev[_BTYPE] == "Permanent")
                 for dims, _tag_prefix, unit in _TIERS:
                     at = _floor(hour, unit)
-                    self.groups[(dims[1], at, ev[_TYPE], hard, "")] -= 1
-                    self.groups[(dims[1], at, ev[_TYPE], hard, to)] += 1
+                    self._add((dims[1], at, ""), col, hard, -1)
+                    self._add((dims[1], at, to), col, hard, 1)
 
     def store(self, conn: Any) -> None:
         """Add the counts to the tables; rows a move left at 0 go."""
-        _upsert(conn, "rollup_groups", GROUP_COLUMNS, self.groups)
-        _upsert(conn, "rollup_tags", rollups.TAG_COLUMNS, self.tags)
-        emptied = sorted(k for k, n in self.groups.items() if n < 0)
+        groups = sorted((*key, *counts) for key, counts in self.groups.items() if any(counts))
+        if groups:
+            conn.execute(f"INSERT INTO rollup_groups ({', '.join(GROUP_KEY)}, {_COUNTS})"
+                         f" SELECT * FROM unnest({_arrays(_GROUP_TYPES)})"
+                         f" ON CONFLICT ({', '.join(GROUP_KEY)}) DO UPDATE SET"
+                         f" {', '.join(f'{c} = rollup_groups.{c} + excluded.{c}' for c in _QUOTED)}",
+                         [list(c) for c in zip(*groups, strict=True)])
+        emptied = sorted(k for k, counts in self.groups.items() if min(counts) < 0)
         if emptied:
-            conn.execute(f"DELETE FROM rollup_groups WHERE ({', '.join(GROUP_COLUMNS)}) IN"
-                         f" (SELECT * FROM unnest({_KEY_ARRAYS}))"
-                         f" AND n = 0", [list(c) for c in zip(*emptied, strict=True)])
+            conn.execute(f"DELETE FROM rollup_groups WHERE ({', '.join(GROUP_KEY)}) IN"
+                         f" (SELECT * FROM unnest({_arrays(_GROUP_TYPES[:3])}))"
+                         f" AND {' AND '.join(f'{c} = 0' for c in _QUOTED)}",
+                         [list(c) for c in zip(*emptied, strict=True)])
 
 
-_KEY_TYPES = ("text", "bigint", "text", "int", "text")  # both tables' keys: (text, hour, type, hard, text)
-_KEY_ARRAYS = ", ".join(f"%s::{t}[]" for t in _KEY_TYPES)
+_GROUP_TYPES = ("text", "bigint", "text", *["int"] * len(COUNTS))
 
 
-def _upsert(conn: Any, table: str, columns: tuple[str, ...], counts: Counter[tuple]) -> None:
-    rows = sorted((*key, n) for key, n in counts.items() if n)
-    if rows:
-        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}, n) SELECT * FROM unnest({_KEY_ARRAYS}, %s::int[])"
-                     f" ON CONFLICT ({', '.join(columns)}) DO UPDATE SET n = {table}.n + excluded.n",
-                     [list(c) for c in zip(*rows, strict=True)])
+def _arrays(types: Iterable[str]) -> str:
+    return ", ".join(f"%s::{t}[]" for t in types)
 
 
 STORED = "SELECT message_id, configuration_set, tags FROM messages WHERE message_id = ANY(%s)"
@@ -229,7 +188,7 @@ class Upkeep:
             self.final[m[0]] = now
             if was[0] is None and now[0] is not None:
                 got_set[m[0]] = now[0]
-            if was[1] in _NO_TAGS and now[1] not in _NO_TAGS:
+            if was[1] in NO_TAGS and now[1] not in NO_TAGS:
                 got_tags.append(m[0])
         if got_set or got_tags:
             earlier = conn.execute(EVENTS_OF, (sorted(set(got_set) | set(got_tags)),)).fetchall()
@@ -252,7 +211,6 @@ def prune(conn: Any, before_ms: int) -> None:
     units that begin before the end of the hour the cut falls in; count that hour again, and sum the
     units holding it again."""
     boundary = _floor(before_ms, HOUR_MS)
-    conn.execute("DELETE FROM rollup_tags WHERE hour < %s", (boundary + HOUR_MS,))
     conn.execute("DELETE FROM rollup_groups WHERE hour < %s", (boundary + HOUR_MS,))
     rows = conn.execute(_HOUR_EVENTS, (boundary, boundary + HOUR_MS)).fetchall()
     width = len(EVENT_COLUMNS)
@@ -262,8 +220,7 @@ def prune(conn: Any, before_ms: int) -> None:
     counts.store(conn)
     for prefix, unit in TIERS[1:]:
         start = _floor(boundary, unit)
-        for statement in retier(prefix, unit, "hour >= %s AND hour < %s"):
-            conn.execute(statement, (start, start + unit))
+        conn.execute(retier(prefix, unit, "hour >= %s AND hour < %s"), (start, start + unit))
 
 
 def cover(since: int, stop: int) -> list[tuple[str, int, int]]:
@@ -302,19 +259,16 @@ def breakdown(query: Callable[..., list[dict]], window_ms: int, group_by: str, n
     if group_by not in rollups.DIMENSIONS:
         raise ValueError(f"cannot break down by {group_by!r}: one of {', '.join(rollups.DIMENSIONS)}")
     ranges = cover(_floor(now - window_ms, HOUR_MS), _floor(now, HOUR_MS) + HOUR_MS)
-    tagged = None
-    if group_by == "campaign":
-        hours = [(lo, hi) for prefix, lo, hi in ranges if not prefix]
-        coarse, params = _ranges([r for r in ranges if r[0]], lambda prefix: prefix + TAG + campaign_tag)
-        hourly = " OR ".join("hour >= %s AND hour < %s" for _ in hours) or "FALSE"
-        tagged = query("SELECT grp, event_type, hard, sum(n) AS n FROM ("
-                       f"SELECT tag_value AS grp, event_type, hard, n FROM rollup_tags WHERE tag_key = %s AND ({hourly})"
-                       f" UNION ALL SELECT value, event_type, hard, n FROM rollup_groups WHERE {coarse}"
-                       ") t GROUP BY grp, event_type, hard",
-                       [campaign_tag, *(v for r in hours for v in r), *params])
-    dimension = rollups.TOTALS if tagged is not None else group_by
-    where, params = _ranges(ranges, lambda prefix: prefix + dimension)
-    rows = query(f"SELECT value AS grp, event_type, hard, sum(n) AS n FROM rollup_groups WHERE {where}"
-                 " GROUP BY grp, event_type, hard", params)
+    campaign = group_by == "campaign"
+    where, params = _ranges(ranges, lambda prefix: prefix + (rollups.TOTALS if campaign else group_by))
+    sql = f"SELECT false AS tagged, value AS grp, {_SUMS} FROM rollup_groups WHERE {where} GROUP BY value"
+    if campaign:  # and the tagged groups, in the same round trip
+        tagged, tagged_params = _ranges(ranges, lambda prefix: prefix + TAG + campaign_tag)
+        sql += f" UNION ALL SELECT true, value, {_SUMS} FROM rollup_groups WHERE {tagged} GROUP BY value"
+        params += tagged_params
+    rows = query(sql, params)
+    if not campaign:
+        return rollups.wide_groups(rows)
     # a tag's group "": what the tagged groups do not hold of the window's totals
-    return rollups.breakdown_rows(rows) if tagged is None else rollups.breakdown_rows(tagged, untagged=rows)
+    return rollups.breakdown_rows(rollups.long_rows(r for r in rows if r["tagged"]),
+                                  untagged=rollups.long_rows(r for r in rows if not r["tagged"]))

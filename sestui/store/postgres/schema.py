@@ -233,11 +233,13 @@ CREATE INDEX messages_tags ON messages USING gin ((tags::jsonb) jsonb_path_ops)
 """
 
 # Version 5: the hourly roll-ups, filled from the events already stored; version 6: the roll-ups
-# per dimension the breakdowns read, summed from them (store/postgres/rollup_schema.py).
+# per dimension the breakdowns read, summed from them; version 7: those with a count column per
+# event type, as SQLite's, the tags' hourly rows among them (store/postgres/rollup_schema.py).
 _V5 = rollup_schema.migration_5()
 _V6 = rollup_schema.migration_6()
+_V7 = rollup_schema.migration_7()
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 
 
 def statements(script: str) -> list[str]:
