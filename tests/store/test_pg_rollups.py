@@ -59,7 +59,7 @@ def upgraded(tmp_path, pg_url: str, bodies: list[str]) -> Iterator[PostgresStore
     """The database at_version left, opened (so migrated to the last version); on leaving, its
     breakdowns are SQLite's over the same bodies."""
     with Store(tmp_path / "events.db") as sqlite, PostgresStore(pg_url) as pg:
-        assert pg.schema_version == len(pgschema.MIGRATIONS) == 7
+        assert pg.schema_version == len(pgschema.MIGRATIONS) == 8
         yield pg
         _ingest(sqlite, list(bodies), random.Random(1))
         assert _same_breakdowns(sqlite, pg) > 12
@@ -71,3 +71,13 @@ def test_a_database_from_before_rollups_gets_them_from_its_events(tmp_path, pg_u
     at_version(pg_url, bodies, 4, "DROP TABLE IF EXISTS rollup_groups, rollup_tags")  # the events, no roll-up tables
     with upgraded(tmp_path, pg_url, bodies):
         pass
+
+
+def test_a_database_from_before_version_8_gives_events_without_a_set_their_messages(tmp_path, pg_url):
+    rng = random.Random(9)
+    bodies = [b for i in range(150) for b in _message(rng, i)]
+    at_version(pg_url, bodies, 7, "UPDATE events SET configuration_set = NULL")  # as identity notifications left them
+    with upgraded(tmp_path, pg_url, bodies) as pg:
+        sets = {ev["message_id"]: ev["configuration_set"] for ev in pg.iter_events()}
+        messages = {mid: (pg.message(mid) or {}).get("configuration_set") for mid in sets}
+        assert sets == messages and sum(1 for s in sets.values() if s) > 50

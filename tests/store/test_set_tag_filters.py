@@ -205,3 +205,15 @@ def test_a_version_5_database_gets_sets_tags_and_rollups_from_its_messages(tmp_p
         assert [r["configuration_set"] for r in store.flow_page()] == ["tx", "tx"]
         assert [r["event_type"] for r in store.flow_page(tag=("campaign", "spring"))] == ["send", "bounce"]
         assert groups(store, "configuration_set") == {"tx": (1, 1)} and groups(store, "campaign") == {"spring": (1, 1)}
+
+
+def test_an_event_without_a_set_of_its_own_carries_its_messages(corpus):
+    """What export and the timeline show: a Bounce through an identity topic names no set; once a
+    record of its message does (before it or after), the stored event carries it, on either backend."""
+    checked = 0
+    for ev in corpus.iter_events():
+        message = corpus.message(ev["message_id"]) or {}
+        if message.get("configuration_set"):
+            assert ev["configuration_set"] == message["configuration_set"], ev
+            checked += 1
+    assert checked > 100

@@ -275,6 +275,8 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
                             # the batch's stored messages, before it: what COPY may skip, what roll-ups move
                             stored = pgrollups.stored_attribution(conn, ids) if ids else {}
                         upkeep = pgrollups.Upkeep(conn, stored, data.get("messages", [])) if rows.events else None
+                        if upkeep is not None and "events" in data:
+                            data["events"] = upkeep.with_sets(data["events"])
                         newest = (conn.execute(NEWEST).fetchone() or (0,))[0] if write_rows is write_pipeline else 0
                         result, new_events = write_rows(conn, data, stored)
                         if self.outbox_rules:  # outbox hook: the actions these events trigger, same transaction

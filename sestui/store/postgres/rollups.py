@@ -190,6 +190,7 @@ class Upkeep:
                 got_set[m[0]] = now[0]
             if was[1] in NO_TAGS and now[1] not in NO_TAGS:
                 got_tags.append(m[0])
+        self.got_set = got_set
         if got_set or got_tags:
             earlier = conn.execute(EVENTS_OF, (sorted(set(got_set) | set(got_tags)),)).fetchall()
             for message_id, to in got_set.items():
@@ -197,9 +198,22 @@ class Upkeep:
             tagged = set(got_tags)  # their earlier events count under the tags from now on
             self.counts.add_events((e for e in earlier if e[0] in tagged), self.final, groups=False)
 
+    def with_sets(self, events: list[tuple]) -> list[tuple]:
+        """The batch's events, each without a set of its own given its message's (as SQLite stores
+        them: an identity notification names no set, its message's event-publishing records do)."""
+        final = self.final
+        return [ev if ev[_SET] is not None or (to := (final.get(ev[0]) or _NONE)[0]) is None
+                else ev[:_SET] + (to,) + ev[_SET + 1:] for ev in events]
+
     def apply(self, conn: Any, new_events: Iterable[tuple]) -> None:
         self.counts.add_events(new_events, self.final)
         self.counts.store(conn)
+        if self.got_set:  # the messages' earlier events take the set they now have (counted above by move_set)
+            conn.execute(SET_FROM_MESSAGE, (list(self.got_set), list(self.got_set.values())))
+
+
+SET_FROM_MESSAGE = ("UPDATE events SET configuration_set = s.to_set FROM unnest(%s::text[], %s::text[]) AS s(mid, to_set)"
+                    " WHERE events.message_id = s.mid AND events.configuration_set IS NULL")
 
 
 _HOUR_EVENTS = (f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)}, m.configuration_set, m.tags FROM events e"

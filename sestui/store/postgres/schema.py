@@ -239,7 +239,14 @@ _V5 = rollup_schema.migration_5()
 _V6 = rollup_schema.migration_6()
 _V7 = rollup_schema.migration_7()
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# Version 8: an event with no set of its own carries its message's, as on SQLite (earlier versions
+# left an identity notification's events without one; the roll-ups counted them right already).
+_V8 = """
+UPDATE events SET configuration_set = m.configuration_set FROM messages m
+WHERE m.message_id = events.message_id AND events.configuration_set IS NULL AND m.configuration_set IS NOT NULL
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 
 
 def statements(script: str) -> list[str]:
