@@ -91,7 +91,8 @@ NUMBERS = [
                              " bounces, Hard% hard bounces per send, Cmp complaints, Cmp% complaints per send,"
                              " Rej rejects; Of bnc (from 100 columns): the group's share of all bounces (Share:"
                              " of the bounces or complaints, grouped by their class or feedback type); a rate"
-                             " under the minimum volume (v) is not coloured"),
+                             " under the minimum volume (v) is not coloured; mail to the mailbox simulator and complaints"
+                             " that are not the recipient's are not counted, as in AWS's rates"),
     ("8: Hits 24h", "pane 8: events a rule matched in the last 24 hours"),
     ("8: guard State", "pane 8: armed (below its levels), warned or PAUSED since the crossing; RESUMED by"
                        " hand HH:MM (over pause): a person turned sending back on (s, sestui resume, or in"

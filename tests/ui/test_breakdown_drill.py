@@ -183,3 +183,31 @@ def test_a_window_longer_than_the_stored_history_says_where_it_begins(tmp_path):
             assert "last 14d" in title and f"stored since {sent:%m-%d %H:%M}" in title
 
         run(app, scenario, size=(120, 40))
+
+
+def test_a_window_of_only_simulator_mail_says_why_it_is_empty(tmp_path):
+    """Mail to the mailbox simulator counts in no rate (AWS's neither): a pane of test sends alone is
+    empty, and says so rather than that nothing was sent."""
+    import json
+    from datetime import timedelta
+
+    from console_data import NOW
+    from fixtures import record
+    from sestui.core.events import parse_body
+
+    with Store(tmp_path / "sim.db") as store:
+        rec = record("event-send")
+        rec["mail"]["destination"] = ["bounce@simulator.amazonses.com"]
+        rec["mail"]["timestamp"] = (NOW - timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
+        body = json.dumps(rec)
+        store.add([(body, parse_body(body))])
+        assert store.count("events") == 1
+        app = make_app(store)
+
+        async def scenario(pilot):
+            await open_pane(pilot, "breakdown")
+            assert plain_rows(app, "breakdown") == []
+            said = rendered(app.pane("breakdown").query_one("#bd-empty"))
+            assert said.startswith("No counted events in the last 24h (mail to the mailbox simulator is not counted)")
+
+        run(app, scenario)

@@ -114,7 +114,8 @@ class BreakdownPane(AppWorkers, Vertical):
         self.relayout(force=True)
         self.set_class(not self.rows, "empty")
         self.query_one("#bd-empty", Static).update(Text(
-            f"No events in the last {self.window}. w: a longer window" if not self.rows else "",
+            f"No counted events in the last {self.window} (mail to the mailbox simulator is not counted)."
+            " w: a longer window" if not self.rows else "",
             style=theme_style(self.app, "text-muted")))
 
     # -- the table -------------------------------------------------------------------------------
