@@ -176,17 +176,28 @@ def test_after_a_send_escape_returns_to_the_form_and_alt_y_copies_its_message_id
     sandbox_run(app, scenario)
 
 
+async def ready_form(pilot, app):
+    """Pane 5, once it knows whether the sender is verified and which configuration sets exist."""
+    await pilot.press("5")
+    send = app.pane("send")
+    await until(pilot, lambda: send.verified and send.config_sets is not None)
+    return send
+
+
+async def send_to_the_simulator(pilot) -> None:
+    """From the ready form: alt+s puts the simulator's success address in To; ctrl+s, then yes."""
+    await pilot.press("alt+s", "ctrl+s")
+    await pilot.pause()
+    await pilot.press("y")
+
+
 def test_a_refused_send_stays_on_the_form(store, sestui_aws, sandbox):
     sandbox.faults.fail_next("SendEmail", "MessageRejected", times=1, service="sesv2")
     app = sandbox_app(store, sestui_aws, sandbox)
 
     async def scenario(pilot):
-        await pilot.press("5")
-        send = app.pane("send")
-        await until(pilot, lambda: send.verified and send.config_sets is not None)
-        await pilot.press("alt+s", "ctrl+s")
-        await pilot.pause()
-        await pilot.press("y")
+        send = await ready_form(pilot, app)
+        await send_to_the_simulator(pilot)
         await until(pilot, lambda: "Not sent:" in rendered(send.query_one("#send-problems")))
         assert app.current == "send"
 
@@ -232,9 +243,7 @@ def test_the_confirmation_lists_the_tags_that_will_be_sent(store, sestui_aws, sa
     app = sandbox_app(store, sestui_aws, sandbox)
 
     async def scenario(pilot):
-        await pilot.press("5")
-        send = app.pane("send")
-        await until(pilot, lambda: send.verified and send.config_sets is not None)
+        send = await ready_form(pilot, app)
         send.query_one("#send-tags").value = "campaign=spring-2026, team=ops"
         await pilot.press("alt+s", "ctrl+s")
         await pilot.pause()
@@ -251,9 +260,7 @@ def test_escape_from_a_sends_timeline_returns_to_the_field_it_left_as_it_was(sto
     app = sandbox_app(store, sestui_aws, sandbox)
 
     async def scenario(pilot):
-        await pilot.press("5")
-        send = app.pane("send")
-        await until(pilot, lambda: send.verified and send.config_sets is not None)
+        send = await ready_form(pilot, app)
         await pilot.press("alt+s")
         subject = send.query_one("#send-subject")
         subject.focus()
@@ -310,12 +317,8 @@ def test_after_a_sends_timeline_escape_twice_leaves_the_field_then_a_digit_switc
     app = sandbox_app(store, sestui_aws, sandbox)
 
     async def scenario(pilot):
-        await pilot.press("5")
-        send = app.pane("send")
-        await until(pilot, lambda: send.verified and send.config_sets is not None)
-        await pilot.press("alt+s", "ctrl+s")
-        await pilot.pause()
-        await pilot.press("y")
+        send = await ready_form(pilot, app)
+        await send_to_the_simulator(pilot)
         await until(pilot, lambda: app.current == "timeline" and app.pane("timeline").message_id)
         await pilot.press("escape")
         await until(pilot, lambda: app.current == "send")
