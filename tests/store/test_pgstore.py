@@ -431,3 +431,13 @@ def test_every_role_reading_a_database_sees_the_feed_its_collectors_report(pg_se
     finally:
         with admin(pg_server) as conn:
             conn.execute("DROP ROLE bob")
+
+
+
+def test_no_free_connection_while_the_server_answers_names_both_causes(pg_url):
+    """After a server restart the pool re-makes its connections in a backoff while the server
+    already answers: "overloaded?" alone misled the operator then."""
+    with PostgresStore(pg_url, pool_size=1) as store, store.pool.connection():
+        said = str(store._why_no_connection())
+        assert said.endswith("no free database connection within 10 s, though the server answers: all in use,"
+                             " or still reconnecting after a restart"), said

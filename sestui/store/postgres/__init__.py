@@ -191,7 +191,10 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
             psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S).close()
         except psycopg.Error as exc:
             return connect_error(exc, self.path)
-        return StoreError(f"{self.path}: no free database connection within {POOL_TIMEOUT_S} s (overloaded?)")
+        # The server takes a new connection, yet the pool had none: all in use (an overload), or
+        # it is still re-making the ones a server restart broke (psycopg_pool's backoff).
+        return StoreError(f"{self.path}: no free database connection within {POOL_TIMEOUT_S} s, though the server"
+                          f" answers: all in use, or still reconnecting after a restart")
 
     @property
     def schema_version(self) -> int:
