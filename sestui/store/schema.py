@@ -143,7 +143,7 @@ def _v6(db: sqlite_utils.Database) -> None:
     """Breakdowns and flow filters by configuration set and by tag, taken from the message:
     - an event without a configuration set of its own (an identity notification) gets its message's;
       events(configuration_set) serves `set:NAME` (rowid order within a set: a LIMIT stops early);
-    - message_tags holds every tag a record of a message carried (`tag:KEY=VALUE`);
+    - message_tags holds the tags of a message's first record with tags, as messages.tags (`tag:KEY=VALUE`);
     - rollup_hourly is rebuilt with hard bounces told apart and without the campaign column, and
       rollup_tags holds the counts per tag, so the campaign's key is a setting read at query time."""
     conn = db.conn
