@@ -15,22 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-
 from sestui.core.values import (  # noqa: F401  (valid_text, parse_timestamp: part of this module's API)
-    _Reject,
-    _addressed,
-    _dedupe,
-    _entries,
-    MAX_FUTURE,
-    _json_kind,
-    _loads,
-    _opt_str,
-    _short,
-    _str_list,
-    _without_surrogates,
-    has_long_digit_run,
-    parse_timestamp,
-    valid_text,
+    MAX_FUTURE, _addressed, _dedupe, _entries, _json_kind, _loads, _opt_str, _Reject, _short, _str_list,
+    _without_surrogates, has_long_digit_run, parse_timestamp, valid_text,
 )
 
 from sestui.core import classify
