@@ -24,7 +24,7 @@ def console_commands(app: SestuiApp) -> Iterator[SystemCommand]:
     for i, (name, label) in enumerate(PANES, start=1):
         yield SystemCommand(f"Pane {i}: {label}", f"Show the {label.lower()} pane",
                             lambda name=name: app.action_pane(name))
-    yield SystemCommand("Pause / resume live updates", "Freeze the flow and timeline", app.action_pause)
+    yield SystemCommand("Pause / unpause live updates", "Freeze the flow and timeline (space)", app.action_pause)
     yield SystemCommand("Refresh now", "Reload the visible pane and the header", app.action_refresh_now)
     yield SystemCommand("Flow: problems only", "Show only bounces, complaints, rejects, delays",
                         on("flow", "action_problems"))

@@ -466,3 +466,16 @@ def test_without_a_paused_set_the_footer_has_no_resume(tmp_path):
 
     run(app, scenario)
     store.close()
+
+
+def test_typing_resume_in_the_palette_finds_the_guards_resume_first(app):
+    """It found "Pause / resume live updates" first, and enter paused the console instead."""
+    from textual.fuzzy import Matcher
+
+    async def scenario(pilot):
+        matcher = Matcher("resume")
+        scored = sorted(((matcher.match(c.title), c.title) for c in app.get_system_commands(app.screen)), reverse=True)
+        assert scored[0][1] == "Actions: resume sending", scored[:3]
+        assert not any(score for score, title in scored if "live updates" in title)
+
+    run(app, scenario)
