@@ -92,3 +92,19 @@ def test_the_export_offers_the_whole_path_it_will_write(store):
         assert value == os.path.join(os.getcwd(), "suppressions.csv") and os.path.isabs(value)
 
     run(app, scenario, size=(120, 40))
+
+
+def test_an_empty_audit_says_what_it_will_hold(tmp_path):
+    from sestui.store import Store
+
+    with Store(tmp_path / "empty.db") as empty:
+        app = make_app(empty)
+
+        async def scenario(pilot):
+            pane = await open_pane(pilot, "suppressions")
+            await press(pilot, "u")
+            assert pane.audit.row_count == 0
+            shown = " ".join(rendered(pane.query_one("#sup-detail")).split())
+            assert shown.startswith("No change to the list is recorded yet"), shown
+
+        run(app, scenario, size=(80, 24))

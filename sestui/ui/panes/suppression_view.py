@@ -71,6 +71,10 @@ def audited_cause(audit: Iterable[Row], email: str) -> dict:
     return {}
 
 
+NO_AUDIT = ("No change to the list is recorded yet: what this console, `sestui suppress` and the collector's"
+            " policies add or remove is written here.")
+
+
 def audit_detail_text(row: Row, muted: Style | str) -> Text:
     """The detail under the audit log: the whole of the selected row."""
     lines = Text.assemble(

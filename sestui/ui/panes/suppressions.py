@@ -244,8 +244,9 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
 
     def _follow_audit_cursor(self) -> None:
         row = next((r for r in self.audit_rows if str(r["id"]) == self.audit.selected_key()), None)
+        muted = theme_style(self.app, "text-muted")
         self.query_one("#sup-detail", Static).update(
-            view.audit_detail_text(row, theme_style(self.app, "text-muted")) if row else Text(""))
+            view.audit_detail_text(row, muted) if row else Text(view.NO_AUDIT if not self.audit_rows else "", style=muted))
 
     @on(DataTable.RowSelected, "#sup-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
