@@ -177,7 +177,9 @@ class Context:
 def missing_database(db: Path | str) -> str | None:
     """`no database at PATH` when --db names an SQLite file that does not exist (None: it exists, or
     it is a PostgreSQL URL, which the store reports itself)."""
-    path = _sqlite_path(db)
+    from sestui.store import sqlite_file
+
+    path = sqlite_file(db)
     return None if path is None or path.exists() else f"no database at {path}"
 
 
@@ -195,7 +197,9 @@ def need_terminal() -> None:
 def check_database_file(db: Path | str) -> None:
     """A CliError when a SQLite database path names a folder or a file this user may not read
     (SQLite would say only 'unable to open database file')."""
-    path = _sqlite_path(db)
+    from sestui.store import sqlite_file
+
+    path = sqlite_file(db)
     if path is None or not path.exists():
         return
     if path.is_dir():
@@ -203,12 +207,3 @@ def check_database_file(db: Path | str) -> None:
     if not os.access(path, os.R_OK):
         raise CliError(f"cannot read {path}: permission denied")
 
-
-def _sqlite_path(db: Path | str) -> Path | None:
-    """The file a SQLite --db names (None: a PostgreSQL URL)."""
-    from sestui.store import URL_PREFIXES
-
-    text = os.fspath(db)
-    if text.startswith(URL_PREFIXES):
-        return None
-    return Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser()

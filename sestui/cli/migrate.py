@@ -42,17 +42,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 def _same_database(source: str, target: str) -> bool:
     """Both name one SQLite file (however spelled), or the very same URL."""
-    from pathlib import Path
+    from sestui.store import sqlite_file
 
-    from sestui.store import URL_PREFIXES
-
-    if source.startswith(URL_PREFIXES) or target.startswith(URL_PREFIXES):
+    source_file, target_file = sqlite_file(source), sqlite_file(target)
+    if source_file is None or target_file is None:
         return source == target
-
-    def file(text: str) -> Path:
-        return Path(text.removeprefix("sqlite:").removeprefix("//")).expanduser().resolve()
-
-    return file(source) == file(target)
+    return source_file.resolve() == target_file.resolve()
 
 
 class _Bar:

@@ -14,7 +14,7 @@ from sestui.store.schema import MIGRATIONS
 from sestui.store.sqlite import Store
 
 __all__ = ["MIGRATIONS", "STATUS_RANK", "AddResult", "Rows", "Store", "StoreError", "StoreFull", "from_ms",
-           "is_url", "iso_ms", "now_ms", "open_store", "status_of", "to_ms"]
+           "is_url", "iso_ms", "now_ms", "open_store", "sqlite_file", "status_of", "to_ms"]
 
 URL_PREFIXES = ("postgresql://", "postgres://")
 
@@ -35,6 +35,16 @@ def open_store(target: "str | os.PathLike[str]", readonly: bool = False):
             raise StoreError(f"a postgresql:// database needs psycopg ({exc.name} is missing):"
                              " pip install 'sestui[postgresql]'") from None
         return PostgresStore(text, readonly=readonly)
+    file = sqlite_file(text)
+    assert file is not None
+    return Store(file, readonly=readonly)
+
+
+def sqlite_file(target: "str | os.PathLike[str]") -> Path | None:
+    """The file a `--db` value names: a path, or `sqlite:PATH` (`sqlite://PATH`); None for a URL."""
+    text = os.fspath(target)
+    if text.startswith(URL_PREFIXES):
+        return None
     if text.startswith("sqlite:"):
         text = text.removeprefix("sqlite:").removeprefix("//")
-    return Store(Path(text).expanduser(), readonly=readonly)
+    return Path(text).expanduser()
