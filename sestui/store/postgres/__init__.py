@@ -74,18 +74,10 @@ def _event_where(*, types: Iterable[str] | None = None, text: str | None = None,
         where.append("event_type = ANY(%s)")
         params.append(list(types))
     if text:
-        like = f"%{_like_escape(text)}%"
+        like = f"%{queries.like_escape(text)}%"
         where.append(r"(recipient ILIKE %s ESCAPE '\' OR message_id ILIKE %s ESCAPE '\' OR subject ILIKE %s ESCAPE '\')")
         params += [like, like, like]
     return where, params
-
-
-def _where_sql(clauses: list[str]) -> str:
-    return " WHERE " + " AND ".join(clauses) if clauses else ""
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, HistoryQueries):
@@ -352,7 +344,7 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
             return []
         where, params = _event_where(after_id=after_id, before_id=before_id, types=types, text=text)
         order = "ASC" if after_id is not None else "DESC"
-        return self._query(f"SELECT {COLS} FROM events{_where_sql(where + extra)} ORDER BY {key} {order} LIMIT %s",
+        return self._query(f"SELECT {COLS} FROM events{queries.where_sql(where + extra)} ORDER BY {key} {order} LIMIT %s",
                            params + extra_params + [limit])
 
     def flow_count(self, *, after_id: int, text: str | None = None, types: Iterable[str] | None = None,
@@ -361,7 +353,7 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
         if none:
             return 0
         where, params = _event_where(after_id=after_id, types=types, text=text)
-        return self._query(f"SELECT count(*) AS n FROM events{_where_sql(where + extra)}", params + extra_params)[0]["n"]
+        return self._query(f"SELECT count(*) AS n FROM events{queries.where_sql(where + extra)}", params + extra_params)[0]["n"]
 
     def timeline(self, message_id: str) -> list[EventRow]:
         return self._query(f"SELECT {COLS} FROM events WHERE message_id = %s ORDER BY ts, id", (message_id,))

@@ -7,6 +7,7 @@ import re
 
 import psycopg
 
+from sestui.core.fmt import first_line
 from sestui.store.base import StoreError, StoreUnreachable
 
 
@@ -22,10 +23,6 @@ def display_url(url: str) -> str:
     if host.startswith("/"):
         return f"postgresql://{user}/{info.get('dbname', '')}?host={host}{port and '&port=' + port[1:]}"
     return f"postgresql://{user}{host}{port}/{info.get('dbname', '')}"
-
-
-def first_line(exc: BaseException) -> str:
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
 def connect_error(exc: psycopg.Error, where: str) -> StoreError:

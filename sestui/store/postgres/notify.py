@@ -8,7 +8,8 @@ import psycopg
 
 from sestui.store.base import StoreError
 from sestui.store.postgres import schema as pgschema
-from sestui.store.postgres.messages import connect_error, first_line
+from sestui.core.fmt import first_line
+from sestui.store.postgres.messages import connect_error
 
 CONNECT_TIMEOUT_S = 10
 
