@@ -18,6 +18,15 @@ async def type_path(pilot, app, path: str) -> None:
     await press(pilot, "enter")
 
 
+async def refused_path(pilot, app, key: str, path: str, why: str) -> str:
+    """Pane 3's import (i) or export (e) dialog given `path`: it stays open (`why`); its error line."""
+    await press(pilot, "3")
+    await press(pilot, key)
+    await type_path(pilot, app, path)
+    assert isinstance(app.screen, PathScreen), why
+    return rendered(app.screen.query_one("#error"))
+
+
 def test_the_console_export_is_written_0600(store, tmp_path):
     target = tmp_path / "suppressions.csv"
     app = make_app(store)
@@ -40,11 +49,7 @@ def test_an_unreadable_import_path_keeps_the_dialog_open_with_the_reason(store, 
     missing = tmp_path / "not-there.csv"
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        await press(pilot, "i")
-        await type_path(pilot, app, str(missing))
-        assert isinstance(app.screen, PathScreen), "it stays open to correct the path"
-        shown = rendered(app.screen.query_one("#error"))
+        shown = await refused_path(pilot, app, "i", str(missing), "it stays open to correct the path")
         assert str(missing) in shown and "No such file" in shown, shown
 
     run(app, scenario, size=(120, 40))
@@ -55,11 +60,8 @@ def test_an_export_into_a_missing_folder_keeps_the_dialog_open_with_the_reason(s
     target = tmp_path / "no-such-folder" / "s.csv"
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        await press(pilot, "e")
-        await type_path(pilot, app, str(target))
-        assert isinstance(app.screen, PathScreen), "it stays open to correct the path"
-        assert f"no folder {target.parent}" in rendered(app.screen.query_one("#error"))
+        shown = await refused_path(pilot, app, "e", str(target), "it stays open to correct the path")
+        assert f"no folder {target.parent}" in shown
 
     run(app, scenario, size=(120, 40))
 
@@ -74,11 +76,7 @@ def test_an_import_file_without_an_address_is_said_in_its_dialog_not_asked_about
     some.write_text("email,reason\nnew.one@example.org,BOUNCE\nnot-an-address\n")
 
     async def scenario(pilot):
-        await press(pilot, "3")
-        await press(pilot, "i")
-        await type_path(pilot, app, str(nothing))
-        assert isinstance(app.screen, PathScreen), "it stays open to name another file"
-        shown = rendered(app.screen.query_one("#error"))
+        shown = await refused_path(pilot, app, "i", str(nothing), "it stays open to name another file")
         assert f"no address to import in {nothing}" in shown and "1 row skipped, first: line 1" in shown, shown
         await type_path(pilot, app, str(some))
         assert isinstance(app.screen, ConfirmScreen)
