@@ -20,7 +20,8 @@ def page(names: list[str], token: str | None, size: int) -> tuple[list[str], str
 def api_page(names: list[str], p: dict, size_member: str, code: str) -> tuple[list[str], str | None]:
     """One page of a List operation: the page size in `size_member` (1-1000, default 1000 as SES
     documents); a bad size or token is refused with the error `code` of that API version."""
-    size = p.get(size_member) or 1000
+    size = p.get(size_member)
+    size = 1000 if size is None else size
     if not 1 <= size <= 1000:
         raise ApiError(code, f"{size_member} must be between 1 and 1000.")
     try:

@@ -1,0 +1,106 @@
+"""SESv2 contact lists as the AWS CLI sees them: names that exist are refused, ListContacts
+filters by topic preference and pages (ListContactsFilter, PageSize, NextToken in the SESv2 API
+reference), and a contact carries the list's defaults for the topics it stated nothing for."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+
+def cli_error(err: str) -> tuple[str, str]:
+    """(code, message) of the CLI's `An error occurred (Code) when calling the X operation: message`."""
+    match = re.search(r"An error occurred \(([^)]+)\) when calling the \w+ operation: (.*)", err)
+    assert match, err
+    return match.group(1), match.group(2).strip()
+
+
+def make_list(cli) -> str:
+    name = f"fidelity-{time.monotonic_ns()}"
+    topics = [{"TopicName": "news", "DisplayName": "News", "DefaultSubscriptionStatus": "OPT_IN"},
+              {"TopicName": "promo", "DisplayName": "Promotions", "DefaultSubscriptionStatus": "OPT_OUT"}]
+    code, _, err = cli("sesv2", "create-contact-list", "--contact-list-name", name, "--topics", json.dumps(topics))
+    assert code == 0, err
+    return name
+
+
+def add(cli, name: str, address: str, *preferences: tuple[str, str]) -> None:
+    args = ["sesv2", "create-contact", "--contact-list-name", name, "--email-address", address]
+    if preferences:
+        args += ["--topic-preferences", json.dumps([{"TopicName": t, "SubscriptionStatus": s} for t, s in preferences])]
+    code, _, err = cli(*args)
+    assert code == 0, err
+
+
+def listed(cli, name: str, *args: str) -> list[str]:
+    code, out, err = cli("sesv2", "list-contacts", "--contact-list-name", name, *args)
+    assert code == 0, err
+    return [c["EmailAddress"] for c in out["Contacts"]]
+
+
+def test_a_list_or_a_contact_that_exists_is_refused_and_kept(cli):
+    name = make_list(cli)
+    add(cli, name, "kept@example.com", ("promo", "OPT_IN"))
+    code, _, err = cli("sesv2", "create-contact", "--contact-list-name", name, "--email-address", "kept@example.com")
+    assert code != 0 and cli_error(err)[0] == "AlreadyExistsException"
+    code, out, err = cli("sesv2", "get-contact", "--contact-list-name", name, "--email-address", "kept@example.com")
+    assert code == 0 and out["TopicPreferences"] == [{"TopicName": "promo", "SubscriptionStatus": "OPT_IN"}], err
+    code, _, err = cli("sesv2", "create-contact-list", "--contact-list-name", name)
+    assert code != 0 and cli_error(err)[0] == "AlreadyExistsException"
+    code, out, err = cli("sesv2", "get-contact-list", "--contact-list-name", name)
+    assert code == 0 and [t["TopicName"] for t in out["Topics"]] == ["news", "promo"], err
+    code, _, err = cli("sesv2", "create-contact", "--contact-list-name", name, "--email-address", "x@example.com",
+                       "--topic-preferences", json.dumps([{"TopicName": "nosuch", "SubscriptionStatus": "OPT_IN"}]))
+    assert code != 0 and cli_error(err)[0] == "BadRequestException"
+
+
+def test_list_contacts_filters_by_a_topic_preference(cli):
+    name = make_list(cli)
+    add(cli, name, "ann@example.com", ("promo", "OPT_IN"))
+    add(cli, name, "bob@example.com", ("promo", "OPT_OUT"), ("news", "OPT_OUT"))
+    add(cli, name, "cid@example.com")
+
+    def where(status: str, topic: str, use_default: bool = False) -> list[str]:
+        wanted = {"FilteredStatus": status, "TopicFilter": {"TopicName": topic,
+                                                             "UseDefaultIfPreferenceUnavailable": use_default}}
+        return listed(cli, name, "--filter", json.dumps(wanted))
+
+    assert where("OPT_IN", "promo") == ["ann@example.com"]
+    assert where("OPT_OUT", "promo") == ["bob@example.com"]
+    assert where("OPT_OUT", "promo", use_default=True) == ["bob@example.com", "cid@example.com"]
+    assert where("OPT_IN", "news") == []
+    assert where("OPT_IN", "news", use_default=True) == ["ann@example.com", "cid@example.com"]
+    assert listed(cli, name, "--filter", json.dumps({"FilteredStatus": "OPT_OUT"})) == ["bob@example.com"]
+    assert listed(cli, name) == ["ann@example.com", "bob@example.com", "cid@example.com"]
+
+
+def test_list_contacts_pages_and_refuses_a_bad_page_size_or_token(cli):
+    name = make_list(cli)
+    for n in range(5):
+        add(cli, name, f"page{n}@example.com")
+    code, first, err = cli("sesv2", "list-contacts", "--contact-list-name", name, "--page-size", "2")
+    assert code == 0 and len(first["Contacts"]) == 2 and first["NextToken"], err
+    seen = [c["EmailAddress"] for c in first["Contacts"]]
+    token = first["NextToken"]
+    while token:
+        code, page, err = cli("sesv2", "list-contacts", "--contact-list-name", name, "--page-size", "2",
+                              "--next-token", token)
+        assert code == 0, err
+        seen += [c["EmailAddress"] for c in page["Contacts"]]
+        token = page.get("NextToken")
+    assert seen == [f"page{n}@example.com" for n in range(5)]
+    for bad in (["--page-size", "0"], ["--page-size", "1001"], ["--next-token", "not-a-token"]):
+        code, _, err = cli("sesv2", "list-contacts", "--contact-list-name", name, *bad)
+        assert code != 0 and cli_error(err)[0] == "BadRequestException", bad
+
+
+def test_a_contact_carries_the_defaults_of_the_topics_it_did_not_choose(cli):
+    name = make_list(cli)
+    add(cli, name, "dee@example.com", ("promo", "OPT_IN"))
+    code, out, err = cli("sesv2", "get-contact", "--contact-list-name", name, "--email-address", "dee@example.com")
+    assert code == 0, err
+    assert out["TopicDefaultPreferences"] == [{"TopicName": "news", "SubscriptionStatus": "OPT_IN"}]
+    code, out, err = cli("sesv2", "list-contacts", "--contact-list-name", name)
+    assert code == 0, err
+    assert out["Contacts"][0]["TopicDefaultPreferences"] == [{"TopicName": "news", "SubscriptionStatus": "OPT_IN"}]
