@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -48,5 +49,19 @@ def cli(aws_cli, sandbox, tmp_path):
                               capture_output=True, text=True, env=env, timeout=60, check=False)
         out = json.loads(done.stdout) if done.stdout.strip() else None
         return done.returncode, out, done.stderr
+
+    return run
+
+
+@pytest.fixture
+def cli_refusal(cli):
+    """`cli_refusal("sesv2", "get-contact", ...)` -> (code, message) of the error the CLI printed
+    (`An error occurred (Code) when calling the X operation: message`); it must have failed."""
+
+    def run(*args: str) -> tuple[str, str]:
+        code, out, err = cli(*args)
+        match = re.search(r"An error occurred \(([^)]+)\) when calling the \w+ operation: (.*)", err)
+        assert code != 0 and out is None and match, (code, out, err)
+        return match.group(1), match.group(2).strip()
 
     return run
