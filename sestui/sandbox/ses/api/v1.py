@@ -9,6 +9,7 @@ from ...http.protocol import ApiError, Call
 from ..outbound_mail import raw_mail
 from ..records import NOTIFICATION_TYPES
 from ..regional_account import NotificationSettings, SesAccount
+from .identity_views import identities
 from .paging import api_page
 from .registry import (
     V1_REFUSALS,
@@ -101,7 +102,7 @@ def set_identity_feedback_forwarding(account: SesAccount, call: Call, p: dict) -
 def get_identity_notification_attributes(account: SesAccount, call: Call, p: dict) -> dict:
     attributes = {}
     with account.lock:
-        for identity in p.get("Identities", []):
+        for identity in identities(p):
             if not account.identity_exists(identity):
                 continue
             settings = account.notifications.get(identity.lower())
