@@ -62,6 +62,21 @@ def test_sns_publish_to_a_missing_topic_or_an_empty_message(aws):
     assert aws.sns.publish(TopicArn=topic, Message="x")["MessageId"]
 
 
+def test_sns_refuses_a_subject_publish_documents_as_invalid(aws):
+    topic = aws.sns.create_topic(Name=f"checks-subject-{time.monotonic_ns()}")["TopicArn"]
+    for subject in ("two\nlines", "bell\x07", "s" * 100):
+        assert error_of(aws.sns.publish, TopicArn=topic, Message="x", Subject=subject) == (
+            "InvalidParameter", "Invalid parameter: Subject", 400)
+    assert aws.sns.publish(TopicArn=topic, Message="x", Subject="Ação concluída: " + "s" * 83)["MessageId"]
+
+
+def test_a_refusal_moto_words_reads_as_aws_words_it(aws):
+    """moto nests a whole client error in some messages; AWS's is the part after the colon."""
+    topic = aws.sns.create_topic(Name=f"checks-long-{time.monotonic_ns()}")["TopicArn"]
+    assert error_of(aws.sns.publish, TopicArn=topic, Message="x" * 262145) == (
+        "InvalidParameter", "Invalid parameter: Message too long", 400)
+
+
 def test_a_topic_signs_as_version_1_or_2_only(aws):
     topic = aws.sns.create_topic(Name=f"checks-sig-{time.monotonic_ns()}")["TopicArn"]
     code, _, status = error_of(aws.sns.set_topic_attributes, TopicArn=topic, AttributeName="SignatureVersion",

@@ -74,7 +74,7 @@ class Gateway:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
-        if call is not None and call.service in ("ses", "sesv2"):
+        if call is not None:
             return self._moto_reshaped(call, environ, start_response)
         return self._moto(environ, start_response)
 

@@ -7,7 +7,10 @@ and took a negative visibility timeout); a batch with no entries, more than 10, 
 or not made of 1-80 letters, digits, hyphens and underscores is refused whole (moto failed
 repeated Ids entry by entry and called 11 distinct entries "Id 1 repeated.").
 SNS: Publish to a topic that does not exist is NotFound "Topic does not exist" (moto: "Endpoint
-does not exist"), an empty message is refused, and a topic's SignatureVersion is 1 or 2.
+does not exist"), an empty message or a Subject with a line break or a control character, or
+of 100 characters or more, is refused (Publish's reference: "Subjects must be UTF-8 text with no
+line breaks or control characters, and less than 100 characters long"), and a topic's
+SignatureVersion is 1 or 2.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ _BATCHES = {"SendMessageBatch", "DeleteMessageBatch", "ChangeMessageVisibilityBa
 MAX_BATCH_ENTRIES = 10
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _SIGNATURE_VERSIONS = ("1", "2")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # line breaks included
 
 
 def refusal(call: Call, topic_exists) -> ApiError | None:
@@ -78,6 +82,9 @@ def _sns(operation: str, p: dict, topic_exists) -> ApiError | None:
             return ApiError("NotFound", "Topic does not exist")
         if "Message" in p and not p["Message"]:
             return ApiError("InvalidParameter", "Invalid parameter: Empty message")
+        subject = p.get("Subject")
+        if subject is not None and (len(subject) >= 100 or _CONTROL.search(subject)):
+            return ApiError("InvalidParameter", "Invalid parameter: Subject")
         return None
     if operation == "SetTopicAttributes":
         version = p.get("AttributeValue") if p.get("AttributeName") == "SignatureVersion" else None
