@@ -77,16 +77,19 @@ def test_a_refusal_moto_words_reads_as_aws_words_it(aws):
         "InvalidParameter", "Invalid parameter: Message too long", 400)
 
 
-def test_a_topic_signs_as_version_1_or_2_only(aws):
+def test_a_topic_signs_as_version_1_or_2_only_and_says_which(aws):
+    """SetTopicAttributes takes 1 or 2; GetTopicAttributes lists it once set (its reference)."""
     topic = aws.sns.create_topic(Name=f"checks-sig-{time.monotonic_ns()}")["TopicArn"]
     code, _, status = error_of(aws.sns.set_topic_attributes, TopicArn=topic, AttributeName="SignatureVersion",
                                AttributeValue="3")
     assert (code, status) == ("InvalidParameter", 400)
+    assert "SignatureVersion" not in aws.sns.get_topic_attributes(TopicArn=topic)["Attributes"]  # absent: 1
     code, _, _ = error_of(aws.sns.create_topic, Name=f"checks-sig3-{time.monotonic_ns()}",
                           Attributes={"SignatureVersion": "SHA256"})
     assert code == "InvalidParameter"
     for version in ("2", "1"):
         aws.sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue=version)
+        assert aws.sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SignatureVersion"] == version
 
 
 def test_the_cli_reads_sqs_refusals_as_aws_words_them(cli, queue_url):

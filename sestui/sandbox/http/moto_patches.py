@@ -19,6 +19,9 @@ moto's CloudWatch GetMetricData answers a query without dimensions with every se
 name, whatever its dimensions; CloudWatch matches the dimensions exactly, so the account's
 Reputation.BounceRate (no dimensions) is not averaged with the configuration sets' series.
 
+moto's SNS GetTopicAttributes leaves out SignatureVersion once SetTopicAttributes set it (SNS lists
+it; its absence means 1).
+
 SNS envelopes (signature, certificate, unsubscribe URL) are made by `sns_envelopes`.
 """
 
@@ -27,10 +30,12 @@ from __future__ import annotations
 import time
 
 from moto.cloudwatch.models import CloudWatchBackend
+from moto.sns.responses import SNSResponse
 from moto.sqs.models import Message, Queue, SQSBackend
 
 _ORIGINAL = {"delete": Queue.delete_message, "receive": SQSBackend.receive_message,
-             "set_attributes": Queue._set_attributes, "metric_data": CloudWatchBackend.get_metric_data}
+             "set_attributes": Queue._set_attributes, "metric_data": CloudWatchBackend.get_metric_data,
+             "topic_attributes": SNSResponse.get_topic_attributes}
 
 
 class _Undimensioned:
@@ -91,6 +96,14 @@ def _set_attributes_keeping_policy(self: Queue, attributes: dict, *args, **kwarg
         self.policy = policy
 
 
+def _topic_attributes_with_signature_version(self: SNSResponse):
+    answer = _ORIGINAL["topic_attributes"](self)
+    version = getattr(self.backend.get_topic(self._get_param("TopicArn")), "signature_version", None)
+    if version is not None:
+        answer.result["Attributes"]["SignatureVersion"] = str(version)
+    return answer
+
+
 def apply() -> None:
     """Idempotent."""
     from . import sns_envelopes
@@ -103,3 +116,4 @@ def apply() -> None:
     SQSBackend.receive_message = _locked_receive
     Queue._set_attributes = _set_attributes_keeping_policy
     CloudWatchBackend.get_metric_data = _get_metric_data
+    SNSResponse.get_topic_attributes = _topic_attributes_with_signature_version
