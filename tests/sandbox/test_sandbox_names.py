@@ -1,5 +1,6 @@
-"""Names SES refuses at creation (the rules the SES API references document for each name), seen
-from the AWS CLI and raw boto3: nothing is created when the name is refused."""
+"""Names SES refuses (at creation, the rules the SES API references document for each name; in
+notification settings, an identity it does not have), seen from the AWS CLI and raw boto3:
+nothing is created or changed when the name is refused."""
 
 from __future__ import annotations
 
@@ -51,3 +52,21 @@ def test_creating_an_identity_that_exists_is_refused(cli, cli_refusal, sandbox):
     assert code == "AlreadyExistsException"
     code, out, err = cli("sesv2", "get-email-identity", "--email-identity", sandbox.info.identity)
     assert code == 0 and out["VerifiedForSendingStatus"] is True, err
+
+
+def test_notification_settings_of_an_identity_ses_does_not_have_are_refused(cli_refusal, aws, sandbox):
+    for args in (["set-identity-notification-topic", "--notification-type", "Bounce", "--sns-topic",
+                  sandbox.info.topic_arn],
+                 ["set-identity-headers-in-notifications-enabled", "--notification-type", "Bounce", "--enabled"],
+                 ["set-identity-feedback-forwarding-enabled", "--no-forwarding-enabled"]):
+        code, message = cli_refusal("ses", *args, "--identity", "never-verified.example")
+        assert (code, message) == ("InvalidParameterValue", "Identity never-verified.example is invalid. Must be a "
+                                                            "verified email address or domain.")
+    # An identity named by its ARN is the identity.
+    identity = f"arnnamed-{time.monotonic_ns()}.example"
+    aws.ses.verify_domain_identity(Domain=identity)
+    arn = f"arn:aws:ses:{sandbox.info.region}:{sandbox.account_id}:identity/{identity}"
+    aws.ses.set_identity_headers_in_notifications_enabled(Identity=arn, NotificationType="Delivery", Enabled=True)
+    got = aws.ses.get_identity_notification_attributes(Identities=[identity])["NotificationAttributes"]
+    assert got[identity]["HeadersInDeliveryNotificationsEnabled"] is True
+    aws.ses.delete_identity(Identity=identity)
