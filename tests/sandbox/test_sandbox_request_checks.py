@@ -98,3 +98,17 @@ def test_the_cli_reads_sqs_refusals_as_aws_words_them(cli, queue_url):
     assert ("(InvalidParameterValue) when calling the ReceiveMessage operation: Value 30 for parameter "
             "WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.") in err
     assert "&lt;" not in err and err.count("An error occurred") == 1
+
+
+def test_creating_a_queue_that_exists_with_other_attributes_names_the_attribute(cli, cli_refusal, aws):
+    name = f"checks-exists-{time.monotonic_ns()}"
+    code, first, err = cli("sqs", "create-queue", "--queue-name", name, "--attributes", "VisibilityTimeout=30")
+    assert code == 0, err
+    assert cli_refusal("sqs", "create-queue", "--queue-name", name, "--attributes",
+                       "VisibilityTimeout=60,DelaySeconds=0") == (
+        "QueueAlreadyExists", "A queue already exists with the same name and a different value for attribute "
+                              "VisibilityTimeout")
+    code, again, err = cli("sqs", "create-queue", "--queue-name", name, "--attributes",
+                           "VisibilityTimeout=30,DelaySeconds=0")
+    assert code == 0 and again["QueueUrl"] == first["QueueUrl"], err
+    aws.sqs.delete_queue(QueueUrl=first["QueueUrl"])
