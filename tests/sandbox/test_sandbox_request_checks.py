@@ -1,5 +1,5 @@
-"""Requests SQS and SNS refuse before acting, refused as AWS does (codes and wording from the SQS
-and SNS API references' error lists and AWS's own answers): raw boto3 and the AWS CLI as clients."""
+"""Requests SQS, SNS and CloudWatch refuse before acting, refused as AWS does (codes and wording from
+their API references' error lists and AWS's own answers): raw boto3 and the AWS CLI as clients."""
 
 from __future__ import annotations
 
@@ -112,3 +112,22 @@ def test_creating_a_queue_that_exists_with_other_attributes_names_the_attribute(
                            "VisibilityTimeout=30,DelaySeconds=0")
     assert code == 0 and again["QueueUrl"] == first["QueueUrl"], err
     aws.sqs.delete_queue(QueueUrl=first["QueueUrl"])
+
+
+def test_cloudwatch_refuses_a_reversed_range_or_too_many_datapoints(cli, cli_refusal):
+    reads = ("--namespace", "AWS/SES", "--metric-name", "Reputation.BounceRate", "--statistics", "Maximum")
+    assert cli_refusal("cloudwatch", "get-metric-statistics", *reads, "--start-time", "2026-01-02T00:00:00Z",
+                       "--end-time", "2026-01-04T00:00:00Z", "--period", "60") == (
+        "InvalidParameterCombination", "You have requested up to 2,880 datapoints, which exceeds the limit of 1,440. "
+                                       "You may reduce the datapoints requested by increasing Period, or decreasing "
+                                       "the time range.")
+    code, out, err = cli("cloudwatch", "get-metric-statistics", *reads, "--start-time", "2026-01-02T00:00:00Z",
+                         "--end-time", "2026-01-03T00:00:00Z", "--period", "60")
+    assert code == 0 and out["Datapoints"] == [], err
+    assert cli_refusal("cloudwatch", "get-metric-statistics", *reads, "--start-time", "2026-01-03T00:00:00Z",
+                       "--end-time", "2026-01-02T00:00:00Z", "--period", "3600") == (
+        "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.")
+    queries = '[{"Id": "b", "MetricStat": {"Metric": {"Namespace": "AWS/SES", "MetricName": "Reputation.BounceRate"}, ' \
+              '"Period": 3600, "Stat": "Average"}}]'
+    assert cli_refusal("cloudwatch", "get-metric-data", "--metric-data-queries", queries, "--start-time",
+                       "2026-01-03T00:00:00Z", "--end-time", "2026-01-02T00:00:00Z")[0] == "InvalidParameterValue"

@@ -11,10 +11,14 @@ does not exist"), an empty message or a Subject with a line break or a control c
 of 100 characters or more, is refused (Publish's reference: "Subjects must be UTF-8 text with no
 line breaks or control characters, and less than 100 characters long"), and a topic's
 SignatureVersion is 1 or 2.
+CloudWatch: GetMetricStatistics and GetMetricData need StartTime before EndTime, and
+GetMetricStatistics returns at most 1,440 datapoints (its reference: "If you request more than
+1,440 data points, CloudWatch returns an error"); moto answered both.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 from .protocol import ApiError, Call
@@ -28,6 +32,7 @@ _BATCHES = {"SendMessageBatch", "DeleteMessageBatch", "ChangeMessageVisibilityBa
 MAX_BATCH_ENTRIES = 10
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _SIGNATURE_VERSIONS = ("1", "2")
+MAX_STATISTICS_POINTS = 1440
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # line breaks included
 
 
@@ -38,6 +43,8 @@ def refusal(call: Call, topic_exists) -> ApiError | None:
         return _sqs(call.operation, _params(call))
     if call.service == "sns" and call.operation in ("Publish", "SetTopicAttributes", "CreateTopic"):
         return _sns(call.operation, _params(call), topic_exists)
+    if call.service == "cloudwatch" and call.operation in ("GetMetricStatistics", "GetMetricData"):
+        return _cloudwatch(call.operation, _params(call))
     return None
 
 
@@ -92,4 +99,21 @@ def _sns(operation: str, p: dict, topic_exists) -> ApiError | None:
         version = (p.get("Attributes") or {}).get("SignatureVersion")
     if version is not None and version not in _SIGNATURE_VERSIONS:
         return ApiError("InvalidParameter", "Invalid parameter: SignatureVersion")
+    return None
+
+
+def _cloudwatch(operation: str, p: dict) -> ApiError | None:
+    start, end = p.get("StartTime"), p.get("EndTime")
+    if start is None or end is None:
+        return None
+    if start >= end:
+        return ApiError("InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.")
+    period = p.get("Period")
+    if operation == "GetMetricStatistics" and isinstance(period, int) and period > 0:
+        points = math.ceil((end - start).total_seconds() / period)
+        if points > MAX_STATISTICS_POINTS:
+            return ApiError("InvalidParameterCombination", f"You have requested up to {points:,} datapoints, which "
+                                                           f"exceeds the limit of {MAX_STATISTICS_POINTS:,}. You may "
+                                                           "reduce the datapoints requested by increasing Period, or "
+                                                           "decreasing the time range.")
     return None
