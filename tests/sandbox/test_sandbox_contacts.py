@@ -45,6 +45,9 @@ def test_a_list_or_a_contact_that_exists_is_refused_and_kept(cli, cli_refusal):
     code, _ = cli_refusal("sesv2", "create-contact", "--contact-list-name", name, "--email-address", "x@example.com",
                           "--topic-preferences", unknown_topic)
     assert code == "BadRequestException"
+    code, _ = cli_refusal("sesv2", "create-contact", "--contact-list-name", name, "--email-address", "not-an-address")
+    assert code == "BadRequestException"
+    assert listed(cli, name) == ["kept@example.com"]
 
 
 def test_list_contacts_filters_by_a_topic_preference(cli):

@@ -2,7 +2,8 @@
 Subscription event.
 
 CreateContactList and CreateContact refuse a name that exists (AlreadyExistsException; moto
-replaced the list or the contact, preferences and all). ListContacts pages by address (PageSize
+replaced the list or the contact, preferences and all); CreateContact refuses what is no email
+address and a topic the list does not have (BadRequestException). ListContacts pages by address (PageSize
 1-1000, NextToken) and filters as ListContactsFilter says: with a TopicFilter, the contacts whose
 preference for that topic is FilteredStatus (with UseDefaultIfPreferenceUnavailable, the topic's
 default stands in for a contact that stated none); a FilteredStatus alone matches a contact with
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from ...http.protocol import ApiError, Call
 from ..mailbox_simulator import iso
 from ..regional_account import SesAccount
+from ..suppression_list import is_email_address
 from .registry import handles, v2_page
 
 _STATUS = {"OPT_IN": "OptIn", "OPT_OUT": "OptOut"}
@@ -100,6 +102,8 @@ def create_contact_list(account: SesAccount, call: Call, p: dict) -> None:
 def create_contact(account: SesAccount, call: Call, p: dict) -> None:
     list_name, address = p.get("ContactListName", ""), p.get("EmailAddress", "")
     contact_list = _contact_list(account, list_name)
+    if not is_email_address(address):
+        raise ApiError("BadRequestException", f"Invalid email address: {address}.")
     if address in contact_list.contacts:
         raise ApiError("AlreadyExistsException", f"Contact {address} already exists in list {list_name}.")
     _unknown_topics(contact_list, p)
