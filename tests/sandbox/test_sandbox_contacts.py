@@ -98,3 +98,14 @@ def test_a_contact_carries_the_defaults_of_the_topics_it_did_not_choose(cli):
     code, out, err = cli("sesv2", "list-contacts", "--contact-list-name", name)
     assert code == 0, err
     assert out["Contacts"][0]["TopicDefaultPreferences"] == [{"TopicName": "news", "SubscriptionStatus": "OPT_IN"}]
+
+
+def test_a_send_through_a_contact_list_that_does_not_exist_is_refused(cli, cli_refusal):
+    content = json.dumps({"Simple": {"Subject": {"Data": "list"}, "Body": {"Text": {"Data": "x"}}}})
+    send = ("sesv2", "send-email", "--from-email-address", "lists@sestui.test", "--destination",
+            json.dumps({"ToAddresses": ["success@simulator.amazonses.com"]}), "--content", content)
+    code, _ = cli_refusal(*send, "--list-management-options", "ContactListName=no-such-list")
+    assert code == "NotFoundException"
+    name = make_list(cli)
+    code, out, err = cli(*send, "--list-management-options", f"ContactListName={name},TopicName=news")
+    assert code == 0 and out["MessageId"], err
