@@ -1,10 +1,11 @@
 """The WSGI application in front of moto.
 
-Every request is identified (service, operation, region). An injected fault answers first; then
-the SES operations moto lacks or gets wrong are answered here (`ses.api`); an SES operation
-neither emulates gets an AWS-shaped error (`unsupported`); everything else goes to moto's own
-server application, pinned to this sandbox's AWS account so that several sandboxes
-in one process do not share state. `/_sandbox/` is the control route (see `control`).
+Every request is identified (service, operation, region). An injected fault answers first, then
+a refusal AWS makes before acting (`request_checks`); then the SES operations moto lacks or gets
+wrong are answered here (`ses.api`); an SES operation neither emulates gets an AWS-shaped error
+(`unsupported`); everything else goes to moto's own server application, pinned to this
+sandbox's AWS account so that several sandboxes in one process do not share state.
+`/_sandbox/` is the control route (see `control`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from werkzeug.wsgi import get_input_stream
 
 from ..ses.api import HANDLERS
 from ..ses.regional_account import SesAccount
-from . import sns_envelopes
+from . import request_checks, sns_envelopes
 from .faults import FaultInjector
 from .moto_answers import reshape
 from .protocol import ApiError, Call, identify, respond
@@ -59,7 +60,7 @@ class Gateway:
         body = get_input_stream(environ).read()
         call = identify(environ, body)
         if call is not None:
-            error = self.faults.take(call)
+            error = self.faults.take(call) or request_checks.refusal(call, self._topic_exists)
             if error is not None:
                 return self._answer(call, error, start_response)
             handler = HANDLERS.get((call.service, call.operation))
@@ -73,9 +74,15 @@ class Gateway:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
-        if call is not None and call.service in ("ses", "sesv2"):
+        if call is not None:
             return self._moto_reshaped(call, environ, start_response)
         return self._moto(environ, start_response)
+
+    def _topic_exists(self, arn: str) -> bool:
+        from moto.sns.models import sns_backends
+
+        parts = arn.split(":")
+        return len(parts) == 6 and arn in sns_backends[self.account_id][parts[3]].topics
 
     def _moto_reshaped(self, call: Call, environ: dict, start_response):
         captured: dict = {}

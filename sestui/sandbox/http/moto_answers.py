@@ -1,4 +1,8 @@
-"""moto's answers to SES calls, in AWS's shape.
+"""moto's answers, in AWS's shape.
+
+Some of moto's error messages (SNS, SQS) carry a whole client error inside them: "An error
+occurred (InvalidParameter) when calling the Publish operation: Invalid parameter: Message too
+long"; AWS's message is the part after the colon, and a client prints its own prefix around it.
 
 moto's server labels its SES and SESv2 answers `text/html`, answers some failures with an HTML
 page (an exception in a handler: 500; a route it lacks: 404) or an empty 404. Real SES answers
@@ -10,6 +14,7 @@ into the protocol's error.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 
 from .protocol import ApiError, Call, respond
@@ -17,10 +22,15 @@ from .protocol import ApiError, Call, respond
 log = logging.getLogger(__name__)
 
 _CONTENT_TYPES = {"rest-json": "application/json", "query": "text/xml"}
+_NESTED = re.compile(rb"An error occurred \([^)]*\) when calling the \w+ operation: ")
 
 
 def reshape(call: Call, status: int, headers: list[tuple[str, str]], body: bytes):
-    """(status, headers, body) as SES would have sent them."""
+    """(status, headers, body) as the service would have sent them."""
+    if status >= 400:
+        body = _NESTED.sub(b"", body)
+    if call.service not in ("ses", "sesv2"):
+        return status, headers, body
     content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
     proper = _CONTENT_TYPES.get(call.protocol)
     if proper is None:

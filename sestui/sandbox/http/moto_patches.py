@@ -19,6 +19,12 @@ moto's CloudWatch GetMetricData answers a query without dimensions with every se
 name, whatever its dimensions; CloudWatch matches the dimensions exactly, so the account's
 Reputation.BounceRate (no dimensions) is not averaged with the configuration sets' series.
 
+moto's CreateQueue of a queue that exists with other attributes says only "The specified queue
+already exists."; SQS names the attribute that differs.
+
+moto's SNS GetTopicAttributes leaves out SignatureVersion once SetTopicAttributes set it (SNS lists
+it; its absence means 1).
+
 SNS envelopes (signature, certificate, unsubscribe URL) are made by `sns_envelopes`.
 """
 
@@ -27,10 +33,13 @@ from __future__ import annotations
 import time
 
 from moto.cloudwatch.models import CloudWatchBackend
+from moto.sns.responses import SNSResponse
+from moto.sqs.exceptions import QueueAlreadyExists
 from moto.sqs.models import Message, Queue, SQSBackend
 
 _ORIGINAL = {"delete": Queue.delete_message, "receive": SQSBackend.receive_message,
-             "set_attributes": Queue._set_attributes, "metric_data": CloudWatchBackend.get_metric_data}
+             "set_attributes": Queue._set_attributes, "metric_data": CloudWatchBackend.get_metric_data,
+             "topic_attributes": SNSResponse.get_topic_attributes, "create_queue": SQSBackend.create_queue}
 
 
 class _Undimensioned:
@@ -91,6 +100,26 @@ def _set_attributes_keeping_policy(self: Queue, attributes: dict, *args, **kwarg
         self.policy = policy
 
 
+def _create_queue_naming_the_attribute(self: SQSBackend, name: str, tags=None, **kwargs):
+    try:
+        return _ORIGINAL["create_queue"](self, name, tags, **kwargs)
+    except QueueAlreadyExists:
+        given = {k: v for k, v in kwargs.items() if k != "region"}
+        wanted = Queue(name, region=self.region_name, account_id=self.account_id, **given).attributes
+        existing = self.queues[name].attributes
+        differs = next((k for k in given if existing.get(k) != wanted.get(k)), "")
+        raise QueueAlreadyExists("A queue already exists with the same name and a different value for attribute "
+                                 f"{differs}") from None
+
+
+def _topic_attributes_with_signature_version(self: SNSResponse):
+    answer = _ORIGINAL["topic_attributes"](self)
+    version = getattr(self.backend.get_topic(self._get_param("TopicArn")), "signature_version", None)
+    if version is not None:
+        answer.result["Attributes"]["SignatureVersion"] = str(version)
+    return answer
+
+
 def apply() -> None:
     """Idempotent."""
     from . import sns_envelopes
@@ -103,3 +132,5 @@ def apply() -> None:
     SQSBackend.receive_message = _locked_receive
     Queue._set_attributes = _set_attributes_keeping_policy
     CloudWatchBackend.get_metric_data = _get_metric_data
+    SNSResponse.get_topic_attributes = _topic_attributes_with_signature_version
+    SQSBackend.create_queue = _create_queue_naming_the_attribute

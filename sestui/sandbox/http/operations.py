@@ -38,7 +38,8 @@ def markdown() -> str:
         cells = [", ".join(f"`{op}`" for op in groups[kind]) or "-" for kind in ("sandbox", "moto")]
         lines.append(f"| {SERVICES[service]} | {cells[0]} | {cells[1]} | {len(groups['error'])} operations |")
     lines.append("| SNS, SQS, CloudWatch | - | every operation moto implements (topics, subscriptions, "
-                 "queues, GetMetricData, PutMetricData, ...) | moto's own answer |")
+                 "queues, GetMetricData, PutMetricData, ...), after the requests AWS refuses before acting are "
+                 "refused as AWS words it (`http/request_checks.py`) | moto's own answer |")
     return "\n".join(lines)
 
 

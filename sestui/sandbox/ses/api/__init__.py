@@ -3,6 +3,7 @@
 from . import (  # noqa: F401 (they register)
     configuration_set_options,
     identity_views,
+    names,
     v1,
     v2_configuration_sets,
     v2_contacts,

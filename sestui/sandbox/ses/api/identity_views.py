@@ -1,6 +1,10 @@
 """Identities as both API versions describe them, from one state: verification, feedback
 forwarding (v1 ForwardingEnabled is v2 FeedbackForwardingStatus), tags, and DKIM.
 
+The v1 reads of identity attributes take at most 100 identities a request (each operation's
+documentation in the SES API reference); more are refused with InvalidParameterValue (the
+wording is the sandbox's: AWS does not document it).
+
 The sandbox's DKIM: a verified domain identity signs with Easy DKIM (status SUCCESS, three CNAME
 tokens); an address identity inherits its domain's; anything else has not started.
 """
@@ -10,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from ...http.protocol import Call
+from ...http.protocol import ApiError, Call
 from ..regional_account import SesAccount
 from .registry import email_identity, handles
 
@@ -53,10 +57,28 @@ def get_email_identity(account: SesAccount, call: Call, p: dict) -> dict:
     return result
 
 
+MAX_IDENTITIES = 100
+
+
+def identities(p: dict) -> list[str]:
+    """A v1 attributes read's Identities, refused when there are more than SES takes at once."""
+    names = list(p.get("Identities") or [])
+    if len(names) > MAX_IDENTITIES:
+        raise ApiError("InvalidParameterValue", f"Too many identities: {len(names)}; a request takes at most "
+                                                f"{MAX_IDENTITIES}.")
+    return names
+
+
+@handles("ses", "GetIdentityVerificationAttributes")
+def check_identities_read(account: SesAccount, call: Call, p: dict) -> None:
+    identities(p)
+    return None  # moto answers
+
+
 @handles("ses", "GetIdentityDkimAttributes")
 def get_identity_dkim_attributes(account: SesAccount, call: Call, p: dict) -> dict:
     attributes = {}
-    for name in p.get("Identities", []):
+    for name in identities(p):
         enabled, tokens = dkim(account, name) if account.identity_exists(name) else (False, [])
         entry: dict = {"DkimEnabled": enabled, "DkimVerificationStatus": "Success" if enabled else "NotStarted"}
         if tokens:

@@ -17,13 +17,16 @@ def page(names: list[str], token: str | None, size: int) -> tuple[list[str], str
     return ordered, None
 
 
-def api_page(names: list[str], p: dict, size_member: str, code: str) -> tuple[list[str], str | None]:
-    """One page of a List operation: the page size in `size_member` (1-1000, default 1000 as SES
-    documents); a bad size or token is refused with the error `code` of that API version."""
-    size = p.get(size_member) or 1000
-    if not 1 <= size <= 1000:
-        raise ApiError(code, f"{size_member} must be between 1 and 1000.")
+def api_page(names: list[str], p: dict, size_member: str, code: str,
+             sizes: tuple[int, int] = (1, 1000), default: int = 1000) -> tuple[list[str], str | None]:
+    """One page of a List operation: the page size in `size_member`, within `sizes` (the range the
+    operation's API reference documents; 1-1000 where it documents none), `default` when absent
+    or 0; a size out of range or a bad token is refused with the error `code` of that API version."""
+    size = p.get(size_member)
+    low, high = sizes
+    if size is not None and not low <= size <= high:
+        raise ApiError(code, f"{size_member} must be between {low} and {high}.")
     try:
-        return page(names, p.get("NextToken"), size)
+        return page(names, p.get("NextToken"), size or default)
     except BadToken:
         raise ApiError(code, "The NextToken is invalid.") from None

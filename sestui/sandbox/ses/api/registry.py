@@ -110,5 +110,6 @@ def email_identity(account: SesAccount, name: str):
     raise ApiError("NotFoundException", f"Email identity <{name}> does not exist.")
 
 
-def v2_page(names: list[str], p: dict) -> tuple[list[str], str | None]:
-    return api_page(names, p, "PageSize", "BadRequestException")
+def v2_page(names: list[str], p: dict, sizes: tuple[int, int] = (1, 1000),
+            default: int = 1000) -> tuple[list[str], str | None]:
+    return api_page(names, p, "PageSize", "BadRequestException", sizes, default)

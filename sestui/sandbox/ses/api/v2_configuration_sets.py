@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...http.protocol import ApiError, Call
 from ..regional_account import SesAccount
+from .names import check_name
 from .registry import (
     DESTINATION_KINDS,
     EVENT_TYPES,
@@ -37,6 +38,7 @@ def _destination_missing(config_set: str, name: str) -> ApiError:
 @handles("sesv2", "CreateConfigurationSetEventDestination")
 def create_event_destination(account: SesAccount, call: Call, p: dict) -> dict:
     config_set, name = configuration_set(account, p), p.get("EventDestinationName", "")
+    check_name("event destination", name, "BadRequestException")
     if not account.put_destination(config_set, name, _event_destination(p), new=True):
         raise ApiError("AlreadyExistsException",
                        f"Event destination <{name}> already exists in configuration set <{config_set}>.")
@@ -70,6 +72,7 @@ def delete_event_destination(account: SesAccount, call: Call, p: dict) -> dict:
 @handles("sesv2", "CreateConfigurationSet")
 def create_configuration_set(account: SesAccount, call: Call, p: dict) -> dict | None:
     name = p.get("ConfigurationSetName", "")
+    check_name("configuration set", name, "BadRequestException")
     if account.configuration_set_exists(name):
         raise ApiError("AlreadyExistsException", f"Configuration set <{name}> already exists.")
     return None  # moto creates it

@@ -31,7 +31,7 @@ def delete_email_identity(account: SesAccount, call: Call, p: dict) -> dict:
 @handles("sesv2", "ListEmailIdentities")
 def list_email_identities(account: SesAccount, call: Call, p: dict) -> dict:
     identities = dict(account.moto.email_identities)
-    names, token = v2_page(list(identities), p)
+    names, token = v2_page(list(identities), p, sizes=(0, 1000))  # "at least 0", its reference says
     summaries = [{
         "IdentityType": identities[n].identity_type,
         "IdentityName": n,

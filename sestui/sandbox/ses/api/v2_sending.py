@@ -43,6 +43,9 @@ def send_email_v2(account: SesAccount, call: Call, p: dict) -> dict:
     else:
         raise ApiError("BadRequestException", "Content needs one of Simple, Raw or Template.")
     mail.list_management = p.get("ListManagementOptions")
+    list_name = (mail.list_management or {}).get("ContactListName")
+    if list_name and list_name not in account.moto.contacts_lists:  # SendEmail's NotFoundException
+        raise ApiError("NotFoundException", f"List with name: {list_name} doesn't exist.")
     return accept(account, call, mail, V2_REFUSALS)
 
 

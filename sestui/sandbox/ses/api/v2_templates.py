@@ -57,7 +57,7 @@ def delete_email_template(account: SesAccount, call: Call, p: dict) -> dict:
 @handles("sesv2", "ListEmailTemplates")
 def list_email_templates(account: SesAccount, call: Call, p: dict) -> dict:
     templates = dict(account.moto.templates)
-    names, token = v2_page(list(templates), p)
+    names, token = v2_page(list(templates), p, sizes=(1, 100), default=100)  # 1-100 in its reference
     metadata = [{"TemplateName": n, "CreatedTimestamp": templates[n].get("Timestamp")} for n in names]
     return {"TemplatesMetadata": metadata, **({"NextToken": token} if token else {})}
 
