@@ -54,6 +54,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         say(f"[{table}] {json.dumps(_redacted(values))}")
     for problem in keymap_problems(settings.keymap):
         warn(f"sestui: warning: [keymap] {problem}")
+    from sestui.cli.rules import load_config
+
+    load_config(ctx)  # [[rules]], [[guards]] and [policies] as `sestui collect` reads them: it refuses a bad one
     return 0
 
 
