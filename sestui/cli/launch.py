@@ -149,6 +149,9 @@ def on_leave(hook: Callable[[], None]) -> None:
 def run_leave_hooks() -> None:
     """Run what on_leave registered, once, the last first (whichever thread comes first: another waits
     for it). A hook that fails says so in one line; the others still run."""
+    if threading.current_thread() is threading.main_thread():  # a second SIGTERM must not cut them short
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
     with _leave_lock:
         while _on_leave:
             hook = _on_leave.pop()

@@ -91,6 +91,7 @@ def test_a_leave_hook_that_fails_says_so_in_one_line_and_the_others_still_run(ca
     from sestui.cli import launch
 
     monkeypatch.setattr(launch, "_on_leave", [])
+    monkeypatch.setattr(launch.signal, "signal", lambda *a: None)  # not this test process's handlers
     ran = []
     launch.on_leave(lambda: ran.append("first registered"))
     launch.on_leave(lambda: Path("/proc/no-such-dir/run").rmdir())
