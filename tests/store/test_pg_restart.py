@@ -11,7 +11,7 @@ import pytest
 
 from pg_server import PgServer
 from sestui.store.postgres import PostgresStore
-import sestui.store.postgres as pgstore
+from sestui.store.postgres import pool as pgpool
 from test_store import add, event_keys, synthetic_delivery
 
 
@@ -58,7 +58,7 @@ def test_after_a_restart_one_dropped_connection_replaces_every_idle_one(own_serv
 def test_a_write_waiting_through_the_outage_goes_through_once_the_server_answers(
         own_server, url, caplog, monkeypatch):
     caplog.set_level(logging.INFO, logger="psycopg.pool")
-    monkeypatch.setattr(pgstore, "POOL_TIMEOUT_S", 40)  # the write waits through the whole outage
+    monkeypatch.setattr(pgpool, "POOL_TIMEOUT_S", 40)  # the write waits through the whole outage
     with PostgresStore(url, pool_size=4) as store:
         own_server.pause()
         done: dict[str, object] = {}

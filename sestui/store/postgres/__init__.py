@@ -13,7 +13,6 @@ import functools
 import os
 import re
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self
@@ -22,7 +21,7 @@ import psycopg
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row, tuple_row
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from sestui.core.events import Parsed
 from sestui.store import queries
@@ -35,6 +34,7 @@ from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.outbox import PgOutbox  # outbox hook
 from sestui.store.postgres.messages import connect_error, display_url, lost_error
 from sestui.store.postgres.notify import CONNECT_TIMEOUT_S, PgNotify
+from sestui.store.postgres.pool import POOL_TIMEOUT_S, getconn, open_pool
 from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.reports import pg_sql as _pg
@@ -45,13 +45,6 @@ from sestui.store.rows import EVENT_COLUMNS, Rows
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
 EVENTS = ", ".join(EVENT_COLUMNS)
 NEWEST = "SELECT coalesce(max(id), 0) FROM events"
-POOL_TIMEOUT_S = 10
-# psycopg_pool retries a failed connect with a doubling delay (1 s, 2 s, ...) until reconnect_timeout,
-# then stops trying until a request for a connection finds the pool below its size. So a write waits
-# in short slices, each a new request, and a failed connect gives up soon: while the server is down a
-# connect is tried about every WAIT_SLICE_S, and a write goes through within about that once it answers.
-RECONNECT_GIVE_UP_S = 0.5
-WAIT_SLICE_S = 0.5
 DEFAULT_WRITE_MODE = "copy"  # measured faster: benchmarks/ingest_pg.py
 
 _EVENT_CONDITIONS = {
@@ -126,10 +119,7 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
             raise self._not_a_member(first) from exc
         finally:
             first.close()
-        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=POOL_TIMEOUT_S, name="sestui",
-                                   reconnect_timeout=RECONNECT_GIVE_UP_S,
-                                   kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-                                   configure=self._configure, check=self._check)
+        self.pool = open_pool(url, size=pool_size, configure=self._configure)
 
     @functools.cached_property
     def writing_cores(self) -> int:
@@ -145,16 +135,6 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
             "AND schemaname = current_schema())").fetchone() or (None, None)
         return StoreError(f"{self.path}: role {user} may not use sestui's tables (owned by {owner}): ask an "
                           f"administrator to run GRANT {owner} TO {user}")
-
-    def _check(self, conn: psycopg.Connection) -> None:
-        """Before the pool hands out a connection: one the server dropped is replaced, not handed out.
-        One dropped means a restart dropped every idle one: they are all checked now, not one per
-        try with the pool's growing sleep between tries (0 + 1 + 2 + 4 s for four of them)."""
-        try:
-            ConnectionPool.check_connection(conn)
-        except psycopg.Error:
-            self.pool.check()
-            raise
 
     def _configure(self, conn: psycopg.Connection) -> None:
         # Short statements whose row estimates can pass jit_above_cost (a write's roll-up upsert
@@ -180,14 +160,10 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
 
     @contextmanager
     def _conn(self) -> Iterator[psycopg.Connection]:
-        deadline = time.monotonic() + POOL_TIMEOUT_S
-        while True:
-            try:
-                conn = self.pool.getconn(timeout=max(0.01, min(WAIT_SLICE_S, deadline - time.monotonic())))
-                break
-            except PoolTimeout as exc:
-                if time.monotonic() >= deadline:
-                    raise self._why_no_connection() from exc
+        try:
+            conn = getconn(self.pool)  # within about a second of a restarted server answering (pool.py)
+        except PoolTimeout as exc:
+            raise self._why_no_connection() from exc
         try:
             with conn:
                 yield conn
