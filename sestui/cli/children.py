@@ -14,6 +14,7 @@ import time
 
 PARENT_FD_ENV = "SESTUI_PARENT_FD"
 _parent_pipes: dict[int, int] = {}  # child pid -> the write end of its parent pipe
+_children: list[subprocess.Popen] = []  # every child spawn_child made (for end_children)
 _PR_SET_PDEATHSIG = 1
 
 
@@ -47,7 +48,24 @@ def spawn_child(cmd: list[str], *, env: dict[str, str] | None = None, **popen) -
     finally:
         os.close(read_end)
     _parent_pipes[proc.pid] = write_end  # kept open for the child's lifetime
+    _children.append(proc)
     return proc
+
+
+def end_children(timeout: float) -> None:
+    """SIGTERM to every child spawn_child made that still runs, then wait for them all: a child
+    still running after `timeout` seconds gets SIGKILL (each commits what it holds on SIGTERM, and
+    a kill loses nothing either)."""
+    deadline = time.monotonic() + timeout
+    for proc in _children:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in _children:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def watch_parent_pipe() -> None:

@@ -54,6 +54,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         say(f"[{table}] {json.dumps(_redacted(values))}")
     for problem in keymap_problems(settings.keymap):
         warn(f"sestui: warning: [keymap] {problem}")
+    from sestui.ops.rules_cli import load_for_cli
+
+    try:  # [[rules]], [[guards]] and [policies] as `sestui collect` reads them
+        load_for_cli(settings)
+    except ValueError as exc:
+        warn(f"sestui: warning: {exc} (sestui collect and the console refuse to start with it)")
     return 0
 
 

@@ -57,20 +57,27 @@ def demo_settings(ctx: Context, db: Path | str, webhook_url: str):
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from sestui.cli.launch import (
-        LaunchError,
-        Target,
-        demo_db_path,
-        run_console,
-        side_file,
-        start_sandbox,
-    )
+    from sestui.cli.launch import demo_db_path, exit_on_signals, on_leave, remove_demo_run, run_leave_hooks
+
+    need_terminal()  # before the sandbox starts (it takes seconds)
+    exit_on_signals()
+    if ctx.settings.values["db"]:
+        db = ctx.settings.db_path
+    else:  # a run folder of its own: it goes when the demo ends, however it ends
+        db = demo_db_path()
+        on_leave(lambda: remove_demo_run(db.parent))
+    try:
+        return _run(ctx, args, db)
+    finally:  # an error or a signal before the console (which runs them as it leaves)
+        run_leave_hooks()
+
+
+def _run(ctx: Context, args: argparse.Namespace, db: Path | str) -> int:
+    from sestui.cli.launch import LaunchError, Target, run_console, side_file, start_sandbox
     from sestui.sandbox.demo import routes
     from sestui.sandbox.demo.receiver import WebhookReceiver
 
-    need_terminal()  # before the sandbox starts (it takes seconds)
     settings = ctx.settings
-    db = settings.db_path if settings.values["db"] else demo_db_path()
     secret = secrets.token_hex(16)
     os.environ[routes.WEBHOOK_SECRET_ENV] = secret  # the collector child inherits it
     receiver = WebhookReceiver(secret, log_path=side_file(db, "-webhook.jsonl")).start()

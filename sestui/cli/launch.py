@@ -17,11 +17,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NoReturn
 
 from sestui.aws import Aws, AwsError
-from sestui.cli.children import release_parent_pipe, spawn_child
+from sestui.cli.children import end_children, release_parent_pipe, spawn_child
 from sestui.cli.common import CliError, need_terminal
 from sestui.config.settings import Settings, default_db_path, load
 from sestui.ops.build import BuildError, build_collector
@@ -128,6 +130,57 @@ def demo_db_path() -> Path:
     return run / "demo.db"
 
 
+def remove_demo_run(run: Path) -> None:
+    """The demo's run folder, once its children have ended (a collector still stopping could write a
+    file into it). What cannot be removed, the next demo removes (demo_db_path)."""
+    end_children(timeout=3.0)
+    shutil.rmtree(run, ignore_errors=True)
+
+
+_on_leave: list[Callable[[], None]] = []
+_leave_lock = threading.Lock()
+
+
+def on_leave(hook: Callable[[], None]) -> None:
+    """Run `hook` when the process leaves: a quit, SIGHUP, SIGTERM, or an error before the screen."""
+    _on_leave.append(hook)
+
+
+def run_leave_hooks() -> None:
+    """Run what on_leave registered, once, the last first (whichever thread comes first: another waits
+    for it). A hook that fails says so in one line; the others still run."""
+    if threading.current_thread() is threading.main_thread():  # a second SIGTERM must not cut them short
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+    with _leave_lock:
+        while _on_leave:
+            hook = _on_leave.pop()
+            try:
+                hook()
+            except Exception as exc:  # noqa: BLE001  (leaving anyway: say it, go on)
+                print(f"sestui: while leaving: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def leave(code: int) -> NoReturn:
+    """Run the leave hooks and end the process now. Thread workers may sit in a slow AWS call (the
+    interpreter would wait for them at exit); everything worth keeping is committed."""
+    run_leave_hooks()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def exit_on_signals() -> None:
+    """Until the screen opens (which handles them itself): SIGHUP and SIGTERM end the command through
+    its `finally` (SystemExit), not on the spot, so that its leave hooks run."""
+
+    def stop(signum, frame) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, stop)
+
+
 def check_credentials(aws: Aws) -> str | None:
     """The caller's account id, or raise LaunchError with a screen that explains what to do."""
     try:
@@ -169,12 +222,8 @@ def run_console(targets: dict[str, Target], first: str, *, read_only: bool, keym
             name, previous = result[1], name
     finally:
         if demo_process is not None:
-            demo_process.terminate()  # it stops by itself; don't wait for it
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Thread workers may sit in a slow AWS call; the interpreter would wait for them at exit.
-    # Everything worth keeping is committed, so leave now.
-    os._exit(code)
+            demo_process.terminate()  # it stops by itself
+    leave(code)
 
 
 # The settings a `sestui collect` child takes from the console, passed as SESTUI_* variables
@@ -314,14 +363,15 @@ def _run_once(targets: dict[str, Target], name: str, *, read_only: bool, keymap:
 
 
 def _exit_on_hangup(app) -> None:
-    """A dropped SSH session sends SIGHUP: quit, and make sure the process ends even if the dead
-    terminal makes a clean shutdown hang."""
+    """A dropped SSH session or a killed tmux sends SIGHUP, a service manager SIGTERM: quit, and make
+    sure the process ends (leaving as a quit does) even if the dead terminal makes a clean shutdown hang."""
 
     def hangup(signum, frame) -> None:
-        threading.Timer(2.0, lambda: os._exit(129)).start()
-        app.exit(return_code=129)
+        threading.Timer(2.0, leave, args=(128 + signum,)).start()
+        app.exit(return_code=128 + signum)
 
-    signal.signal(signal.SIGHUP, hangup)
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, hangup)
 
 
 def _actions(settings: Settings):

@@ -53,8 +53,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     try:
         if args.action == "add":
             for email in args.emails:
+                before = aws.suppressions.get(email.strip()) if not service.email_problem(email.strip()) else None
                 service.add(aws, store, email, args.reason, origin="cli")
-                say(f"added {email} ({args.reason.upper()})")
+                say(_added(email.strip(), args.reason.upper(), before.reason if before else None))
         elif args.action == "remove":
             missing = 0
             for email in args.emails:
@@ -117,19 +118,37 @@ def _import(aws, store, args: argparse.Namespace) -> int:
         rows, errors = service.read_csv(f, default_reason=args.reason.upper())
     for error in errors:
         warn(f"skipped {error}")
-    added = failed = 0
+    # SES puts an address already listed again (its reason replaced): that is no entry more.
+    listed = {entry.email.lower(): entry.reason for entry in aws.suppressions.entries()} if rows else {}
+    added = updated = failed = 0
     for row in rows:
+        before = listed.get(row.email.lower())
         if args.dry_run:
-            say(f"would add {row.email} ({row.reason})")
+            say(_added(row.email, row.reason, before, would=True))
             continue
         try:
             service.add(aws, store, row.email, row.reason, origin="cli import")
-            added += 1
         except AwsError as exc:
             failed += 1
             warn(f"line {row.line}: {row.email}: {service.plain_reason(exc, row.email)}")
-    print(f"added={added} failed={failed} skipped={len(errors)}")
+            continue
+        if before is None:
+            added += 1
+        else:
+            updated += 1
+    print(f"added={added} updated={updated} failed={failed} skipped={len(errors)}")
     return 1 if failed or errors else 0
+
+
+def _added(email: str, reason: str, before: str | None, *, would: bool = False) -> str:
+    """What putting `email` on the list did (or would do), given the reason it was listed for
+    before (None: not listed)."""
+    if before is None:
+        return f"would add {email} ({reason})" if would else f"added {email} ({reason})"
+    verb, was = ("would list", "is") if would else ("listed", "was")
+    if before == reason:
+        return f"{verb} {email} again ({reason}; it {was} already)"
+    return f"{verb} {email} for {reason} (it {was} listed for {before})"
 
 
 def _print_suppressions(rows: list[dict]) -> None:

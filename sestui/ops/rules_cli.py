@@ -105,28 +105,31 @@ def outbox_lines(store: Store, states: Iterable[str] | None = None, limit: int =
     return lines or ["the outbox is empty"]
 
 
-def _ids(store: Store, ids: Iterable[int], states: tuple[str, ...]) -> list[int]:
+def _ids(store: Store, ids: Iterable[int], states: tuple[str, ...]) -> tuple[list[int], str]:
+    """The items among `ids` in one of `states`, and what is said of the others ("" if none)."""
     store.outbox.ensure()  # a database no rule has written to yet
-    chosen = []
+    chosen, others = [], []
     for i in ids:
         row = store.outbox.get(i)
         if row is None:
             raise ValueError(f"no outbox item {i}")
         if row["state"] in states:
             chosen.append(i)
-    return chosen
+        else:
+            others.append(f"{i} is {row['state']}")
+    return chosen, f"; left as they are: {', '.join(others)}" if others else ""
 
 
 def outbox_retry(store: Store, ids: Iterable[int]) -> str:
-    chosen = _ids(store, ids, ("dead", "retrying", "discarded"))
+    chosen, others = _ids(store, ids, ("dead", "retrying", "discarded"))
     n = store.outbox.retry(chosen)
-    return f"retry={n} (due now; the collector's deliverer runs them)"
+    return f"retry={n} (due now; the collector's deliverer runs them){others}"
 
 
 def outbox_discard(store: Store, ids: Iterable[int]) -> str:
-    chosen = _ids(store, ids, ("dead", "retrying", "pending"))
+    chosen, others = _ids(store, ids, ("dead", "retrying", "pending"))
     n = store.outbox.discard(chosen)
-    return f"discarded={n}"
+    return f"discarded={n}{others}"
 
 
 def resume(aws: Aws, store: Store | None, *, configuration_set: str | None = None, account: bool = False,

@@ -163,7 +163,7 @@ def _rate_problems(where: str, rates: Rates, limits: Limits, *, paged: bool) -> 
 
 def _feed(store: Store, now_ms: int, queue_url: str | None) -> dict[str, Any]:
     rows = store.collector_states()
-    feed = health.feed_state(rows, now_ms)
+    feed = health.feed_state(rows, now_ms, queue_url=queue_url, db_path=store.identity)  # as the console's header
     state = FEED_NAMES.get(feed.state, feed.state.upper())
     if queue_url is None and not rows:
         state = "NO FEED"
@@ -174,7 +174,7 @@ def _feed(store: Store, now_ms: int, queue_url: str | None) -> dict[str, Any]:
         out["reason"] = feed.error
     if feed.since_ms:
         out["since"] = iso_ms(feed.since_ms)
-    if state == "NO FEED":
+    if state == "NO FEED" and queue_url is None:
         out["reason"] = "no queue configured: `sestui setup` creates one"
     return out
 

@@ -135,9 +135,11 @@ class CsvRow:
 
 def read_csv(f: IO[str], default_reason: str = "BOUNCE") -> tuple[list[CsvRow], list[str]]:
     """Rows to import and one error line per unusable row. A header row is optional; a bare list
-    of addresses is accepted (reason defaults to BOUNCE)."""
+    of addresses is accepted (reason defaults to BOUNCE). An address again (in any case: the list
+    ignores it) is an error line, so that every row imported is one more entry."""
     rows: list[CsvRow] = []
     errors: list[str] = []
+    first_line: dict[str, int] = {}
     reader = csv.reader(f)
     for number, record in enumerate(reader, start=1):
         if not record or not "".join(record).strip():
@@ -147,6 +149,8 @@ def read_csv(f: IO[str], default_reason: str = "BOUNCE") -> tuple[list[CsvRow], 
         if number == 1 and email.lower() in ("email", "emailaddress", "email_address", "address"):
             continue
         problem = email_problem(email) or (None if reason in REASONS else f"unknown reason {reason!r}")
+        if not problem and (seen := first_line.setdefault(email.lower(), number)) != number:
+            problem = f"{email} again (line {seen}; the suppression list ignores case)"
         if problem:
             errors.append(f"line {number}: {problem}")
             continue

@@ -78,7 +78,7 @@ class Store(SharedReads, StateQueries, HistoryQueries):
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
         self.path = Path(path)
-        self.identity = str(self.path)
+        self.identity = str(self.path.absolute())  # a relative --db names the same file from elsewhere
         self._lock = threading.RLock()
         try:
             if not readonly:

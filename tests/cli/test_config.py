@@ -157,6 +157,17 @@ def test_a_bad_setting_stops_a_command_with_status_2(config_file, capsys):
     assert capsys.readouterr().err.strip() == f"sestui: error: receivers from file {path}: must be at least 1, got 0"
 
 
+def test_sestui_config_warns_of_a_guard_that_sestui_collect_would_refuse(config_file, capsys):
+    """A key of the next table lands in the [[guards]] above it: `sestui config` said nothing while
+    `sestui collect` refused to start (found in the ops trial)."""
+    path = config_file('[[guards]]\nname = "g"\nmetric = "bounce_rate"\npause.level = 0.04\n'
+                       'pause.do = [{ action = "pause_sending" }]\nretention_days = 30\n')
+    assert cli.main(["config"]) == 0  # what it read is shown, as for a keymap problem
+    out, err = capsys.readouterr()
+    assert "[guards]" in out
+    assert err.startswith(f"sestui: warning: {path}: guard 'g': has no key 'retention_days'") and err.count("\n") == 1
+
+
 def test_collect_takes_its_options_from_all_three_places(config_file, monkeypatch):
     config_file(FILE.replace("receivers = 2", "receivers = 2\nvisibility_timeout = 30"))
     monkeypatch.setenv("SESTUI_WAIT_SECONDS", "7")

@@ -97,6 +97,21 @@ def test_outbox_list_retry_discard(tmp_path):
     store.close()
 
 
+def test_outbox_retry_and_discard_say_which_items_they_left_alone(tmp_path):
+    """`sestui outbox retry 1` on a delivered item said only "retry=0" (found in the ops trial)."""
+    store = Store(tmp_path / "events.db")
+    sql.attach(store, None)
+    sql.enqueue(store.conn, [sql.item("r", 0, "webhook", {"url": "http://x"}, {"n": i}, (f"m{i}",)) for i in (1, 2)])
+    [done, dead] = sorted(r["id"] for r in sql.list_items(store.conn))
+    store.conn.execute("UPDATE outbox SET state = 'done' WHERE id = ?", (done,))
+    store.conn.execute("UPDATE outbox SET state = 'dead' WHERE id = ?", (dead,))
+    assert rules_cli.outbox_retry(store, [done, dead]) == \
+        f"retry=1 (due now; the collector's deliverer runs them); left as they are: {done} is done"
+    assert rules_cli.outbox_discard(store, [done]) == f"discarded=0; left as they are: {done} is done"
+    assert sql.get(store.conn, done)["state"] == "done"
+    store.close()
+
+
 def test_overview_for_the_actions_pane(settings, tmp_path):
     config, store = wired_with_a_bounce(settings, tmp_path)
     view = rules_cli.overview(config, store)

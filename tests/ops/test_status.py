@@ -288,3 +288,33 @@ def test_a_paused_configuration_set_is_a_warning(sandbox, clients_for, region, s
     assert data["status"] == "WARNING"
     [paused] = [p for p in data["problems"] if "sending paused" in p["message"]]
     assert paused["status"] == "WARNING" and "sestui resume --configuration-set paused-stream" in paused["message"]
+
+
+def test_the_feed_is_the_configured_queues_into_this_database(tmp_path):
+    """As the console's header: `status` took any collector row of any queue, and with a queue
+    configured but no collector on it said NO FEED, "no queue configured" (found in the ops trial)."""
+    now = now_ms()
+    row = {"queue_url": "q-a", "state": "running", "started": now - 5000, "heartbeat": now, "last_success": now,
+           "events_per_s": 0.0, "received": 0, "stored": 0, "duplicates": 0, "quarantined": 0}
+    account = _FixedAccount(sent=0, most=200)
+    with Store(tmp_path / "events.db") as store, Store(tmp_path / "copy.db") as copy:
+        store.save_collector_state("c1", dict(row, db_path=store.identity))
+        copy.save_collector_state("c1", dict(row, db_path=store.identity))  # a copied file: not its feed
+        assert status.report(account, store, now_ms=now, queue_url="q-a")["feed"]["state"] == "LIVE"
+        other = status.report(account, store, now_ms=now, queue_url="q-b")["feed"]
+        assert other["state"] == "STOPPED" and other["reason"] == "no collector reads this queue into this database"
+        assert status.report(account, copy, now_ms=now, queue_url="q-a")["feed"]["state"] == "STOPPED"
+        assert status.report(account, store, now_ms=now, queue_url=None)["feed"]["state"] == "LIVE"  # any queue's
+    with Store(tmp_path / "fresh.db") as fresh:
+        none = status.report(account, fresh, now_ms=now, queue_url=None)["feed"]
+        assert none["state"] == "NO FEED" and none["reason"] == "no queue configured: `sestui setup` creates one"
+
+
+def test_a_collector_on_a_relative_path_is_the_feed_of_the_same_file_named_absolutely(tmp_path, monkeypatch):
+    """`sestui collect --db events.db` in a folder, `sestui status --db /that/folder/events.db` elsewhere:
+    one file, so one feed (the rows name the database by its identity)."""
+    monkeypatch.chdir(tmp_path)
+    with Store("events.db") as relative:
+        monkeypatch.chdir("/")
+        with Store(tmp_path / "events.db") as absolute:
+            assert relative.identity == absolute.identity == str(tmp_path / "events.db")

@@ -21,7 +21,7 @@ import psycopg
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row, tuple_row
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from sestui.core.events import Parsed
 from sestui.store import queries
@@ -34,6 +34,7 @@ from sestui.store.postgres import schema as pgschema
 from sestui.store.postgres.outbox import PgOutbox  # outbox hook
 from sestui.store.postgres.messages import connect_error, display_url, lost_error
 from sestui.store.postgres.notify import CONNECT_TIMEOUT_S, PgNotify
+from sestui.store.postgres.pool import POOL_TIMEOUT_S, getconn, open_pool
 from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.reports import pg_sql as _pg
@@ -44,11 +45,6 @@ from sestui.store.rows import EVENT_COLUMNS, Rows
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
 EVENTS = ", ".join(EVENT_COLUMNS)
 NEWEST = "SELECT coalesce(max(id), 0) FROM events"
-POOL_TIMEOUT_S = 10
-# psycopg_pool retries a failed connect with a doubling delay for reconnect_timeout (300 s by default),
-# and grows by one connection at a time: after a server restart a waiting write could time out while
-# the next try was still 16 s away. Giving up after a few seconds lets the next wait try at once.
-RECONNECT_GIVE_UP_S = 4
 DEFAULT_WRITE_MODE = "copy"  # measured faster: benchmarks/ingest_pg.py
 
 _EVENT_CONDITIONS = {
@@ -123,12 +119,7 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
             raise self._not_a_member(first) from exc
         finally:
             first.close()
-        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=POOL_TIMEOUT_S, name="sestui",
-                                   reconnect_timeout=RECONNECT_GIVE_UP_S,
-                                   kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-                                   configure=self._configure,
-                                   # a connection the server dropped (a restart) is replaced, not handed out
-                                   check=ConnectionPool.check_connection)
+        self.pool = open_pool(url, size=pool_size, configure=self._configure)
 
     @functools.cached_property
     def writing_cores(self) -> int:
@@ -170,12 +161,16 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
     @contextmanager
     def _conn(self) -> Iterator[psycopg.Connection]:
         try:
-            with self.pool.connection() as conn:
-                yield conn
+            conn = getconn(self.pool)  # within about a second of a restarted server answering (pool.py)
         except PoolTimeout as exc:
             raise self._why_no_connection() from exc
+        try:
+            with conn:
+                yield conn
         except psycopg.OperationalError as exc:
             raise lost_error(exc, self.path) from exc
+        finally:
+            self.pool.putconn(conn)
 
     def _why_no_connection(self) -> StoreError:
         """The pool had no connection for us in time: a direct attempt tells the server's refusal."""
