@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS outbox_actions (
   action TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   dedup BLOB NOT NULL UNIQUE,
   channel TEXT NOT NULL REFERENCES outbox_actions(key),
   recipient TEXT,
@@ -118,6 +118,40 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     # A file an older sestui made: its items have no owner (recover treats them as ownerless).
     if "owner" not in {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}:
         conn.execute("ALTER TABLE outbox ADD COLUMN owner TEXT")
+    if not _ids_kept(conn):
+        _rebuild_with_kept_ids(conn)
+
+
+def _ids_kept(conn: sqlite3.Connection) -> bool:
+    """Whether the outbox table never hands out an id again. Without AUTOINCREMENT SQLite gives the
+    next item max(id) + 1, so once prune removed the newest items their ids named other items than
+    those an operator had noted (`outbox retry ID`)."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").fetchone()
+    return row is None or "AUTOINCREMENT" in row[0].upper()
+
+
+def _rebuild_with_kept_ids(conn: sqlite3.Connection) -> None:
+    """The table of a file an older sestui made, moved into the AUTOINCREMENT one (once, ids kept)."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        if not _ids_kept(conn):  # another process may have done it meanwhile
+            columns = ", ".join(row[1] for row in conn.execute("PRAGMA table_info(outbox)"))
+            conn.execute("DROP INDEX IF EXISTS outbox_due")
+            conn.execute("DROP INDEX IF EXISTS outbox_order")
+            conn.execute("ALTER TABLE outbox RENAME TO outbox_before_autoincrement")
+            for statement in (s.strip() for s in SCHEMA.split(";")):
+                if any(f"EXISTS {name} " in statement for name in ("outbox", "outbox_due", "outbox_order")):
+                    conn.execute(statement)
+            conn.execute(f"INSERT INTO outbox ({columns}) SELECT {columns} FROM outbox_before_autoincrement")
+            conn.execute("DROP TABLE outbox_before_autoincrement")
+        if own:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def connect(path: str | os.PathLike, timeout_s: float = 15.0) -> sqlite3.Connection:

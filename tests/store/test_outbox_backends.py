@@ -179,3 +179,38 @@ def test_an_auto_reply_known_by_its_shape_triggers_no_bounce_rule_unless_asked(t
         add(store, [_auto_reply()])
         assert [e["bounce_class"] for e in store.iter_events()] == ["auto_reply"]  # the classifier knew
         assert store.outbox.rule_hits(0) == ({"by-type": 1, "by-domain": 1} if asked else {})
+
+
+def test_an_id_is_never_given_again_after_prune(store):
+    """An operator notes an item's id (`sestui outbox retry ID`): after prune removed the newest items,
+    SQLite without AUTOINCREMENT gave the next item that same id."""
+    add(store, bounces((1, "a@x.org")))
+    first = store.outbox.list_items()[0]["id"]
+    assert store.outbox.discard([first]) == 1
+    assert store.outbox.prune(sql.now_ms() + 1) == 1 and store.outbox.list_items() == []
+    add(store, bounces((2, "b@x.org")))
+    assert store.outbox.list_items()[0]["id"] > first
+
+
+def test_a_file_of_an_older_sestui_keeps_its_ids_and_never_reuses_them(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "events.db"
+    with open_store(str(path)) as s:
+        sql.attach(s, routing.load(RULES).rules)
+        add(s, bounces((1, "a@x.org"), (2, "b@x.org")))
+        before = {i["id"]: i["recipient"] for i in s.outbox.list_items()}
+    conn = sqlite3.connect(path, isolation_level=None)  # the table as an older sestui made it: no AUTOINCREMENT
+    table = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'outbox'").fetchone()[0]
+    conn.execute("ALTER TABLE outbox RENAME TO newer")
+    conn.execute(table.replace(" AUTOINCREMENT", ""))
+    conn.execute("INSERT INTO outbox SELECT * FROM newer")
+    conn.execute("DROP TABLE newer")
+    conn.close()
+    with open_store(str(path)) as s:
+        sql.attach(s, routing.load(RULES).rules)
+        assert {i["id"]: i["recipient"] for i in s.outbox.list_items()} == before
+        newest = max(before)
+        assert s.outbox.discard([newest]) == 1 and s.outbox.prune(sql.now_ms() + 1) == 1
+        add(s, bounces((3, "c@x.org")))
+        assert max(i["id"] for i in s.outbox.list_items()) > newest
