@@ -54,6 +54,9 @@ _AUTH_CODES = {
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "AuthorizationErrorException"}
 _NO_QUEUE_CODES = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
 _NOT_FOUND_CODES = {"NotFoundException", "NotFound", "ResourceNotFoundException"}
+# SES v2 answers SendingPausedException for a paused account and a paused set alike; v1 names the set's.
+_PAUSED_CODES = {"SendingPausedException", "ConfigurationSetSendingPausedException", "AccountSendingPausedException"}
+_PAUSED_SET = re.compile(r"configuration set <?([A-Za-z0-9_-]{1,64})>?")
 DAILY_QUOTA_MESSAGE = "daily message quota exceeded"  # SES v1 (Throttling) and v2 (LimitExceededException)
 
 
@@ -129,6 +132,11 @@ def _client_error(exc: bce.ClientError, action: str) -> AwsError:
     if is_daily_quota(message):
         return AwsError(f"the 24-hour sending quota is used up ({action}): SES accepts mail again as the sends "
                         "of 24 hours ago age out", kind=ErrorKind.QUOTA_EXHAUSTED, code=code, action=action)
+    if code in _PAUSED_CODES:
+        paused = _PAUSED_SET.search(message)
+        resume = f"sestui resume --configuration-set {paused.group(1)}" if paused else "sestui resume --account"
+        return AwsError(f"{action}: {message or code} (once the cause is dealt with, `{resume}` turns it back on)",
+                        kind=ErrorKind.REJECTED, code=code, action=action)
     if code in _THROTTLE_CODES:
         return AwsError(f"throttled by AWS on {action}; backing off", kind=ErrorKind.THROTTLED, code=code,
                         action=action, retryable=True)

@@ -98,3 +98,24 @@ def test_a_paginated_call_that_fails_is_an_aws_error(sestui_aws, sandbox):
     with pytest.raises(AwsError) as caught:
         sestui_aws.sns.find_topic("anything")
     assert (caught.value.kind, caught.value.action) == (ErrorKind.DENIED, "sns:ListTopics")
+
+
+def test_a_paused_send_names_the_command_that_resumes_it(sestui_aws, aws):
+    """A guard (or AWS) paused the set: the refusal says how to turn sending back on."""
+    name = "paused-for-errors-test"
+    aws.sesv2.create_configuration_set(ConfigurationSetName=name)
+    try:
+        aws.sesv2.put_configuration_set_sending_options(ConfigurationSetName=name, SendingEnabled=False)
+        with pytest.raises(AwsError) as caught:
+            sestui_aws.ses.send_email(sender=SENDER, to=TO, subject="s", body="b", configuration_set=name)
+        assert caught.value.code == "SendingPausedException" and caught.value.kind is ErrorKind.REJECTED
+        assert str(caught.value).endswith(f"(once the cause is dealt with, `sestui resume --configuration-set {name}`"
+                                          " turns it back on)")
+    finally:
+        aws.sesv2.delete_configuration_set(ConfigurationSetName=name)
+
+
+def test_a_paused_account_names_the_account_resume():
+    error = translate(client_error("SendingPausedException", "Sending paused for this account."), "sesv2", "SendEmail")
+    assert str(error) == ("ses:SendEmail: Sending paused for this account. (once the cause is dealt with, "
+                          "`sestui resume --account` turns it back on)")
