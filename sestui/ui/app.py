@@ -63,6 +63,7 @@ PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressi
          ("actions", "Actions"))
 REPUTATION_EVERY = 30  # ticks
 SUPPRESSIONS_EVERY = 5
+TEXTUAL_COMMANDS_LEFT_OUT = frozenset({"Keys", "Maximize", "Minimize", "Screenshot"})
 SWITCH_ACCOUNT = "switch-account"  # exit(result=(SWITCH_ACCOUNT, name)): the launcher restarts on that account
 
 
@@ -390,7 +391,9 @@ class SestuiApp(App):
         from sestui.ui.commands import console_commands
 
         # Textual's "Keys" panel takes 30 columns of 80, lists Textual's own wording and does not
-        # close with escape: `?` (Help: keys) is the console's help.
-        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
+        # close with escape: `?` (Help: keys) is the console's help. "Maximize" hid the header (a
+        # STALE feed unseen) while the footer's 1-8 switched panes out of sight; "Screenshot" would
+        # write the screen's addresses to a file that is not private (or failed: no downloads folder).
+        yield from (c for c in super().get_system_commands(screen) if c.title not in TEXTUAL_COMMANDS_LEFT_OUT)
         yield from console_commands(self)
         yield from actions_commands(self)

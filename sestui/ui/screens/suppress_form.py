@@ -6,11 +6,22 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from sestui.ops.suppressions import email_problem
 from sestui.ui.screens.base import Modal
+
+
+class Reason(RadioButton):
+    """A reason whose mark says whether it is the chosen one: Textual's radio button draws the same
+    dot in both states, told apart by colour only (alike on a 16-colour or monochrome terminal)."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super()._button
 
 
 class SuppressFormScreen(Modal[tuple | None]):
@@ -34,8 +45,8 @@ class SuppressFormScreen(Modal[tuple | None]):
             yield Label("Add an address to the account suppression list", classes="title")
             yield Input(self.email, placeholder="address@example.com", id="email")
             with RadioSet(id="reason"):
-                yield RadioButton("BOUNCE", value=self.reason == "BOUNCE", id="BOUNCE")
-                yield RadioButton("COMPLAINT", value=self.reason == "COMPLAINT", id="COMPLAINT")
+                yield Reason("BOUNCE", value=self.reason == "BOUNCE", id="BOUNCE")
+                yield Reason("COMPLAINT", value=self.reason == "COMPLAINT", id="COMPLAINT")
             yield Static("", classes="error", id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")

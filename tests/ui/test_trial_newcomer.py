@@ -1,0 +1,36 @@
+"""What a new operator found in the demo (s21): each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+from console_data import make_app, press, run
+
+
+def test_the_palette_offers_no_maximize_and_no_screenshot(store):
+    """Maximize (on a focused table) hid the header, so a STALE feed went unseen, while the footer
+    still offered 1-8, which switched panes out of sight; Screenshot wrote the screen, addresses and
+    all, to a file that is not private, or said "Failed to save screenshot"."""
+    app = make_app(store)
+
+    async def scenario(pilot):
+        assert app.screen.focused is not None and app.screen.focused.allow_maximize, "Textual would offer it"
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert [t for t in ("Maximize", "Minimize", "Screenshot") if t in titles] == []
+        assert "Pane 1: Flow" in titles and "Theme" in titles
+
+    run(app, scenario)
+
+
+def test_the_chosen_reason_is_marked_by_a_character_not_only_by_colour(store):
+    """Both of the add form's reasons drew the same dot; which one was chosen was its colour."""
+    app = make_app(store)
+
+    def marks() -> dict[str, str]:
+        return {button.id: button._button.plain for button in app.screen.query("RadioButton")}
+
+    async def scenario(pilot):
+        await press(pilot, "3", "a")
+        assert marks() == {"BOUNCE": "▐●▌", "COMPLAINT": "▐ ▌"}
+        await press(pilot, "tab", "down", "enter")  # to the reason, the next one, choose it
+        assert marks() == {"BOUNCE": "▐ ▌", "COMPLAINT": "▐●▌"}
+
+    run(app, scenario, size=(80, 24))
