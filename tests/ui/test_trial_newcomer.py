@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console_data import make_app, press, run
+from console_data import make_app, open_pane, press, run
 
 
 def test_the_palette_offers_no_maximize_and_no_screenshot(store):
@@ -34,3 +34,32 @@ def test_the_chosen_reason_is_marked_by_a_character_not_only_by_colour(store):
         assert marks() == {"BOUNCE": "▐ ▌", "COMPLAINT": "▐●▌"}
 
     run(app, scenario, size=(80, 24))
+
+
+def test_a_set_past_review_for_bounces_and_past_pause_for_complaints_says_pause(tmp_path):
+    """The demo's marketing set at 5.07% bounces (past review) and 1.186% complaints (past pause):
+    "At this pace" said "past the review line", the bounce rate's, as both crossings were "now"."""
+    from console_data import NOW_MS
+    from test_reputation_pace import demo_marketing_mail
+
+    from sestui.core.reputation import Figure, Rates
+    from sestui.ops.reputation import Reputation
+    from sestui.store import Store
+
+    with Store(tmp_path / "demo.db") as store:
+        demo_marketing_mail(store, 160, 3)
+        reading = Reputation(Rates(Figure(0.012, "cloudwatch", NOW_MS), Figure(0.0004, "cloudwatch", NOW_MS)),
+                             [Rates(Figure(0.0507, "cloudwatch", NOW_MS), Figure(0.01186, "cloudwatch", NOW_MS),
+                                    "marketing")], None, NOW_MS)
+        store.save_account_snapshot(taken_ms=NOW_MS - 500, profile="prod", region="us-east-1",
+                                    status={"production_access": True, "sending_enabled": True,
+                                            "enforcement_status": "HEALTHY", "reputation": reading.to_json()})
+        app = make_app(store)
+        cells = []
+
+        async def scenario(pilot):
+            pane = await open_pane(pilot, "reputation")
+            cells.append(pane.table.get_row("set:marketing")[3].plain)
+
+        run(app, scenario, size=(120, 40))
+    assert cells[0].startswith("past the pause line (complaints)"), cells
