@@ -41,7 +41,7 @@ from sestui.ui.gc_pacing import GcPacing
 from sestui.ui.live import LiveRefresh
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
 from sestui.ui.panes.breakdown import BreakdownPane
-from sestui.ui.panes.actions import ActionsPane, actions_commands
+from sestui.ui.panes.actions import ActionsPane
 from sestui.ui.panes.doctor import DoctorPane
 from sestui.ui.panes.flow import FlowPane
 from sestui.ui.panes.reputation import ReputationPane
@@ -63,7 +63,6 @@ PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressi
          ("actions", "Actions"))
 REPUTATION_EVERY = 30  # ticks
 SUPPRESSIONS_EVERY = 5
-TEXTUAL_COMMANDS_LEFT_OUT = frozenset({"Keys", "Maximize", "Minimize", "Screenshot"})
 SWITCH_ACCOUNT = "switch-account"  # exit(result=(SWITCH_ACCOUNT, name)): the launcher restarts on that account
 
 
@@ -388,12 +387,10 @@ class SestuiApp(App):
         self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from sestui.ui.commands import console_commands
+        from sestui.ui.commands import palette_commands
 
-        # Textual's "Keys" panel takes 30 columns of 80, lists Textual's own wording and does not
-        # close with escape: `?` (Help: keys) is the console's help. "Maximize" hid the header (a
-        # STALE feed unseen) while the footer's 1-8 switched panes out of sight; "Screenshot" would
-        # write the screen's addresses to a file that is not private (or failed: no downloads folder).
-        yield from (c for c in super().get_system_commands(screen) if c.title not in TEXTUAL_COMMANDS_LEFT_OUT)
-        yield from console_commands(self)
-        yield from actions_commands(self)
+        yield from palette_commands(self, super().get_system_commands(screen))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A dialog open: its own keys only (the palette's panes would switch under it, its forms stack)
+        return not (action == "command_palette" and self.screen_stack and self.screen is not self.main_screen)

@@ -63,3 +63,20 @@ def test_a_set_past_review_for_bounces_and_past_pause_for_complaints_says_pause(
 
         run(app, scenario, size=(120, 40))
     assert cells[0].startswith("past the pause line (complaints)"), cells
+
+
+def test_ctrl_p_opens_no_palette_over_a_dialog(store):
+    """^p over the add form opened the palette, whose "Pane 1" switched the pane under the form and
+    whose "Suppressions: add an address" stacked a second form: a dialog's keys are its own (its
+    footer shows no ^p)."""
+    app = make_app(store)
+
+    async def scenario(pilot):
+        await press(pilot, "3", "a", "ctrl+p")
+        assert type(app.screen).__name__ == "SuppressFormScreen"
+        await press(pilot, "escape", "question_mark", "ctrl+p")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await press(pilot, "escape", "ctrl+p")
+        assert type(app.screen).__name__ == "Palette", "on the panes, ^p opens it"
+
+    run(app, scenario, size=(80, 24))
