@@ -58,7 +58,6 @@ def test_the_confirmation_shows_its_yes_and_no_not_the_panes_retry_and_discard(t
 
     async def scenario(pilot):
         await press_on(pilot, ids["dead"], "r")
-        await press(pilot)
         assert_the_footer_is_the_dialogs(app, "ConfirmScreen", ["esc Cancel", "y Confirm"])
 
     run(app, scenario, size=(80, 24))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console_data import make_app, open_pane, press, run
+from console_data import make_app, open_pane, press, run, settle
 
 
 def test_the_palette_offers_no_maximize_and_no_screenshot(store):
@@ -80,3 +80,35 @@ def test_ctrl_p_opens_no_palette_over_a_dialog(store):
         assert type(app.screen).__name__ == "Palette", "on the panes, ^p opens it"
 
     run(app, scenario, size=(80, 24))
+
+
+class UnreachableSes:
+    """An SES that does not answer: every reload of the suppression list fails."""
+
+    profile, region = "demo", "us-east-1"
+
+    def __init__(self):
+        self.suppressions = self
+
+    def entries(self):
+        from sestui.aws import AwsError, ErrorKind
+
+        raise AwsError("SES did not answer (http://127.0.0.1:35899)", kind=ErrorKind.UNREACHABLE)
+
+
+def test_a_failed_reload_of_the_suppression_list_stays_said_past_the_next_poll(store):
+    """R with SES down said "could not reload from SES" on the status line, and the pane's next
+    poll of the local cache (5 s later) took it off: the line read as if the list were current."""
+    app = make_app(store, aws=UnreachableSes())
+
+    async def scenario(pilot):
+        pane = await open_pane(pilot, "suppressions")
+        await press(pilot, "R")
+        status = lambda: str(pane.query_one("#sup-status").render())  # noqa: E731
+        assert "could not reload from SES: SES did not answer" in status()
+        pane.poll()  # what the tick does every few seconds while the pane is shown
+        await settle(pilot)
+        assert app.pane("suppressions").rows, "the poll landed"
+        assert "could not reload from SES: SES did not answer" in status()
+
+    run(app, scenario, size=(120, 40))
