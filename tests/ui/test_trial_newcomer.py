@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from console_data import make_app, open_pane, press, run, settle
 
 
@@ -112,3 +114,33 @@ def test_a_failed_reload_of_the_suppression_list_stays_said_past_the_next_poll(s
         assert "could not reload from SES: SES did not answer" in status()
 
     run(app, scenario, size=(120, 40))
+
+
+def test_at_80_columns_a_stopped_collector_and_old_rates_leave_the_rejects_count_whole(store):
+    """The demo with its collector stopped 7 minutes and AWS's rates 9 minutes old: the header's
+    second line ended "aws 9m old re…", the rejects' count cut, for "STOPPED since 01:07:19 (7m)"."""
+    from console_data import NOW_MS, on_screen
+
+    from sestui.core.reputation import Figure, Rates
+    from sestui.ops.reputation import Reputation
+
+    read = NOW_MS - 9 * 60_000
+    reading = Reputation(Rates(Figure(0.0253, "cloudwatch", read), Figure(0.00048, "cloudwatch", read)), [], None, read)
+    store.save_account_snapshot(taken_ms=read, profile="prod", region="us-east-1",
+                                status={"production_access": True, "sending_enabled": True,
+                                        "enforcement_status": "HEALTHY", "sent_last_24_hours": 6939.0,
+                                        "max_24_hour_send": 518400.0, "max_send_rate": 14.0,
+                                        "reputation": reading.to_json()})
+    store.save_collector_state("test", {"queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/ses-events",
+                                        "state": "stopped", "started": NOW_MS - 3_600_000,
+                                        "heartbeat": NOW_MS - 7 * 60_000, "last_success": NOW_MS - 7 * 60_000,
+                                        "events_per_s": 0.0, "backlog": 0, "received": 20, "stored": 20,
+                                        "duplicates": 0, "quarantined": 0})
+    app = make_app(store)
+
+    async def scenario(pilot):
+        line = on_screen(app, app.query_one("#health")).splitlines()[1]
+        assert "9m old" in line and "STOPPED 7m ago" in line, line
+        assert re.search(r"rej(ects)? 24h \d+$", line.split("│")[0].rstrip()), line
+
+    run(app, scenario, size=(80, 24))
