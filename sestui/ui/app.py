@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.command import CommandPalette, SearchIcon
 from textual.events import Key, Resize
 from textual.screen import Screen
 from textual.theme import ThemeProvider
@@ -42,7 +41,7 @@ from sestui.ui.gc_pacing import GcPacing
 from sestui.ui.live import LiveRefresh
 from sestui.ui.messages import ActionFinished, HealthLoaded, OpenTimeline
 from sestui.ui.panes.breakdown import BreakdownPane
-from sestui.ui.panes.actions import ActionsPane, actions_commands
+from sestui.ui.panes.actions import ActionsPane
 from sestui.ui.panes.doctor import DoctorPane
 from sestui.ui.panes.flow import FlowPane
 from sestui.ui.panes.reputation import ReputationPane
@@ -50,6 +49,7 @@ from sestui.ui.panes.send import SendPane
 from sestui.ui.panes.suppressions import SuppressionPane
 from sestui.ui.panes.timeline import TimelinePane
 from sestui.ui.screens.help import HelpScreen
+from sestui.ui.screens.palette import Palette
 from sestui.ui.text import clock_time, safe
 from sestui.ui.widgets.bars import outcome_line, pane_bar
 from sestui.ui.widgets.common import ReadOnlyAware, show_line
@@ -64,14 +64,6 @@ PANES = (("flow", "Flow"), ("timeline", "Timeline"), ("suppressions", "Suppressi
 REPUTATION_EVERY = 30  # ticks
 SUPPRESSIONS_EVERY = 5
 SWITCH_ACCOUNT = "switch-account"  # exit(result=(SWITCH_ACCOUNT, name)): the launcher restarts on that account
-
-
-class Palette(CommandPalette):
-    """Textual's command palette with a plain prompt instead of an emoji (terminals over SSH
-    often lack the glyph)."""
-
-    def on_mount(self) -> None:
-        self.query_one(SearchIcon).icon = ">"
 
 
 class SestuiApp(App):
@@ -373,14 +365,19 @@ class SestuiApp(App):
         """From the live bindings, with the user's keymap applied."""
         keymap = self.ctx.keymap
 
-        def display(key: str) -> str:  # enter as every hint and the Tables section write it, not ⏎
-            return "enter" if key == "enter" else self.get_key_display(Binding(key, ""))
+        def display(key: str) -> str:
+            return self.get_key_display(Binding(key, ""))
 
         sections = [(title, help_rows(bindings, keymap, display) + EXTRA_KEYS.get(title, []))
                     for title, bindings in scopes()]
-        sections.insert(-1, ("Command palette", EXTRA_KEYS["Command palette"]))
         sections.append(("What the numbers mean", NUMBERS))
         return sections
+
+    def get_key_display(self, binding: Binding) -> str:
+        """enter as every hint and help's Tables section write it, not ⏎ (a glyph some fonts lack)."""
+        if binding.key == "enter" and not binding.key_display:
+            return "enter"
+        return super().get_key_display(binding)
 
     def action_command_palette(self) -> None:
         if not Palette.is_open(self):
@@ -390,10 +387,10 @@ class SestuiApp(App):
         self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from sestui.ui.commands import console_commands
+        from sestui.ui.commands import palette_commands
 
-        # Textual's "Keys" panel takes 30 columns of 80, lists Textual's own wording and does not
-        # close with escape: `?` (Help: keys) is the console's help.
-        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
-        yield from console_commands(self)
-        yield from actions_commands(self)
+        yield from palette_commands(self, super().get_system_commands(screen))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A dialog open: its own keys only (the palette's panes would switch under it, its forms stack)
+        return not (action == "command_palette" and self.screen_stack and self.screen is not self.main_screen)

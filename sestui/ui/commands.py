@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
 if TYPE_CHECKING:
     from sestui.ui.app import SestuiApp
+
+
+# Textual's "Keys" panel takes 30 columns of 80, lists Textual's own wording and does not close with
+# escape: `?` (Help: keys) is the console's help. "Maximize" hid the header (a STALE feed unseen)
+# while the footer's 1-8 switched panes out of sight; "Screenshot" would write the screen's addresses
+# to a file that is not private (or failed: no downloads folder).
+TEXTUAL_COMMANDS_LEFT_OUT = frozenset({"Keys", "Maximize", "Minimize", "Screenshot"})
+
+
+def palette_commands(app: SestuiApp, textual: Iterable[SystemCommand]) -> Iterator[SystemCommand]:
+    """Textual's own commands that fit the console (Theme, Quit), then the console's and pane 8's."""
+    from sestui.ui.panes.actions import actions_commands
+
+    yield from (c for c in textual if c.title not in TEXTUAL_COMMANDS_LEFT_OUT)
+    yield from console_commands(app)
+    yield from actions_commands(app)
 
 
 def console_commands(app: SestuiApp) -> Iterator[SystemCommand]:

@@ -117,6 +117,7 @@ def scopes() -> list[tuple[str, list[Binding]]]:
     from sestui.ui.panes.timeline import TimelinePane
     from sestui.ui.screens.confirm import ConfirmScreen
     from sestui.ui.screens.help import HelpScreen
+    from sestui.ui.screens.palette import Palette
     from sestui.ui.screens.path import PathScreen
     from sestui.ui.screens.policies import PoliciesScreen
     from sestui.ui.screens.suppress_form import SuppressFormScreen
@@ -138,6 +139,7 @@ def scopes() -> list[tuple[str, list[Binding]]]:
         ("Event types (t)", TypesScreen.BINDINGS),
         ("Policies (p)", PoliciesScreen.BINDINGS),
         ("Forms", SuppressFormScreen.BINDINGS + PathScreen.BINDINGS),
+        ("Command palette", Palette.BINDINGS),
         ("Help", HelpScreen.BINDINGS),
     ]
 

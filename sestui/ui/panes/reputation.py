@@ -278,9 +278,13 @@ class ReputationPane(AppWorkers, Vertical):
             if len(quiet) > size:
                 quiet = quiet.split(" (")[0]  # "too little mail": its counts cut would read as other counts
             return Text(quiet, style=theme_style(self.app, "text-muted"), end="")
-        hours, kind = min(crossings)
-        past_pause = (getattr(scope.rates, kind).value or 0) >= threshold_for(kind).pause
-        text = ("past the pause line" if past_pause else pace_text(hours, lead="")) + (
+
+        def past_pause(kind: str) -> bool:
+            return (getattr(scope.rates, kind).value or 0) >= threshold_for(kind).pause
+
+        # the sooner crossing; of two rates past review already (both 0 h), the one past pause
+        hours, kind = min(crossings, key=lambda c: (c[0], not past_pause(c[1]), c[1]))
+        text = ("past the pause line" if past_pause(kind) else pace_text(hours, lead="")) + (
             "" if kind == "bounce" else " (complaints)")
         for long, short in ((" (complaints)", " (cmp)"), (" in ~", " ~"), ("past the ", "past "), (" line", "")):
             if len(text) > size:

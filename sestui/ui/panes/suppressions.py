@@ -28,12 +28,7 @@ from sestui.ui.messages import (
     SuppressionsLoaded,
 )
 from sestui.ui.text import clock_time, literal, safe
-from sestui.ui.widgets.common import (
-    FilterBox,
-    KeyTable,
-    ReadOnlyAware,
-    theme_style,
-)
+from sestui.ui.widgets.common import FilterBox, KeyTable, ReadOnlyAware, theme_style
 from sestui.ui.workers import AppWorkers, busy, deliver, io_worker, landed
 
 LIST_ACTIONS = frozenset({"filter", "add", "remove", "import_csv", "export_csv"})  # act on the list
@@ -171,7 +166,8 @@ class SuppressionPane(AppWorkers, ReadOnlyAware, Vertical):
             if keep in fresh:
                 table.move_cursor(row=table.get_row_index(keep), scroll=False)
             self._show_audit(message.audit)
-        self._show_status(message.error)
+        reloaded = message.error or message.fetched  # a poll of the cache (SES not asked) keeps a reload's error
+        self._show_status(message.error if reloaded else self.shown_error or None)
         self._follow_cursor()
 
     def _show_status(self, error: str | None = None) -> None:

@@ -13,7 +13,8 @@ from sestui.ui.screens.base import Modal
 
 
 class ConfirmScreen(Modal[bool]):
-    """Yes/no for a destructive or outward action. `y`/enter confirms, `n`/escape cancels."""
+    """Yes/no for a destructive or outward action. `y` confirms, `n`/escape cancels; enter presses the
+    focused button (Cancel, at first)."""
 
     BINDINGS = [
         Binding("escape,n", "cancel", "Cancel", id="confirm.cancel"),
@@ -24,7 +25,7 @@ class ConfirmScreen(Modal[bool]):
         super().__init__()
         self.title_text, self.body, self.confirm_label, self.danger = title, body, confirm_label, danger
 
-    def compose(self) -> ComposeResult:
+    def compose_box(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text), classes="title")
             yield Static(self.body)

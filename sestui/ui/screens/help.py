@@ -49,7 +49,7 @@ class HelpScreen(Modal[None]):
         super().__init__()
         self.sections = sections
 
-    def compose(self) -> ComposeResult:
+    def compose_box(self) -> ComposeResult:
         with Vertical():
             yield Label("Keys and numbers  (j/k scroll, escape closes)", classes="title")
             with VerticalScroll(id="help-scroll", can_focus=False):

@@ -6,7 +6,6 @@ import os
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,7 +18,12 @@ class PathScreen(Modal[str | None]):
     """Ask for a file path (CSV import and export), or a message id. `check` says what is wrong
     with a value (None: nothing), and the screen stays open until it is right or cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="path.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="path.cancel"),
+        # the screen's, not the field's (priority), so the footer shows it: the one field's enter
+        Binding("enter", "submit", "OK", priority=True, id="path.submit",
+                tooltip="submit the form (from its text field)"),
+    ]
 
     def __init__(self, title: str, default: str = "", placeholder: str = "path/to/file.csv",
                  check: Callable[[str], str | None] | None = None):
@@ -27,7 +31,7 @@ class PathScreen(Modal[str | None]):
         self.title_text, self.default, self.placeholder = title, default, placeholder
         self.check = check
 
-    def compose(self) -> ComposeResult:
+    def compose_box(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text), classes="title")
             yield Input(self.default, placeholder=self.placeholder, id="path")
@@ -36,16 +40,16 @@ class PathScreen(Modal[str | None]):
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
 
-    @on(Input.Submitted, "#path")
-    def _submit(self, event: Input.Submitted) -> None:
-        if not event.value.strip():
+    def action_submit(self) -> None:
+        value = self.query_one("#path", Input).value.strip()
+        if not value:
             self.query_one("#error", Static).update("a value is required (escape cancels)")
             return
-        problem = self.check(event.value.strip()) if self.check else None
+        problem = self.check(value) if self.check else None
         if problem:
             self.query_one("#error", Static).update(Text(problem))  # the value is data, never markup
             return
-        self.dismiss(event.value.strip())
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

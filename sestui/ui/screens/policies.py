@@ -15,15 +15,19 @@ from sestui.ui.screens.base import Modal
 
 
 class PoliciesScreen(Modal[None]):
-    """The suppression policies the collector applies; enter or space cycles off -> dry-run -> on."""
+    """The suppression policies the collector applies; enter cycles off -> dry-run -> on."""
 
-    BINDINGS = [Binding("escape,q", "close", "Close", id="policies.close")]
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="policies.close"),
+        # the screen's, not the list's (priority), so the footer shows it
+        Binding("enter", "cycle", "Cycle", priority=True, id="policies.cycle"),
+    ]
 
     def __init__(self, config: PolicyConfig):
         super().__init__()
         self.config = config
 
-    def compose(self) -> ComposeResult:
+    def compose_box(self) -> ComposeResult:
         with Vertical():
             yield Label("Suppression policies (enter cycles off / dry-run / on)", classes="title")
             yield OptionList(*self._options(), id="rules")
@@ -38,9 +42,18 @@ class PoliciesScreen(Modal[None]):
         return [Option(Text.assemble((f"{self.config.mode(rule):<8}", "bold"), f" {rule:<12} ",
                                      self.config.describe(rule)), id=rule) for rule in RULES]
 
+    def action_cycle(self) -> None:
+        option = self.query_one("#rules", OptionList).highlighted_option
+        if option is not None and option.id:
+            self._cycle(option.id)
+
     @on(OptionList.OptionSelected)
-    def _cycle(self, event: OptionList.OptionSelected) -> None:
-        self.config.cycle(event.option.id)
+    def _selected(self, event: OptionList.OptionSelected) -> None:  # a click
+        if event.option.id:
+            self._cycle(event.option.id)
+
+    def _cycle(self, rule: str) -> None:
+        self.config.cycle(rule)
         rules = self.query_one("#rules", OptionList)
         highlighted = rules.highlighted
         rules.clear_options()

@@ -32,7 +32,7 @@ class TypesScreen(Modal[frozenset | None]):
         super().__init__()
         self.chosen = set(EVENT_TYPES if current is None else current)
 
-    def compose(self) -> ComposeResult:
+    def compose_box(self) -> ComposeResult:
         with Vertical():
             yield Label("Event types to show", classes="title")
             yield OptionList(*[Option(self._prompt(t), id=t) for t in EVENT_TYPES])

@@ -132,6 +132,10 @@ def render_health(app: App, s: health.Summary, now_ms: int, width: int, stale_si
         rates = Text.assemble(bounce, " ", complaint, " ", rejects)
     if rates.cell_len + 3 + feed.cell_len > room:  # the sources stay; the rejects' label shortens
         rates = short_rates
+    if rates.cell_len + 3 + feed.cell_len > room and s.feed.state == "stopped" and s.feed.since_ms:
+        # "since 01:07:19 (7m)" gives way to "7m ago" before the rejects' count is cut ("re…")
+        state = Text(f"STOPPED {age(s.feed.since_ms, now_ms)} ago", style=style("warning", True))
+        feed = Text.assemble(state, dlq_text(app, dlq, sep, hint=False)) if dlq else state
     rates.truncate(max(0, room - 3 - feed.cell_len), overflow="ellipsis")
     line2 = Text.assemble(rates, sep, feed)
     for line in (line1, line2):
