@@ -121,7 +121,7 @@ def run_limit(batches, url: str, *, binary: bool = True) -> float:
 
     with PostgresStore(url) as store:  # the partitions, made outside the clock
         with store._conn() as conn:
-            store._ensure_partitions(conn, {ev[3] for b in batches for ev in b[0]})
+            store._ensure_bounds(conn, {pgschema.partition_bounds(ev[3]) for b in batches for ev in b[0]})
     copy = copy_rows if binary else _copy_text
     with psycopg.connect(url) as conn:
         start = time.perf_counter()
