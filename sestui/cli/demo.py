@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 from pathlib import Path
 
 from sestui.cli.common import CliError, Context, add_command, need_terminal
@@ -57,6 +56,8 @@ def demo_settings(ctx: Context, db: Path | str, webhook_url: str):
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    import secrets
+
     from sestui.cli.launch import (
         LaunchError,
         Target,

@@ -16,11 +16,14 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sestui.core.events import Parsed, parse_body
 from sestui.ops.bodies import Oversized
-from sestui.store import AddResult, Rows, Store, now_ms
+from sestui.store import AddResult, Rows, now_ms
+
+if TYPE_CHECKING:
+    from sestui.store import Store
 
 BATCH = 2000
 IN_FLIGHT = 3
