@@ -6,11 +6,13 @@ value), in every tier, and there is no rollup_tags (schema 7): the campaign brea
 table in one shape, as the others do. A breakdown reads the fewest units that cover its window
 (cover): a 14-day window about 13 day rows per group, not 336 hour rows.
 
-A write counts its batch in Python, from the rows it already holds, and adds the counts with one
-unnest upsert (keys in sorted order, so two writers never wait on each other's rows in opposite
-orders). Nothing is read back from the events, except the earlier events of a message this
-write gives its first configuration set or tags (a Bounce through an identity topic before its
-Send): those move from "(none)" to the set, or start counting under the tags, as in SQLite.
+A write counts its batch in Python, from the rows it already holds (beforehand, as if none of its
+messages were stored: write.prepare; under the lock, the stored messages' events are taken back
+and counted again), and adds the counts with one unnest upsert (keys in sorted order, so two
+writers never wait on each other's rows in opposite orders). Nothing is read back from the
+events, except the earlier events of a message this write gives its first configuration set or
+tags (a Bounce through an identity topic before its Send): those move from "(none)" to the set,
+or start counting under the tags, as in SQLite.
 
 What counts and under which values are core/rollup_rules.py's rules (the same as SQLite's SQL): an
 event counts under its own set, else its message's; a message's tags are those of its stored row

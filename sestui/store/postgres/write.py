@@ -10,6 +10,10 @@ Messages and per-recipient statuses are upserts that merge with what is stored. 
 may not update one row twice, so the batch is first folded in Python into one row per key with
 the same merge the SQL does; the merges are associative, so the outcome equals SQLite's
 statement-per-row executemany.
+
+All of that, and the roll-up counts, needs no database: `prepare` does it (for `sestui ingest`, in
+the thread that parses the next batch), and a write under the lock only redoes the part of the
+messages it finds stored.
 """
 
 from __future__ import annotations
