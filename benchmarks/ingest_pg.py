@@ -9,7 +9,9 @@ settings for every side). Each run gets a fresh database holding the sestui sche
 1. pipeline: `sestui ingest --db URL file`, run as a program (read, parse, PostgresStore.write in
    the CLI's batches, one transaction each, with partition creation, the write lock and NOTIFY).
 2. store_write_pipeline / store_write_copy: PostgresStore.write of the pre-normalized batches with
-   each write mode (executemany in pipeline mode, or COPY into temp tables + INSERT ... SELECT).
+   each write mode (executemany in pipeline mode, or COPY into temp tables + INSERT ... SELECT);
+   store_write_prepared: write_prepared of batches prepare_write made beforehand (the copy mode:
+   what `sestui ingest`'s writer does while its parse thread prepares the next batch).
 3. limit: the same normalized rows COPYed straight into the tables (partitions made beforehand,
    no conflict handling, no merging; one transaction per batch; the binary format, as the store's,
    which is faster than the text one: `limit_text_events_per_s` is that, for comparison with older
@@ -100,11 +102,13 @@ def run_pipeline(path: Path, url: str) -> tuple[float, str]:
     return elapsed, summary
 
 
-def run_store(batches, url: str, mode: str) -> float:
+def run_store(batches, url: str, mode: str, *, prepared: bool = False) -> float:
     with PostgresStore(url, write_mode=mode) as store:
+        todo = [store.prepare_write(to_rows(b)) if prepared else to_rows(b) for b in batches]
+        write = store.write_prepared if prepared else store.write
         start = time.perf_counter()
-        for batch in batches:
-            store.write(to_rows(batch))
+        for batch in todo:
+            write(batch)
         return time.perf_counter() - start
 
 
@@ -121,7 +125,7 @@ def run_limit(batches, url: str, *, binary: bool = True) -> float:
 
     with PostgresStore(url) as store:  # the partitions, made outside the clock
         with store._conn() as conn:
-            store._ensure_partitions(conn, {ev[3] for b in batches for ev in b[0]})
+            store._ensure_bounds(conn, {pgschema.partition_bounds(ev[3]) for b in batches for ev in b[0]})
     copy = copy_rows if binary else _copy_text
     with psycopg.connect(url) as conn:
         start = time.perf_counter()
@@ -158,13 +162,14 @@ def main(argv: list[str] | None = None) -> dict:
             gc.collect()
             events = sum(len(b[0]) for b in full)
             times: dict[str, list[float]] = {"pipeline": [], "store_write_pipeline": [], "store_write_copy": [],
-                                             "limit": [], "limit_text": []}
+                                             "store_write_prepared": [], "limit": [], "limit_text": []}
             summary = ""
             for i in range(args.repeat):
                 elapsed, summary = run_pipeline(source, dbs.fresh())
                 times["pipeline"].append(elapsed)
                 times["store_write_pipeline"].append(run_store(full, dbs.fresh(), "pipeline"))
                 times["store_write_copy"].append(run_store(full, dbs.fresh(), "copy"))
+                times["store_write_prepared"].append(run_store(full, dbs.fresh(), "copy", prepared=True))
                 times["limit"].append(run_limit(batches, dbs.fresh()))
                 times["limit_text"].append(run_limit(batches, dbs.fresh(), binary=False))
                 print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()) + f" ({summary})",

@@ -8,7 +8,6 @@ import logging
 import signal
 import sys
 
-from sestui.cli.children import SignalStop
 from sestui.cli.common import CliError, Context, add_command, collector_flags
 from sestui.core.safe_text import safe_line
 
@@ -48,6 +47,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     # psycopg_pool logs each failed reconnect (twice a second while a server is down, a line of its
     # own each): the collector says once that it cannot store, and again when it resumes.
     logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+    from sestui.cli.children import SignalStop  # ctypes and subprocess: not on other commands' start
+
     stop = SignalStop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop.handler)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 from pathlib import Path
 
 from sestui.cli.common import CliError, Context, add_command, need_terminal
@@ -73,6 +72,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _run(ctx: Context, args: argparse.Namespace, db: Path | str) -> int:
+    import secrets
+
     from sestui.cli.launch import LaunchError, Target, run_console, side_file, start_sandbox
     from sestui.sandbox.demo import routes
     from sestui.sandbox.demo.receiver import WebhookReceiver

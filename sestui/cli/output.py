@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, Any
-
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
-from rich.text import Text
+from typing import IO, TYPE_CHECKING, Any
 
 from sestui.core.safe_text import safe_line
+
+if TYPE_CHECKING:  # rich itself when something is drawn: `sestui ingest` off a terminal draws nothing
+    from rich.console import Console
+    from rich.progress import Progress
 
 STYLES = {"OK": "green", "exists": "green", "created": "green", "changed": "green", "WARN": "yellow",
           "keep": "yellow", "kept": "yellow", "create": "cyan", "change": "cyan", "FAIL": "bold red",
@@ -23,6 +23,8 @@ STYLES = {"OK": "green", "exists": "green", "created": "green", "changed": "gree
 
 def _console(file: IO[str]) -> Console:
     """Colour only on a terminal and without NO_COLOR; never wrapped, never highlighted."""
+    from rich.console import Console
+
     terminal = file.isatty()
     colour = terminal and not os.environ.get("NO_COLOR")
     return Console(file=file, force_terminal=terminal, color_system="auto" if colour else None,
@@ -36,6 +38,8 @@ class Report:
         self.console = _console(file or sys.stdout)
 
     def line(self, word: str, name: str, detail: str, fix: str = "") -> None:
+        from rich.text import Text
+
         text = Text.assemble((word, STYLES.get(word, "")), " " * (7 - len(word)),
                              f" {safe_line(name):<18}  {safe_line(detail)}")
         self.console.print(text)
@@ -45,6 +49,8 @@ class Report:
 
     def text(self, line: str) -> None:
         """A plain line (a heading or a summary) holding data."""
+        from rich.text import Text
+
         self.console.print(Text(safe_line(line)))
 
 
@@ -64,6 +70,8 @@ class IngestProgress:
             pass
         self.progress: Progress | None = None
         if out.isatty() and size >= self.MIN_BYTES:
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                                      TextColumn("{task.fields[summary]}"), console=_console(out), transient=True)
             self.task = self.progress.add_task(safe_line(name)[-30:], total=size, summary="")

@@ -376,3 +376,14 @@ def test_help(argv, words):
     assert (proc.returncode, proc.stderr) == (0, "")
     for word in words:
         assert word in proc.stdout
+
+
+def test_ingest_into_postgresql_starts_without_the_sqlite_store_or_rich(tmp_path, pg_url):
+    """What `sestui ingest --db postgresql://...` imports off a terminal: not the SQLite store (and
+    sqlite-utils, its migrations'), nor rich (nothing is drawn)."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    code = ("import sys; from sestui.cli import main; status = main(['ingest', '--db', sys.argv[1], sys.argv[2]]);"
+            " print(status, sorted(m for m in ('sqlite_utils', 'rich', 'sestui.store.sqlite') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code, pg_url, str(empty)], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines() == ["stored=0 duplicates=0 quarantined=0", "0 []"]

@@ -85,3 +85,28 @@ def test_a_failing_write_stops_the_reading_thread():
     assert set(threading.enumerate()) - before == set()
     # it stopped at most the queue's depth (and the batch in its hands) beyond the failed batch
     assert len(read) <= (2 + ingest_mod.AHEAD + 1) * BATCH
+
+
+class PreparingStore(RecordingStore):
+    """A store that has batches put in its write shape beforehand (as PostgresStore does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared_in: set[str] = set()
+
+    def prepare_write(self, rows: Rows) -> tuple[str, Rows]:
+        self.prepared_in.add(threading.current_thread().name)
+        return ("prepared", rows)
+
+    def write_prepared(self, batch: tuple[str, Rows]) -> AddResult:
+        assert batch[0] == "prepared"
+        return self.write(batch[1])
+
+
+def test_a_store_that_prepares_its_batches_has_them_prepared_by_the_parse_thread_and_written_by_its_own():
+    n = 2 * BATCH + 3
+    store = PreparingStore()
+    Ingester(store, parallel=False).run(body(i) for i in range(n))
+    assert [i for b in store.batches for i in b] == ids(n)
+    assert store.threads == {threading.current_thread().name}
+    assert store.prepared_in == {"sestui-ingest-parse"}

@@ -39,7 +39,7 @@ from sestui.store.postgres import rollups as pgrollups
 from sestui.store.postgres.reports import PgReportsMixin
 from sestui.store.postgres.reports import pg_sql as _pg
 from sestui.store.postgres.state import PgStateMixin
-from sestui.store.postgres.write import WRITERS, batch_tables, has_nul, message_ids, write_pipeline
+from sestui.store.postgres.write import WRITERS, Prepared, has_nul, prepare, write_pipeline
 from sestui.store.rows import EVENT_COLUMNS, Rows
 
 COLS = ", ".join(("id",) + EVENT_COLUMNS)
@@ -247,15 +247,21 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
 
     def write(self, rows: Rows) -> AddResult:
         """Store a batch in one transaction; NOTIFY listeners in it when new events were stored."""
-        if not len(rows):
+        return self.write_prepared(prepare(rows)) if len(rows) else AddResult()
+
+    prepare_write = staticmethod(prepare)  # what ops/ingest.py's parse thread does ahead of write_prepared
+
+    def write_prepared(self, batch: Prepared) -> AddResult:
+        """write() of a batch that prepare_write made (in any thread)."""
+        if not len(batch.rows):
             return AddResult()
-        fresh = clean = False
+        fresh = False
         write_rows = self._write_rows
+        events = len(batch.rows.events)
         with self._conn() as conn:
             while True:
-                self._ensure_partitions(conn, {ev[3] for ev in rows.events}, fresh=fresh)
-                data = batch_tables(rows, clean=clean)  # before the lock: other writers wait on it
-                ids = message_ids(data)
+                self._ensure_bounds(conn, batch.bounds, fresh=fresh)
+                data = batch.data
                 try:
                     with conn.transaction():
                         # ids in commit order: a reader of "id > last seen" never misses a row. Sent
@@ -263,18 +269,19 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
                         with conn.pipeline():
                             conn.execute("SELECT pg_advisory_xact_lock(%s)", (pgschema.EVENTS_WRITE_LOCK,))
                             # the batch's stored messages, before it: what COPY may skip, what roll-ups move
-                            stored = pgrollups.stored_attribution(conn, ids) if ids else {}
-                        upkeep = pgrollups.Upkeep(conn, stored, data.get("messages", [])) if rows.events else None
-                        if upkeep is not None and "events" in data:
-                            data["events"] = upkeep.with_sets(data["events"])
+                            stored = pgrollups.stored_attribution(conn, batch.ids) if batch.ids else {}
+                        upkeep = pgrollups.Upkeep(conn, stored, data.get("messages", []), batch.batch) if events else None
+                        if upkeep is not None:
+                            data = {**data, "events": upkeep.with_sets(batch.raw_events, data["events"])}
                         newest = (conn.execute(NEWEST).fetchone() or (0,))[0] if write_rows is write_pipeline else 0
-                        result, new_events = write_rows(conn, data, stored)
+                        result, new_events = write_rows(conn, data, stored, events)
                         if self.outbox_rules:  # outbox hook: the actions these events trigger, same transaction
-                            pgoutbox.route(conn, rows, self.outbox_rules)
+                            pgoutbox.route(conn, batch.rows, self.outbox_rules)
                         with conn.pipeline():
-                            if upkeep is not None:
+                            if upkeep is not None:  # new_events None: those above the newest id before
                                 upkeep.apply(conn, new_events if new_events is not None else
-                                             conn.execute(f"SELECT {EVENTS} FROM events WHERE id > %s", (newest,)))
+                                             conn.execute(f"SELECT {EVENTS} FROM events WHERE id > %s", (newest,)),
+                                             None if new_events is None else (batch.counts, batch.data["events"]))
                             if result.stored:  # delivered to listeners when (and if) this commits
                                 conn.execute("SELECT pg_notify(%s, %s)", (pgschema.NOTIFY_CHANNEL, str(result.stored)))
                     return result
@@ -283,15 +290,14 @@ class PostgresStore(SharedReads, PgNotify, PgStateMixin, PgReportsMixin, History
                         write_rows = write_pipeline  # a row the fast path took for new was stored: ON CONFLICT
                     elif isinstance(exc, errors.CheckViolation) and not fresh:  # "no partition for row": pruned
                         fresh = True  # by another process
-                    elif isinstance(exc, psycopg.DataError) and not clean and has_nul(exc):
-                        clean = True  # a NUL, which PostgreSQL text cannot hold: again, cleaned
+                    elif isinstance(exc, psycopg.DataError) and not batch.clean and has_nul(exc):
+                        batch = prepare(batch.rows, clean=True)  # a NUL, which PostgreSQL text cannot hold: again, cleaned
                     else:
                         raise
 
-    def _ensure_partitions(self, conn: psycopg.Connection, stamps: set[int], *, fresh: bool = False) -> None:
+    def _ensure_bounds(self, conn: psycopg.Connection, wanted: set[tuple[int, int]], *, fresh: bool = False) -> None:
         if fresh:
             self._partitions.clear()
-        wanted = {pgschema.partition_bounds(ts) for ts in stamps}
         missing = {b for b in wanted if pgschema.partition_name(b[0]) not in self._partitions}
         if not missing:
             return

@@ -10,16 +10,23 @@ Messages and per-recipient statuses are upserts that merge with what is stored. 
 may not update one row twice, so the batch is first folded in Python into one row per key with
 the same merge the SQL does; the merges are associative, so the outcome equals SQLite's
 statement-per-row executemany.
+
+All of that, and the roll-up counts, needs no database: `prepare` does it (for `sestui ingest`, in
+the thread that parses the next batch), and a write under the lock only redoes the part of the
+messages it finds stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sestui.store.base import AddResult
 from sestui.store.history import RECORD_COLUMNS
-from sestui.store.rows import EVENT_COLUMNS, MESSAGE_COLUMNS, RECIPIENT_COLUMNS, RECIPIENT_MERGE, message_merge
+from sestui.store.postgres import rollups as pgrollups
+from sestui.store.postgres import schema as pgschema
+from sestui.store.rows import EVENT_COLUMNS, MESSAGE_COLUMNS, RECIPIENT_COLUMNS, RECIPIENT_MERGE, Rows, message_merge
 
 QUARANTINE_COLUMNS = ("received", "reason", "body")
 
@@ -103,9 +110,45 @@ def message_ids(data: dict[str, list[tuple]]) -> list[str]:
                 | {r[0] for r in data.get("records", ())})
 
 
-def write_pipeline(conn, data: dict[str, list[tuple]], known: Iterable[str] = ()) -> tuple[AddResult, None]:
-    """The batch as row-by-row ON CONFLICT statements (`known` unused: every row may collide). Which
-    events it stored is not told (None): they are those above the newest id before it."""
+@dataclass(slots=True)
+class Prepared:
+    """A batch in the shape PostgresStore.write sends it, with all the work that needs no database
+    done (prepare): the ingest's parse thread makes it while the batch before is being written, so
+    the writer, which holds the write lock, does only what depends on what is stored."""
+
+    rows: Rows
+    data: dict[str, list[tuple]]  # batch_tables, each event and record identity once, events with sets given
+    raw_events: list[tuple]  # data["events"] before they were given their message's set
+    ids: list[str]  # message_ids
+    batch: dict[str, pgrollups.Attribution]  # each message's set and tags as this batch gives them
+    counts: pgrollups.Counts  # the roll-up counts of data["events"] under `batch`
+    bounds: set[tuple[int, int]]  # the event partitions the batch needs
+    clean: bool  # NULs replaced (see batch_tables)
+
+
+def prepare(rows: Rows, clean: bool = False) -> Prepared:
+    """`rows` ready for PostgresStore.write_prepared; `clean` as in batch_tables."""
+    data = batch_tables(rows, clean=clean)
+    raw = data["events"] = _first_of_each(data["events"], 4) if "events" in data else []
+    if "records" in data:
+        data["records"] = _first_of_each(data["records"], 3)
+    batch = pgrollups.batch_attribution(data.get("messages", []))
+    counts = pgrollups.Counts()
+    if raw:
+        data["events"] = pgrollups.with_sets(raw, batch)
+        counts.add_events(data["events"], batch)
+        counts.ready_columns()
+    else:
+        del data["events"]
+    origin, width = pgschema.PARTITION_ORIGIN_MS, pgschema.PARTITION_MS
+    bounds = {pgschema.partition_bounds(n * width + origin) for n in {(ev[3] - origin) // width for ev in raw}}
+    return Prepared(rows, data, raw, message_ids(data), batch, counts, bounds, clean)
+
+
+def write_pipeline(conn, data: dict[str, list[tuple]], known: Iterable[str] = (), total: int = 0) -> tuple[AddResult, None]:
+    """The batch as row-by-row ON CONFLICT statements (`known` unused: every row may collide; `total`:
+    the batch's events before the identities repeated in it were taken out). Which events it stored
+    is not told (None): they are those above the newest id before it."""
     stored = 0
     with conn.cursor() as cur:  # quarantine first: a NUL, the usual failure, fails before ids are drawn
         for table, cols, conflict in sorted(TABLES, key=lambda t: t[0] != "quarantine"):
@@ -114,8 +157,7 @@ def write_pipeline(conn, data: dict[str, list[tuple]], known: Iterable[str] = ()
                 cur.executemany(sql, data[table])
                 if table == "events":
                     stored = cur.rowcount
-    events = len(data.get("events", ()))
-    return AddResult(stored, events - stored, len(data.get("quarantine", ()))), None
+    return AddResult(stored, max(total, len(data.get("events", ()))) - stored, len(data.get("quarantine", ()))), None
 
 
 def _first_of_each(rows: list[tuple], width: int) -> list[tuple]:
@@ -142,7 +184,7 @@ def copy_rows(cur, table: str, cols: tuple, data: list[tuple]) -> None:
 def _upsert(cur, table: str, cols: tuple, types: tuple, conflict: str, data: list[tuple]) -> None:
     """One INSERT ... SELECT FROM unnest(column arrays) ON CONFLICT: a statement per table, however many rows."""
     if data:
-        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        arrays = ", ".join(f"%b::{t}[]" for t in types)  # binary: no quoting of every value
         cur.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays}) {conflict}",
                     [list(column) for column in zip(*data, strict=True)])
 
@@ -158,7 +200,7 @@ COPY_TYPES = {  # each table's columns' types, as the binary COPY format needs t
 }
 
 
-def write_copy(conn, data: dict[str, list[tuple]], known: Iterable[str]) -> tuple[AddResult, list[tuple]]:
+def write_copy(conn, data: dict[str, list[tuple]], known: Iterable[str], total: int = 0) -> tuple[AddResult, list[tuple]]:
     """COPY straight into the tables, with no conflict handling, every row that cannot collide with a
     stored one; merge the rest; return the events it stored. Which can: `known`, the batch's messages
     already stored (an event, record or recipient row is always written with its message's row, and
@@ -166,20 +208,20 @@ def write_copy(conn, data: dict[str, list[tuple]], known: Iterable[str]) -> tupl
     message and recipient rows are upserts. Safe because writers hold EVENTS_WRITE_LOCK: nothing is
     stored between the look-up and the COPY. Should a row collide anyway (a message row deleted by
     hand), COPY fails with a unique violation and PostgresStore.write redoes the batch with
-    write_pipeline, whose every statement is ON CONFLICT."""
-    events = _first_of_each(data.get("events", []), 4)
-    records = _first_of_each(data.get("records", []), 3)
+    write_pipeline, whose every statement is ON CONFLICT. The batch's events and records are each
+    identity once (prepare); `total`: its events before that."""
+    events, records = data.get("events", []), data.get("records", [])
     messages, recipients = data.get("messages", []), data.get("message_recipients", [])
     known = frozenset(known)
     if known:
         probe = [e for e in events if e[0] in known]
         if probe:  # the ts bounds let the planner read only the partitions those events fall in
-            have = _stored(conn, "SELECT message_id, event_type, recipient, ts FROM events WHERE message_id = ANY(%s)"
+            have = _stored(conn, "SELECT message_id, event_type, recipient, ts FROM events WHERE message_id = ANY(%b)"
                                  " AND ts BETWEEN %s AND %s",
                            (list({e[0] for e in probe}), min(e[3] for e in probe), max(e[3] for e in probe)))
             events = [e for e in events if e[:4] not in have]
         if any(r[0] in known for r in records):
-            have = _stored(conn, "SELECT message_id, event_type, ts FROM records WHERE message_id = ANY(%s)",
+            have = _stored(conn, "SELECT message_id, event_type, ts FROM records WHERE message_id = ANY(%b)",
                            (list({r[0] for r in records if r[0] in known}),))
             records = [r for r in records if r[:3] not in have]
     with conn.cursor() as cur:
@@ -193,10 +235,11 @@ def write_copy(conn, data: dict[str, list[tuple]], known: Iterable[str]) -> tupl
                 [m for m in messages if m[0] in known])
         _upsert(cur, "message_recipients", RECIPIENT_COLUMNS, RECIPIENT_TYPES, RECIPIENTS_CONFLICT,
                 [r for r in recipients if r[0] in known])
-    return AddResult(len(events), len(data.get("events", ())) - len(events), len(data.get("quarantine", ()))), events
+    return AddResult(len(events), max(total, len(data.get("events", ()))) - len(events),
+                     len(data.get("quarantine", ()))), events
 
 
-# (conn, batch_tables(), ids of the batch's stored messages) -> (result, the events stored, or None: unknown)
-Writer = Callable[[Any, dict[str, list[tuple]], Iterable[str]], tuple[AddResult, list[tuple] | None]]
+# (conn, Prepared.data, ids of the batch's stored messages, the batch's events) -> (result, the events stored, or None: unknown)
+Writer = Callable[[Any, dict[str, list[tuple]], Iterable[str], int], tuple[AddResult, list[tuple] | None]]
 WRITERS: dict[str, Writer] = {"copy": write_copy, "pipeline": write_pipeline}
 
