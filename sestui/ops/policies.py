@@ -84,7 +84,16 @@ class PolicyEngine:
         if not decisions:
             return []
         listed = {row["email"].lower() for row in self.store.suppressions_for([d.email for d in decisions.values()])}
-        return [d for key, d in decisions.items() if key not in listed]
+        return [d for key, d in decisions.items() if key not in listed and not self._decided_before(d)]
+
+    def _decided_before(self, decision: Decision) -> bool:
+        """Whether this rule already acted (or, in a dry run, said it would) on this address for this
+        message: SQS redelivers a message, and another collector may have stored it first. Without
+        this a dry run wrote its row again for every delivery, and an address the operator took off
+        the list was put back by the old bounce."""
+        origin = f"policy {decision.rule}"
+        return any(row["origin"] == origin and row["message_id"] == decision.message_id
+                   and row["outcome"] in ("ok", "dry-run") for row in self.store.audit(limit=100, email=decision.email))
 
     def _rule_for(self, ev: Event, now: int) -> Decision | None:
         cfg = self.config

@@ -140,3 +140,32 @@ def test_prune_command_needs_an_age_and_reports_counts(tmp_path):
     assert missing.returncode == 2 and "--older-than" in missing.stderr and "Traceback" not in missing.stderr
     done = subprocess.run(cmd + ["--older-than", "2d", "--vacuum"], capture_output=True, text=True, env=env)
     assert done.returncode == 0 and done.stdout.startswith("events=1 ")
+
+
+def test_a_redelivered_event_is_decided_on_once(store, sestui_aws):
+    email = address("twice")
+    rules = engine(store, sestui_aws, complaint="dry-run")
+    body = envelope(record("Complaint", next(_serial) + 10_000, email, datetime.now(timezone.utc) - timedelta(seconds=5),
+                           datetime.now(timezone.utc), "policy test"))
+    for _ in range(3):  # delivered three times (SQS redelivery, or one collector each)
+        parsed = parse_body(body)
+        store.add([(body, parsed)])
+        rules.apply([parsed])
+    assert [(a["outcome"], a["origin"]) for a in store.audit(email=email)] == [("dry-run", "policy complaint")]
+
+
+def test_an_address_the_operator_took_off_the_list_is_not_put_back_by_a_redelivered_bounce(store, sestui_aws):
+    from sestui.ops import suppressions as service
+
+    email = address("forgiven")
+    rules = engine(store, sestui_aws, hard_bounce="on")
+    body = envelope(record("Bounce", next(_serial) + 10_000, email, datetime.now(timezone.utc) - timedelta(seconds=5),
+                           datetime.now(timezone.utc), "policy test"))
+    parsed = parse_body(body)
+    store.add([(body, parsed)])
+    assert [d.rule for d in rules.apply([parsed])] == ["hard_bounce"] and suppressed(sestui_aws, email) == "BOUNCE"
+    assert service.remove(sestui_aws, store, email, origin="console")
+    store.add([(body, parse_body(body))])  # the same bounce, redelivered
+    assert rules.apply([parse_body(body)]) == [] and suppressed(sestui_aws, email) is None
+    # a new bounce of another message is a new decision
+    assert [d.rule for d in rules.apply(arrive(store, "Bounce", email))] == ["hard_bounce"]
