@@ -64,6 +64,7 @@ class Doctor(SesChecks, TripChecks):
         self.round_trip_problem: str | None = None  # what the round trip could not store or verify
         self.results: list[Check] = []
         self._status = None
+        self._unreachable = False  # a check found AWS unreachable: what it skips says so
 
     def run(self) -> Iterator[Check]:
         for name in self.CHECKS:
@@ -74,10 +75,12 @@ class Doctor(SesChecks, TripChecks):
     def _guarded(self, name: str) -> Check:
         label = self.LABELS.get(name, name.replace("_", " "))
         if self.facts.account is None and name != "credentials" and self.results:
-            return Check(label, SKIP, "needs working credentials")
+            return Check(label, SKIP, "needs AWS to answer (unreachable, above)" if self._unreachable
+                         else "needs working credentials")
         try:
             return getattr(self, f"check_{name}")()
         except AwsError as exc:
+            self._unreachable = self._unreachable or exc.kind == ErrorKind.UNREACHABLE
             return Check(label, FAIL, str(exc), self._aws_fix(exc))
 
     def _aws_fix(self, exc: AwsError) -> str:

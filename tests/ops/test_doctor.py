@@ -295,6 +295,22 @@ def test_bad_credentials_fail_once_and_skip_the_rest(account, store, queue):
     assert {c.status for n, c in checks.items() if n != "credentials"} == {SKIP}
 
 
+def test_an_unreachable_aws_is_said_as_the_reason_for_the_skips(store, queue):
+    """Not credentials: with nothing listening at the endpoint, what the other checks wait for is AWS."""
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    gone = Aws(region="us-east-1", endpoint_url=f"http://127.0.0.1:{port}")
+    doctor = Doctor(gone, store, DoctorOptions(queue_url=queue, identity=IDENTITY, configuration_set="sestui",
+                                               send=False, timeout=5))
+    checks = {check.name: check for check in doctor.run()}
+    assert checks["credentials"].status == FAIL and "--endpoint-url" in checks["credentials"].fix
+    skipped = {c.detail for n, c in checks.items() if n != "credentials"}
+    assert skipped == {"needs AWS to answer (unreachable, above)"}
+
+
 def test_a_denied_call_names_the_permission(account, store, queue):
     account.faults.fail_next("GetQueueAttributes", "AccessDenied", service="sqs")
     check = diagnose(account, store, queue)["queue"]
