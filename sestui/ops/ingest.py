@@ -15,7 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
-from sestui.core.events import Parsed, parse_body
+from sestui.core.events import Memo, Parsed, parse_body
 from sestui.ops.bodies import Oversized
 from sestui.store import AddResult, Rows, Store, now_ms
 
@@ -27,11 +27,12 @@ PARALLEL_MIN_BYTES = 4 << 20
 
 def parse_batch(bodies: list, received_ms: int) -> Rows:
     rows = Rows(received_ms)
+    add, memo = rows.add, Memo()
     for body in bodies:
         if isinstance(body, Oversized):
-            rows.add(body.head, Parsed(reason=body.reason))
+            add(body.head, Parsed(reason=body.reason))
         else:
-            rows.add(body, parse_body(body))
+            add(body, parse_body(body, None, memo))
     return rows
 
 
