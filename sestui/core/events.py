@@ -19,7 +19,7 @@ import orjson
 
 from sestui.core.values import (  # noqa: F401  (valid_text, parse_timestamp, MAX_*: part of this module's API)
     MAX_BODY_CHARS, MAX_FUTURE, Memo, _addressed, _dedupe, _entries, _holds_huge_float, _json_kind, _load_outer, _loads,
-    _opt_str, _Reject, _short, _str_list, _without_surrogates, exact_loads, has_long_digit_run, parse_timestamp,
+    _opt_str, _Reject, _short, _str_list, _without_surrogates, _written_back, has_long_digit_run, parse_timestamp,
     valid_text,
 )
 
@@ -191,10 +191,14 @@ def _parse(body: str | bytes, verify: Verifier | None, memo: Memo) -> Parsed:
                 raise _Reject("SES test message: SNS topic validated for event publishing (not an event)")
             # a JSON string writes a digit as itself or as \u0030-\u0039: none in a row in the body, none in it
             inner_digits = None if long_digits is None or long_digits or "\\u003" in body else False
-            try:
-                record = exact_loads(message, long_digits=inner_digits)
-            except ValueError:
+            try:  # exact_loads(message, long_digits=inner_digits), inline
+                record = orjson.loads(message)
+            except orjson.JSONDecodeError:
                 record = _loads(message, "SNS Message", long_digits=inner_digits)
+            else:
+                if (inner_digits is None and not _written_back(record, message) and has_long_digit_run(message)
+                        and _holds_huge_float(record)):
+                    record = _loads(message, "SNS Message", long_digits=True)
         else:
             record = message
             record_text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))

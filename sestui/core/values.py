@@ -72,17 +72,21 @@ def exact_loads(text: str | bytes, *, long_digits: bool | None = None) -> Any:
     `long_digits`: whether `text` holds 19 digits in a row, when the caller knows (None: look)."""
     value = orjson.loads(text)  # its JSONDecodeError is a ValueError
     if long_digits is None:
-        # orjson writes a float with a '.' or an 'e': writing the value back gives the text itself (SES
-        # writes a record as compact JSON) only if no integer became one; sooner known than by looking
-        try:
-            if type(text) is str and orjson.dumps(value) == text.encode():
-                return value
-        except TypeError:  # orjson.JSONEncodeError: nested deeper than it writes
-            pass
+        if type(text) is str and _written_back(value, text):
+            return value
         long_digits = has_long_digit_run(text)
     if long_digits and _holds_huge_float(value):
         raise ValueError("may hold an integer beyond 64 bits")
     return value
+
+
+def _written_back(value: Any, text: str) -> bool:
+    """Whether orjson writes `value` back as `text` (compact JSON, as SES writes a record): then no
+    integer became a float (orjson writes a float with a '.' or an 'e'). Sooner known than by looking."""
+    try:
+        return orjson.dumps(value) == text.encode()
+    except TypeError:  # orjson.JSONEncodeError: nested deeper than it writes
+        return False
 
 
 # An integer of 2**63 or more (which orjson reads as a float) is written with 19 digits or more: a

@@ -10,7 +10,6 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from json.encoder import encode_basestring
-from operator import attrgetter
 
 import orjson
 
@@ -48,7 +47,9 @@ RECIPIENT_MERGE = """ON CONFLICT (message_id, recipient) DO UPDATE SET
 
 _json_text = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) without a new encoder per call
 _quoted = encode_basestring  # what that encoder writes for a str
-_details = attrgetter(*DETAIL_FIELDS)
+assert EVENT_COLUMNS[4:] == DETAIL_FIELDS == ("bounce_type", "bounce_subtype", "diagnostic_code", "complaint_feedback_type",
+    "delay_type", "link", "user_agent", "ip_address", "reject_reason", "error_message", "subject", "source",
+    "configuration_set", "complaint_sub_type", "bounce_class"), "Rows.add writes the event columns in this order"
 # the status of every event type but the two whose status depends on the event
 _TYPE_STATUS = {t: status_of(t, None) for t in EVENT_TYPES if t not in ("bounce", "complaint")}
 # orjson.dumps of tags as a key for the JSON text json.dumps gives them: only plain JSON values (no
@@ -114,7 +115,10 @@ class Rows:
             ts = (ev.timestamp - _EPOCH) // _MS  # to_ms, inline
             if ts > last_ts:
                 last_ts = ts
-            add_event((ev.message_id, ev.event_type, ev.recipient, ts) + _details(ev))
+            add_event((ev.message_id, ev.event_type, ev.recipient, ts, ev.bounce_type, ev.bounce_subtype,
+                       ev.diagnostic_code, ev.complaint_feedback_type, ev.delay_type, ev.link, ev.user_agent,
+                       ev.ip_address, ev.reject_reason, ev.error_message, ev.subject, ev.source, ev.configuration_set,
+                       ev.complaint_sub_type, ev.bounce_class))  # EVENT_COLUMNS
             status = _TYPE_STATUS.get(ev.event_type)
             if status is None:
                 status = status_of(ev.event_type, ev.bounce_type, ev.diagnostic_code, ev.bounce_class,
