@@ -264,7 +264,7 @@ def _mail(mail: Any, memo: Memo) -> Mail:
     destinations = mail.get("destination")
     return Mail(
         message_id.strip(),
-        memo.timestamp(ts) if ts is not None else None,
+        (memo.times.get(ts) if type(ts) is str else None) or memo.timestamp(ts) if ts is not None else None,
         source if type(source) is str else _opt_str(source),
         subject if type(subject) is str else _opt_str(subject),
         destinations if type(destinations) is list and len(destinations) == 1 and type(destinations[0]) is str
@@ -277,7 +277,7 @@ def _mail(mail: Any, memo: Memo) -> Mail:
 def _event_time(detail: dict, mail: Mail, memo: Memo) -> datetime:
     ts = detail.get("timestamp")
     if ts is not None:
-        return memo.timestamp(ts)
+        return (memo.times.get(ts) if type(ts) is str else None) or memo.timestamp(ts)
     if mail.timestamp is not None:
         return mail.timestamp
     raise _Reject("record has no timestamp")

@@ -45,20 +45,20 @@ class Memo:
     message's records repeat its mail.timestamp), the clock read once, and the last tags seen to be
     as SES writes them (most messages carry the same). Only what was found valid is kept."""
 
-    __slots__ = ("_latest", "_times", "plain_tags")
+    __slots__ = ("_latest", "times", "plain_tags")
 
     def __init__(self) -> None:
         self._latest = datetime.now(timezone.utc) + MAX_FUTURE
-        self._times: dict[str, datetime] = {}
+        self.times: dict[str, datetime] = {}  # a caller may look a text up itself before calling timestamp()
         self.plain_tags: dict = {}
 
     def timestamp(self, value: Any) -> datetime:
         """parse_timestamp(value)"""
-        when = self._times.get(value) if type(value) is str else None
+        when = self.times.get(value) if type(value) is str else None
         if when is None:
             when = parse_timestamp(value, self._latest)
             if type(value) is str:
-                self._times[value] = when
+                self.times[value] = when
         return when
 
 

@@ -134,10 +134,11 @@ class Rows:
         else:
             destinations, tags = _list_text(mail.destinations), self._tags_text(mail.tags)
             self._mail_json[mail.message_id] = (mail.destinations, mail.tags, destinations, tags)
-        self.messages.append(
-            (mail.message_id, self.received_ms, (mail.timestamp - _EPOCH) // _MS if mail.timestamp else None, last_ts,
-             mail.source, mail.subject, destinations, mail.configuration_set, tags)
-        )
+        mail_ts: int | None = None
+        if mail.timestamp is not None:  # a Send's events have the mail's time, as the same object
+            mail_ts = ts if parsed.events and mail.timestamp is ev.timestamp else (mail.timestamp - _EPOCH) // _MS
+        self.messages.append((mail.message_id, self.received_ms, mail_ts, last_ts, mail.source, mail.subject,
+                              destinations, mail.configuration_set, tags))
 
     def _tags_text(self, tags: dict) -> str:
         """_json_text(tags), once per distinct tags in the batch (most messages carry the same)."""
