@@ -15,48 +15,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from sestui.core.values import (  # noqa: F401  (valid_text, parse_timestamp: part of this module's API)
-    MAX_FUTURE, _addressed, _dedupe, _entries, _json_kind, _loads, _opt_str, _Reject, _short, _str_list,
-    _without_surrogates, has_long_digit_run, parse_timestamp, valid_text,
+import orjson
+
+from sestui.core.values import (  # noqa: F401  (valid_text, parse_timestamp, MAX_*: part of this module's API)
+    MAX_BODY_CHARS, MAX_FUTURE, Memo, _addressed, _dedupe, _entries, _holds_huge_float, _json_kind, _load_outer, _loads,
+    _opt_str, _Reject, _short, _str_list, _without_surrogates, _written_back, has_long_digit_run, parse_timestamp,
+    valid_text,
 )
 
 from sestui.core import classify
 from sestui.core.classify import is_auto_response
 
-__all__ = ["DETAIL_FIELDS", "EVENT_TYPES", "Event", "Mail", "Parsed", "is_auto_response", "parse_body",
+__all__ = ["DETAIL_FIELDS", "EVENT_TYPES", "Event", "Mail", "Memo", "Parsed", "is_auto_response", "parse_body",
            "parse_timestamp", "valid_text"]
 
-EVENT_TYPES = (
-    "send",
-    "reject",
-    "bounce",
-    "complaint",
-    "delivery",
-    "open",
-    "click",
-    "rendering_failure",
-    "delivery_delay",
-    "subscription",
-)
+EVENT_TYPES = ("send", "reject", "bounce", "complaint", "delivery", "open", "click", "rendering_failure",
+               "delivery_delay", "subscription")
 
 # The type-specific columns, in export order.
-DETAIL_FIELDS = (
-    "bounce_type",
-    "bounce_subtype",
-    "diagnostic_code",
-    "complaint_feedback_type",
-    "delay_type",
-    "link",
-    "user_agent",
-    "ip_address",
-    "reject_reason",
-    "error_message",
-    "subject",
-    "source",
-    "configuration_set",
-    "complaint_sub_type",
-    "bounce_class",
-)
+DETAIL_FIELDS = ("bounce_type", "bounce_subtype", "diagnostic_code", "complaint_feedback_type", "delay_type", "link",
+                 "user_agent", "ip_address", "reject_reason", "error_message", "subject", "source", "configuration_set",
+                 "complaint_sub_type", "bounce_class")
 
 # SES name (eventType or notificationType) -> (event_type, key of the per-type object)
 _SES_TYPES = {
@@ -81,7 +60,6 @@ _SNS_CONTROL_TYPES = {
 # What SES publishes, as plain text, when a configuration-set destination is attached to a topic.
 _SES_VALIDATION_TEXT = "Successfully validated SNS topic for Amazon SES event publishing"
 
-MAX_BODY_CHARS = 2 * 1024 * 1024  # SQS allows 1 MiB; anything far beyond is not an SES record
 
 
 @dataclass(slots=True)
@@ -142,14 +120,15 @@ class Parsed:
 Verifier = Callable[[dict], "str | None"]
 
 
-def parse_body(body: str | bytes, verify: Verifier | None = None) -> Parsed:
+def parse_body(body: str | bytes, verify: Verifier | None = None, memo: Memo | None = None) -> Parsed:
     """Normalize one SQS body. Never raises: a body that is not an SES event gets a reason.
 
     `verify`, when given, is called with the SNS envelope and returns a reason to refuse it
-    (signature checks live outside this pure module).
+    (signature checks live outside this pure module). `memo`: one for all the bodies of a batch
+    (they share much; a new one when None).
     """
     try:
-        return _parse(body, verify)
+        return _parse(body, verify, Memo() if memo is None else memo)
     except _Reject as exc:
         return Parsed(reason=str(exc))
     except RecursionError:
@@ -158,21 +137,32 @@ def parse_body(body: str | bytes, verify: Verifier | None = None) -> Parsed:
         return Parsed(reason=f"malformed record: {type(exc).__name__}: {_short(str(exc))}")
 
 
-def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
-    if isinstance(body, (bytes, bytearray)):
+_NOT_LOADED = object()
+_ONLY_STR = {str}
+
+
+def _parse(body: str | bytes, verify: Verifier | None, memo: Memo) -> Parsed:
+    outer: Any = _NOT_LOADED
+    if type(body) is str and len(body) <= MAX_BODY_CHARS:
+        # The usual body: orjson takes it (so it is neither empty nor holds a lone surrogate) and what
+        # _load_outer would make of it is that value; anything else goes the long way.
         try:
-            body = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise _Reject("body is not UTF-8") from None
-    if not isinstance(body, str):
-        raise _Reject(f"body is a {type(body).__name__}, not text")
-    if len(body) > MAX_BODY_CHARS:
-        raise _Reject(f"body too large ({len(body)} characters)")
-    if not body.strip():
-        raise _Reject("empty body")
-    body = valid_text(body)
-    long_digits = has_long_digit_run(body)
-    outer = _loads(body, "body", long_digits=long_digits)
+            outer = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if type(outer) is dict and type(outer.get("Message")) is str:
+                # an SNS envelope: its values (strings, as a rule) looked at sooner than its text is
+                # read; the Message on its own (long_digits None)
+                long_digits = None
+                if set(map(type, outer.values())) != _ONLY_STR and _holds_huge_float(outer):
+                    outer = _NOT_LOADED
+            else:
+                long_digits = has_long_digit_run(body)
+                if long_digits and _holds_huge_float(outer):
+                    outer = _NOT_LOADED
+    if outer is _NOT_LOADED:
+        body, outer, long_digits = _load_outer(body)
     if isinstance(outer, str):  # a body that was JSON-encoded once more
         try:
             outer, body = json.loads(outer), outer
@@ -200,8 +190,15 @@ def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
             if message.startswith(_SES_VALIDATION_TEXT):
                 raise _Reject("SES test message: SNS topic validated for event publishing (not an event)")
             # a JSON string writes a digit as itself or as \u0030-\u0039: none in a row in the body, none in it
-            inner_digits = None if long_digits or "\\u003" in body else False
-            record = _loads(message, "SNS Message", long_digits=inner_digits)
+            inner_digits = None if long_digits is None or long_digits or "\\u003" in body else False
+            try:  # exact_loads(message, long_digits=inner_digits), inline
+                record = orjson.loads(message)
+            except orjson.JSONDecodeError:
+                record = _loads(message, "SNS Message", long_digits=inner_digits)
+            else:
+                if (inner_digits is None and not _written_back(record, message) and has_long_digit_run(message)
+                        and _holds_huge_float(record)):
+                    record = _loads(message, "SNS Message", long_digits=True)
         else:
             record = message
             record_text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
@@ -213,10 +210,10 @@ def _parse(body: str | bytes, verify: Verifier | None) -> Parsed:
         record = outer
     if not isinstance(record, dict):
         raise _Reject(f"SES record is a JSON {_json_kind(record)}, not an object")
-    return _parse_record(record, record_text)
+    return _parse_record(record, record_text, memo)
 
 
-def _parse_record(record: dict, record_text: str | bytes) -> Parsed:
+def _parse_record(record: dict, record_text: str | bytes, memo: Memo) -> Parsed:
     ses_name = record.get("eventType")
     if ses_name is None:
         ses_name = record.get("notificationType")
@@ -228,27 +225,22 @@ def _parse_record(record: dict, record_text: str | bytes) -> Parsed:
         raise _Reject(f"unknown SES event type {_short(str(ses_name))!r}")
     event_type, key = _SES_TYPES[ses_name]
 
-    mail = _mail(record.get("mail"))
+    mail = _mail(record.get("mail"), memo)
     detail = record.get(key)
     if detail is None:
         detail = {}
     if not isinstance(detail, dict):
         raise _Reject(f"{key!r} is not an object")
 
-    base = {
-        "subject": mail.subject,
-        "source": mail.source,
-        "configuration_set": mail.configuration_set,
-    }
-    events = _BUILDERS[event_type](mail, detail, base)
+    events = _BUILDERS[event_type](mail, detail, memo)
     if not events:
         raise _Reject(f"{ses_name} record names no recipients")
     if isinstance(record_text, bytes):  # the raw body kept as text, as a str body is
         record_text = record_text.decode("utf-8", "replace")
-    return Parsed(events=events, mail=mail, event_type=event_type, record=record_text)
+    return Parsed(events, mail, event_type, record_text)
 
 
-def _mail(mail: Any) -> Mail:
+def _mail(mail: Any, memo: Memo) -> Mail:
     if not isinstance(mail, dict):
         raise _Reject("record has no mail object")
     message_id = mail.get("messageId")
@@ -259,25 +251,33 @@ def _mail(mail: Any) -> Mail:
     tags = mail.get("tags")
     if not isinstance(tags, dict):
         tags = {}
-    elif not all(type(v) is list and len(v) == 1 and type(v[0]) is str for v in tags.values()):
-        tags = {k: _str_list(v) for k, v in tags.items()}  # as SES writes them, tags need no change
+    elif tags != memo.plain_tags:
+        for v in tags.values():
+            if type(v) is not list or len(v) != 1 or type(v[0]) is not str:  # as SES writes them, tags need no change
+                tags = {k: _str_list(v) for k, v in tags.items()}
+                break
+        else:
+            memo.plain_tags = tags
     config_set = tags.get("ses:configuration-set")
     ts = mail.get("timestamp")
+    source = mail.get("source")
+    destinations = mail.get("destination")
     return Mail(
-        message_id=message_id.strip(),
-        timestamp=parse_timestamp(ts) if ts is not None else None,
-        source=_opt_str(mail.get("source")),
-        subject=_opt_str(subject),
-        destinations=_str_list(mail.get("destination")),
-        configuration_set=config_set[0] if config_set else None,
-        tags=tags,
+        message_id.strip(),
+        (memo.times.get(ts) if type(ts) is str else None) or memo.timestamp(ts) if ts is not None else None,
+        source if type(source) is str else _opt_str(source),
+        subject if type(subject) is str else _opt_str(subject),
+        destinations if type(destinations) is list and len(destinations) == 1 and type(destinations[0]) is str
+        else _str_list(destinations),
+        config_set[0] if config_set else None,
+        tags,
     )
 
 
-def _event_time(detail: dict, mail: Mail) -> datetime:
+def _event_time(detail: dict, mail: Mail, memo: Memo) -> datetime:
     ts = detail.get("timestamp")
     if ts is not None:
-        return parse_timestamp(ts)
+        return (memo.times.get(ts) if type(ts) is str else None) or memo.timestamp(ts)
     if mail.timestamp is not None:
         return mail.timestamp
     raise _Reject("record has no timestamp")
@@ -289,102 +289,93 @@ def _mail_time(mail: Mail) -> datetime:
     return mail.timestamp
 
 
-def _per_destination(mail: Mail, when: datetime, event_type: str, base: dict, **extra) -> list[Event]:
-    return [
-        Event(mail.message_id, event_type, addr, when, **base, **extra)
-        for addr in _dedupe(mail.destinations)
-    ]
+def _per_destination(mail: Mail, when: datetime, event_type: str, addrs: list[str], link: str | None = None,
+                     user_agent: str | None = None, ip_address: str | None = None, reject_reason: str | None = None,
+                     error_message: str | None = None) -> list[Event]:
+    """One event per address, with the fields the per-destination types carry (positional: cheaper)."""
+    mid, subject, source, config_set = mail.message_id, mail.subject, mail.source, mail.configuration_set
+    if len(addrs) == 1:  # the usual
+        return [Event(mid, event_type, addrs[0], when, None, None, None, None, None, link, user_agent, ip_address,
+                      reject_reason, error_message, subject, source, config_set)] if addrs[0] else []
+    return [Event(mid, event_type, addr, when, None, None, None, None, None, link, user_agent, ip_address,
+                  reject_reason, error_message, subject, source, config_set) for addr in _dedupe(addrs)]
 
 
-def _send(mail, detail, base):
-    return _per_destination(mail, _mail_time(mail), "send", base)
+def _send(mail, detail, memo):
+    return _per_destination(mail, _mail_time(mail), "send", mail.destinations)
 
 
-def _reject(mail, detail, base):
-    return _per_destination(mail, _mail_time(mail), "reject", base, reject_reason=_opt_str(detail.get("reason")))
+def _reject(mail, detail, memo):
+    return _per_destination(mail, _mail_time(mail), "reject", mail.destinations,
+                            reject_reason=_opt_str(detail.get("reason")))
 
 
-def _rendering_failure(mail, detail, base):
-    return _per_destination(
-        mail, _mail_time(mail), "rendering_failure", base, error_message=_opt_str(detail.get("errorMessage"))
-    )
+def _rendering_failure(mail, detail, memo):
+    return _per_destination(mail, _mail_time(mail), "rendering_failure", mail.destinations,
+                            error_message=_opt_str(detail.get("errorMessage")))
 
 
-def _engagement(mail, detail, base, kind: str, **extra):
+def _engagement(mail, detail, memo, kind: str, link: str | None = None):
     """An open or a click: where and with what the recipient opened the mail."""
-    return _per_destination(
-        mail,
-        _event_time(detail, mail),
-        kind,
-        base,
-        ip_address=_opt_str(detail.get("ipAddress")),
-        user_agent=_opt_str(detail.get("userAgent")),
-        **extra,
-    )
+    when = _event_time(detail, mail, memo)
+    ip_address, user_agent = _opt_str(detail.get("ipAddress")), _opt_str(detail.get("userAgent"))
+    return _per_destination(mail, when, kind, mail.destinations, link, user_agent, ip_address)
 
 
-def _open(mail, detail, base):
-    return _engagement(mail, detail, base, "open")
+def _open(mail, detail, memo):
+    return _engagement(mail, detail, memo, "open")
 
 
-def _click(mail, detail, base):
-    return _engagement(mail, detail, base, "click", link=_opt_str(detail.get("link")))
+def _click(mail, detail, memo):
+    return _engagement(mail, detail, memo, "click", _opt_str(detail.get("link")))
 
 
-def _subscription(mail, detail, base):
-    return _per_destination(mail, _event_time(detail, mail), "subscription", base)
+def _subscription(mail, detail, memo):
+    return _per_destination(mail, _event_time(detail, mail, memo), "subscription", mail.destinations)
 
 
-def _bounce(mail, detail, base):
-    when = _event_time(detail, mail)
+def _delivery(mail, detail, memo):
+    when = _event_time(detail, mail, memo)
+    return _per_destination(mail, when, "delivery", _str_list(detail.get("recipients")))
+
+
+def _bounce(mail, detail, memo):
+    when = _event_time(detail, mail, memo)
     kind = _opt_str(detail.get("bounceType"))
     subtype = _opt_str(detail.get("bounceSubType"))
     events = []
     for addr, entry in _entries(detail.get("bouncedRecipients")):
         diag = _opt_str(entry.get("diagnosticCode"))
         kind_of = classify.bounce_class(kind, subtype, diag, _opt_str(entry.get("status")),
-                               auto_reply_shape=classify.is_auto_reply_shape(detail, entry))
+                                        auto_reply_shape=classify.is_auto_reply_shape(detail, entry))
         events.append(Event(mail.message_id, "bounce", addr, when, bounce_type=kind, bounce_subtype=subtype,
-                            diagnostic_code=diag, bounce_class=kind_of, **base))
+                            diagnostic_code=diag, bounce_class=kind_of, subject=mail.subject, source=mail.source,
+                            configuration_set=mail.configuration_set))
     return events
 
 
-def _complaint(mail, detail, base):
-    when = _event_time(detail, mail)
+def _complaint(mail, detail, memo):
+    when = _event_time(detail, mail, memo)
     return [
         Event(mail.message_id, "complaint", addr, when,
               complaint_feedback_type=_opt_str(detail.get("complaintFeedbackType")),
               complaint_sub_type=_opt_str(detail.get("complaintSubType")),
-              user_agent=_opt_str(detail.get("userAgent")), **base)
+              user_agent=_opt_str(detail.get("userAgent")), subject=mail.subject, source=mail.source,
+              configuration_set=mail.configuration_set)
         for addr, _ in _addressed(detail.get("complainedRecipients"), None)
     ]
 
 
-def _delivery(mail, detail, base):
-    when = _event_time(detail, mail)
-    return [Event(mail.message_id, "delivery", addr, when, **base) for addr in _dedupe(_str_list(detail.get("recipients")))]
-
-
-def _delivery_delay(mail, detail, base):
-    when = _event_time(detail, mail)
+def _delivery_delay(mail, detail, memo):
+    when = _event_time(detail, mail, memo)
     delay = _opt_str(detail.get("delayType"))
     return [
-        Event(mail.message_id, "delivery_delay", addr, when, delay_type=delay, diagnostic_code=diag, **base)
+        Event(mail.message_id, "delivery_delay", addr, when, delay_type=delay, diagnostic_code=diag,
+              subject=mail.subject, source=mail.source, configuration_set=mail.configuration_set)
         for addr, diag in _addressed(detail.get("delayedRecipients"), "diagnosticCode")
     ]
 
 
-_BUILDERS = {
-    "send": _send,
-    "reject": _reject,
-    "bounce": _bounce,
-    "complaint": _complaint,
-    "delivery": _delivery,
-    "open": _open,
-    "click": _click,
-    "rendering_failure": _rendering_failure,
-    "delivery_delay": _delivery_delay,
-    "subscription": _subscription,
-}
-
-
+_BUILDERS = {"send": _send, "reject": _reject, "bounce": _bounce, "complaint": _complaint, "delivery": _delivery,
+             "open": _open, "click": _click, "rendering_failure": _rendering_failure, "delivery_delay": _delivery_delay,
+             "subscription": _subscription}

@@ -14,10 +14,13 @@ class _Reject(Exception):
 
 
 MAX_FUTURE = timedelta(days=1)  # how far ahead of this clock an event may be dated (clock skew)
+MAX_BODY_CHARS = 2 * 1024 * 1024  # SQS allows 1 MiB; anything far beyond is not an SES record
 
 
-def parse_timestamp(value: Any) -> datetime:
-    """ISO 8601 (with or without fraction, `Z` or offset) -> aware UTC, truncated to milliseconds."""
+def parse_timestamp(value: Any, latest: datetime | None = None) -> datetime:
+    """ISO 8601 (with or without fraction, `Z` or offset) -> aware UTC, truncated to milliseconds.
+    `latest`: now + MAX_FUTURE as read from the clock earlier; only a time beyond it is checked
+    against the clock again (the answer is the same; the clock is read once per batch, not per call)."""
     if not isinstance(value, str):
         raise _Reject(f"timestamp is not a string: {_short(repr(value))}")
     text = value.strip()
@@ -30,11 +33,33 @@ def parse_timestamp(value: Any) -> datetime:
     elif when.tzinfo is not timezone.utc:  # `Z`, as SES writes it, already parses to timezone.utc
         when = when.astimezone(timezone.utc)
     # An event from the future would count in the 1 h and 24 h rates until that day comes.
-    if when > datetime.now(timezone.utc) + MAX_FUTURE:
+    if (latest is None or when > latest) and when > datetime.now(timezone.utc) + MAX_FUTURE:
         raise _Reject(f"timestamp {_short(text)!r} is in the future (more than 1 day ahead of this machine's clock)")
     if when.microsecond % 1000:
         when = when.replace(microsecond=when.microsecond - when.microsecond % 1000)
     return when
+
+
+class Memo:
+    """What the bodies of one batch share, to parse them sooner: each timestamp text parsed once (a
+    message's records repeat its mail.timestamp), the clock read once, and the last tags seen to be
+    as SES writes them (most messages carry the same). Only what was found valid is kept."""
+
+    __slots__ = ("_latest", "times", "plain_tags")
+
+    def __init__(self) -> None:
+        self._latest = datetime.now(timezone.utc) + MAX_FUTURE
+        self.times: dict[str, datetime] = {}  # a caller may look a text up itself before calling timestamp()
+        self.plain_tags: dict = {}
+
+    def timestamp(self, value: Any) -> datetime:
+        """parse_timestamp(value)"""
+        when = self.times.get(value) if type(value) is str else None
+        if when is None:
+            when = parse_timestamp(value, self._latest)
+            if type(value) is str:
+                self.times[value] = when
+        return when
 
 
 _raw_decode = json.JSONDecoder().raw_decode
@@ -47,10 +72,21 @@ def exact_loads(text: str | bytes, *, long_digits: bool | None = None) -> Any:
     `long_digits`: whether `text` holds 19 digits in a row, when the caller knows (None: look)."""
     value = orjson.loads(text)  # its JSONDecodeError is a ValueError
     if long_digits is None:
+        if type(text) is str and _written_back(value, text):
+            return value
         long_digits = has_long_digit_run(text)
     if long_digits and _holds_huge_float(value):
         raise ValueError("may hold an integer beyond 64 bits")
     return value
+
+
+def _written_back(value: Any, text: str) -> bool:
+    """Whether orjson writes `value` back as `text` (compact JSON, as SES writes a record): then no
+    integer became a float (orjson writes a float with a '.' or an 'e'). Sooner known than by looking."""
+    try:
+        return orjson.dumps(value) == text.encode()
+    except TypeError:  # orjson.JSONEncodeError: nested deeper than it writes
+        return False
 
 
 # An integer of 2**63 or more (which orjson reads as a float) is written with 19 digits or more: a
@@ -102,6 +138,24 @@ def _loads(text: str, what: str, *, long_digits: bool | None = None) -> Any:
     if "\\u" in text and ("\\ud" in text or "\\uD" in text):  # may escape a lone surrogate: rare
         value = _without_surrogates(value)
     return value
+
+
+def _load_outer(body: Any) -> tuple[str, Any, bool]:
+    """(body as text, its JSON value, whether it holds 19 digits in a row), or a reason to refuse it."""
+    if isinstance(body, (bytes, bytearray)):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Reject("body is not UTF-8") from None
+    if not isinstance(body, str):
+        raise _Reject(f"body is a {type(body).__name__}, not text")
+    if len(body) > MAX_BODY_CHARS:
+        raise _Reject(f"body too large ({len(body)} characters)")
+    if not body.strip():
+        raise _Reject("empty body")
+    body = valid_text(body)
+    long_digits = has_long_digit_run(body)
+    return body, _loads(body, "body", long_digits=long_digits), long_digits
 
 
 def valid_text(text: str) -> str:

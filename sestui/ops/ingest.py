@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from sestui.core.events import Parsed, parse_body
+from sestui.core.events import Memo, Parsed, parse_body
 from sestui.ops.bodies import Oversized
 from sestui.store import AddResult, Rows, now_ms
 
@@ -33,11 +33,12 @@ PARALLEL_MIN_BYTES = 4 << 20
 
 def parse_batch(bodies: list, received_ms: int) -> Rows:
     rows = Rows(received_ms)
+    add, memo = rows.add, Memo()
     for body in bodies:
         if isinstance(body, Oversized):
-            rows.add(body.head, Parsed(reason=body.reason))
+            add(body.head, Parsed(reason=body.reason))
         else:
-            rows.add(body, parse_body(body))
+            add(body, parse_body(body, None, memo))
     return rows
 
 
