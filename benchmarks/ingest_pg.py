@@ -4,7 +4,8 @@ store's two write paths, against a plain COPY of the same normalized rows.
     python benchmarks/ingest_pg.py [--events N] [--repeat R] [--db URL]
 
 Without --db a throwaway server is started (tests/pg_server.py: unix socket, fsync off; the same
-settings for every side). Each run gets a fresh database holding the sestui schema.
+settings for every side). Each run gets a fresh database holding the sestui schema, on a quiet
+server (no autovacuum worker still busy with the previous run's tables).
 
 1. pipeline: `sestui ingest --db URL file`, run as a program (read, parse, PostgresStore.write in
    the CLI's batches, one transaction each, with partition creation, the write lock and NOTIFY).
@@ -70,11 +71,19 @@ class Databases:
         return urlsplit(self.admin_url)._replace(path=f"/{name}").geturl()
 
     def fresh(self) -> str:
+        """A new database (the one before it dropped), once the server is quiet: after a load,
+        autovacuum analyzes the new tables for seconds on the other core, which would slow whichever
+        side ran next."""
         self.n += 1
         name = f"sestui_bench_{os.getpid()}_{self.n}"
         with self.psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS sestui_bench_{os.getpid()}_{self.n - 1} WITH (FORCE)")
             conn.execute(f"DROP DATABASE IF EXISTS {name}")
             conn.execute(f"CREATE DATABASE {name} TEMPLATE sestui_bench_template")
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'").fetchone()[0]:
+                time.sleep(0.2)
         return self._url(name)
 
     def close(self) -> None:
