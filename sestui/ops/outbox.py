@@ -103,6 +103,9 @@ class Deliverer:
         self._inflight: dict[str, int] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
+        # Held while a batch's items are recorded, and by a claim: a claim between two of those
+        # records found one item due alone and sent it as a batch of one (the batch made up anew).
+        self._recording = threading.Lock()
         self.delivered = 0
         guards = list(getattr(config, "guards", None) or [])
         self.guards = GuardWatcher(self.outbox, aws, guards) if guards else None
@@ -200,7 +203,8 @@ class Deliverer:
         if time.monotonic() - self._recovered_at >= opts.recover_interval_s:
             self._recover()
         if busy < opts.workers:
-            claimed = self.outbox.claim(now=sql.now_ms(), lease_ms=int(opts.lease_s * 1000), limit=room)
+            with self._recording:
+                claimed = self.outbox.claim(now=sql.now_ms(), lease_ms=int(opts.lease_s * 1000), limit=room)
         claimed_at = time.monotonic()
         with self._lock:
             for item in claimed:
@@ -270,8 +274,10 @@ class Deliverer:
             if outcome.state == "retry" and outcome.retry_after is None:  # one due time: retried together
                 outcome.retry_after = retry_delay(max(i["attempts"] for i in ready), self.options.retry_base_s,
                                                   self.options.retry_cap_s, self._rng)
-            for item in ready:
-                self._record(item, outcome)
+            with self._recording:
+                now = sql.now_ms()  # one due time, however long recording the items takes
+                for item in ready:
+                    self._record(item, outcome, now)
         finally:
             with self._lock:
                 self._inflight[items[0]["channel"]] -= 1
@@ -290,7 +296,7 @@ class Deliverer:
             log.exception("outbox: %s for %s failed", item["action_kind"], item["rule"])
             return Outcome("retry", f"{exc.__class__.__name__}: {exc}")
 
-    def _record(self, item: dict, outcome: Outcome) -> None:
+    def _record(self, item: dict, outcome: Outcome, now: int | None = None) -> None:
         opts = self.options
         max_attempts = item["params"].get("max_attempts", opts.max_attempts)
         state, error, due = "done", None, None
@@ -301,7 +307,7 @@ class Deliverer:
             state, error = "retrying", outcome.detail
             delay = outcome.retry_after if outcome.retry_after is not None else retry_delay(
                 item["attempts"], opts.retry_base_s, opts.retry_cap_s, self._rng)
-            due = sql.now_ms() + int(delay * 1000)
+            due = (now if now is not None else sql.now_ms()) + int(delay * 1000)
         else:
             state = "dead"
             error = outcome.detail if outcome.state == "dead" else \
