@@ -102,8 +102,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                 break
             held = _report_holding(collector, held)
             if second % 60 == 0:
-                log.info("%s received=%d rate=%.1f/s", collector.stats.totals.summary(),
-                         collector.stats.received, collector.stats.rate())
+                # an SQS message carries one record, a record one event per recipient: say which is which
+                log.info("messages=%d, their events: %s, %.1f events/s stored", collector.stats.received,
+                         collector.stats.totals.summary(), collector.stats.rate())
     finally:
         collector.stop(timeout=2.0)
         store.close()
